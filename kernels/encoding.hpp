@@ -1,0 +1,77 @@
+// Operand encodings: integer operand -> cell level / DAC level. Host+device, used
+// by the sampler, the host job builder's tests and (later) the statistical model.
+#pragma once
+#include <cstdint>
+
+#include "hd.hpp"
+#include "job_view.hpp"
+#include "philox.hpp"
+
+namespace cimmc {
+
+// Cell level of weight w in physical column q of its weight (0 <= q < ppw).
+CIMMC_HD int encode_weight(const JobView& v, int w, int q) {
+  const int l1 = v.L - 1;
+  switch (v.w_part[q]) {
+    case WPart::plain: {
+      // unsigned and offset weights store w + offset; two's complement stores the
+      // low n-1 bits here and the sign bit in its own column.
+      const unsigned u = static_cast<unsigned>(w + v.w_offset) & v.w_mask;
+      return static_cast<int>((u >> v.w_shift[q]) & static_cast<unsigned>(l1));
+    }
+    case WPart::pos: return ((w > 0 ? w : 0) >> v.w_shift[q]) & l1;
+    case WPart::neg: return ((w < 0 ? -w : 0) >> v.w_shift[q]) & l1;
+    case WPart::sign_bit: return w < 0 ? 1 : 0;
+    case WPart::signed_mag: return ((w < 0 ? -w : w) >> v.w_shift[q]) & l1;
+  }
+  return 0;
+}
+
+// DAC level of input x in cycle c. InputEncoding order: unsigned_plain, offset,
+// twos_complement, sign_magnitude (src/spec/spec.hpp).
+CIMMC_HD int encode_input(const JobView& v, int x, int c) {
+  const unsigned amask = (1u << v.dac_bits) - 1u;
+  switch (v.in_enc) {
+    case 2: {  // two's complement: magnitude cycles, then a 1-level sign cycle
+      if (c == v.cycles - 1) return x < 0 ? 1 : 0;
+      const unsigned low = static_cast<unsigned>(x) & ((1u << (v.in_bits - 1)) - 1u);
+      return static_cast<int>((low >> (v.dac_bits * c)) & amask);
+    }
+    case 3: {  // sign-magnitude: positive phase, then negative phase
+      const int half = v.cycles / 2;
+      const unsigned m = static_cast<unsigned>(x < 0 ? -x : x);
+      if (c < half) return x > 0 ? static_cast<int>((m >> (v.dac_bits * c)) & amask) : 0;
+      return x < 0 ? static_cast<int>((m >> (v.dac_bits * (c - half))) & amask) : 0;
+    }
+    default: {
+      const unsigned u = static_cast<unsigned>(x + v.x_offset);
+      return static_cast<int>((u >> (v.dac_bits * c)) & amask);
+    }
+  }
+}
+
+// Walker alias draw from one 32-bit word: the high part picks the bin, the low
+// part decides between the bin and its alias.
+CIMMC_HD std::int32_t alias_draw(const AliasView& a, std::uint32_t r) {
+  const std::uint64_t t = static_cast<std::uint64_t>(r) * a.n;
+  const std::uint32_t i = static_cast<std::uint32_t>(t >> 32);
+  const std::uint64_t frac = t & 0xFFFFFFFFull;
+  return frac < a.prob[i] ? a.value[i] : a.value[a.alias[i]];
+}
+
+// Two standard normals from two words (Box-Muller).
+CIMMC_HD void gauss2(std::uint32_t r0, std::uint32_t r1, float& z0, float& z1) {
+  const float rad = sqrtf(-2.0f * logf(philox::u01(r0)));
+  const float ang = 6.2831853071795864f * philox::u01(r1);
+  float s, c;
+#if defined(__CUDA_ARCH__)
+  sincosf(ang, &s, &c);
+#else
+  s = sinf(ang);
+  c = cosf(ang);
+#endif
+  z0 = rad * c;
+  z1 = rad * s;
+}
+
+}  // namespace cimmc

@@ -1,0 +1,86 @@
+// The plain data a kernel sees for one tile job: numbers and raw pointers only,
+// no config or I/O types. Built on the host by src/engine/job_builder.cpp.
+#pragma once
+#include <cstdint>
+
+namespace cimmc {
+
+constexpr int kMaxCycles = 32;       // input cycles per MVM (16-bit sign-magnitude at 1 DAC bit = 30)
+constexpr int kMaxPhysPerWeight = 32;  // physical columns per logical weight
+constexpr int kBatchGroups = 32;     // batch-means groups for standard errors (instance i -> i % 32)
+
+enum class WPart : std::uint8_t { plain, pos, neg, sign_bit, signed_mag };
+
+// Discrete distribution over quantized integers, sampled by Walker's alias
+// method from one 32-bit word. prob is scaled by 2^32 so 1.0 is representable.
+struct AliasView {
+  const std::uint64_t* prob = nullptr;
+  const std::int32_t* alias = nullptr;
+  const std::int32_t* value = nullptr;
+  std::uint32_t n = 0;
+};
+
+struct JobView {
+  // ---- shape
+  int K = 0;        // rows used
+  int N = 0;        // logical weight columns used
+  int R = 0;        // rows summed per conversion (row group size)
+  int G = 0;        // row groups = ceil(K / R)
+  int wpg = 0;      // 64-bit words per row group
+  int P = 0;        // physical columns used = N * ppw
+  int ppw = 0;      // physical columns per weight
+  // ---- weights -> cells
+  int w_bits = 8;
+  int bpc = 1;      // bits per cell
+  int L = 2;        // levels per cell = 2^bpc
+  int w_offset = 0; // added before slicing (offset encoding), subtracted digitally
+  unsigned w_mask = 0xFFFFFFFFu;  // two's complement: the low n-1 bits go to plain slices
+  WPart w_part[kMaxPhysPerWeight] = {};
+  int w_shift[kMaxPhysPerWeight] = {};   // slice position in bits
+  double w_coef[kMaxPhysPerWeight] = {}; // digital weight of each physical column
+  bool signed_cols = false;              // sign-magnitude: cell sign applied on the bitline pair
+  // ---- inputs -> DAC levels
+  int in_bits = 8;
+  int in_enc = 0;   // InputEncoding as int
+  int dac_bits = 1;
+  int cycles = 1;
+  int x_offset = 0;
+  double in_coef[kMaxCycles] = {};
+  // ---- device, in units of one conductance step g_lsb = (g_on - g_off) / (L - 1)
+  float r_off = 0.f;       // g_off / g_lsb
+  float prog_abs = 0.f;    // programming sigma / g_lsb
+  float prog_rel = 0.f;
+  float read_abs = 0.f;    // read sigma / g_lsb
+  float read_rel = 0.f;
+  std::uint32_t stuck_off_u32 = 0;  // P(stuck off) * 2^32
+  std::uint32_t stuck_on_u32 = 0;
+  bool float_path = false; // programming variation or proportional read noise present
+  bool noisy = false;      // any per-conversion noise to draw
+  // ---- ADC
+  double adc_delta = 1.0;  // column value per LSB
+  float adc_noise = 0.f;   // input-referred sigma in LSB
+  int code_min = 0, code_max = 63;
+  // ---- column-value histogram
+  double col_lo = 0.0;
+  double col_bw = 1.0;
+  int col_nbins = 1;
+  // ---- histogram layout inside one group's block of hist_size counters
+  int off_dac = 0, off_row = 0, off_cell = 0, off_adc = 0, off_col = 0, hist_size = 0;
+  // ---- sampling
+  std::uint64_t seed = 1;
+  std::uint32_t job_id = 0;
+  std::uint32_t stream_base = 0;  // 0 for the main run, philox::kPilot for the calibration pilot
+  std::uint64_t samples = 0;
+  int per_instance = 64;
+  std::uint32_t instances = 0;
+  AliasView x_dist, w_dist;
+};
+
+// Raw error moments of one array instance; the host reduces them in instance
+// order so floating sums never depend on the thread count.
+struct InstanceMoments {
+  double n = 0, sum_err = 0, sum_err2 = 0, max_abs_err = 0, sum_ref = 0, sum_ref2 = 0;
+  std::uint64_t clipped = 0, conversions = 0;
+};
+
+}  // namespace cimmc

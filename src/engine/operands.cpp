@@ -1,0 +1,131 @@
+#include "engine/operands.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace cimmc {
+
+int operand_qmax(const OperandSpec& op) {
+  return op.is_signed ? (1 << (op.bits - 1)) - 1 : (1 << op.bits) - 1;
+}
+int operand_qmin(const OperandSpec& op) { return op.is_signed ? -operand_qmax(op) : 0; }
+
+double QuantizedPmf::mean() const {
+  double m = 0;
+  for (int k = qmin; k <= qmax; ++k) m += k * p[k - qmin];
+  return m;
+}
+
+namespace {
+
+double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+
+// CiMLoop histogram: 2h+1 bins centred on i/h (in units of clip); the middle
+// bin is a point mass at exactly zero, the others are uniform over their width.
+double histogram_cdf(const std::vector<double>& bins, double t) {
+  const int nb = static_cast<int>(bins.size()), h = (nb - 1) / 2;
+  double total = 0;
+  for (double b : bins) total += b;
+  double f = 0;
+  for (int i = 0; i < nb; ++i) {
+    const double pi = bins[i] / total;
+    if (i == h) {
+      if (t >= 0) f += pi;
+      continue;
+    }
+    const double c = static_cast<double>(i - h) / h, half = 0.5 / h;
+    f += pi * std::clamp((t - (c - half)) / (2 * half), 0.0, 1.0);
+  }
+  return f;
+}
+
+}  // namespace
+
+double dist_cdf(const DistributionSpec& d, double x, double clip) {
+  switch (d.kind) {
+    case DistKind::normal: return normal_cdf((x - d.mean) / d.std);
+    case DistKind::laplace:
+      return x < d.mean ? 0.5 * std::exp((x - d.mean) / d.b) : 1.0 - 0.5 * std::exp(-(x - d.mean) / d.b);
+    case DistKind::uniform:
+      return d.high == d.low ? (x >= d.low ? 1.0 : 0.0) : std::clamp((x - d.low) / (d.high - d.low), 0.0, 1.0);
+    case DistKind::constant: return x >= d.value ? 1.0 : 0.0;
+    case DistKind::relu_normal:
+      return x < 0 ? 0.0 : d.zero_fraction + (1 - d.zero_fraction) * (2 * normal_cdf(x / d.std) - 1);
+    case DistKind::relu_laplace:
+      return x < 0 ? 0.0 : d.zero_fraction + (1 - d.zero_fraction) * (1 - std::exp(-x / d.b));
+    case DistKind::histogram: return histogram_cdf(d.bins, x / clip);
+  }
+  return 0.0;
+}
+
+double dist_clip(const DistributionSpec& d) {
+  if (d.clip) return *d.clip;
+  switch (d.kind) {
+    case DistKind::uniform: return std::max(std::fabs(d.low), std::fabs(d.high));
+    case DistKind::constant: return d.value == 0 ? 1.0 : std::fabs(d.value);
+    case DistKind::histogram: return 1.0;  // histograms carry shape, not scale
+    default: break;
+  }
+  // Unbounded: bisect for P(|X| <= c) = 0.9999.
+  auto inside = [&](double c) { return dist_cdf(d, c, 1.0) - dist_cdf(d, -c, 1.0); };
+  double lo = 0, hi = 1;
+  while (inside(hi) < 0.9999) hi *= 2;
+  for (int i = 0; i < 100; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (inside(mid) < 0.9999 ? lo : hi) = mid;
+  }
+  return hi;
+}
+
+QuantizedPmf quantize(const OperandSpec& op) {
+  QuantizedPmf q;
+  q.qmin = operand_qmin(op);
+  q.qmax = operand_qmax(op);
+  const double clip = dist_clip(op.dist);
+  q.scale = clip / q.qmax;
+  q.p.assign(q.qmax - q.qmin + 1, 0.0);
+  double prev = 0.0;
+  for (int k = q.qmin; k <= q.qmax; ++k) {
+    const double upper = k == q.qmax ? 1.0 : dist_cdf(op.dist, (k + 0.5) * q.scale, clip);
+    q.p[k - q.qmin] = std::max(0.0, upper - prev);
+    prev = std::max(prev, upper);
+  }
+  return q;
+}
+
+AliasTable build_alias(const QuantizedPmf& pmf) {
+  const std::size_t n = pmf.p.size();
+  AliasTable t;
+  t.prob.assign(n, 0);
+  t.alias.assign(n, 0);
+  t.value.resize(n);
+  double total = 0;
+  for (double x : pmf.p) total += x;
+  if (!(total > 0)) throw std::invalid_argument("operand distribution has no mass");
+  std::vector<double> scaled(n);
+  std::vector<std::size_t> small, large;
+  for (std::size_t i = 0; i < n; ++i) {
+    t.value[i] = pmf.qmin + static_cast<int>(i);
+    scaled[i] = pmf.p[i] / total * n;
+    (scaled[i] < 1.0 ? small : large).push_back(i);
+  }
+  const double two32 = 4294967296.0;
+  while (!small.empty() && !large.empty()) {  // Vose's method
+    const std::size_t s = small.back(), l = large.back();
+    small.pop_back();
+    t.prob[s] = static_cast<std::uint64_t>(std::llround(scaled[s] * two32));
+    t.alias[s] = static_cast<std::int32_t>(l);
+    scaled[l] -= 1.0 - scaled[s];
+    if (scaled[l] < 1.0) { large.pop_back(); small.push_back(l); }
+  }
+  for (std::size_t i : large) { t.prob[i] = 1ull << 32; t.alias[i] = static_cast<std::int32_t>(i); }
+  for (std::size_t i : small) { t.prob[i] = 1ull << 32; t.alias[i] = static_cast<std::int32_t>(i); }
+  return t;
+}
+
+AliasView AliasTable::view() const {
+  return AliasView{prob.data(), alias.data(), value.data(), static_cast<std::uint32_t>(prob.size())};
+}
+
+}  // namespace cimmc

@@ -1,0 +1,42 @@
+// Operand distributions -> exact probability mass over quantized integers, and
+// the alias tables the kernels sample from. Every distribution kind goes
+// through the same CDF-difference quantizer, so the sampler and the
+// statistical model see the same integers.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "job_view.hpp"
+#include "spec/spec.hpp"
+
+namespace cimmc {
+
+struct QuantizedPmf {
+  int qmin = 0, qmax = 0;     // integer range of the operand
+  double scale = 1.0;         // real value of one integer step
+  std::vector<double> p;      // p[k - qmin] = P(q == k)
+  double mean() const;
+  double prob(int k) const { return (k < qmin || k > qmax) ? 0.0 : p[k - qmin]; }
+};
+
+// Integer range of an n-bit operand: unsigned [0, 2^n-1]; signed is symmetric
+// [-(2^(n-1)-1), 2^(n-1)-1], the usual symmetric quantizer (no -2^(n-1)).
+int operand_qmax(const OperandSpec& op);
+int operand_qmin(const OperandSpec& op);
+
+// P(X <= x) of the real-valued distribution (histograms are scaled to [-clip, clip]).
+double dist_cdf(const DistributionSpec& d, double x, double clip);
+// The quantization clip: spec.clip, else the distribution's max, else the
+// 99.99th percentile of |X|.
+double dist_clip(const DistributionSpec& d);
+// q = clamp(round(x / scale)), scale = clip / qmax, half-way values round down.
+QuantizedPmf quantize(const OperandSpec& op);
+
+struct AliasTable {
+  std::vector<std::uint64_t> prob;
+  std::vector<std::int32_t> alias, value;
+  AliasView view() const;
+};
+AliasTable build_alias(const QuantizedPmf& pmf);
+
+}  // namespace cimmc

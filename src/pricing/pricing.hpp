@@ -1,0 +1,67 @@
+// Pricing: event histograms x per-event energy tables -> energy per MVM, with
+// batch-means standard errors and 95% confidence intervals. Re-pricing with
+// other energy parameters reuses the histograms; nothing is resampled.
+#pragma once
+#include <array>
+#include <string>
+#include <vector>
+
+#include "engine/result.hpp"
+#include "spec/spec.hpp"
+
+namespace cimmc {
+
+enum class Component : int { dac, row_driver, cell, column, adc, shift_add, accumulator, leakage, count };
+inline constexpr int kComponents = static_cast<int>(Component::count);
+inline constexpr std::array<const char*, kComponents> kComponentNames = {
+    "dac", "row_driver", "cell", "column", "adc", "shift_add", "accumulator", "leakage"};
+
+// Mean with its standard error and a 95% confidence interval (Student t over batch groups).
+struct Estimate {
+  double mean = 0, se = 0, ci_lo = 0, ci_hi = 0;
+};
+
+// Energy of one event of each kind, indexed like the histogram it prices [pJ].
+struct EnergyTables {
+  std::vector<double> dac;          // by DAC level
+  std::vector<double> row_driver;   // by active rows in a conversion
+  std::vector<double> cell;         // by (DAC level, cell level), row-major
+  std::vector<double> column;       // by column-value bin
+  std::vector<double> adc;          // by code (index = code - code_min)
+  double shift_add = 0;             // per conversion
+  double accumulator = 0;           // per (cycle, row group, output)
+  double leakage_per_mvm = 0;       // leakage power x MVM latency
+  double latency_ns = 0;            // one MVM of the tile
+};
+
+EnergyTables make_energy_tables(const Config& cfg, const JobResult& r);
+
+struct Accuracy {
+  Estimate err_mean;         // mean MVM error [output LSB = one unit of the integer dot product]
+  double err_std = 0;        // standard deviation of the error [output LSB]
+  double err_rms = 0;        // root mean square error [output LSB]
+  double max_abs_err = 0;    // [output LSB]
+  double ref_std = 0;        // spread of the exact outputs [output LSB]
+  double err_rel = 0;        // err_std / ref_std
+  double sqnr_db = 0;        // 10 log10(sum ref^2 / sum err^2); +inf when lossless
+  double clip_rate = 0;      // clipped conversions / conversions
+};
+
+struct Report {
+  std::array<Estimate, kComponents> component_pj{};  // per MVM
+  Estimate total_pj;                                 // per MVM
+  std::array<double, kComponents> events_per_mvm{};
+  double macs_per_mvm = 0;
+  double pj_per_mac = 0;
+  double tops_per_w = 0;     // 2 ops per MAC
+  double latency_ns = 0;
+  double tops = 0;           // one macro, back-to-back MVMs
+  Accuracy accuracy;
+};
+
+Report price(const JobResult& r, const EnergyTables& t);
+
+// 97.5% quantile of Student's t with df degrees of freedom.
+double student_t975(int df);
+
+}  // namespace cimmc

@@ -1,0 +1,80 @@
+#include "spec/spec.hpp"
+
+namespace cimmc {
+
+const char* to_string(DistKind k) {
+  switch (k) {
+    case DistKind::normal: return "normal";
+    case DistKind::laplace: return "laplace";
+    case DistKind::uniform: return "uniform";
+    case DistKind::constant: return "constant";
+    case DistKind::relu_normal: return "relu_normal";
+    case DistKind::relu_laplace: return "relu_laplace";
+    case DistKind::histogram: return "histogram";
+  }
+  return "?";
+}
+const char* to_string(WeightEncoding e) {
+  switch (e) {
+    case WeightEncoding::unsigned_plain: return "unsigned";
+    case WeightEncoding::offset: return "offset";
+    case WeightEncoding::differential: return "differential";
+    case WeightEncoding::twos_complement: return "twos_complement";
+    case WeightEncoding::sign_magnitude: return "sign_magnitude";
+  }
+  return "?";
+}
+const char* to_string(InputEncoding e) {
+  switch (e) {
+    case InputEncoding::unsigned_plain: return "unsigned";
+    case InputEncoding::offset: return "offset";
+    case InputEncoding::twos_complement: return "twos_complement";
+    case InputEncoding::sign_magnitude: return "sign_magnitude";
+  }
+  return "?";
+}
+const char* to_string(AdcRange r) {
+  switch (r) {
+    case AdcRange::full: return "full";
+    case AdcRange::max: return "max";
+    case AdcRange::calibrated: return "calibrated";
+  }
+  return "?";
+}
+
+namespace {
+int ceil_div(int a, int b) { return (a + b - 1) / b; }
+}  // namespace
+
+// Signed operands are symmetric (|w| <= 2^(n-1)-1): magnitudes need n-1 bits;
+// offset storage (w + 2^(n-1)) and unsigned operands need all n.
+int weight_magnitude_bits(const OperandSpec& w, WeightEncoding e) {
+  switch (e) {
+    case WeightEncoding::unsigned_plain:
+    case WeightEncoding::offset: return w.bits;
+    default: return w.bits - 1;
+  }
+}
+
+int weight_slices(const MacroSpec& m, const OperandSpec& w) {
+  return ceil_div(weight_magnitude_bits(w, m.weight_encoding), m.bits_per_cell);
+}
+
+int phys_cols_per_weight(const MacroSpec& m, const OperandSpec& w) {
+  const int s = weight_slices(m, w);
+  switch (m.weight_encoding) {
+    case WeightEncoding::differential: return 2 * s;
+    case WeightEncoding::twos_complement: return s + 1;  // the sign bit gets its own column
+    default: return s;
+  }
+}
+
+int input_cycles(const MacroSpec& m, const OperandSpec& x) {
+  switch (m.input_encoding) {
+    case InputEncoding::twos_complement: return ceil_div(x.bits - 1, m.dac_bits) + 1;
+    case InputEncoding::sign_magnitude: return 2 * ceil_div(x.bits - 1, m.dac_bits);
+    default: return ceil_div(x.bits, m.dac_bits);
+  }
+}
+
+}  // namespace cimmc

@@ -1,0 +1,141 @@
+// Domain structs: what a validated config describes. Plain data, no YAML, no
+// HDF5. Config builds these; everything downstream reads them. SI-ish units are
+// in the field names where they are not dimensionless integers.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cimmc {
+
+enum class DistKind { normal, laplace, uniform, constant, relu_normal, relu_laplace, histogram };
+
+// A real-valued operand distribution before quantization.
+//   normal:        N(mean, std)
+//   laplace:       Laplace(mean, b)
+//   uniform:       U(low, high)
+//   constant:      value
+//   relu_normal:   0 with probability zero_fraction, else |N(0, std)|
+//   relu_laplace:  0 with probability zero_fraction, else Exponential(scale b)
+//   histogram:     CiMLoop bins (2^N-1, symmetric, zero-centred, middle bin = P(0))
+//                  spanning [-clip, clip]; see src/engine/operands.cpp for the mapping.
+struct DistributionSpec {
+  DistKind kind = DistKind::normal;
+  double mean = 0.0;
+  double std = 1.0;
+  double b = 1.0;
+  double low = 0.0;
+  double high = 1.0;
+  double value = 0.0;
+  double zero_fraction = 0.0;
+  std::vector<double> bins;
+  // Symmetric quantization clip (the real value mapped to the largest integer).
+  // Absent: the distribution's max, or its 99.99th |x| percentile when unbounded.
+  std::optional<double> clip;
+};
+
+struct OperandSpec {
+  int bits = 8;
+  bool is_signed = false;
+  DistributionSpec dist;
+};
+
+// How a signed weight becomes cell levels (see DESIGN.md "The macro model").
+enum class WeightEncoding { unsigned_plain, offset, differential, twos_complement, sign_magnitude };
+// How a signed input becomes DAC levels per cycle.
+enum class InputEncoding { unsigned_plain, offset, twos_complement, sign_magnitude };
+enum class AdcRange { full, max, calibrated };
+
+struct NoiseSpec {
+  double prog_sigma_us = 0.0;   // programming variation, absolute (µS), static per array instance
+  double prog_sigma_rel = 0.0;  // programming variation, proportional to the cell's conductance
+  double read_sigma_us = 0.0;   // read noise per cell read, absolute (µS)
+  double read_sigma_rel = 0.0;  // read noise per cell read, proportional to conductance
+  double stuck_off = 0.0;       // probability a cell is stuck at g_off
+  double stuck_on = 0.0;        // probability a cell is stuck at g_on
+};
+
+struct AdcSpec {
+  int bits = 6;
+  AdcRange range = AdcRange::full;
+  double max_value = 0.0;       // range=max: column value mapped to the top code (cell-level x DAC-level units)
+  double quantile = 0.999;      // range=calibrated: quantile of the pilot column values
+  double noise_lsb = 0.0;       // input-referred Gaussian noise, in ADC LSBs
+  int count = 0;                // ADCs per macro, shared by the columns (0 = one per column)
+  std::optional<double> conversion_ns;  // default: ZigZag-IMC delay model
+};
+
+struct MacroSpec {
+  int rows = 128;
+  int cols = 128;
+  int rows_active = 0;          // rows summed per conversion (0 = all rows used)
+  int bits_per_cell = 2;
+  WeightEncoding weight_encoding = WeightEncoding::differential;
+  int dac_bits = 1;
+  InputEncoding input_encoding = InputEncoding::unsigned_plain;
+  double g_on_us = 10.0;        // ReRAM R_on 100 kΩ (NeuroSim/SIAM style)
+  double g_off_us = 0.1;        // ReRAM R_off 10 MΩ
+  NoiseSpec noise;
+  AdcSpec adc;
+};
+
+// Per-event energy as a function of the event value v:
+//   E(v) = e0 + e1*v + e2*v^2 + epop*popcount(v)   [pJ]
+// Unset coefficients take the component's published default (src/pricing/energy_defaults.cpp).
+struct EventEnergy {
+  std::optional<double> e0_pj, e1_pj, e2_pj, epop_pj;
+};
+
+struct EnergySpec {
+  double vdd_v = 0.9;           // periphery supply for the ZigZag-IMC 28 nm defaults
+  double read_voltage_v = 0.5;  // cell read voltage at the top DAC level (SIAM/NeuroSim ReRAM)
+  double read_pulse_ns = 1.0;   // cell read pulse per conversion
+  EventEnergy dac;              // per row per input cycle; v = DAC level
+  EventEnergy row_driver;       // per conversion; v = rows with a non-zero level
+  EventEnergy column;           // per conversion; v = column value before the ADC
+  EventEnergy adc;              // per conversion; v = output code (offset to start at 0)
+  EventEnergy shift_add;        // per conversion; v unused (0)
+  EventEnergy accumulator;      // per (cycle, row group, output); v unused (0)
+  double leakage_uw = 0.0;      // macro leakage power, times MVM latency
+};
+
+// The operands and tile one macro job sees (issue 2's single-tile workload).
+struct TileSpec {
+  int rows_used = 0;            // K (<= rows); 0 = rows
+  int cols_used = 0;            // logical weight columns N; 0 = as many as fit
+  OperandSpec inputs;
+  OperandSpec weights;
+};
+
+struct RunSpec {
+  std::uint64_t samples = 10000;
+  std::uint64_t seed = 1;
+  int inputs_per_instance = 64; // samples served by one programmed array instance
+  std::uint64_t pilot_samples = 2048;  // for range=calibrated
+};
+
+struct Config {
+  std::string source_path;      // the YAML file
+  std::string source_text;      // its full text (stored in HDF5 provenance)
+  std::string name = "cimmc";
+  RunSpec run;
+  MacroSpec macro;
+  TileSpec tile;
+  EnergySpec energy;
+};
+
+const char* to_string(DistKind k);
+const char* to_string(WeightEncoding e);
+const char* to_string(InputEncoding e);
+const char* to_string(AdcRange r);
+
+}  // namespace cimmc
+
+namespace cimmc {
+// Derived counts that validation and the job builder must agree on.
+int weight_magnitude_bits(const OperandSpec& w, WeightEncoding e);  // bits sliced into cells
+int weight_slices(const MacroSpec& m, const OperandSpec& w);        // ceil(magnitude bits / bpc)
+int phys_cols_per_weight(const MacroSpec& m, const OperandSpec& w); // incl. x2 differential, +1 sign column
+int input_cycles(const MacroSpec& m, const OperandSpec& x);         // DAC cycles per MVM
+}  // namespace cimmc
