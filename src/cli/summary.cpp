@@ -1,0 +1,47 @@
+#include "cli/summary.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+namespace cimmc {
+namespace {
+
+std::string fmt(const char* f, double a) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, a);
+  return buf;
+}
+
+}  // namespace
+
+void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, const Report& rep) {
+  const JobView& v = r.view;
+  os << cfg.name << ": " << cfg.macro.rows << "x" << cfg.macro.cols << " macro, tile " << v.K << " rows x "
+     << v.N << " weights (" << v.P << " columns), " << r.samples() << " MVMs, " << r.backend << ", "
+     << fmt("%.2f s", r.wall_seconds) << "\n";
+  os << "  inputs " << cfg.tile.inputs.bits << "b " << to_string(cfg.macro.input_encoding) << ", " << v.cycles
+     << " cycles x " << v.dac_bits << " DAC bits; weights " << cfg.tile.weights.bits << "b "
+     << to_string(cfg.macro.weight_encoding) << ", " << v.bpc << " bits/cell; ADC " << cfg.macro.adc.bits
+     << "b " << to_string(cfg.macro.adc.range) << fmt(" (full scale %.1f)", r.adc_full_scale) << "\n\n";
+  os << "  component      pJ/MVM    95% CI +/-   share   events/MVM\n";
+  const double total = rep.total_pj.mean;
+  for (int c = 0; c < kComponents; ++c) {
+    const Estimate& e = rep.component_pj[c];
+    const double half = std::isnan(e.ci_hi) ? NAN : e.ci_hi - e.mean;
+    const std::string name = kComponentNames[c];
+    os << "  " << name << std::string(12 - name.size(), ' ') << fmt("%10.3f", e.mean)
+       << fmt("%14.3f", half) << fmt("%7.1f%%", total > 0 ? 100.0 * e.mean / total : 0.0)
+       << fmt("%13.0f", rep.events_per_mvm[c]) << "\n";
+  }
+  os << "  total       " << fmt("%10.3f", total) << fmt("%14.3f", rep.total_pj.ci_hi - total) << "\n\n";
+  os << "  " << fmt("%.4f pJ/MAC", rep.pj_per_mac) << fmt(" | %.2f TOPS/W", rep.tops_per_w)
+     << fmt(" | %.1f ns/MVM", rep.latency_ns) << fmt(" | %.3f TOPS per macro", rep.tops) << "\n";
+  const Accuracy& a = rep.accuracy;
+  os << "  MVM error [output LSB]: mean " << fmt("%.3g", a.err_mean.mean) << fmt(", std %.4g", a.err_std)
+     << fmt(", max |e| %.4g", a.max_abs_err) << fmt(" (%.3g of the output std)", a.err_rel) << "\n";
+  os << "  SQNR " << (std::isinf(a.sqnr_db) ? std::string("inf (lossless)") : fmt("%.2f dB", a.sqnr_db))
+     << fmt(" | ADC clip rate %.3g", a.clip_rate) << "\n";
+}
+
+}  // namespace cimmc

@@ -1,0 +1,157 @@
+#include "engine/job_builder.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace cimmc {
+namespace {
+
+std::uint32_t prob_u32(double p) {
+  const double s = std::round(p * 4294967296.0);
+  return s >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(s);
+}
+
+void set_weight_columns(const MacroSpec& m, const OperandSpec& w, JobView& v) {
+  const int s = weight_slices(m, w);
+  v.ppw = phys_cols_per_weight(m, w);
+  for (int q = 0; q < v.ppw; ++q) {
+    const int slice = q % s;
+    v.w_shift[q] = slice * m.bits_per_cell;
+    v.w_coef[q] = std::ldexp(1.0, v.w_shift[q]);
+    v.w_part[q] = WPart::plain;
+  }
+  switch (m.weight_encoding) {
+    case WeightEncoding::unsigned_plain: break;
+    case WeightEncoding::offset: v.w_offset = 1 << (w.bits - 1); break;
+    case WeightEncoding::differential:
+      for (int q = 0; q < v.ppw; ++q) {
+        v.w_part[q] = q < s ? WPart::pos : WPart::neg;
+        if (q >= s) v.w_coef[q] = -v.w_coef[q];
+      }
+      break;
+    case WeightEncoding::twos_complement:
+      v.w_mask = (1u << (w.bits - 1)) - 1u;
+      v.w_part[s] = WPart::sign_bit;
+      v.w_shift[s] = 0;
+      v.w_coef[s] = -std::ldexp(1.0, w.bits - 1);
+      break;
+    case WeightEncoding::sign_magnitude:
+      for (int q = 0; q < v.ppw; ++q) v.w_part[q] = WPart::signed_mag;
+      v.signed_cols = true;
+      break;
+  }
+}
+
+void set_input_cycles(const MacroSpec& m, const OperandSpec& x, JobView& v) {
+  v.in_bits = x.bits;
+  v.in_enc = static_cast<int>(m.input_encoding);
+  v.dac_bits = m.dac_bits;
+  v.cycles = input_cycles(m, x);
+  const int d = m.dac_bits;
+  for (int c = 0; c < v.cycles; ++c) v.in_coef[c] = std::ldexp(1.0, d * c);
+  switch (m.input_encoding) {
+    case InputEncoding::offset: v.x_offset = 1 << (x.bits - 1); break;
+    case InputEncoding::twos_complement: v.in_coef[v.cycles - 1] = -std::ldexp(1.0, x.bits - 1); break;
+    case InputEncoding::sign_magnitude: {
+      const int half = v.cycles / 2;
+      for (int c = half; c < v.cycles; ++c) v.in_coef[c] = -std::ldexp(1.0, d * (c - half));
+      break;
+    }
+    default: break;
+  }
+}
+
+}  // namespace
+
+void set_adc_full_scale(JobView& v, double full_scale) {
+  v.adc_delta = full_scale / v.code_max;
+}
+
+void build_job(const Config& cfg, std::uint32_t job_id, BuiltJob& out) {
+  const MacroSpec& m = cfg.macro;
+  const TileSpec& t = cfg.tile;
+  JobView& v = out.view;
+  v = JobView{};
+  v.K = t.rows_used > 0 ? t.rows_used : m.rows;
+  v.R = m.rows_active > 0 ? std::min(m.rows_active, v.K) : v.K;
+  v.G = (v.K + v.R - 1) / v.R;
+  v.wpg = (v.R + 63) / 64;
+  v.w_bits = t.weights.bits;
+  v.bpc = m.bits_per_cell;
+  v.L = 1 << m.bits_per_cell;
+  set_weight_columns(m, t.weights, v);
+  v.N = t.cols_used > 0 ? t.cols_used : m.cols / v.ppw;
+  if (v.N < 1) throw std::invalid_argument("no weight column fits the macro");
+  v.P = v.N * v.ppw;
+  set_input_cycles(m, t.inputs, v);
+
+  const double g_lsb = (m.g_on_us - m.g_off_us) / (v.L - 1);
+  v.r_off = static_cast<float>(m.g_off_us / g_lsb);
+  v.prog_abs = static_cast<float>(m.noise.prog_sigma_us / g_lsb);
+  v.prog_rel = static_cast<float>(m.noise.prog_sigma_rel);
+  v.read_abs = static_cast<float>(m.noise.read_sigma_us / g_lsb);
+  v.read_rel = static_cast<float>(m.noise.read_sigma_rel);
+  v.stuck_off_u32 = prob_u32(m.noise.stuck_off);
+  v.stuck_on_u32 = prob_u32(m.noise.stuck_on);
+  v.float_path = v.prog_abs > 0 || v.prog_rel > 0 || v.read_rel > 0;
+  v.adc_noise = static_cast<float>(m.adc.noise_lsb);
+  v.noisy = v.read_abs > 0 || v.read_rel > 0 || v.adc_noise > 0;
+
+  // ADC: unsigned columns use codes [0, 2^B-1]; signed (sign-magnitude) columns
+  // a symmetric range. `full` never quantizes finer than one integer step.
+  const int amax = (1 << m.dac_bits) - 1;
+  out.v_full = static_cast<double>(v.R) * amax * (v.L - 1 + v.r_off);
+  v.code_max = v.signed_cols ? (1 << (m.adc.bits - 1)) - 1 : (1 << m.adc.bits) - 1;
+  v.code_min = v.signed_cols ? -v.code_max : 0;
+  if (v.code_max < 1) throw std::invalid_argument("a signed column needs at least 2 ADC bits");
+  const double fs_full = std::max(out.v_full, static_cast<double>(v.code_max));
+  set_adc_full_scale(v, m.adc.range == AdcRange::max ? m.adc.max_value : fs_full);
+
+  // Column-value histogram: integer bins when the span allows, at most 4096 bins.
+  const double span = std::ceil(v.signed_cols ? 2 * out.v_full : out.v_full);
+  v.col_lo = v.signed_cols ? -std::ceil(out.v_full) : 0.0;
+  v.col_bw = std::max(1.0, std::ceil((span + 1) / 4096.0));
+  v.col_nbins = static_cast<int>(span / v.col_bw) + 1;
+
+  const int A = 1 << m.dac_bits;
+  v.off_dac = 0;
+  v.off_row = v.off_dac + A;
+  v.off_cell = v.off_row + v.R + 1;
+  v.off_adc = v.off_cell + A * v.L;
+  v.off_col = v.off_adc + (v.code_max - v.code_min + 1);
+  v.hist_size = v.off_col + v.col_nbins;
+
+  v.seed = cfg.run.seed;
+  v.job_id = job_id;
+  v.samples = cfg.run.samples;
+  v.per_instance = cfg.run.inputs_per_instance;
+  v.instances = static_cast<std::uint32_t>((v.samples + v.per_instance - 1) / v.per_instance);
+
+  out.x_pmf = quantize(t.inputs);
+  out.w_pmf = quantize(t.weights);
+  out.x_alias = build_alias(out.x_pmf);
+  out.w_alias = build_alias(out.w_pmf);
+  v.x_dist = out.x_alias.view();
+  v.w_dist = out.w_alias.view();
+}
+
+double column_quantile(const JobView& v, const std::uint64_t* col_hist, double quantile) {
+  // Fold signed columns onto |value|, then walk the cumulative counts.
+  std::vector<std::pair<double, std::uint64_t>> mag;
+  std::uint64_t total = 0;
+  for (int b = 0; b < v.col_nbins; ++b) {
+    mag.emplace_back(std::fabs(v.col_lo + b * v.col_bw), col_hist[b]);
+    total += col_hist[b];
+  }
+  std::sort(mag.begin(), mag.end());
+  const double target = quantile * static_cast<double>(total);
+  std::uint64_t cum = 0;
+  for (const auto& [value, count] : mag) {
+    cum += count;
+    if (static_cast<double>(cum) >= target) return value;
+  }
+  return mag.empty() ? 0.0 : mag.back().first;
+}
+
+}  // namespace cimmc

@@ -1,0 +1,29 @@
+// Config -> the plain JobView a kernel samples, with the tables it points to.
+#pragma once
+#include <cstdint>
+
+#include "engine/operands.hpp"
+#include "job_view.hpp"
+#include "spec/spec.hpp"
+
+namespace cimmc {
+
+struct BuiltJob {
+  JobView view;               // alias pointers refer to x_alias / w_alias below
+  QuantizedPmf x_pmf, w_pmf;
+  AliasTable x_alias, w_alias;
+  double v_full = 0;          // largest possible |column value| (cell-level x DAC-level units)
+  BuiltJob() = default;
+  BuiltJob(const BuiltJob&) = delete;  // view points into this object
+  BuiltJob& operator=(const BuiltJob&) = delete;
+};
+
+// Fills everything; the ADC step is set from range full/max (calibrated starts
+// at full and is finished by set_adc_full_scale after the pilot).
+void build_job(const Config& cfg, std::uint32_t job_id, BuiltJob& out);
+// Column value mapped to the top ADC code.
+void set_adc_full_scale(JobView& v, double full_scale);
+// Value below which `quantile` of the column values lie (|value| for signed columns).
+double column_quantile(const JobView& v, const std::uint64_t* col_hist, double quantile);
+
+}  // namespace cimmc

@@ -1,0 +1,48 @@
+#include "engine/result.hpp"
+
+namespace cimmc {
+
+int JobResult::offset(Hist h) const {
+  switch (h) {
+    case Hist::dac: return view.off_dac;
+    case Hist::row: return view.off_row;
+    case Hist::cell: return view.off_cell;
+    case Hist::adc: return view.off_adc;
+    case Hist::col: return view.off_col;
+    default: return 0;
+  }
+}
+
+int JobResult::length(Hist h) const {
+  switch (h) {
+    case Hist::dac: return dac_levels;
+    case Hist::row: return row_bins;
+    case Hist::cell: return dac_levels * cell_levels;
+    case Hist::adc: return adc_codes;
+    case Hist::col: return view.col_nbins;
+    default: return 0;
+  }
+}
+
+std::vector<std::uint64_t> JobResult::total(Hist h) const {
+  std::vector<std::uint64_t> t(length(h), 0);
+  for (int g = 0; g < kBatchGroups; ++g) {
+    const std::uint64_t* b = hist.data() + static_cast<std::size_t>(g) * view.hist_size + offset(h);
+    for (std::size_t i = 0; i < t.size(); ++i) t[i] += b[i];
+  }
+  return t;
+}
+
+std::uint64_t JobResult::samples() const {
+  std::uint64_t s = 0;
+  for (const auto& g : groups) s += g.samples;
+  return s;
+}
+
+std::uint64_t JobResult::conversions() const {
+  std::uint64_t s = 0;
+  for (const auto& g : groups) s += g.conversions;
+  return s;
+}
+
+}  // namespace cimmc

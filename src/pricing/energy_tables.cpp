@@ -1,0 +1,88 @@
+// Per-event energy tables with published defaults. Every default names its
+// source; REFERENCES.md collects them.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+#include "pricing/pricing.hpp"
+
+namespace cimmc {
+namespace {
+
+// ZigZag-IMC 28 nm constants (Houshmand, Sun, Verhelst): NAND2 input
+// capacitance 0.7 fF; wordline and bitline capacitance per cell = half a NAND2.
+constexpr double kCellWireCapF = 0.35e-15;
+constexpr double kFullAdderJ = 3.40e-15;   // 1-bit full adder
+constexpr double kDffJ = 1.70e-15;         // one flip-flop write
+constexpr double kPjPerJ = 1e12;
+
+struct Poly {
+  double e0 = 0, e1 = 0, e2 = 0, epop = 0;
+  double operator()(double v) const {
+    const auto iv = static_cast<std::uint64_t>(std::max(0.0, std::round(v)));
+    return e0 + e1 * v + e2 * v * v + epop * std::popcount(iv);
+  }
+};
+
+Poly resolve(const EventEnergy& e, Poly d) {
+  if (e.e0_pj) d.e0 = *e.e0_pj;
+  if (e.e1_pj) d.e1 = *e.e1_pj;
+  if (e.e2_pj) d.e2 = *e.e2_pj;
+  if (e.epop_pj) d.epop = *e.epop_pj;
+  return d;
+}
+
+}  // namespace
+
+EnergyTables make_energy_tables(const Config& cfg, const JobResult& r) {
+  const JobView& v = r.view;
+  const EnergySpec& e = cfg.energy;
+  const MacroSpec& m = cfg.macro;
+  const double v2 = e.vdd_v * e.vdd_v;
+  const int A = r.dac_levels;
+  EnergyTables t;
+
+  // DAC: ZigZag-IMC ~ 50 fF * bits * V^2 per conversion, none for 1-bit inputs.
+  const Poly dac = resolve(e.dac, {v.dac_bits > 1 ? 50e-15 * v.dac_bits * v2 * kPjPerJ : 0.0});
+  for (int a = 0; a < A; ++a) t.dac.push_back(dac(a));
+
+  // Row driver: charge the wordline across the used physical columns, per active row.
+  const Poly row = resolve(e.row_driver, {0.0, kCellWireCapF * v.P * v2 * kPjPerJ});
+  for (int n = 0; n < r.row_bins; ++n) t.row_driver.push_back(row(n));
+
+  // Cell read: V(a)^2 * G(l) * t_read, V linear in the DAC level (SIAM/NeuroSim ReRAM).
+  const double g_on = m.g_on_us * 1e-6, g_off = m.g_off_us * 1e-6;
+  for (int a = 0; a < A; ++a) {
+    const double va = e.read_voltage_v * a / std::max(1, A - 1);
+    for (int l = 0; l < v.L; ++l) {
+      const double g = g_off + (g_on - g_off) * l / (v.L - 1);
+      t.cell.push_back(va * va * g * e.read_pulse_ns * 1e-9 * kPjPerJ);
+    }
+  }
+
+  // Column: precharge the bitline over the rows summed (ZigZag-IMC bitline cap).
+  const Poly col = resolve(e.column, {kCellWireCapF * v.R * v2 * kPjPerJ});
+  for (int b = 0; b < v.col_nbins; ++b) t.column.push_back(col(std::fabs(v.col_lo + b * v.col_bw)));
+
+  // ADC: ZigZag-IMC (100 fF * B + 0.001 fF * 4^B) * V^2 per conversion.
+  const int bits = m.adc.bits;
+  const Poly adc = resolve(e.adc, {(100e-15 * bits + 0.001e-15 * std::ldexp(1.0, 2 * bits)) * v2 * kPjPerJ});
+  for (int c = 0; c < r.adc_codes; ++c) t.adc.push_back(adc(c));
+
+  // Digital: an accumulator as wide as the exact output, one full adder per bit
+  // per shift-add and one flip-flop per bit per accumulator write.
+  const int width = v.in_bits + v.w_bits + static_cast<int>(std::ceil(std::log2(std::max(2, v.K))));
+  t.shift_add = resolve(e.shift_add, {width * kFullAdderJ * kPjPerJ})(0);
+  t.accumulator = resolve(e.accumulator, {width * kDffJ * kPjPerJ})(0);
+
+  // Latency: per (cycle, row group) every used column converts once, on
+  // adc.count shared ADCs. ZigZag-IMC ADC delay ~ B * (0.00653 * rows + 0.640) ns.
+  const double t_conv = m.adc.conversion_ns ? *m.adc.conversion_ns : bits * (0.00653 * v.R + 0.640);
+  const int nadc = m.adc.count > 0 ? std::min(m.adc.count, v.P) : v.P;
+  const double steps = std::ceil(static_cast<double>(v.P) / nadc);
+  t.latency_ns = v.cycles * v.G * steps * t_conv;
+  t.leakage_per_mvm = e.leakage_uw * 1e-6 * t.latency_ns * 1e-9 * kPjPerJ;
+  return t;
+}
+
+}  // namespace cimmc
