@@ -1,0 +1,164 @@
+// Macro sampling throughput on one core, against two baselines of the same
+// logical shape timed in the same binary:
+//   scalar  - the obvious per-cell simulation of the same datapath;
+//   gemv    - a plain exact int8 GEMV (the digital answer).
+// Shape: 128 inputs x 128 weights, 8b x 8b, 2-bit cells, differential
+// (8 physical columns per weight), bit-serial inputs -> 128 x 1024 x 8 =
+// 1.05e6 cell reads per MVM.
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/job_builder.hpp"
+#include "launcher.hpp"
+
+using namespace cimmc;
+
+namespace {
+
+Config macro_config(int variant) {
+  Config c;
+  c.macro.rows = 128;
+  c.macro.cols = 1024;
+  c.macro.bits_per_cell = 2;
+  c.macro.weight_encoding = WeightEncoding::differential;
+  c.macro.adc.bits = 6;
+  c.tile.inputs.bits = 8;
+  c.tile.inputs.dist.kind = DistKind::relu_laplace;
+  c.tile.inputs.dist.zero_fraction = 0.4;
+  c.tile.inputs.dist.b = 1.0;
+  c.tile.weights.bits = 8;
+  c.tile.weights.is_signed = true;
+  c.tile.weights.dist.kind = DistKind::laplace;
+  c.tile.weights.dist.b = 0.05;
+  c.run.inputs_per_instance = 64;
+  if (variant == 1) c.macro.noise.read_sigma_us = 0.2;
+  if (variant == 2) c.macro.noise.prog_sigma_rel = 0.03;
+  return c;
+}
+
+double cell_reads_per_mvm(const JobView& v) { return static_cast<double>(v.K) * v.P * v.cycles; }
+
+std::map<std::string, double> g_rates;  // MVMs per second by benchmark name
+
+void BM_cimmc(benchmark::State& state) {
+  const int variant = static_cast<int>(state.range(0));
+  Config c = macro_config(variant);
+  c.run.samples = 2048;
+  BuiltJob job;
+  build_job(c, 0, job);
+  std::vector<std::uint64_t> hist(static_cast<std::size_t>(kBatchGroups) * job.view.hist_size);
+  std::vector<InstanceMoments> mom(job.view.instances);
+  const JobOutput out{hist.data(), mom.data()};
+  for (auto _ : state) {
+    launch_cpu(&job.view, &out, 1, 1, nullptr);
+    benchmark::DoNotOptimize(hist.data());
+  }
+  const double mvms = static_cast<double>(state.iterations()) * c.run.samples;
+  state.counters["cell_reads/s"] = benchmark::Counter(mvms * cell_reads_per_mvm(job.view), benchmark::Counter::kIsRate);
+  state.counters["MVM/s"] = benchmark::Counter(mvms, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_cimmc)->Arg(0)->Arg(1)->Arg(2)->ArgName("noise_free0_read1_prog2")->Unit(benchmark::kMillisecond);
+
+// The obvious implementation: loop over cycles, columns and rows, one cell at a time.
+void BM_scalar_baseline(benchmark::State& state) {
+  Config c = macro_config(0);
+  BuiltJob job;
+  build_job(c, 0, job);
+  const JobView& v = job.view;
+  std::mt19937 rng(1);
+  std::vector<int> w(v.N * v.K), x(v.K), level(v.P * v.K);
+  std::discrete_distribution<int> wd(job.w_pmf.p.begin(), job.w_pmf.p.end());
+  std::discrete_distribution<int> xd(job.x_pmf.p.begin(), job.x_pmf.p.end());
+  for (int i = 0; i < v.N * v.K; ++i) w[i] = wd(rng) + job.w_pmf.qmin;
+  for (int p = 0; p < v.P; ++p)
+    for (int j = 0; j < v.K; ++j) {
+      const int wv = w[(p / v.ppw) * v.K + j], q = p % v.ppw;
+      const int mag = q < v.ppw / 2 ? std::max(wv, 0) : std::max(-wv, 0);
+      level[p * v.K + j] = (mag >> v.w_shift[q]) & 3;
+    }
+  std::vector<double> y(v.N);
+  std::vector<long> hist(64);
+  const int samples = 64;
+  for (auto _ : state) {
+    for (int s = 0; s < samples; ++s) {
+      for (int j = 0; j < v.K; ++j) x[j] = xd(rng);
+      std::fill(y.begin(), y.end(), 0.0);
+      for (int c2 = 0; c2 < v.cycles; ++c2)
+        for (int p = 0; p < v.P; ++p) {
+          long col = 0;
+          for (int j = 0; j < v.K; ++j) col += ((x[j] >> c2) & 1) * level[p * v.K + j];
+          const long code = std::min<long>(63, std::lround(col / v.adc_delta));
+          ++hist[code];
+          y[p / v.ppw] += v.w_coef[p % v.ppw] * std::ldexp(1.0, c2) * code * v.adc_delta;
+        }
+      benchmark::DoNotOptimize(y.data());
+    }
+  }
+  const double mvms = static_cast<double>(state.iterations()) * samples;
+  state.counters["cell_reads/s"] = benchmark::Counter(mvms * cell_reads_per_mvm(v), benchmark::Counter::kIsRate);
+  state.counters["MVM/s"] = benchmark::Counter(mvms, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_scalar_baseline)->Unit(benchmark::kMillisecond);
+
+// The digital answer: an exact int8 x int8 -> int32 GEMV of the same shape.
+void BM_int8_gemv(benchmark::State& state) {
+  const int K = 128, N = 128;
+  std::mt19937 rng(2);
+  std::vector<std::int8_t> w(N * K), x(K);
+  for (auto& t : w) t = static_cast<std::int8_t>(rng());
+  for (auto& t : x) t = static_cast<std::int8_t>(rng() & 0x7f);
+  std::vector<std::int32_t> y(N);
+  for (auto _ : state) {
+    for (int n = 0; n < N; ++n) {
+      std::int32_t s = 0;
+      for (int j = 0; j < K; ++j) s += static_cast<std::int32_t>(w[n * K + j]) * x[j];
+      y[n] = s;
+    }
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+    x[0] = static_cast<std::int8_t>(y[0]);  // a new input each time
+  }
+  state.counters["MVM/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_int8_gemv);
+
+// Collects MVM/s per benchmark so the ratios can be printed after the run.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& r : runs) {
+      auto it = r.counters.find("MVM/s");
+      if (it == r.counters.end()) continue;
+      const std::string name = r.benchmark_name();
+      if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "median") continue;
+      g_rates[r.run_name.str()] = it->second.value;
+      (void)name;
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  RatioReporter rep;
+  benchmark::RunSpecifiedBenchmarks(&rep);
+  auto get = [](const std::string& k) { auto it = g_rates.find(k); return it == g_rates.end() ? NAN : it->second; };
+  const double reads = 128.0 * 1024 * 8;
+  const double nf = get("BM_cimmc/noise_free0_read1_prog2:0"), rn = get("BM_cimmc/noise_free0_read1_prog2:1");
+  const double pv = get("BM_cimmc/noise_free0_read1_prog2:2"), sc = get("BM_scalar_baseline"), gv = get("BM_int8_gemv");
+  std::printf("\nSummary (one core; medians when repeated):\n");
+  std::printf("  cimmc noise-free        %10.3g cell reads/s  %9.0f MVM/s\n", nf * reads, nf);
+  std::printf("  cimmc read noise        %10.3g cell reads/s  (%.2fx the noise-free time)\n", rn * reads, nf / rn);
+  std::printf("  cimmc prog. variation   %10.3g cell reads/s  (%.2fx the noise-free time)\n", pv * reads, nf / pv);
+  std::printf("  per-cell scalar sim     %10.3g cell reads/s  -> cimmc is %.1fx faster\n", sc * reads, nf / sc);
+  std::printf("  exact int8 GEMV         %10.3g MVM/s         -> cimmc MVM costs %.0fx a digital GEMV\n", gv, gv / nf);
+  return 0;
+}

@@ -1,0 +1,177 @@
+// CUDA backend: one thread block per array instance, many jobs per launch.
+// Blocks take (job, instance) work items in a grid-stride loop; each block owns
+// one workspace slot in global memory. Histograms use integer atomics (exact in
+// any order); instance moments use CUB's deterministic block reduction.
+#include <cub/block/block_reduce.cuh>
+#include <cuda_runtime.h>
+#include <thrust/copy.h>
+#include <thrust/device_vector.h>
+#include <thrust/fill.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <vector>
+
+#include "launcher.hpp"
+#include "macro_model.hpp"
+
+namespace cimmc {
+namespace {
+
+constexpr int kThreads = 128;
+
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) throw std::runtime_error(std::string("CUDA ") + what + ": " + cudaGetErrorString(e));
+}
+
+struct StatsOp {
+  __device__ LaneStats operator()(const LaneStats& a, const LaneStats& b) const { return combine(a, b); }
+};
+
+struct CudaExec {
+  using Reduce = cub::BlockReduce<LaneStats, kThreads>;
+  typename Reduce::TempStorage* tmp;
+  __host__ __device__ int lane() const {
+#if defined(__CUDA_ARCH__)
+    return static_cast<int>(threadIdx.x);
+#else
+    return 0;
+#endif
+  }
+  __host__ __device__ int nlanes() const {
+#if defined(__CUDA_ARCH__)
+    return static_cast<int>(blockDim.x);
+#else
+    return 1;
+#endif
+  }
+  __host__ __device__ void sync() const {
+#if defined(__CUDA_ARCH__)
+    __syncthreads();
+#endif
+  }
+  __host__ __device__ void add(std::uint64_t* p, std::uint64_t n) const {
+#if defined(__CUDA_ARCH__)
+    atomicAdd(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(n));
+#else
+    *p += n;
+#endif
+  }
+  __host__ __device__ LaneStats reduce(const LaneStats& s) const {
+#if defined(__CUDA_ARCH__)
+    return Reduce(*tmp).Reduce(s, StatsOp{});
+#else
+    return s;
+#endif
+  }
+};
+
+struct DeviceJob {
+  JobView view;                  // alias pointers refer to device memory
+  std::uint64_t* hist;           // kBatchGroups * hist_size
+  InstanceMoments* moments;      // instances
+  std::uint64_t first_item;      // prefix sum of instances over jobs
+};
+
+__global__ void __launch_bounds__(kThreads)
+instances_kernel(const DeviceJob* jobs, int njobs, std::uint64_t item0, std::uint64_t item1,
+                 char* scratch, std::size_t ws_stride) {
+  __shared__ typename CudaExec::Reduce::TempStorage tmp;
+  const CudaExec ex{&tmp};
+  char* base = scratch + static_cast<std::size_t>(blockIdx.x) * ws_stride;
+  for (std::uint64_t item = item0 + blockIdx.x; item < item1; item += gridDim.x) {
+    int j = 0;  // last job whose first item <= item (few jobs: linear scan is fine)
+    while (j + 1 < njobs && jobs[j + 1].first_item <= item) ++j;
+    const DeviceJob& dj = jobs[j];
+    const auto inst = static_cast<std::uint32_t>(item - dj.first_item);
+    Workspace ws{};
+    bind_workspace(dj.view, base, &ws);
+    const LaneStats st = run_instance(dj.view, ws, inst,
+                                      dj.hist + static_cast<std::size_t>(inst % kBatchGroups) * dj.view.hist_size, ex);
+    if (threadIdx.x == 0) {
+      dj.moments[inst] = InstanceMoments{st.n, st.sum_err, st.sum_err2, st.max_abs_err,
+                                         st.sum_ref, st.sum_ref2, st.clipped, st.conversions};
+    }
+    __syncthreads();
+  }
+}
+
+}  // namespace
+
+int cuda_device_count() {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky "no device" error
+    return 0;
+  }
+  return n;
+}
+
+std::string cuda_device_name() {
+  cudaDeviceProp p{};
+  if (cudaGetDeviceProperties(&p, 0) != cudaSuccess) return "unknown CUDA device";
+  return std::string(p.name) + ", " + std::to_string(p.totalGlobalMem >> 20) + " MiB";
+}
+
+void launch_cuda(const JobView* jobs, const JobOutput* outs, int njobs, const ProgressFn& progress) {
+  // Device copies of the alias tables, histograms and moments.
+  std::vector<thrust::device_vector<std::uint64_t>> probs, hists;
+  std::vector<thrust::device_vector<std::int32_t>> ints;
+  std::vector<thrust::device_vector<InstanceMoments>> moms;
+  std::vector<DeviceJob> host_jobs(njobs);
+  std::size_t ws_stride = 0;
+  std::uint64_t total = 0;
+  auto upload = [&](const AliasView& a) {
+    probs.emplace_back(a.prob, a.prob + a.n);
+    ints.emplace_back(a.alias, a.alias + a.n);
+    const std::int32_t* alias = thrust::raw_pointer_cast(ints.back().data());
+    ints.emplace_back(a.value, a.value + a.n);
+    return AliasView{thrust::raw_pointer_cast(probs.back().data()), alias,
+                     thrust::raw_pointer_cast(ints.back().data()), a.n};
+  };
+  probs.reserve(2 * njobs);
+  ints.reserve(4 * njobs);
+  hists.reserve(njobs);
+  moms.reserve(njobs);
+  for (int i = 0; i < njobs; ++i) {
+    DeviceJob& d = host_jobs[i];
+    d.view = jobs[i];
+    d.view.x_dist = upload(jobs[i].x_dist);
+    d.view.w_dist = upload(jobs[i].w_dist);
+    hists.emplace_back(static_cast<std::size_t>(kBatchGroups) * jobs[i].hist_size, 0);
+    moms.emplace_back(jobs[i].instances);
+    d.hist = thrust::raw_pointer_cast(hists.back().data());
+    d.moments = thrust::raw_pointer_cast(moms.back().data());
+    d.first_item = total;
+    total += jobs[i].instances;
+    ws_stride = std::max(ws_stride, bind_workspace(jobs[i], nullptr, nullptr));
+  }
+  thrust::device_vector<DeviceJob> djobs(host_jobs.begin(), host_jobs.end());
+
+  // As many resident blocks as the device holds, capped by 1 GiB of scratch.
+  int sms = 0, per_sm = 0;
+  check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0), "attribute");
+  check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, instances_kernel, kThreads, 0), "occupancy");
+  std::uint64_t blocks = static_cast<std::uint64_t>(sms) * std::max(1, per_sm);
+  blocks = std::min<std::uint64_t>(blocks, std::max<std::size_t>(1, (std::size_t(1) << 30) / ws_stride));
+  blocks = std::min<std::uint64_t>(blocks, std::max<std::uint64_t>(1, total));
+  thrust::device_vector<char> scratch(blocks * ws_stride);
+
+  const std::uint64_t chunk = blocks * 8;  // a progress report every few waves
+  for (std::uint64_t i0 = 0; i0 < total; i0 += chunk) {
+    const std::uint64_t i1 = std::min(total, i0 + chunk);
+    instances_kernel<<<static_cast<unsigned>(std::min(blocks, i1 - i0)), kThreads>>>(
+        thrust::raw_pointer_cast(djobs.data()), njobs, i0, i1, thrust::raw_pointer_cast(scratch.data()), ws_stride);
+    check(cudaGetLastError(), "launch");
+    check(cudaDeviceSynchronize(), "kernel");
+    if (progress) progress(static_cast<double>(i1) / total);
+  }
+  for (int i = 0; i < njobs; ++i) {
+    std::vector<std::uint64_t> h(hists[i].size());
+    thrust::copy(hists[i].begin(), hists[i].end(), h.begin());
+    for (std::size_t k = 0; k < h.size(); ++k) outs[i].hist[k] += h[k];
+    thrust::copy(moms[i].begin(), moms[i].end(), outs[i].moments);
+  }
+}
+
+}  // namespace cimmc
