@@ -3,8 +3,10 @@
 #pragma once
 #if defined(__CUDACC__)
 #define CIMMC_HD __host__ __device__ __forceinline__
+#define CIMMC_RESTRICT __restrict__
 #else
 #define CIMMC_HD inline
+#define CIMMC_RESTRICT __restrict__
 #endif
 
 #include <cstdint>

@@ -14,83 +14,14 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "convert.hpp"
 #include "encoding.hpp"
+#include "workspace.hpp"
 #include "hd.hpp"
 #include "job_view.hpp"
 #include "philox.hpp"
 
 namespace cimmc {
-
-// Scratch for one instance in flight; sizes in workspace_layout() below.
-struct Workspace {
-  std::int32_t* w;          // N*K weights, [n][j]
-  std::int64_t* wsum;       // N: sum_j w[n][j]
-  std::uint8_t* lev;        // P*K cell levels, [p][j]
-  std::uint64_t* wbits;     // P*bpc*G*wpg: bit q of each cell level, per row group
-  std::uint64_t* negbits;   // N*G*wpg: rows holding a negative weight (sign-magnitude)
-  float* gf;                // P*K signed conductance / g_lsb (float path)
-  std::uint32_t* rowcount;  // K*L: cells of row j at level l
-  std::int32_t* x;          // K inputs of the current sample
-  std::uint8_t* a;          // cycles*K DAC levels
-  float* af;                // cycles*K DAC levels as float (float path)
-  std::uint64_t* abits;     // cycles*dac_bits*G*wpg
-  std::int32_t* suma;       // cycles*G: sum of levels per conversion
-  float* suma2;             // cycles*G: sum of squared levels
-  double* ypart;            // P: shift-added ADC outputs per physical column
-  float* noise;             // P: standard normals for the current conversion set
-  std::uint32_t* cnt;       // K*2^dac_bits: (row, level) occurrences in this instance
-  std::int64_t* xsum;       // 1
-};
-
-struct LaneStats {
-  double n = 0, sum_err = 0, sum_err2 = 0, max_abs_err = 0, sum_ref = 0, sum_ref2 = 0;
-  std::uint64_t clipped = 0, conversions = 0;
-};
-
-CIMMC_HD LaneStats combine(const LaneStats& a, const LaneStats& b) {
-  LaneStats r;
-  r.n = a.n + b.n;
-  r.sum_err = a.sum_err + b.sum_err;
-  r.sum_err2 = a.sum_err2 + b.sum_err2;
-  r.max_abs_err = a.max_abs_err > b.max_abs_err ? a.max_abs_err : b.max_abs_err;
-  r.sum_ref = a.sum_ref + b.sum_ref;
-  r.sum_ref2 = a.sum_ref2 + b.sum_ref2;
-  r.clipped = a.clipped + b.clipped;
-  r.conversions = a.conversions + b.conversions;
-  return r;
-}
-
-// Byte layout of a Workspace inside one scratch block (host sizes it, both bind it).
-CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws) {
-  std::size_t off = 0;
-  auto take = [&](auto*& ptr, std::size_t count) {
-    using T = std::remove_reference_t<decltype(*ptr)>;
-    off = (off + 63) & ~std::size_t(63);  // cache-line aligned arrays
-    if (ws) ptr = reinterpret_cast<T*>(base + off);
-    off += count * sizeof(T);
-  };
-  Workspace tmp{};
-  Workspace& w = ws ? *ws : tmp;
-  const std::size_t K = v.K, N = v.N, P = v.P, C = v.cycles, G = v.G, W = v.wpg;
-  take(w.w, N * K);
-  take(w.wsum, N);
-  take(w.lev, P * K);
-  take(w.wbits, P * v.bpc * G * W);
-  take(w.negbits, v.signed_cols ? N * G * W : 1);
-  take(w.gf, v.float_path ? P * K : 1);
-  take(w.rowcount, K * v.L);
-  take(w.x, K);
-  take(w.a, C * K);
-  take(w.af, v.float_path ? C * K : 1);
-  take(w.abits, C * v.dac_bits * G * W);
-  take(w.suma, C * G);
-  take(w.suma2, C * G);
-  take(w.ypart, P);
-  take(w.noise, P);
-  take(w.cnt, K * (std::size_t(1) << v.dac_bits));
-  take(w.xsum, 1);
-  return (off + 63) & ~std::size_t(63);
-}
 
 // ---------------------------------------------------------------- programming
 template <class Exec>
@@ -169,6 +100,9 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
     for (int p = 0; p < v.P; ++p) ++ws.rowcount[j * v.L + ws.lev[p * v.K + j]];
     for (int a = 0; a < A; ++a) ws.cnt[j * A + a] = 0;
   }
+  const int ncol = kShards * v.col_nbins, ncode = kShards * (v.code_max - v.code_min + 1);
+  for (int b = lane; b < ncol; b += nl) ws.col_local[b] = 0;
+  for (int b = lane; b < ncode; b += nl) ws.adc_local[b] = 0;
   ex.sync();
 }
 
@@ -228,103 +162,6 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
   ex.sync();
 }
 
-// Column value of physical column p for conversion (c, g), and the sum over its
-// cells of (level * g)^2 for proportional read noise (float path only).
-template <bool FloatPath>
-CIMMC_HD double column_value(const JobView& v, const Workspace& ws, int c, int g, int p,
-                             float& rel2) {
-  if (FloatPath) {
-    const int j0 = g * v.R, j1 = (g + 1) * v.R < v.K ? (g + 1) * v.R : v.K;
-    const float* gp = ws.gf + static_cast<std::size_t>(p) * v.K;
-    const float* ap = ws.af + static_cast<std::size_t>(c) * v.K;
-    float s = 0.f, s2 = 0.f;
-    for (int j = j0; j < j1; ++j) {
-      const float t = ap[j] * gp[j];
-      s += t;
-      s2 += t * t;
-    }
-    rel2 = s2;
-    return s;
-  }
-  rel2 = 0.f;
-  const std::uint64_t* ab = ws.abits + (static_cast<std::size_t>(c) * v.dac_bits * v.G + g) * v.wpg;
-  const std::uint64_t* wb = ws.wbits + (static_cast<std::size_t>(p) * v.bpc * v.G + g) * v.wpg;
-  const std::size_t astride = static_cast<std::size_t>(v.G) * v.wpg;
-  std::int64_t acc = 0, neg = 0, nega = 0;
-  const std::uint64_t* nb = v.signed_cols ? ws.negbits + (static_cast<std::size_t>(p / v.ppw) * v.G + g) * v.wpg : nullptr;
-  for (int b = 0; b < v.dac_bits; ++b) {
-    for (int q = 0; q < v.bpc; ++q) {
-      std::int64_t pc = 0, pn = 0;
-      for (int w = 0; w < v.wpg; ++w) {
-        const std::uint64_t m = ab[b * astride + w] & wb[q * astride + w];
-        pc += popc64(m);
-        if (nb) pn += popc64(m & nb[w]);
-      }
-      acc += pc << (b + q);
-      neg += pn << (b + q);
-    }
-    if (nb) {
-      std::int64_t pa = 0;
-      for (int w = 0; w < v.wpg; ++w) pa += popc64(ab[b * astride + w] & nb[w]);
-      nega += pa << b;
-    }
-  }
-  const double sa = ws.suma[c * v.G + g] - 2.0 * static_cast<double>(nega);
-  return static_cast<double>(acc - 2 * neg) + static_cast<double>(v.r_off) * sa;
-}
-
-template <bool FloatPath, class Exec>
-CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t sample,
-                          std::uint64_t* hist, LaneStats& st, const Exec& ex) {
-  const int lane = ex.lane(), nl = ex.nlanes();
-  for (int p = lane; p < v.P; p += nl) ws.ypart[p] = 0.0;
-  const double inv_delta = 1.0 / v.adc_delta;
-  const float adc_var = v.adc_noise * v.adc_noise * static_cast<float>(v.adc_delta * v.adc_delta);
-  for (int c = 0; c < v.cycles; ++c) {
-    for (int g = 0; g < v.G; ++g) {
-      const int cg = c * v.G + g;
-      if (v.noisy) {
-        for (int blk = lane; blk * 4 < v.P; blk += nl) {
-          const std::uint32_t slot = static_cast<std::uint32_t>(cg * ((v.P + 3) / 4) + blk);
-          const philox::Counter r =
-              philox::draw(v.seed, v.job_id, sample, slot, philox::kReadNoise + v.stream_base);
-          float z[4];
-          gauss2(r.v[0], r.v[1], z[0], z[1]);
-          gauss2(r.v[2], r.v[3], z[2], z[3]);
-          for (int t = 0; t < 4 && blk * 4 + t < v.P; ++t) ws.noise[blk * 4 + t] = z[t];
-        }
-        ex.sync();
-      }
-      const float abs_var = v.read_abs * v.read_abs * ws.suma2[cg];
-      const double scale = v.in_coef[c] * v.adc_delta;
-      for (int p = lane; p < v.P; p += nl) {
-        float rel2;
-        double val = column_value<FloatPath>(v, ws, c, g, p, rel2);
-        // Column value histogram: value before any noise reaches the ADC.
-        double bf = (val - v.col_lo) / v.col_bw + 0.5;
-        int bin = bf <= 0.0 ? 0 : static_cast<int>(bf);
-        bin = bin >= v.col_nbins ? v.col_nbins - 1 : bin;
-        ex.add(&hist[v.off_col + bin], 1);
-        if (v.noisy) {
-          const float var = abs_var + v.read_rel * v.read_rel * rel2 + adc_var;
-          val += static_cast<double>(ws.noise[p] * sqrtf(var));
-        }
-        // ADC: nearest code; out-of-range inputs clip to the end codes.
-        const double cf = floor(val * inv_delta + 0.5);
-        int code;
-        if (cf > v.code_max) { code = v.code_max; ++st.clipped; }
-        else if (cf < v.code_min) { code = v.code_min; ++st.clipped; }
-        else code = static_cast<int>(cf);
-        ++st.conversions;
-        ex.add(&hist[v.off_adc + code - v.code_min], 1);
-        ws.ypart[p] += scale * code;
-      }
-      if (v.noisy) ex.sync();
-    }
-  }
-  ex.sync();
-}
-
 template <class Exec>
 CIMMC_HD void finish_sample(const JobView& v, const Workspace& ws, LaneStats& st, const Exec& ex) {
   const int lane = ex.lane(), nl = ex.nlanes();
@@ -364,6 +201,17 @@ CIMMC_HD void flush_instance(const JobView& v, const Workspace& ws, std::uint64_
     }
     ex.add(&hist[v.off_cell + al], s);
     if (l == 0) ex.add(&hist[v.off_dac + a], d);
+  }
+  const int ncode = v.code_max - v.code_min + 1;
+  for (int b = lane; b < v.col_nbins; b += nl) {
+    std::uint64_t s = 0;
+    for (int k = 0; k < kShards; ++k) s += ws.col_local[k * v.col_nbins + b];
+    if (s) ex.add(&hist[v.off_col + b], s);
+  }
+  for (int b = lane; b < ncode; b += nl) {
+    std::uint64_t s = 0;
+    for (int k = 0; k < kShards; ++k) s += ws.adc_local[k * ncode + b];
+    if (s) ex.add(&hist[v.off_adc + b], s);
   }
   ex.sync();
 }

@@ -1,0 +1,248 @@
+// The conversion step of one sample: for every (input cycle, row group) each
+// physical column's analog value goes through read noise and the ADC, is
+// counted, and is shift-added. This is the hot loop: the job fields it needs
+// are copied to locals, because stores to the uint64 histograms could
+// otherwise alias them and force a reload per column.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "encoding.hpp"
+#include "hd.hpp"
+#include "job_view.hpp"
+#include "philox.hpp"
+#include "workspace.hpp"
+
+namespace cimmc {
+
+// Integer column value from bit planes: sum over DAC bit b and cell bit q of
+// popcount(inputs_b & cells_q) << (b + q). `neg` (sign-magnitude) marks rows
+// whose weight is negative; their products are subtracted.
+CIMMC_HD std::int64_t planes_dot(const std::uint64_t* CIMMC_RESTRICT ab, const std::uint64_t* CIMMC_RESTRICT wb,
+                                 const std::uint64_t* CIMMC_RESTRICT neg, int dac_bits, int bpc, int wpg,
+                                 std::size_t stride, std::int64_t& neg_inputs) {
+  std::int64_t acc = 0, nacc = 0, na = 0;
+  for (int b = 0; b < dac_bits; ++b) {
+    const std::uint64_t* a = ab + b * stride;
+    for (int q = 0; q < bpc; ++q) {
+      const std::uint64_t* w = wb + q * stride;
+      std::int64_t pc = 0, pn = 0;
+      for (int k = 0; k < wpg; ++k) {
+        const std::uint64_t m = a[k] & w[k];
+        pc += popc64(m);
+        if (neg) pn += popc64(m & neg[k]);
+      }
+      acc += pc << (b + q);
+      nacc += pn << (b + q);
+    }
+    if (neg) {
+      std::int64_t pa = 0;
+      for (int k = 0; k < wpg; ++k) pa += popc64(a[k] & neg[k]);
+      na += pa << b;
+    }
+  }
+  neg_inputs = na;
+  return acc - 2 * nacc;
+}
+
+// Float column value: sum_j a_j * G_jp over the group's rows, and sum_j
+// (a_j G_jp)^2 for proportional read noise. Fixed summation order (the simd
+// reduction's lane split is fixed at compile time), so results are repeatable.
+template <bool WantSquares>
+CIMMC_HD float conductance_dot(const float* CIMMC_RESTRICT a, const float* CIMMC_RESTRICT g, int n, float& sq) {
+  float s = 0.f, s2 = 0.f;
+#if !defined(__CUDA_ARCH__)
+#pragma omp simd reduction(+ : s, s2)
+#endif
+  for (int j = 0; j < n; ++j) {
+    const float t = a[j] * g[j];
+    s += t;
+    if (WantSquares) s2 += t * t;
+  }
+  sq = s2;
+  return s;
+}
+
+// Standard normals for the (c, g) conversion set: one per physical column,
+// four per Philox block, addressed by (sample, cg, block).
+template <class Exec>
+CIMMC_HD void fill_noise(const JobView& v, float* CIMMC_RESTRICT noise, std::uint32_t sample, int cg,
+                         const Exec& ex) {
+  const int blocks = (v.P + 3) / 4;
+  for (int blk = ex.lane(); blk < blocks; blk += ex.nlanes()) {
+    const philox::Counter r = philox::draw(v.seed, v.job_id, sample, static_cast<std::uint32_t>(cg * blocks + blk),
+                                           philox::kReadNoise + v.stream_base);
+    float z[4];
+    gauss2(r.v[0], r.v[1], z[0], z[1]);
+    gauss2(r.v[2], r.v[3], z[2], z[3]);
+    for (int t = 0; t < 4 && blk * 4 + t < v.P; ++t) noise[blk * 4 + t] = z[t];
+  }
+}
+
+// Column-value sources for one (cycle, row group). Each returns the analog
+// column value in cell-level x DAC-level units and, for proportional read
+// noise, the sum of squared cell contributions.
+struct FloatColumns {  // programming variation or proportional read noise
+  const float* af;     // DAC levels of the group's rows
+  const float* gf;     // conductances, [p][K], offset to the group's first row
+  int K, nrows;
+  bool squares;
+  CIMMC_HD double operator()(int p, float& sq) const {
+    const float* g = gf + static_cast<std::size_t>(p) * K;
+    return squares ? conductance_dot<true>(af, g, nrows, sq) : conductance_dot<false>(af, g, nrows, sq);
+  }
+};
+
+struct PlaneColumns {  // any DAC width, bits per cell, sign-magnitude columns
+  const std::uint64_t* ab;
+  const std::uint64_t* wbits;  // offset to the group's words
+  const std::uint64_t* negbits;
+  std::size_t stride;
+  int dac_bits, bpc, wpg, ppw, G;
+  double r_off, suma;
+  CIMMC_HD double operator()(int p, float& sq) const {
+    sq = 0.f;
+    const std::uint64_t* neg = negbits ? negbits + static_cast<std::size_t>(p / ppw) * G * wpg : nullptr;
+    std::int64_t na = 0;
+    const std::int64_t acc = planes_dot(ab, wbits + static_cast<std::size_t>(p) * bpc * stride, neg, dac_bits, bpc,
+                                        wpg, stride, na);
+    return static_cast<double>(acc) + r_off * (suma - 2.0 * static_cast<double>(na));
+  }
+};
+
+// The common case, unrolled: 1-bit DAC levels, unsigned columns.
+template <int BPC, int WPG>
+struct FixedColumns {
+  std::uint64_t a[WPG];
+  const std::uint64_t* wbits;
+  std::size_t stride;
+  double offset;  // r_off * sum of levels: the g_off current of the active rows
+  CIMMC_HD double operator()(int p, float& sq) const {
+    sq = 0.f;
+    const std::uint64_t* w = wbits + static_cast<std::size_t>(p) * BPC * stride;
+    std::int64_t acc = 0;
+    for (int q = 0; q < BPC; ++q) {
+      std::int64_t pc = 0;
+      for (int k = 0; k < WPG; ++k) pc += popc64(a[k] & w[q * stride + k]);
+      acc += pc << q;
+    }
+    return static_cast<double>(acc) + offset;
+  }
+};
+
+// Everything the per-column loop needs, as plain values.
+struct ConvConsts {
+  double inv_delta, col_lo, inv_bw, top_bin, cmin, cmax, scale;
+  float abs_var, rel2;
+  int ncol, ncode;  // shard strides of the local histograms
+  bool noisy;
+};
+
+template <class Columns, class Exec>
+CIMMC_HD std::uint64_t convert_set(const Columns& colv, const ConvConsts k, const float* CIMMC_RESTRICT noise,
+                                   double* CIMMC_RESTRICT ypart, std::uint64_t* CIMMC_RESTRICT col_h,
+                                   std::uint64_t* CIMMC_RESTRICT adc_h, int P, const Exec& ex) {
+  std::uint64_t clipped = 0;
+  for (int p = ex.lane(); p < P; p += ex.nlanes()) {
+    float sq;
+    double val = colv(p, sq);
+    // Column value histogram: the value before noise reaches the ADC.
+    const int shard = p % kShards;
+    const double bf = std::min(std::max((val - k.col_lo) * k.inv_bw + 0.5, 0.0), k.top_bin);
+    ex.add(&col_h[shard * k.ncol + static_cast<int>(bf)], 1);
+    if (k.noisy) val += static_cast<double>(noise[p] * sqrtf(k.abs_var + k.rel2 * sq));
+    // ADC: nearest code; inputs beyond the range clip to the end codes.
+    const double cf = floor(val * k.inv_delta + 0.5);
+    const double cc = std::min(std::max(cf, k.cmin), k.cmax);
+    clipped += (cf < k.cmin) + (cf > k.cmax);
+    ex.add(&adc_h[shard * k.ncode + static_cast<int>(cc - k.cmin)], 1);
+    ypart[p] += k.scale * cc;
+  }
+  return clipped;
+}
+
+template <class Exec>
+CIMMC_HD std::uint64_t convert_fixed(const JobView& v, const std::uint64_t* ab, const std::uint64_t* wb,
+                                     std::size_t stride, double offset, const ConvConsts& k, const Workspace& ws,
+                                     std::uint64_t* col_h, std::uint64_t* adc_h, const Exec& ex, bool& done) {
+  done = true;
+  auto run = [&](auto cols) {
+    for (int i = 0; i < static_cast<int>(sizeof(cols.a) / sizeof(cols.a[0])); ++i) cols.a[i] = ab[i];
+    cols.wbits = wb;
+    cols.stride = stride;
+    cols.offset = offset;
+    return convert_set(cols, k, ws.noise, ws.ypart, col_h, adc_h, v.P, ex);
+  };
+  switch (v.bpc * 8 + v.wpg) {
+    case 1 * 8 + 1: return run(FixedColumns<1, 1>{});
+    case 1 * 8 + 2: return run(FixedColumns<1, 2>{});
+    case 1 * 8 + 4: return run(FixedColumns<1, 4>{});
+    case 2 * 8 + 1: return run(FixedColumns<2, 1>{});
+    case 2 * 8 + 2: return run(FixedColumns<2, 2>{});
+    case 2 * 8 + 4: return run(FixedColumns<2, 4>{});
+    case 4 * 8 + 2: return run(FixedColumns<4, 2>{});
+    default: done = false; return 0;
+  }
+}
+
+template <bool FloatPath, class Exec>
+CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t sample, std::uint64_t* hist,
+                          LaneStats& st, const Exec& ex) {
+  const int lane = ex.lane(), nl = ex.nlanes();
+  const int P = v.P, K = v.K, R = v.R, G = v.G, wpg = v.wpg;
+  const std::size_t stride = static_cast<std::size_t>(G) * wpg;
+  ConvConsts k{};
+  k.inv_delta = 1.0 / v.adc_delta;
+  k.col_lo = v.col_lo;
+  k.inv_bw = 1.0 / v.col_bw;
+  k.top_bin = v.col_nbins - 1;
+  k.cmin = v.code_min;
+  k.cmax = v.code_max;
+  k.ncol = v.col_nbins;
+  k.ncode = v.code_max - v.code_min + 1;
+  k.noisy = v.noisy;
+  k.rel2 = v.read_rel * v.read_rel;
+  const float adc_var = v.adc_noise * v.adc_noise * static_cast<float>(v.adc_delta * v.adc_delta);
+  const bool fixed_ok = !FloatPath && v.dac_bits == 1 && !v.signed_cols;
+  (void)hist;
+  std::uint64_t* col_h = ws.col_local;
+  std::uint64_t* adc_h = ws.adc_local;
+  std::uint64_t clipped = 0;
+  for (int p = lane; p < P; p += nl) ws.ypart[p] = 0.0;
+  for (int c = 0; c < v.cycles; ++c) {
+    for (int g = 0; g < G; ++g) {
+      const int cg = c * G + g;
+      if (k.noisy) {
+        fill_noise(v, ws.noise, sample, cg, ex);
+        ex.sync();
+      }
+      k.scale = v.in_coef[c] * v.adc_delta;
+      k.abs_var = v.read_abs * v.read_abs * ws.suma2[cg] + adc_var;
+      const int j0 = g * R;
+      const std::uint64_t* ab = ws.abits + static_cast<std::size_t>(c) * v.dac_bits * stride + g * wpg;
+      const std::uint64_t* wb = ws.wbits + g * wpg;
+      bool done = false;
+      if (FloatPath) {
+        const FloatColumns cols{ws.af + static_cast<std::size_t>(c) * K + j0, ws.gf + j0, K,
+                                j0 + R < K ? R : K - j0, v.read_rel > 0.f};
+        clipped += convert_set(cols, k, ws.noise, ws.ypart, col_h, adc_h, P, ex);
+      } else {
+        if (fixed_ok)
+          clipped += convert_fixed(v, ab, wb, stride, v.r_off * static_cast<double>(ws.suma[cg]), k, ws, col_h,
+                                   adc_h, ex, done);
+        if (!done) {
+          const PlaneColumns cols{ab, wb, v.signed_cols ? ws.negbits + g * wpg : nullptr, stride, v.dac_bits,
+                                  v.bpc, wpg, v.ppw, G, v.r_off, static_cast<double>(ws.suma[cg])};
+          clipped += convert_set(cols, k, ws.noise, ws.ypart, col_h, adc_h, P, ex);
+        }
+      }
+      if (k.noisy) ex.sync();
+    }
+  }
+  st.clipped += clipped;
+  st.conversions += static_cast<std::uint64_t>((P - lane + nl - 1) / nl) * v.cycles * G;
+  ex.sync();
+}
+
+}  // namespace cimmc

@@ -1,0 +1,94 @@
+// Scratch memory of one array instance in flight and the per-lane error
+// moments, shared by the model phases and both launchers.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "hd.hpp"
+#include "job_view.hpp"
+
+namespace cimmc {
+
+// Scratch for one instance in flight; sizes in workspace_layout() below.
+struct Workspace {
+  std::int32_t* w;          // N*K weights, [n][j]
+  std::int64_t* wsum;       // N: sum_j w[n][j]
+  std::uint8_t* lev;        // P*K cell levels, [p][j]
+  std::uint64_t* wbits;     // P*bpc*G*wpg: bit q of each cell level, per row group
+  std::uint64_t* negbits;   // N*G*wpg: rows holding a negative weight (sign-magnitude)
+  float* gf;                // P*K signed conductance / g_lsb (float path)
+  std::uint32_t* rowcount;  // K*L: cells of row j at level l
+  std::int32_t* x;          // K inputs of the current sample
+  std::uint8_t* a;          // cycles*K DAC levels
+  float* af;                // cycles*K DAC levels as float (float path)
+  std::uint64_t* abits;     // cycles*dac_bits*G*wpg
+  std::int32_t* suma;       // cycles*G: sum of levels per conversion
+  float* suma2;             // cycles*G: sum of squared levels
+  double* ypart;            // P: shift-added ADC outputs per physical column
+  float* noise;             // P: standard normals for the current conversion set
+  std::uint32_t* cnt;       // K*2^dac_bits: (row, level) occurrences in this instance
+  std::int64_t* xsum;       // 1
+  // Per-instance column-value and ADC-code counts in kShards interleaved
+  // copies (column p counts into copy p % kShards), folded into the group
+  // histogram at the end of the instance: hot bins would otherwise serialize
+  // every increment on one counter.
+  std::uint64_t* col_local; // kShards * col_nbins
+  std::uint64_t* adc_local; // kShards * (code_max - code_min + 1)
+};
+
+constexpr int kShards = 4;
+
+struct LaneStats {
+  double n = 0, sum_err = 0, sum_err2 = 0, max_abs_err = 0, sum_ref = 0, sum_ref2 = 0;
+  std::uint64_t clipped = 0, conversions = 0;
+};
+
+CIMMC_HD LaneStats combine(const LaneStats& a, const LaneStats& b) {
+  LaneStats r;
+  r.n = a.n + b.n;
+  r.sum_err = a.sum_err + b.sum_err;
+  r.sum_err2 = a.sum_err2 + b.sum_err2;
+  r.max_abs_err = a.max_abs_err > b.max_abs_err ? a.max_abs_err : b.max_abs_err;
+  r.sum_ref = a.sum_ref + b.sum_ref;
+  r.sum_ref2 = a.sum_ref2 + b.sum_ref2;
+  r.clipped = a.clipped + b.clipped;
+  r.conversions = a.conversions + b.conversions;
+  return r;
+}
+
+// Byte layout of a Workspace inside one scratch block (host sizes it, both bind it).
+CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws) {
+  std::size_t off = 0;
+  auto take = [&](auto*& ptr, std::size_t count) {
+    using T = std::remove_reference_t<decltype(*ptr)>;
+    off = (off + 63) & ~std::size_t(63);  // cache-line aligned arrays
+    if (ws) ptr = reinterpret_cast<T*>(base + off);
+    off += count * sizeof(T);
+  };
+  Workspace tmp{};
+  Workspace& w = ws ? *ws : tmp;
+  const std::size_t K = v.K, N = v.N, P = v.P, C = v.cycles, G = v.G, W = v.wpg;
+  take(w.w, N * K);
+  take(w.wsum, N);
+  take(w.lev, P * K);
+  take(w.wbits, P * v.bpc * G * W);
+  take(w.negbits, v.signed_cols ? N * G * W : 1);
+  take(w.gf, v.float_path ? P * K : 1);
+  take(w.rowcount, K * v.L);
+  take(w.x, K);
+  take(w.a, C * K);
+  take(w.af, v.float_path ? C * K : 1);
+  take(w.abits, C * v.dac_bits * G * W);
+  take(w.suma, C * G);
+  take(w.suma2, C * G);
+  take(w.ypart, P);
+  take(w.noise, P);
+  take(w.cnt, K * (std::size_t(1) << v.dac_bits));
+  take(w.xsum, 1);
+  take(w.col_local, static_cast<std::size_t>(kShards) * v.col_nbins);
+  take(w.adc_local, static_cast<std::size_t>(kShards) * (v.code_max - v.code_min + 1));
+  return (off + 63) & ~std::size_t(63);
+}
+
+}  // namespace cimmc

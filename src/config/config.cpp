@@ -1,0 +1,164 @@
+// The config schema: which keys exist where, their types and ranges, and the
+// struct fields they fill. docs/config.md is the reference for users; keep the
+// two in step.
+#include "config/config.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "config/internal.hpp"
+
+namespace cimmc {
+
+namespace {
+
+using config_detail::MapReader;
+namespace rule = config_detail::rule;
+
+void read_run(const MapReader& r, RunSpec& run) {
+  r.allow_only({"samples", "seed", "inputs_per_instance", "pilot_samples"});
+  r.read("samples", run.samples, rule::kSamples);
+  r.read("seed", run.seed, rule::kSeed);
+  r.read("inputs_per_instance", run.inputs_per_instance, rule::kPositiveInt);
+  r.read("pilot_samples", run.pilot_samples, rule::kSamples);
+}
+
+void read_noise(const MapReader& r, NoiseSpec& n) {
+  r.allow_only({"programming_sigma_us", "programming_sigma_rel", "read_sigma_us", "read_sigma_rel",
+                "stuck_off", "stuck_on"});
+  r.read("programming_sigma_us", n.prog_sigma_us, rule::kNonNegative);
+  r.read("programming_sigma_rel", n.prog_sigma_rel, rule::kNonNegative);
+  r.read("read_sigma_us", n.read_sigma_us, rule::kNonNegative);
+  r.read("read_sigma_rel", n.read_sigma_rel, rule::kNonNegative);
+  r.read("stuck_off", n.stuck_off, rule::kProbability);
+  r.read("stuck_on", n.stuck_on, rule::kProbability);
+}
+
+void read_adc(const MapReader& r, AdcSpec& a) {
+  r.allow_only({"bits", "range", "max", "quantile", "noise_lsb", "count", "conversion_ns"});
+  r.read("bits", a.bits, rule::kAdcBits);
+  r.read_enum<AdcRange>("range", a.range,
+                        {{"full", AdcRange::full}, {"max", AdcRange::max}, {"calibrated", AdcRange::calibrated}});
+  r.read("max", a.max_value, rule::kPositive);  // presence vs range: a cross-field rule
+  r.read("quantile", a.quantile, rule::kQuantile);
+  r.read("noise_lsb", a.noise_lsb, rule::kNonNegative);
+  r.read("count", a.count, rule::kNonNegativeInt);
+  r.read("conversion_ns", a.conversion_ns, rule::kPositive);
+}
+
+void read_macro(const MapReader& r, MacroSpec& m) {
+  r.allow_only({"rows", "cols", "rows_active", "bits_per_cell", "weight_encoding", "dac_bits",
+                "input_encoding", "g_on_us", "g_off_us", "noise", "adc"});
+  r.read("rows", m.rows, rule::kArrayDim);
+  r.read("cols", m.cols, rule::kArrayDim);
+  r.read("rows_active", m.rows_active, rule::kArrayDimOrZero);
+  r.read("bits_per_cell", m.bits_per_cell, rule::kBitsPerCell);
+  r.read_enum<WeightEncoding>("weight_encoding", m.weight_encoding,
+                              {{"unsigned", WeightEncoding::unsigned_plain},
+                               {"offset", WeightEncoding::offset},
+                               {"differential", WeightEncoding::differential},
+                               {"twos_complement", WeightEncoding::twos_complement},
+                               {"sign_magnitude", WeightEncoding::sign_magnitude}});
+  r.read("dac_bits", m.dac_bits, rule::kDacBits);
+  r.read_enum<InputEncoding>("input_encoding", m.input_encoding,
+                             {{"unsigned", InputEncoding::unsigned_plain},
+                              {"offset", InputEncoding::offset},
+                              {"twos_complement", InputEncoding::twos_complement},
+                              {"sign_magnitude", InputEncoding::sign_magnitude}});
+  r.read("g_on_us", m.g_on_us, rule::kPositive);
+  r.read("g_off_us", m.g_off_us, rule::kNonNegative);
+  read_noise(r.section("noise"), m.noise);
+  read_adc(r.section("adc"), m.adc);
+}
+
+void read_operand(const MapReader& r, OperandSpec& op) {
+  r.allow_only({"bits", "signed", "distribution"});
+  r.read("bits", op.bits, rule::kOperandBits);
+  r.read("signed", op.is_signed);
+  config_detail::read_distribution(r.required_section("distribution"), op.dist);
+}
+
+void read_workload(const MapReader& r, TileSpec& t) {
+  r.allow_only({"tile", "inputs", "weights"});
+  const MapReader tile = r.section("tile");
+  tile.allow_only({"rows_used", "cols_used"});
+  tile.read("rows_used", t.rows_used, rule::kArrayDimOrZero);
+  tile.read("cols_used", t.cols_used, rule::kArrayDimOrZero);
+  read_operand(r.required_section("inputs"), t.inputs);
+  read_operand(r.required_section("weights"), t.weights);
+}
+
+void read_event_energy(const MapReader& r, EventEnergy& e) {
+  r.allow_only({"e0_pj", "e1_pj", "e2_pj", "epop_pj"});
+  r.read("e0_pj", e.e0_pj, rule::kNonNegative);
+  r.read("e1_pj", e.e1_pj, rule::kNonNegative);
+  r.read("e2_pj", e.e2_pj, rule::kNonNegative);
+  r.read("epop_pj", e.epop_pj, rule::kNonNegative);
+}
+
+void read_energy(const MapReader& r, EnergySpec& e) {
+  r.allow_only({"vdd_v", "read_voltage_v", "read_pulse_ns", "leakage_uw", "dac", "row_driver", "column",
+                "adc", "shift_add", "accumulator"});
+  r.read("vdd_v", e.vdd_v, rule::kPositive);
+  r.read("read_voltage_v", e.read_voltage_v, rule::kPositive);
+  r.read("read_pulse_ns", e.read_pulse_ns, rule::kPositive);
+  r.read("leakage_uw", e.leakage_uw, rule::kNonNegative);
+  read_event_energy(r.section("dac"), e.dac);
+  read_event_energy(r.section("row_driver"), e.row_driver);
+  read_event_energy(r.section("column"), e.column);
+  read_event_energy(r.section("adc"), e.adc);
+  read_event_energy(r.section("shift_add"), e.shift_add);
+  read_event_energy(r.section("accumulator"), e.accumulator);
+}
+
+YAML::Node load_yaml(const std::string& text, const std::string& file) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    const int line = e.mark.line >= 0 ? e.mark.line + 1 : 1;
+    throw ConfigError(file + ":" + std::to_string(line) + ": YAML syntax error: " + e.msg);
+  }
+}
+
+}  // namespace
+
+Config parse_config(const std::string& yaml_text, const std::string& path_for_messages) {
+  const YAML::Node root = load_yaml(yaml_text, path_for_messages);
+  config_detail::Context ctx{path_for_messages, std::filesystem::path(path_for_messages).parent_path(), {}};
+  // An empty document reads as an empty mapping (and then misses `workload`).
+  if (root.IsDefined() && !root.IsNull() && !root.IsMap())
+    config_detail::fail(path_for_messages, 1, "", config_detail::node_text(root),
+                        "the document must be a mapping of top-level keys");
+  const MapReader top(ctx, root, "", 1);
+  top.allow_only({"name", "run", "macro", "workload", "energy"});
+
+  Config cfg;
+  top.read("name", cfg.name);
+  read_run(top.section("run"), cfg.run);
+  read_macro(top.section("macro"), cfg.macro);
+  read_workload(top.required_section("workload"), cfg.tile);
+  read_energy(top.section("energy"), cfg.energy);
+  config_detail::check_config(cfg, path_for_messages, &ctx.lines);
+
+  cfg.source_path = path_for_messages;
+  cfg.source_text = yaml_text;
+  return cfg;
+}
+
+Config load_config(const std::string& path) {
+  if (std::filesystem::is_directory(path)) throw ConfigError(path + ": cannot open config file: is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open config file: " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ConfigError(path + ": cannot read config file");
+  return parse_config(text.str(), path);
+}
+
+void validate(const Config& cfg, const std::string& path_for_messages) {
+  config_detail::check_config(cfg, path_for_messages, nullptr);
+}
+
+}  // namespace cimmc

@@ -1,0 +1,35 @@
+// The only code that reads YAML: a config file becomes a validated Config
+// (spec/spec.hpp). The key reference is docs/config.md.
+//
+// Every error is one ConfigError with a one-line message
+//   FILE:LINE: KEY.PATH: value 'VALUE': RULE
+// (LINE is 1-based; it is left out, as "FILE: KEY.PATH: ...", when validate()
+// checks a Config that no longer has line information).
+#pragma once
+#include <stdexcept>
+#include <string>
+
+#include "spec/spec.hpp"
+
+namespace cimmc {
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Reads the file and parses it; the Config keeps the path and the full text
+// (source_path, source_text) for provenance.
+Config load_config(const std::string& path);
+
+// Parses YAML text. path_for_messages names the file in errors, and its
+// directory is where relative data paths (histogram files) are resolved.
+// Also sets source_path = path_for_messages and source_text = yaml_text.
+// Runs every check, including the cross-field ones of validate(), with lines.
+Config parse_config(const std::string& yaml_text, const std::string& path_for_messages);
+
+// Checks every range and cross-field rule on the struct values, for configs
+// changed after parsing (CLI overrides such as --samples, --seed). Messages
+// have no line numbers.
+void validate(const Config& cfg, const std::string& path_for_messages);
+
+}  // namespace cimmc

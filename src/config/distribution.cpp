@@ -1,0 +1,169 @@
+// `distribution:` mappings, and the CiMLoop per-layer histogram files they may
+// point to.
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <utility>
+
+#include "config/internal.hpp"
+
+namespace cimmc::config_detail {
+
+namespace {
+
+// A problem in a referenced data file; reported against the config's `file` key.
+struct DataError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+const std::vector<std::pair<std::string, DistKind>> kKinds = {
+    {"normal", DistKind::normal},           {"laplace", DistKind::laplace},
+    {"uniform", DistKind::uniform},         {"constant", DistKind::constant},
+    {"relu_normal", DistKind::relu_normal}, {"relu_laplace", DistKind::relu_laplace},
+    {"histogram", DistKind::histogram}};
+
+// Keys each kind accepts; parameters of other kinds are errors, not silently
+// ignored (a `std` under laplace is almost certainly a mistake).
+std::vector<std::string> allowed_keys(DistKind k) {
+  std::vector<std::string> keys = {"kind", "clip"};
+  switch (k) {
+    case DistKind::normal: keys.insert(keys.end(), {"mean", "std"}); break;
+    case DistKind::laplace: keys.insert(keys.end(), {"mean", "b"}); break;
+    case DistKind::uniform: keys.insert(keys.end(), {"low", "high"}); break;
+    case DistKind::constant: keys.insert(keys.end(), {"value"}); break;
+    case DistKind::relu_normal: keys.insert(keys.end(), {"std", "zero_fraction"}); break;
+    case DistKind::relu_laplace: keys.insert(keys.end(), {"b", "zero_fraction"}); break;
+    case DistKind::histogram: keys.insert(keys.end(), {"bins", "file", "tensor"}); break;
+  }
+  return keys;
+}
+
+// "<<<:" after the indentation (spaces before the colon allowed).
+bool is_merge_key_line(const std::string& line) {
+  const auto first = line.find_first_not_of(" \t");
+  if (first == std::string::npos || line.compare(first, 3, "<<<") != 0) return false;
+  const auto next = line.find_first_not_of(" \t", first + 3);
+  return next != std::string::npos && line[next] == ':';
+}
+
+// CiMLoop files are YAML plus two things an ordinary parser rejects: a
+// template include line ({{include_text(...)}}) and a `<<<:` merge key naming
+// an anchor from the included file. Blank those lines; keeping the line count
+// keeps line numbers in messages true to the file.
+std::string strip_cimloop_extensions(const std::string& text) {
+  std::istringstream in(text);
+  std::string out, line;
+  while (std::getline(in, line)) {
+    if (line.find("{{") == std::string::npos && !is_merge_key_line(line)) out += line;
+    out += '\n';
+  }
+  return out;
+}
+
+// problem.histograms.<tensor> of a CiMLoop per-layer file, as written.
+std::vector<double> load_cimloop_histogram(const std::filesystem::path& file, const std::string& tensor) {
+  const std::string name = file.string();
+  std::ifstream in(file, std::ios::binary);
+  if (!in || std::filesystem::is_directory(file))
+    throw DataError("cannot open " + name + ": " + (in ? "is a directory" : std::strerror(errno)));
+  std::ostringstream text;
+  text << in.rdbuf();
+
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(strip_cimloop_extensions(text.str()));
+  } catch (const YAML::Exception& e) {
+    throw DataError(name + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
+  }
+  const std::string where = "problem.histograms." + tensor;
+  YAML::Node h = doc;
+  for (const std::string& key : {std::string("problem"), std::string("histograms"), tensor}) {
+    // Look up through a const view: a mutable operator[] would insert the key.
+    const YAML::Node next = h.IsMap() ? std::as_const(h)[key] : YAML::Node();
+    if (!h.IsMap() || !next) throw DataError(name + " has no " + where);
+    h.reset(next);  // operator= would assign into the document instead of rebinding
+  }
+  if (!h.IsSequence()) throw DataError(name + ": " + where + " must be a list of numbers");
+
+  std::vector<double> bins;
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    double d = 0;
+    if (parse_number(h[i], d) != Parse::ok || !in_range(rule::kNonNegative, d))
+      throw DataError(name + ":" + std::to_string(h[i].Mark().line + 1) + ": " + where + "[" +
+                      std::to_string(i) + "] '" + node_text(h[i]) + "' must be a number >= 0");
+    bins.push_back(d);
+  }
+  if (auto problem = bins_shape_problem(bins)) throw DataError(name + ": " + where + ": " + *problem);
+  return bins;
+}
+
+void read_histogram(const MapReader& r, std::vector<double>& bins) {
+  const bool has_bins = r.has("bins"), has_file = r.has("file");
+  if (has_bins && has_file) r.fail("file", node_text(r.get("file")), "give either bins or file, not both");
+  if (!has_file) {
+    r.require("bins", "is required for kind histogram (or give file and tensor)");
+    if (r.has("tensor")) r.fail("tensor", node_text(r.get("tensor")), "is only allowed with file");
+    bins = r.read_number_list("bins", rule::kNonNegative);
+    if (auto problem = bins_shape_problem(bins)) r.fail("bins", node_text(r.get("bins")), *problem);
+    return;
+  }
+  std::string file, tensor;
+  r.read("file", file);
+  r.require("tensor", "is required with file (one of: Inputs, Weights, Outputs)");
+  r.read_enum<std::string>("tensor", tensor, {{"Inputs", "Inputs"}, {"Weights", "Weights"}, {"Outputs", "Outputs"}});
+  // Relative to the config file, so configs can travel with their data.
+  std::filesystem::path resolved(file);
+  if (resolved.is_relative()) resolved = r.context().base_dir / resolved;
+  try {
+    bins = load_cimloop_histogram(resolved, tensor);
+  } catch (const DataError& e) {
+    r.fail("file", file, e.what());
+  }
+}
+
+}  // namespace
+
+void read_distribution(const MapReader& r, DistributionSpec& out) {
+  r.require("kind");
+  r.read_enum("kind", out.kind, kKinds);
+  r.allow_only(allowed_keys(out.kind));
+  r.read("clip", out.clip, rule::kPositive);
+  const std::string for_kind = std::string("is required for kind ") + to_string(out.kind);
+  switch (out.kind) {
+    case DistKind::normal:
+      r.read("mean", out.mean, rule::kAny);
+      r.require("std", for_kind);
+      r.read("std", out.std, rule::kPositive);
+      break;
+    case DistKind::laplace:
+      r.read("mean", out.mean, rule::kAny);
+      r.require("b", for_kind);
+      r.read("b", out.b, rule::kPositive);
+      break;
+    case DistKind::uniform:  // high >= low is checked with the cross-field rules
+      r.require("low", for_kind);
+      r.require("high", for_kind);
+      r.read("low", out.low, rule::kAny);
+      r.read("high", out.high, rule::kAny);
+      break;
+    case DistKind::constant:
+      r.require("value", for_kind);
+      r.read("value", out.value, rule::kAny);
+      break;
+    case DistKind::relu_normal:
+      r.require("std", for_kind);
+      r.read("std", out.std, rule::kPositive);
+      r.read("zero_fraction", out.zero_fraction, rule::kProbability);
+      break;
+    case DistKind::relu_laplace:
+      r.require("b", for_kind);
+      r.read("b", out.b, rule::kPositive);
+      r.read("zero_fraction", out.zero_fraction, rule::kProbability);
+      break;
+    case DistKind::histogram: read_histogram(r, out.bins); break;
+  }
+}
+
+}  // namespace cimmc::config_detail

@@ -1,0 +1,229 @@
+// Rules on the finished Config: the single-field ranges again (for values set
+// after parsing, e.g. by CLI overrides) and every rule that involves more than
+// one field. The reader already enforced the single-field ranges on parsed
+// values, so for a freshly parsed config only the cross-field rules can fire.
+#include <string>
+
+#include "config/config.hpp"
+#include "config/internal.hpp"
+
+namespace cimmc::config_detail {
+
+namespace {
+
+// Physical limits of the model's per-conversion bookkeeping (kernels/).
+constexpr int kMaxInputCycles = 32;
+constexpr int kMaxColsPerWeight = 32;
+
+class Checker {
+ public:
+  Checker(const std::string& file, const LineTable* lines) : file_(file), lines_(lines) {}
+
+  [[noreturn]] void fail(const std::string& path, const std::string& value, const std::string& rule) const {
+    config_detail::fail(file_, line_of(lines_, path), path, value, rule);
+  }
+  void check(const std::string& path, long long v, const IntRule& r) const {
+    const IntValue iv{v < 0, v < 0 ? 0ULL - static_cast<unsigned long long>(v) : static_cast<unsigned long long>(v)};
+    if (!in_range(r, iv)) fail(path, std::to_string(v), rule_text(r, !iv.negative && iv.magnitude > r.hi));
+  }
+  void check(const std::string& path, std::uint64_t v, const IntRule& r) const {
+    if (!in_range(r, IntValue{false, v})) fail(path, std::to_string(v), rule_text(r, v > r.hi));
+  }
+  void check(const std::string& path, int v, const IntRule& r) const { check(path, static_cast<long long>(v), r); }
+  void check(const std::string& path, double v, const NumRule& r) const {
+    if (!in_range(r, v)) fail(path, number_text(v), rule_text(r));
+  }
+  void check(const std::string& path, const std::optional<double>& v, const NumRule& r) const {
+    if (v) check(path, *v, r);
+  }
+
+ private:
+  const std::string& file_;
+  const LineTable* lines_;
+};
+
+std::string list_text(const std::vector<double>& v) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + number_text(v[i]);
+  return out + "]";
+}
+
+void check_distribution(const Checker& c, const std::string& p, const DistributionSpec& d) {
+  c.check(p + ".clip", d.clip, rule::kPositive);
+  switch (d.kind) {
+    case DistKind::normal:
+      c.check(p + ".mean", d.mean, rule::kAny);
+      c.check(p + ".std", d.std, rule::kPositive);
+      break;
+    case DistKind::laplace:
+      c.check(p + ".mean", d.mean, rule::kAny);
+      c.check(p + ".b", d.b, rule::kPositive);
+      break;
+    case DistKind::uniform:
+      c.check(p + ".low", d.low, rule::kAny);
+      c.check(p + ".high", d.high, rule::kAny);
+      if (d.high < d.low) c.fail(p + ".high", number_text(d.high), "must be >= low (" + number_text(d.low) + ")");
+      // The quantizer scales by max(|low|, |high|) when there is no clip.
+      if (!d.clip && d.low == 0 && d.high == 0)
+        c.fail(p + ".clip", "<missing>", "is required when uniform has low = high = 0");
+      break;
+    case DistKind::constant: c.check(p + ".value", d.value, rule::kAny); break;
+    case DistKind::relu_normal:
+      c.check(p + ".std", d.std, rule::kPositive);
+      c.check(p + ".zero_fraction", d.zero_fraction, rule::kProbability);
+      break;
+    case DistKind::relu_laplace:
+      c.check(p + ".b", d.b, rule::kPositive);
+      c.check(p + ".zero_fraction", d.zero_fraction, rule::kProbability);
+      break;
+    case DistKind::histogram:
+      if (auto i = first_negative_bin(d.bins))
+        c.fail(p + ".bins[" + std::to_string(*i) + "]", number_text(d.bins[*i]), rule_text(rule::kNonNegative));
+      if (auto problem = bins_shape_problem(d.bins)) c.fail(p + ".bins", list_text(d.bins), *problem);
+      break;
+  }
+}
+
+void check_operand(const Checker& c, const std::string& p, const OperandSpec& op) {
+  c.check(p + ".bits", op.bits, rule::kOperandBits);
+  // Signed operands are symmetric, |q| <= 2^(n-1)-1: one bit would hold only 0.
+  if (op.is_signed && op.bits < 2)
+    c.fail(p + ".bits", std::to_string(op.bits), "signed operands need at least 2 bits");
+  check_distribution(c, p + ".distribution", op.dist);
+}
+
+void check_run(const Checker& c, const RunSpec& r) {
+  c.check("run.samples", r.samples, rule::kSamples);
+  c.check("run.seed", r.seed, rule::kSeed);
+  c.check("run.inputs_per_instance", r.inputs_per_instance, rule::kPositiveInt);
+  c.check("run.pilot_samples", r.pilot_samples, rule::kSamples);
+}
+
+void check_macro(const Checker& c, const MacroSpec& m) {
+  c.check("macro.rows", m.rows, rule::kArrayDim);
+  c.check("macro.cols", m.cols, rule::kArrayDim);
+  c.check("macro.rows_active", m.rows_active, rule::kArrayDimOrZero);
+  if (m.rows_active > m.rows)
+    c.fail("macro.rows_active", std::to_string(m.rows_active),
+           "must be an integer in [0, " + std::to_string(m.rows) + "] (at most macro.rows)");
+  c.check("macro.bits_per_cell", m.bits_per_cell, rule::kBitsPerCell);
+  c.check("macro.dac_bits", m.dac_bits, rule::kDacBits);
+  c.check("macro.g_on_us", m.g_on_us, rule::kPositive);
+  c.check("macro.g_off_us", m.g_off_us, rule::kNonNegative);
+  if (!(m.g_off_us < m.g_on_us))
+    c.fail("macro.g_off_us", number_text(m.g_off_us),
+           "must be less than macro.g_on_us (" + number_text(m.g_on_us) + ")");
+
+  const NoiseSpec& n = m.noise;
+  c.check("macro.noise.programming_sigma_us", n.prog_sigma_us, rule::kNonNegative);
+  c.check("macro.noise.programming_sigma_rel", n.prog_sigma_rel, rule::kNonNegative);
+  c.check("macro.noise.read_sigma_us", n.read_sigma_us, rule::kNonNegative);
+  c.check("macro.noise.read_sigma_rel", n.read_sigma_rel, rule::kNonNegative);
+  c.check("macro.noise.stuck_off", n.stuck_off, rule::kProbability);
+  c.check("macro.noise.stuck_on", n.stuck_on, rule::kProbability);
+  if (n.stuck_off + n.stuck_on > 1)
+    c.fail("macro.noise.stuck_on", number_text(n.stuck_on),
+           "stuck_off + stuck_on must be <= 1 (stuck_off is " + number_text(n.stuck_off) + ")");
+
+  const AdcSpec& a = m.adc;
+  c.check("macro.adc.bits", a.bits, rule::kAdcBits);
+  // max_value 0 is how the struct says "no max given".
+  if (a.range == AdcRange::max) {
+    if (a.max_value == 0) c.fail("macro.adc.max", "<missing>", "is required when macro.adc.range is max");
+    c.check("macro.adc.max", a.max_value, rule::kPositive);
+  } else if (a.max_value != 0) {
+    c.fail("macro.adc.max", number_text(a.max_value),
+           std::string("is only allowed when macro.adc.range is max (it is ") + to_string(a.range) + ")");
+  }
+  c.check("macro.adc.quantile", a.quantile, rule::kQuantile);
+  c.check("macro.adc.noise_lsb", a.noise_lsb, rule::kNonNegative);
+  c.check("macro.adc.count", a.count, rule::kNonNegativeInt);
+  c.check("macro.adc.conversion_ns", a.conversion_ns, rule::kPositive);
+}
+
+// Operand signedness against the macro's encodings, then the derived counts.
+void check_mapping(const Checker& c, const MacroSpec& m, const TileSpec& t) {
+  const bool w_unsigned_enc = m.weight_encoding == WeightEncoding::unsigned_plain;
+  if (t.weights.is_signed && w_unsigned_enc)
+    c.fail("workload.weights.signed", "true",
+           "signed weights need a signed macro.weight_encoding (offset, differential, twos_complement or "
+           "sign_magnitude), not unsigned");
+  if (!t.weights.is_signed && !w_unsigned_enc)
+    c.fail("workload.weights.signed", "false",
+           std::string("unsigned weights need macro.weight_encoding: unsigned (it is ") +
+               to_string(m.weight_encoding) + ")");
+  const bool x_unsigned_enc = m.input_encoding == InputEncoding::unsigned_plain;
+  if (t.inputs.is_signed && x_unsigned_enc)
+    c.fail("workload.inputs.signed", "true",
+           "signed inputs need a signed macro.input_encoding (offset, twos_complement or sign_magnitude), "
+           "not unsigned");
+  if (!t.inputs.is_signed && !x_unsigned_enc)
+    c.fail("workload.inputs.signed", "false",
+           std::string("unsigned inputs need macro.input_encoding: unsigned (it is ") +
+               to_string(m.input_encoding) + ")");
+
+  const int cycles = input_cycles(m, t.inputs);
+  if (cycles > kMaxInputCycles)
+    c.fail("workload.inputs.bits", std::to_string(t.inputs.bits),
+           "needs " + std::to_string(cycles) + " input cycles with macro.dac_bits " + std::to_string(m.dac_bits) +
+               " and input_encoding " + to_string(m.input_encoding) + "; at most " +
+               std::to_string(kMaxInputCycles) + " are supported");
+  const int per_weight = phys_cols_per_weight(m, t.weights);
+  const std::string weight_layout = "macro.bits_per_cell " + std::to_string(m.bits_per_cell) +
+                                    " and weight_encoding " + to_string(m.weight_encoding);
+  if (per_weight > kMaxColsPerWeight)
+    c.fail("workload.weights.bits", std::to_string(t.weights.bits),
+           "needs " + std::to_string(per_weight) + " physical columns per weight with " + weight_layout +
+               "; at most " + std::to_string(kMaxColsPerWeight) + " are supported");
+
+  c.check("workload.tile.rows_used", t.rows_used, rule::kArrayDimOrZero);
+  if (t.rows_used > m.rows)
+    c.fail("workload.tile.rows_used", std::to_string(t.rows_used),
+           "must be an integer in [0, " + std::to_string(m.rows) + "] (at most macro.rows)");
+  c.check("workload.tile.cols_used", t.cols_used, rule::kArrayDimOrZero);
+  const int fit = m.cols / per_weight;
+  if (t.cols_used == 0 && fit == 0)
+    c.fail("macro.cols", std::to_string(m.cols),
+           "no weight fits: each needs " + std::to_string(per_weight) + " physical columns (" + weight_layout +
+               ", workload.weights.bits " + std::to_string(t.weights.bits) + ")");
+  const long long needed = static_cast<long long>(t.cols_used) * per_weight;
+  if (needed > m.cols)
+    c.fail("workload.tile.cols_used", std::to_string(t.cols_used),
+           "needs " + std::to_string(t.cols_used) + " x " + std::to_string(per_weight) + " = " +
+               std::to_string(needed) + " physical columns but macro.cols is " + std::to_string(m.cols) +
+               " (at most " + std::to_string(fit) + " weights fit)");
+}
+
+void check_event_energy(const Checker& c, const std::string& p, const EventEnergy& e) {
+  c.check(p + ".e0_pj", e.e0_pj, rule::kNonNegative);
+  c.check(p + ".e1_pj", e.e1_pj, rule::kNonNegative);
+  c.check(p + ".e2_pj", e.e2_pj, rule::kNonNegative);
+  c.check(p + ".epop_pj", e.epop_pj, rule::kNonNegative);
+}
+
+void check_energy(const Checker& c, const EnergySpec& e) {
+  c.check("energy.vdd_v", e.vdd_v, rule::kPositive);
+  c.check("energy.read_voltage_v", e.read_voltage_v, rule::kPositive);
+  c.check("energy.read_pulse_ns", e.read_pulse_ns, rule::kPositive);
+  c.check("energy.leakage_uw", e.leakage_uw, rule::kNonNegative);
+  check_event_energy(c, "energy.dac", e.dac);
+  check_event_energy(c, "energy.row_driver", e.row_driver);
+  check_event_energy(c, "energy.column", e.column);
+  check_event_energy(c, "energy.adc", e.adc);
+  check_event_energy(c, "energy.shift_add", e.shift_add);
+  check_event_energy(c, "energy.accumulator", e.accumulator);
+}
+
+}  // namespace
+
+void check_config(const Config& cfg, const std::string& file, const LineTable* lines) {
+  const Checker c(file, lines);
+  check_run(c, cfg.run);
+  check_macro(c, cfg.macro);
+  check_operand(c, "workload.inputs", cfg.tile.inputs);
+  check_operand(c, "workload.weights", cfg.tile.weights);
+  check_mapping(c, cfg.macro, cfg.tile);
+  check_energy(c, cfg.energy);
+}
+
+}  // namespace cimmc::config_detail

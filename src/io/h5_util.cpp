@@ -1,0 +1,146 @@
+#include "io/h5_util.hpp"
+
+#include <algorithm>
+
+namespace cimmc::h5 {
+
+H5::StrType utf8_type() {
+  H5::StrType t(H5::PredType::C_S1, H5T_VARIABLE);
+  t.setCset(H5T_CSET_UTF8);
+  return t;
+}
+
+QuietErrors::QuietErrors() {
+  H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
+
+QuietErrors::~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+
+std::string describe(const H5::Exception& e) {
+  std::string s = e.getFuncName();
+  const std::string d = e.getDetailMsg();
+  if (!d.empty()) s += (s.empty() ? "" : ": ") + d;
+  return s.empty() ? "HDF5 error" : s;
+}
+
+// ---- attributes
+
+void write_attr(const H5::H5Object& obj, const std::string& name, const std::string& value) {
+  const H5::StrType t = utf8_type();
+  H5::Attribute a = obj.createAttribute(name, t, H5::DataSpace(H5S_SCALAR));
+  a.write(t, value);
+}
+
+void write_attr(const H5::H5Object& obj, const std::string& name, const char* value) {
+  write_attr(obj, name, std::string(value));
+}
+
+void write_attr_strings(const H5::H5Object& obj, const std::string& name,
+                        const std::vector<std::string>& values) {
+  std::vector<const char*> ptrs;
+  for (const std::string& v : values) ptrs.push_back(v.c_str());
+  const hsize_t dims[1] = {values.size()};
+  const H5::StrType t = utf8_type();
+  H5::Attribute a = obj.createAttribute(name, t, H5::DataSpace(1, dims));
+  a.write(t, ptrs.data());
+}
+
+hsize_t attr_size(const H5::H5Object& obj, const std::string& name) {
+  if (!obj.attrExists(name)) throw IoError("missing attribute '" + name + "'");
+  return static_cast<hsize_t>(obj.openAttribute(name).getSpace().getSimpleExtentNpoints());
+}
+
+std::string read_attr_string(const H5::H5Object& obj, const std::string& name) {
+  if (!obj.attrExists(name)) throw IoError("missing attribute '" + name + "'");
+  H5::Attribute a = obj.openAttribute(name);
+  if (a.getTypeClass() != H5T_STRING) throw IoError("attribute '" + name + "' is not a string");
+  // Reading with the attribute's own string type accepts both fixed- and
+  // variable-length strings, so files written by other tools still load.
+  std::string s;
+  a.read(a.getStrType(), s);
+  return s;
+}
+
+std::vector<std::string> read_attr_strings(const H5::H5Object& obj, const std::string& name) {
+  const hsize_t n = attr_size(obj, name);
+  H5::Attribute a = obj.openAttribute(name);
+  if (a.getTypeClass() != H5T_STRING) throw IoError("attribute '" + name + "' is not a string");
+  const H5::StrType ft = a.getStrType();
+  std::vector<std::string> out;
+  if (ft.isVariableStr()) {
+    const H5::StrType t = utf8_type();
+    std::vector<char*> ptrs(n, nullptr);
+    a.read(t, ptrs.data());
+    for (char* p : ptrs) out.emplace_back(p ? p : "");
+    // The library allocated the strings; hand them back the way it expects.
+    H5Dvlen_reclaim(t.getId(), a.getSpace().getId(), H5P_DEFAULT, ptrs.data());
+  } else {
+    const std::size_t w = ft.getSize();
+    std::vector<char> buf(n * w);
+    a.read(ft, buf.data());
+    for (hsize_t i = 0; i < n; ++i) {
+      const char* p = buf.data() + i * w;
+      out.emplace_back(p, std::find(p, p + w, '\0'));
+    }
+  }
+  return out;
+}
+
+// ---- datasets
+
+namespace {
+
+// Chunks stay under 32 x 4096 elements: the batch-group axis whole, the
+// trailing axes filled from the back, so a chunk is a few hundred KiB at most.
+std::vector<hsize_t> chunk_dims(const std::vector<hsize_t>& dims) {
+  constexpr hsize_t kLead = 32, kBudget = 4096;
+  std::vector<hsize_t> c(dims.size());
+  if (dims.size() == 1) {
+    c[0] = std::min(dims[0], kBudget);
+    return c;
+  }
+  c[0] = std::min(dims[0], kLead);
+  hsize_t budget = kBudget;
+  for (std::size_t i = dims.size(); i-- > 1;) {
+    c[i] = std::max<hsize_t>(1, std::min(dims[i], budget));
+    budget = std::max<hsize_t>(1, budget / c[i]);
+  }
+  return c;
+}
+
+}  // namespace
+
+void write_dataset_raw(const H5::Group& g, const std::string& name, const H5::PredType& type,
+                       const void* data, const std::vector<hsize_t>& dims, const Meta& meta) {
+  // Refusing here is what makes "every numeric dataset has units" a property of
+  // the code rather than a convention.
+  if (meta.units.empty() || meta.description.empty())
+    throw IoError("dataset '" + name + "' needs units and a description");
+  const H5::DataSpace space = dims.empty()
+                                  ? H5::DataSpace(H5S_SCALAR)
+                                  : H5::DataSpace(static_cast<int>(dims.size()), dims.data());
+  H5::DSetCreatPropList plist;
+  const bool nonempty =
+      !dims.empty() && std::all_of(dims.begin(), dims.end(), [](hsize_t d) { return d > 0; });
+  if (meta.compress && nonempty) {
+    const std::vector<hsize_t> c = chunk_dims(dims);
+    plist.setChunk(static_cast<int>(c.size()), c.data());
+    plist.setShuffle();
+    plist.setDeflate(4);
+  }
+  H5::DataSet ds = g.createDataSet(name, type, space, plist);
+  ds.write(data, type);
+  write_attr(ds, "units", meta.units);
+  write_attr(ds, "description", meta.description);
+}
+
+std::vector<hsize_t> dataset_dims(const H5::Group& g, const std::string& name) {
+  if (!g.nameExists(name)) throw IoError("missing dataset '" + name + "'");
+  const H5::DataSpace s = g.openDataSet(name).getSpace();
+  std::vector<hsize_t> dims(static_cast<std::size_t>(s.getSimpleExtentNdims()));
+  if (!dims.empty()) s.getSimpleExtentDims(dims.data());
+  return dims;
+}
+
+}  // namespace cimmc::h5

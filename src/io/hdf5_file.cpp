@@ -1,0 +1,308 @@
+// Writing and reading run files. The layout is docs/hdf5-format.md; the field
+// lists both directions share are in run_layout.hpp. Keep all three in step.
+#include "io/hdf5_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "io/h5_util.hpp"
+#include "io/run_layout.hpp"
+
+namespace cimmc {
+
+namespace {
+
+using h5::Meta;
+using namespace io_detail;
+
+// ---- writing
+
+void write_root(const H5::H5File& f, const Config& cfg, const Provenance& p) {
+  h5::write_attr(f, "filetype", kRunFileType);
+  const std::array<int, 2> version = {kFormatMajor, kFormatMinor};
+  h5::write_attr_array(f, "format_version", version.data(), version.size());
+  h5::write_attr(f, "software_version", p.software_version);
+  h5::write_attr(f, "git_sha", p.git_sha);
+  h5::write_attr(f, "created", p.created);
+  h5::write_attr(f, "seed", p.seed);
+  h5::write_attr(f, "backend", p.backend);
+  h5::write_attr(f, "device", p.device);
+  h5::write_attr(f, "command_line", p.command_line);
+  h5::write_attr(f, "name", cfg.name);
+  h5::write_attr(f, "config", cfg.source_text);
+  h5::write_attr(f, "config_path", cfg.source_path);
+}
+
+void write_job(const H5::Group& job, const JobResult& r) {
+  visit_job_scalars(r.view, r, [&](const char* name, const auto& x) {
+    using T = std::decay_t<decltype(x)>;
+    if constexpr (std::is_same_v<T, bool>) h5::write_attr(job, name, std::uint8_t{x});
+    else h5::write_attr(job, name, x);
+  });
+  h5::write_attr(job, "backend", r.backend);
+  const JobView& v = r.view;
+  std::vector<int> part;
+  for (int q = 0; q < v.ppw; ++q) part.push_back(static_cast<int>(v.w_part[q]));
+  h5::write_attr_array(job, "w_part", part.data(), part.size());
+  // Self-describing enum: w_part value i means kWPartNames[i].
+  h5::write_attr_strings(job, "w_part_names", {kWPartNames.begin(), kWPartNames.end()});
+  h5::write_attr_array(job, "w_shift", v.w_shift, static_cast<std::size_t>(v.ppw));
+  h5::write_attr_array(job, "w_coef", v.w_coef, static_cast<std::size_t>(v.ppw));
+  h5::write_attr_array(job, "in_coef", v.in_coef, static_cast<std::size_t>(v.cycles));
+
+  const H5::Group hg = job.createGroup("histograms");
+  const auto hs = static_cast<std::size_t>(v.hist_size);
+  for (int h = 0; h < static_cast<int>(Hist::count); ++h) {
+    const HistSlot s = hist_slot(r, h);
+    std::vector<std::uint64_t> buf(kGroups * s.length);
+    for (std::size_t g = 0; g < kGroups; ++g)
+      std::copy_n(r.hist.begin() + g * hs + s.offset, s.length, buf.begin() + g * s.length);
+    h5::write_dataset(hg, kHistNames[h], buf.data(), s.dims,
+                      Meta{"events", kHistDescriptions[h], true});
+  }
+  std::vector<double> centres(v.col_nbins);
+  for (int b = 0; b < v.col_nbins; ++b) centres[b] = v.col_lo + b * v.col_bw;
+  h5::write_dataset(hg, "column_value_centres", centres.data(), {centres.size()},
+                    Meta{"cell-level x DAC-level", "centre of each column_value bin"});
+
+  const H5::Group mg = job.createGroup("moments");
+  visit_moments([&](const char* name, const char* units, const char* desc, auto GroupMoments::*m) {
+    std::vector<std::remove_cvref_t<decltype(r.groups[0].*m)>> col;
+    for (const GroupMoments& gm : r.groups) col.push_back(gm.*m);
+    h5::write_dataset(mg, name, col.data(), {kGroups},
+                      Meta{units, std::string(desc) + "; index = batch group"});
+  });
+}
+
+void write_energy(const H5::Group& e, const JobResult& r, const EnergyTables& t,
+                  const Report& rep) {
+  const H5::Group tg = e.createGroup("tables");
+  h5::write_dataset(tg, "dac", t.dac.data(), {t.dac.size()},
+                    Meta{"pJ", "energy of one DAC drive, by DAC level"});
+  h5::write_dataset(tg, "row_driver", t.row_driver.data(), {t.row_driver.size()},
+                    Meta{"pJ", "row-driver energy of one conversion row group, by active rows"});
+  h5::write_dataset(tg, "cell", t.cell.data(), {hsize_t(r.dac_levels), hsize_t(r.cell_levels)},
+                    Meta{"pJ", "energy of one cell read, by [DAC level, cell level]"});
+  h5::write_dataset(tg, "column", t.column.data(), {t.column.size()},
+                    Meta{"pJ", "bitline energy of one conversion, by column_value bin"});
+  h5::write_dataset(tg, "adc", t.adc.data(), {t.adc.size()},
+                    Meta{"pJ", "energy of one ADC conversion, by code - code_min"});
+  h5::write_scalar(tg, "shift_add", t.shift_add, Meta{"pJ", "shift-add energy per conversion"});
+  h5::write_scalar(tg, "accumulator", t.accumulator,
+                   Meta{"pJ", "accumulator energy per (input cycle, row group, output)"});
+  h5::write_scalar(tg, "leakage_per_mvm", t.leakage_per_mvm,
+                   Meta{"pJ", "leakage power times the latency of one MVM"});
+  h5::write_scalar(tg, "latency_ns", t.latency_ns, Meta{"ns", "latency of one MVM of the tile"});
+
+  const H5::Group pg = e.createGroup("per_mvm");
+  const std::vector<std::string> comps(kComponentNames.begin(), kComponentNames.end());
+  h5::write_attr_strings(pg, "components", comps);
+  const auto per_component = [&](const char* name, double Estimate::*field, const char* desc) {
+    std::array<double, kComponents> a{};
+    for (int c = 0; c < kComponents; ++c) a[c] = rep.component_pj[c].*field;
+    h5::write_dataset(pg, name, a.data(), {a.size()},
+                      Meta{"pJ", std::string(desc) + ", by component (see `components`)"});
+  };
+  per_component("mean", &Estimate::mean, "mean energy per MVM");
+  per_component("se", &Estimate::se, "standard error of the mean over the 32 batch groups");
+  per_component("ci_lo", &Estimate::ci_lo, "lower end of the 95% confidence interval");
+  per_component("ci_hi", &Estimate::ci_hi, "upper end of the 95% confidence interval");
+  const std::array<double, 4> total = {rep.total_pj.mean, rep.total_pj.se, rep.total_pj.ci_lo,
+                                       rep.total_pj.ci_hi};
+  h5::write_dataset(pg, "total", total.data(), {total.size()},
+                    Meta{"pJ", "total energy per MVM: [mean, se, ci_lo, ci_hi]"});
+  h5::write_dataset(pg, "events_per_mvm", rep.events_per_mvm.data(), {rep.events_per_mvm.size()},
+                    Meta{"events", "mean events per MVM, by component (see `components`)"});
+  for (const char* name : {"mean", "se", "ci_lo", "ci_hi", "events_per_mvm"})
+    h5::write_attr_strings(pg.openDataSet(name), "components", comps);
+  h5::write_attr_strings(pg.openDataSet("total"), "fields", {"mean", "se", "ci_lo", "ci_hi"});
+}
+
+void write_summary(const H5::Group& s, const Report& rep) {
+  const Accuracy& a = rep.accuracy;
+  const auto put = [&](const char* name, double v, const char* units, const char* desc) {
+    h5::write_scalar(s, name, v, Meta{units, desc});
+  };
+  put("macs_per_mvm", rep.macs_per_mvm, "MAC", "multiply-accumulates in one MVM of the tile");
+  put("pj_per_mac", rep.pj_per_mac, "pJ/MAC", "mean total energy per multiply-accumulate");
+  put("tops_per_w", rep.tops_per_w, "TOPS/W", "energy efficiency, 2 ops per MAC");
+  put("latency_ns", rep.latency_ns, "ns", "latency of one MVM");
+  put("tops", rep.tops, "TOPS", "throughput of one macro running MVMs back to back");
+  put("err_mean", a.err_mean.mean, "LSB", "mean output error (LSB = one unit of the dot product)");
+  put("err_mean_se", a.err_mean.se, "LSB", "standard error of err_mean over the batch groups");
+  put("err_mean_ci_lo", a.err_mean.ci_lo, "LSB", "lower end of err_mean's 95% interval");
+  put("err_mean_ci_hi", a.err_mean.ci_hi, "LSB", "upper end of err_mean's 95% interval");
+  put("err_std", a.err_std, "LSB", "standard deviation of the output error");
+  put("err_rms", a.err_rms, "LSB", "root mean square output error");
+  put("max_abs_err", a.max_abs_err, "LSB", "largest absolute output error");
+  put("ref_std", a.ref_std, "LSB", "standard deviation of the exact outputs");
+  put("err_rel", a.err_rel, "1", "err_std / ref_std");
+  put("sqnr_db", a.sqnr_db, "dB", "10 log10(sum ref^2 / sum err^2); +inf when lossless");
+  put("clip_rate", a.clip_rate, "1", "clipped ADC conversions / conversions");
+}
+
+// ---- reading
+
+Provenance read_provenance(const H5::H5File& f) {
+  Provenance p;
+  p.software_version = h5::read_attr_string(f, "software_version");
+  p.git_sha = h5::read_attr_string(f, "git_sha");
+  p.created = h5::read_attr_string(f, "created");
+  p.backend = h5::read_attr_string(f, "backend");
+  p.device = h5::read_attr_string(f, "device");
+  p.command_line = h5::read_attr_string(f, "command_line");
+  p.seed = h5::read_attr<std::uint64_t>(f, "seed");
+  return p;
+}
+
+void check_format(const H5::H5File& f) {
+  if (!f.attrExists("filetype")) throw IoError("not a cimmc file (no 'filetype' attribute)");
+  const std::string type = h5::read_attr_string(f, "filetype");
+  if (type != kRunFileType)
+    throw IoError("filetype is '" + type + "', expected '" + kRunFileType + "'");
+  const std::vector<int> ver = h5::read_attr_array<int>(f, "format_version");
+  if (ver.size() != 2) throw IoError("format_version must hold [major, minor]");
+  if (ver[0] != kFormatMajor)
+    throw IoError("format version " + std::to_string(ver[0]) + "." + std::to_string(ver[1]) +
+                  " is not readable by this build (reads " + std::to_string(kFormatMajor) +
+                  ".x)");
+}
+
+JobResult read_job(const H5::Group& job) {
+  JobResult r;
+  visit_job_scalars(r.view, r, [&](const char* name, auto& x) {
+    using T = std::decay_t<decltype(x)>;
+    if constexpr (std::is_same_v<T, bool>) x = h5::read_attr<std::uint8_t>(job, name) != 0;
+    else x = h5::read_attr<T>(job, name);
+  });
+  r.backend = h5::read_attr_string(job, "backend");
+  JobView& v = r.view;
+  check_layout(r);  // bounds ppw, cycles and offsets before anything is indexed
+  const auto want = [](const char* name, std::size_t got, int n) {
+    if (got != static_cast<std::size_t>(n))
+      throw IoError(std::string("/job attribute '") + name + "' has the wrong length");
+  };
+  const std::vector<int> part = h5::read_attr_array<int>(job, "w_part");
+  const std::vector<int> shift = h5::read_attr_array<int>(job, "w_shift");
+  const std::vector<double> wc = h5::read_attr_array<double>(job, "w_coef");
+  const std::vector<double> ic = h5::read_attr_array<double>(job, "in_coef");
+  want("w_part", part.size(), v.ppw), want("w_shift", shift.size(), v.ppw);
+  want("w_coef", wc.size(), v.ppw), want("in_coef", ic.size(), v.cycles);
+  for (int q = 0; q < v.ppw; ++q) {
+    if (part[q] < 0 || part[q] > static_cast<int>(WPart::signed_mag))
+      throw IoError("/job attribute 'w_part' holds an unknown column part");
+    v.w_part[q] = static_cast<WPart>(part[q]);
+    v.w_shift[q] = shift[q];
+    v.w_coef[q] = wc[q];
+  }
+  std::copy(ic.begin(), ic.end(), v.in_coef);
+
+  const H5::Group hg = job.openGroup("histograms");
+  const auto hs = static_cast<std::size_t>(v.hist_size);
+  r.hist.assign(kGroups * hs, 0);
+  for (int h = 0; h < static_cast<int>(Hist::count); ++h) {
+    const HistSlot s = hist_slot(r, h);
+    const std::vector<std::uint64_t> buf = h5::read_dataset<std::uint64_t>(hg, kHistNames[h], s.dims);
+    for (std::size_t g = 0; g < kGroups; ++g)
+      std::copy_n(buf.begin() + g * s.length, s.length, r.hist.begin() + g * hs + s.offset);
+  }
+
+  const H5::Group mg = job.openGroup("moments");
+  r.groups.assign(kGroups, GroupMoments{});
+  visit_moments([&](const char* name, const char*, const char*, auto GroupMoments::*m) {
+    using T = std::remove_cvref_t<decltype(r.groups[0].*m)>;
+    const std::vector<T> col = h5::read_dataset<T>(mg, name, {kGroups});
+    for (std::size_t g = 0; g < kGroups; ++g) r.groups[g].*m = col[g];
+  });
+  return r;
+}
+
+}  // namespace
+
+std::string iso8601_utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void write_run_file(const std::string& path, const Config& cfg, const JobResult& r,
+                    const EnergyTables& t, const Report& rep, const Provenance& prov) {
+  try {
+    check_result(r);
+    check_tables(r, t);
+  } catch (const IoError& e) {
+    throw IoError("not writing " + path + ": " + e.what());
+  }
+  // HDF5 would only say "H5Fcreate failed"; name the usual cause instead.
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (!dir.empty() && !std::filesystem::is_directory(dir))
+    throw IoError("cannot write " + path + ": directory " + dir.string() + " does not exist");
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const h5::QuietErrors quiet;
+  try {
+    // STRONG close releases every object still open, so after close() the
+    // bytes are all handed to the OS and the rename publishes a whole file.
+    H5::FileAccPropList fapl;
+    fapl.setFcloseDegree(H5F_CLOSE_STRONG);
+    H5::H5File f(tmp, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, fapl);
+    write_root(f, cfg, prov);
+    write_job(f.createGroup("job"), r);
+    write_energy(f.createGroup("energy"), r, t, rep);
+    write_summary(f.createGroup("summary"), rep);
+    f.close();
+    // Data must be on disk before the name points at it, or a crash could
+    // leave a complete-looking name over an empty file.
+    const int fd = ::open(tmp.c_str(), O_RDONLY);
+    if (fd < 0 || ::fsync(fd) != 0) {
+      if (fd >= 0) ::close(fd);
+      throw IoError("cannot sync " + tmp + ": " + std::strerror(errno));
+    }
+    ::close(fd);
+    if (std::rename(tmp.c_str(), path.c_str()) != 0)
+      throw IoError("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+  } catch (const H5::Exception& e) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw IoError("cannot write " + path + ": " + h5::describe(e));
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw;
+  }
+}
+
+RunFile read_run_file(const std::string& path) {
+  const h5::QuietErrors quiet;
+  try {
+    if (!std::filesystem::exists(path)) throw IoError("no such file");
+    if (!H5::H5File::isHdf5(path)) throw IoError("not an HDF5 file");
+    const H5::H5File f(path, H5F_ACC_RDONLY);
+    check_format(f);
+    RunFile rf;
+    rf.prov = read_provenance(f);
+    rf.config_text = h5::read_attr_string(f, "config");
+    rf.config_path = h5::read_attr_string(f, "config_path");
+    rf.result = read_job(f.openGroup("job"));
+    return rf;
+  } catch (const H5::Exception& e) {
+    throw IoError("cannot read " + path + ": " + h5::describe(e));
+  } catch (const IoError& e) {
+    throw IoError("cannot read " + path + ": " + e.what());
+  }
+}
+
+}  // namespace cimmc
