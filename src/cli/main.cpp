@@ -1,6 +1,7 @@
 // cimmc command line: parse arguments, then hand over to the library. Typed
 // errors are caught here once: bad input exits 2, an unavailable device 3.
 #include <cxxopts.hpp>
+#include <filesystem>
 #include <iostream>
 
 #include "cimmc_version.hpp"
@@ -30,6 +31,12 @@ int cmd_run(const cxxopts::ParseResult& args, const std::string& command_line) {
   if (args.count("samples")) cfg.run.samples = args["samples"].as<std::uint64_t>();
   if (args.count("seed")) cfg.run.seed = args["seed"].as<std::uint64_t>();
   validate(cfg, cfg.source_path);
+  if (args.count("output")) {  // fail before sampling, not after
+    const std::filesystem::path out(args["output"].as<std::string>());
+    const auto parent = out.has_parent_path() ? out.parent_path() : std::filesystem::path(".");
+    if (!std::filesystem::is_directory(parent))
+      throw IoError("-o " + out.string() + ": directory '" + parent.string() + "' does not exist");
+  }
   EngineOptions opt;
   opt.backend = parse_backend(args["backend"].as<std::string>());
   opt.threads = args["threads"].as<int>();

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 
+#include "arch/timing.hpp"
 #include "pricing/pricing.hpp"
 
 namespace cimmc {
@@ -75,12 +76,7 @@ EnergyTables make_energy_tables(const Config& cfg, const JobResult& r) {
   t.shift_add = resolve(e.shift_add, {width * kFullAdderJ * kPjPerJ})(0);
   t.accumulator = resolve(e.accumulator, {width * kDffJ * kPjPerJ})(0);
 
-  // Latency: per (cycle, row group) every used column converts once, on
-  // adc.count shared ADCs. ZigZag-IMC ADC delay ~ B * (0.00653 * rows + 0.640) ns.
-  const double t_conv = m.adc.conversion_ns ? *m.adc.conversion_ns : bits * (0.00653 * v.R + 0.640);
-  const int nadc = m.adc.count > 0 ? std::min(m.adc.count, v.P) : v.P;
-  const double steps = std::ceil(static_cast<double>(v.P) / nadc);
-  t.latency_ns = v.cycles * v.G * steps * t_conv;
+  t.latency_ns = mvm_latency_ns(m, v.R, v.G, v.cycles, v.P);
   t.leakage_per_mvm = e.leakage_uw * 1e-6 * t.latency_ns * 1e-9 * kPjPerJ;
   return t;
 }

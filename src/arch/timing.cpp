@@ -1,0 +1,19 @@
+#include "arch/timing.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace cimmc {
+
+double adc_conversion_ns(const MacroSpec& m, int rows_summed) {
+  return m.adc.conversion_ns ? *m.adc.conversion_ns : m.adc.bits * (0.00653 * rows_summed + 0.640);
+}
+
+double mvm_latency_ns(const MacroSpec& m, int rows_summed, int row_groups, int cycles, int phys_cols,
+                      double row_settle_ns) {
+  const int nadc = m.adc.count > 0 ? std::min(m.adc.count, phys_cols) : phys_cols;
+  const double steps = std::ceil(static_cast<double>(phys_cols) / nadc);
+  return static_cast<double>(cycles) * row_groups * (row_settle_ns + steps * adc_conversion_ns(m, rows_summed));
+}
+
+}  // namespace cimmc

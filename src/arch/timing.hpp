@@ -1,0 +1,17 @@
+// Time of one MVM on one macro; shared by pricing (leakage x time) and the
+// mapping model (layer latency), so both use one timing model.
+#pragma once
+#include "spec/spec.hpp"
+
+namespace cimmc {
+
+// ZigZag-IMC ADC delay ~ B * (0.00653 * rows_summed + 0.640) ns unless the
+// config sets adc.conversion_ns.
+double adc_conversion_ns(const MacroSpec& m, int rows_summed);
+
+// Per (input cycle, row group): settle the rows, then convert every used
+// physical column on adc.count shared ADCs (0 = one per column).
+double mvm_latency_ns(const MacroSpec& m, int rows_summed, int row_groups, int cycles, int phys_cols,
+                      double row_settle_ns = 0.0);
+
+}  // namespace cimmc
