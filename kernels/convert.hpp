@@ -11,6 +11,7 @@
 #include "encoding.hpp"
 #include "hd.hpp"
 #include "job_view.hpp"
+#include "normal.hpp"
 #include "philox.hpp"
 #include "workspace.hpp"
 
@@ -73,10 +74,7 @@ CIMMC_HD void fill_noise(const JobView& v, float* CIMMC_RESTRICT noise, std::uin
   for (int blk = ex.lane(); blk < blocks; blk += ex.nlanes()) {
     const philox::Counter r = philox::draw(v.seed, v.job_id, sample, static_cast<std::uint32_t>(cg * blocks + blk),
                                            philox::kReadNoise + v.stream_base);
-    float z[4];
-    gauss2(r.v[0], r.v[1], z[0], z[1]);
-    gauss2(r.v[2], r.v[3], z[2], z[3]);
-    for (int t = 0; t < 4 && blk * 4 + t < v.P; ++t) noise[blk * 4 + t] = z[t];
+    for (int t = 0; t < 4 && blk * 4 + t < v.P; ++t) noise[blk * 4 + t] = std_normal(r.v[t], v.normal_knots);
   }
 }
 

@@ -114,6 +114,7 @@ std::string cuda_device_name() {
 }
 
 void launch_cuda(const JobView* jobs, const JobOutput* outs, int njobs, const ProgressFn& progress) {
+  if (njobs == 0) return;
   // Device copies of the alias tables, histograms and moments.
   std::vector<thrust::device_vector<std::uint64_t>> probs, hists;
   std::vector<thrust::device_vector<std::int32_t>> ints;
@@ -146,6 +147,10 @@ void launch_cuda(const JobView* jobs, const JobOutput* outs, int njobs, const Pr
     total += jobs[i].instances;
     ws_stride = std::max(ws_stride, bind_workspace(jobs[i], nullptr, nullptr));
   }
+  // One copy of the normal quantile table serves every job.
+  const float* knots = jobs[0].normal_knots;
+  thrust::device_vector<float> dknots(knots, knots + kNormalBins + 1);
+  for (DeviceJob& d : host_jobs) d.view.normal_knots = thrust::raw_pointer_cast(dknots.data());
   thrust::device_vector<DeviceJob> djobs(host_jobs.begin(), host_jobs.end());
 
   // As many resident blocks as the device holds, capped by 1 GiB of scratch.

@@ -59,19 +59,4 @@ CIMMC_HD std::int32_t alias_draw(const AliasView& a, std::uint32_t r) {
   return frac < a.prob[i] ? a.value[i] : a.value[a.alias[i]];
 }
 
-// Two standard normals from two words (Box-Muller).
-CIMMC_HD void gauss2(std::uint32_t r0, std::uint32_t r1, float& z0, float& z1) {
-  const float rad = sqrtf(-2.0f * logf(philox::u01(r0)));
-  const float ang = 6.2831853071795864f * philox::u01(r1);
-  float s, c;
-#if defined(__CUDA_ARCH__)
-  sincosf(ang, &s, &c);
-#else
-  s = sinf(ang);
-  c = cosf(ang);
-#endif
-  z0 = rad * c;
-  z1 = rad * s;
-}
-
 }  // namespace cimmc

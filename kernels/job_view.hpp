@@ -74,6 +74,7 @@ struct JobView {
   int per_instance = 64;
   std::uint32_t instances = 0;
   AliasView x_dist, w_dist;
+  const float* normal_knots = nullptr;  // kNormalBins + 1 quantiles (normal.hpp)
 };
 
 // Raw error moments of one array instance; the host reduces them in instance

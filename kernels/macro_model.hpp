@@ -19,6 +19,7 @@
 #include "workspace.hpp"
 #include "hd.hpp"
 #include "job_view.hpp"
+#include "normal.hpp"
 #include "philox.hpp"
 
 namespace cimmc {
@@ -43,12 +44,9 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
   const int ncell = v.P * v.K;
   for (int blk = lane; blk * 4 < ncell; blk += nl) {
     const bool faults = v.stuck_off_u32 | v.stuck_on_u32;
-    philox::Counter f{}, g0{}, g1{};
+    philox::Counter f{}, gz{};
     if (faults) f = philox::draw(v.seed, v.job_id, inst, blk, philox::kFaults + sb);
-    if (v.float_path) {
-      g0 = philox::draw(v.seed, v.job_id, inst, 2 * blk, philox::kProgramming + sb);
-      g1 = philox::draw(v.seed, v.job_id, inst, 2 * blk + 1, philox::kProgramming + sb);
-    }
+    if (v.float_path) gz = philox::draw(v.seed, v.job_id, inst, blk, philox::kProgramming + sb);
     for (int t = 0; t < 4 && blk * 4 + t < ncell; ++t) {
       const int c = blk * 4 + t, p = c / v.K, j = c % v.K;
       const int n = p / v.ppw, q = p % v.ppw;
@@ -61,11 +59,11 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
       }
       ws.lev[c] = static_cast<std::uint8_t>(l);
       if (v.float_path) {
-        const philox::Counter& gr = (t < 2) ? g0 : g1;
-        float za, zr;
-        gauss2(gr.v[(t & 1) * 2], gr.v[(t & 1) * 2 + 1], za, zr);
+        // Absolute and proportional variation are independent Gaussians: one
+        // draw with the summed variance has the same distribution.
         const float g = static_cast<float>(l) + v.r_off;
-        float gv = g + v.prog_abs * za + v.prog_rel * g * zr;
+        const float sd = sqrtf(v.prog_abs * v.prog_abs + v.prog_rel * v.prog_rel * g * g);
+        float gv = g + sd * std_normal(gz.v[t], v.normal_knots);
         gv = gv < 0.f ? 0.f : gv;  // a conductance cannot be negative
         ws.gf[c] = (v.signed_cols && wv < 0) ? -gv : gv;
       }

@@ -13,11 +13,6 @@ namespace cimmc::config_detail {
 
 namespace {
 
-// A problem in a referenced data file; reported against the config's `file` key.
-struct DataError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 const std::vector<std::pair<std::string, DistKind>> kKinds = {
     {"normal", DistKind::normal},           {"laplace", DistKind::laplace},
     {"uniform", DistKind::uniform},         {"constant", DistKind::constant},
@@ -62,21 +57,23 @@ std::string strip_cimloop_extensions(const std::string& text) {
   return out;
 }
 
-// problem.histograms.<tensor> of a CiMLoop per-layer file, as written.
-std::vector<double> load_cimloop_histogram(const std::filesystem::path& file, const std::string& tensor) {
+}  // namespace
+
+YAML::Node load_cimloop_file(const std::filesystem::path& file) {
   const std::string name = file.string();
   std::ifstream in(file, std::ios::binary);
   if (!in || std::filesystem::is_directory(file))
     throw DataError("cannot open " + name + ": " + (in ? "is a directory" : std::strerror(errno)));
   std::ostringstream text;
   text << in.rdbuf();
-
-  YAML::Node doc;
   try {
-    doc = YAML::Load(strip_cimloop_extensions(text.str()));
+    return YAML::Load(strip_cimloop_extensions(text.str()));
   } catch (const YAML::Exception& e) {
     throw DataError(name + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
   }
+}
+
+std::vector<double> cimloop_histogram(const YAML::Node& doc, const std::string& name, const std::string& tensor) {
   const std::string where = "problem.histograms." + tensor;
   YAML::Node h = doc;
   for (const std::string& key : {std::string("problem"), std::string("histograms"), tensor}) {
@@ -99,6 +96,8 @@ std::vector<double> load_cimloop_histogram(const std::filesystem::path& file, co
   return bins;
 }
 
+namespace {
+
 void read_histogram(const MapReader& r, std::vector<double>& bins) {
   const bool has_bins = r.has("bins"), has_file = r.has("file");
   if (has_bins && has_file) r.fail("file", node_text(r.get("file")), "give either bins or file, not both");
@@ -117,7 +116,7 @@ void read_histogram(const MapReader& r, std::vector<double>& bins) {
   std::filesystem::path resolved(file);
   if (resolved.is_relative()) resolved = r.context().base_dir / resolved;
   try {
-    bins = load_cimloop_histogram(resolved, tensor);
+    bins = cimloop_histogram(load_cimloop_file(resolved), resolved.string(), tensor);
   } catch (const DataError& e) {
     r.fail("file", file, e.what());
   }

@@ -1,6 +1,10 @@
 // Internal to src/config: the pieces config.cpp strings together.
 #pragma once
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "config/rules.hpp"
 #include "config/yaml_reader.hpp"
@@ -15,5 +19,75 @@ void read_distribution(const MapReader& r, DistributionSpec& out);
 // Every range and cross-field rule on the finished struct (validate.cpp).
 // With a line table, messages carry the line of the offending key.
 void check_config(const Config& cfg, const std::string& file, const LineTable* lines);
+
+// ---- CiMLoop per-layer files (distribution.cpp)
+
+// A problem in a referenced data file; the caller reports it against the
+// config key that named the file.
+struct DataError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// Reads one file, ignoring its template include and `<<<:` merge key lines.
+YAML::Node load_cimloop_file(const std::filesystem::path& file);
+// problem.histograms.<tensor> of a loaded file, as written; `name` names the
+// file in messages.
+std::vector<double> cimloop_histogram(const YAML::Node& doc, const std::string& name, const std::string& tensor);
+
+// ---- workload, architecture, mapping sections (workload.cpp, cimloop.cpp, system.cpp)
+
+// `workload:` in either mode: single tile (cfg.tile) or network (cfg.network).
+void read_workload(const MapReader& r, Config& cfg);
+// Every NN.yaml of a CiMLoop network directory, sorted by name, as layers
+// whose operand bits and signedness are `defaults`'. Throws DataError.
+std::vector<LayerSpec> import_cimloop_dir(const std::filesystem::path& dir, int batch,
+                                          const OperandSpec& default_inputs, const OperandSpec& default_weights);
+// Sets each layer's input clip from a Distiller statistics file (matching
+// rules in docs/config.md). Throws DataError.
+void apply_distiller_stats(const std::filesystem::path& file, std::vector<LayerSpec>& layers);
+void read_architecture(const MapReader& r, ArchSpec& arch);
+void read_mapping(const MapReader& r, MappingOptions& mapping);
+
+// ---- shared by the rule checks (validate.cpp, validate_network.cpp)
+
+// Reports rule violations on struct values at a key path; the line comes from
+// the line table when there is one.
+class Checker {
+ public:
+  Checker(const std::string& file, const LineTable* lines) : file_(file), lines_(lines) {}
+
+  [[noreturn]] void fail(const std::string& path, const std::string& value, const std::string& rule) const {
+    config_detail::fail(file_, line_of(lines_, path), path, value, rule);
+  }
+  void check(const std::string& path, long long v, const IntRule& r) const {
+    const IntValue iv{v < 0, v < 0 ? 0ULL - static_cast<unsigned long long>(v) : static_cast<unsigned long long>(v)};
+    if (!in_range(r, iv)) fail(path, std::to_string(v), rule_text(r, !iv.negative && iv.magnitude > r.hi));
+  }
+  void check(const std::string& path, std::uint64_t v, const IntRule& r) const {
+    if (!in_range(r, IntValue{false, v})) fail(path, std::to_string(v), rule_text(r, v > r.hi));
+  }
+  void check(const std::string& path, int v, const IntRule& r) const { check(path, static_cast<long long>(v), r); }
+  void check(const std::string& path, double v, const NumRule& r) const {
+    if (!in_range(r, v)) fail(path, number_text(v), rule_text(r));
+  }
+  void check(const std::string& path, const std::optional<double>& v, const NumRule& r) const {
+    if (v) check(path, *v, r);
+  }
+  // True when `path` was written in the file (always false without lines).
+  bool written(const std::string& path) const { return lines_ && lines_->count(path) > 0; }
+
+ private:
+  const std::string& file_;
+  const LineTable* lines_;
+};
+
+// Bits, signedness and distribution of one operand at key path p.
+void check_operand(const Checker& c, const std::string& p, const OperandSpec& op);
+// Operand signedness against the macro's encodings, and the cycle / column
+// limits of the model; p_x / p_w are the operands' key paths.
+void check_operands_fit_macro(const Checker& c, const MacroSpec& m, const OperandSpec& x, const std::string& p_x,
+                              const OperandSpec& w, const std::string& p_w);
+// The network, architecture and mapping sections (validate_network.cpp).
+void check_network(const Checker& c, const Config& cfg);
+void check_architecture(const Checker& c, const ArchSpec& a);
 
 }  // namespace cimmc::config_detail

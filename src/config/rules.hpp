@@ -55,6 +55,10 @@ inline constexpr IntRule kBitsPerCell{1, 4};
 inline constexpr IntRule kDacBits{1, 8};
 inline constexpr IntRule kAdcBits{1, 16};
 inline constexpr IntRule kOperandBits{1, 16};  // signed operands need 2: a cross-field rule
+// workload layers: every dimension, batch, groups, stride and repeat. 2^24
+// keeps products of a few of them exact in int64; the lowered GEMM's size is a
+// cross-field rule (at most 2^62 MACs).
+inline constexpr IntRule kLayerDim{1, 16777216};
 // numbers
 inline constexpr NumRule kAny{};
 inline constexpr NumRule kPositive{0.0, std::numeric_limits<double>::infinity(), true, false};

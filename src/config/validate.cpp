@@ -15,33 +15,6 @@ namespace {
 constexpr int kMaxInputCycles = 32;
 constexpr int kMaxColsPerWeight = 32;
 
-class Checker {
- public:
-  Checker(const std::string& file, const LineTable* lines) : file_(file), lines_(lines) {}
-
-  [[noreturn]] void fail(const std::string& path, const std::string& value, const std::string& rule) const {
-    config_detail::fail(file_, line_of(lines_, path), path, value, rule);
-  }
-  void check(const std::string& path, long long v, const IntRule& r) const {
-    const IntValue iv{v < 0, v < 0 ? 0ULL - static_cast<unsigned long long>(v) : static_cast<unsigned long long>(v)};
-    if (!in_range(r, iv)) fail(path, std::to_string(v), rule_text(r, !iv.negative && iv.magnitude > r.hi));
-  }
-  void check(const std::string& path, std::uint64_t v, const IntRule& r) const {
-    if (!in_range(r, IntValue{false, v})) fail(path, std::to_string(v), rule_text(r, v > r.hi));
-  }
-  void check(const std::string& path, int v, const IntRule& r) const { check(path, static_cast<long long>(v), r); }
-  void check(const std::string& path, double v, const NumRule& r) const {
-    if (!in_range(r, v)) fail(path, number_text(v), rule_text(r));
-  }
-  void check(const std::string& path, const std::optional<double>& v, const NumRule& r) const {
-    if (v) check(path, *v, r);
-  }
-
- private:
-  const std::string& file_;
-  const LineTable* lines_;
-};
-
 std::string list_text(const std::vector<double>& v) {
   std::string out = "[";
   for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + number_text(v[i]);
@@ -84,6 +57,8 @@ void check_distribution(const Checker& c, const std::string& p, const Distributi
   }
 }
 
+}  // namespace
+
 void check_operand(const Checker& c, const std::string& p, const OperandSpec& op) {
   c.check(p + ".bits", op.bits, rule::kOperandBits);
   // Signed operands are symmetric, |q| <= 2^(n-1)-1: one bit would hold only 0.
@@ -91,6 +66,8 @@ void check_operand(const Checker& c, const std::string& p, const OperandSpec& op
     c.fail(p + ".bits", std::to_string(op.bits), "signed operands need at least 2 bits");
   check_distribution(c, p + ".distribution", op.dist);
 }
+
+namespace {
 
 void check_run(const Checker& c, const RunSpec& r) {
   c.check("run.samples", r.samples, rule::kSamples);
@@ -141,40 +118,56 @@ void check_macro(const Checker& c, const MacroSpec& m) {
   c.check("macro.adc.conversion_ns", a.conversion_ns, rule::kPositive);
 }
 
-// Operand signedness against the macro's encodings, then the derived counts.
-void check_mapping(const Checker& c, const MacroSpec& m, const TileSpec& t) {
+}  // namespace
+
+void check_operands_fit_macro(const Checker& c, const MacroSpec& m, const OperandSpec& x, const std::string& p_x,
+                              const OperandSpec& w, const std::string& p_w) {
   const bool w_unsigned_enc = m.weight_encoding == WeightEncoding::unsigned_plain;
-  if (t.weights.is_signed && w_unsigned_enc)
-    c.fail("workload.weights.signed", "true",
+  if (w.is_signed && w_unsigned_enc)
+    c.fail(p_w + ".signed", "true",
            "signed weights need a signed macro.weight_encoding (offset, differential, twos_complement or "
            "sign_magnitude), not unsigned");
-  if (!t.weights.is_signed && !w_unsigned_enc)
-    c.fail("workload.weights.signed", "false",
+  if (!w.is_signed && !w_unsigned_enc)
+    c.fail(p_w + ".signed", "false",
            std::string("unsigned weights need macro.weight_encoding: unsigned (it is ") +
                to_string(m.weight_encoding) + ")");
   const bool x_unsigned_enc = m.input_encoding == InputEncoding::unsigned_plain;
-  if (t.inputs.is_signed && x_unsigned_enc)
-    c.fail("workload.inputs.signed", "true",
+  if (x.is_signed && x_unsigned_enc)
+    c.fail(p_x + ".signed", "true",
            "signed inputs need a signed macro.input_encoding (offset, twos_complement or sign_magnitude), "
            "not unsigned");
-  if (!t.inputs.is_signed && !x_unsigned_enc)
-    c.fail("workload.inputs.signed", "false",
+  if (!x.is_signed && !x_unsigned_enc)
+    c.fail(p_x + ".signed", "false",
            std::string("unsigned inputs need macro.input_encoding: unsigned (it is ") +
                to_string(m.input_encoding) + ")");
 
-  const int cycles = input_cycles(m, t.inputs);
+  const int cycles = input_cycles(m, x);
   if (cycles > kMaxInputCycles)
-    c.fail("workload.inputs.bits", std::to_string(t.inputs.bits),
+    c.fail(p_x + ".bits", std::to_string(x.bits),
            "needs " + std::to_string(cycles) + " input cycles with macro.dac_bits " + std::to_string(m.dac_bits) +
                " and input_encoding " + to_string(m.input_encoding) + "; at most " +
                std::to_string(kMaxInputCycles) + " are supported");
-  const int per_weight = phys_cols_per_weight(m, t.weights);
-  const std::string weight_layout = "macro.bits_per_cell " + std::to_string(m.bits_per_cell) +
-                                    " and weight_encoding " + to_string(m.weight_encoding);
+  const int per_weight = phys_cols_per_weight(m, w);
   if (per_weight > kMaxColsPerWeight)
-    c.fail("workload.weights.bits", std::to_string(t.weights.bits),
-           "needs " + std::to_string(per_weight) + " physical columns per weight with " + weight_layout +
+    c.fail(p_w + ".bits", std::to_string(w.bits),
+           "needs " + std::to_string(per_weight) + " physical columns per weight with macro.bits_per_cell " +
+               std::to_string(m.bits_per_cell) + " and weight_encoding " + to_string(m.weight_encoding) +
                "; at most " + std::to_string(kMaxColsPerWeight) + " are supported");
+  if (m.cols / per_weight == 0)
+    c.fail("macro.cols", std::to_string(m.cols),
+           "no weight fits: each needs " + std::to_string(per_weight) + " physical columns (macro.bits_per_cell " +
+               std::to_string(m.bits_per_cell) + ", weight_encoding " + to_string(m.weight_encoding) + ", " +
+               p_w + ".bits " + std::to_string(w.bits) + ")");
+}
+
+namespace {
+
+// Single-tile mode: the operands, and the tile against the array.
+void check_tile(const Checker& c, const MacroSpec& m, const TileSpec& t) {
+  check_operand(c, "workload.inputs", t.inputs);
+  check_operand(c, "workload.weights", t.weights);
+  check_operands_fit_macro(c, m, t.inputs, "workload.inputs", t.weights, "workload.weights");
+  const int per_weight = phys_cols_per_weight(m, t.weights);
 
   c.check("workload.tile.rows_used", t.rows_used, rule::kArrayDimOrZero);
   if (t.rows_used > m.rows)
@@ -182,10 +175,6 @@ void check_mapping(const Checker& c, const MacroSpec& m, const TileSpec& t) {
            "must be an integer in [0, " + std::to_string(m.rows) + "] (at most macro.rows)");
   c.check("workload.tile.cols_used", t.cols_used, rule::kArrayDimOrZero);
   const int fit = m.cols / per_weight;
-  if (t.cols_used == 0 && fit == 0)
-    c.fail("macro.cols", std::to_string(m.cols),
-           "no weight fits: each needs " + std::to_string(per_weight) + " physical columns (" + weight_layout +
-               ", workload.weights.bits " + std::to_string(t.weights.bits) + ")");
   const long long needed = static_cast<long long>(t.cols_used) * per_weight;
   if (needed > m.cols)
     c.fail("workload.tile.cols_used", std::to_string(t.cols_used),
@@ -220,10 +209,12 @@ void check_config(const Config& cfg, const std::string& file, const LineTable* l
   const Checker c(file, lines);
   check_run(c, cfg.run);
   check_macro(c, cfg.macro);
-  check_operand(c, "workload.inputs", cfg.tile.inputs);
-  check_operand(c, "workload.weights", cfg.tile.weights);
-  check_mapping(c, cfg.macro, cfg.tile);
+  if (cfg.network.layers.empty())
+    check_tile(c, cfg.macro, cfg.tile);
+  else
+    check_network(c, cfg);
   check_energy(c, cfg.energy);
+  check_architecture(c, cfg.arch);
 }
 
 }  // namespace cimmc::config_detail

@@ -76,6 +76,7 @@ JobResult run_job(const Config& cfg, const EngineOptions& opt) {
   r.view = v;
   r.view.x_dist = AliasView{};
   r.view.w_dist = AliasView{};
+  r.view.normal_knots = nullptr;
   r.adc_full_scale = v.adc_delta * v.code_max;
   r.dac_levels = 1 << v.dac_bits;
   r.cell_levels = v.L;

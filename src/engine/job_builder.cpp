@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "normal.hpp"
+
 namespace cimmc {
 namespace {
 
@@ -134,6 +136,7 @@ void build_job(const Config& cfg, std::uint32_t job_id, BuiltJob& out) {
   out.w_alias = build_alias(out.w_pmf);
   v.x_dist = out.x_alias.view();
   v.w_dist = out.w_alias.view();
+  v.normal_knots = normal_knots();
 }
 
 double column_quantile(const JobView& v, const std::uint64_t* col_hist, double quantile) {

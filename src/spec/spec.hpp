@@ -115,14 +115,81 @@ struct RunSpec {
   std::uint64_t pilot_samples = 2048;  // for range=calibrated
 };
 
+// ---- Whole networks on a system of macros (issue 3): layers, the
+// architecture around the macros, mapping options. They live here rather than
+// in a header of their own because Config holds them by value.
+
+enum class LayerKind { conv2d, linear, matmul };
+
+// One DNN layer. Lowered to GEMMs (M x K x N each, `groups` independent ones)
+// by workload/gemm.hpp:
+//   conv2d: M = batch*P*Q, K = (C/groups)*R*S, N = M_out/groups, `groups` GEMMs
+//   linear: M = batch*tokens, K = in_features (C), N = out_features (M_out), 1 GEMM
+//   matmul: M = gemm_m, K = gemm_k, N = gemm_n, `batch` GEMMs: both operands are
+//           activations, so each batch item has its own stored operand (the
+//           `weights` operand is the one stored in the array)
+struct LayerSpec {
+  std::string name;
+  LayerKind kind = LayerKind::conv2d;
+  int batch = 1;
+  // conv2d (CiMLoop/Timeloop names): C in channels, M out channels, P x Q output,
+  // R x S kernel, strides, groups (groups == C == M: depthwise). linear uses C, M.
+  int C = 1, M = 1, P = 1, Q = 1, R = 1, S = 1, stride_h = 1, stride_w = 1, groups = 1;
+  int tokens = 1;                        // linear: rows of the activation matrix per batch item
+  std::int64_t gemm_m = 1, gemm_k = 1, gemm_n = 1;  // matmul
+  OperandSpec inputs;
+  OperandSpec weights;
+  int repeat = 1;                        // identical layers (e.g. transformer blocks) counted this many times
+  std::string source;                    // CiMLoop file the layer was imported from ("" = written in the config)
+};
+
+struct NetworkSpec {
+  std::string name;
+  std::vector<LayerSpec> layers;         // empty: single-tile mode (Config::tile)
+  std::string cimloop_dir;               // layers imported from here (as written in the config; "" = none)
+  std::string distiller_file;            // input clips taken from here (as written; "" = none)
+  // workload.defaults: bits and signedness of every layer that does not set its own.
+  OperandSpec default_inputs;
+  OperandSpec default_weights;
+};
+
+// A memory level outside the macros: per-access energy and bandwidth.
+struct BufferSpec {
+  double energy_pj_per_bit = 0.0;
+  double bandwidth_bits_per_cycle = 0.0;  // 0 = unlimited
+};
+
+struct ArchSpec {
+  int macros = 1;                          // identical macros working in parallel
+  double clock_ghz = 1.0;                  // digital clock for buffers and the global schedule
+  double row_settle_ns = 0.0;              // DAC/row settle time per input cycle and row group
+  BufferSpec input_buffer{0.05, 0.0};      // per-macro input buffer (SRAM)
+  BufferSpec output_buffer{0.05, 0.0};     // per-macro output/partial-sum buffer
+  BufferSpec global_buffer{0.198, 512.0};  // MIREDO 28 nm SRAM global buffer, 0.198 pJ/bit
+  double dram_pj_per_bit = 3.7;            // ZigZag-IMC example DRAM energy
+  double dram_bandwidth_gbps = 204.8;      // bits per ns (> 0): 25.6 GB/s (one DDR4-3200 channel) x 8
+};
+
+enum class Objective { energy, latency, edp };
+enum class LoopOrder { input_reuse, output_reuse };
+
+struct MappingOptions {
+  Objective objective = Objective::energy;
+  bool keep_all = false;                   // --mappings all
+  bool allow_duplication = true;
+};
+
 struct Config {
   std::string source_path;      // the YAML file
   std::string source_text;      // its full text (stored in HDF5 provenance)
   std::string name = "cimmc";
   RunSpec run;
   MacroSpec macro;
-  TileSpec tile;
+  TileSpec tile;                // single-tile mode (network.layers empty)
   EnergySpec energy;
+  NetworkSpec network;          // network mode when it has layers
+  ArchSpec arch;
+  MappingOptions mapping;
 };
 
 const char* to_string(DistKind k);
