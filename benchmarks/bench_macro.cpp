@@ -65,7 +65,9 @@ void BM_cimmc(benchmark::State& state) {
 }
 BENCHMARK(BM_cimmc)->Arg(0)->Arg(1)->Arg(2)->ArgName("noise_free0_read1_prog2")->Unit(benchmark::kMillisecond);
 
-// The obvious implementation: loop over cycles, columns and rows, one cell at a time.
+// The obvious implementation: loop over cycles, columns and rows, one cell at
+// a time, counting the same events cimmc counts (cell (input, level) pairs,
+// DAC levels, column values, ADC codes).
 void BM_scalar_baseline(benchmark::State& state) {
   Config c = macro_config(0);
   BuiltJob job;
@@ -83,22 +85,30 @@ void BM_scalar_baseline(benchmark::State& state) {
       level[p * v.K + j] = (mag >> v.w_shift[q]) & 3;
     }
   std::vector<double> y(v.N);
-  std::vector<long> hist(64);
+  std::vector<long> hist(64), cell_hist(2 * 4), dac_hist(2), col_hist(385);
   const int samples = 64;
   for (auto _ : state) {
     for (int s = 0; s < samples; ++s) {
-      for (int j = 0; j < v.K; ++j) x[j] = xd(rng);
+      for (int j = 0; j < v.K; ++j) x[j] = xd(rng) + job.x_pmf.qmin;
       std::fill(y.begin(), y.end(), 0.0);
       for (int c2 = 0; c2 < v.cycles; ++c2)
         for (int p = 0; p < v.P; ++p) {
           long col = 0;
-          for (int j = 0; j < v.K; ++j) col += ((x[j] >> c2) & 1) * level[p * v.K + j];
+          for (int j = 0; j < v.K; ++j) {
+            const int a = (x[j] >> c2) & 1, l = level[p * v.K + j];
+            ++cell_hist[a * 4 + l];
+            if (p == 0) ++dac_hist[a];
+            col += a * l;
+          }
+          ++col_hist[col];
           const long code = std::min<long>(63, std::lround(col / v.adc_delta));
           ++hist[code];
           y[p / v.ppw] += v.w_coef[p % v.ppw] * std::ldexp(1.0, c2) * code * v.adc_delta;
         }
       benchmark::DoNotOptimize(y.data());
     }
+    benchmark::DoNotOptimize(cell_hist.data());
+    benchmark::DoNotOptimize(col_hist.data());
   }
   const double mvms = static_cast<double>(state.iterations()) * samples;
   state.counters["cell_reads/s"] = benchmark::Counter(mvms * cell_reads_per_mvm(v), benchmark::Counter::kIsRate);

@@ -132,7 +132,7 @@ struct FixedColumns {
 // Everything the per-column loop needs, as plain values.
 struct ConvConsts {
   double inv_delta, col_lo, inv_bw, top_bin, cmin, cmax, scale;
-  float abs_var, rel2;
+  float abs_var, abs_sd, rel2;  // noise variance from absolute sources, its root, proportional sigma^2
   int ncol, ncode;  // shard strides of the local histograms
   bool noisy;
 };
@@ -149,7 +149,7 @@ CIMMC_HD std::uint64_t convert_set(const Columns& colv, const ConvConsts k, cons
     const int shard = p % kShards;
     const double bf = std::min(std::max((val - k.col_lo) * k.inv_bw + 0.5, 0.0), k.top_bin);
     ex.add(&col_h[shard * k.ncol + static_cast<int>(bf)], 1);
-    if (k.noisy) val += static_cast<double>(noise[p] * sqrtf(k.abs_var + k.rel2 * sq));
+    if (k.noisy) val += static_cast<double>(noise[p] * (k.rel2 > 0.f ? sqrtf(k.abs_var + k.rel2 * sq) : k.abs_sd));
     // ADC: nearest code; inputs beyond the range clip to the end codes.
     const double cf = floor(val * k.inv_delta + 0.5);
     const double cc = std::min(std::max(cf, k.cmin), k.cmax);
@@ -217,6 +217,7 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
       }
       k.scale = v.in_coef[c] * v.adc_delta;
       k.abs_var = v.read_abs * v.read_abs * ws.suma2[cg] + adc_var;
+      k.abs_sd = sqrtf(k.abs_var);
       const int j0 = g * R;
       const std::uint64_t* ab = ws.abits + static_cast<std::size_t>(c) * v.dac_bits * stride + g * wpg;
       const std::uint64_t* wb = ws.wbits + g * wpg;

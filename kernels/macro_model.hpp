@@ -24,6 +24,22 @@
 
 namespace cimmc {
 
+// Rows of row group g that fall in its 64-bit word w.
+CIMMC_HD int word_rows(const JobView& v, int g, int w) {
+  int n = v.R - w * 64;
+  const int left = v.K - (g * v.R + w * 64);
+  n = n < 64 ? n : 64;
+  n = n < left ? n : left;
+  return n > 0 ? n : 0;
+}
+
+// Bit i of the word = bit `shift` of src[i], for i < n.
+CIMMC_HD std::uint64_t pack_bits(const std::uint8_t* src, int n, int shift) {
+  std::uint64_t word = 0;
+  for (int i = 0; i < n; ++i) word |= static_cast<std::uint64_t>((src[i] >> shift) & 1u) << i;
+  return word;
+}
+
 // ---------------------------------------------------------------- programming
 template <class Exec>
 CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint32_t inst,
@@ -73,31 +89,27 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
   const int nwb = v.P * v.bpc * v.G * v.wpg;
   for (int idx = lane; idx < nwb; idx += nl) {
     const int w = idx % v.wpg, g = (idx / v.wpg) % v.G, q = (idx / (v.wpg * v.G)) % v.bpc;
-    const int p = idx / (v.wpg * v.G * v.bpc);
-    std::uint64_t word = 0;
-    for (int bit = 0; bit < 64; ++bit) {
-      const int r = w * 64 + bit, j = g * v.R + r;
-      if (r < v.R && j < v.K && ((ws.lev[p * v.K + j] >> q) & 1)) word |= 1ull << bit;
-    }
-    ws.wbits[idx] = word;
+    const int p = idx / (v.wpg * v.G * v.bpc), j0 = g * v.R + w * 64;
+    ws.wbits[idx] = pack_bits(ws.lev + static_cast<std::size_t>(p) * v.K + j0, word_rows(v, g, w), q);
   }
   if (v.signed_cols) {
     for (int idx = lane; idx < v.N * v.G * v.wpg; idx += nl) {
       const int w = idx % v.wpg, g = (idx / v.wpg) % v.G, n = idx / (v.wpg * v.G);
+      const std::int32_t* src = ws.w + static_cast<std::size_t>(n) * v.K + g * v.R + w * 64;
       std::uint64_t word = 0;
-      for (int bit = 0; bit < 64; ++bit) {
-        const int r = w * 64 + bit, j = g * v.R + r;
-        if (r < v.R && j < v.K && ws.w[n * v.K + j] < 0) word |= 1ull << bit;
-      }
+      for (int i = 0, rows = word_rows(v, g, w); i < rows; ++i)
+        word |= static_cast<std::uint64_t>(src[i] < 0) << i;
       ws.negbits[idx] = word;
     }
   }
   const int A = 1 << v.dac_bits;
   for (int j = lane; j < v.K; j += nl) {
     for (int l = 0; l < v.L; ++l) ws.rowcount[j * v.L + l] = 0;
-    for (int p = 0; p < v.P; ++p) ++ws.rowcount[j * v.L + ws.lev[p * v.K + j]];
     for (int a = 0; a < A; ++a) ws.cnt[j * A + a] = 0;
   }
+  // p outer, j inner: contiguous levels on the CPU, coalesced across lanes on the GPU.
+  for (int p = 0; p < v.P; ++p)
+    for (int j = lane; j < v.K; j += nl) ++ws.rowcount[j * v.L + ws.lev[static_cast<std::size_t>(p) * v.K + j]];
   const int ncol = kShards * v.col_nbins, ncode = kShards * (v.code_max - v.code_min + 1);
   for (int b = lane; b < ncol; b += nl) ws.col_local[b] = 0;
   for (int b = lane; b < ncode; b += nl) ws.adc_local[b] = 0;
@@ -130,12 +142,7 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
   for (int idx = lane; idx < nab; idx += nl) {
     const int w = idx % v.wpg, g = (idx / v.wpg) % v.G, b = (idx / (v.wpg * v.G)) % v.dac_bits;
     const int c = idx / (v.wpg * v.G * v.dac_bits);
-    std::uint64_t word = 0;
-    for (int bit = 0; bit < 64; ++bit) {
-      const int r = w * 64 + bit, j = g * v.R + r;
-      if (r < v.R && j < v.K && ((ws.a[c * v.K + j] >> b) & 1)) word |= 1ull << bit;
-    }
-    ws.abits[idx] = word;
+    ws.abits[idx] = pack_bits(ws.a + static_cast<std::size_t>(c) * v.K + g * v.R + w * 64, word_rows(v, g, w), b);
   }
   for (int cg = lane; cg < v.cycles * v.G; cg += nl) {
     const int c = cg / v.G, g = cg % v.G;
