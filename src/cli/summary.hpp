@@ -9,3 +9,13 @@
 namespace cimmc {
 void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, const Report& rep);
 }
+
+#include "config/sweep.hpp"
+#include "io/study_file.hpp"
+#include "study/runner.hpp"
+
+namespace cimmc {
+// One screen after a study: counts, timing, dedupe savings and the network
+// rows (all of them for small studies, the extremes for large ones).
+void print_study_summary(std::ostream& os, const Sweep& sweep, const StudyFile& f, const StudyStats& st);
+}  // namespace cimmc

@@ -73,23 +73,6 @@ void read_macro(const MapReader& r, MacroSpec& m) {
   read_adc(r.section("adc"), m.adc);
 }
 
-void read_operand(const MapReader& r, OperandSpec& op) {
-  r.allow_only({"bits", "signed", "distribution"});
-  r.read("bits", op.bits, rule::kOperandBits);
-  r.read("signed", op.is_signed);
-  config_detail::read_distribution(r.required_section("distribution"), op.dist);
-}
-
-void read_workload(const MapReader& r, TileSpec& t) {
-  r.allow_only({"tile", "inputs", "weights"});
-  const MapReader tile = r.section("tile");
-  tile.allow_only({"rows_used", "cols_used"});
-  tile.read("rows_used", t.rows_used, rule::kArrayDimOrZero);
-  tile.read("cols_used", t.cols_used, rule::kArrayDimOrZero);
-  read_operand(r.required_section("inputs"), t.inputs);
-  read_operand(r.required_section("weights"), t.weights);
-}
-
 void read_event_energy(const MapReader& r, EventEnergy& e) {
   r.allow_only({"e0_pj", "e1_pj", "e2_pj", "epop_pj"});
   r.read("e0_pj", e.e0_pj, rule::kNonNegative);
@@ -132,14 +115,16 @@ Config parse_config(const std::string& yaml_text, const std::string& path_for_me
     config_detail::fail(path_for_messages, 1, "", config_detail::node_text(root),
                         "the document must be a mapping of top-level keys");
   const MapReader top(ctx, root, "", 1);
-  top.allow_only({"name", "run", "macro", "workload", "energy"});
+  top.allow_only({"name", "run", "macro", "workload", "energy", "architecture", "mapping"});
 
   Config cfg;
   top.read("name", cfg.name);
   read_run(top.section("run"), cfg.run);
   read_macro(top.section("macro"), cfg.macro);
-  read_workload(top.required_section("workload"), cfg.tile);
+  config_detail::read_workload(top.required_section("workload"), cfg);
   read_energy(top.section("energy"), cfg.energy);
+  config_detail::read_architecture(top.section("architecture"), cfg.arch);
+  config_detail::read_mapping(top.section("mapping"), cfg.mapping);
   config_detail::check_config(cfg, path_for_messages, &ctx.lines);
 
   cfg.source_path = path_for_messages;

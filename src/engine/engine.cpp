@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <chrono>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -36,42 +37,24 @@ struct Sampled {
   std::vector<InstanceMoments> moments;
 };
 
-Sampled sample(const JobView& v, const std::string& backend, int threads, const ProgressFn& progress) {
-  Sampled s;
-  s.hist.assign(static_cast<std::size_t>(kBatchGroups) * v.hist_size, 0);
-  s.moments.assign(v.instances, InstanceMoments{});
-  const JobOutput out{s.hist.data(), s.moments.data()};
-  if (backend == "cuda") launch_cuda(&v, &out, 1, progress);
-  else launch_cpu(&v, &out, 1, threads, progress);
+// One launch for all views (many jobs per launch on either backend).
+std::vector<Sampled> sample(const std::vector<JobView>& views, const std::string& backend, int threads,
+                            const ProgressFn& progress) {
+  std::vector<Sampled> s(views.size());
+  std::vector<JobOutput> outs(views.size());
+  for (std::size_t i = 0; i < views.size(); ++i) {
+    s[i].hist.assign(static_cast<std::size_t>(kBatchGroups) * views[i].hist_size, 0);
+    s[i].moments.assign(views[i].instances, InstanceMoments{});
+    outs[i] = JobOutput{s[i].hist.data(), s[i].moments.data()};
+  }
+  if (views.empty()) return s;
+  const int n = static_cast<int>(views.size());
+  if (backend == "cuda") launch_cuda(views.data(), outs.data(), n, progress);
+  else launch_cpu(views.data(), outs.data(), n, threads, progress);
   return s;
 }
 
-}  // namespace
-
-JobResult run_job(const Config& cfg, const EngineOptions& opt) {
-  const std::string backend = resolve_backend(opt.backend, nullptr);
-  BuiltJob job;
-  build_job(cfg, 0, job);
-  JobView& v = job.view;
-  const auto t0 = std::chrono::steady_clock::now();
-
-  if (cfg.macro.adc.range == AdcRange::calibrated) {
-    // Pilot on its own random streams with the full-range ADC; only its
-    // column-value histogram is used.
-    JobView pilot = v;
-    pilot.stream_base = philox::kPilot;
-    pilot.samples = cfg.run.pilot_samples;
-    pilot.instances = static_cast<std::uint32_t>((pilot.samples + pilot.per_instance - 1) / pilot.per_instance);
-    const Sampled ps = sample(pilot, backend, opt.threads, nullptr);
-    std::vector<std::uint64_t> col(v.col_nbins, 0);
-    for (int g = 0; g < kBatchGroups; ++g)
-      for (int b = 0; b < v.col_nbins; ++b) col[b] += ps.hist[static_cast<std::size_t>(g) * v.hist_size + v.off_col + b];
-    double fs = column_quantile(v, col.data(), cfg.macro.adc.quantile);
-    if (fs <= 0) fs = v.col_bw;  // all-zero pilot: keep one bin of range
-    set_adc_full_scale(v, fs);
-  }
-
-  Sampled s = sample(v, backend, opt.threads, opt.progress);
+JobResult assemble(const JobView& v, Sampled&& s, const std::string& backend) {
   JobResult r;
   r.view = v;
   r.view.x_dist = AliasView{};
@@ -99,9 +82,60 @@ JobResult run_job(const Config& cfg, const EngineOptions& opt) {
     g.clipped += m.clipped;
     g.conversions += m.conversions;
   }
-  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.backend = backend;
   return r;
+}
+
+}  // namespace
+
+std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const std::vector<std::uint32_t>& job_ids,
+                                const EngineOptions& opt) {
+  const std::string backend = resolve_backend(opt.backend, nullptr);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<BuiltJob>> jobs;
+  for (std::size_t i = 0; i < cfgs.size(); ++i) {
+    jobs.push_back(std::make_unique<BuiltJob>());
+    build_job(*cfgs[i], job_ids.at(i), *jobs.back());
+  }
+
+  // Calibration pilots, all in one launch, on their own random streams with
+  // the full-range ADC; only their column-value histograms are used.
+  std::vector<JobView> pilots;
+  std::vector<std::size_t> pilot_of;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (cfgs[i]->macro.adc.range != AdcRange::calibrated) continue;
+    JobView p = jobs[i]->view;
+    p.stream_base = philox::kPilot;
+    p.samples = cfgs[i]->run.pilot_samples;
+    p.instances = static_cast<std::uint32_t>((p.samples + p.per_instance - 1) / p.per_instance);
+    pilots.push_back(p);
+    pilot_of.push_back(i);
+  }
+  const std::vector<Sampled> ps = sample(pilots, backend, opt.threads, nullptr);
+  for (std::size_t k = 0; k < pilots.size(); ++k) {
+    JobView& v = jobs[pilot_of[k]]->view;
+    std::vector<std::uint64_t> col(v.col_nbins, 0);
+    for (int g = 0; g < kBatchGroups; ++g)
+      for (int b = 0; b < v.col_nbins; ++b) col[b] += ps[k].hist[static_cast<std::size_t>(g) * v.hist_size + v.off_col + b];
+    double fs = column_quantile(v, col.data(), cfgs[pilot_of[k]]->macro.adc.quantile);
+    if (fs <= 0) fs = v.col_bw;  // all-zero pilot: keep one bin of range
+    set_adc_full_scale(v, fs);
+  }
+
+  std::vector<JobView> views;
+  for (const auto& j : jobs) views.push_back(j->view);
+  std::vector<Sampled> s = sample(views, backend, opt.threads, opt.progress);
+  std::vector<JobResult> out;
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (std::size_t i = 0; i < views.size(); ++i) {
+    out.push_back(assemble(views[i], std::move(s[i]), backend));
+    out.back().wall_seconds = wall;
+  }
+  return out;
+}
+
+JobResult run_job(const Config& cfg, const EngineOptions& opt) {
+  return std::move(run_jobs({&cfg}, {0}, opt).front());
 }
 
 }  // namespace cimmc

@@ -3,6 +3,7 @@
 #pragma once
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "engine/result.hpp"
 #include "launcher.hpp"
@@ -24,6 +25,13 @@ struct EngineOptions {
 // asked for and no GPU is usable. `device` gets a human-readable name.
 std::string resolve_backend(Backend requested, std::string* device);
 
+// One tile job (single-tile configs), job id 0.
 JobResult run_job(const Config& cfg, const EngineOptions& opt);
+
+// Many tile jobs in one launch (after one launch for their calibration
+// pilots). Job ids key the random streams: the same (seed, id, config) gives
+// the same results in any batch. wall_seconds is the whole batch's time.
+std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const std::vector<std::uint32_t>& job_ids,
+                                const EngineOptions& opt);
 
 }  // namespace cimmc

@@ -1,5 +1,13 @@
 #include "io/h5_util.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
 #include <algorithm>
 
 namespace cimmc::h5 {
@@ -42,8 +50,9 @@ void write_attr_strings(const H5::H5Object& obj, const std::string& name,
   for (const std::string& v : values) ptrs.push_back(v.c_str());
   const hsize_t dims[1] = {values.size()};
   const H5::StrType t = utf8_type();
-  H5::Attribute a = obj.createAttribute(name, t, H5::DataSpace(1, dims));
-  a.write(t, ptrs.data());
+  // An empty list is a null dataspace: HDF5 cannot write zero-length attributes.
+  H5::Attribute a = obj.createAttribute(name, t, values.empty() ? H5::DataSpace(H5S_NULL) : H5::DataSpace(1, dims));
+  if (!values.empty()) a.write(t, ptrs.data());
 }
 
 hsize_t attr_size(const H5::H5Object& obj, const std::string& name) {
@@ -65,6 +74,7 @@ std::string read_attr_string(const H5::H5Object& obj, const std::string& name) {
 std::vector<std::string> read_attr_strings(const H5::H5Object& obj, const std::string& name) {
   const hsize_t n = attr_size(obj, name);
   H5::Attribute a = obj.openAttribute(name);
+  if (a.getSpace().getSimpleExtentType() == H5S_NULL) return {};
   if (a.getTypeClass() != H5T_STRING) throw IoError("attribute '" + name + "' is not a string");
   const H5::StrType ft = a.getStrType();
   std::vector<std::string> out;
@@ -141,6 +151,84 @@ std::vector<hsize_t> dataset_dims(const H5::Group& g, const std::string& name) {
   std::vector<hsize_t> dims(static_cast<std::size_t>(s.getSimpleExtentNdims()));
   if (!dims.empty()) s.getSimpleExtentDims(dims.data());
   return dims;
+}
+
+// ---- whole files
+
+void write_file_atomically(const std::string& path, const std::function<void(H5::H5File&)>& body) {
+  // HDF5 would only say "H5Fcreate failed"; name the usual cause instead.
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (!dir.empty() && !std::filesystem::is_directory(dir))
+    throw IoError("cannot write " + path + ": directory " + dir.string() + " does not exist");
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const QuietErrors quiet;
+  try {
+    // STRONG close releases every object still open, so after close() the
+    // bytes are all handed to the OS and the rename publishes a whole file.
+    H5::FileAccPropList fapl;
+    fapl.setFcloseDegree(H5F_CLOSE_STRONG);
+    H5::H5File f(tmp, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, fapl);
+    body(f);
+    f.close();
+    // Data must be on disk before the name points at it, or a crash could
+    // leave a complete-looking name over an empty file.
+    const int fd = ::open(tmp.c_str(), O_RDONLY);
+    if (fd < 0 || ::fsync(fd) != 0) {
+      if (fd >= 0) ::close(fd);
+      throw IoError("cannot sync " + tmp + ": " + std::strerror(errno));
+    }
+    ::close(fd);
+    if (std::rename(tmp.c_str(), path.c_str()) != 0)
+      throw IoError("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+  } catch (const H5::Exception& e) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw IoError("cannot write " + path + ": " + describe(e));
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw;
+  }
+}
+
+void write_provenance(const H5::H5File& f, const char* filetype, const std::string& name,
+                      const std::string& config_text, const std::string& config_path, const Provenance& p) {
+  write_attr(f, "filetype", filetype);
+  const std::array<int, 2> version = {kFormatMajor, kFormatMinor};
+  write_attr_array(f, "format_version", version.data(), version.size());
+  write_attr(f, "software_version", p.software_version);
+  write_attr(f, "git_sha", p.git_sha);
+  write_attr(f, "created", p.created);
+  write_attr(f, "seed", p.seed);
+  write_attr(f, "backend", p.backend);
+  write_attr(f, "device", p.device);
+  write_attr(f, "command_line", p.command_line);
+  write_attr(f, "name", name);
+  write_attr(f, "config", config_text);
+  write_attr(f, "config_path", config_path);
+}
+
+Provenance read_provenance(const H5::H5File& f) {
+  Provenance p;
+  p.software_version = read_attr_string(f, "software_version");
+  p.git_sha = read_attr_string(f, "git_sha");
+  p.created = read_attr_string(f, "created");
+  p.backend = read_attr_string(f, "backend");
+  p.device = read_attr_string(f, "device");
+  p.command_line = read_attr_string(f, "command_line");
+  p.seed = read_attr<std::uint64_t>(f, "seed");
+  return p;
+}
+
+void check_format(const H5::H5File& f, const char* filetype) {
+  if (!f.attrExists("filetype")) throw IoError("not a cimmc file (no 'filetype' attribute)");
+  const std::string type = read_attr_string(f, "filetype");
+  if (type != filetype) throw IoError("filetype is '" + type + "', expected '" + filetype + "'");
+  const std::vector<int> ver = read_attr_array<int>(f, "format_version");
+  if (ver.size() != 2) throw IoError("format_version must hold [major, minor]");
+  if (ver[0] != kFormatMajor)
+    throw IoError("format version " + std::to_string(ver[0]) + "." + std::to_string(ver[1]) +
+                  " is not readable by this build (reads " + std::to_string(kFormatMajor) + ".x)");
 }
 
 }  // namespace cimmc::h5

@@ -5,6 +5,7 @@
 #include <H5Cpp.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -131,5 +132,20 @@ std::vector<T> read_dataset(const H5::Group& g, const std::string& name,
   g.openDataSet(name).read(out.data(), mem_type<T>());
   return out;
 }
+
+// ---- whole files
+
+// Creates `path` atomically: `body` writes into "<path>.tmp.<pid>" in the same
+// directory, which is closed, synced and renamed over `path`. On any failure
+// the temporary file is removed and IoError thrown: no reader ever sees a
+// half-written file, and an interrupted run leaves the old file (if any) intact.
+void write_file_atomically(const std::string& path, const std::function<void(H5::H5File&)>& body);
+
+// Root attributes every cimmc file carries (DESIGN.md "HDF5 files").
+void write_provenance(const H5::H5File& f, const char* filetype, const std::string& name,
+                      const std::string& config_text, const std::string& config_path, const Provenance& p);
+Provenance read_provenance(const H5::H5File& f);
+// Refuses files of another type or another major format version.
+void check_format(const H5::H5File& f, const char* filetype);
 
 }  // namespace cimmc::h5

@@ -29,19 +29,7 @@ using namespace io_detail;
 // ---- writing
 
 void write_root(const H5::H5File& f, const Config& cfg, const Provenance& p) {
-  h5::write_attr(f, "filetype", kRunFileType);
-  const std::array<int, 2> version = {kFormatMajor, kFormatMinor};
-  h5::write_attr_array(f, "format_version", version.data(), version.size());
-  h5::write_attr(f, "software_version", p.software_version);
-  h5::write_attr(f, "git_sha", p.git_sha);
-  h5::write_attr(f, "created", p.created);
-  h5::write_attr(f, "seed", p.seed);
-  h5::write_attr(f, "backend", p.backend);
-  h5::write_attr(f, "device", p.device);
-  h5::write_attr(f, "command_line", p.command_line);
-  h5::write_attr(f, "name", cfg.name);
-  h5::write_attr(f, "config", cfg.source_text);
-  h5::write_attr(f, "config_path", cfg.source_path);
+  h5::write_provenance(f, kRunFileType, cfg.name, cfg.source_text, cfg.source_path, p);
 }
 
 void write_job(const H5::Group& job, const JobResult& r) {
@@ -154,31 +142,6 @@ void write_summary(const H5::Group& s, const Report& rep) {
 
 // ---- reading
 
-Provenance read_provenance(const H5::H5File& f) {
-  Provenance p;
-  p.software_version = h5::read_attr_string(f, "software_version");
-  p.git_sha = h5::read_attr_string(f, "git_sha");
-  p.created = h5::read_attr_string(f, "created");
-  p.backend = h5::read_attr_string(f, "backend");
-  p.device = h5::read_attr_string(f, "device");
-  p.command_line = h5::read_attr_string(f, "command_line");
-  p.seed = h5::read_attr<std::uint64_t>(f, "seed");
-  return p;
-}
-
-void check_format(const H5::H5File& f) {
-  if (!f.attrExists("filetype")) throw IoError("not a cimmc file (no 'filetype' attribute)");
-  const std::string type = h5::read_attr_string(f, "filetype");
-  if (type != kRunFileType)
-    throw IoError("filetype is '" + type + "', expected '" + kRunFileType + "'");
-  const std::vector<int> ver = h5::read_attr_array<int>(f, "format_version");
-  if (ver.size() != 2) throw IoError("format_version must hold [major, minor]");
-  if (ver[0] != kFormatMajor)
-    throw IoError("format version " + std::to_string(ver[0]) + "." + std::to_string(ver[1]) +
-                  " is not readable by this build (reads " + std::to_string(kFormatMajor) +
-                  ".x)");
-}
-
 JobResult read_job(const H5::Group& job) {
   JobResult r;
   visit_job_scalars(r.view, r, [&](const char* name, auto& x) {
@@ -251,38 +214,12 @@ void write_run_file(const std::string& path, const Config& cfg, const JobResult&
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
   if (!dir.empty() && !std::filesystem::is_directory(dir))
     throw IoError("cannot write " + path + ": directory " + dir.string() + " does not exist");
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const h5::QuietErrors quiet;
-  try {
-    // STRONG close releases every object still open, so after close() the
-    // bytes are all handed to the OS and the rename publishes a whole file.
-    H5::FileAccPropList fapl;
-    fapl.setFcloseDegree(H5F_CLOSE_STRONG);
-    H5::H5File f(tmp, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, fapl);
+  h5::write_file_atomically(path, [&](H5::H5File& f) {
     write_root(f, cfg, prov);
     write_job(f.createGroup("job"), r);
     write_energy(f.createGroup("energy"), r, t, rep);
     write_summary(f.createGroup("summary"), rep);
-    f.close();
-    // Data must be on disk before the name points at it, or a crash could
-    // leave a complete-looking name over an empty file.
-    const int fd = ::open(tmp.c_str(), O_RDONLY);
-    if (fd < 0 || ::fsync(fd) != 0) {
-      if (fd >= 0) ::close(fd);
-      throw IoError("cannot sync " + tmp + ": " + std::strerror(errno));
-    }
-    ::close(fd);
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-      throw IoError("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
-  } catch (const H5::Exception& e) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    throw IoError("cannot write " + path + ": " + h5::describe(e));
-  } catch (...) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    throw;
-  }
+  });
 }
 
 RunFile read_run_file(const std::string& path) {
@@ -291,9 +228,9 @@ RunFile read_run_file(const std::string& path) {
     if (!std::filesystem::exists(path)) throw IoError("no such file");
     if (!H5::H5File::isHdf5(path)) throw IoError("not an HDF5 file");
     const H5::H5File f(path, H5F_ACC_RDONLY);
-    check_format(f);
+    h5::check_format(f, kRunFileType);
     RunFile rf;
-    rf.prov = read_provenance(f);
+    rf.prov = h5::read_provenance(f);
     rf.config_text = h5::read_attr_string(f, "config");
     rf.config_path = h5::read_attr_string(f, "config_path");
     rf.result = read_job(f.openGroup("job"));

@@ -81,17 +81,7 @@
 #if __has_include("spec/network.hpp")
 #include "spec/network.hpp"
 #endif
-#if __has_include("workload/gemm.hpp")
 #include "workload/gemm.hpp"
-#else
-namespace cimmc {
-// Stand-in for workload/gemm.hpp's Gemm (same fields) until that header lands.
-struct Gemm {
-  std::int64_t M = 1, K = 1, N = 1;  // per group
-  int groups = 1;
-};
-}  // namespace cimmc
-#endif
 
 namespace cimmc {
 

@@ -40,7 +40,7 @@ std::vector<std::size_t> select(const std::vector<MappingCost>& costs, Objective
   };
   // stable_sort keeps index order among equals: the tie-break.
   std::stable_sort(idx.begin(), idx.end(), better);
-  if (!keep_all && !idx.empty()) idx.resize(1);
+  if (!keep_all && !idx.empty()) return {idx.front()};
   return idx;
 }
 

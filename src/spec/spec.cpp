@@ -41,6 +41,22 @@ const char* to_string(AdcRange r) {
   }
   return "?";
 }
+const char* to_string(LayerKind k) {
+  switch (k) {
+    case LayerKind::conv2d: return "conv2d";
+    case LayerKind::linear: return "linear";
+    case LayerKind::matmul: return "matmul";
+  }
+  return "?";
+}
+const char* to_string(Objective o) {
+  switch (o) {
+    case Objective::energy: return "energy";
+    case Objective::latency: return "latency";
+    case Objective::edp: return "edp";
+  }
+  return "?";
+}
 
 namespace {
 int ceil_div(int a, int b) { return (a + b - 1) / b; }

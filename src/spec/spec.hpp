@@ -196,6 +196,8 @@ const char* to_string(DistKind k);
 const char* to_string(WeightEncoding e);
 const char* to_string(InputEncoding e);
 const char* to_string(AdcRange r);
+const char* to_string(LayerKind k);
+const char* to_string(Objective o);
 
 }  // namespace cimmc
 

@@ -1,0 +1,81 @@
+// `cimmc inspect FILE`: what a cimmc HDF5 file holds, in one screen.
+#include <H5Cpp.h>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "io/h5_util.hpp"
+#include "io/hdf5_file.hpp"
+#include "io/study_file.hpp"
+
+namespace cimmc {
+namespace {
+
+void print_provenance(const std::string& type, const Provenance& p, const std::string& name) {
+  std::printf("%s (%s): %s\n", name.c_str(), type.c_str(), p.created.c_str());
+  std::printf("  cimmc %s (%s), backend %s on %s, seed %llu\n", p.software_version.c_str(), p.git_sha.c_str(),
+              p.backend.c_str(), p.device.c_str(), static_cast<unsigned long long>(p.seed));
+  std::printf("  command: %s\n", p.command_line.c_str());
+}
+
+void print_table(const char* group, const Table& t) {
+  std::printf("  /%s: %zu rows x %zu columns\n   ", group, t.rows(), t.columns().size());
+  int width = 3;
+  for (const Column& c : t.columns()) {
+    if (width + c.name.size() + 1 > 100) {
+      std::printf("\n   ");
+      width = 3;
+    }
+    std::printf(" %s", c.name.c_str());
+    width += static_cast<int>(c.name.size()) + 1;
+  }
+  std::printf("\n");
+}
+
+}  // namespace
+
+int cmd_inspect(const CliArgs& a) {
+  std::string type;
+  {
+    const h5::QuietErrors quiet;
+    try {
+      if (!H5::H5File::isHdf5(a.config)) throw IoError(a.config + ": not an HDF5 file");
+      const H5::H5File f(a.config, H5F_ACC_RDONLY);
+      if (!f.attrExists("filetype")) throw IoError(a.config + ": not a cimmc file (no 'filetype' attribute)");
+      type = h5::read_attr_string(f, "filetype");
+    } catch (const H5::Exception& e) {
+      throw IoError(a.config + ": " + h5::describe(e));
+    }
+  }
+  if (type == kStudyFileType) {
+    const StudyFile s = read_study_file(a.config);
+    print_provenance(type, s.prov, s.name);
+    std::printf("  points: %llu of %llu%s; swept keys:", static_cast<unsigned long long>(s.points_done),
+                static_cast<unsigned long long>(s.points_total), s.complete ? "" : " (checkpoint, incomplete)");
+    for (const std::string& k : s.sweep_keys) std::printf(" %s", k.c_str());
+    std::printf("%s\n", s.sweep_keys.empty() ? " none" : "");
+    print_table("layers", s.layers);
+    print_table("network", s.network);
+    print_table("jobs", s.jobs);
+    return 0;
+  }
+  const RunFile r = read_run_file(a.config);
+  print_provenance(type, r.prov, r.config_path);
+  const JobView& v = r.result.view;
+  std::printf("  tile: %d rows x %d weights (%d columns), %d cycles, ADC codes %d..%d, %llu MVMs\n", v.K, v.N, v.P,
+              v.cycles, v.code_min, v.code_max, static_cast<unsigned long long>(r.result.samples()));
+  std::printf("  /job/histograms: dac_level[%d] active_rows[%d] cell_level_pair[%dx%d] adc_code[%d] column_value[%d]\n",
+              r.result.dac_levels, r.result.row_bins, r.result.dac_levels, r.result.cell_levels, r.result.adc_codes,
+              v.col_nbins);
+  double n = 0, e2 = 0;
+  for (const GroupMoments& g : r.result.groups) {
+    n += g.outputs;
+    e2 += g.sum_err2;
+  }
+  std::printf("  rms output error %.4g LSB over %.0f outputs\n", n > 0 ? std::sqrt(e2 / n) : 0.0, n);
+  return 0;
+}
+
+}  // namespace cimmc

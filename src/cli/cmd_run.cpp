@@ -1,0 +1,100 @@
+// `cimmc run CONFIG`: one tile job (a detailed run file with its histograms)
+// or a study (a network and/or a sweep: column tables per layer and network).
+#include <filesystem>
+#include <iostream>
+
+#include "cimmc_version.hpp"
+#include "cli/commands.hpp"
+#include "cli/progress.hpp"
+#include "cli/summary.hpp"
+#include "config/config.hpp"
+#include "engine/engine.hpp"
+#include "io/hdf5_file.hpp"
+#include "pricing/pricing.hpp"
+#include "study/plan.hpp"
+#include "study/runner.hpp"
+
+namespace cimmc {
+
+Sweep load_study(const CliArgs& a) {
+  Sweep s = load_sweep(a.config);
+  for (SweepPoint& p : s.points) {
+    if (a.samples) p.config.run.samples = *a.samples;
+    if (a.seed) p.config.run.seed = *a.seed;
+    if (a.mappings == "all") p.config.mapping.keep_all = true;
+    if (a.mappings == "best") p.config.mapping.keep_all = false;
+    validate(p.config, a.config);
+  }
+  return s;
+}
+
+namespace {
+
+Backend parse_backend(const std::string& s) {
+  if (s == "auto") return Backend::automatic;
+  if (s == "cpu") return Backend::cpu;
+  if (s == "cuda") return Backend::cuda;
+  throw UsageError("--backend: value '" + s + "': must be one of: auto, cpu, cuda");
+}
+
+int run_tile(const Config& cfg, const CliArgs& a, EngineOptions opt, const std::string& backend,
+             const std::string& device) {
+  ProgressLine progress("sampling");
+  opt.progress = [&](double f) { progress.update(f); };
+  const JobResult result = run_job(cfg, opt);
+  progress.finish();
+  const EnergyTables tables = make_energy_tables(cfg, result);
+  const Report report = price(result, tables);
+  print_summary(std::cout, cfg, result, report);
+  if (!a.output.empty()) {
+    const Provenance prov{CIMMC_VERSION, CIMMC_GIT_SHA, iso8601_utc_now(), backend, device, a.command_line,
+                          cfg.run.seed};
+    write_run_file(a.output, cfg, result, tables, report, prov);
+    std::cout << "\n  wrote " << a.output << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int cmd_run(const CliArgs& a) {
+  const Sweep sweep = load_study(a);
+  if (!a.output.empty()) {  // fail before sampling, not after
+    const std::filesystem::path out(a.output);
+    const auto parent = out.has_parent_path() ? out.parent_path() : std::filesystem::path(".");
+    if (!std::filesystem::is_directory(parent))
+      throw IoError("-o " + out.string() + ": directory '" + parent.string() + "' does not exist");
+  }
+  EngineOptions opt;
+  opt.backend = parse_backend(a.backend);
+  opt.threads = a.threads;
+  std::string device;
+  const std::string backend = resolve_backend(opt.backend, &device);
+  std::cerr << "cimmc: backend " << backend << " (" << device << ")"
+            << (opt.backend == Backend::automatic ? (backend == "cpu" ? ", no CUDA GPU found" : ", GPU found") : "")
+            << "\n";
+  opt.backend = backend == "cuda" ? Backend::cuda : Backend::cpu;
+
+  const Config& first = sweep.points.front().config;
+  if (sweep.points.size() == 1 && is_single_tile(first)) {
+    if (a.resume) throw UsageError("--resume applies to network and sweep runs (this config is one tile job)");
+    return run_tile(first, a, opt, backend, device);
+  }
+  StudyOptions so;
+  so.engine = opt;
+  so.output = a.output;
+  so.resume = a.resume;
+  so.chunk_points = a.chunk_points;
+  so.prov = Provenance{CIMMC_VERSION, CIMMC_GIT_SHA, iso8601_utc_now(), backend, device, a.command_line,
+                       first.run.seed};
+  ProgressLine progress("study");
+  so.progress = [&](double f) { progress.update(f); };
+  StudyStats stats;
+  const StudyFile file = run_study(sweep, so, stats);
+  progress.finish();
+  print_study_summary(std::cout, sweep, file, stats);
+  if (!a.output.empty()) std::cout << "\n  wrote " << a.output << "\n";
+  return 0;
+}
+
+}  // namespace cimmc

@@ -1,0 +1,35 @@
+// The cimmc subcommands. main.cpp parses the command line into CliArgs and
+// catches the typed errors; each command does one job.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "config/sweep.hpp"
+
+namespace cimmc {
+
+struct UsageError : std::runtime_error { using std::runtime_error::runtime_error; };
+
+struct CliArgs {
+  std::string config;              // CONFIG (run, plan) or FILE (inspect)
+  std::string output;              // -o
+  std::optional<std::uint64_t> samples, seed;
+  std::string backend = "auto";
+  int threads = 0;
+  bool resume = false;
+  std::string mappings;            // "" (config decides), best, all
+  std::size_t chunk_points = 8;
+  std::string command_line;
+};
+
+int cmd_run(const CliArgs& a);
+int cmd_plan(const CliArgs& a);
+int cmd_inspect(const CliArgs& a);
+
+// The sweep of CONFIG with the command-line overrides applied to every point
+// and validated again.
+Sweep load_study(const CliArgs& a);
+
+}  // namespace cimmc

@@ -1,0 +1,70 @@
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "cli/summary.hpp"
+
+namespace cimmc {
+namespace {
+
+const std::vector<double>& num(const Table& t, const std::string& name) {
+  static const std::vector<double> empty;
+  const Column* c = t.find(name);
+  return c ? std::get<std::vector<double>>(c->data) : empty;
+}
+
+std::string cell(double v, const char* f = "%.4g") {
+  char b[48];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+}  // namespace
+
+void print_study_summary(std::ostream& os, const Sweep& sweep, const StudyFile& f, const StudyStats& st) {
+  const Config& c = sweep.points.front().config;
+  const std::size_t layers = c.network.layers.empty() ? 1 : c.network.layers.size();
+  os << f.name << ": " << st.points << " hardware point(s) x " << layers << " layer(s); " << st.mappings
+     << " feasible mappings (" << st.pruned << " pruned); " << f.layers.rows() << " layer rows kept\n";
+  os << "  tile jobs: " << st.job_refs << " uses, " << st.jobs_sampled << " sampled";
+  if (st.job_refs > 0)
+    os << " (dedupe saves " << cell(100.0 * (1.0 - static_cast<double>(st.jobs_sampled) / st.job_refs), "%.1f")
+       << "%)";
+  if (st.points_resumed) os << "; resumed after " << st.points_resumed << " points";
+  os << "\n  time: " << cell(st.seconds, "%.2f") << " s (" << cell(st.sampling_seconds, "%.2f") << " s sampling)\n\n";
+
+  const Table& n = f.network;
+  const auto& e = num(n, "total_pj");
+  const auto& ci = num(n, "total_pj_ci95");
+  const auto& lat = num(n, "latency_ns");
+  const auto& tw = num(n, "tops_per_w");
+  const auto& sq = num(n, "sqnr_db");
+  const auto& sqmin = num(n, "sqnr_db_min");
+  const auto& clip = num(n, "clip_rate");
+  std::vector<std::size_t> show;
+  if (e.size() <= 12) {
+    for (std::size_t i = 0; i < e.size(); ++i) show.push_back(i);
+  } else {  // the extremes: lowest energy, lowest latency, best SQNR
+    std::size_t be = 0, bl = 0, bs = 0;
+    for (std::size_t i = 1; i < e.size(); ++i) {
+      if (e[i] < e[be]) be = i;
+      if (lat[i] < lat[bl]) bl = i;
+      if (sq[i] > sq[bs]) bs = i;
+    }
+    show = {be, bl, bs};
+    os << "  rows shown: lowest energy, lowest latency, best SQNR (of " << e.size() << ")\n";
+  }
+  os << "  point   energy [uJ]   +/-95%      latency [us]   TOPS/W    SQNR [dB]  worst layer   clip rate";
+  for (const std::string& k : sweep.keys) os << "   " << k;
+  os << "\n";
+  for (std::size_t i : show) {
+    char line[200];
+    std::snprintf(line, sizeof line, "  %5zu  %12.4f  %9.4f  %14.3f  %8.3f  %10.2f  %11.2f  %10.3g", i, e[i] * 1e-6,
+                  ci[i] * 1e-6, lat[i] * 1e-3, tw[i], sq[i], sqmin[i], clip[i]);
+    os << line;
+    for (const auto& kv : sweep.points[i].params) os << "   " << kv.second;
+    os << "\n";
+  }
+}
+
+}  // namespace cimmc

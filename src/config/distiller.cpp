@@ -1,0 +1,106 @@
+// Absolute input scale from Distiller post-training-quantization statistics
+// (per-module activation min/max/mean/std of a torchvision model). CiMLoop
+// histograms carry shape only; these give each layer's input clip.
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <utility>
+
+#include "config/internal.hpp"
+
+namespace cimmc::config_detail {
+
+namespace {
+
+// torchvision names convolution and linear modules conv*, fc and
+// downsample.0 (ResNet); batch-norm, ReLU, pooling and add modules are skipped.
+bool is_weighted_module(const std::string& name) {
+  const auto dot = name.find_last_of('.');
+  const std::string last = dot == std::string::npos ? name : name.substr(dot + 1);
+  const std::string tail = ".downsample.0";
+  const bool downsample = name.size() > tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+  return last.rfind("conv", 0) == 0 || last == "fc" || downsample;
+}
+
+YAML::Node child(const YAML::Node& map, const std::string& key) {
+  return map.IsMap() ? std::as_const(map)[key] : YAML::Node();
+}
+
+// "(256, 64, 56, 56)" -> {256, 64, 56, 56}; empty when it does not parse.
+std::vector<long long> parse_shape(const YAML::Node& n) {
+  if (!n || !n.IsScalar()) return {};
+  std::string s = n.Scalar();
+  if (s.size() < 2 || s.front() != '(' || s.back() != ')') return {};
+  std::replace(s.begin(), s.end(), ',', ' ');
+  std::istringstream in(s.substr(1, s.size() - 2));
+  std::vector<long long> dims;
+  long long d = 0;
+  while (in >> d) dims.push_back(d);
+  return in.eof() ? dims : std::vector<long long>{};
+}
+
+double stat(const YAML::Node& stats, const std::string& key, const std::string& where) {
+  double v = 0;
+  if (parse_number(child(stats, key), v) != Parse::ok) throw DataError(where + "." + key + " must be a number");
+  return v;
+}
+
+std::string shape_text(const std::vector<long long>& s) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + ")";
+}
+
+}  // namespace
+
+void apply_distiller_stats(const std::filesystem::path& file, std::vector<LayerSpec>& layers) {
+  const std::string name = file.string();
+  YAML::Node doc;
+  try {
+    if (std::filesystem::is_directory(file)) throw DataError("cannot open " + name + ": is a directory");
+    doc = YAML::LoadFile(name);
+  } catch (const YAML::BadFile&) {
+    throw DataError("cannot open " + name);
+  } catch (const YAML::Exception& e) {
+    throw DataError(name + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
+  }
+  if (!doc.IsMap()) throw DataError(name + " is not a mapping of module names to statistics");
+
+  std::vector<std::pair<std::string, YAML::Node>> modules;  // in file order, which is execution order
+  for (auto it = doc.begin(); it != doc.end(); ++it)
+    if (it->first.IsScalar() && is_weighted_module(it->first.Scalar())) modules.emplace_back(it->first.Scalar(), it->second);
+  if (modules.size() != layers.size())
+    throw DataError(name + " has " + std::to_string(modules.size()) +
+                    " convolution / linear modules (conv*, fc, *.downsample.0) but the workload has " +
+                    std::to_string(layers.size()) + " layers");
+
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    LayerSpec& l = layers[i];
+    const auto& [module, entry] = modules[i];
+    const std::string where = name + ": " + module;
+    if (l.kind == LayerKind::matmul)
+      throw DataError(where + ": Distiller statistics apply to conv2d and linear layers only (layer " + l.name +
+                      " is a matmul)");
+    const YAML::Node in = child(child(entry, "inputs"), "0");
+    const YAML::Node out = child(entry, "output");
+    if (!in || !out) throw DataError(where + " has no inputs.0 or output statistics");
+    // The order is the only link between modules and layers: check it on the shapes.
+    const auto xs = parse_shape(child(in, "shape")), ys = parse_shape(child(out, "shape"));
+    const bool shapes_ok = xs.size() >= 2 && (ys.size() == 2 || ys.size() == 4);
+    const bool match = shapes_ok && xs[1] == l.C && ys[1] == l.M &&
+                       (ys.size() == 2 ? l.P == 1 && l.Q == 1 : ys[2] == l.P && ys[3] == l.Q);
+    if (!match)
+      throw DataError(where + " (input " + shape_text(xs) + ", output " + shape_text(ys) +
+                      ") does not match layer " + std::to_string(i) + " '" + l.name + "' (C " + std::to_string(l.C) +
+                      ", M " + std::to_string(l.M) + ", P " + std::to_string(l.P) + ", Q " + std::to_string(l.Q) +
+                      "): modules are matched to layers in order");
+    // Distiller's "avg" clipping: the mean over batches of the per-batch
+    // extremes, symmetric because the quantizer is.
+    const double clip =
+        std::max(std::fabs(stat(in, "avg_min", where + ".inputs.0")), std::fabs(stat(in, "avg_max", where + ".inputs.0")));
+    if (!(clip > 0)) throw DataError(where + ".inputs.0: avg_min and avg_max are both 0");
+    l.inputs.dist.clip = clip;
+  }
+}
+
+}  // namespace cimmc::config_detail

@@ -1,0 +1,106 @@
+#include "io/study_file.hpp"
+
+#include <filesystem>
+
+#include "io/h5_util.hpp"
+
+namespace cimmc {
+
+namespace {
+
+void write_table(const H5::Group& g, const Table& t) {
+  const std::vector<hsize_t> dims = {t.rows()};
+  for (const Column& c : t.columns()) {
+    const h5::Meta meta{c.units, c.description, t.rows() > 0};
+    if (const auto* d = std::get_if<std::vector<double>>(&c.data)) {
+      h5::write_dataset(g, c.name, d->data(), dims, meta);
+    } else if (const auto* i = std::get_if<std::vector<std::int64_t>>(&c.data)) {
+      h5::write_dataset(g, c.name, i->data(), dims, meta);
+    } else {
+      // Strings: variable-length UTF-8, with the same units/description attributes.
+      const auto& s = std::get<std::vector<std::string>>(c.data);
+      std::vector<const char*> ptrs;
+      for (const std::string& x : s) ptrs.push_back(x.c_str());
+      H5::DataSpace space(1, dims.data());
+      H5::DataSet ds = g.createDataSet(c.name, h5::utf8_type(), space);
+      if (!ptrs.empty()) ds.write(ptrs.data(), h5::utf8_type());
+      h5::write_attr(ds, "units", c.units);
+      h5::write_attr(ds, "description", c.description);
+    }
+  }
+  std::vector<std::string> order;
+  for (const Column& c : t.columns()) order.push_back(c.name);
+  h5::write_attr_strings(g, "columns", order);  // HDF5 lists names alphabetically; keep ours
+}
+
+Table read_table(const H5::Group& g) {
+  Table t;
+  for (const std::string& name : h5::read_attr_strings(g, "columns")) {
+    const H5::DataSet ds = g.openDataSet(name);
+    const std::string units = h5::read_attr_string(ds, "units"), desc = h5::read_attr_string(ds, "description");
+    hsize_t n = 0;
+    ds.getSpace().getSimpleExtentDims(&n);
+    const H5T_class_t cls = ds.getTypeClass();
+    if (cls == H5T_STRING) {
+      std::vector<char*> ptrs(n, nullptr);
+      if (n) ds.read(ptrs.data(), h5::utf8_type());
+      for (char* p : ptrs) t.put(name, std::string(p ? p : ""), units, desc);
+      if (n) H5Dvlen_reclaim(h5::utf8_type().getId(), ds.getSpace().getId(), H5P_DEFAULT, ptrs.data());
+    } else if (cls == H5T_INTEGER) {
+      std::vector<std::int64_t> v(n);
+      if (n) ds.read(v.data(), h5::mem_type<std::int64_t>());
+      for (auto x : v) t.put(name, x, units, desc);
+    } else {
+      std::vector<double> v(n);
+      if (n) ds.read(v.data(), h5::mem_type<double>());
+      for (double x : v) t.put(name, x, units, desc);
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+void write_study_file(const std::string& path, const StudyFile& s) {
+  h5::write_file_atomically(path, [&](H5::H5File& f) {
+    h5::write_provenance(f, kStudyFileType, s.name, s.config_text, s.config_path, s.prov);
+    h5::write_attr_strings(f, "sweep_keys", s.sweep_keys);
+    h5::write_attr(f, "points_total", s.points_total);
+    h5::write_attr(f, "points_done", s.points_done);
+    h5::write_attr(f, "samples", s.samples);
+    h5::write_attr(f, "complete", static_cast<std::uint8_t>(s.complete));
+    write_table(f.createGroup("layers"), s.layers);
+    write_table(f.createGroup("network"), s.network);
+    write_table(f.createGroup("jobs"), s.jobs);
+  });
+}
+
+StudyFile read_study_file(const std::string& path) {
+  const h5::QuietErrors quiet;
+  try {
+    if (!std::filesystem::exists(path)) throw IoError("no such file");
+    if (!H5::H5File::isHdf5(path)) throw IoError("not an HDF5 file");
+    const H5::H5File f(path, H5F_ACC_RDONLY);
+    h5::check_format(f, kStudyFileType);
+    StudyFile s;
+    s.prov = h5::read_provenance(f);
+    s.name = h5::read_attr_string(f, "name");
+    s.config_text = h5::read_attr_string(f, "config");
+    s.config_path = h5::read_attr_string(f, "config_path");
+    s.sweep_keys = h5::read_attr_strings(f, "sweep_keys");
+    s.points_total = h5::read_attr<std::uint64_t>(f, "points_total");
+    s.points_done = h5::read_attr<std::uint64_t>(f, "points_done");
+    s.samples = h5::read_attr<std::uint64_t>(f, "samples");
+    s.complete = h5::read_attr<std::uint8_t>(f, "complete") != 0;
+    s.layers = read_table(f.openGroup("layers"));
+    s.network = read_table(f.openGroup("network"));
+    s.jobs = read_table(f.openGroup("jobs"));
+    return s;
+  } catch (const H5::Exception& e) {
+    throw IoError("cannot read " + path + ": " + h5::describe(e));
+  } catch (const IoError& e) {
+    throw IoError("cannot read " + path + ": " + e.what());
+  }
+}
+
+}  // namespace cimmc

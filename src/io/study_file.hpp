@@ -1,0 +1,31 @@
+// Study files (`cimmc run` on a network or a sweep): column tables per
+// (point, layer, mapping), per (point, network) and per sampled tile job, with
+// the provenance of every cimmc file. A study still running keeps a
+// checkpoint "<out>.partial" (same format, complete = 0) that `--resume` reads.
+// Layout: docs/hdf5-format.md, "Study files".
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/hdf5_file.hpp"
+#include "io/table.hpp"
+
+namespace cimmc {
+
+inline constexpr const char* kStudyFileType = "cimmc.study";
+
+struct StudyFile {
+  Provenance prov;
+  std::string name, config_text, config_path;
+  std::vector<std::string> sweep_keys;  // parameter columns, in order
+  std::uint64_t points_total = 0, points_done = 0;
+  std::uint64_t samples = 0;            // run.samples after CLI overrides (resume must match)
+  bool complete = false;
+  Table layers, network, jobs;
+};
+
+void write_study_file(const std::string& path, const StudyFile& s);  // atomic
+StudyFile read_study_file(const std::string& path);
+
+}  // namespace cimmc

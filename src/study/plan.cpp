@@ -1,0 +1,100 @@
+#include "study/plan.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+#include "arch/timing.hpp"
+#include "study/tile_jobs.hpp"
+
+namespace cimmc {
+
+bool is_single_tile(const Config& c) { return c.network.layers.empty(); }
+
+namespace {
+
+// The tile of a single-tile config as a mapping with one MVM per "inference".
+MappingSpace tile_mapping(const Config& c) {
+  const MacroSpec& m = c.macro;
+  const int ppw = phys_cols_per_weight(m, c.tile.weights);
+  const int K = c.tile.rows_used > 0 ? c.tile.rows_used : m.rows;
+  const int N = c.tile.cols_used > 0 ? c.tile.cols_used : m.cols / ppw;
+  const int R = m.rows_active > 0 ? std::min(m.rows_active, K) : K;
+  const int G = (K + R - 1) / R, cycles = input_cycles(m, c.tile.inputs);
+  Mapping t;
+  t.phys_cols_per_weight = ppw;
+  t.weights_per_macro = m.cols / ppw;
+  t.cycles = cycles;
+  t.k_tiles = t.n_tiles = t.total_tiles = t.macros_per_copy = t.macros_in_use = 1;
+  t.tiles = {TileUse{K, N, 1, 1}};
+  t.macro_activations = 1;
+  t.dac_conversions = static_cast<double>(K) * cycles;
+  t.adc_conversions = static_cast<double>(cycles) * G * N * ppw;
+  t.mvm_ns = t.compute_ns = t.latency_ns = mvm_latency_ns(m, R, G, cycles, N * ppw, c.arch.row_settle_ns);
+  t.macs = static_cast<double>(K) * N;
+  t.tops = 2.0 * t.macs / t.latency_ns / 1e3;
+  MappingSpace s;
+  s.feasible.push_back(t);
+  return s;
+}
+
+double cell_reads(const Config& job) {
+  const MacroSpec& m = job.macro;
+  return static_cast<double>(job.run.samples) * job.tile.rows_used * job.tile.cols_used *
+         phys_cols_per_weight(m, job.tile.weights) * input_cycles(m, job.tile.inputs);
+}
+
+}  // namespace
+
+StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first, std::size_t last) {
+  StudyPlan plan;
+  std::unordered_map<std::string, std::size_t> index;
+  auto job_for = [&](const Config& point, const LayerSpec* layer, int rows, int cols) {
+    ++plan.job_refs;
+    Config tc = tile_config(point, layer, rows, cols);
+    tc.source_text.clear();  // provenance lives with the study, not each job
+    std::string key = job_key(tc);
+    auto [it, fresh] = index.emplace(key, plan.jobs.size());
+    if (fresh) {
+      plan.cell_reads += cell_reads(tc);
+      plan.jobs.push_back(std::move(tc));
+      plan.job_ids.push_back(job_id_of(key));
+      plan.job_keys.push_back(std::move(key));
+    }
+    return it->second;
+  };
+  for (std::size_t p = first; p < last && p < points.size(); ++p) {
+    const Config& c = *points[p];
+    PointPlan pp;
+    pp.point = p;
+    const std::size_t nlayers = is_single_tile(c) ? 1 : c.network.layers.size();
+    for (std::size_t l = 0; l < nlayers; ++l) {
+      LayerPlan lp;
+      lp.layer = l;
+      const LayerSpec* layer = is_single_tile(c) ? nullptr : &c.network.layers[l];
+      if (layer) {
+        lp.name = layer->name;
+        lp.gemm = lower(*layer);
+        lp.repeat = layer->repeat;
+        lp.space = enumerate_mappings(*layer, lp.gemm, c.macro, c.arch, c.mapping);
+      } else {
+        lp.name = c.name;
+        lp.space = tile_mapping(c);
+        const TileUse& t = lp.space.feasible[0].tiles[0];
+        lp.gemm = Gemm{1, t.rows_used, t.cols_used, 1};
+      }
+      plan.mappings += lp.space.feasible.size();
+      plan.pruned += lp.space.pruned.size();
+      for (const Mapping& m : lp.space.feasible) {
+        std::vector<std::size_t> ids;
+        for (const TileUse& t : m.tiles) ids.push_back(job_for(c, layer, t.rows_used, t.cols_used));
+        lp.jobs.push_back(std::move(ids));
+      }
+      pp.layers.push_back(std::move(lp));
+    }
+    plan.points.push_back(std::move(pp));
+  }
+  return plan;
+}
+
+}  // namespace cimmc

@@ -1,0 +1,65 @@
+// Roll-up: tile-job energies and errors -> one row per (point, layer, mapping)
+// and one per (point, network) over the selected mappings.
+//
+// Energy: each macro component is sum over tile uses of MVMs x the job's energy
+// per MVM (priced with the point's own energy parameters); the jobs are
+// sampled independently, so their variances add. Buffers and DRAM are bits x
+// pJ/bit. Everything is per inference and multiplied by the layer's repeat.
+// Accuracy: a layer output sums one partial result per K tile; tile errors are
+// taken as independent, so per-output mean squared error and signal power add
+// over the k tiles: mse = sum_t tiles_t cols_t mse_t / (N groups), likewise the
+// exact outputs' power. SQNR = 10 log10(signal power / mse).
+#pragma once
+#include <array>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "engine/result.hpp"
+#include "pricing/pricing.hpp"
+#include "study/plan.hpp"
+
+namespace cimmc {
+
+enum class Memory : int { input_buffer, output_buffer, global_buffer, dram, count };
+inline constexpr int kMemories = static_cast<int>(Memory::count);
+inline constexpr std::array<const char*, kMemories> kMemoryNames = {"input_buffer", "output_buffer",
+                                                                    "global_buffer", "dram"};
+
+struct Costs {
+  std::array<Estimate, kComponents> macro_pj{};  // per inference
+  std::array<double, kMemories> memory_pj{};
+  Estimate total_pj;
+  double macs = 0, latency_ns = 0, tops = 0, tops_per_w = 0, pj_per_mac = 0;
+  double mse = 0, signal = 0, err_mean = 0, conversions = 0, clipped = 0;  // accuracy sums
+  double err_rms() const;
+  double sqnr_db() const;
+  double clip_rate() const;
+};
+
+struct LayerRow {
+  std::size_t point = 0, layer = 0;
+  std::string layer_name;
+  int mapping = 0;
+  bool selected = false;
+  const Mapping* m = nullptr;  // into the plan
+  Costs cost;
+};
+
+struct NetworkRow {
+  std::size_t point = 0;
+  int layers = 0;
+  Costs cost;
+  double sqnr_db_min = 0;      // worst layer
+};
+
+struct RollUp {
+  std::vector<LayerRow> layers;    // every kept mapping (all, or the best per layer)
+  std::vector<NetworkRow> network; // one per point
+};
+
+// results[i] belongs to plan.jobs[i]; points are the sweep's configs by index.
+RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points,
+               const std::vector<const JobResult*>& results);
+
+}  // namespace cimmc

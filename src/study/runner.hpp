@@ -1,0 +1,37 @@
+// Runs a study (a sweep of hardware points over a network or a tile): plans a
+// chunk of points, samples the chunk's unique tile jobs in one batch, rolls
+// up, appends the rows, and checkpoints "<out>.partial" after every chunk.
+// Rows depend only on (point config, seed), never on the chunking, so a study
+// resumed from a checkpoint ends with the same tables as an uninterrupted one.
+#pragma once
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include "config/sweep.hpp"
+#include "engine/engine.hpp"
+#include "io/study_file.hpp"
+
+namespace cimmc {
+
+struct StudyOptions {
+  EngineOptions engine;              // backend and threads (progress is set here)
+  std::string output;                // "" = keep in memory only
+  bool resume = false;               // continue from output + ".partial"
+  std::size_t chunk_points = 8;      // points planned and sampled together
+  Provenance prov;
+  std::function<void(double fraction)> progress;
+};
+
+struct StudyStats {
+  std::size_t points = 0, mappings = 0, pruned = 0, job_refs = 0, jobs_sampled = 0, points_resumed = 0;
+  double seconds = 0, sampling_seconds = 0;
+};
+
+// Returns the finished file contents (written to opt.output when set).
+StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& stats);
+
+// Path of the checkpoint of an output file.
+std::string partial_path(const std::string& output);
+
+}  // namespace cimmc

@@ -1,0 +1,117 @@
+#include "study/tables.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+namespace cimmc {
+namespace {
+
+using I = std::int64_t;
+
+void put_params(Table& t, const ParamColumns& p, std::size_t point) {
+  for (std::size_t k = 0; k < p.keys.size(); ++k) {
+    const std::string& v = p.values[point][k];
+    const std::string desc = "swept config value at key path " + p.keys[k];
+    if (p.numeric[k])
+      t.put(p.keys[k], v.empty() ? std::numeric_limits<double>::quiet_NaN() : std::strtod(v.c_str(), nullptr),
+            "as in the config", desc);
+    else
+      t.put(p.keys[k], v, "as in the config", desc);
+  }
+}
+
+void put_costs(Table& t, const Costs& c, const char* scope) {
+  const std::string per = std::string(" per inference of the ") + scope;
+  for (int i = 0; i < kComponents; ++i) {
+    const std::string n = kComponentNames[i];
+    t.put(n + "_pj", c.macro_pj[i].mean, "pJ", "macro component " + n + " energy" + per);
+    t.put(n + "_pj_se", c.macro_pj[i].se, "pJ", "standard error of " + n + "_pj");
+  }
+  for (int i = 0; i < kMemories; ++i) {
+    const std::string n = kMemoryNames[i];
+    t.put(n + "_pj", c.memory_pj[i], "pJ", n + " access energy" + per);
+  }
+  t.put("total_pj", c.total_pj.mean, "pJ", "total energy" + per);
+  t.put("total_pj_se", c.total_pj.se, "pJ", "standard error of total_pj (independent tile jobs)");
+  t.put("total_pj_ci95", 1.96 * c.total_pj.se, "pJ", "half-width of the 95% confidence interval of total_pj");
+  t.put("macs", c.macs, "MAC", std::string("multiply-accumulates") + per);
+  t.put("latency_ns", c.latency_ns, "ns", std::string("latency") + per);
+  t.put("tops", c.tops, "TOPS", "throughput, 2 ops per MAC");
+  t.put("tops_per_w", c.tops_per_w, "TOPS/W", "energy efficiency, 2 ops per MAC");
+  t.put("pj_per_mac", c.pj_per_mac, "pJ/MAC", "total energy per multiply-accumulate");
+  t.put("err_rms_lsb", c.err_rms(), "LSB", "root mean square output error (LSB = one unit of the integer dot product)");
+  t.put("err_mean_lsb", c.err_mean, "LSB", "mean output error");
+  t.put("sqnr_db", c.sqnr_db(), "dB", "10 log10(exact output power / mean squared error); +inf when lossless");
+  t.put("clip_rate", c.clip_rate(), "1", "clipped ADC conversions / conversions");
+}
+
+}  // namespace
+
+void append_layer_rows(Table& t, const RollUp& r, const ParamColumns& params) {
+  for (const LayerRow& row : r.layers) {
+    const Mapping& m = *row.m;
+    t.put("point", static_cast<I>(row.point), "1", "hardware point (sweep index)");
+    put_params(t, params, row.point);
+    t.put("layer", static_cast<I>(row.layer), "1", "layer index in the network");
+    t.put("layer_name", row.layer_name, "1", "layer name");
+    t.put("mapping", static_cast<I>(row.mapping), "1", "mapping index in enumeration order");
+    t.put("selected", static_cast<I>(row.selected), "1", "1 for the best mapping by the objective");
+    t.put("duplication", static_cast<I>(m.duplication), "1", "copies of the weights on idle macros");
+    t.put("loop_order", std::string(loop_order_name(m.order)), "1", "input_reuse or output_reuse");
+    t.put("k_tiles", static_cast<I>(m.k_tiles), "1", "tiles along K (rows)");
+    t.put("n_tiles", static_cast<I>(m.n_tiles), "1", "tiles along N (weight columns)");
+    t.put("rounds", static_cast<I>(m.rounds), "1", "rounds when the weights do not fit the macros");
+    t.put("macro_activations", m.macro_activations, "MVM", "MVMs per inference of the layer (one repeat)");
+    t.put("dac_conversions", m.dac_conversions, "conversion", "DAC conversions per inference (one repeat)");
+    t.put("adc_conversions", m.adc_conversions, "conversion", "ADC conversions per inference (one repeat)");
+    t.put("input_buffer_bits", m.input_buffer_bits, "bit", "input buffer traffic per inference (one repeat)");
+    t.put("output_buffer_bits", m.output_buffer_bits, "bit", "output buffer traffic per inference (one repeat)");
+    t.put("global_buffer_bits", m.global_buffer_bits, "bit", "global buffer traffic per inference (one repeat)");
+    t.put("dram_bits", m.dram_bits, "bit", "DRAM traffic per inference (one repeat)");
+    t.put("compute_ns", m.compute_ns, "ns", "macro compute time per inference (one repeat)");
+    t.put("memory_ns", m.memory_ns, "ns", "slowest memory transfer time per inference (one repeat)");
+    put_costs(t, row.cost, "layer (all repeats)");
+  }
+}
+
+void append_network_rows(Table& t, const RollUp& r, const ParamColumns& params) {
+  for (const NetworkRow& row : r.network) {
+    t.put("point", static_cast<I>(row.point), "1", "hardware point (sweep index)");
+    put_params(t, params, row.point);
+    t.put("layers", static_cast<I>(row.layers), "1", "layers rolled up (selected mapping each)");
+    put_costs(t, row.cost, "network");
+    t.put("sqnr_db_min", row.sqnr_db_min, "dB", "SQNR of the worst layer");
+  }
+}
+
+void append_job_row(Table& t, const std::string& key, std::uint32_t job_id, const JobResult& r) {
+  GroupMoments s;
+  for (const GroupMoments& g : r.groups) {
+    s.samples += g.samples;
+    s.outputs += g.outputs;
+    s.sum_err += g.sum_err;
+    s.sum_err2 += g.sum_err2;
+    s.sum_ref += g.sum_ref;
+    s.sum_ref2 += g.sum_ref2;
+    s.max_abs_err = std::max(s.max_abs_err, g.max_abs_err);
+    s.clipped += g.clipped;
+    s.conversions += g.conversions;
+  }
+  t.put("key", key, "1", "every sampled parameter of the tile job (job identity)");
+  t.put("job_id", static_cast<I>(job_id), "1", "32-bit FNV-1a of key: the random-stream key with the seed");
+  t.put("rows_used", static_cast<I>(r.view.K), "1", "active rows of the tile");
+  t.put("cols_used", static_cast<I>(r.view.N), "1", "logical weight columns of the tile");
+  t.put("samples", static_cast<I>(s.samples), "MVM", "MVMs sampled");
+  t.put("outputs", s.outputs, "output", "outputs compared with the exact dot product");
+  t.put("sum_err", s.sum_err, "LSB", "sum of output errors");
+  t.put("sum_err2", s.sum_err2, "LSB^2", "sum of squared output errors");
+  t.put("sum_ref", s.sum_ref, "LSB", "sum of exact outputs");
+  t.put("sum_ref2", s.sum_ref2, "LSB^2", "sum of squared exact outputs");
+  t.put("max_abs_err", s.max_abs_err, "LSB", "largest absolute output error");
+  t.put("clipped", static_cast<I>(s.clipped), "conversion", "clipped ADC conversions");
+  t.put("conversions", static_cast<I>(s.conversions), "conversion", "ADC conversions");
+  t.put("adc_full_scale", r.adc_full_scale, "column value", "column value at the top ADC code");
+}
+
+}  // namespace cimmc

@@ -1,0 +1,25 @@
+// Roll-up rows -> the column tables of a study file. Column names, units and
+// descriptions are written here once; docs/hdf5-format.md lists them.
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/result.hpp"
+#include "io/table.hpp"
+#include "study/rollup.hpp"
+
+namespace cimmc {
+
+// Parameter columns: a key is numeric when every point's value parses as a number.
+struct ParamColumns {
+  std::vector<std::string> keys;
+  std::vector<bool> numeric;
+  std::vector<std::vector<std::string>> values;  // [point][key], "" when a point leaves it unset
+};
+
+void append_layer_rows(Table& t, const RollUp& r, const ParamColumns& params);
+void append_network_rows(Table& t, const RollUp& r, const ParamColumns& params);
+void append_job_row(Table& t, const std::string& key, std::uint32_t job_id, const JobResult& r);
+
+}  // namespace cimmc
