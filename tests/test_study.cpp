@@ -1,0 +1,215 @@
+// Studies: roll-up invariants, dedupe, plan = run, study files, kill -9 + resume.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "config/sweep.hpp"
+#include "study/plan.hpp"
+#include "study/runner.hpp"
+#include "study/tile_jobs.hpp"
+
+namespace fs = std::filesystem;
+using namespace cimmc;
+
+namespace {
+
+const char* kTiny = R"(name: tiny
+run: {samples: 256, seed: 3, inputs_per_instance: 16}
+macro: {rows: 64, cols: 64, bits_per_cell: 2, weight_encoding: differential, adc: {bits: 6, range: full}}
+workload:
+  defaults:
+    inputs: {bits: 4, distribution: {kind: relu_normal, std: 1.0, zero_fraction: 0.5}}
+    weights: {bits: 4, signed: true, distribution: {kind: normal, std: 0.5}}
+  layers:
+    - {name: conv, type: conv2d, C: 8, M: 12, P: 4, Q: 4, R: 3, S: 3}
+    - {name: fc, type: linear, in_features: 100, out_features: 10}
+architecture: {macros: 8}
+)";
+
+std::string with_sweep(const std::string& sweep) { return std::string(kTiny) + sweep; }
+
+const std::vector<double>& col(const Table& t, const std::string& n) {
+  return std::get<std::vector<double>>(t.find(n)->data);
+}
+const std::vector<std::int64_t>& icol(const Table& t, const std::string& n) {
+  return std::get<std::vector<std::int64_t>>(t.find(n)->data);
+}
+
+StudyFile run_mem(const Sweep& s, StudyStats& st, std::size_t chunk = 8) {
+  StudyOptions o;
+  o.engine.backend = Backend::cpu;
+  o.chunk_points = chunk;
+  return run_study(s, o, st);
+}
+
+}  // namespace
+
+TEST(Study, NetworkTotalsAreSumsOfSelectedLayers) {
+  const Sweep s = parse_sweep(with_sweep("mapping: {keep: all}\n"), "tiny.yaml");
+  StudyStats st;
+  const StudyFile f = run_mem(s, st);
+  ASSERT_EQ(f.network.rows(), 1u);
+  const auto& sel = icol(f.layers, "selected");
+  const auto& e = col(f.layers, "total_pj");
+  const auto& macs = col(f.layers, "macs");
+  const auto& lat = col(f.layers, "latency_ns");
+  double se = 0, sm = 0, sl = 0;
+  int nsel = 0;
+  for (std::size_t i = 0; i < sel.size(); ++i)
+    if (sel[i]) { se += e[i]; sm += macs[i]; sl += lat[i]; ++nsel; }
+  EXPECT_EQ(nsel, 2);
+  EXPECT_GT(f.layers.rows(), 2u);  // keep: all keeps every mapping
+  EXPECT_NEAR(col(f.network, "total_pj")[0], se, 1e-9 * se);
+  EXPECT_DOUBLE_EQ(col(f.network, "macs")[0], sm);
+  EXPECT_DOUBLE_EQ(sm, 8.0 * 9 * 12 * 16 + 100.0 * 10);  // conv K=72 N=12 M=16, fc 100x10
+  EXPECT_NEAR(col(f.network, "latency_ns")[0], sl, 1e-9 * sl);
+  // The selected mapping has the lowest energy of its layer (objective energy).
+  const auto& layer = icol(f.layers, "layer");
+  for (std::size_t i = 0; i < sel.size(); ++i)
+    for (std::size_t j = 0; j < sel.size(); ++j)
+      if (sel[i] && layer[i] == layer[j]) EXPECT_LE(e[i], e[j]);
+}
+
+TEST(Study, LayerEnergyIsJobEnergyTimesActions) {
+  const Sweep s = parse_sweep(kTiny, "tiny.yaml");
+  StudyStats st;
+  const StudyFile f = run_mem(s, st);
+  const Config& point = s.points[0].config;
+  std::vector<const Config*> pts{&point};
+  const StudyPlan plan = make_plan(pts, 0, 1);
+  for (std::size_t li = 0; li < 2; ++li) {
+    const LayerPlan& lp = plan.points[0].layers[li];
+    const std::size_t row = li;  // keep: best -> one row per layer, in order
+    const Mapping& m = lp.space.feasible[icol(f.layers, "mapping")[row]];
+    double cell = 0, adc = 0;
+    for (const TileUse& t : m.tiles) {
+      const Config tc = tile_config(point, &point.network.layers[li], t.rows_used, t.cols_used);
+      EngineOptions o;
+      o.backend = Backend::cpu;
+      const JobResult r = run_jobs({&tc}, {job_id_of(job_key(tc))}, o).front();
+      const Report rep = price(r, make_energy_tables(tc, r));
+      cell += t.mvms * rep.component_pj[static_cast<int>(Component::cell)].mean;
+      adc += t.mvms * rep.component_pj[static_cast<int>(Component::adc)].mean;
+    }
+    EXPECT_NEAR(col(f.layers, "cell_pj")[row], cell, 1e-9 * cell) << lp.name;
+    EXPECT_NEAR(col(f.layers, "adc_pj")[row], adc, 1e-9 * adc) << lp.name;
+    const double gb = m.global_buffer_bits * point.arch.global_buffer.energy_pj_per_bit;
+    EXPECT_NEAR(col(f.layers, "global_buffer_pj")[row], gb, 1e-9 * gb);
+  }
+  // conv: K = 72 on 64 rows -> a full and a ragged (8-row) K tile.
+  EXPECT_EQ(icol(f.layers, "k_tiles")[0], 2);
+}
+
+TEST(Study, DedupeSamplesSharedJobsOnceWithIdenticalResults) {
+  // Three points that differ only in an energy parameter share every tile job.
+  const Sweep s = parse_sweep(with_sweep("sweep:\n  cartesian:\n    energy.adc.e0_pj: [0.1, 0.2, 0.4]\n"), "tiny.yaml");
+  ASSERT_EQ(s.points.size(), 3u);
+  StudyStats st;
+  const StudyFile f = run_mem(s, st, 1);  // one point per chunk: reuse crosses chunks
+  std::vector<const Config*> one{&s.points[0].config};
+  EXPECT_EQ(st.jobs_sampled, make_plan(one, 0, 1).jobs.size());
+  EXPECT_EQ(st.job_refs, 3 * make_plan(one, 0, 1).job_refs);
+  const auto& cell = col(f.network, "cell_pj");
+  const auto& adc = col(f.network, "adc_pj");
+  const auto& sq = col(f.network, "sqnr_db");
+  EXPECT_EQ(cell[0], cell[1]);
+  EXPECT_EQ(cell[0], cell[2]);
+  EXPECT_EQ(sq[0], sq[2]);
+  // ADC energy is e0 per conversion here: it scales exactly with e0.
+  EXPECT_NEAR(adc[1] / adc[0], 2.0, 1e-12);
+  EXPECT_NEAR(adc[2] / adc[0], 4.0, 1e-12);
+  EXPECT_EQ(col(f.network, "energy.adc.e0_pj"), (std::vector<double>{0.1, 0.2, 0.4}));
+}
+
+TEST(Study, PlanCountsEqualRunCounts) {
+  const Sweep s = parse_sweep(
+      with_sweep("sweep:\n  cartesian:\n    macro.adc.bits: [4, 6]\n  zip:\n    - {macro.rows: [32, 64], macro.cols: [64, 128]}\n"),
+      "tiny.yaml");
+  ASSERT_EQ(s.points.size(), 4u);
+  std::vector<const Config*> pts;
+  for (const SweepPoint& p : s.points) pts.push_back(&p.config);
+  const StudyPlan plan = make_plan(pts, 0, pts.size());
+  StudyStats st;
+  const StudyFile f = run_mem(s, st, 3);
+  EXPECT_EQ(st.mappings, plan.mappings);
+  EXPECT_EQ(st.job_refs, plan.job_refs);
+  EXPECT_EQ(st.jobs_sampled, plan.jobs.size());
+  EXPECT_EQ(f.network.rows(), 4u);
+  EXPECT_EQ(f.layers.rows(), 8u);
+  EXPECT_EQ(f.jobs.rows(), plan.jobs.size());
+}
+
+TEST(Study, FileRoundTrip) {
+  const Sweep s = parse_sweep(with_sweep("sweep:\n  cartesian:\n    macro.adc.bits: [5, 6]\n"), "tiny.yaml");
+  StudyStats st;
+  StudyFile f = run_mem(s, st);
+  f.prov.seed = 3;
+  const fs::path p = fs::temp_directory_path() / ("cimmc_study_" + std::to_string(::getpid()) + ".h5");
+  write_study_file(p.string(), f);
+  const StudyFile g = read_study_file(p.string());
+  fs::remove(p);
+  EXPECT_EQ(g.sweep_keys, f.sweep_keys);
+  EXPECT_EQ(g.points_done, 2u);
+  EXPECT_TRUE(g.complete);
+  for (const Table* t : {&f.layers, &f.network, &f.jobs}) {
+    const Table& u = t == &f.layers ? g.layers : t == &f.network ? g.network : g.jobs;
+    ASSERT_EQ(u.columns().size(), t->columns().size());
+    for (std::size_t c = 0; c < t->columns().size(); ++c) {
+      EXPECT_EQ(u.columns()[c].name, t->columns()[c].name);
+      EXPECT_EQ(u.columns()[c].units, t->columns()[c].units);
+      EXPECT_TRUE(u.columns()[c].data == t->columns()[c].data) << t->columns()[c].name;
+    }
+  }
+}
+
+TEST(Study, KillNineThenResumeGivesTheUninterruptedFile) {
+  const fs::path dir = fs::temp_directory_path() / ("cimmc_resume_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string text = kTiny;
+  text.replace(text.find("samples: 256"), 12, "samples: 3000");
+  text += "sweep:\n  cartesian:\n    macro.adc.bits: [3, 4, 5, 6, 7, 8]\n    macro.rows: [32, 48, 64, 80]\n";
+  const fs::path cfg = dir / "sweep.yaml";
+  std::ofstream(cfg) << text;
+  const std::string out = (dir / "out.h5").string(), ref = (dir / "ref.h5").string();
+  const std::string bin = CIMMC_BINARY;
+
+  const pid_t pid = fork();
+  if (pid == 0) {
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execl(bin.c_str(), bin.c_str(), "run", cfg.c_str(), "-o", out.c_str(), "--chunk-points", "2", "--threads", "1",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Kill as soon as the first checkpoint exists: the run is mid-way.
+  const auto t0 = std::chrono::steady_clock::now();
+  while (!fs::exists(out + ".partial") && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the run finished before it could be interrupted";
+  EXPECT_FALSE(fs::exists(out));  // no final file from an interrupted run
+  const StudyFile part = read_study_file(out + ".partial");
+  EXPECT_FALSE(part.complete);
+  EXPECT_LT(part.points_done, 24u);
+
+  const std::string resume = bin + " run " + cfg.string() + " -o " + out + " --chunk-points 2 --resume > /dev/null 2>&1";
+  ASSERT_EQ(std::system(resume.c_str()), 0);
+  const std::string fresh = bin + " run " + cfg.string() + " -o " + ref + " > /dev/null 2>&1";
+  ASSERT_EQ(std::system(fresh.c_str()), 0);
+  EXPECT_FALSE(fs::exists(out + ".partial"));
+  for (const char* g : {"/layers", "/network", "/jobs"}) {
+    const std::string diff = std::string("h5diff -q ") + ref + " " + out + " " + g + " " + g;
+    EXPECT_EQ(std::system(diff.c_str()), 0) << g;
+  }
+  EXPECT_EQ(read_study_file(out).network.rows(), 24u);
+  fs::remove_all(dir);
+}
