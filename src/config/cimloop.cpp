@@ -3,6 +3,9 @@
 // The mapping from CiMLoop/Timeloop dimensions to LayerSpec is documented in
 // docs/config.md ("CiMLoop import").
 #include <algorithm>
+#include <map>
+#include <mutex>
+#include <tuple>
 #include <utility>
 
 #include "config/internal.hpp"
@@ -54,7 +57,7 @@ std::vector<std::pair<std::string, int>> read_instance(const YAML::Node& doc, co
   return dims;
 }
 
-LayerSpec layer_from_file(const std::filesystem::path& file, int batch, const OperandSpec& x, const OperandSpec& w) {
+LayerSpec parse_layer_file(const std::filesystem::path& file) {
   const std::string name = file.string();
   const YAML::Node doc = load_cimloop_file(file);
   // Absent dimensions are 1, as in Timeloop.
@@ -73,7 +76,6 @@ LayerSpec layer_from_file(const std::filesystem::path& file, int batch, const Op
   LayerSpec l;
   l.name = file.stem().string();
   l.source = name;
-  l.batch = batch;
   const YAML::Node notes = child(child(doc, "problem"), "notes");
   if (notes && notes.IsScalar() && notes.Scalar() == "From einsum") {
     // Activation x activation (attention): the file's Weights tensor is the
@@ -96,14 +98,39 @@ LayerSpec layer_from_file(const std::filesystem::path& file, int batch, const Op
     l.stride_h = static_cast<int>(sh), l.stride_w = static_cast<int>(sw);
     l.groups = static_cast<int>(G);
   }
-  l.inputs = x;
-  l.weights = w;
-  l.inputs.dist = DistributionSpec{};
   l.inputs.dist.kind = DistKind::histogram;
   l.inputs.dist.bins = cimloop_histogram(doc, name, "Inputs");
-  l.weights.dist = DistributionSpec{};
   l.weights.dist.kind = DistKind::histogram;
   l.weights.dist.bins = cimloop_histogram(doc, name, "Weights");
+  return l;
+}
+
+// A sweep parses the same network once per point: keep each parsed file
+// (keyed by path, size and modification time) for the life of the process.
+LayerSpec layer_from_file(const std::filesystem::path& file, int batch, const OperandSpec& x, const OperandSpec& w) {
+  static std::mutex mu;
+  static std::map<std::string, std::tuple<std::filesystem::file_time_type, std::uintmax_t, LayerSpec>> cache;
+  const std::string key = std::filesystem::absolute(file).lexically_normal().string();
+  const auto mtime = std::filesystem::last_write_time(file);
+  const auto size = std::filesystem::file_size(file);
+  LayerSpec l;
+  {
+    std::unique_lock lock(mu);
+    auto it = cache.find(key);
+    if (it != cache.end() && std::get<0>(it->second) == mtime && std::get<1>(it->second) == size) {
+      l = std::get<2>(it->second);
+    } else {
+      lock.unlock();
+      l = parse_layer_file(file);  // throws DataError: nothing is cached
+      lock.lock();
+      cache[key] = {mtime, size, l};
+    }
+  }
+  l.batch = batch;
+  l.inputs.bits = x.bits;
+  l.inputs.is_signed = x.is_signed;
+  l.weights.bits = w.bits;
+  l.weights.is_signed = w.is_signed;
   return l;
 }
 
