@@ -47,48 +47,66 @@ CIMMC_HD std::int64_t planes_dot(const std::uint64_t* CIMMC_RESTRICT ab, const s
   return acc - 2 * nacc;
 }
 
-// Float column value: sum_j a_j * G_jp over the group's rows, and sum_j
-// (a_j G_jp)^2 for proportional read noise. Fixed summation order (the simd
-// reduction's lane split is fixed at compile time), so results are repeatable.
-template <bool WantSquares>
-CIMMC_HD float conductance_dot(const float* CIMMC_RESTRICT a, const float* CIMMC_RESTRICT g, int n, float& sq) {
-  float s = 0.f, s2 = 0.f;
+// Float column values of one (cycle, row group) for all of this lane's
+// columns: v_p = sum_j a_j G_jp over the group's rows, skipping rows at DAC
+// level 0, and (for proportional read noise) sum_j (a_j G_jp)^2. Conductances
+// are stored row-major ([j][p]) so the inner loop runs along columns: it
+// vectorizes on the CPU and reads coalesced across GPU lanes. The row order is
+// fixed, so results are repeatable.
+template <class Exec>
+CIMMC_HD void conductance_columns(const JobView& v, const Workspace& ws, int c, int g, bool squares, const Exec& ex) {
+  const int P = v.P, j0 = g * v.R, j1 = (g + 1) * v.R < v.K ? (g + 1) * v.R : v.K;
+  float* CIMMC_RESTRICT val = ws.fval;
+  float* CIMMC_RESTRICT sq = ws.fsq;
+  for (int p = ex.lane(); p < P; p += ex.nlanes()) val[p] = sq[p] = 0.f;
+  for (int j = j0; j < j1; ++j) {
+    const float a = ws.af[static_cast<std::size_t>(c) * v.K + j];
+    if (a == 0.f) continue;
+    const float* CIMMC_RESTRICT gj = ws.gf + static_cast<std::size_t>(j) * P;
+    if (squares) {
+      for (int p = ex.lane(); p < P; p += ex.nlanes()) {
+        const float t = a * gj[p];
+        val[p] += t;
+        sq[p] += t * t;
+      }
+    } else {
 #if !defined(__CUDA_ARCH__)
-#pragma omp simd reduction(+ : s, s2)
+#pragma omp simd
 #endif
-  for (int j = 0; j < n; ++j) {
-    const float t = a[j] * g[j];
-    s += t;
-    if (WantSquares) s2 += t * t;
+      for (int p = ex.lane(); p < P; p += ex.nlanes()) val[p] += a * gj[p];
+    }
   }
-  sq = s2;
-  return s;
 }
 
-// Standard normals for the (c, g) conversion set: one per physical column,
-// four per Philox block, addressed by (sample, cg, block).
 template <class Exec>
-CIMMC_HD void fill_noise(const JobView& v, float* CIMMC_RESTRICT noise, std::uint32_t sample, int cg,
-                         const Exec& ex) {
+CIMMC_HD void fill_noise(const JobView& v, const Workspace& ws, std::uint32_t sample, int cg, const Exec& ex) {
+  // Two passes: the Philox blocks alone form a branch-free loop the CPU
+  // compiler vectorizes; the table lookups (with their rare tail branch) follow.
   const int blocks = (v.P + 3) / 4;
+  const std::uint32_t key_seed = static_cast<std::uint32_t>(v.seed), seed_hi = static_cast<std::uint32_t>(v.seed >> 32);
+  const std::uint32_t stream = philox::kReadNoise + v.stream_base, base = static_cast<std::uint32_t>(cg * blocks);
+  std::uint32_t* CIMMC_RESTRICT bits = ws.noise_bits;
+#if !defined(__CUDA_ARCH__)
+#pragma omp simd
+#endif
   for (int blk = ex.lane(); blk < blocks; blk += ex.nlanes()) {
-    const philox::Counter r = philox::draw(v.seed, v.job_id, sample, static_cast<std::uint32_t>(cg * blocks + blk),
-                                           philox::kReadNoise + v.stream_base);
-    for (int t = 0; t < 4 && blk * 4 + t < v.P; ++t) noise[blk * 4 + t] = std_normal(r.v[t], v.normal_knots);
+    const philox::Counter r = philox::philox4x32<10>(
+        philox::Counter{{sample, base + static_cast<std::uint32_t>(blk), stream, seed_hi}}, philox::Key{{key_seed, v.job_id}});
+    for (int t = 0; t < 4; ++t) bits[blk * 4 + t] = r.v[t];
   }
+  ex.sync();
+  for (int p = ex.lane(); p < v.P; p += ex.nlanes()) ws.noise[p] = std_normal(bits[p], v.normal_knots);
 }
 
 // Column-value sources for one (cycle, row group). Each returns the analog
 // column value in cell-level x DAC-level units and, for proportional read
 // noise, the sum of squared cell contributions.
 struct FloatColumns {  // programming variation or proportional read noise
-  const float* af;     // DAC levels of the group's rows
-  const float* gf;     // conductances, [p][K], offset to the group's first row
-  int K, nrows;
-  bool squares;
-  CIMMC_HD double operator()(int p, float& sq) const {
-    const float* g = gf + static_cast<std::size_t>(p) * K;
-    return squares ? conductance_dot<true>(af, g, nrows, sq) : conductance_dot<false>(af, g, nrows, sq);
+  const float* val;    // conductance_columns() results
+  const float* sq;
+  CIMMC_HD double operator()(int p, float& s) const {
+    s = sq[p];
+    return val[p];
   }
 };
 
@@ -188,7 +206,7 @@ template <bool FloatPath, class Exec>
 CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t sample, std::uint64_t* hist,
                           LaneStats& st, const Exec& ex) {
   const int lane = ex.lane(), nl = ex.nlanes();
-  const int P = v.P, K = v.K, R = v.R, G = v.G, wpg = v.wpg;
+  const int P = v.P, G = v.G, wpg = v.wpg;
   const std::size_t stride = static_cast<std::size_t>(G) * wpg;
   ConvConsts k{};
   k.inv_delta = 1.0 / v.adc_delta;
@@ -212,19 +230,18 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
     for (int g = 0; g < G; ++g) {
       const int cg = c * G + g;
       if (k.noisy) {
-        fill_noise(v, ws.noise, sample, cg, ex);
+        fill_noise(v, ws, sample, cg, ex);
         ex.sync();
       }
       k.scale = v.in_coef[c] * v.adc_delta;
       k.abs_var = v.read_abs * v.read_abs * ws.suma2[cg] + adc_var;
       k.abs_sd = sqrtf(k.abs_var);
-      const int j0 = g * R;
       const std::uint64_t* ab = ws.abits + static_cast<std::size_t>(c) * v.dac_bits * stride + g * wpg;
       const std::uint64_t* wb = ws.wbits + g * wpg;
       bool done = false;
       if (FloatPath) {
-        const FloatColumns cols{ws.af + static_cast<std::size_t>(c) * K + j0, ws.gf + j0, K,
-                                j0 + R < K ? R : K - j0, v.read_rel > 0.f};
+        conductance_columns(v, ws, c, g, v.read_rel > 0.f, ex);
+        const FloatColumns cols{ws.fval, ws.fsq};
         clipped += convert_set(cols, k, ws.noise, ws.ypart, col_h, adc_h, P, ex);
       } else {
         if (fixed_ok)

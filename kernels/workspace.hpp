@@ -17,7 +17,9 @@ struct Workspace {
   std::uint8_t* lev;        // P*K cell levels, [p][j]
   std::uint64_t* wbits;     // P*bpc*G*wpg: bit q of each cell level, per row group
   std::uint64_t* negbits;   // N*G*wpg: rows holding a negative weight (sign-magnitude)
-  float* gf;                // P*K signed conductance / g_lsb (float path)
+  float* gf;                // K*P signed conductance / g_lsb, [j][p] (float path)
+  float* fval;              // P column values of the current conversion set (float path)
+  float* fsq;               // P sums of squared cell contributions (float path)
   std::uint32_t* rowcount;  // K*L: cells of row j at level l
   std::int32_t* x;          // K inputs of the current sample
   std::uint8_t* a;          // cycles*K DAC levels
@@ -27,6 +29,7 @@ struct Workspace {
   float* suma2;             // cycles*G: sum of squared levels
   double* ypart;            // P: shift-added ADC outputs per physical column
   float* noise;             // P: standard normals for the current conversion set
+  std::uint32_t* noise_bits;// P rounded up to 4: the random words behind them
   std::uint32_t* cnt;       // K*2^dac_bits: (row, level) occurrences in this instance
   std::int64_t* xsum;       // 1
   // Per-instance column-value and ADC-code counts in kShards interleaved
@@ -75,6 +78,8 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.wbits, P * v.bpc * G * W);
   take(w.negbits, v.signed_cols ? N * G * W : 1);
   take(w.gf, v.float_path ? P * K : 1);
+  take(w.fval, v.float_path ? P : 1);
+  take(w.fsq, v.float_path ? P : 1);
   take(w.rowcount, K * v.L);
   take(w.x, K);
   take(w.a, C * K);
@@ -84,6 +89,7 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.suma2, C * G);
   take(w.ypart, P);
   take(w.noise, P);
+  take(w.noise_bits, (P + 3) / 4 * 4);
   take(w.cnt, K * (std::size_t(1) << v.dac_bits));
   take(w.xsum, 1);
   take(w.col_local, static_cast<std::size_t>(kShards) * v.col_nbins);
