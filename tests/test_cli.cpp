@@ -131,3 +131,29 @@ TEST_F(Cli, CudaWithoutGpuIsAClearError) {
   EXPECT_NE(r.out.find("--backend cuda"), std::string::npos);
   EXPECT_FALSE(fs::exists(out));
 }
+
+TEST_F(Cli, BadSweepValueExitsTwoWithSweepLineAndNoOutput) {
+  const std::string text = std::string(kSmall) + "sweep:\n  cartesian:\n    macro.adc.bits: [4, 40]\n";
+  const std::string cfg = write("sweep.yaml", text), out = (dir / "s.h5").string();
+  const Result r = run("run " + cfg + " -o " + out);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("sweep.yaml:15: sweep.cartesian.macro.adc.bits[1]: value '40'"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(out + ".partial"));
+}
+
+TEST_F(Cli, PlanAndInspectDescribeASweep) {
+  const std::string text = std::string(kSmall) + "sweep:\n  cartesian:\n    macro.adc.bits: [4, 5, 6]\n";
+  const std::string cfg = write("sweep.yaml", text), out = (dir / "s.h5").string();
+  const Result p = run("plan " + cfg);
+  ASSERT_EQ(p.code, 0) << p.out;
+  EXPECT_NE(p.out.find("3 hardware point(s)"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("unique tile jobs:   3"), std::string::npos) << p.out;
+  ASSERT_EQ(run("run " + cfg + " -o " + out).code, 0);
+  const Result i = run("inspect " + out);
+  EXPECT_EQ(i.code, 0);
+  EXPECT_NE(i.out.find("points: 3 of 3"), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("/network: 3 rows"), std::string::npos) << i.out;
+  const Result j = run("inspect " + write("not.h5", "plain text"));
+  EXPECT_EQ(j.code, 4);
+}

@@ -1,0 +1,57 @@
+// Whole-network throughput on one core:
+//   BM_resnet18_point: ResNet-18 at one hardware point (configs/resnet18.yaml)
+//     with N samples per tile job; reports the 95% CI half-width of the total
+//     energy relative to it, so the cheapest N meeting +-1% can be read off.
+//   BM_sweep_subset: the first 32 points of configs/sweep-resnet18.yaml;
+//     points/s, unique tile jobs/s and what dedupe saves.
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "config/sweep.hpp"
+#include "study/runner.hpp"
+
+using namespace cimmc;
+
+namespace {
+
+std::string config_path(const char* name) { return std::string(CIMMC_SOURCE_DIR) + "/configs/" + name; }
+
+void BM_resnet18_point(benchmark::State& state) {
+  Sweep s = load_sweep(config_path("resnet18.yaml"));
+  s.points[0].config.run.samples = static_cast<std::uint64_t>(state.range(0));
+  s.points[0].config.run.pilot_samples = static_cast<std::uint64_t>(state.range(0));
+  StudyOptions o;
+  o.engine.backend = Backend::cpu;
+  o.engine.threads = 1;
+  double rel = 0;
+  for (auto _ : state) {
+    StudyStats st;
+    const StudyFile f = run_study(s, o, st);
+    const auto& e = std::get<std::vector<double>>(f.network.find("total_pj")->data);
+    const auto& ci = std::get<std::vector<double>>(f.network.find("total_pj_ci95")->data);
+    rel = ci[0] / e[0];
+  }
+  state.counters["ci95_rel_percent"] = 100.0 * rel;
+}
+BENCHMARK(BM_resnet18_point)->Arg(64)->Arg(256)->Arg(2000)->Unit(benchmark::kMillisecond);
+
+void BM_sweep_subset(benchmark::State& state) {
+  Sweep s = load_sweep(config_path("sweep-resnet18.yaml"));
+  s.points.resize(32);
+  StudyOptions o;
+  o.engine.backend = Backend::cpu;
+  o.engine.threads = 1;
+  StudyStats st;
+  for (auto _ : state) {
+    st = StudyStats{};
+    run_study(s, o, st);
+  }
+  const double it = static_cast<double>(state.iterations());
+  state.counters["points/s"] = benchmark::Counter(it * st.points, benchmark::Counter::kIsRate);
+  state.counters["jobs/s"] = benchmark::Counter(it * st.jobs_sampled, benchmark::Counter::kIsRate);
+  state.counters["dedupe_saves_percent"] = 100.0 * (1.0 - static_cast<double>(st.jobs_sampled) / st.job_refs);
+}
+BENCHMARK(BM_sweep_subset)->Unit(benchmark::kSecond)->Iterations(1);
+
+}  // namespace
