@@ -328,7 +328,8 @@ TEST_F(Hdf5Test, EnergyAndSummaryHoldTheReport) {
   const H5::Attribute ca = f.openGroup("/energy/per_mvm").openAttribute("components");
   ASSERT_EQ(ca.getSpace().getSimpleExtentNpoints(), kComponents);
   char* names[kComponents] = {};
-  const H5::StrType t(H5::PredType::C_S1, H5T_VARIABLE);
+  H5::StrType t(H5::PredType::C_S1, H5T_VARIABLE);
+  t.setCset(H5T_CSET_UTF8);  // HDF5 1.10 does not convert UTF-8 to ASCII
   ca.read(t, names);
   for (int c = 0; c < kComponents; ++c) EXPECT_STREQ(names[c], kComponentNames[c]);
   H5Dvlen_reclaim(t.getId(), ca.getSpace().getId(), H5P_DEFAULT, names);

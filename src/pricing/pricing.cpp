@@ -49,13 +49,23 @@ Estimate ratio_estimate(const double* x, const double* n, int groups) {
   return e;
 }
 
-double dot(const std::uint64_t* h, const std::vector<double>& table) {
+double dot(const double* h, const std::vector<double>& table) {
   double s = 0;
-  for (std::size_t i = 0; i < table.size(); ++i) s += static_cast<double>(h[i]) * table[i];
+  for (std::size_t i = 0; i < table.size(); ++i) s += h[i] * table[i];
   return s;
 }
 
 }  // namespace
+
+std::array<double, kComponents> component_energy(const JobView& v, const double* hist, double mvms,
+                                                 const EnergyTables& t) {
+  const double conv_per_mvm = static_cast<double>(v.cycles) * v.G * v.P;
+  const double acc_per_mvm = static_cast<double>(v.cycles) * v.G * v.N;
+  return {dot(hist + v.off_dac, t.dac),        dot(hist + v.off_row, t.row_driver),
+          dot(hist + v.off_cell, t.cell),      dot(hist + v.off_col, t.column),
+          dot(hist + v.off_adc, t.adc),        mvms * conv_per_mvm * t.shift_add,
+          mvms * acc_per_mvm * t.accumulator, mvms * t.leakage_per_mvm};
+}
 
 Report price(const JobResult& r, const EnergyTables& t) {
   const JobView& v = r.view;
@@ -63,18 +73,16 @@ Report price(const JobResult& r, const EnergyTables& t) {
   double e[kComponents][G] = {}, total[G] = {}, n[G] = {};
   const double conv_per_mvm = static_cast<double>(v.cycles) * v.G * v.P;
   const double acc_per_mvm = static_cast<double>(v.cycles) * v.G * v.N;
+  std::vector<double> h(static_cast<std::size_t>(v.hist_size));  // counts < 2^53 convert exactly
   for (int g = 0; g < G; ++g) {
-    const std::uint64_t* h = r.hist.data() + static_cast<std::size_t>(g) * v.hist_size;
+    const std::uint64_t* hg = r.hist.data() + static_cast<std::size_t>(g) * v.hist_size;
+    for (int i = 0; i < v.hist_size; ++i) h[i] = static_cast<double>(hg[i]);
     n[g] = static_cast<double>(r.groups[g].samples);
-    e[0][g] = dot(h + v.off_dac, t.dac);
-    e[1][g] = dot(h + v.off_row, t.row_driver);
-    e[2][g] = dot(h + v.off_cell, t.cell);
-    e[3][g] = dot(h + v.off_col, t.column);
-    e[4][g] = dot(h + v.off_adc, t.adc);
-    e[5][g] = n[g] * conv_per_mvm * t.shift_add;
-    e[6][g] = n[g] * acc_per_mvm * t.accumulator;
-    e[7][g] = n[g] * t.leakage_per_mvm;
-    for (int c = 0; c < kComponents; ++c) total[g] += e[c][g];
+    const std::array<double, kComponents> eg = component_energy(v, h.data(), n[g], t);
+    for (int c = 0; c < kComponents; ++c) {
+      e[c][g] = eg[c];
+      total[g] += e[c][g];
+    }
   }
   Report rep;
   for (int c = 0; c < kComponents; ++c) rep.component_pj[c] = ratio_estimate(e[c], n, G);

@@ -61,6 +61,12 @@ struct Report {
 
 Report price(const JobResult& r, const EnergyTables& t);
 
+// Energy of each component for `mvms` MVMs whose events are `hist` (one batch
+// group's block in the sampler's layout, as doubles). price() feeds it one group's
+// counts; the statistical model feeds it expected events of one MVM (mvms = 1).
+std::array<double, kComponents> component_energy(const JobView& v, const double* hist, double mvms,
+                                                 const EnergyTables& t);
+
 // 97.5% quantile of Student's t with df degrees of freedom.
 double student_t975(int df);
 

@@ -1,0 +1,127 @@
+// Internals of the statistical model, shared by its source files and the tests.
+//
+// A "conversion class" is (input cycle c, physical column q of a weight, rows
+// n in the row group): every conversion of that class sees n i.i.d. rows, each
+// contributing s*a*g (sign, DAC level, conductance in g_lsb units) to the
+// column value. Classes with equal per-row distributions are computed once.
+#pragma once
+#include <vector>
+
+#include "engine/job_builder.hpp"
+
+namespace cimmc::stat {
+
+// One (sign, faulted level) outcome of a cell in physical column q, with the
+// mean and variance of its conductance (programming variation, clamped at 0).
+struct CellOutcome {
+  int s = 1, l = 0;
+  double p = 0, g_mean = 0, g_var = 0;
+};
+
+struct InputValue {
+  double p = 0;
+  int x = 0;
+  std::vector<int> a;  // DAC level per cycle
+};
+
+struct WeightValue {
+  double p = 0;
+  int w = 0, s = 1;    // s: column sign (sign-magnitude columns)
+  std::vector<int> l;  // encoded (fault-free) level per physical column
+};
+
+struct OperandModel {
+  std::vector<std::vector<double>> pa;         // [cycle][DAC level] per row
+  std::vector<std::vector<CellOutcome>> cell;  // [physical column q]
+  std::vector<InputValue> xs;
+  std::vector<WeightValue> ws;
+  double p_fault[3] = {1, 0, 0};               // a cell keeps its level, is stuck off, is stuck on
+  std::vector<double> g_mean, g_var;           // conductance by faulted level [g_lsb]
+  double ex = 0, ex2 = 0, ew = 0, ew2 = 0;     // operand moments (exact reference)
+};
+
+OperandModel operand_model(const BuiltJob& job);
+
+// One point of the column-value mixture of a class. The value U reaching the
+// column-value histogram is N(u, vp) (vp: programming spread and what the
+// conditioning left unresolved), the ADC input is N(u, vp + vn) (vn: read and
+// ADC noise). d = u - M is the expected analog deviation from the integer sum
+// M = sum s*a*l of faulted levels. vp = vn = 0 is an exact point mass.
+// vn is itself random given the atom (it depends on which rows are active):
+// vn_sd is its conditional spread, and the ADC sees a two-point mixture of
+// noise variances with that mean and spread (tails are convex in the variance).
+struct Atom {
+  double u = 0, p = 0, vp = 0, vn = 0, d = 0, vn_sd = 0;
+  int m = 0;  // M
+  int o = 0;  // O = sum s*a, the statistic shared by the columns of one conversion set (0 in value_dp)
+};
+
+// How the class's (M, O) = (sum s*a*l, sum s*a) distribution was obtained.
+enum class Method { binomial_mixture, joint_dp, value_dp };
+
+struct ColumnDistribution {
+  std::vector<Atom> atoms;
+  Method method = Method::value_dp;
+};
+
+// The column value of one conversion of class (pa, cells, n rows).
+ColumnDistribution column_distribution(const JobView& v, const std::vector<double>& pa,
+                                       const std::vector<CellOutcome>& cells, int n);
+
+// ADC transfer of a class. Q = delta*code - U is the conversion error against
+// the analog column value, D = U - M the analog deviation.
+struct ConversionStats {
+  std::vector<double> col;   // P(column-value bin)
+  std::vector<double> adc;   // P(code - code_min)
+  double p_clip = 0;
+  // E[Q], E[Q^2], E[Q D]: [0] unbounded codes, no noise; [1] + clipping; [2] + noise.
+  double q1[3] = {}, q2[3] = {}, qd[3] = {};
+  // e = Q + D = delta*code - M is the class's conversion error against M.
+  double d1 = 0, d2 = 0;     // E[D], E[D^2]
+  double m1 = 0, m2 = 0, md = 0, em[3] = {};  // E[M], E[M^2], E[M D], E[e M] per variant
+  // By O - o0: P(O), E[D; O], E[M; O] and E[e; O] per variant.
+  int o0 = 0;
+  std::vector<double> po, pd_o, pm_o, pe_o[3];
+};
+
+// with_adc = false: only the column-value bins (the ADC step may not be set yet).
+ConversionStats convert(const JobView& v, const std::vector<Atom>& atoms, bool with_adc = true);
+
+// Row groups of this many rows.
+struct GroupSize {
+  int rows, count;
+};
+
+// Every (cycle, weight column, group size) class, computed once per distinct
+// per-row distribution (e.g. all bit-serial cycles of uniform inputs agree).
+struct ClassTable {
+  OperandModel om;
+  std::vector<GroupSize> gs;
+  std::vector<ConversionStats> stats;
+  std::vector<int> index;  // [(c * ppw + q) * gs.size() + gi] -> stats
+  const ConversionStats& at(const JobView& v, int c, int q, int gi) const {
+    return stats[index[(static_cast<std::size_t>(c) * v.ppw + q) * gs.size() + gi]];
+  }
+};
+
+ClassTable build_classes(const BuiltJob& job, bool with_adc);
+
+// Output error per logical output (error_model.cpp): mean, and the variance
+// under an ideal ADC (analog: g_off, faults, programming only) and under the
+// cumulative ADC variants of ConversionStats ([0] quantization, [1] + clipping,
+// [2] + noise, the real one), each including the analog error.
+struct ErrorMoments {
+  double mean = 0, var[3] = {}, analog = 0;
+};
+
+ErrorMoments error_moments(const JobView& v, const ClassTable& cl);
+
+// P(k) of Binomial(n, p), k = 0..n.
+std::vector<double> binomial_pmf(int n, double p);
+
+// Normal-distribution helpers (operand_model.cpp).
+double normal_cdf(double z);
+// E[Y], Var[Y] of Y = max(0, N(mean, sd^2)).
+void clamped_normal_moments(double mean, double sd, double& m, double& var);
+
+}  // namespace cimmc::stat

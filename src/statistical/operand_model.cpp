@@ -1,0 +1,87 @@
+// Per-row distributions of the statistical model, enumerated through the same
+// encode_input / encode_weight the sampler uses, so every encoding is covered
+// by one code path.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numbers>
+#include <utility>
+
+#include "encoding.hpp"
+#include "statistical/model.hpp"
+
+namespace cimmc::stat {
+
+double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+
+void clamped_normal_moments(double mean, double sd, double& m, double& var) {
+  if (sd <= 0) {
+    m = mean > 0 ? mean : 0.0;
+    var = 0;
+    return;
+  }
+  const double t = mean / sd, cdf = normal_cdf(t);
+  const double pdf = std::exp(-0.5 * t * t) / std::sqrt(2.0 * std::numbers::pi);
+  m = mean * cdf + sd * pdf;
+  const double m2 = (mean * mean + sd * sd) * cdf + mean * sd * pdf;
+  var = m2 - m * m > 0 ? m2 - m * m : 0.0;
+}
+
+OperandModel operand_model(const BuiltJob& job) {
+  const JobView& v = job.view;
+  OperandModel om;
+  const int A = 1 << v.dac_bits;
+  om.pa.assign(v.cycles, std::vector<double>(A, 0.0));
+  const QuantizedPmf& xp = job.x_pmf;
+  for (int x = xp.qmin; x <= xp.qmax; ++x) {
+    const double p = xp.prob(x);
+    if (p == 0) continue;
+    InputValue in{p, x, std::vector<int>(v.cycles)};
+    for (int c = 0; c < v.cycles; ++c) {
+      in.a[c] = encode_input(v, x, c);
+      om.pa[c][in.a[c]] += p;
+    }
+    om.xs.push_back(std::move(in));
+    om.ex += p * x;
+    om.ex2 += p * static_cast<double>(x) * x;
+  }
+
+  // One 32-bit word decides a cell's fault: [0, off) stuck off, then [off, off + on) stuck on.
+  const double two32 = 4294967296.0;
+  om.p_fault[1] = v.stuck_off_u32 / two32;
+  om.p_fault[2] = std::min<double>(v.stuck_on_u32, two32 - v.stuck_off_u32) / two32;
+  om.p_fault[0] = 1.0 - om.p_fault[1] - om.p_fault[2];
+  // Conductance: the sampler draws max(0, l + r_off + sd * z), sd in float arithmetic.
+  om.g_mean.resize(v.L);
+  om.g_var.resize(v.L);
+  for (int l = 0; l < v.L; ++l) {
+    const float g = static_cast<float>(l) + v.r_off;
+    const float sd = std::sqrt(v.prog_abs * v.prog_abs + v.prog_rel * v.prog_rel * g * g);
+    if (v.float_path) clamped_normal_moments(g, sd, om.g_mean[l], om.g_var[l]);
+    else om.g_mean[l] = static_cast<double>(l) + static_cast<double>(v.r_off), om.g_var[l] = 0;
+  }
+
+  std::vector<std::map<std::pair<int, int>, double>> cells(v.ppw);
+  const QuantizedPmf& wp = job.w_pmf;
+  for (int w = wp.qmin; w <= wp.qmax; ++w) {
+    const double p = wp.prob(w);
+    if (p == 0) continue;
+    WeightValue wv{p, w, v.signed_cols && w < 0 ? -1 : 1, std::vector<int>(v.ppw)};
+    for (int q = 0; q < v.ppw; ++q) {
+      wv.l[q] = encode_weight(v, w, q);
+      const int fate[3] = {wv.l[q], 0, v.L - 1};
+      for (int f = 0; f < 3; ++f)
+        if (om.p_fault[f] > 0) cells[q][{wv.s, fate[f]}] += p * om.p_fault[f];
+    }
+    om.ws.push_back(std::move(wv));
+    om.ew += p * w;
+    om.ew2 += p * static_cast<double>(w) * w;
+  }
+  om.cell.resize(v.ppw);
+  for (int q = 0; q < v.ppw; ++q)
+    for (const auto& [key, p] : cells[q])
+      om.cell[q].push_back({key.first, key.second, p, om.g_mean[key.second], om.g_var[key.second]});
+  return om;
+}
+
+}  // namespace cimmc::stat

@@ -1,0 +1,48 @@
+// The statistical model: the sampler's expected event histograms and error
+// moments per MVM, computed from the operand distributions without sampling,
+// under CiMLoop-style independence assumptions (operands i.i.d. across rows and
+// columns, inputs independent of weights, one array instance per MVM). It is
+// the analytical twin of kernels/macro_model.hpp and is checked against it in
+// tests/test_statistical.cpp. Each approximation is stated where it is made
+// (column_distribution.cpp, adc_transfer.cpp, statistical.cpp).
+#pragma once
+#include <vector>
+
+#include "engine/job_builder.hpp"
+#include "pricing/pricing.hpp"
+
+namespace cimmc {
+
+struct StatResult {
+  // Expected events per MVM in the layout of ONE batch-group block of the
+  // sampler's histograms (view.hist_size entries: off_dac, off_row, ...).
+  std::vector<double> hist;
+  // Output error y - x.w per logical output [output LSB = one unit of the
+  // integer dot product]. mse = err_mean^2 + err_var, and err_var is split into
+  // parts that add up to it exactly, each the increase when one more effect is
+  // switched on, in this order:
+  //   analog        g_off current, stuck cells, programming variation, seen
+  //                 through an ideal ADC (exact: a sum over rows)
+  //   quantization  + ADC rounding with an unbounded code range
+  //   clipping      + the finite code range
+  //   noise         + read noise and ADC input noise
+  double err_mean = 0, err_var = 0, mse = 0;
+  double err_var_quantization = 0, err_var_clipping = 0, err_var_noise = 0, err_var_analog = 0;
+  double ref_mean = 0, ref_power = 0;  // E[ref] and E[ref^2] of the exact output x.w
+  double clip_rate = 0;                // expected clipped conversions / conversions
+};
+
+// The whole model for one job; the ADC step must already be set (full, max, or
+// calibrated via statistical_quantile + set_adc_full_scale).
+StatResult statistical_job(const BuiltJob& job);
+
+// Calibrated ADC without a pilot: the value below which `quantile` of the
+// predicted column values lie, folded and binned exactly as column_quantile()
+// treats the pilot's column-value histogram.
+double statistical_quantile(const BuiltJob& job, double quantile);
+
+// Prices the expected events with the sampler's formula (pricing.hpp
+// component_energy). Standard errors are 0; max_abs_err is not predicted (NaN).
+Report price_statistical(const BuiltJob& job, const StatResult& s, const EnergyTables& t);
+
+}  // namespace cimmc

@@ -1,0 +1,466 @@
+// The statistical model against closed forms, brute-force enumeration, and the
+// sampler (same job, same energy tables).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <numbers>
+
+#include "engine/job_builder.hpp"
+#include "pricing/pricing.hpp"
+#include "statistical/model.hpp"
+#include "statistical/statistical.hpp"
+#include "test_util.hpp"
+
+using namespace cimmc;
+using namespace cimmc::test;
+
+namespace {
+
+double binom(int n, int k, double p) {
+  return std::exp(std::lgamma(n + 1.0) - std::lgamma(k + 1.0) - std::lgamma(n - k + 1.0) + k * std::log(p) +
+                  (n - k) * std::log1p(-p));
+}
+
+double phi(double z) { return std::exp(-0.5 * z * z) / std::sqrt(2 * std::numbers::pi); }
+double upper(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }  // P(Z > z)
+
+// 1-bit inputs and 1-bit weights, one row group, one cycle, one column per weight.
+Config bernoulli_config(double px, double pw, int K, int N) {
+  Config c = small_config();
+  c.macro.rows = K;
+  c.macro.cols = N;
+  c.macro.bits_per_cell = 1;
+  c.tile.rows_used = K;
+  c.tile.cols_used = N;
+  c.tile.inputs = bernoulli_operand(px);
+  c.tile.weights = bernoulli_operand(pw);
+  return c;
+}
+
+// ---- brute force: every combination of n rows, each an (m, o, p) outcome
+struct RowPoint {
+  int m, o;
+  double p;
+};
+void enumerate(const std::vector<RowPoint>& rows, int n, int M, int O, double p,
+               std::map<std::pair<int, int>, double>& out) {
+  if (n == 0) {
+    out[{M, O}] += p;
+    return;
+  }
+  for (const RowPoint& r : rows) enumerate(rows, n - 1, M + r.m, O + r.o, p * r.p, out);
+}
+
+// The column-value and code histograms of one conversion class implied by an
+// exact (M, O) distribution, with the sampler's rounding: value M + r_off*O.
+void expect_class_matches(const BuiltJob& job, const std::map<std::pair<int, int>, double>& mo,
+                          bool check_err = true) {
+  const JobView& v = job.view;
+  std::vector<double> col(v.col_nbins, 0.0), adc(v.code_max - v.code_min + 1, 0.0);
+  double err = 0;
+  for (const auto& [k, p] : mo) {
+    const double u = k.first + static_cast<double>(v.r_off) * k.second;
+    const double b = std::min(std::max(std::floor((u - v.col_lo) / v.col_bw + 0.5), 0.0), v.col_nbins - 1.0);
+    const double code = std::min(std::max(std::floor(u * (1.0 / v.adc_delta) + 0.5), 1.0 * v.code_min), 1.0 * v.code_max);
+    col[static_cast<int>(b)] += p;
+    adc[static_cast<int>(code) - v.code_min] += p;
+    err += p * (v.adc_delta * code - k.first);  // against the ideal integer value
+  }
+  const StatResult s = statistical_job(job);
+  for (int b = 0; b < v.col_nbins; ++b) EXPECT_NEAR(s.hist[v.off_col + b] / v.N, col[b], 1e-12) << "bin " << b;
+  for (std::size_t k = 0; k < adc.size(); ++k) EXPECT_NEAR(s.hist[v.off_adc + k] / v.N, adc[k], 1e-12) << "code " << k;
+  if (check_err) {
+    EXPECT_NEAR(s.err_mean, err, 1e-9);  // linear: exact even where variances are not
+  }
+}
+
+}  // namespace
+
+TEST(Statistical, BernoulliColumnIsBinomial) {
+  const Config c = bernoulli_config(0.6, 0.3, 64, 4);
+  BuiltJob job;
+  build_job(c, 0, job);
+  const JobView& v = job.view;
+  const double p = job.x_pmf.prob(1) * job.w_pmf.prob(1);
+  ASSERT_NEAR(p, 0.18, 1e-12);
+  const StatResult s = statistical_job(job);
+  ASSERT_EQ(v.col_nbins, 65);
+  double cdf = 0, median = -1;
+  for (int k = 0; k <= 64; ++k) {
+    EXPECT_NEAR(s.hist[v.off_col + k] / v.N, binom(64, k, p), 1e-13) << k;
+    EXPECT_NEAR(s.hist[v.off_adc + k] / v.N, binom(64, k, p), 1e-13) << k;  // full range, 8 bits: lossless
+    cdf += binom(64, k, p);
+    if (median < 0 && cdf >= 0.5) median = k;
+  }
+  // Active rows: Binomial(64, px); DAC levels and cell pairs: products of marginals.
+  for (int k = 0; k <= 64; ++k) EXPECT_NEAR(s.hist[v.off_row + k], binom(64, k, 0.6), 1e-13);
+  EXPECT_NEAR(s.hist[v.off_cell + 1 * 2 + 1], 64 * 0.6 * 4 * 0.3, 1e-9);
+  EXPECT_EQ(s.mse, 0.0);
+  EXPECT_EQ(statistical_quantile(job, 0.5), median);
+  EXPECT_NEAR(s.ref_mean, 64 * 0.18, 1e-9);
+  EXPECT_NEAR(s.ref_power, 64 * 0.18 * 0.82 + std::pow(64 * 0.18, 2), 1e-9);
+}
+
+TEST(Statistical, MultiBitJointDistributionMatchesEnumeration) {
+  // 2-bit DAC levels x 2-bit cells with g_off: (M, O) by 2-D convolution.
+  Config c = small_config();
+  c.macro.rows = 5;
+  c.macro.cols = 2;
+  c.macro.bits_per_cell = 2;
+  c.macro.dac_bits = 2;
+  c.macro.g_on_us = 10.0;
+  c.macro.g_off_us = 1.2;  // r_off = 1.2 / (8.8 / 3)
+  c.macro.adc.bits = 5;    // step (5 * 3 * (3 + r_off)) / 31: rounds
+  c.tile.inputs = uniform_operand(2, false, 0.0, 1.0, 1.0);
+  c.tile.weights = constant_operand(2, false, 0.0, 3.0);
+  c.tile.weights.dist.kind = DistKind::normal;
+  c.tile.weights.dist.mean = 1.3;
+  c.tile.weights.dist.std = 1.0;
+  BuiltJob job;
+  build_job(c, 0, job);
+  std::vector<RowPoint> rows;
+  for (int a = 0; a < 4; ++a)
+    for (int l = 0; l < 4; ++l) rows.push_back({a * l, a, job.x_pmf.prob(a) * job.w_pmf.prob(l)});
+  std::map<std::pair<int, int>, double> mo;
+  enumerate(rows, 5, 0, 0, 1.0, mo);
+  expect_class_matches(job, mo);
+  const stat::OperandModel om = stat::operand_model(job);
+  EXPECT_EQ(stat::column_distribution(job.view, om.pa[0], om.cell[0], 5).method, stat::Method::joint_dp);
+}
+
+TEST(Statistical, BitSerialMixtureMatchesEnumeration) {
+  // 1-bit DAC, 2-bit cells, g_off and stuck cells: the binomial mixture.
+  Config c = small_config();
+  c.macro.rows = 6;
+  c.macro.cols = 2;
+  c.macro.bits_per_cell = 2;
+  c.macro.g_on_us = 10.0;
+  c.macro.g_off_us = 1.2;
+  c.macro.noise.stuck_off = 0.1;
+  c.macro.noise.stuck_on = 0.05;
+  c.macro.adc.bits = 4;
+  c.tile.inputs = bernoulli_operand(0.35);
+  c.tile.weights = uniform_operand(2, false, 0.0, 1.0, 1.0);
+  BuiltJob job;
+  build_job(c, 0, job);
+  const double p_off = job.view.stuck_off_u32 / 4294967296.0, p_on = job.view.stuck_on_u32 / 4294967296.0;
+  std::vector<RowPoint> rows;
+  for (int a = 0; a < 2; ++a)
+    for (int l = 0; l < 4; ++l) {
+      const double pl = (1 - p_off - p_on) * job.w_pmf.prob(l) + (l == 0 ? p_off : 0.0) + (l == 3 ? p_on : 0.0);
+      rows.push_back({a * l, a, job.x_pmf.prob(a) * pl});
+    }
+  std::map<std::pair<int, int>, double> mo;
+  enumerate(rows, 6, 0, 0, 1.0, mo);
+  expect_class_matches(job, mo, false);  // faults: the error is against the encoded levels
+  const stat::OperandModel om = stat::operand_model(job);
+  EXPECT_EQ(stat::column_distribution(job.view, om.pa[0], om.cell[0], 6).method, stat::Method::binomial_mixture);
+}
+
+TEST(Statistical, SignMagnitudeColumnsMatchEnumeration) {
+  Config c = small_config();
+  c.macro.rows = 5;
+  c.macro.cols = 2;
+  c.macro.bits_per_cell = 2;
+  c.macro.weight_encoding = WeightEncoding::sign_magnitude;
+  c.macro.g_on_us = 10.0;
+  c.macro.g_off_us = 1.2;
+  c.macro.adc.bits = 4;  // codes -7..7 over +-(5 * (3 + r_off)): rounds and clips
+  c.tile.inputs = bernoulli_operand(0.7);
+  c.tile.weights = uniform_operand(3, true, -1.0, 1.0, 1.0);
+  c.tile.weights.dist.low = -0.4;  // asymmetric: more positive weights
+  BuiltJob job;
+  build_job(c, 0, job);
+  std::vector<RowPoint> rows;
+  for (int a = 0; a < 2; ++a)
+    for (int w = -3; w <= 3; ++w) {
+      const int s = w < 0 ? -1 : 1;
+      rows.push_back({s * a * std::abs(w), s * a, job.x_pmf.prob(a) * job.w_pmf.prob(w)});
+    }
+  std::map<std::pair<int, int>, double> mo;
+  enumerate(rows, 5, 0, 0, 1.0, mo);
+  expect_class_matches(job, mo);
+}
+
+TEST(Statistical, QuantizationErrorIsDeltaSquaredOverTwelve) {
+  // Widely spread integer column values (4-bit DAC x 4-bit cells, 64 rows) and
+  // an irrational step: the rounding error is uniform on [-delta/2, delta/2).
+  Config c = small_config();
+  c.macro.bits_per_cell = 4;
+  c.macro.dac_bits = 4;
+  c.macro.adc.bits = 12;
+  c.macro.adc.range = AdcRange::max;
+  c.macro.adc.max_value = std::numbers::e * 4095;
+  c.tile.cols_used = 1;
+  BuiltJob job;
+  build_job(c, 0, job);
+  const double d = job.view.adc_delta;
+  ASSERT_NEAR(d, std::numbers::e, 1e-12);
+  const StatResult s = statistical_job(job);
+  EXPECT_NEAR(s.err_var_quantization / (d * d / 12), 1.0, 2e-3);
+  EXPECT_NEAR(s.err_var, s.err_var_quantization, 1e-9);
+  EXPECT_NEAR(s.err_var_clipping, 0.0, 1e-12);
+  EXPECT_LT(std::fabs(s.err_mean), 0.01 * d);
+  EXPECT_LT(s.clip_rate, 1e-15);
+}
+
+TEST(Statistical, ClippingMatchesBinomialAndGaussianTails) {
+  // v ~ Binomial(980, 1/2) (mean 490, sd 15.7, no skew); unit step, top code 511.
+  const int K = 980;
+  Config c = bernoulli_config(std::sqrt(0.5), std::sqrt(0.5), K, 2);
+  c.macro.adc.bits = 9;
+  c.macro.adc.range = AdcRange::max;
+  c.macro.adc.max_value = 511;
+  BuiltJob job;
+  build_job(c, 0, job);
+  const double p = job.x_pmf.prob(1) * job.w_pmf.prob(1);
+  double tail = 0, e1 = 0, e2 = 0;
+  for (int k = 512; k <= K; ++k) {
+    tail += binom(K, k, p);
+    e1 += (511 - k) * binom(K, k, p);
+    e2 += (k - 511.0) * (k - 511.0) * binom(K, k, p);
+  }
+  const StatResult s = statistical_job(job);
+  EXPECT_NEAR(s.clip_rate, tail, 1e-12);
+  EXPECT_NEAR(s.err_mean, e1, 1e-9);
+  EXPECT_NEAR(s.mse, e2, 1e-9 * e2);
+  EXPECT_NEAR(s.err_var_clipping, s.err_var, 1e-9 * s.err_var);  // nothing else: unit step, integer values
+  // Gaussian closed form with continuity correction, c = 511.5:
+  // E[(V - 511)^2; V > c] = A2 + A1 + A0/4 with A_k = E[(V - c)^k; V > c].
+  const double mu = K * p, sd = std::sqrt(K * p * (1 - p)), t = (511.5 - mu) / sd;
+  const double a0 = upper(t), a1 = sd * (phi(t) - t * upper(t)), a2 = sd * sd * ((1 + t * t) * upper(t) - t * phi(t));
+  EXPECT_NEAR(s.mse / (a2 + a1 + 0.25 * a0), 1.0, 0.02);
+  EXPECT_NEAR(s.err_mean / -(a1 + 0.5 * a0), 1.0, 0.02);
+  EXPECT_NEAR(s.clip_rate / a0, 1.0, 0.02);
+}
+
+// ---------------------------------------------------------------- vs sampler
+namespace {
+
+// Batch-means z of a per-MVM mean: x[g] summed events of group g, n[g] its MVMs.
+double batch_z(const double* x, const double* n, double expected) {
+  double sx = 0, sn = 0;
+  for (int g = 0; g < kBatchGroups; ++g) sx += x[g], sn += n[g];
+  const double mean = sx / sn, nbar = sn / kBatchGroups;
+  double ss = 0;
+  for (int g = 0; g < kBatchGroups; ++g) ss += std::pow((x[g] - mean * n[g]) / nbar, 2);
+  const double se = std::sqrt(ss / (kBatchGroups * (kBatchGroups - 1.0)));
+  if (se > 0) return (mean - expected) / se;
+  return std::fabs(mean - expected) <= 1e-9 * (1 + std::fabs(expected)) ? 0.0 : INFINITY;  // no spread at all
+}
+
+struct Agreement {
+  double bin_z = 0, energy_z = 0, err_mean_z = 0, err_var_z = 0, clip_z = 0;
+  int bins = 0;
+};
+
+// Runs the sampler (inputs_per_instance 1: every MVM gets fresh weights, the
+// model's i.i.d. assumption) and compares every histogram bin, every priced
+// component and the error moments with the model; returns the worst |z|.
+Agreement compare_with_sampler(Config c, const char* name) {
+  c.run.samples = 4000;
+  c.run.inputs_per_instance = 1;
+  EnergySpec& e = c.energy;  // value-dependent energies, so pricing sees every bin
+  e.dac.e1_pj = 0.01;
+  e.column.e1_pj = 0.001;
+  e.adc.e1_pj = 0.01;
+  e.adc.epop_pj = 0.003;
+  const JobResult r = run_cpu(c, 2);
+  BuiltJob job;
+  build_job(c, 0, job);
+  const StatResult s = statistical_job(job);
+  const JobView& v = r.view;
+  Agreement a;
+  double n[kBatchGroups], x[kBatchGroups];
+  for (int g = 0; g < kBatchGroups; ++g) n[g] = static_cast<double>(r.groups[g].samples);
+  const double S = static_cast<double>(r.samples());
+  for (int i = 0; i < v.hist_size; ++i) {
+    double total = 0;
+    for (int g = 0; g < kBatchGroups; ++g) total += x[g] = static_cast<double>(r.hist[g * v.hist_size + i]);
+    // Rare bins: Poisson z on the total (batch spreads of a few counts say little).
+    const double z = total >= 100 ? batch_z(x, n, s.hist[i]) : (total - S * s.hist[i]) / std::sqrt(S * s.hist[i] + 1);
+    EXPECT_LT(std::fabs(z), 4.0) << name << " bin " << i << " sampled " << total / S << " model " << s.hist[i];
+    a.bin_z = std::max(a.bin_z, std::fabs(z));
+    a.bins += total >= 100;
+  }
+  const EnergyTables t = make_energy_tables(c, r);
+  const Report ps = price(r, t), pm = price_statistical(job, s, t);
+  for (int k = 0; k < kComponents; ++k) {
+    const Estimate& m = ps.component_pj[k];
+    if (m.se > 1e-9 * std::fabs(m.mean)) {  // fixed per-MVM counts leave only rounding spread
+      const double z = (m.mean - pm.component_pj[k].mean) / m.se;
+      EXPECT_LT(std::fabs(z), 4.0) << name << " " << kComponentNames[k];
+      a.energy_z = std::max(a.energy_z, std::fabs(z));
+    } else {
+      EXPECT_NEAR(m.mean, pm.component_pj[k].mean, 1e-9 * (1 + std::fabs(m.mean))) << name << " " << kComponentNames[k];
+    }
+  }
+  for (int k = 0; k < kComponents; ++k)  // event counts per MVM are fixed by the shape
+    EXPECT_NEAR(ps.events_per_mvm[k], pm.events_per_mvm[k], 1e-9 * ps.events_per_mvm[k]) << name << " events " << k;
+  EXPECT_EQ(ps.latency_ns, pm.latency_ns);
+  EXPECT_NEAR(ps.accuracy.ref_std / pm.accuracy.ref_std, 1.0, 0.05) << name;
+  // Error: mean from the sampler's batch estimate; variance per group.
+  double se2[kBatchGroups], on[kBatchGroups], cl[kBatchGroups], cv[kBatchGroups], s1 = 0, s2 = 0, no = 0;
+  for (int g = 0; g < kBatchGroups; ++g) {
+    const GroupMoments& m = r.groups[g];
+    s1 += m.sum_err, s2 += m.sum_err2, no += m.outputs;
+    cl[g] = static_cast<double>(m.clipped);
+    cv[g] = static_cast<double>(m.conversions);
+  }
+  const double mean = s1 / no;
+  for (int g = 0; g < kBatchGroups; ++g) {
+    se2[g] = r.groups[g].sum_err2 - 2 * mean * r.groups[g].sum_err + mean * mean * r.groups[g].outputs;
+    on[g] = r.groups[g].outputs;
+  }
+  const Estimate& em = ps.accuracy.err_mean;
+  a.err_mean_z = em.se > 0 ? std::fabs(em.mean - s.err_mean) / em.se : std::fabs(em.mean - s.err_mean) * 1e9;
+  a.err_var_z = std::fabs(batch_z(se2, on, s.err_var));
+  double clipped = 0, conversions = 0;
+  for (int g = 0; g < kBatchGroups; ++g) clipped += cl[g], conversions += cv[g];
+  a.clip_z = clipped >= 100 ? std::fabs(batch_z(cl, cv, s.clip_rate))
+                            : std::fabs(clipped - conversions * s.clip_rate) / std::sqrt(conversions * s.clip_rate + 1);
+  EXPECT_LT(a.err_mean_z, 4.0) << name << " err mean " << em.mean << " model " << s.err_mean;
+  EXPECT_LT(a.err_var_z, 4.0) << name << " err var " << s2 / no - mean * mean << " model " << s.err_var;
+  EXPECT_LT(a.clip_z, 4.0) << name << " clip " << ps.accuracy.clip_rate << " model " << s.clip_rate;
+  std::printf("%-28s bins %4d max|z|: bins %.2f energy %.2f err mean %.2f var %.2f clip %.2f"
+              " | err var %.4g vs %.4g, clip rate %.3g\n",
+              name, a.bins, a.bin_z, a.energy_z, a.err_mean_z, a.err_var_z, a.clip_z, s2 / no - mean * mean, s.err_var,
+              s.clip_rate);
+  return a;
+}
+
+Config base(int K, int N, int bpc, int dac_bits, std::uint64_t seed) {
+  Config c = small_config();
+  c.macro.rows = K;
+  c.macro.cols = 64;
+  c.macro.bits_per_cell = bpc;
+  c.macro.dac_bits = dac_bits;
+  c.tile.rows_used = K;
+  c.tile.cols_used = N;
+  c.run.seed = seed;
+  return c;
+}
+
+OperandSpec normal_operand(int bits, double mean, double sd, double clip) {
+  OperandSpec op;
+  op.bits = bits;
+  op.is_signed = true;
+  op.dist.kind = DistKind::normal;
+  op.dist.mean = mean;
+  op.dist.std = sd;
+  op.dist.clip = clip;
+  return op;
+}
+
+}  // namespace
+
+TEST(Statistical, AgreesWithSamplerUnsignedBitSerial) {
+  Config c = base(32, 4, 2, 1, 11);  // plain weights and inputs, full-range 6-bit ADC
+  c.macro.adc.bits = 6;
+  c.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
+  c.tile.weights = uniform_operand(4, false, 0.0, 1.0, 1.0);
+  compare_with_sampler(c, "unsigned/plain dac1 full");
+}
+
+TEST(Statistical, AgreesWithSamplerOffsetTwoBitDac) {
+  Config c = base(24, 3, 2, 2, 12);  // ragged row groups 16 + 8, max range, read noise, g_off
+  c.macro.rows_active = 16;
+  c.macro.weight_encoding = WeightEncoding::offset;
+  c.macro.input_encoding = InputEncoding::offset;
+  c.macro.g_off_us = 0.2;
+  c.macro.noise.read_sigma_us = 1.5;
+  c.macro.adc.bits = 6;
+  c.macro.adc.range = AdcRange::max;
+  c.macro.adc.max_value = 60;
+  c.tile.inputs = normal_operand(4, 0.5, 1.0, 3.0);
+  c.tile.weights = normal_operand(4, 0.0, 1.0, 2.5);
+  compare_with_sampler(c, "offset/offset dac2 max");
+}
+
+TEST(Statistical, AgreesWithSamplerDifferentialTwosInputs) {
+  // Read noise: without it the sign cycle and the high magnitude bits of small
+  // negative inputs repeat one column value, which the model does not carry.
+  Config c = base(32, 3, 2, 1, 13);
+  c.macro.weight_encoding = WeightEncoding::differential;
+  c.macro.input_encoding = InputEncoding::twos_complement;
+  c.macro.g_off_us = 0.5;
+  c.macro.noise.read_sigma_us = 1.0;
+  c.macro.adc.bits = 5;
+  c.tile.inputs = normal_operand(4, 0.0, 1.0, 3.0);
+  c.tile.weights = normal_operand(5, 0.0, 1.0, 3.0);
+  compare_with_sampler(c, "differential/twos dac1 full");
+}
+
+TEST(Statistical, AgreesWithSamplerTwosWeightsSignMagnitudeInputs) {
+  Config c = base(32, 3, 1, 2, 14);
+  c.macro.weight_encoding = WeightEncoding::twos_complement;
+  c.macro.input_encoding = InputEncoding::sign_magnitude;
+  c.macro.noise.read_sigma_us = 2.0;
+  c.macro.adc.noise_lsb = 0.3;
+  c.macro.adc.bits = 5;
+  c.macro.adc.range = AdcRange::max;
+  c.macro.adc.max_value = 24;
+  c.tile.inputs = normal_operand(5, 0.0, 1.0, 3.0);
+  c.tile.weights = uniform_operand(4, true, -1.0, 1.0, 1.0);
+  compare_with_sampler(c, "twos/sign-mag dac2 max noise");
+}
+
+TEST(Statistical, AgreesWithSamplerSignMagnitudeColumns) {
+  Config c = base(32, 4, 2, 1, 15);
+  c.macro.weight_encoding = WeightEncoding::sign_magnitude;
+  c.macro.g_off_us = 0.3;
+  c.macro.noise.read_sigma_us = 1.0;
+  c.macro.adc.bits = 6;
+  c.tile.inputs = uniform_operand(3, false, 0.0, 1.0, 1.0);
+  c.tile.inputs.dist.kind = DistKind::relu_normal;
+  c.tile.inputs.dist.std = 0.4;
+  c.tile.inputs.dist.zero_fraction = 0.4;
+  c.tile.weights = normal_operand(5, 0.0, 1.0, 3.0);
+  compare_with_sampler(c, "sign-mag/unsigned dac1 full");
+}
+
+TEST(Statistical, AgreesWithSamplerProgrammingVariationAndFaults) {
+  Config c = base(32, 4, 2, 1, 16);
+  c.macro.g_off_us = 0.3;
+  c.macro.noise.prog_sigma_us = 0.8;
+  c.macro.noise.prog_sigma_rel = 0.05;
+  c.macro.noise.read_sigma_rel = 0.05;
+  c.macro.noise.stuck_off = 0.02;
+  c.macro.noise.stuck_on = 0.01;
+  c.macro.adc.bits = 6;
+  c.macro.adc.range = AdcRange::max;
+  c.macro.adc.max_value = 40;
+  c.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
+  c.tile.weights = uniform_operand(4, false, 0.0, 1.0, 1.0);
+  compare_with_sampler(c, "unsigned prog+faults dac1 max");
+}
+
+TEST(Statistical, AgreesWithSamplerHeavyClipping) {
+  // Two thirds of the conversions clip: the slices and cycles of a large input
+  // clip together, which the model carries through its regression on M.
+  Config c = base(64, 4, 2, 2, 17);
+  c.macro.weight_encoding = WeightEncoding::differential;
+  c.macro.noise.read_sigma_us = 0.5;
+  c.macro.adc.bits = 6;
+  c.macro.adc.range = AdcRange::max;
+  c.macro.adc.max_value = 20;
+  c.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
+  c.tile.weights = normal_operand(6, 0.0, 1.0, 3.0);
+  compare_with_sampler(c, "differential dac2 clipping");
+}
+
+TEST(Statistical, QuantileMatchesSampledColumnValues) {
+  Config c = base(64, 8, 2, 1, 18);
+  c.macro.g_off_us = 0.2;
+  c.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
+  c.tile.weights = uniform_operand(4, false, 0.0, 1.0, 1.0);
+  c.run.samples = 4000;
+  const JobResult r = run_cpu(c, 2);
+  BuiltJob job;
+  build_job(c, 0, job);
+  const std::vector<std::uint64_t> col = r.total(Hist::col);
+  for (double q : {0.5, 0.9, 0.99, 0.999})
+    EXPECT_NEAR(statistical_quantile(job, q), column_quantile(r.view, col.data(), q), job.view.col_bw) << q;
+}
