@@ -119,6 +119,7 @@ void launch_cuda(const JobView* jobs, const JobOutput* outs, int njobs, const Pr
   std::vector<thrust::device_vector<std::uint64_t>> probs, hists;
   std::vector<thrust::device_vector<std::int32_t>> ints;
   std::vector<thrust::device_vector<InstanceMoments>> moms;
+  std::vector<thrust::device_vector<float>> scores;  // copula thresholds of correlated inputs
   std::vector<DeviceJob> host_jobs(njobs);
   std::size_t ws_stride = 0;
   std::uint64_t total = 0;
@@ -134,11 +135,16 @@ void launch_cuda(const JobView* jobs, const JobOutput* outs, int njobs, const Pr
   ints.reserve(4 * njobs);
   hists.reserve(njobs);
   moms.reserve(njobs);
+  scores.reserve(njobs);
   for (int i = 0; i < njobs; ++i) {
     DeviceJob& d = host_jobs[i];
     d.view = jobs[i];
     d.view.x_dist = upload(jobs[i].x_dist);
     d.view.w_dist = upload(jobs[i].w_dist);
+    if (jobs[i].x_z) {
+      scores.emplace_back(jobs[i].x_z, jobs[i].x_z + jobs[i].x_dist.n);
+      d.view.x_z = thrust::raw_pointer_cast(scores.back().data());
+    }
     hists.emplace_back(static_cast<std::size_t>(kBatchGroups) * jobs[i].hist_size, 0);
     moms.emplace_back(jobs[i].instances);
     d.hist = thrust::raw_pointer_cast(hists.back().data());

@@ -59,4 +59,18 @@ CIMMC_HD std::int32_t alias_draw(const AliasView& a, std::uint32_t r) {
   return frac < a.prob[i] ? a.value[i] : a.value[a.alias[i]];
 }
 
+// Inverse CDF in normal-score space (Gaussian copula of correlated inputs):
+// the input whose thresholds bracket z, i.e. the smallest k with z < x_z[k].
+// Comparing z with Phi^-1(F(k)) instead of Phi(z) with F(k) needs no erfc on
+// the device and keeps the tails' relative precision (see build_normal_scores).
+CIMMC_HD std::int32_t copula_draw(const JobView& v, float z) {
+  std::uint32_t lo = 0, hi = v.x_dist.n - 1;  // x_z[n - 1] = +inf: the answer is <= n - 1
+  while (lo < hi) {
+    const std::uint32_t mid = (lo + hi) / 2;
+    if (z < v.x_z[mid]) hi = mid;
+    else lo = mid + 1;
+  }
+  return v.x_dist.value[lo];
+}
+
 }  // namespace cimmc

@@ -75,6 +75,10 @@ struct JobView {
   std::uint32_t instances = 0;
   AliasView x_dist, w_dist;
   const float* normal_knots = nullptr;  // kNormalBins + 1 quantiles (normal.hpp)
+  // Correlated inputs (Gaussian copula, rho > 0): x_z[k] = Phi^-1(P(x <= x_dist.value[k])),
+  // x_dist.n entries, the last +inf. Unused (null) when x_rho == 0.
+  float x_rho = 0.f;
+  const float* x_z = nullptr;
 };
 
 // Raw error moments of one array instance; the host reduces them in instance

@@ -117,17 +117,36 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
 }
 
 // ---------------------------------------------------------------- one sample
+// Philox slot of a sample's common copula deviate: row blocks use slots
+// 0..ceil(K/4)-1 with K <= 65536, so the last slot is never a row's.
+constexpr std::uint32_t kCommonSlot = 0xFFFFFFFFu;
+
 template <class Exec>
 CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t sample,
                             std::uint64_t* hist, const Exec& ex) {
   const int lane = ex.lane(), nl = ex.nlanes();
   const int A = 1 << v.dac_bits;
+  // Correlated inputs: z_j = sqrt(rho) z0 + sqrt(1 - rho) e_j with one common z0
+  // per sample (its own Philox slot, beyond any row block) and e_j from the
+  // row's own word, then x_j = F^-1(Phi(z_j)): every row keeps its marginal.
+  // Every lane draws the same z0, so nothing is shared between lanes. The
+  // deviates are the precise ones: the table's tail error would bias the
+  // marginals of small tail bins.
+  const bool corr = v.x_rho > 0.f;
+  float common = 0.f, own = 1.f;
+  if (corr) {
+    const philox::Counter r0 =
+        philox::draw(v.seed, v.job_id, sample, kCommonSlot, philox::kInputs + v.stream_base);
+    common = sqrtf(v.x_rho) * std_normal_precise(r0.v[0]);
+    own = sqrtf(1.f - v.x_rho);
+  }
   for (int blk = lane; blk * 4 < v.K; blk += nl) {
     const philox::Counter r =
         philox::draw(v.seed, v.job_id, sample, blk, philox::kInputs + v.stream_base);
     for (int t = 0; t < 4 && blk * 4 + t < v.K; ++t) {
       const int j = blk * 4 + t;
-      const int x = alias_draw(v.x_dist, r.v[t]);
+      const int x = corr ? copula_draw(v, common + own * std_normal_precise(r.v[t]))
+                         : alias_draw(v.x_dist, r.v[t]);
       ws.x[j] = x;
       for (int c = 0; c < v.cycles; ++c) {
         const int a = encode_input(v, x, c);

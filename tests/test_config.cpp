@@ -247,7 +247,7 @@ TEST(Config, DistributionKeysDependOnKind) {
       std: 1.0
 )";
   EXPECT_TRUE(has_error(yaml, 6, "workload.inputs.distribution.std", "1.0",
-                        "unknown key (allowed: kind, clip, mean, b)"));
+                        "unknown key (allowed: kind, clip, correlation, mean, b)"));
 }
 
 TEST(Config, MissingRequiredKeyPointsAtItsParent) {

@@ -28,14 +28,14 @@ Sweep load_study(const CliArgs& a) {
   return s;
 }
 
-namespace {
-
 Backend parse_backend(const std::string& s) {
   if (s == "auto") return Backend::automatic;
   if (s == "cpu") return Backend::cpu;
   if (s == "cuda") return Backend::cuda;
   throw UsageError("--backend: value '" + s + "': must be one of: auto, cpu, cuda");
 }
+
+namespace {
 
 int run_tile(const Config& cfg, const CliArgs& a, EngineOptions opt, const std::string& backend,
              const std::string& device) {
@@ -76,11 +76,13 @@ int cmd_run(const CliArgs& a) {
   opt.backend = backend == "cuda" ? Backend::cuda : Backend::cpu;
 
   const Config& first = sweep.points.front().config;
-  if (sweep.points.size() == 1 && is_single_tile(first)) {
+  if (sweep.points.size() == 1 && is_single_tile(first) && a.model == "sampled") {
     if (a.resume) throw UsageError("--resume applies to network and sweep runs (this config is one tile job)");
     return run_tile(first, a, opt, backend, device);
   }
   StudyOptions so;
+  so.model = a.model == "statistical" ? Model::statistical : a.model == "hybrid" ? Model::hybrid : Model::sampled;
+  so.refine = a.refine;
   so.engine = opt;
   so.output = a.output;
   so.resume = a.resume;

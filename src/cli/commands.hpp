@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/sweep.hpp"
+#include "engine/engine.hpp"
 
 namespace cimmc {
 
@@ -21,12 +22,17 @@ struct CliArgs {
   bool resume = false;
   std::string mappings;            // "" (config decides), best, all
   std::size_t chunk_points = 8;
+  std::string model = "sampled";   // sampled, statistical, hybrid
+  std::size_t refine = 3;
   std::string command_line;
 };
 
 int cmd_run(const CliArgs& a);
 int cmd_plan(const CliArgs& a);
 int cmd_inspect(const CliArgs& a);
+int cmd_validate(const CliArgs& a);
+
+Backend parse_backend(const std::string& s);
 
 // The sweep of CONFIG with the command-line overrides applied to every point
 // and validated again.

@@ -16,9 +16,9 @@ int main(int argc, char** argv) {
   CliArgs a;
   for (int i = 0; i < argc; ++i) a.command_line += (i ? " " : "") + std::string(argv[i]);
   cxxopts::Options options("cimmc", "Monte Carlo energy and accuracy of compute-in-memory accelerators");
-  options.positional_help("run CONFIG | plan CONFIG | inspect FILE");
+  options.positional_help("run CONFIG | plan CONFIG | validate CONFIG | inspect FILE");
   options.add_options()
-      ("command", "run, plan or inspect", cxxopts::value<std::string>())
+      ("command", "run, plan, validate or inspect", cxxopts::value<std::string>())
       ("config", "YAML configuration file (inspect: an HDF5 file)", cxxopts::value<std::string>())
       ("o,output", "write the results to this HDF5 file", cxxopts::value<std::string>())
       ("samples", "override run.samples (MVMs per tile job)", cxxopts::value<std::uint64_t>())
@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
       ("threads", "CPU threads (0 = all)", cxxopts::value<int>()->default_value("0"))
       ("resume", "continue an interrupted run from OUTPUT.partial")
       ("mappings", "keep the best mapping per layer or all of them: best|all", cxxopts::value<std::string>())
+      ("model", "sampled (Monte Carlo), statistical (analytic) or hybrid (statistical, then sample the best)",
+       cxxopts::value<std::string>()->default_value("sampled"))
+      ("refine", "hybrid: points sampled per objective (energy, latency, SQNR)",
+       cxxopts::value<std::size_t>()->default_value("3"))
       ("chunk-points", "hardware points sampled per batch and checkpoint", cxxopts::value<std::size_t>()->default_value("8"))
       ("h,help", "show this help")
       ("version", "show the version");
@@ -46,15 +50,20 @@ int main(int argc, char** argv) {
     a.resume = args.count("resume") > 0;
     if (args.count("mappings")) a.mappings = args["mappings"].as<std::string>();
     a.chunk_points = args["chunk-points"].as<std::size_t>();
+    a.model = args["model"].as<std::string>();
+    a.refine = args["refine"].as<std::size_t>();
+    if (a.model != "sampled" && a.model != "statistical" && a.model != "hybrid")
+      throw UsageError("--model: value '" + a.model + "': must be one of: sampled, statistical, hybrid");
     if (a.threads < 0) throw UsageError("--threads: value '" + std::to_string(a.threads) + "': must be >= 0");
     if (a.chunk_points < 1) throw UsageError("--chunk-points: value '0': must be >= 1");
     if (!a.mappings.empty() && a.mappings != "best" && a.mappings != "all")
       throw UsageError("--mappings: value '" + a.mappings + "': must be one of: best, all");
-    if (cmd != "run" && cmd != "plan" && cmd != "inspect")
-      throw UsageError("unknown command '" + cmd + "' (known: run, plan, inspect)");
+    if (cmd != "run" && cmd != "plan" && cmd != "inspect" && cmd != "validate")
+      throw UsageError("unknown command '" + cmd + "' (known: run, plan, inspect, validate)");
     if (a.config.empty()) throw UsageError(cmd + ": missing " + (cmd == "inspect" ? "FILE" : "CONFIG"));
     if (cmd == "run") return cmd_run(a);
     if (cmd == "plan") return cmd_plan(a);
+    if (cmd == "validate") return cmd_validate(a);
     return cmd_inspect(a);
   } catch (const cxxopts::exceptions::exception& e) {
     std::cerr << "cimmc: " << e.what() << "\n";

@@ -22,7 +22,7 @@ const std::vector<std::pair<std::string, DistKind>> kKinds = {
 // Keys each kind accepts; parameters of other kinds are errors, not silently
 // ignored (a `std` under laplace is almost certainly a mistake).
 std::vector<std::string> allowed_keys(DistKind k) {
-  std::vector<std::string> keys = {"kind", "clip"};
+  std::vector<std::string> keys = {"kind", "clip", "correlation"};
   switch (k) {
     case DistKind::normal: keys.insert(keys.end(), {"mean", "std"}); break;
     case DistKind::laplace: keys.insert(keys.end(), {"mean", "b"}); break;
@@ -129,6 +129,7 @@ void read_distribution(const MapReader& r, DistributionSpec& out) {
   r.read_enum("kind", out.kind, kKinds);
   r.allow_only(allowed_keys(out.kind));
   r.read("clip", out.clip, rule::kPositive);
+  r.read("correlation", out.correlation, rule::kCorrelation);
   const std::string for_kind = std::string("is required for kind ") + to_string(out.kind);
   switch (out.kind) {
     case DistKind::normal:

@@ -65,6 +65,8 @@ inline constexpr NumRule kPositive{0.0, std::numeric_limits<double>::infinity(),
 inline constexpr NumRule kNonNegative{0.0, std::numeric_limits<double>::infinity(), false, false};
 inline constexpr NumRule kProbability{0.0, 1.0, false, false};
 inline constexpr NumRule kQuantile{0.0, 1.0, true, false};
+// Gaussian-copula equicorrelation: rho = 1 would make every row one draw.
+inline constexpr NumRule kCorrelation{0.0, 1.0, false, true};
 }  // namespace rule
 
 // Histogram bins (CiMLoop layout): 2^N-1 entries, N >= 2, all >= 0, sum > 0.

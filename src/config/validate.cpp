@@ -21,8 +21,13 @@ std::string list_text(const std::vector<double>& v) {
   return out + "]";
 }
 
-void check_distribution(const Checker& c, const std::string& p, const DistributionSpec& d) {
+void check_distribution(const Checker& c, const std::string& p, const DistributionSpec& d, OperandRole role) {
   c.check(p + ".clip", d.clip, rule::kPositive);
+  c.check(p + ".correlation", d.correlation, rule::kCorrelation);
+  // Weights are drawn per array instance, not per input vector: there is no
+  // "row of one vector" for them to correlate along.
+  if (role == OperandRole::weights && d.correlation != 0)
+    c.fail(p + ".correlation", number_text(d.correlation), "correlation applies to inputs only");
   switch (d.kind) {
     case DistKind::normal:
       c.check(p + ".mean", d.mean, rule::kAny);
@@ -59,12 +64,12 @@ void check_distribution(const Checker& c, const std::string& p, const Distributi
 
 }  // namespace
 
-void check_operand(const Checker& c, const std::string& p, const OperandSpec& op) {
+void check_operand(const Checker& c, const std::string& p, const OperandSpec& op, OperandRole role) {
   c.check(p + ".bits", op.bits, rule::kOperandBits);
   // Signed operands are symmetric, |q| <= 2^(n-1)-1: one bit would hold only 0.
   if (op.is_signed && op.bits < 2)
     c.fail(p + ".bits", std::to_string(op.bits), "signed operands need at least 2 bits");
-  check_distribution(c, p + ".distribution", op.dist);
+  check_distribution(c, p + ".distribution", op.dist, role);
 }
 
 namespace {
@@ -164,8 +169,8 @@ namespace {
 
 // Single-tile mode: the operands, and the tile against the array.
 void check_tile(const Checker& c, const MacroSpec& m, const TileSpec& t) {
-  check_operand(c, "workload.inputs", t.inputs);
-  check_operand(c, "workload.weights", t.weights);
+  check_operand(c, "workload.inputs", t.inputs, OperandRole::inputs);
+  check_operand(c, "workload.weights", t.weights, OperandRole::weights);
   check_operands_fit_macro(c, m, t.inputs, "workload.inputs", t.weights, "workload.weights");
   const int per_weight = phys_cols_per_weight(m, t.weights);
 

@@ -102,11 +102,11 @@ void check_layer_operands(const Checker& c, const MacroSpec& m, const LayerWhere
     }
     OperandSpec x = l.inputs, wt = l.weights;
     x.dist = wt.dist = DistributionSpec{};
-    check_operand(c, px, x);
-    check_operand(c, pw, wt);
+    check_operand(c, px, x, OperandRole::inputs);
+    check_operand(c, pw, wt, OperandRole::weights);
   } else {
-    check_operand(c, px, l.inputs);
-    check_operand(c, pw, l.weights);
+    check_operand(c, px, l.inputs, OperandRole::inputs);
+    check_operand(c, pw, l.weights, OperandRole::weights);
   }
   check_operands_fit_macro(c, m, l.inputs, px, l.weights, pw);
 }
@@ -115,8 +115,8 @@ void check_layer_operands(const Checker& c, const MacroSpec& m, const LayerWhere
 
 void check_network(const Checker& c, const Config& cfg) {
   const NetworkSpec& n = cfg.network;
-  check_operand(c, "workload.defaults.inputs", n.default_inputs);
-  check_operand(c, "workload.defaults.weights", n.default_weights);
+  check_operand(c, "workload.defaults.inputs", n.default_inputs, OperandRole::inputs);
+  check_operand(c, "workload.defaults.weights", n.default_weights, OperandRole::weights);
   std::map<std::string, std::size_t> names;
   for (std::size_t i = 0; i < n.layers.size(); ++i) {
     const LayerSpec& l = n.layers[i];

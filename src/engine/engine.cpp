@@ -55,16 +55,7 @@ std::vector<Sampled> sample(const std::vector<JobView>& views, const std::string
 }
 
 JobResult assemble(const JobView& v, Sampled&& s, const std::string& backend) {
-  JobResult r;
-  r.view = v;
-  r.view.x_dist = AliasView{};
-  r.view.w_dist = AliasView{};
-  r.view.normal_knots = nullptr;
-  r.adc_full_scale = v.adc_delta * v.code_max;
-  r.dac_levels = 1 << v.dac_bits;
-  r.cell_levels = v.L;
-  r.row_bins = v.R + 1;
-  r.adc_codes = v.code_max - v.code_min + 1;
+  JobResult r = result_shell(v, backend);
   r.hist = std::move(s.hist);
   r.groups.assign(kBatchGroups, GroupMoments{});
   // Fixed order: instance 0, 1, 2, ... whatever thread or block produced them.
@@ -82,7 +73,6 @@ JobResult assemble(const JobView& v, Sampled&& s, const std::string& backend) {
     g.clipped += m.clipped;
     g.conversions += m.conversions;
   }
-  r.backend = backend;
   return r;
 }
 

@@ -136,6 +136,12 @@ void build_job(const Config& cfg, std::uint32_t job_id, BuiltJob& out) {
   out.w_alias = build_alias(out.w_pmf);
   v.x_dist = out.x_alias.view();
   v.w_dist = out.w_alias.view();
+  out.x_scores.clear();
+  if (t.inputs.dist.correlation > 0) {
+    out.x_scores = build_normal_scores(out.x_pmf);
+    v.x_rho = static_cast<float>(t.inputs.dist.correlation);
+    v.x_z = out.x_scores.data();
+  }
   v.normal_knots = normal_knots();
 }
 

@@ -1,6 +1,7 @@
 // Config -> the plain JobView a kernel samples, with the tables it points to.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "engine/operands.hpp"
 #include "job_view.hpp"
@@ -12,6 +13,7 @@ struct BuiltJob {
   JobView view;               // alias pointers refer to x_alias / w_alias below
   QuantizedPmf x_pmf, w_pmf;
   AliasTable x_alias, w_alias;
+  std::vector<float> x_scores;  // copula thresholds (view.x_z); empty for independent inputs
   double v_full = 0;          // largest possible |column value| (cell-level x DAC-level units)
   BuiltJob() = default;
   BuiltJob(const BuiltJob&) = delete;  // view points into this object

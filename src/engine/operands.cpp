@@ -124,6 +124,62 @@ AliasTable build_alias(const QuantizedPmf& pmf) {
   return t;
 }
 
+double normal_quantile(double p) {
+  if (!(p > 0)) return -HUGE_VAL;
+  if (!(p < 1)) return HUGE_VAL;
+  // Acklam's rational approximation (relative error < 1.2e-9).
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                             1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};
+  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                             6.680131188771972e+01, -1.328068155288572e+01};
+  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                             -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00};
+  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                             3.754408661907416e+00};
+  const double lo = 0.02425;
+  double x;
+  if (p < lo || p > 1 - lo) {
+    const double q = std::sqrt(-2 * std::log(p < lo ? p : 1 - p));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    if (p > lo) x = -x;
+  } else {
+    const double q = p - 0.5, r = q * q;
+    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  }
+  // One Halley step against the exact CDF.
+  const double e = 0.5 * std::erfc(-x / std::sqrt(2.0)) - p;
+  const double u = e * std::sqrt(2 * M_PI) * std::exp(x * x / 2);
+  return x - u / (1 + x * u / 2);
+}
+
+std::vector<float> build_normal_scores(const QuantizedPmf& pmf) {
+  const std::size_t n = pmf.p.size();
+  double total = 0;
+  for (double x : pmf.p) total += x;
+  if (!(total > 0)) throw std::invalid_argument("operand distribution has no mass");
+  // Both tails summed from their own end: 1 - F(k) from a prefix sum would
+  // cancel to nothing for the small bins near qmax.
+  std::vector<double> below(n), above(n);
+  double acc = 0;
+  for (std::size_t k = 0; k < n; ++k) below[k] = (acc += pmf.p[k] / total);
+  acc = 0;
+  for (std::size_t k = n; k-- > 0;) {
+    above[k] = acc;  // P(q > qmin + k)
+    acc += pmf.p[k] / total;
+  }
+  std::vector<float> z(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    const double s = k + 1 == n || above[k] <= 0 ? HUGE_VAL
+                     : below[k] <= 0             ? -HUGE_VAL
+                     : below[k] <= 0.5           ? normal_quantile(below[k])
+                                                 : -normal_quantile(above[k]);
+    z[k] = static_cast<float>(s);
+  }
+  return z;
+}
+
 AliasView AliasTable::view() const {
   return AliasView{prob.data(), alias.data(), value.data(), static_cast<std::uint32_t>(prob.size())};
 }

@@ -39,4 +39,14 @@ struct AliasTable {
 };
 AliasTable build_alias(const QuantizedPmf& pmf);
 
+// Standard normal quantile, double precision (Acklam's approximation plus one
+// Halley step on erfc, |error| < 1e-13). p in (0, 1); 0 and 1 give -inf/+inf.
+double normal_quantile(double p);
+// The inverse CDF of the quantized operand in normal-score space, for the
+// Gaussian copula of correlated inputs: z[k] = Phi^-1(P(q <= qmin + k)), so
+// the operand drawn from a standard normal z is qmin + (smallest k with
+// z < z[k]). n entries, the last +inf. Upper-tail entries come from
+// -Phi^-1(P(q > qmin + k)) so small tail bins keep their relative precision.
+std::vector<float> build_normal_scores(const QuantizedPmf& pmf);
+
 }  // namespace cimmc

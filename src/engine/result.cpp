@@ -2,6 +2,22 @@
 
 namespace cimmc {
 
+JobResult result_shell(const JobView& v, const std::string& backend) {
+  JobResult r;
+  r.view = v;
+  r.view.x_dist = AliasView{};
+  r.view.w_dist = AliasView{};
+  r.view.normal_knots = nullptr;
+  r.view.x_z = nullptr;
+  r.adc_full_scale = v.adc_delta * v.code_max;
+  r.dac_levels = 1 << v.dac_bits;
+  r.cell_levels = v.L;
+  r.row_bins = v.R + 1;
+  r.adc_codes = v.code_max - v.code_min + 1;
+  r.backend = backend;
+  return r;
+}
+
 int JobResult::offset(Hist h) const {
   switch (h) {
     case Hist::dac: return view.off_dac;

@@ -24,6 +24,11 @@ struct GroupMoments {
   std::uint64_t clipped = 0, conversions = 0;
 };
 
+struct JobResult;
+// A result with a job's parameters and histogram sizes but no counts yet (the
+// alias-table pointers cleared): what the engine fills and what pricing needs.
+JobResult result_shell(const JobView& v, const std::string& backend);
+
 struct JobResult {
   JobView view;                    // the job as sampled (pointers cleared)
   double adc_full_scale = 0;       // column value at the top code

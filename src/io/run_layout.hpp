@@ -29,7 +29,7 @@ void visit_job_scalars(View& v, Result& r, F&& f) {
   f("r_off", v.r_off), f("prog_abs", v.prog_abs), f("prog_rel", v.prog_rel);
   f("read_abs", v.read_abs), f("read_rel", v.read_rel);
   f("stuck_off_u32", v.stuck_off_u32), f("stuck_on_u32", v.stuck_on_u32);
-  f("float_path", v.float_path), f("noisy", v.noisy);
+  f("float_path", v.float_path), f("noisy", v.noisy), f("x_rho", v.x_rho);
   f("adc_delta", v.adc_delta), f("adc_noise", v.adc_noise);
   f("code_min", v.code_min), f("code_max", v.code_max);
   f("col_lo", v.col_lo), f("col_bw", v.col_bw), f("col_nbins", v.col_nbins);

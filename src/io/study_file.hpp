@@ -26,6 +26,10 @@ struct StudyFile {
 };
 
 void write_study_file(const std::string& path, const StudyFile& s);  // atomic
+
+// `cimmc validate -o`: provenance and one table, /validation.
+inline constexpr const char* kValidationFileType = "cimmc.validation";
+void write_validation_file(const std::string& path, const StudyFile& meta, const Table& validation);
 StudyFile read_study_file(const std::string& path);
 
 }  // namespace cimmc

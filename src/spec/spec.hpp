@@ -33,6 +33,10 @@ struct DistributionSpec {
   // Symmetric quantization clip (the real value mapped to the largest integer).
   // Absent: the distribution's max, or its 99.99th |x| percentile when unbounded.
   std::optional<double> clip;
+  // Inputs only: equicorrelation rho in [0, 1) of the rows of one input vector
+  // through a Gaussian copula (kernels/macro_model.hpp). Each row keeps this
+  // distribution as its marginal; rows move together. 0 = independent rows.
+  double correlation = 0.0;
 };
 
 struct OperandSpec {

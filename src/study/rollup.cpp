@@ -14,15 +14,7 @@ double Costs::sqnr_db() const {
 }
 double Costs::clip_rate() const { return conversions > 0 ? clipped / conversions : 0.0; }
 
-namespace {
-
-// Per-MVM energy of a job priced for one point, and its error sums per output.
-struct JobCost {
-  Report rep;
-  double mse = 0, power = 0, err_mean = 0, clip_rate = 0;
-};
-
-JobCost job_cost(const Config& point, const LayerSpec* layer, const JobResult& r) {
+JobCost sampled_job_cost(const Config& point, const LayerSpec* layer, const JobResult& r) {
   const Config tc = tile_config(point, layer, r.view.K, r.view.N);
   JobCost jc;
   jc.rep = price(r, make_energy_tables(tc, r));
@@ -42,6 +34,8 @@ JobCost job_cost(const Config& point, const LayerSpec* layer, const JobResult& r
   return jc;
 }
 
+namespace {
+
 void finish(Costs& c) {
   c.tops = c.latency_ns > 0 ? 2.0 * c.macs / c.latency_ns / 1e3 : 0.0;
   c.tops_per_w = c.total_pj.mean > 0 ? 2.0 * c.macs / c.total_pj.mean : 0.0;
@@ -60,8 +54,7 @@ void add(Estimate& acc, double mean, double se) {
 
 }  // namespace
 
-RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points,
-               const std::vector<const JobResult*>& results) {
+RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points, const JobPricer& price_job) {
   RollUp out;
   for (const PointPlan& pp : plan.points) {
     const Config& c = *points[pp.point];
@@ -80,7 +73,7 @@ RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points,
         for (std::size_t t = 0; t < m.tiles.size(); ++t) {
           const std::size_t j = lp.jobs[mi][t];
           auto it = priced.find(j);
-          if (it == priced.end()) it = priced.emplace(j, job_cost(c, layer, *results[j])).first;
+          if (it == priced.end()) it = priced.emplace(j, price_job(j, c, layer)).first;
           const JobCost& jc = it->second;
           const double mvms = static_cast<double>(m.tiles[t].mvms) * rep;
           for (int ci = 0; ci < kComponents; ++ci)

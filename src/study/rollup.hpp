@@ -12,6 +12,7 @@
 #pragma once
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -58,8 +59,19 @@ struct RollUp {
   std::vector<NetworkRow> network; // one per point
 };
 
-// results[i] belongs to plan.jobs[i]; points are the sweep's configs by index.
-RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points,
-               const std::vector<const JobResult*>& results);
+// One tile job's numbers at one point: energy per MVM (priced with the
+// point's energy parameters) and error sums per output, from either model.
+struct JobCost {
+  Report rep;
+  double mse = 0, power = 0, err_mean = 0, clip_rate = 0;
+};
+// price_job(job index in plan.jobs, point config, layer or null) -> its cost.
+using JobPricer = std::function<JobCost(std::size_t job, const Config& point, const LayerSpec* layer)>;
+
+// The sampled model's pricer for one result.
+JobCost sampled_job_cost(const Config& point, const LayerSpec* layer, const JobResult& r);
+
+// points are the sweep's configs by index.
+RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points, const JobPricer& price_job);
 
 }  // namespace cimmc

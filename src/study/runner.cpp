@@ -1,5 +1,8 @@
 #include "study/runner.hpp"
 
+#include <omp.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -8,6 +11,7 @@
 
 #include "study/plan.hpp"
 #include "study/rollup.hpp"
+#include "study/stat_jobs.hpp"
 #include "study/tables.hpp"
 
 namespace cimmc {
@@ -16,8 +20,13 @@ std::string partial_path(const std::string& output) { return output + ".partial"
 
 namespace {
 
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
 ParamColumns param_columns(const Sweep& sweep) {
   ParamColumns p;
+  for (const SweepPoint& sp : sweep.points) p.ids.push_back(sp.index);
   p.keys = sweep.keys;
   p.numeric.assign(p.keys.size(), true);
   p.values.assign(sweep.points.size(), std::vector<std::string>(p.keys.size()));
@@ -46,22 +55,39 @@ void check_resumable(const StudyFile& part, const StudyFile& fresh, const std::s
   if (part.points_total != fresh.points_total) bad("the number of points");
 }
 
-}  // namespace
+StudyFile empty_file(const Sweep& sweep, const StudyOptions& opt) {
+  StudyFile out;
+  out.prov = opt.prov;
+  out.name = sweep.points.front().config.name;
+  out.config_text = sweep.source_text;
+  out.config_path = sweep.path;
+  out.sweep_keys = sweep.keys;
+  out.points_total = sweep.points.size();
+  out.samples = sweep.points.front().config.run.samples;
+  return out;
+}
 
-StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& stats) {
+// Tile-job results of one model, filled chunk by chunk and dropped after
+// their last use.
+struct JobStore {
+  std::vector<std::unique_ptr<JobResult>> sampled;
+  std::vector<std::unique_ptr<StatJob>> stat;
+  bool has(std::size_t j) const { return (j < sampled.size() && sampled[j]) || (j < stat.size() && stat[j]); }
+  void drop(std::size_t j) {
+    sampled[j].reset();
+    stat[j].reset();
+  }
+};
+
+// One pass over the sweep with one model (sampled or statistical); keeps a
+// checkpoint and writes the output when opt.output is set.
+StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, StudyStats& stats) {
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<const Config*> points;
   for (const SweepPoint& p : sweep.points) points.push_back(&p.config);
   const ParamColumns params = param_columns(sweep);
-
-  StudyFile out;
-  out.prov = opt.prov;
-  out.name = points.front()->name;
-  out.config_text = sweep.source_text;
-  out.config_path = sweep.path;
-  out.sweep_keys = sweep.keys;
-  out.points_total = points.size();
-  out.samples = points.front()->run.samples;
+  const std::string model_name = model == Model::statistical ? "statistical" : "sampled";
+  StudyFile out = empty_file(sweep, opt);
   std::set<std::string> jobs_listed;  // /jobs holds each job once, in order of first use
 
   const std::string partial = opt.output.empty() ? "" : partial_path(opt.output);
@@ -80,7 +106,7 @@ StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& sta
   }
 
   // One plan for the whole study, so every unique tile job is known up front:
-  // a job is sampled when a chunk first needs it and dropped after its last use.
+  // a job is evaluated when a chunk first needs it and dropped after its last use.
   const std::size_t total = points.size();
   const StudyPlan plan = make_plan(points, 0, total);
   std::vector<std::size_t> last_use(plan.jobs.size(), 0);
@@ -88,60 +114,148 @@ StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& sta
     for (const LayerPlan& lp : pp.layers)
       for (const auto& ids : lp.jobs)
         for (std::size_t j : ids) last_use[j] = std::max(last_use[j], pp.point);
-  stats.mappings = plan.mappings;
-  stats.pruned = plan.pruned;
-  stats.job_refs = plan.job_refs;
-  std::vector<std::unique_ptr<JobResult>> cache(plan.jobs.size());
+  stats.mappings += plan.mappings;
+  stats.pruned += plan.pruned;
+  stats.job_refs += plan.job_refs;
+  JobStore store;
+  store.sampled.resize(plan.jobs.size());
+  store.stat.resize(plan.jobs.size());
 
   for (std::size_t a = out.points_done; a < total; a += opt.chunk_points) {
     const std::size_t b = std::min(total, a + opt.chunk_points);
     StudyPlan chunk;  // the chunk's points; job indices stay global
     chunk.points.assign(plan.points.begin() + a, plan.points.begin() + b);
     std::vector<std::size_t> need;
+    std::set<std::size_t> seen;
     for (const PointPlan& pp : chunk.points)
       for (const LayerPlan& lp : pp.layers)
         for (const auto& ids : lp.jobs)
           for (std::size_t j : ids)
-            if (!cache[j]) {
-              cache[j] = std::make_unique<JobResult>();  // placeholder until sampled
-              need.push_back(j);
-            }
-    std::vector<const Config*> cfgs;
-    std::vector<std::uint32_t> ids;
-    for (std::size_t j : need) {
-      cfgs.push_back(&plan.jobs[j]);
-      ids.push_back(plan.job_ids[j]);
-    }
-    EngineOptions eo = opt.engine;
-    if (opt.progress) {
-      const double done = static_cast<double>(a), span = static_cast<double>(b - a);
-      eo.progress = [&, done, span](double f) { opt.progress((done + f * span) / total); };
-    }
+            if (!store.has(j) && seen.insert(j).second) need.push_back(j);
     const auto ts = std::chrono::steady_clock::now();
-    std::vector<JobResult> results = run_jobs(cfgs, ids, eo);
-    stats.sampling_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - ts).count();
-    stats.jobs_sampled += need.size();
-    for (std::size_t k = 0; k < need.size(); ++k) *cache[need[k]] = std::move(results[k]);
-    std::vector<const JobResult*> rp(plan.jobs.size(), nullptr);
-    for (std::size_t j = 0; j < cache.size(); ++j) rp[j] = cache[j].get();
-    const RollUp ru = roll_up(chunk, points, rp);
-    append_layer_rows(out.layers, ru, params);
-    append_network_rows(out.network, ru, params);
-    for (std::size_t j : need)
-      if (jobs_listed.insert(plan.job_keys[j]).second) append_job_row(out.jobs, plan.job_keys[j], plan.job_ids[j], *cache[j]);
-    for (std::size_t j = 0; j < cache.size(); ++j)
-      if (cache[j] && last_use[j] < b) cache[j].reset();
+    if (model == Model::statistical) {
+      // Analytic jobs are independent and deterministic: any thread order.
+      const int threads = opt.engine.threads > 0 ? opt.engine.threads : omp_get_max_threads();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+      for (std::size_t k = 0; k < need.size(); ++k)
+        store.stat[need[k]] = std::make_unique<StatJob>(evaluate_statistical(plan.jobs[need[k]], plan.job_ids[need[k]]));
+      stats.jobs_statistical += need.size();
+      if (opt.progress) opt.progress(static_cast<double>(b) / total);
+    } else {
+      std::vector<const Config*> cfgs;
+      std::vector<std::uint32_t> ids;
+      for (std::size_t j : need) {
+        cfgs.push_back(&plan.jobs[j]);
+        ids.push_back(plan.job_ids[j]);
+      }
+      EngineOptions eo = opt.engine;
+      if (opt.progress) {
+        const double done = static_cast<double>(a), span = static_cast<double>(b - a);
+        eo.progress = [&, done, span](double f) { opt.progress((done + f * span) / total); };
+      }
+      std::vector<JobResult> results = run_jobs(cfgs, ids, eo);
+      for (std::size_t k = 0; k < need.size(); ++k)
+        store.sampled[need[k]] = std::make_unique<JobResult>(std::move(results[k]));
+      stats.jobs_sampled += need.size();
+    }
+    stats.sampling_seconds += seconds_since(ts);
+    const JobPricer pricer = [&](std::size_t j, const Config& point, const LayerSpec* layer) {
+      return model == Model::statistical ? statistical_job_cost(point, layer, *store.stat[j])
+                                         : sampled_job_cost(point, layer, *store.sampled[j]);
+    };
+    const RollUp ru = roll_up(chunk, points, pricer);
+    append_layer_rows(out.layers, ru, params, model_name);
+    append_network_rows(out.network, ru, params, model_name);
+    if (model == Model::sampled)
+      for (std::size_t j : need)
+        if (jobs_listed.insert(plan.job_keys[j]).second)
+          append_job_row(out.jobs, plan.job_keys[j], plan.job_ids[j], *store.sampled[j]);
+    for (std::size_t j = 0; j < plan.jobs.size(); ++j)
+      if (store.has(j) && last_use[j] < b) store.drop(j);
     out.points_done = b;
     if (!partial.empty() && b < total) write_study_file(partial, out);
   }
   stats.points = total;
   out.complete = true;
+  stats.seconds += seconds_since(t0);
+  return out;
+}
+
+// Sweep positions of the best `k` points by each objective (network rows).
+std::vector<std::size_t> refine_set(const StudyFile& f, std::size_t k) {
+  const Table& n = f.network;
+  const auto& e = std::get<std::vector<double>>(n.find("total_pj")->data);
+  const auto& lat = std::get<std::vector<double>>(n.find("latency_ns")->data);
+  const auto& sq = std::get<std::vector<double>>(n.find("sqnr_db")->data);
+  std::set<std::size_t> pick;
+  auto best = [&](auto better) {
+    std::vector<std::size_t> idx(e.size());
+    for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+    std::stable_sort(idx.begin(), idx.end(), better);
+    for (std::size_t i = 0; i < std::min(k, idx.size()); ++i) pick.insert(idx[i]);
+  };
+  best([&](std::size_t a, std::size_t b) { return e[a] < e[b]; });
+  best([&](std::size_t a, std::size_t b) { return lat[a] < lat[b]; });
+  best([&](std::size_t a, std::size_t b) { return sq[a] > sq[b]; });
+  return {pick.begin(), pick.end()};
+}
+
+// Rows of `base` with those of the refined points replaced by `fine`'s,
+// ordered by point as always.
+Table merge_rows(const Table& base, const Table& fine, const std::set<std::int64_t>& refined) {
+  const auto& bp = std::get<std::vector<std::int64_t>>(base.find("point")->data);
+  const auto& fp = std::get<std::vector<std::int64_t>>(fine.find("point")->data);
+  Table out;
+  std::size_t fi = 0;
+  for (std::size_t i = 0; i < bp.size(); ++i) {
+    if (!refined.count(bp[i])) {
+      append_row(out, base, i);
+      continue;
+    }
+    if (i > 0 && bp[i - 1] == bp[i]) continue;  // this point's fine rows are already in
+    while (fi < fp.size() && fp[fi] < bp[i]) ++fi;
+    for (; fi < fp.size() && fp[fi] == bp[i]; ++fi) append_row(out, fine, fi);
+  }
+  return out;
+}
+
+}  // namespace
+
+StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& stats) {
+  if (opt.model != Model::sampled && opt.resume)
+    throw IoError("--resume applies to --model sampled (statistical runs take no checkpoint)");
+  StudyFile out;
+  if (opt.model == Model::hybrid) {
+    StudyOptions screen = opt;
+    screen.output.clear();
+    const StudyFile coarse = run_pass(sweep, screen, Model::statistical, stats);
+    Sweep fine_sweep;
+    fine_sweep.path = sweep.path;
+    fine_sweep.source_text = sweep.source_text;
+    fine_sweep.keys = sweep.keys;
+    std::set<std::int64_t> refined;
+    for (std::size_t pos : refine_set(coarse, opt.refine)) {
+      fine_sweep.points.push_back(sweep.points[pos]);
+      refined.insert(static_cast<std::int64_t>(sweep.points[pos].index));
+    }
+    StudyStats fine_stats;
+    StudyFile fine = run_pass(fine_sweep, screen, Model::sampled, fine_stats);
+    stats.jobs_sampled = fine_stats.jobs_sampled;
+    stats.points_refined = fine_sweep.points.size();
+    stats.sampling_seconds += fine_stats.sampling_seconds;
+    stats.seconds += fine_stats.seconds;
+    out = coarse;
+    out.layers = merge_rows(coarse.layers, fine.layers, refined);
+    out.network = merge_rows(coarse.network, fine.network, refined);
+    out.jobs = fine.jobs;
+  } else {
+    out = run_pass(sweep, opt, opt.model, stats);
+  }
   if (!opt.output.empty()) {
     write_study_file(opt.output, out);
     std::error_code ec;
-    std::filesystem::remove(partial, ec);
+    std::filesystem::remove(partial_path(opt.output), ec);
   }
-  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
 

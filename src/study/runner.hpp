@@ -14,7 +14,15 @@
 
 namespace cimmc {
 
+// sampled: Monte Carlo tile jobs. statistical: every tile job evaluated
+// analytically (independent operands; no sampling). hybrid: statistical for
+// the whole study, then the best `refine` points per objective (lowest energy,
+// lowest latency, highest SQNR) sampled and their rows replaced.
+enum class Model { sampled, statistical, hybrid };
+
 struct StudyOptions {
+  Model model = Model::sampled;
+  std::size_t refine = 3;            // hybrid: points re-run sampled per objective
   EngineOptions engine;              // backend and threads (progress is set here)
   std::string output;                // "" = keep in memory only
   bool resume = false;               // continue from output + ".partial"
@@ -25,6 +33,7 @@ struct StudyOptions {
 
 struct StudyStats {
   std::size_t points = 0, mappings = 0, pruned = 0, job_refs = 0, jobs_sampled = 0, points_resumed = 0;
+  std::size_t jobs_statistical = 0, points_refined = 0;
   double seconds = 0, sampling_seconds = 0;
 };
 

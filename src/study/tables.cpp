@@ -48,11 +48,12 @@ void put_costs(Table& t, const Costs& c, const char* scope) {
 
 }  // namespace
 
-void append_layer_rows(Table& t, const RollUp& r, const ParamColumns& params) {
+void append_layer_rows(Table& t, const RollUp& r, const ParamColumns& params, const std::string& model) {
   for (const LayerRow& row : r.layers) {
     const Mapping& m = *row.m;
-    t.put("point", static_cast<I>(row.point), "1", "hardware point (sweep index)");
+    t.put("point", static_cast<I>(params.ids[row.point]), "1", "hardware point (sweep index)");
     put_params(t, params, row.point);
+    t.put("model", model, "1", "sampled (Monte Carlo) or statistical (analytic, independent operands)");
     t.put("layer", static_cast<I>(row.layer), "1", "layer index in the network");
     t.put("layer_name", row.layer_name, "1", "layer name");
     t.put("mapping", static_cast<I>(row.mapping), "1", "mapping index in enumeration order");
@@ -75,10 +76,11 @@ void append_layer_rows(Table& t, const RollUp& r, const ParamColumns& params) {
   }
 }
 
-void append_network_rows(Table& t, const RollUp& r, const ParamColumns& params) {
+void append_network_rows(Table& t, const RollUp& r, const ParamColumns& params, const std::string& model) {
   for (const NetworkRow& row : r.network) {
-    t.put("point", static_cast<I>(row.point), "1", "hardware point (sweep index)");
+    t.put("point", static_cast<I>(params.ids[row.point]), "1", "hardware point (sweep index)");
     put_params(t, params, row.point);
+    t.put("model", model, "1", "sampled (Monte Carlo) or statistical (analytic, independent operands)");
     t.put("layers", static_cast<I>(row.layers), "1", "layers rolled up (selected mapping each)");
     put_costs(t, row.cost, "network");
     t.put("sqnr_db_min", row.sqnr_db_min, "dB", "SQNR of the worst layer");
@@ -112,6 +114,20 @@ void append_job_row(Table& t, const std::string& key, std::uint32_t job_id, cons
   t.put("clipped", static_cast<I>(s.clipped), "conversion", "clipped ADC conversions");
   t.put("conversions", static_cast<I>(s.conversions), "conversion", "ADC conversions");
   t.put("adc_full_scale", r.adc_full_scale, "column value", "column value at the top ADC code");
+}
+
+}  // namespace cimmc
+
+namespace cimmc {
+
+void append_row(Table& dst, const Table& src, std::size_t row) {
+  for (const Column& c : src.columns())
+    std::visit(
+        [&](const auto& v) {
+          using V = std::decay_t<decltype(v[0])>;
+          dst.put(c.name, static_cast<V>(v[row]), c.units, c.description);
+        },
+        c.data);
 }
 
 }  // namespace cimmc

@@ -13,13 +13,17 @@ namespace cimmc {
 
 // Parameter columns: a key is numeric when every point's value parses as a number.
 struct ParamColumns {
+  std::vector<std::size_t> ids;                  // [position] -> the point's index in the whole sweep
   std::vector<std::string> keys;
   std::vector<bool> numeric;
   std::vector<std::vector<std::string>> values;  // [point][key], "" when a point leaves it unset
 };
 
-void append_layer_rows(Table& t, const RollUp& r, const ParamColumns& params);
-void append_network_rows(Table& t, const RollUp& r, const ParamColumns& params);
+// `model` names what produced the rows: "sampled" or "statistical".
+void append_layer_rows(Table& t, const RollUp& r, const ParamColumns& params, const std::string& model);
+void append_network_rows(Table& t, const RollUp& r, const ParamColumns& params, const std::string& model);
+// Copies row `row` of `src` to the end of `dst` (same columns).
+void append_row(Table& dst, const Table& src, std::size_t row);
 void append_job_row(Table& t, const std::string& key, std::uint32_t job_id, const JobResult& r);
 
 }  // namespace cimmc

@@ -35,6 +35,7 @@ void put_operand(std::ostringstream& o, const OperandSpec& op) {
   put(o, static_cast<long long>(d.kind));
   for (double x : {d.mean, d.std, d.b, d.low, d.high, d.value, d.zero_fraction}) put(o, x);
   put(o, d.clip ? *d.clip : -1.0);
+  if (d.correlation != 0) { o << "rho:"; put(o, d.correlation); }  // absent at 0: old keys and job ids stay
   o << '[';
   for (double x : d.bins) put(o, x);
   o << ']';
