@@ -2,6 +2,7 @@
 //   BM_resnet18_point: ResNet-18 at one hardware point (configs/resnet18.yaml)
 //     with N samples per tile job; reports the 95% CI half-width of the total
 //     energy relative to it, so the cheapest N meeting +-1% can be read off.
+//   BM_resnet18_statistical: the same point by the statistical model.
 //   BM_sweep_subset: the first 32 points of configs/sweep-resnet18.yaml;
 //     points/s, unique tile jobs/s and what dedupe saves.
 #include <benchmark/benchmark.h>
@@ -35,6 +36,24 @@ void BM_resnet18_point(benchmark::State& state) {
   state.counters["ci95_rel_percent"] = 100.0 * rel;
 }
 BENCHMARK(BM_resnet18_point)->Arg(64)->Arg(256)->Arg(2000)->Unit(benchmark::kMillisecond);
+
+// The statistical model on the same point: layer-mapping evaluations per second.
+void BM_resnet18_statistical(benchmark::State& state) {
+  const Sweep s = load_sweep(config_path("resnet18.yaml"));
+  StudyOptions o;
+  o.model = Model::statistical;
+  o.engine.backend = Backend::cpu;
+  o.engine.threads = 1;
+  StudyStats st;
+  for (auto _ : state) {
+    st = StudyStats{};
+    run_study(s, o, st);
+  }
+  const double it = static_cast<double>(state.iterations());
+  state.counters["layer_mappings/s"] = benchmark::Counter(it * st.mappings, benchmark::Counter::kIsRate);
+  state.counters["jobs/s"] = benchmark::Counter(it * st.jobs_statistical, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_resnet18_statistical)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 void BM_sweep_subset(benchmark::State& state) {
   Sweep s = load_sweep(config_path("sweep-resnet18.yaml"));

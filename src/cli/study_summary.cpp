@@ -26,12 +26,14 @@ void print_study_summary(std::ostream& os, const Sweep& sweep, const StudyFile& 
   const std::size_t layers = c.network.layers.empty() ? 1 : c.network.layers.size();
   os << f.name << ": " << st.points << " hardware point(s) x " << layers << " layer(s); " << st.mappings
      << " feasible mappings (" << st.pruned << " pruned); " << f.layers.rows() << " layer rows kept\n";
-  os << "  tile jobs: " << st.job_refs << " uses, " << st.jobs_sampled << " sampled";
+  const std::size_t unique = st.jobs_statistical ? st.jobs_statistical : st.jobs_sampled;
+  os << "  tile jobs: " << st.job_refs << " uses, " << unique << " unique";
   if (st.job_refs > 0)
-    os << " (dedupe saves " << cell(100.0 * (1.0 - static_cast<double>(st.jobs_sampled) / st.job_refs), "%.1f")
-       << "%)";
+    os << " (dedupe saves " << cell(100.0 * (1.0 - static_cast<double>(unique) / st.job_refs), "%.1f") << "%)";
+  if (st.jobs_statistical) os << ", evaluated statistically";
+  if (st.points_refined) os << "; " << st.points_refined << " best points re-run sampled (" << st.jobs_sampled << " jobs)";
   if (st.points_resumed) os << "; resumed after " << st.points_resumed << " points";
-  os << "\n  time: " << cell(st.seconds, "%.2f") << " s (" << cell(st.sampling_seconds, "%.2f") << " s sampling)\n\n";
+  os << "\n  time: " << cell(st.seconds, "%.2f") << " s (" << cell(st.sampling_seconds, "%.2f") << " s in tile jobs)\n\n";
 
   const Table& n = f.network;
   const auto& e = num(n, "total_pj");
