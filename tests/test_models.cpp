@@ -5,6 +5,7 @@
 #include <set>
 
 #include "config/sweep.hpp"
+#include "study_test_util.hpp"
 #include "study/runner.hpp"
 #include "study/validate.hpp"
 
@@ -12,18 +13,7 @@ using namespace cimmc;
 
 namespace {
 
-const char* kTiny = R"(name: tiny
-run: {samples: 2048, seed: 3, inputs_per_instance: 1}
-macro: {rows: 64, cols: 64, bits_per_cell: 2, weight_encoding: differential, adc: {bits: 6, range: full}}
-workload:
-  defaults:
-    inputs: {bits: 4, distribution: {kind: relu_normal, std: 1.0, zero_fraction: 0.5}}
-    weights: {bits: 4, signed: true, distribution: {kind: normal, std: 0.5}}
-  layers:
-    - {name: conv, type: conv2d, C: 8, M: 12, P: 4, Q: 4, R: 3, S: 3}
-    - {name: fc, type: linear, in_features: 100, out_features: 10}
-architecture: {macros: 8}
-)";
+const std::string kTiny = test::tiny_network("run: {samples: 2048, seed: 3, inputs_per_instance: 1}");
 
 const std::vector<double>& col(const Table& t, const std::string& n) {
   return std::get<std::vector<double>>(t.find(n)->data);
@@ -58,7 +48,7 @@ TEST(Models, StatisticalNetworkAgreesWithSampledWithinSamplingError) {
 }
 
 TEST(Models, HybridSamplesTheBestPointsAndKeepsTheRest) {
-  const Sweep s = parse_sweep(std::string(kTiny) + "sweep:\n  cartesian:\n    macro.adc.bits: [3, 4, 5, 6, 7]\n", "tiny.yaml");
+  const Sweep s = parse_sweep(kTiny + "sweep:\n  cartesian:\n    macro.adc.bits: [3, 4, 5, 6, 7]\n", "tiny.yaml");
   const StudyFile stat = run_model(s, Model::statistical), samp = run_model(s, Model::sampled);
   const StudyFile hyb = run_model(s, Model::hybrid, 1);
   const auto& model = std::get<std::vector<std::string>>(hyb.network.find("model")->data);

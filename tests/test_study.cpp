@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "config/sweep.hpp"
+#include "study_test_util.hpp"
 #include "study/plan.hpp"
 #include "study/runner.hpp"
 #include "study/tile_jobs.hpp"
@@ -20,20 +21,9 @@ using namespace cimmc;
 
 namespace {
 
-const char* kTiny = R"(name: tiny
-run: {samples: 256, seed: 3, inputs_per_instance: 16}
-macro: {rows: 64, cols: 64, bits_per_cell: 2, weight_encoding: differential, adc: {bits: 6, range: full}}
-workload:
-  defaults:
-    inputs: {bits: 4, distribution: {kind: relu_normal, std: 1.0, zero_fraction: 0.5}}
-    weights: {bits: 4, signed: true, distribution: {kind: normal, std: 0.5}}
-  layers:
-    - {name: conv, type: conv2d, C: 8, M: 12, P: 4, Q: 4, R: 3, S: 3}
-    - {name: fc, type: linear, in_features: 100, out_features: 10}
-architecture: {macros: 8}
-)";
+const std::string kTiny = test::tiny_network("run: {samples: 256, seed: 3, inputs_per_instance: 16}");
 
-std::string with_sweep(const std::string& sweep) { return std::string(kTiny) + sweep; }
+std::string with_sweep(const std::string& sweep) { return kTiny + sweep; }
 
 const std::vector<double>& col(const Table& t, const std::string& n) {
   return std::get<std::vector<double>>(t.find(n)->data);

@@ -132,15 +132,17 @@ Config parse_config(const std::string& yaml_text, const std::string& path_for_me
   return cfg;
 }
 
-Config load_config(const std::string& path) {
+std::string config_detail::read_config_text(const std::string& path) {
   if (std::filesystem::is_directory(path)) throw ConfigError(path + ": cannot open config file: is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot open config file: " + std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) throw ConfigError(path + ": cannot read config file");
-  return parse_config(text.str(), path);
+  return text.str();
 }
+
+Config load_config(const std::string& path) { return parse_config(config_detail::read_config_text(path), path); }
 
 void validate(const Config& cfg, const std::string& path_for_messages) {
   config_detail::check_config(cfg, path_for_messages, nullptr);

@@ -12,6 +12,9 @@
 
 namespace cimmc::config_detail {
 
+// A config file's whole text; ConfigError naming the file when it cannot be read.
+std::string read_config_text(const std::string& path);
+
 // Reads a `distribution:` mapping (distribution.cpp), including CiMLoop
 // histogram files, which are resolved against ctx.base_dir.
 void read_distribution(const MapReader& r, DistributionSpec& out);

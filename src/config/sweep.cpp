@@ -230,15 +230,7 @@ Sweep parse_sweep(const std::string& yaml_text, const std::string& path_for_mess
   return sw;
 }
 
-Sweep load_sweep(const std::string& path) {
-  if (std::filesystem::is_directory(path)) throw ConfigError(path + ": cannot open config file: is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot open config file: " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw ConfigError(path + ": cannot read config file");
-  return parse_sweep(text.str(), path);
-}
+Sweep load_sweep(const std::string& path) { return parse_sweep(config_detail::read_config_text(path), path); }
 
 std::size_t sweep_size(const std::string& yaml_text, const std::string& path_for_messages) {
   const std::optional<Plan> plan = config_detail::read_plan(yaml_text, path_for_messages);
