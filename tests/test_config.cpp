@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "config_test_util.hpp"
 #include "config/config.hpp"
 
 namespace cimmc {
@@ -25,27 +26,13 @@ const std::string kWorkload = R"(workload:
     distribution: {kind: normal, std: 0.5}
 )";
 
-// The ConfigError message of parsing `yaml`, or "" when it parses.
 std::string error_of(const std::string& yaml) {
-  try {
-    parse_config(yaml, kFile);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return test::config_error([&] { parse_config(yaml, kFile); });
 }
 
-// The message is exactly "cfg.yaml:LINE: KEY: value 'VALUE': " followed by a
-// rule that contains `rule`, on one line.
 ::testing::AssertionResult has_error(const std::string& yaml, int line, const std::string& key,
                                      const std::string& value, const std::string& rule) {
-  const std::string msg = error_of(yaml);
-  const std::string head = kFile + ":" + std::to_string(line) + ": " + key + ": value '" + value + "': ";
-  if (msg.rfind(head, 0) != 0 || msg.find(rule, head.size()) == std::string::npos ||
-      msg.find('\n') != std::string::npos)
-    return ::testing::AssertionFailure() << "got:      " << msg << "\nexpected: " << head << "..." << rule
-                                         << "...";
-  return ::testing::AssertionSuccess();
+  return test::is_config_error(error_of(yaml), kFile, line, key, value, rule);
 }
 
 TEST(Config, FullConfigFillsEveryStruct) {

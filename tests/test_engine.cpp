@@ -23,6 +23,34 @@ double chi2_999(int df) {
   return df * std::pow(1.0 - h + z * std::sqrt(h), 3);
 }
 
+// Inputs and weights all 1 (1 bpc, g_off = 0 so one level = g_on), K rows,
+// and a 16-bit ADC fine enough that quantization is negligible.
+Config all_ones(int K, int cols) {
+  Config c = small_config();
+  c.tile.inputs = constant_operand(1, false, 1.0, 1.0);
+  c.tile.weights = constant_operand(1, false, 1.0, 1.0);
+  c.tile.rows_used = K;
+  c.tile.cols_used = cols;
+  c.macro.adc.bits = 16;
+  c.macro.adc.range = AdcRange::max;
+  c.macro.adc.max_value = 2.0 * K;
+  return c;
+}
+
+struct ErrorStats {
+  double n = 0, mean = 0, var = 0;
+};
+
+ErrorStats error_stats(const JobResult& r) {
+  double n = 0, s1 = 0, s2 = 0;
+  for (const auto& g : r.groups) {
+    n += g.outputs;
+    s1 += g.sum_err;
+    s2 += g.sum_err2;
+  }
+  return {n, s1 / n, s2 / n - (s1 / n) * (s1 / n)};
+}
+
 double total_err2(const JobResult& r) {
   double s = 0;
   for (const auto& g : r.groups) s += g.sum_err2;
@@ -170,43 +198,23 @@ TEST(Engine, ClipRateIsTheBinomialTail) {
 TEST(Engine, ReadNoiseVarianceIsSigmaSquaredTimesActiveCells) {
   // All cells at level 1 (1 bpc, g_off = 0 so g_lsb = g_on), all K inputs 1:
   // error variance = (sigma/g_lsb)^2 * K; a 16-bit ADC keeps quantization negligible.
-  Config c = small_config();
   const int K = 64;
-  c.tile.inputs = constant_operand(1, false, 1.0, 1.0);
-  c.tile.weights = constant_operand(1, false, 1.0, 1.0);
-  c.tile.rows_used = K;
-  c.tile.cols_used = 4;
+  Config c = all_ones(K, 4);
   c.macro.noise.read_sigma_us = 0.5;  // g_on = 10 uS -> 0.05 LSB per cell
-  c.macro.adc.bits = 16;
-  c.macro.adc.range = AdcRange::max;
-  c.macro.adc.max_value = 2.0 * K;
   c.run.samples = 20000;
-  const JobResult r = run_cpu(c);
-  double n = 0, s1 = 0, s2 = 0;
-  for (const auto& g : r.groups) { n += g.outputs; s1 += g.sum_err; s2 += g.sum_err2; }
+  const ErrorStats e = error_stats(run_cpu(c));
   const double expected = 0.05 * 0.05 * K;  // 0.16
-  const double var = s2 / n - (s1 / n) * (s1 / n);
-  EXPECT_NEAR(var / expected, 1.0, 0.05);
-  EXPECT_NEAR(s1 / n, 0.0, 4 * std::sqrt(expected / n) + 1e-3);
+  EXPECT_NEAR(e.var / expected, 1.0, 0.05);
+  EXPECT_NEAR(e.mean, 0.0, 4 * std::sqrt(expected / e.n) + 1e-3);
 }
 
 TEST(Engine, ProportionalReadNoiseUsesCellConductance) {
   // sigma_rel * G with G = 1 LSB for every active cell: same variance as above.
-  Config c = small_config();
   const int K = 64;
-  c.tile.inputs = constant_operand(1, false, 1.0, 1.0);
-  c.tile.weights = constant_operand(1, false, 1.0, 1.0);
-  c.tile.rows_used = K;
-  c.tile.cols_used = 4;
+  Config c = all_ones(K, 4);
   c.macro.noise.read_sigma_rel = 0.05;
-  c.macro.adc.bits = 16;
-  c.macro.adc.range = AdcRange::max;
-  c.macro.adc.max_value = 2.0 * K;
   c.run.samples = 20000;
-  const JobResult r = run_cpu(c);
-  double n = 0, s1 = 0, s2 = 0;
-  for (const auto& g : r.groups) { n += g.outputs; s1 += g.sum_err; s2 += g.sum_err2; }
-  EXPECT_NEAR((s2 / n - (s1 / n) * (s1 / n)) / (0.05 * 0.05 * K), 1.0, 0.05);
+  EXPECT_NEAR(error_stats(run_cpu(c)).var / (0.05 * 0.05 * K), 1.0, 0.05);
 }
 
 TEST(Engine, StuckAtFaultRates) {
@@ -229,22 +237,12 @@ TEST(Engine, StuckAtFaultRates) {
 TEST(Engine, ProgrammingVariationErrorVariance) {
   // Absolute programming sigma s (in LSB) on K cells read with input 1:
   // error variance = s^2 * K (fresh instance every sample).
-  Config c = small_config();
   const int K = 64;
-  c.tile.inputs = constant_operand(1, false, 1.0, 1.0);
-  c.tile.weights = constant_operand(1, false, 1.0, 1.0);
-  c.tile.rows_used = K;
-  c.tile.cols_used = 2;
+  Config c = all_ones(K, 2);
   c.macro.noise.prog_sigma_us = 1.0;  // 0.1 LSB; clamping at 0 is never reached
-  c.macro.adc.bits = 16;
-  c.macro.adc.range = AdcRange::max;
-  c.macro.adc.max_value = 2.0 * K;
   c.run.inputs_per_instance = 1;
   c.run.samples = 20000;
-  const JobResult r = run_cpu(c);
-  double n = 0, s1 = 0, s2 = 0;
-  for (const auto& g : r.groups) { n += g.outputs; s1 += g.sum_err; s2 += g.sum_err2; }
-  EXPECT_NEAR((s2 / n - (s1 / n) * (s1 / n)) / (0.01 * K), 1.0, 0.05);
+  EXPECT_NEAR(error_stats(run_cpu(c)).var / (0.01 * K), 1.0, 0.05);
 }
 
 TEST(Engine, DeterministicAcrossThreadCounts) {

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "config_test_util.hpp"
 #include "config/sweep.hpp"
 
 namespace cimmc {
@@ -34,24 +35,12 @@ workload:
 )";
 
 std::string error_of(const std::string& yaml) {
-  try {
-    parse_sweep(yaml, kFile);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return test::config_error([&] { parse_sweep(yaml, kFile); });
 }
 
-// The message starts with "cfg.yaml:LINE: KEY: value 'VALUE': " and contains
-// `rule` after it, on one line.
 ::testing::AssertionResult has_error(const std::string& yaml, int line, const std::string& key,
                                      const std::string& value, const std::string& rule) {
-  const std::string msg = error_of(yaml);
-  const std::string head = kFile + ":" + std::to_string(line) + ": " + key + ": value '" + value + "': ";
-  if (msg.rfind(head, 0) != 0 || msg.find(rule, head.size()) == std::string::npos ||
-      msg.find('\n') != std::string::npos)
-    return ::testing::AssertionFailure() << "got:      " << msg << "\nexpected: " << head << "..." << rule << "...";
-  return ::testing::AssertionSuccess();
+  return test::is_config_error(error_of(yaml), kFile, line, key, value, rule);
 }
 
 using Params = std::vector<std::pair<std::string, std::string>>;
