@@ -120,6 +120,7 @@ void launch_cuda(const JobView* jobs, const JobOutput* outs, int njobs, const Pr
   std::vector<thrust::device_vector<std::int32_t>> ints;
   std::vector<thrust::device_vector<InstanceMoments>> moms;
   std::vector<thrust::device_vector<float>> scores;  // copula thresholds of correlated inputs
+  std::vector<thrust::device_vector<std::uint8_t>> pixels;  // images of patch inputs
   std::vector<DeviceJob> host_jobs(njobs);
   std::size_t ws_stride = 0;
   std::uint64_t total = 0;
@@ -132,10 +133,11 @@ void launch_cuda(const JobView* jobs, const JobOutput* outs, int njobs, const Pr
                      thrust::raw_pointer_cast(ints.back().data()), a.n};
   };
   probs.reserve(2 * njobs);
-  ints.reserve(4 * njobs);
+  ints.reserve(5 * njobs);
   hists.reserve(njobs);
   moms.reserve(njobs);
   scores.reserve(njobs);
+  pixels.reserve(njobs);
   for (int i = 0; i < njobs; ++i) {
     DeviceJob& d = host_jobs[i];
     d.view = jobs[i];
@@ -144,6 +146,15 @@ void launch_cuda(const JobView* jobs, const JobOutput* outs, int njobs, const Pr
     if (jobs[i].x_z) {
       scores.emplace_back(jobs[i].x_z, jobs[i].x_z + jobs[i].x_dist.n);
       d.view.x_z = thrust::raw_pointer_cast(scores.back().data());
+    }
+    if (jobs[i].x_npatches > 0) {  // a few MB per job: jobs of one study rarely share a file
+      const JobView& v = jobs[i];
+      const std::uint32_t npos = (v.x_img_h - v.x_kernel + 1) * (v.x_img_w - v.x_kernel + 1);
+      const std::size_t npix = static_cast<std::size_t>(v.x_npatches / npos) * v.x_img_h * v.x_img_w;
+      pixels.emplace_back(v.x_pixels, v.x_pixels + npix);
+      d.view.x_pixels = thrust::raw_pointer_cast(pixels.back().data());
+      ints.emplace_back(v.x_lut, v.x_lut + 256);
+      d.view.x_lut = thrust::raw_pointer_cast(ints.back().data());
     }
     hists.emplace_back(static_cast<std::size_t>(kBatchGroups) * jobs[i].hist_size, 0);
     moms.emplace_back(jobs[i].instances);

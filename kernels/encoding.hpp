@@ -73,4 +73,28 @@ CIMMC_HD std::int32_t copula_draw(const JobView& v, float z) {
   return v.x_dist.value[lo];
 }
 
+// First patch of a sample's input vector, uniform over all patches of all
+// images, from two 32-bit words: the 64-bit modulo's bias (< 2^-32) is far
+// below any sampling error, where one word's would reach 1% at 47M patches.
+CIMMC_HD std::uint32_t patch_first(const JobView& v, std::uint32_t hi, std::uint32_t lo) {
+  const std::uint64_t u = (static_cast<std::uint64_t>(hi) << 32) | lo;
+  return static_cast<std::uint32_t>(u % v.x_npatches);
+}
+
+// Row j's input when the inputs are image patches: rows fill patch after patch
+// (kernel^2 rows each, row-major inside a patch), and patch slot s = j / k^2
+// is the position s after the first patch's, wrapping inside the same image,
+// so a vector longer than one patch is still real data of one image (as the
+// channels and positions of one image in a conv layer are).
+CIMMC_HD std::int32_t patch_input(const JobView& v, std::uint32_t first, int j) {
+  const int k = v.x_kernel, plen = k * k;
+  const int ow = v.x_img_w - k + 1, npos = (v.x_img_h - k + 1) * ow;
+  const std::uint32_t img = first / static_cast<std::uint32_t>(npos);
+  const int pos = static_cast<int>((first % static_cast<std::uint32_t>(npos) + static_cast<std::uint32_t>(j / plen)) %
+                                   static_cast<std::uint32_t>(npos));
+  const int t = j % plen;
+  const int y = pos / ow + t / k, x = pos % ow + t % k;
+  return v.x_lut[v.x_pixels[(static_cast<std::size_t>(img) * v.x_img_h + y) * v.x_img_w + x]];
+}
+
 }  // namespace cimmc

@@ -79,6 +79,14 @@ struct JobView {
   // x_dist.n entries, the last +inf. Unused (null) when x_rho == 0.
   float x_rho = 0.f;
   const float* x_z = nullptr;
+  // Real-image patches (distribution kind patches) when x_npatches > 0: a
+  // sample's rows are x_lut[pixel] of consecutive kernel x kernel patches of
+  // one image (patch_input in encoding.hpp); x_dist then only describes the
+  // pooled marginal. x_pixels holds images x img_h x img_w bytes.
+  const std::uint8_t* x_pixels = nullptr;
+  const std::int32_t* x_lut = nullptr;  // 256 entries: pixel -> quantized input
+  int x_img_h = 0, x_img_w = 0, x_kernel = 0;
+  std::uint32_t x_npatches = 0;          // images x patch positions per image
 };
 
 // Raw error moments of one array instance; the host reduces them in instance

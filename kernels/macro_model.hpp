@@ -132,21 +132,26 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
   // Every lane draws the same z0, so nothing is shared between lanes. The
   // deviates are the precise ones: the table's tail error would bias the
   // marginals of small tail bins.
-  const bool corr = v.x_rho > 0.f;
+  // Image patches (x_npatches > 0, never with rho) use the same common slot:
+  // one draw picks the sample's first patch and the rows follow from it.
+  const bool corr = v.x_rho > 0.f, patches = v.x_npatches > 0;
   float common = 0.f, own = 1.f;
-  if (corr) {
+  std::uint32_t first = 0;
+  if (corr || patches) {
     const philox::Counter r0 =
         philox::draw(v.seed, v.job_id, sample, kCommonSlot, philox::kInputs + v.stream_base);
-    common = sqrtf(v.x_rho) * std_normal_precise(r0.v[0]);
+    if (patches) first = patch_first(v, r0.v[0], r0.v[1]);
+    else common = sqrtf(v.x_rho) * std_normal_precise(r0.v[0]);
     own = sqrtf(1.f - v.x_rho);
   }
   for (int blk = lane; blk * 4 < v.K; blk += nl) {
-    const philox::Counter r =
-        philox::draw(v.seed, v.job_id, sample, blk, philox::kInputs + v.stream_base);
+    philox::Counter r{};
+    if (!patches) r = philox::draw(v.seed, v.job_id, sample, blk, philox::kInputs + v.stream_base);
     for (int t = 0; t < 4 && blk * 4 + t < v.K; ++t) {
       const int j = blk * 4 + t;
-      const int x = corr ? copula_draw(v, common + own * std_normal_precise(r.v[t]))
-                         : alias_draw(v.x_dist, r.v[t]);
+      const int x = patches ? patch_input(v, first, j)
+                    : corr  ? copula_draw(v, common + own * std_normal_precise(r.v[t]))
+                            : alias_draw(v.x_dist, r.v[t]);
       ws.x[j] = x;
       for (int c = 0; c < v.cycles; ++c) {
         const int a = encode_input(v, x, c);

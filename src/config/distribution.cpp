@@ -1,6 +1,7 @@
 // `distribution:` mappings, and the CiMLoop per-layer histogram files they may
 // point to.
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include <utility>
 
 #include "config/internal.hpp"
+#include "io/idx.hpp"
 
 namespace cimmc::config_detail {
 
@@ -17,7 +19,7 @@ const std::vector<std::pair<std::string, DistKind>> kKinds = {
     {"normal", DistKind::normal},           {"laplace", DistKind::laplace},
     {"uniform", DistKind::uniform},         {"constant", DistKind::constant},
     {"relu_normal", DistKind::relu_normal}, {"relu_laplace", DistKind::relu_laplace},
-    {"histogram", DistKind::histogram}};
+    {"histogram", DistKind::histogram},     {"patches", DistKind::patches}};
 
 // Keys each kind accepts; parameters of other kinds are errors, not silently
 // ignored (a `std` under laplace is almost certainly a mistake).
@@ -31,6 +33,7 @@ std::vector<std::string> allowed_keys(DistKind k) {
     case DistKind::relu_normal: keys.insert(keys.end(), {"std", "zero_fraction"}); break;
     case DistKind::relu_laplace: keys.insert(keys.end(), {"b", "zero_fraction"}); break;
     case DistKind::histogram: keys.insert(keys.end(), {"bins", "file", "tensor"}); break;
+    case DistKind::patches: keys.insert(keys.end(), {"file", "kernel", "images"}); break;
   }
   return keys;
 }
@@ -122,6 +125,36 @@ void read_histogram(const MapReader& r, std::vector<double>& bins) {
   }
 }
 
+// Only the header is read here; the pixels are loaded (once) when a job is built.
+void read_patches(const MapReader& r, DistributionSpec& out) {
+  // Real patches carry their own correlation; a copula on top would double it.
+  if (r.has("correlation"))
+    r.fail("correlation", node_text(r.get("correlation")),
+           "is not allowed with kind patches (the rows of real patches are correlated already)");
+  r.require("file", "is required for kind patches (an IDX image file, gzip or plain)");
+  std::string file;
+  r.read("file", file);
+  std::filesystem::path resolved(file);
+  if (resolved.is_relative()) resolved = r.context().base_dir / resolved;
+  out.file = resolved.lexically_normal().string();
+  IdxImages header;
+  try {
+    header = read_idx_header(out.file);
+  } catch (const IdxError& e) {
+    r.fail("file", file, e.what());
+  }
+  r.read("kernel", out.kernel, rule::kPatchKernel);
+  if (out.kernel % 2 == 0) r.fail("kernel", std::to_string(out.kernel), "must be odd (1, 3, 5 or 7)");
+  if (out.kernel > header.rows || out.kernel > header.cols)
+    r.fail("kernel", std::to_string(out.kernel),
+           "must fit the images (" + std::to_string(header.rows) + " x " + std::to_string(header.cols) + ")");
+  if (!r.has("images")) out.images = std::min(out.images, header.count);
+  r.read("images", out.images, rule::kPositiveInt);
+  if (out.images > header.count)
+    r.fail("images", std::to_string(out.images),
+           "must be at most " + std::to_string(header.count) + " (the images in " + file + ")");
+}
+
 }  // namespace
 
 void read_distribution(const MapReader& r, DistributionSpec& out) {
@@ -163,6 +196,7 @@ void read_distribution(const MapReader& r, DistributionSpec& out) {
       r.read("zero_fraction", out.zero_fraction, rule::kProbability);
       break;
     case DistKind::histogram: read_histogram(r, out.bins); break;
+    case DistKind::patches: read_patches(r, out); break;
   }
 }
 

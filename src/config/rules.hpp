@@ -59,6 +59,8 @@ inline constexpr IntRule kOperandBits{1, 16};  // signed operands need 2: a cros
 // keeps products of a few of them exact in int64; the lowered GEMM's size is a
 // cross-field rule (at most 2^62 MACs).
 inline constexpr IntRule kLayerDim{1, 16777216};
+// distribution kind patches: the kernel side (odd is a cross-field rule)
+inline constexpr IntRule kPatchKernel{1, 7};
 // numbers
 inline constexpr NumRule kAny{};
 inline constexpr NumRule kPositive{0.0, std::numeric_limits<double>::infinity(), true, false};

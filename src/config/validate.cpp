@@ -59,6 +59,15 @@ void check_distribution(const Checker& c, const std::string& p, const Distributi
         c.fail(p + ".bins[" + std::to_string(*i) + "]", number_text(d.bins[*i]), rule_text(rule::kNonNegative));
       if (auto problem = bins_shape_problem(d.bins)) c.fail(p + ".bins", list_text(d.bins), *problem);
       break;
+    case DistKind::patches:
+      // A patch is one input vector: weights are drawn per array instance instead.
+      if (role == OperandRole::weights) c.fail(p + ".kind", "patches", "patches applies to inputs only");
+      if (d.correlation != 0)
+        c.fail(p + ".correlation", number_text(d.correlation), "is not allowed with kind patches");
+      c.check(p + ".kernel", d.kernel, rule::kPatchKernel);
+      if (d.kernel % 2 == 0) c.fail(p + ".kernel", std::to_string(d.kernel), "must be odd (1, 3, 5 or 7)");
+      c.check(p + ".images", d.images, rule::kPositiveInt);
+      break;
   }
 }
 

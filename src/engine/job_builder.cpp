@@ -142,6 +142,17 @@ void build_job(const Config& cfg, std::uint32_t job_id, BuiltJob& out) {
     v.x_rho = static_cast<float>(t.inputs.dist.correlation);
     v.x_z = out.x_scores.data();
   }
+  out.x_patches = PatchInputs{};
+  if (t.inputs.dist.kind == DistKind::patches) {
+    out.x_patches = load_patches(t.inputs);
+    const IdxImages& img = *out.x_patches.images;
+    v.x_pixels = img.pixels.data();
+    v.x_lut = out.x_patches.lut.data();
+    v.x_img_h = img.rows;
+    v.x_img_w = img.cols;
+    v.x_kernel = out.x_patches.kernel;
+    v.x_npatches = out.x_patches.npatches();
+  }
   v.normal_knots = normal_knots();
 }
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine/operands.hpp"
+#include "engine/patches.hpp"
 #include "job_view.hpp"
 #include "spec/spec.hpp"
 
@@ -14,6 +15,7 @@ struct BuiltJob {
   QuantizedPmf x_pmf, w_pmf;
   AliasTable x_alias, w_alias;
   std::vector<float> x_scores;  // copula thresholds (view.x_z); empty for independent inputs
+  PatchInputs x_patches;        // images and pixel table of kind patches (view.x_pixels, x_lut)
   double v_full = 0;          // largest possible |column value| (cell-level x DAC-level units)
   BuiltJob() = default;
   BuiltJob(const BuiltJob&) = delete;  // view points into this object

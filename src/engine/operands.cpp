@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "engine/patches.hpp"
+
 namespace cimmc {
 
 int operand_qmax(const OperandSpec& op) {
@@ -55,6 +57,7 @@ double dist_cdf(const DistributionSpec& d, double x, double clip) {
     case DistKind::relu_laplace:
       return x < 0 ? 0.0 : d.zero_fraction + (1 - d.zero_fraction) * (1 - std::exp(-x / d.b));
     case DistKind::histogram: return histogram_cdf(d.bins, x / clip);
+    case DistKind::patches: return patches_cdf(d, x);
   }
   return 0.0;
 }
@@ -65,6 +68,7 @@ double dist_clip(const DistributionSpec& d) {
     case DistKind::uniform: return std::max(std::fabs(d.low), std::fabs(d.high));
     case DistKind::constant: return d.value == 0 ? 1.0 : std::fabs(d.value);
     case DistKind::histogram: return 1.0;  // histograms carry shape, not scale
+    case DistKind::patches: return 1.0;    // pixel / 255
     default: break;
   }
   // Unbounded: bisect for P(|X| <= c) = 0.9999.
@@ -79,6 +83,9 @@ double dist_clip(const DistributionSpec& d) {
 }
 
 QuantizedPmf quantize(const OperandSpec& op) {
+  // The pooled marginal straight from the pixel counts: one pass over the
+  // images instead of one per integer through the CDF.
+  if (op.dist.kind == DistKind::patches) return quantize_patches(op);
   QuantizedPmf q;
   q.qmin = operand_qmin(op);
   q.qmax = operand_qmax(op);

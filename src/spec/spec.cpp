@@ -11,6 +11,7 @@ const char* to_string(DistKind k) {
     case DistKind::relu_normal: return "relu_normal";
     case DistKind::relu_laplace: return "relu_laplace";
     case DistKind::histogram: return "histogram";
+    case DistKind::patches: return "patches";
   }
   return "?";
 }

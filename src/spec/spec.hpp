@@ -9,7 +9,7 @@
 
 namespace cimmc {
 
-enum class DistKind { normal, laplace, uniform, constant, relu_normal, relu_laplace, histogram };
+enum class DistKind { normal, laplace, uniform, constant, relu_normal, relu_laplace, histogram, patches };
 
 // A real-valued operand distribution before quantization.
 //   normal:        N(mean, std)
@@ -20,6 +20,9 @@ enum class DistKind { normal, laplace, uniform, constant, relu_normal, relu_lapl
 //   relu_laplace:  0 with probability zero_fraction, else Exponential(scale b)
 //   histogram:     CiMLoop bins (2^N-1, symmetric, zero-centred, middle bin = P(0))
 //                  spanning [-clip, clip]; see src/engine/operands.cpp for the mapping.
+//   patches:       inputs only: im2col patches (kernel x kernel, stride 1, no padding) of
+//                  the first `images` images of an IDX file, real value pixel / 255;
+//                  rows are correlated and not identically distributed (src/engine/patches.hpp).
 struct DistributionSpec {
   DistKind kind = DistKind::normal;
   double mean = 0.0;
@@ -30,6 +33,11 @@ struct DistributionSpec {
   double value = 0.0;
   double zero_fraction = 0.0;
   std::vector<double> bins;
+  // patches: the IDX image file (resolved against the config's directory), the
+  // square kernel's side (odd, 1..7) and how many images of the file to use.
+  std::string file;
+  int kernel = 3;
+  int images = 1000;
   // Symmetric quantization clip (the real value mapped to the largest integer).
   // Absent: the distribution's max, or its 99.99th |x| percentile when unbounded.
   std::optional<double> clip;

@@ -36,6 +36,8 @@ void put_operand(std::ostringstream& o, const OperandSpec& op) {
   for (double x : {d.mean, d.std, d.b, d.low, d.high, d.value, d.zero_fraction}) put(o, x);
   put(o, d.clip ? *d.clip : -1.0);
   if (d.correlation != 0) { o << "rho:"; put(o, d.correlation); }  // absent at 0: old keys and job ids stay
+  if (d.kind == DistKind::patches)  // absent for other kinds, like rho
+    o << "patches:" << d.file.size() << ':' << d.file << ',' << d.kernel << ',' << d.images << ',';
   o << '[';
   for (double x : d.bins) put(o, x);
   o << ']';
