@@ -203,3 +203,21 @@ TEST(Study, KillNineThenResumeGivesTheUninterruptedFile) {
   EXPECT_EQ(read_study_file(out).network.rows(), 24u);
   fs::remove_all(dir);
 }
+
+TEST(Study, TablesIdenticalForAnyThreadCountAndChunking) {
+  // Many jobs per batch take the job-parallel CPU path, few take the
+  // instance-parallel one: the tables must not tell them apart.
+  const Sweep s = parse_sweep(with_sweep("sweep:\n  cartesian:\n    macro.adc.bits: [4, 5, 6]\n"), "tiny.yaml");
+  StudyOptions one, two;
+  one.engine.backend = two.engine.backend = Backend::cpu;
+  one.engine.threads = 1;
+  one.chunk_points = 1;
+  two.engine.threads = 2;
+  two.chunk_points = 3;
+  StudyStats sa, sb;
+  const StudyFile a = run_study(s, one, sa), b = run_study(s, two, sb);
+  for (const char* name : {"total_pj", "total_pj_se", "sqnr_db", "clip_rate", "err_rms_lsb"}) {
+    EXPECT_EQ(col(a.layers, name), col(b.layers, name)) << name;
+    EXPECT_EQ(col(a.network, name), col(b.network, name)) << name;
+  }
+}
