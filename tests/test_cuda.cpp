@@ -67,5 +67,7 @@ TEST(Cuda, AutoBackendFallsBackToCpuWithoutGpu) {
   std::string device;
   const std::string b = resolve_backend(Backend::automatic, &device);
   EXPECT_EQ(b, cuda_device_count() > 0 ? "cuda" : "cpu");
-  if (cuda_device_count() == 0) EXPECT_THROW(resolve_backend(Backend::cuda, nullptr), DeviceError);
+  if (cuda_device_count() == 0) {
+    EXPECT_THROW(resolve_backend(Backend::cuda, nullptr), DeviceError);
+  }
 }

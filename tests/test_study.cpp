@@ -64,7 +64,9 @@ TEST(Study, NetworkTotalsAreSumsOfSelectedLayers) {
   const auto& layer = icol(f.layers, "layer");
   for (std::size_t i = 0; i < sel.size(); ++i)
     for (std::size_t j = 0; j < sel.size(); ++j)
-      if (sel[i] && layer[i] == layer[j]) EXPECT_LE(e[i], e[j]);
+      if (sel[i] && layer[i] == layer[j]) {
+        EXPECT_LE(e[i], e[j]);
+      }
 }
 
 TEST(Study, LayerEnergyIsJobEnergyTimesActions) {
