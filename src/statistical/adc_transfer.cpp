@@ -1,169 +1,176 @@
 // ADC transfer of a column-value mixture: code probabilities, clip
 // probability, column-value bins and the conversion error Q = delta*code - U
 // against the noise-free analog value U, integrated exactly over each atom's
-// Gaussian (partial moments of the normal on every code interval). Point
-// masses reproduce the sampler's floating-point rounding expressions.
+// Gaussian within +-8 sigma (partial moments of the normal on every code
+// interval, gaussian.hpp). Point masses reproduce the sampler's
+// floating-point rounding expressions.
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numbers>
+#include <utility>
 
+#include "statistical/gaussian.hpp"
 #include "statistical/model.hpp"
 
 namespace cimmc::stat {
 namespace {
 
-constexpr double kWindow = 8.0;  // sigmas; the mass beyond goes to the window's end codes
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-double pdf(double z) { return std::isinf(z) ? 0.0 : std::exp(-0.5 * z * z) / std::sqrt(2.0 * std::numbers::pi); }
-
-// P(za <= Z < zb) for a standard normal, without cancellation in the tails.
-double prob_between(double za, double zb) {
-  const double r = 1.0 / std::sqrt(2.0);
-  if (za >= 0) return 0.5 * (std::erfc(za * r) - std::erfc(zb * r));
-  if (zb <= 0) return 0.5 * (std::erfc(-zb * r) - std::erfc(-za * r));
-  return 1.0 - 0.5 * std::erfc(-za * r) - 0.5 * std::erfc(zb * r);
-}
-
-// Partial moments E[Z^k; a <= Z < b], k = 0, 1, 2, of Z ~ N(0, s^2).
-struct Partial {
-  double p0, p1, p2;
-};
-Partial partial(double a, double b, double s) {
-  const double za = a / s, zb = b / s, fa = pdf(za), fb = pdf(zb);
-  Partial m;
-  m.p0 = prob_between(za, zb);
-  m.p1 = s * (fa - fb);
-  m.p2 = s * s * (m.p0 + (std::isinf(za) ? 0.0 : za * fa) - (std::isinf(zb) ? 0.0 : zb * fb));
-  return m;
-}
-
-struct Adc {
-  double delta, inv_delta, lo, hi;  // code range [lo, hi], possibly infinite
-  int code_min;
+// E[R], E[R^2], E[R Z] of R = delta*code - Y against the ADC input Y = u + Z,
+// summed over code cells: R = t - Z there, t = delta*code - u.
+struct RMoments {
+  double r = 0, r2 = 0, rz = 0;
+  void add(double t, double p0, double p1, double p2) {
+    r += t * p0 - p1;
+    r2 += t * t * p0 - 2 * t * p1 + p2;
+    rz += t * p1 - p2;
+  }
 };
 
-// Adds one atom's E[Q], E[Q^2], E[Q D] (weighted by its probability), and its
-// code probabilities to pmf when given; returns the atom's share of E[Q].
-// `noise` selects whether vn is applied.
+// One atom's shares of E[Q], E[Q^2], E[Q D] and E[e] = E[Q] + E[D], weighted
+// by p, from the R moments of its ADC input with noise variance vn.
 // With Y = u + Z the ADC input (Z = Zp + Zn: programming spread, noise), the
 // analog value U = Y - Zn, R = delta*code - Y and D = d + Zp:
 //   Q = R + Zn,  E[Zn | Z] = (vn/var) Z,  E[Zp | Z] = (vp/var) Z, so
 //   E[Q^2] = E[R^2] + 2 (vn/var) E[RZ] + vn,  E[Q D] = d E[R] + (vp/var) E[RZ].
-double convert_atom(const Adc& adc, const Atom& at, bool noise, double* pmf, double* q) {
-  const double vn = noise ? at.vn : 0.0, var = at.vp + vn;
-  if (var <= 0) {
-    const double cf = std::floor(at.u * adc.inv_delta + 0.5);
-    const double cc = std::min(std::max(cf, adc.lo), adc.hi);
-    const double r = adc.delta * cc - at.u;
-    q[0] += at.p * r;
-    q[1] += at.p * r * r;
-    q[2] += at.p * r * at.d;
-    if (pmf) pmf[static_cast<long long>(cc) - adc.code_min] += at.p;
-    return at.p * r;
+struct Shares {
+  double q1 = 0, q2 = 0, qd = 0, e = 0;
+  void add(const Atom& at, double p, double vn, const RMoments& m) {
+    const double var = at.vp + vn;
+    const double fn = var > 0 ? vn / var : 0.0, fp = var > 0 ? at.vp / var : 0.0;
+    q1 += p * m.r;
+    q2 += p * (m.r2 + 2 * fn * m.rz + vn);
+    qd += p * (at.d * m.r + fp * m.rz);
+    e += p * m.r + p * at.d;
   }
-  const double s = std::sqrt(var);
-  const double klo = std::min(std::max(std::floor((at.u - kWindow * s) * adc.inv_delta + 0.5), adc.lo), adc.hi);
-  const double khi = std::min(std::max(std::floor((at.u + kWindow * s) * adc.inv_delta + 0.5), adc.lo), adc.hi);
-  double er = 0, er2 = 0, erz = 0;
-  for (double k = klo; k <= khi; k += 1.0) {
-    const double a = k == klo ? -kInf : (k - 0.5) * adc.delta - at.u;
-    const double b = k == khi ? kInf : (k + 0.5) * adc.delta - at.u;
-    const Partial m = partial(a, b, s);
-    const double t = adc.delta * k - at.u;
-    er += t * m.p0 - m.p1;
-    er2 += t * t * m.p0 - 2 * t * m.p1 + m.p2;
-    erz += t * m.p1 - m.p2;
-    if (pmf) pmf[static_cast<long long>(k) - adc.code_min] += at.p * m.p0;
-  }
-  q[0] += at.p * er;
-  q[1] += at.p * (er2 + 2 * (vn / var) * erz + vn);
-  q[2] += at.p * (at.d * er + (at.vp / var) * erz);
-  return at.p * er;
-}
+};
 
-// P(code would fall outside [code_min, code_max]) before clamping.
-double clip_probability(const JobView& v, const Atom& at) {
-  const double var = at.vp + at.vn;
-  if (var <= 0) {
-    const double cf = std::floor(at.u * (1.0 / v.adc_delta) + 0.5);
-    return (cf < v.code_min || cf > v.code_max) ? 1.0 : 0.0;
-  }
-  const double s = std::sqrt(var);
-  return normal_cdf(((v.code_min - 0.5) * v.adc_delta - at.u) / s) +
-         normal_cdf((at.u - (v.code_max + 0.5) * v.adc_delta) / s);
-}
-
-// Column-value bin probabilities of one atom: the sampler bins U (before read
-// and ADC noise) to the nearest bin centre col_lo + b*col_bw, clamped.
-void bin_atom(const JobView& v, const Atom& at, double* col) {
-  const double inv_bw = 1.0 / v.col_bw, top = v.col_nbins - 1;
-  if (at.vp <= 0) {
-    col[static_cast<int>(std::min(std::max((at.u - v.col_lo) * inv_bw + 0.5, 0.0), top))] += at.p;
-    return;
-  }
-  const double s = std::sqrt(at.vp);
-  auto bin_of = [&](double x) { return std::min(std::max(std::floor((x - v.col_lo) * inv_bw + 0.5), 0.0), top); };
-  const double blo = bin_of(at.u - kWindow * s), bhi = bin_of(at.u + kWindow * s);
-  for (double b = blo; b <= bhi; b += 1.0) {
-    const double za = b == blo ? -kInf : (v.col_lo + (b - 0.5) * v.col_bw - at.u) / s;
-    const double zb = b == bhi ? kInf : (v.col_lo + (b + 0.5) * v.col_bw - at.u) / s;
-    col[static_cast<int>(b)] += at.p * prob_between(za, zb);
-  }
-}
-
-// Two atoms whose noise variances have the atom's conditional mean vn and
-// spread vn_sd: symmetric when vn_sd <= the read-noise part of vn, else
+// Up to two atoms whose noise variances have the atom's conditional mean vn
+// and spread vn_sd: symmetric when vn_sd <= the read-noise part of vn, else
 // {fixed, high} (fixed: the ADC's own noise variance).
-std::vector<Atom> noise_mixture(const Atom& at, double fixed) {
+struct NoiseMixture {
+  int n = 1;
+  double p[2] = {}, vn[2] = {};
+};
+NoiseMixture noise_mixture(const Atom& at, double fixed) {
+  NoiseMixture mix;
   const double m = at.vn - fixed, sd = at.vn_sd;
-  if (sd <= 0 || m <= 0) return {at};
-  Atom lo = at, hi = at;
+  mix.p[0] = at.p, mix.vn[0] = at.vn;
+  if (sd <= 0 || m <= 0) return mix;
+  mix.n = 2;
   if (sd <= m) {
-    lo.vn = at.vn - sd, hi.vn = at.vn + sd;
-    lo.p = hi.p = 0.5 * at.p;
+    mix.vn[0] = at.vn - sd, mix.vn[1] = at.vn + sd;
+    mix.p[0] = mix.p[1] = 0.5 * at.p;
   } else {
     const double w_hi = m * m / (m * m + sd * sd);
-    lo.vn = fixed, hi.vn = fixed + m + sd * sd / m;
-    lo.p = (1 - w_hi) * at.p, hi.p = w_hi * at.p;
+    mix.vn[0] = fixed, mix.vn[1] = fixed + m + sd * sd / m;
+    mix.p[0] = (1 - w_hi) * at.p, mix.p[1] = w_hi * at.p;
   }
-  return {lo, hi};
+  return mix;
+}
+
+// The ADC codes without and with the code-range limits, and the column-value bins.
+struct Grids {
+  Grid codes, clamped, bins;
+  int code_min;
+};
+
+// P(the code falls outside [code_min, code_max] before clamping), from the
+// +-8 sigma window like everything else: the tail beyond the range where the
+// window reaches past it, 1 where the window lies wholly outside.
+double clip_probability(const Grids& g, double u, double s) {
+  const double lo = g.clamped.lo, hi = g.clamped.hi;
+  const double klo = g.codes.cell(u - kWindow * s), khi = g.codes.cell(u + kWindow * s);
+  if (khi < lo || klo > hi) return 1.0;
+  double p = 0;
+  if (klo < lo) p += normal_cdf(((lo - 0.5) * g.codes.w - u) / s);
+  if (khi > hi) p += normal_cdf((u - (hi + 0.5) * g.codes.w) / s);
+  return p;
+}
+
+// Adds one atom's code probabilities and clip probability to cs and returns
+// its shares per variant. The noise-free variants need one integration: over
+// the unbounded codes, clamped for the bounded variant (merging the cells
+// beyond the range into the end codes); without noise (vn = 0) that is also
+// the real one. With noise, each part of the noise mixture needs its own.
+void convert_atom(const Grids& g, double adc_var, const Atom& at, ConversionStats& cs, Shares (&sh)[3]) {
+  const bool noisy = at.vn > 0;
+  double* pmf = cs.adc.data() - g.code_min;
+  RMoments free[2];
+  const double sp = std::sqrt(at.vp);
+  for_each_cell(g.codes, at.u, sp, [&](double k, double p0, double p1, double p2) {
+    const double kc = std::min(std::max(k, g.clamped.lo), g.clamped.hi);
+    free[0].add(g.codes.w * k - at.u, p0, p1, p2);
+    free[1].add(g.codes.w * kc - at.u, p0, p1, p2);
+    if (!noisy) pmf[static_cast<long long>(kc)] += at.p * p0;
+  });
+  for (int i = 0; i < 2; ++i) sh[i].add(at, at.p, 0.0, free[i]);
+  if (!noisy) {
+    sh[2] = sh[1];
+    cs.p_clip += at.p * clip_probability(g, at.u, sp);
+    return;
+  }
+  const NoiseMixture mix = noise_mixture(at, adc_var);
+  for (int part = 0; part < mix.n; ++part) {
+    const double p = mix.p[part], s = std::sqrt(at.vp + mix.vn[part]);
+    RMoments m;
+    for_each_cell(g.clamped, at.u, s, [&](double k, double p0, double p1, double p2) {
+      m.add(g.codes.w * k - at.u, p0, p1, p2);
+      pmf[static_cast<long long>(k)] += p * p0;
+    });
+    sh[2].add(at, p, mix.vn[part], m);
+    cs.p_clip += p * clip_probability(g, at.u, s);
+  }
 }
 
 }  // namespace
 
-ConversionStats convert(const JobView& v, const std::vector<Atom>& atoms, bool with_adc) {
-  ConversionStats cs;
-  cs.col.assign(v.col_nbins, 0.0);
-  if (!with_adc) {
-    for (const Atom& at : atoms) bin_atom(v, at, cs.col.data());
-    return cs;
-  }
-  cs.adc.assign(v.code_max - v.code_min + 1, 0.0);
-  const double inv_delta = 1.0 / v.adc_delta;
-  const Adc unbounded{v.adc_delta, inv_delta, -kInf, kInf, v.code_min};
-  const Adc bounded{v.adc_delta, inv_delta, static_cast<double>(v.code_min), static_cast<double>(v.code_max),
-                    v.code_min};
-  int omin = 0, omax = 0;
+void reset(ConversionStats& cs, const JobView& v, bool with_adc, int o0, int no) {
+  ConversionStats z;  // zero moments, with cs's vectors (and their storage)
+  auto take = [](std::vector<double>& to, std::vector<double>& from, std::size_t n) {
+    to = std::move(from);
+    to.assign(n, 0.0);
+  };
+  const std::size_t n = with_adc ? no : 0;
+  take(z.col, cs.col, v.col_nbins);
+  take(z.adc, cs.adc, with_adc ? v.code_max - v.code_min + 1 : 0);
+  take(z.po, cs.po, n);
+  take(z.pd_o, cs.pd_o, n);
+  take(z.pm_o, cs.pm_o, n);
+  for (int i = 0; i < 3; ++i) take(z.pe_o[i], cs.pe_o[i], n);
+  z.o0 = o0;
+  cs = std::move(z);
+}
+
+void convert(const JobView& v, std::span<const Atom> atoms, bool with_adc, ConversionStats& cs) {
+  int omin = atoms.empty() ? 0 : atoms.front().o, omax = omin;
   for (const Atom& at : atoms) omin = std::min(omin, at.o), omax = std::max(omax, at.o);
-  cs.o0 = omin;
-  cs.po.assign(omax - omin + 1, 0.0);
-  cs.pd_o = cs.pm_o = cs.po;
-  for (auto& e : cs.pe_o) e = cs.po;
-  double q[3][3] = {};
-  const Adc* adc[2] = {&unbounded, &bounded};
+  reset(cs, v, with_adc, omin, omax - omin + 1);
+  const double inv_delta = 1.0 / v.adc_delta;
+  const Grids g{{0.0, v.adc_delta, inv_delta, -kInf, kInf},
+                {0.0, v.adc_delta, inv_delta, static_cast<double>(v.code_min), static_cast<double>(v.code_max)},
+                {v.col_lo, v.col_bw, 1.0 / v.col_bw, 0.0, v.col_nbins - 1.0},
+                v.code_min};
+  // The sampler bins U (before read and ADC noise) to the nearest bin centre col_lo + b*col_bw, clamped.
+  auto bin = [&](const Atom& at) {
+    for_each_cell(g.bins, at.u, std::sqrt(at.vp),
+                  [&](double b, double p0, double, double) { cs.col[static_cast<int>(b)] += at.p * p0; });
+  };
+  if (!with_adc) {
+    for (const Atom& at : atoms) bin(at);
+    return;
+  }
   const double adc_var = static_cast<double>(v.adc_noise) * v.adc_noise * v.adc_delta * v.adc_delta;
   for (const Atom& at : atoms) {
-    bin_atom(v, at, cs.col.data());
+    bin(at);
     const int o = at.o - omin;
-    double pe[3] = {};  // the atom's share of E[e]
-    for (int i = 0; i < 2; ++i) pe[i] = convert_atom(*adc[i], at, false, nullptr, q[i]) + at.p * at.d;
-    for (const Atom& part : noise_mixture(at, adc_var)) {
-      pe[2] += convert_atom(bounded, part, true, cs.adc.data(), q[2]) + part.p * part.d;
-      cs.p_clip += part.p * clip_probability(v, part);
+    Shares sh[3];
+    convert_atom(g, adc_var, at, cs, sh);
+    for (int i = 0; i < 3; ++i) {
+      cs.q1[i] += sh[i].q1, cs.q2[i] += sh[i].q2, cs.qd[i] += sh[i].qd;
+      cs.pe_o[i][o] += sh[i].e, cs.em[i] += at.m * sh[i].e;
     }
-    for (int i = 0; i < 3; ++i) cs.pe_o[i][o] += pe[i], cs.em[i] += at.m * pe[i];
     cs.d1 += at.p * at.d;
     cs.d2 += at.p * (at.d * at.d + at.vp);
     cs.m1 += at.p * at.m;
@@ -173,8 +180,46 @@ ConversionStats convert(const JobView& v, const std::vector<Atom>& atoms, bool w
     cs.pd_o[o] += at.p * at.d;
     cs.pm_o[o] += at.p * at.m;
   }
-  for (int i = 0; i < 3; ++i) cs.q1[i] = q[i][0], cs.q2[i] = q[i][1], cs.qd[i] = q[i][2];
+}
+
+ConversionStats convert(const JobView& v, std::span<const Atom> atoms, bool with_adc) {
+  ConversionStats cs;
+  convert(v, atoms, with_adc, cs);
   return cs;
+}
+
+void accumulate(const ConversionStats& part, const std::vector<ConversionStats*>& cs, const std::vector<double>& w) {
+  // The bins and codes the part's atoms reach, usually a narrow range.
+  auto span = [](const std::vector<double>& x) {
+    std::size_t lo = 0, hi = x.size();
+    while (lo < hi && x[lo] == 0) ++lo;
+    while (hi > lo && x[hi - 1] == 0) --hi;
+    return std::pair{lo, hi};
+  };
+  const auto [c0, c1] = span(part.col);
+  const auto [a0, a1] = span(part.adc);
+  for (std::size_t j = 0; j < cs.size(); ++j) {
+    const double wj = w[j];
+    if (wj == 0) continue;
+    ConversionStats& t = *cs[j];
+    auto axpy = [wj](const std::vector<double>& x, std::size_t lo, std::size_t hi, double* y) {
+      for (std::size_t i = lo; i < hi; ++i) y[i] += wj * x[i];
+    };
+    axpy(part.col, c0, c1, t.col.data());
+    axpy(part.adc, a0, a1, t.adc.data());
+    t.p_clip += wj * part.p_clip;
+    const std::size_t no = part.po.size(), off = part.o0 - t.o0;
+    for (int i = 0; i < 3; ++i) {
+      t.q1[i] += wj * part.q1[i], t.q2[i] += wj * part.q2[i], t.qd[i] += wj * part.qd[i];
+      t.em[i] += wj * part.em[i];
+      axpy(part.pe_o[i], 0, no, t.pe_o[i].data() + off);
+    }
+    t.d1 += wj * part.d1, t.d2 += wj * part.d2;
+    t.m1 += wj * part.m1, t.m2 += wj * part.m2, t.md += wj * part.md;
+    axpy(part.po, 0, no, t.po.data() + off);
+    axpy(part.pd_o, 0, no, t.pd_o.data() + off);
+    axpy(part.pm_o, 0, no, t.pm_o.data() + off);
+  }
 }
 
 }  // namespace cimmc::stat

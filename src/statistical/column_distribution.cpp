@@ -4,7 +4,8 @@
 // variation). The integer part and the g_off multiplier O = sum s*a are kept
 // exactly as a joint distribution of (M, O) when affordable:
 //   binomial_mixture  1-bit DAC, unsigned columns: O = active rows ~ Binomial,
-//                     M | O = sum of O i.i.d. levels (n^2 L work, exact)
+//                     M | O = sum of O i.i.d. levels (n^2 L work, exact); the
+//                     atoms given O serve every cycle (column_slices)
 //   joint_dp          2-D convolution over rows, when it costs < kJointBudget
 //   value_dp          1-D convolution of M only
 // With r_off = 0 and no programming variation every method is exact, and so
@@ -21,6 +22,7 @@
 // below kTiny are dropped (clip rates below ~1e-18 read as 0).
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <utility>
 
@@ -57,6 +59,14 @@ std::vector<RowOutcome> row_outcomes(const JobView& v, const std::vector<double>
     }
   }
   return rows;
+}
+
+// The full convolution a * k into r (reusing its storage); all zero for a zero kernel.
+void convolve(const std::vector<double>& a, const std::vector<double>& k, std::vector<double>& r) {
+  r.assign(a.size() + k.size() - 1, 0.0);
+  for (std::size_t j = 0; j < k.size(); ++j)
+    if (k[j] != 0)
+      for (std::size_t i = 0; i < a.size(); ++i) r[i + j] += k[j] * a[i];
 }
 
 // Conditional expectations of the row sums given the kept statistic.
@@ -168,6 +178,19 @@ double joint_cost(const std::vector<Key>& keys, int n) {
 
 void from_convolution(const JobView& v, const std::vector<Key>& keys, int n, bool has_o, ColumnDistribution& cd) {
   const Convolution conv(keys, n);
+  // Two rows' products h_1 h_2 (p-weighted) by the pair's statistic: many key pairs share one.
+  std::map<std::pair<int, int>, std::pair<double, double>> by_sum;  // (m, o) -> (e_1 e_2, vn_1 vn_2)
+  for (const Key& k1 : keys)
+    for (const Key& k2 : keys) {
+      auto& [e12, vn12] = by_sum[{k1.m + k2.m, k1.o + k2.o}];
+      e12 += k1.pe * k2.pe, vn12 += k1.pvn * k2.pvn;
+    }
+  struct Pair {
+    int m, o;
+    double e12, vn12;
+  };
+  std::vector<Pair> pairs;
+  for (const auto& [mo, h] : by_sum) pairs.push_back({mo.first, mo.second, h.first, h.second});
   for (int j = 0; j < conv.size_o(); ++j)
     for (int i = 0; i < conv.size_m(); ++i) {
       const int M = conv.m_at(i), O = conv.o_at(j);
@@ -181,11 +204,10 @@ void from_convolution(const JobView& v, const std::vector<Key>& keys, int n, boo
       }
       // Second moments of row sums: E[(sum h)^2 | S] = n E[h_1^2 | S] + n (n-1) E[h_1 h_2 | S].
       double e12 = 0, vn12 = 0;
-      for (const Key& k1 : keys)
-        for (const Key& k2 : keys) {
-          const double p2 = conv.p(2, M - k1.m - k2.m, O - k1.o - k2.o);
-          e12 += k1.pe * k2.pe * p2, vn12 += k1.pvn * k2.pvn * p2;
-        }
+      for (const Pair& pr : pairs) {
+        const double p2 = conv.p(2, M - pr.m, O - pr.o);
+        e12 += pr.e12 * p2, vn12 += pr.vn12 * p2;
+      }
       const double f = n / pn;
       s.e *= f, s.vp *= f, s.vn *= f;
       s.vn2 = f * (s.vn2 + (n - 1) * vn12);
@@ -194,51 +216,57 @@ void from_convolution(const JobView& v, const std::vector<Key>& keys, int n, boo
     }
 }
 
-// 1-bit DAC, unsigned columns: O ~ Binomial(n, P(a = 1)); M | O is the sum of
-// O i.i.d. faulted levels S_O, and E[sum h | O, M] = O E[h(l_1) | S_O = M].
-void binomial_mixture(const JobView& v, const std::vector<double>& pa, const std::vector<CellOutcome>& cells, int n,
-                      ColumnDistribution& cd) {
+}  // namespace
+
+// M | O is the sum of O i.i.d. faulted levels S_O, and E[sum h | O, M] =
+// O E[h(l_1) | S_O = M] = O sum_l f(l) h(l) P(S_{O-1} = M - l) / P(S_O = M),
+// evaluated for the kept atoms only (a small part of all (O, M)).
+void column_slices(const JobView& v, const std::vector<CellOutcome>& cells, int n, const std::vector<double>& w_max,
+                   const std::function<void(std::span<const Atom>)>& f) {
   const double ra2 = static_cast<double>(v.read_abs) * v.read_abs;
   const double rr2 = static_cast<double>(v.read_rel) * v.read_rel;
-  std::vector<double> f(v.L, 0.0), he(v.L, 0.0), hvp(v.L, 0.0), hvn(v.L, 0.0), pvn(v.L, 0.0);
+  // f(l) (level) and f(l) h(l) for h = e, programming variance, noise variance, its square.
+  const int L = v.L;
+  std::vector<double> level(L, 0.0), fe(L, 0.0), fvp(L, 0.0), fvn(L, 0.0), fvn2(L, 0.0);
+  for (const CellOutcome& c : cells) level[c.l] += c.p;
   for (const CellOutcome& c : cells) {
-    f[c.l] += c.p;
-    he[c.l] = c.g_mean - c.l;
-    hvp[c.l] = c.g_var;
-    hvn[c.l] = ra2 + rr2 * (c.g_mean * c.g_mean + c.g_var);
+    const double vn = ra2 + rr2 * (c.g_mean * c.g_mean + c.g_var);
+    fe[c.l] = level[c.l] * (c.g_mean - c.l);
+    fvp[c.l] = level[c.l] * c.g_var;
+    fvn[c.l] = level[c.l] * vn;
+    fvn2[c.l] = level[c.l] * vn * vn;
   }
-  for (int l = 0; l < v.L; ++l) pvn[l] = f[l] * hvn[l];
-  const std::vector<double> bo = binomial_pmf(n, pa.size() > 1 ? pa[1] : 0.0);
-  std::vector<double> prev2, prev, s{1.0}, t;  // S_{o-2}, S_{o-1}, S_o
+  // E[vn_1 vn_2; l_1 + l_2 = j] for two rows, against layer O - 2.
+  std::vector<double> fvn_pair;
+  convolve(fvn, fvn, fvn_pair);
+  std::vector<Atom> slice;
+  std::vector<double> prev2, prev, s{1.0}, next;  // P(S_{o-2}), P(S_{o-1}), P(S_o), P(S_{o+1})
   for (int o = 0; o <= n; ++o) {
+    slice.clear();
+    const int np = static_cast<int>(prev.size()), np2 = static_cast<int>(prev2.size());
     for (int m = 0; m < static_cast<int>(s.size()); ++m) {
-      const double p = bo[o] * s[m];
-      if (p <= kTiny) continue;
+      if (w_max[o] * s[m] <= kTiny) continue;
       Sums sum;
-      double vn12 = 0;
-      for (int l = 0; o > 0 && l < v.L && l <= m; ++l) {
-        if (m - l < static_cast<int>(prev.size())) {
-          const double w = f[l] * prev[m - l];
-          sum.e += he[l] * w, sum.vp += hvp[l] * w, sum.vn += hvn[l] * w, sum.vn2 += hvn[l] * hvn[l] * w;
+      if (o > 0) {
+        for (int l = std::max(0, m - np + 1); l <= std::min(L - 1, m); ++l) {
+          const double pl = prev[m - l];
+          sum.e += fe[l] * pl, sum.vp += fvp[l] * pl, sum.vn += fvn[l] * pl, sum.vn2 += fvn2[l] * pl;
         }
-        for (int l2 = 0; o > 1 && l2 < v.L && l + l2 <= m; ++l2)
-          if (m - l - l2 < static_cast<int>(prev2.size())) vn12 += pvn[l] * pvn[l2] * prev2[m - l - l2];
+        double vn12 = 0;
+        for (int j = std::max(0, m - np2 + 1); j <= std::min(2 * L - 2, m); ++j) vn12 += fvn_pair[j] * prev2[m - j];
+        const double k = o / s[m];
+        sum.e *= k, sum.vp *= k, sum.vn *= k;
+        sum.vn2 = k * (sum.vn2 + (o - 1) * vn12);
       }
-      const double k = o > 0 ? o / s[m] : 0.0;
-      sum.e *= k, sum.vp *= k, sum.vn *= k;
-      sum.vn2 = k * (sum.vn2 + (o - 1) * vn12);
-      cd.atoms.push_back(make_atom(v, m, o, true, p, sum));
+      slice.push_back(make_atom(v, m, o, true, s[m], sum));
     }
-    t.assign(s.size() + v.L - 1, 0.0);
-    for (int m = 0; m < static_cast<int>(s.size()); ++m)
-      for (int l = 0; l < v.L; ++l) t[m + l] += s[m] * f[l];
-    prev2 = std::move(prev);
-    prev = std::move(s);
-    s = std::move(t);
+    if (!slice.empty()) f(slice);
+    convolve(s, level, next);
+    std::swap(prev2, prev);
+    std::swap(prev, s);
+    std::swap(s, next);
   }
 }
-
-}  // namespace
 
 std::vector<double> binomial_pmf(int n, double p) {
   std::vector<double> b(n + 1, 0.0);
@@ -247,17 +275,28 @@ std::vector<double> binomial_pmf(int n, double p) {
     return b;
   }
   const double lp = std::log(p), lq = std::log1p(-p);
-  for (int k = 0; k <= n; ++k)
-    b[k] = std::exp(std::lgamma(n + 1.0) - std::lgamma(k + 1.0) - std::lgamma(n - k + 1.0) + k * lp + (n - k) * lq);
+  std::vector<double> lf(n + 1);  // log k!
+  for (int k = 0; k <= n; ++k) lf[k] = std::lgamma(k + 1.0);
+  for (int k = 0; k <= n; ++k) b[k] = std::exp(lf[n] - lf[k] - lf[n - k] + k * lp + (n - k) * lq);
   return b;
+}
+
+std::vector<double> active_rows_pmf(const std::vector<double>& pa, int n) {
+  return binomial_pmf(n, pa.size() > 1 ? pa[1] : 0.0);
 }
 
 ColumnDistribution column_distribution(const JobView& v, const std::vector<double>& pa,
                                        const std::vector<CellOutcome>& cells, int n) {
   ColumnDistribution cd;
-  if (v.dac_bits == 1 && !v.signed_cols) {
+  if (bit_serial(v)) {
     cd.method = Method::binomial_mixture;
-    binomial_mixture(v, pa, cells, n, cd);
+    const std::vector<double> bo = active_rows_pmf(pa, n);
+    column_slices(v, cells, n, bo, [&](std::span<const Atom> slice) {
+      for (Atom a : slice) {
+        a.p *= bo[a.o];
+        cd.atoms.push_back(a);
+      }
+    });
     return cd;
   }
   const std::vector<RowOutcome> rows = row_outcomes(v, pa, cells);

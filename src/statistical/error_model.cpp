@@ -82,41 +82,65 @@ Split split(const ConversionStats& s, int i) {
 //   G_q = sum_c k_cq gamma_cq a_c(x),  B_q = sum_c k_cq beta_cq a_c(x),  C_q = sum_c k_cq a_c(x),
 // l the encoded level, l' the faulted one, g the conductance. The centring
 // constants of M and D are in the classes' means. Cells are independent, so
-// given (x, w) the variance is a sum over q.
+// given (x, w) the variance is a sum over q. T is linear in the DAC levels
+// a_c(x), so the input enters only through E[a_c] and E[a_c a_c']: for
+// faulted level l' = fate f of encoded level l, the term of column q is
+//   y_f = sum_c a_c eta_cq(f, l),  eta_cq = k_cq (gamma_cq l' + beta_cq (g_mean(l') - l') + l' - l),
+// and given w, T's mean is s sum_c a_c H_c with H_c = sum_q E_f[eta_cq(f, l_q)].
 std::pair<double, double> coherent_row(const JobView& v, const OperandModel& om, const std::vector<double>& gamma,
                                        const std::vector<double>& beta) {
-  double m1 = 0, m2 = 0;
-  std::vector<double> Gm(v.ppw), B(v.ppw), C(v.ppw);
-  for (const InputValue& x : om.xs) {
-    for (int q = 0; q < v.ppw; ++q) {
-      Gm[q] = B[q] = C[q] = 0;
-      for (int c = 0; c < v.cycles; ++c) {
-        const double ka = v.in_coef[c] * v.w_coef[q] * x.a[c];
-        Gm[q] += ka * gamma[c * v.ppw + q];
-        B[q] += ka * beta[c * v.ppw + q];
-        C[q] += ka;
-      }
+  const int C = v.cycles, L = v.L;
+  std::vector<double> a1(C, 0.0), a2(static_cast<std::size_t>(C) * C, 0.0);  // E[a_c], E[a_c a_c']
+  for (const InputValue& x : om.xs)
+    for (int c = 0; c < C; ++c) {
+      a1[c] += x.p * x.a[c];
+      for (int c2 = 0; c2 < C; ++c2) a2[c * C + c2] += x.p * x.a[c] * static_cast<double>(x.a[c2]);
     }
-    for (const WeightValue& w : om.ws) {
-      double mean = 0, var = 0;
-      for (int q = 0; q < v.ppw; ++q) {
-        const int fate[3] = {w.l[q], 0, v.L - 1};
-        double y1 = 0, y2 = 0;
-        for (int f = 0; f < 3; ++f) {
-          const double pf = om.p_fault[f];
-          if (pf <= 0) continue;
-          const int lf = fate[f];
-          const double y = Gm[q] * lf + B[q] * (om.g_mean[lf] - lf) + C[q] * (lf - w.l[q]);
-          y1 += pf * y;
-          y2 += pf * (B[q] * B[q] * om.g_var[lf] + y * y);
+  auto quad = [&](const double* y, const double* z) {  // E[(sum_c a_c y_c)(sum_c a_c z_c)]
+    double r = 0;
+    for (int c = 0; c < C; ++c)
+      for (int c2 = 0; c2 < C; ++c2) r += a2[c * C + c2] * y[c] * z[c2];
+    return r;
+  };
+  // Per column q and encoded level l: eta averaged over the fates [(q * L + l) * C + c],
+  // and the expected conditional variance of the column's term.
+  std::vector<double> eta_mean(static_cast<std::size_t>(v.ppw) * L * C, 0.0), var(static_cast<std::size_t>(v.ppw) * L);
+  std::vector<double> eta(C), kb(C);
+  for (int q = 0; q < v.ppw; ++q) {
+    for (int c = 0; c < C; ++c) kb[c] = v.in_coef[c] * v.w_coef[q] * beta[c * v.ppw + q];
+    const double b2 = quad(kb.data(), kb.data());  // E[B_q^2]
+    for (int l = 0; l < L; ++l) {
+      double* em = &eta_mean[(static_cast<std::size_t>(q) * L + l) * C];
+      const int fate[3] = {l, 0, L - 1};
+      double y2 = 0;  // E[y_f^2 + B_q^2 var(g)] averaged over fates
+      for (int f = 0; f < 3; ++f) {
+        const double pf = om.p_fault[f];
+        if (pf <= 0) continue;
+        const int lf = fate[f];
+        for (int c = 0; c < C; ++c) {
+          const double k = v.in_coef[c] * v.w_coef[q];
+          eta[c] = k * (gamma[c * v.ppw + q] * lf + beta[c * v.ppw + q] * (om.g_mean[lf] - lf) + (lf - l));
+          em[c] += pf * eta[c];
         }
-        mean += y1;
-        var += y2 - y1 * y1;
+        y2 += pf * (b2 * om.g_var[lf] + quad(eta.data(), eta.data()));
       }
-      mean *= w.s;
-      m1 += x.p * w.p * mean;
-      m2 += x.p * w.p * (var + mean * mean);
+      var[q * L + l] = y2 - quad(em, em);
     }
+  }
+  double m1 = 0, m2 = 0;
+  std::vector<double> H(C);
+  for (const WeightValue& w : om.ws) {
+    std::fill(H.begin(), H.end(), 0.0);
+    double vw = 0;
+    for (int q = 0; q < v.ppw; ++q) {
+      const double* em = &eta_mean[(static_cast<std::size_t>(q) * L + w.l[q]) * C];
+      for (int c = 0; c < C; ++c) H[c] += em[c];
+      vw += var[q * L + w.l[q]];
+    }
+    double mean = 0;
+    for (int c = 0; c < C; ++c) mean += a1[c] * H[c];
+    m1 += w.p * w.s * mean;
+    m2 += w.p * (vw + quad(H.data(), H.data()));  // s^2 = 1
   }
   return {m1, m2};
 }

@@ -5,6 +5,8 @@
 // contributing s*a*g (sign, DAC level, conductance in g_lsb units) to the
 // column value. Classes with equal per-row distributions are computed once.
 #pragma once
+#include <functional>
+#include <span>
 #include <vector>
 
 #include "engine/job_builder.hpp"
@@ -68,6 +70,21 @@ struct ColumnDistribution {
 ColumnDistribution column_distribution(const JobView& v, const std::vector<double>& pa,
                                        const std::vector<CellOutcome>& cells, int n);
 
+// 1-bit DAC and unsigned columns: O, the number of active rows, is
+// Binomial(n, P(a = 1)), and the atoms given O do not depend on P(a = 1), so
+// the classes of one column (every cycle) share them.
+inline bool bit_serial(const JobView& v) { return v.dac_bits == 1 && !v.signed_cols; }
+// P(O = o), o = 0..n, of a bit-serial class with DAC-level probabilities pa.
+std::vector<double> active_rows_pmf(const std::vector<double>& pa, int n);
+
+// Bit-serial columns: calls f with the atoms given O = o, p = P(M | O = o),
+// for o = 0..n (where any are kept). An atom is kept where w_max[o] p exceeds
+// the threshold below which column_distribution drops atoms (w_max: the
+// largest P(O = o) of the classes it serves), so weighting by P(O = o) gives
+// column_distribution's atoms, or more.
+void column_slices(const JobView& v, const std::vector<CellOutcome>& cells, int n, const std::vector<double>& w_max,
+                   const std::function<void(std::span<const Atom>)>& f);
+
 // ADC transfer of a class. Q = delta*code - U is the conversion error against
 // the analog column value, D = U - M the analog deviation.
 struct ConversionStats {
@@ -85,7 +102,17 @@ struct ConversionStats {
 };
 
 // with_adc = false: only the column-value bins (the ADC step may not be set yet).
-ConversionStats convert(const JobView& v, const std::vector<Atom>& atoms, bool with_adc = true);
+ConversionStats convert(const JobView& v, std::span<const Atom> atoms, bool with_adc = true);
+// The same into cs, reusing its storage.
+void convert(const JobView& v, std::span<const Atom> atoms, bool with_adc, ConversionStats& cs);
+
+// Zero statistics for O in [o0, o0 + no) (no O range without the ADC), reusing cs's storage.
+void reset(ConversionStats& cs, const JobView& v, bool with_adc, int o0, int no);
+
+// Every field of ConversionStats is linear in the atom probabilities: adds
+// the statistics of part's atoms weighted by w[j] to *cs[j], whose O ranges
+// cover part's.
+void accumulate(const ConversionStats& part, const std::vector<ConversionStats*>& cs, const std::vector<double>& w);
 
 // Row groups of this many rows.
 struct GroupSize {
@@ -119,8 +146,6 @@ ErrorMoments error_moments(const JobView& v, const ClassTable& cl);
 // P(k) of Binomial(n, p), k = 0..n.
 std::vector<double> binomial_pmf(int n, double p);
 
-// Normal-distribution helpers (operand_model.cpp).
-double normal_cdf(double z);
 // E[Y], Var[Y] of Y = max(0, N(mean, sd^2)).
 void clamped_normal_moments(double mean, double sd, double& m, double& var);
 

@@ -8,11 +8,10 @@
 #include <utility>
 
 #include "encoding.hpp"
+#include "statistical/gaussian.hpp"
 #include "statistical/model.hpp"
 
 namespace cimmc::stat {
-
-double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
 
 void clamped_normal_moments(double mean, double sd, double& m, double& var) {
   if (sd <= 0) {
