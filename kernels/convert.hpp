@@ -203,7 +203,7 @@ CIMMC_HD std::uint64_t convert_fixed(const JobView& v, const std::uint64_t* ab, 
 }
 
 template <bool FloatPath, class Exec>
-CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t sample, std::uint64_t* hist,
+CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t sample,
                           LaneStats& st, const Exec& ex) {
   const int lane = ex.lane(), nl = ex.nlanes();
   const int P = v.P, G = v.G, wpg = v.wpg;
@@ -221,7 +221,6 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
   k.rel2 = v.read_rel * v.read_rel;
   const float adc_var = v.adc_noise * v.adc_noise * static_cast<float>(v.adc_delta * v.adc_delta);
   const bool fixed_ok = !FloatPath && v.dac_bits == 1 && !v.signed_cols;
-  (void)hist;
   std::uint64_t* col_h = ws.col_local;
   std::uint64_t* adc_h = ws.adc_local;
   std::uint64_t clipped = 0;

@@ -258,8 +258,8 @@ CIMMC_HD LaneStats run_instance(const JobView& v, const Workspace& ws, std::uint
   for (std::uint64_t s = s0; s < s1; ++s) {
     const std::uint32_t si = static_cast<std::uint32_t>(s);
     sample_inputs(v, ws, si, hist, ex);
-    if (v.float_path) convert_all<true>(v, ws, si, hist, st, ex);
-    else convert_all<false>(v, ws, si, hist, st, ex);
+    if (v.float_path) convert_all<true>(v, ws, si, st, ex);
+    else convert_all<false>(v, ws, si, st, ex);
     finish_sample(v, ws, st, ex);
   }
   flush_instance(v, ws, hist, ex);

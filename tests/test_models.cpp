@@ -101,7 +101,9 @@ sweep:
       continue;
     }
     EXPECT_FALSE(c.flagged) << c.job << " " << c.metric << " z " << c.z;
-    if (std::isfinite(c.z)) EXPECT_LT(std::fabs(c.z), 4.0) << c.job << " " << c.metric;
+    if (std::isfinite(c.z)) {
+      EXPECT_LT(std::fabs(c.z), 4.0) << c.job << " " << c.metric;
+    }
   }
 }
 

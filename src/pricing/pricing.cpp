@@ -15,10 +15,6 @@ double student_t975(int df) {
   return 1.95996 + 2.4 / df;  // asymptotic expansion, < 0.1% off beyond 31
 }
 
-namespace {
-
-// Ratio (batch-means) estimator: mean = sum(x_g) / sum(n_g) over groups with
-// samples; its standard error from the spread of the group means.
 Estimate ratio_estimate(const double* x, const double* n, int groups) {
   double sx = 0, sn = 0;
   int used = 0;
@@ -48,6 +44,8 @@ Estimate ratio_estimate(const double* x, const double* n, int groups) {
   e.ci_hi = e.mean + h;
   return e;
 }
+
+namespace {
 
 double dot(const double* h, const std::vector<double>& table) {
   double s = 0;

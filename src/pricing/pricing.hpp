@@ -67,6 +67,11 @@ Report price(const JobResult& r, const EnergyTables& t);
 std::array<double, kComponents> component_energy(const JobView& v, const double* hist, double mvms,
                                                  const EnergyTables& t);
 
+// Ratio (batch-means) estimator over batch groups: mean = sum(x_g) / sum(n_g)
+// over groups with n_g > 0, its standard error from the spread of the group
+// ratios, and a Student-t 95% interval; se is NaN with fewer than 2 groups.
+Estimate ratio_estimate(const double* x, const double* n, int groups);
+
 // 97.5% quantile of Student's t with df degrees of freedom.
 double student_t975(int df);
 

@@ -13,23 +13,7 @@ namespace {
 
 // Batch-means standard error of a per-group ratio sum_x / sum_n.
 double ratio_se(const std::vector<double>& x, const std::vector<double>& n) {
-  double sx = 0, sn = 0;
-  int used = 0;
-  for (std::size_t g = 0; g < x.size(); ++g)
-    if (n[g] > 0) {
-      sx += x[g];
-      sn += n[g];
-      ++used;
-    }
-  if (used < 2 || sn <= 0) return std::numeric_limits<double>::quiet_NaN();
-  const double mean = sx / sn, nbar = sn / used;
-  double ss = 0;
-  for (std::size_t g = 0; g < x.size(); ++g)
-    if (n[g] > 0) {
-      const double d = (x[g] - mean * n[g]) / nbar;
-      ss += d * d;
-    }
-  return std::sqrt(ss / (used * (used - 1.0)));
+  return ratio_estimate(x.data(), n.data(), static_cast<int>(x.size())).se;
 }
 
 void compare(Validation& out, Comparison c) {
