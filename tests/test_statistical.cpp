@@ -464,3 +464,68 @@ TEST(Statistical, QuantileMatchesSampledColumnValues) {
   for (double q : {0.5, 0.9, 0.99, 0.999})
     EXPECT_NEAR(statistical_quantile(job, q), column_quantile(r.view, col.data(), q), job.view.col_bw) << q;
 }
+
+namespace {
+
+// A bit-serial job and a 2-bit-DAC one, both with ADC noise (its variance
+// scales with the step a calibrated ADC sets) and programming variation.
+std::vector<Config> calibrated_configs() {
+  Config a = base(40, 4, 2, 1, 19);
+  a.macro.g_off_us = 0.3;
+  a.macro.noise.prog_sigma_rel = 0.05;
+  a.macro.noise.read_sigma_rel = 0.05;
+  a.macro.adc.noise_lsb = 0.4;
+  a.macro.adc.bits = 5;
+  a.macro.adc.range = AdcRange::calibrated;
+  a.macro.adc.quantile = 0.99;
+  a.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
+  a.tile.weights = normal_operand(5, 0.0, 1.0, 3.0);
+  a.macro.weight_encoding = WeightEncoding::differential;
+  Config b = a;
+  b.macro.dac_bits = 2;
+  b.macro.input_encoding = InputEncoding::offset;
+  b.tile.inputs = normal_operand(4, 0.5, 1.0, 3.0);
+  return {a, b};
+}
+
+void expect_same(const StatResult& x, const StatResult& y) {
+  ASSERT_EQ(x.hist.size(), y.hist.size());
+  for (std::size_t i = 0; i < x.hist.size(); ++i) EXPECT_EQ(x.hist[i], y.hist[i]) << i;
+  EXPECT_EQ(x.err_mean, y.err_mean);
+  EXPECT_EQ(x.err_var, y.err_var);
+  EXPECT_EQ(x.err_var_analog, y.err_var_analog);
+  EXPECT_EQ(x.err_var_noise, y.err_var_noise);
+  EXPECT_EQ(x.clip_rate, y.clip_rate);
+}
+
+}  // namespace
+
+TEST(Statistical, CalibratedJobSharesAtomsWithoutChangingResults) {
+  for (const Config& c : calibrated_configs()) {
+    BuiltJob two_passes, one;
+    build_job(c, 0, two_passes);
+    build_job(c, 0, one);
+    set_adc_full_scale(two_passes.view, statistical_quantile(two_passes, c.macro.adc.quantile));
+    const StatResult s = statistical_job_calibrated(one, c.macro.adc.quantile);
+    EXPECT_EQ(one.view.adc_delta, two_passes.view.adc_delta);
+    expect_same(statistical_job(two_passes), s);
+  }
+}
+
+TEST(Statistical, AtomsRegeneratedBeyondTheBudgetGiveTheSameStatistics) {
+  for (const Config& c : calibrated_configs()) {
+    BuiltJob job;
+    build_job(c, 0, job);
+    stat::ClassTable kept = stat::build_classes(job), regenerated = stat::build_classes(job, 0);
+    for (const stat::AtomSource& s : regenerated.sources) EXPECT_FALSE(s.kept);
+    stat::convert_classes(job.view, kept);
+    stat::convert_classes(job.view, regenerated);
+    ASSERT_EQ(kept.stats.size(), regenerated.stats.size());
+    for (std::size_t i = 0; i < kept.stats.size(); ++i) {
+      EXPECT_EQ(kept.stats[i].col, regenerated.stats[i].col);
+      EXPECT_EQ(kept.stats[i].adc, regenerated.stats[i].adc);
+      EXPECT_EQ(kept.stats[i].pe_o[2], regenerated.stats[i].pe_o[2]);
+      EXPECT_EQ(kept.stats[i].q2[2], regenerated.stats[i].q2[2]);
+    }
+  }
+}

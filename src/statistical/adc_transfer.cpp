@@ -53,14 +53,14 @@ struct NoiseMixture {
   int n = 1;
   double p[2] = {}, vn[2] = {};
 };
-NoiseMixture noise_mixture(const Atom& at, double fixed) {
+NoiseMixture noise_mixture(const Atom& at, double vn, double fixed) {
   NoiseMixture mix;
-  const double m = at.vn - fixed, sd = at.vn_sd;
-  mix.p[0] = at.p, mix.vn[0] = at.vn;
+  const double m = vn - fixed, sd = at.vn_sd;
+  mix.p[0] = at.p, mix.vn[0] = vn;
   if (sd <= 0 || m <= 0) return mix;
   mix.n = 2;
   if (sd <= m) {
-    mix.vn[0] = at.vn - sd, mix.vn[1] = at.vn + sd;
+    mix.vn[0] = vn - sd, mix.vn[1] = vn + sd;
     mix.p[0] = mix.p[1] = 0.5 * at.p;
   } else {
     const double w_hi = m * m / (m * m + sd * sd);
@@ -70,9 +70,9 @@ NoiseMixture noise_mixture(const Atom& at, double fixed) {
   return mix;
 }
 
-// The ADC codes without and with the code-range limits, and the column-value bins.
+// The ADC codes without and with the code-range limits.
 struct Grids {
-  Grid codes, clamped, bins;
+  Grid codes, clamped;
   int code_min;
 };
 
@@ -95,7 +95,8 @@ double clip_probability(const Grids& g, double u, double s) {
 // beyond the range into the end codes); without noise (vn = 0) that is also
 // the real one. With noise, each part of the noise mixture needs its own.
 void convert_atom(const Grids& g, double adc_var, const Atom& at, ConversionStats& cs, Shares (&sh)[3]) {
-  const bool noisy = at.vn > 0;
+  const double vn = at.vn + adc_var;
+  const bool noisy = vn > 0;
   double* pmf = cs.adc.data() - g.code_min;
   RMoments free[2];
   const double sp = std::sqrt(at.vp);
@@ -111,7 +112,7 @@ void convert_atom(const Grids& g, double adc_var, const Atom& at, ConversionStat
     cs.p_clip += at.p * clip_probability(g, at.u, sp);
     return;
   }
-  const NoiseMixture mix = noise_mixture(at, adc_var);
+  const NoiseMixture mix = noise_mixture(at, vn, adc_var);
   for (int part = 0; part < mix.n; ++part) {
     const double p = mix.p[part], s = std::sqrt(at.vp + mix.vn[part]);
     RMoments m;
@@ -126,44 +127,45 @@ void convert_atom(const Grids& g, double adc_var, const Atom& at, ConversionStat
 
 }  // namespace
 
-void reset(ConversionStats& cs, const JobView& v, bool with_adc, int o0, int no) {
+void reset(ConversionStats& cs, const JobView& v, Pass pass, int o0, int no) {
+  if (pass == Pass::bins) {
+    cs.col.assign(v.col_nbins, 0.0);
+    return;
+  }
   ConversionStats z;  // zero moments, with cs's vectors (and their storage)
   auto take = [](std::vector<double>& to, std::vector<double>& from, std::size_t n) {
     to = std::move(from);
     to.assign(n, 0.0);
   };
-  const std::size_t n = with_adc ? no : 0;
-  take(z.col, cs.col, v.col_nbins);
-  take(z.adc, cs.adc, with_adc ? v.code_max - v.code_min + 1 : 0);
-  take(z.po, cs.po, n);
-  take(z.pd_o, cs.pd_o, n);
-  take(z.pm_o, cs.pm_o, n);
-  for (int i = 0; i < 3; ++i) take(z.pe_o[i], cs.pe_o[i], n);
+  z.col = std::move(cs.col);
+  take(z.adc, cs.adc, v.code_max - v.code_min + 1);
+  take(z.po, cs.po, no);
+  take(z.pd_o, cs.pd_o, no);
+  take(z.pm_o, cs.pm_o, no);
+  for (int i = 0; i < 3; ++i) take(z.pe_o[i], cs.pe_o[i], no);
   z.o0 = o0;
   cs = std::move(z);
 }
 
-void convert(const JobView& v, std::span<const Atom> atoms, bool with_adc, ConversionStats& cs) {
+void convert(const JobView& v, std::span<const Atom> atoms, Pass pass, ConversionStats& cs) {
+  if (pass == Pass::bins) {
+    reset(cs, v, pass, 0, 0);
+    // The sampler bins U (before read and ADC noise) to the nearest bin centre col_lo + b*col_bw, clamped.
+    const Grid bins{v.col_lo, v.col_bw, 1.0 / v.col_bw, 0.0, v.col_nbins - 1.0};
+    for (const Atom& at : atoms)
+      for_each_cell(bins, at.u, std::sqrt(at.vp),
+                    [&](double b, double p0, double, double) { cs.col[static_cast<int>(b)] += at.p * p0; });
+    return;
+  }
   int omin = atoms.empty() ? 0 : atoms.front().o, omax = omin;
   for (const Atom& at : atoms) omin = std::min(omin, at.o), omax = std::max(omax, at.o);
-  reset(cs, v, with_adc, omin, omax - omin + 1);
+  reset(cs, v, pass, omin, omax - omin + 1);
   const double inv_delta = 1.0 / v.adc_delta;
   const Grids g{{0.0, v.adc_delta, inv_delta, -kInf, kInf},
                 {0.0, v.adc_delta, inv_delta, static_cast<double>(v.code_min), static_cast<double>(v.code_max)},
-                {v.col_lo, v.col_bw, 1.0 / v.col_bw, 0.0, v.col_nbins - 1.0},
                 v.code_min};
-  // The sampler bins U (before read and ADC noise) to the nearest bin centre col_lo + b*col_bw, clamped.
-  auto bin = [&](const Atom& at) {
-    for_each_cell(g.bins, at.u, std::sqrt(at.vp),
-                  [&](double b, double p0, double, double) { cs.col[static_cast<int>(b)] += at.p * p0; });
-  };
-  if (!with_adc) {
-    for (const Atom& at : atoms) bin(at);
-    return;
-  }
   const double adc_var = static_cast<double>(v.adc_noise) * v.adc_noise * v.adc_delta * v.adc_delta;
   for (const Atom& at : atoms) {
-    bin(at);
     const int o = at.o - omin;
     Shares sh[3];
     convert_atom(g, adc_var, at, cs, sh);
@@ -180,12 +182,6 @@ void convert(const JobView& v, std::span<const Atom> atoms, bool with_adc, Conve
     cs.pd_o[o] += at.p * at.d;
     cs.pm_o[o] += at.p * at.m;
   }
-}
-
-ConversionStats convert(const JobView& v, std::span<const Atom> atoms, bool with_adc) {
-  ConversionStats cs;
-  convert(v, atoms, with_adc, cs);
-  return cs;
 }
 
 void accumulate(const ConversionStats& part, const std::vector<ConversionStats*>& cs, const std::vector<double>& w) {

@@ -86,7 +86,7 @@ Atom make_atom(const JobView& v, int M, int O, bool has_o, double p, const Sums&
   a.m = M;
   a.o = has_o ? O : 0;
   a.vp = s.vp + s.e_var;
-  a.vn = s.vn + static_cast<double>(v.adc_noise) * v.adc_noise * v.adc_delta * v.adc_delta;
+  a.vn = s.vn;
   a.vn_sd = std::sqrt(std::max(0.0, s.vn2 - s.vn * s.vn));
   return a;
 }

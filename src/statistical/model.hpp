@@ -5,6 +5,7 @@
 // contributing s*a*g (sign, DAC level, conductance in g_lsb units) to the
 // column value. Classes with equal per-row distributions are computed once.
 #pragma once
+#include <cstddef>
 #include <functional>
 #include <span>
 #include <vector>
@@ -49,6 +50,8 @@ OperandModel operand_model(const BuiltJob& job);
 // conditioning left unresolved), the ADC input is N(u, vp + vn) (vn: read and
 // ADC noise). d = u - M is the expected analog deviation from the integer sum
 // M = sum s*a*l of faulted levels. vp = vn = 0 is an exact point mass.
+// vn is read noise only: the ADC's own noise variance scales with its step,
+// which a calibrated ADC learns from the atoms, so convert() adds it.
 // vn is itself random given the atom (it depends on which rows are active):
 // vn_sd is its conditional spread, and the ADC sees a two-point mixture of
 // noise variances with that mean and spread (tails are convex in the variance).
@@ -101,13 +104,16 @@ struct ConversionStats {
   std::vector<double> po, pd_o, pm_o, pe_o[3];
 };
 
-// with_adc = false: only the column-value bins (the ADC step may not be set yet).
-ConversionStats convert(const JobView& v, std::span<const Atom> atoms, bool with_adc = true);
-// The same into cs, reusing its storage.
-void convert(const JobView& v, std::span<const Atom> atoms, bool with_adc, ConversionStats& cs);
+// The two passes over a class's atoms: the column-value bins need no ADC step
+// (a calibrated ADC takes its range from them); everything else does.
+enum class Pass { bins, adc };
 
-// Zero statistics for O in [o0, o0 + no) (no O range without the ADC), reusing cs's storage.
-void reset(ConversionStats& cs, const JobView& v, bool with_adc, int o0, int no);
+// One pass's statistics of the atoms into cs (reusing its storage); the other
+// pass's fields are left as they are.
+void convert(const JobView& v, std::span<const Atom> atoms, Pass pass, ConversionStats& cs);
+
+// Zeroes one pass's statistics, for O in [o0, o0 + no) (the adc pass), reusing cs's storage.
+void reset(ConversionStats& cs, const JobView& v, Pass pass, int o0, int no);
 
 // Every field of ConversionStats is linear in the atom probabilities: adds
 // the statistics of part's atoms weighted by w[j] to *cs[j], whose O ranges
@@ -119,6 +125,20 @@ struct GroupSize {
   int rows, count;
 };
 
+// Atoms converted together for the classes they serve: the slices (O = o) of
+// a bit-serial column, which each class weights by its P(O = o), or one
+// class's own atoms. Both passes read them; they are generated once and kept
+// in between unless the table would hold too many (class_table.cpp).
+struct AtomSource {
+  int c = 0, q = 0, rows = 0;          // what generates the atoms: cycle (own atoms only), column, row count
+  std::vector<int> classes;            // into ClassTable::stats
+  std::vector<std::vector<double>> w;  // [member][o]; empty: one class's own atoms
+  std::vector<double> w_max;           // [o]: the largest weight, for column_slices
+  bool kept = false;
+  std::vector<Atom> atoms;
+  std::vector<std::size_t> ends;       // where each kept slice ends in atoms
+};
+
 // Every (cycle, weight column, group size) class, computed once per distinct
 // per-row distribution (e.g. all bit-serial cycles of uniform inputs agree).
 struct ClassTable {
@@ -126,12 +146,19 @@ struct ClassTable {
   std::vector<GroupSize> gs;
   std::vector<ConversionStats> stats;
   std::vector<int> index;  // [(c * ppw + q) * gs.size() + gi] -> stats
+  std::vector<AtomSource> sources;  // until convert_classes
   const ConversionStats& at(const JobView& v, int c, int q, int gi) const {
     return stats[index[(static_cast<std::size_t>(c) * v.ppw + q) * gs.size() + gi]];
   }
 };
 
-ClassTable build_classes(const BuiltJob& job, bool with_adc);
+// Atoms a table keeps between its passes (~56 MB); sources beyond are generated twice.
+constexpr std::size_t kKeptAtoms = std::size_t{1} << 20;
+
+// The classes and their column-value bins (Pass::bins); the ADC step need not be set.
+ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms = kKeptAtoms);
+// Adds the ADC statistics (Pass::adc) with the job's ADC step, and drops the atoms.
+void convert_classes(const JobView& v, ClassTable& cl);
 
 // Output error per logical output (error_model.cpp): mean, and the variance
 // under an ideal ADC (analog: g_off, faults, programming only) and under the

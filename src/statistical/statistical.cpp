@@ -6,109 +6,19 @@
 #include <array>
 #include <cmath>
 #include <limits>
-#include <map>
 #include <utility>
 #include <vector>
 
 #include "statistical/model.hpp"
 
 namespace cimmc {
-namespace stat {
-namespace {
-
-std::vector<GroupSize> group_sizes(const JobView& v) {
-  const int last = v.K - (v.G - 1) * v.R;
-  if (last == v.R) return {{v.R, v.G}};
-  std::vector<GroupSize> gs;
-  if (v.G > 1) gs.push_back({v.R, v.G - 1});
-  gs.push_back({last, 1});
-  return gs;
-}
-
-// Cycle c, physical column q, row count.
-struct ClassSpec {
-  int c, q, rows;
-};
-
-// Bit-serial classes of one column and row count differ only in P(O = o):
-// the atoms given O are converted once, slice by slice, and added to each
-// class's statistics (out) with its weight.
-void convert_sliced(const JobView& v, const OperandModel& om, const std::vector<ClassSpec>& group, bool with_adc,
-                    const std::vector<ConversionStats*>& out) {
-  const int n = group.front().rows;
-  std::vector<std::vector<double>> w;  // [class][o]
-  std::vector<double> w_max(n + 1, 0.0);
-  for (std::size_t j = 0; j < group.size(); ++j) {
-    w.push_back(active_rows_pmf(om.pa[group[j].c], n));
-    for (int o = 0; o <= n; ++o) w_max[o] = std::max(w_max[o], w[j][o]);
-    reset(*out[j], v, with_adc, 0, n + 1);
-  }
-  ConversionStats part;
-  std::vector<double> wo(group.size());
-  column_slices(v, om.cell[group.front().q], n, w_max, [&](std::span<const Atom> slice) {
-    convert(v, slice, with_adc, part);
-    for (std::size_t j = 0; j < group.size(); ++j) wo[j] = w[j][slice.front().o];
-    accumulate(part, out, wo);
-  });
-}
-
-}  // namespace
-
-ClassTable build_classes(const BuiltJob& job, bool with_adc) {
-  const JobView& v = job.view;
-  ClassTable cl;
-  cl.om = operand_model(job);
-  cl.gs = group_sizes(v);
-  auto column_key = [&](int q, int rows) {  // what a class takes from its column and row group
-    std::vector<double> key{1.0 * rows};
-    for (const CellOutcome& o : cl.om.cell[q]) key.insert(key.end(), {1.0 * o.s, 1.0 * o.l, o.p});
-    return key;
-  };
-  // A class is fixed by its per-row distributions and row count; everything
-  // computed from it (statistics, regression slopes) is shared exactly.
-  std::map<std::vector<double>, int> seen;
-  std::vector<ClassSpec> classes;
-  for (int c = 0; c < v.cycles; ++c)
-    for (int q = 0; q < v.ppw; ++q)
-      for (const GroupSize& g : cl.gs) {
-        std::vector<double> key = cl.om.pa[c];
-        const std::vector<double> column = column_key(q, g.rows);
-        key.insert(key.end(), column.begin(), column.end());
-        auto [it, fresh] = seen.emplace(std::move(key), static_cast<int>(classes.size()));
-        if (fresh) classes.push_back({c, q, g.rows});
-        cl.index.push_back(it->second);
-      }
-  cl.stats.resize(classes.size());
-  if (!bit_serial(v)) {
-    for (std::size_t i = 0; i < classes.size(); ++i) {
-      const ClassSpec& k = classes[i];
-      cl.stats[i] = convert(v, column_distribution(v, cl.om.pa[k.c], cl.om.cell[k.q], k.rows).atoms, with_adc);
-    }
-    return cl;
-  }
-  std::map<std::vector<double>, std::vector<int>> columns;  // column key -> classes
-  for (std::size_t i = 0; i < classes.size(); ++i)
-    columns[column_key(classes[i].q, classes[i].rows)].push_back(static_cast<int>(i));
-  for (const auto& [key, members] : columns) {
-    std::vector<ClassSpec> group;
-    std::vector<ConversionStats*> out;
-    for (int i : members) group.push_back(classes[i]), out.push_back(&cl.stats[i]);
-    convert_sliced(v, cl.om, group, with_adc, out);
-  }
-  return cl;
-}
-
-}  // namespace stat
-
 namespace {
 
 Estimate exact(double x) { return {x, 0.0, x, x}; }
 
-}  // namespace
-
-StatResult statistical_job(const BuiltJob& job) {
+// The histograms and error moments from a converted class table.
+StatResult assemble(const BuiltJob& job, const stat::ClassTable& cl) {
   const JobView& v = job.view;
-  const stat::ClassTable cl = stat::build_classes(job, true);
   const stat::OperandModel& om = cl.om;
   StatResult r;
   r.hist.assign(v.hist_size, 0.0);
@@ -157,9 +67,8 @@ StatResult statistical_job(const BuiltJob& job) {
   return r;
 }
 
-double statistical_quantile(const BuiltJob& job, double quantile) {
-  const JobView& v = job.view;
-  const stat::ClassTable cl = stat::build_classes(job, false);
+// The quantile from the classes' column-value bins.
+double quantile_of(const JobView& v, const stat::ClassTable& cl, double quantile) {
   std::vector<double> col(v.col_nbins, 0.0);
   for (int c = 0; c < v.cycles; ++c)
     for (int q = 0; q < v.ppw; ++q)
@@ -182,6 +91,27 @@ double statistical_quantile(const BuiltJob& job, double quantile) {
     if (cum >= target * (1 - 1e-12)) return value;  // tolerate rounding in the summed probabilities
   }
   return mag.empty() ? 0.0 : mag.back().first;
+}
+
+}  // namespace
+
+StatResult statistical_job(const BuiltJob& job) {
+  stat::ClassTable cl = stat::build_classes(job);
+  stat::convert_classes(job.view, cl);
+  return assemble(job, cl);
+}
+
+double statistical_quantile(const BuiltJob& job, double quantile) {
+  return quantile_of(job.view, stat::build_classes(job), quantile);
+}
+
+StatResult statistical_job_calibrated(BuiltJob& job, double quantile) {
+  stat::ClassTable cl = stat::build_classes(job);
+  double fs = quantile_of(job.view, cl, quantile);
+  if (fs <= 0) fs = job.view.col_bw;  // as the sampled pilot does
+  set_adc_full_scale(job.view, fs);
+  stat::convert_classes(job.view, cl);
+  return assemble(job, cl);
 }
 
 Report price_statistical(const BuiltJob& job, const StatResult& s, const EnergyTables& t) {

@@ -41,6 +41,11 @@ StatResult statistical_job(const BuiltJob& job);
 // treats the pilot's column-value histogram.
 double statistical_quantile(const BuiltJob& job, double quantile);
 
+// Both for a calibrated ADC, sharing the column-value atoms: sets the job's
+// full scale to the quantile (one column bin where it is 0, as the sampled
+// pilot does) and evaluates the job.
+StatResult statistical_job_calibrated(BuiltJob& job, double quantile);
+
 // Prices the expected events with the sampler's formula (pricing.hpp
 // component_energy). Standard errors are 0; max_abs_err is not predicted (NaN).
 Report price_statistical(const BuiltJob& job, const StatResult& s, const EnergyTables& t);

@@ -8,12 +8,9 @@ StatJob evaluate_statistical(const Config& tile_cfg, std::uint32_t job_id) {
   StatJob s;
   s.job = std::make_unique<BuiltJob>();
   build_job(tile_cfg, job_id, *s.job);
-  if (tile_cfg.macro.adc.range == AdcRange::calibrated) {
-    double fs = statistical_quantile(*s.job, tile_cfg.macro.adc.quantile);
-    if (fs <= 0) fs = s.job->view.col_bw;  // as the sampled pilot does
-    set_adc_full_scale(s.job->view, fs);
-  }
-  s.stat = statistical_job(*s.job);
+  s.stat = tile_cfg.macro.adc.range == AdcRange::calibrated
+               ? statistical_job_calibrated(*s.job, tile_cfg.macro.adc.quantile)
+               : statistical_job(*s.job);
   return s;
 }
 

@@ -1,0 +1,131 @@
+// The conversion classes of a job and their statistics, in two passes over
+// the same atoms: column-value bins first (a calibrated ADC takes its range
+// from them), then the ADC transfer. The atoms are generated once and kept
+// between the passes, up to a budget per table; a source beyond it is
+// generated again for the second pass, with the same result.
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "statistical/model.hpp"
+
+namespace cimmc::stat {
+namespace {
+
+std::vector<GroupSize> group_sizes(const JobView& v) {
+  const int last = v.K - (v.G - 1) * v.R;
+  if (last == v.R) return {{v.R, v.G}};
+  std::vector<GroupSize> gs;
+  if (v.G > 1) gs.push_back({v.R, v.G - 1});
+  gs.push_back({last, 1});
+  return gs;
+}
+
+// Calls f with each slice of the source's atoms: the kept ones, else freshly generated.
+void for_each_slice(const JobView& v, const OperandModel& om, const AtomSource& s,
+                    const std::function<void(std::span<const Atom>)>& f) {
+  if (s.kept) {
+    std::size_t begin = 0;
+    for (std::size_t end : s.ends) {
+      f(std::span<const Atom>(s.atoms).subspan(begin, end - begin));
+      begin = end;
+    }
+  } else if (s.w.empty()) {
+    f(column_distribution(v, om.pa[s.c], om.cell[s.q], s.rows).atoms);
+  } else {
+    column_slices(v, om.cell[s.q], s.rows, s.w_max, f);
+  }
+}
+
+// One pass over a source into its classes' statistics. Bit-serial classes of
+// one column and row count differ only in P(O = o): each slice is converted
+// once and added to every class with its weight.
+void run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pass pass,
+              std::vector<ConversionStats>& stats, const std::function<void(std::span<const Atom>)>& also = {}) {
+  if (s.w.empty()) {
+    for_each_slice(v, om, s, [&](std::span<const Atom> atoms) {
+      if (also) also(atoms);
+      convert(v, atoms, pass, stats[s.classes.front()]);
+    });
+    return;
+  }
+  std::vector<ConversionStats*> out;
+  for (int i : s.classes) {
+    out.push_back(&stats[i]);
+    reset(stats[i], v, pass, 0, s.rows + 1);
+  }
+  ConversionStats part;
+  std::vector<double> wo(s.classes.size());
+  for_each_slice(v, om, s, [&](std::span<const Atom> slice) {
+    if (also) also(slice);
+    convert(v, slice, pass, part);
+    for (std::size_t j = 0; j < s.classes.size(); ++j) wo[j] = s.w[j][slice.front().o];
+    accumulate(part, out, wo);
+  });
+}
+
+}  // namespace
+
+ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms) {
+  const JobView& v = job.view;
+  ClassTable cl;
+  cl.om = operand_model(job);
+  cl.gs = group_sizes(v);
+  auto column_key = [&](int q, int rows) {  // what a class takes from its column and row group
+    std::vector<double> key{1.0 * rows};
+    for (const CellOutcome& o : cl.om.cell[q]) key.insert(key.end(), {1.0 * o.s, 1.0 * o.l, o.p});
+    return key;
+  };
+  // A class is fixed by its per-row distributions and row count; everything
+  // computed from it (statistics, regression slopes) is shared exactly.
+  // Bit-serial classes of one column and row count share one source.
+  std::map<std::vector<double>, int> seen, columns;
+  for (int c = 0; c < v.cycles; ++c)
+    for (int q = 0; q < v.ppw; ++q)
+      for (const GroupSize& g : cl.gs) {
+        std::vector<double> key = cl.om.pa[c];
+        const std::vector<double> column = column_key(q, g.rows);
+        key.insert(key.end(), column.begin(), column.end());
+        const int next = static_cast<int>(cl.stats.size());
+        auto [it, fresh] = seen.emplace(std::move(key), next);
+        cl.index.push_back(it->second);
+        if (!fresh) continue;
+        cl.stats.emplace_back();
+        int src = static_cast<int>(cl.sources.size());
+        if (bit_serial(v)) src = columns.emplace(column, src).first->second;
+        if (src == static_cast<int>(cl.sources.size())) cl.sources.emplace_back();
+        AtomSource& s = cl.sources[src];
+        s.c = c, s.q = q, s.rows = g.rows;  // a shared source's classes agree on what it uses
+        s.classes.push_back(next);
+        if (bit_serial(v)) s.w.push_back(active_rows_pmf(cl.om.pa[c], g.rows));
+      }
+  std::size_t kept = 0;
+  for (AtomSource& s : cl.sources) {
+    if (!s.w.empty()) {
+      s.w_max.assign(s.rows + 1, 0.0);
+      for (const std::vector<double>& w : s.w)
+        for (int o = 0; o <= s.rows; ++o) s.w_max[o] = std::max(s.w_max[o], w[o]);
+    }
+    run_pass(v, cl.om, s, Pass::bins, cl.stats, [&](std::span<const Atom> slice) {
+      s.atoms.insert(s.atoms.end(), slice.begin(), slice.end());
+      s.ends.push_back(s.atoms.size());
+    });
+    s.kept = kept + s.atoms.size() <= max_kept_atoms;
+    if (s.kept) {
+      kept += s.atoms.size();
+    } else {
+      s.atoms = {};
+      s.ends = {};
+    }
+  }
+  return cl;
+}
+
+void convert_classes(const JobView& v, ClassTable& cl) {
+  for (const AtomSource& s : cl.sources) run_pass(v, cl.om, s, Pass::adc, cl.stats);
+  cl.sources = {};
+}
+
+}  // namespace cimmc::stat
