@@ -134,12 +134,14 @@ struct FixedColumns {
   const std::uint64_t* wbits;
   std::size_t stride;
   double offset;  // r_off * sum of levels: the g_off current of the active rows
-  CIMMC_HD double operator()(int p, float& sq) const {
+  CIMMC_HOT double operator()(int p, float& sq) const {
     sq = 0.f;
     const std::uint64_t* w = wbits + static_cast<std::size_t>(p) * BPC * stride;
-    std::int64_t acc = 0;
+    int acc = 0;
+    CIMMC_UNROLL
     for (int q = 0; q < BPC; ++q) {
-      std::int64_t pc = 0;
+      int pc = 0;
+      CIMMC_UNROLL
       for (int k = 0; k < WPG; ++k) pc += popc64(a[k] & w[q * stride + k]);
       acc += pc << q;
     }
@@ -155,27 +157,69 @@ struct ConvConsts {
   bool noisy;
 };
 
-template <class Columns, class Exec>
-CIMMC_HD std::uint64_t convert_set(const Columns& colv, const ConvConsts k, const float* CIMMC_RESTRICT noise,
-                                   double* CIMMC_RESTRICT ypart, std::uint64_t* CIMMC_RESTRICT col_h,
-                                   std::uint64_t* CIMMC_RESTRICT adc_h, int P, const Exec& ex) {
+// Column-value bin of the value before noise: nearest bin centre, clamped.
+CIMMC_HOT std::uint32_t col_bin(const ConvConsts& k, double val) {
+  return static_cast<std::uint32_t>(std::min(std::max((val - k.col_lo) * k.inv_bw + 0.5, 0.0), k.top_bin));
+}
+
+// ADC: nearest code; inputs beyond the range clip to the end codes.
+struct AdcCode {
+  double code;
+  int clipped;
+};
+CIMMC_HOT AdcCode adc_code(const ConvConsts& k, double val) {
+  const double cf = floor(val * k.inv_delta + 0.5);
+  return {std::min(std::max(cf, k.cmin), k.cmax), (cf < k.cmin) + (cf > k.cmax)};
+}
+
+// Counts each column's bin and code into its shard of the local histograms.
+template <class Exec>
+CIMMC_HD void count_set(const ConvConsts& k, const Workspace& ws, std::uint64_t* CIMMC_RESTRICT col_h,
+                        std::uint64_t* CIMMC_RESTRICT adc_h, int P, const Exec& ex) {
+  for (int p = ex.lane(); p < P; p += ex.nlanes()) {
+    const int shard = p % kShards;
+    ex.add(&col_h[shard * k.ncol + ws.col_idx[p]], 1);
+    ex.add(&adc_h[shard * k.ncode + ws.adc_idx[p]], 1);
+  }
+}
+
+// Read noise of a conversion: none, one sigma for every column (absolute
+// sources), or a sigma per column (proportional to its cell currents).
+enum class NoiseKind { none, absolute, proportional };
+
+// A conversion set in two passes: the per-column arithmetic first, with no
+// memory dependences or branches between columns so the CPU compiler
+// vectorizes it, then the histogram increments (count_set). Returns the
+// clipped conversions.
+template <NoiseKind Noise, class Columns, class Exec>
+CIMMC_HD std::uint64_t convert_pass(const Columns& colv, const ConvConsts k, const Workspace& ws, std::uint64_t* col_h,
+                                    std::uint64_t* adc_h, int P, const Exec& ex) {
+  const float* CIMMC_RESTRICT noise = ws.noise;
+  double* CIMMC_RESTRICT ypart = ws.ypart;
+  std::uint32_t* CIMMC_RESTRICT col_idx = ws.col_idx;
+  std::uint32_t* CIMMC_RESTRICT adc_idx = ws.adc_idx;
   std::uint64_t clipped = 0;
   for (int p = ex.lane(); p < P; p += ex.nlanes()) {
     float sq;
     double val = colv(p, sq);
-    // Column value histogram: the value before noise reaches the ADC.
-    const int shard = p % kShards;
-    const double bf = std::min(std::max((val - k.col_lo) * k.inv_bw + 0.5, 0.0), k.top_bin);
-    ex.add(&col_h[shard * k.ncol + static_cast<int>(bf)], 1);
-    if (k.noisy) val += static_cast<double>(noise[p] * (k.rel2 > 0.f ? sqrtf(k.abs_var + k.rel2 * sq) : k.abs_sd));
-    // ADC: nearest code; inputs beyond the range clip to the end codes.
-    const double cf = floor(val * k.inv_delta + 0.5);
-    const double cc = std::min(std::max(cf, k.cmin), k.cmax);
-    clipped += (cf < k.cmin) + (cf > k.cmax);
-    ex.add(&adc_h[shard * k.ncode + static_cast<int>(cc - k.cmin)], 1);
-    ypart[p] += k.scale * cc;
+    col_idx[p] = col_bin(k, val);  // the column value before noise reaches the ADC
+    if constexpr (Noise == NoiseKind::absolute) val += static_cast<double>(noise[p] * k.abs_sd);
+    if constexpr (Noise == NoiseKind::proportional) val += static_cast<double>(noise[p] * sqrtf(k.abs_var + k.rel2 * sq));
+    const AdcCode c = adc_code(k, val);
+    clipped += c.clipped;
+    adc_idx[p] = static_cast<std::uint32_t>(c.code - k.cmin);
+    ypart[p] += k.scale * c.code;
   }
+  count_set(k, ws, col_h, adc_h, P, ex);
   return clipped;
+}
+
+template <class Columns, class Exec>
+CIMMC_HD std::uint64_t convert_set(const Columns& colv, const ConvConsts& k, const Workspace& ws, std::uint64_t* col_h,
+                                   std::uint64_t* adc_h, int P, const Exec& ex) {
+  if (!k.noisy) return convert_pass<NoiseKind::none>(colv, k, ws, col_h, adc_h, P, ex);
+  if (k.rel2 > 0.f) return convert_pass<NoiseKind::proportional>(colv, k, ws, col_h, adc_h, P, ex);
+  return convert_pass<NoiseKind::absolute>(colv, k, ws, col_h, adc_h, P, ex);
 }
 
 template <class Exec>
@@ -188,7 +232,7 @@ CIMMC_HD std::uint64_t convert_fixed(const JobView& v, const std::uint64_t* ab, 
     cols.wbits = wb;
     cols.stride = stride;
     cols.offset = offset;
-    return convert_set(cols, k, ws.noise, ws.ypart, col_h, adc_h, v.P, ex);
+    return convert_set(cols, k, ws, col_h, adc_h, v.P, ex);
   };
   switch (v.bpc * 8 + v.wpg) {
     case 1 * 8 + 1: return run(FixedColumns<1, 1>{});
@@ -241,7 +285,7 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
       if (FloatPath) {
         conductance_columns(v, ws, c, g, v.read_rel > 0.f, ex);
         const FloatColumns cols{ws.fval, ws.fsq};
-        clipped += convert_set(cols, k, ws.noise, ws.ypart, col_h, adc_h, P, ex);
+        clipped += convert_set(cols, k, ws, col_h, adc_h, P, ex);
       } else {
         if (fixed_ok)
           clipped += convert_fixed(v, ab, wb, stride, v.r_off * static_cast<double>(ws.suma[cg]), k, ws, col_h,
@@ -249,7 +293,7 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
         if (!done) {
           const PlaneColumns cols{ab, wb, v.signed_cols ? ws.negbits + g * wpg : nullptr, stride, v.dac_bits,
                                   v.bpc, wpg, v.ppw, G, v.r_off, static_cast<double>(ws.suma[cg])};
-          clipped += convert_set(cols, k, ws.noise, ws.ypart, col_h, adc_h, P, ex);
+          clipped += convert_set(cols, k, ws, col_h, adc_h, P, ex);
         }
       }
       if (k.noisy) ex.sync();

@@ -2,6 +2,7 @@
 // by the sampler, the host job builder's tests and (later) the statistical model.
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
 #include "hd.hpp"
 #include "job_view.hpp"
@@ -9,22 +10,52 @@
 
 namespace cimmc {
 
-// Cell level of weight w in physical column q of its weight (0 <= q < ppw).
-CIMMC_HD int encode_weight(const JobView& v, int w, int q) {
+// Cell level of weight w in physical column q of its weight (0 <= q < ppw),
+// for the part that column stores.
+template <WPart Part>
+CIMMC_HD int encode_part(const JobView& v, int w, int q) {
   const int l1 = v.L - 1;
-  switch (v.w_part[q]) {
-    case WPart::plain: {
-      // unsigned and offset weights store w + offset; two's complement stores the
-      // low n-1 bits here and the sign bit in its own column.
-      const unsigned u = static_cast<unsigned>(w + v.w_offset) & v.w_mask;
-      return static_cast<int>((u >> v.w_shift[q]) & static_cast<unsigned>(l1));
-    }
-    case WPart::pos: return ((w > 0 ? w : 0) >> v.w_shift[q]) & l1;
-    case WPart::neg: return ((w < 0 ? -w : 0) >> v.w_shift[q]) & l1;
-    case WPart::sign_bit: return w < 0 ? 1 : 0;
-    case WPart::signed_mag: return ((w < 0 ? -w : w) >> v.w_shift[q]) & l1;
+  if constexpr (Part == WPart::plain) {
+    // unsigned and offset weights store w + offset; two's complement stores the
+    // low n-1 bits here and the sign bit in its own column.
+    const unsigned u = static_cast<unsigned>(w + v.w_offset) & v.w_mask;
+    return static_cast<int>((u >> v.w_shift[q]) & static_cast<unsigned>(l1));
+  } else if constexpr (Part == WPart::pos) {
+    return ((w > 0 ? w : 0) >> v.w_shift[q]) & l1;
+  } else if constexpr (Part == WPart::neg) {
+    return ((w < 0 ? -w : 0) >> v.w_shift[q]) & l1;
+  } else if constexpr (Part == WPart::sign_bit) {
+    return w < 0 ? 1 : 0;
+  } else {
+    return ((w < 0 ? -w : w) >> v.w_shift[q]) & l1;
   }
-  return 0;
+}
+
+// Calls f(std::integral_constant<WPart, part of column q>).
+template <class F>
+CIMMC_HD auto with_part(const JobView& v, int q, const F& f) {
+  using P = WPart;
+  switch (v.w_part[q]) {
+    case P::plain: return f(std::integral_constant<P, P::plain>{});
+    case P::pos: return f(std::integral_constant<P, P::pos>{});
+    case P::neg: return f(std::integral_constant<P, P::neg>{});
+    case P::sign_bit: return f(std::integral_constant<P, P::sign_bit>{});
+    default: return f(std::integral_constant<P, P::signed_mag>{});
+  }
+}
+
+CIMMC_HD int encode_weight(const JobView& v, int w, int q) {
+  return with_part(v, q, [&](auto part) { return encode_part<decltype(part)::value>(v, w, q); });
+}
+
+// Levels of physical column q for the K weights w of one output, lanes
+// striding over rows: one dispatch per column, so the loop vectorizes.
+CIMMC_HD void encode_column(const JobView& v, const std::int32_t* CIMMC_RESTRICT w, int q,
+                            std::uint8_t* CIMMC_RESTRICT lev, int lane, int nl) {
+  with_part(v, q, [&](auto part) {
+    for (int j = lane; j < v.K; j += nl)
+      lev[j] = static_cast<std::uint8_t>(encode_part<decltype(part)::value>(v, w[j], q));
+  });
 }
 
 // DAC level of input x in cycle c. InputEncoding order: unsigned_plain, offset,

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "convert.hpp"
@@ -33,10 +34,20 @@ CIMMC_HD int word_rows(const JobView& v, int g, int w) {
   return n > 0 ? n : 0;
 }
 
-// Bit i of the word = bit `shift` of src[i], for i < n.
+// Bit i of the word = bit `shift` (< 8) of src[i], for i < n. Eight bytes at a
+// time: after the shift and mask each byte holds its bit in bit 0, and the
+// multiply gathers byte k's bit into bit 56 + k (no two partial products
+// collide), so the top byte is the eight bits in order (little-endian load).
 CIMMC_HD std::uint64_t pack_bits(const std::uint8_t* src, int n, int shift) {
   std::uint64_t word = 0;
-  for (int i = 0; i < n; ++i) word |= static_cast<std::uint64_t>((src[i] >> shift) & 1u) << i;
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t chunk;
+    memcpy(&chunk, src + i, sizeof chunk);
+    chunk = (chunk >> shift) & 0x0101010101010101ull;
+    word |= ((chunk * 0x0102040810204080ull) >> 56) << i;
+  }
+  for (; i < n; ++i) word |= static_cast<std::uint64_t>((src[i] >> shift) & 1u) << i;
   return word;
 }
 
@@ -58,14 +69,24 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
     ws.wsum[n] = s;
   }
   const int ncell = v.P * v.K;
-  for (int blk = lane; blk * 4 < ncell; blk += nl) {
-    const bool faults = v.stuck_off_u32 | v.stuck_on_u32;
+  const bool faults = v.stuck_off_u32 | v.stuck_on_u32;
+  // Cell c = p * K + j sits in physical column p = n * ppw + q. Without
+  // random draws per cell, whole columns are encoded at once.
+  if (!faults && !v.float_path)
+    for (int p = 0; p < v.P; ++p)
+      encode_column(v, ws.w + static_cast<std::size_t>(p / v.ppw) * v.K, p % v.ppw,
+                    ws.lev + static_cast<std::size_t>(p) * v.K, lane, nl);
+  // Otherwise cells go in Philox blocks of four, their indices advancing
+  // incrementally: three divisions per cell cost more than its encoding.
+  const int skip = 4 * (nl - 1), skip_p = skip / v.K, skip_j = skip % v.K;
+  int p = 4 * lane / v.K, j = 4 * lane % v.K, n = p / v.ppw, q = p % v.ppw, p_nq = p;
+  for (int blk = lane; (faults || v.float_path) && blk * 4 < ncell; blk += nl) {
     philox::Counter f{}, gz{};
     if (faults) f = philox::draw(v.seed, v.job_id, inst, blk, philox::kFaults + sb);
     if (v.float_path) gz = philox::draw(v.seed, v.job_id, inst, blk, philox::kProgramming + sb);
     for (int t = 0; t < 4 && blk * 4 + t < ncell; ++t) {
-      const int c = blk * 4 + t, p = c / v.K, j = c % v.K;
-      const int n = p / v.ppw, q = p % v.ppw;
+      if (p != p_nq) n = p / v.ppw, q = p % v.ppw, p_nq = p;
+      const int c = blk * 4 + t;
       const int wv = ws.w[n * v.K + j];
       int l = encode_weight(v, wv, q);
       if (faults) {  // one word decides: [0, off) stuck off, [off, off + on) stuck on
@@ -83,7 +104,10 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
         gv = gv < 0.f ? 0.f : gv;  // a conductance cannot be negative
         ws.gf[static_cast<std::size_t>(j) * v.P + p] = (v.signed_cols && wv < 0) ? -gv : gv;
       }
+      if (++j == v.K) j = 0, ++p;
     }
+    j += skip_j, p += skip_p;
+    if (j >= v.K) j -= v.K, ++p;
   }
   ex.sync();
   const int nwb = v.P * v.bpc * v.G * v.wpg;
@@ -104,12 +128,18 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
   }
   const int A = 1 << v.dac_bits;
   for (int j = lane; j < v.K; j += nl) {
-    for (int l = 0; l < v.L; ++l) ws.rowcount[j * v.L + l] = 0;
+    for (int l = 0; l < v.L; ++l) ws.rowcount[l * v.K + j] = 0;
     for (int a = 0; a < A; ++a) ws.cnt[j * A + a] = 0;
   }
-  // p outer, j inner: contiguous levels on the CPU, coalesced across lanes on the GPU.
-  for (int p = 0; p < v.P; ++p)
-    for (int j = lane; j < v.K; j += nl) ++ws.rowcount[j * v.L + ws.lev[static_cast<std::size_t>(p) * v.K + j]];
+  // p outer, j inner: contiguous levels on the CPU (one compare-add per level,
+  // which vectorizes), coalesced across lanes on the GPU, each row one lane's.
+  for (int p = 0; p < v.P; ++p) {
+    const std::uint8_t* CIMMC_RESTRICT lp = ws.lev + static_cast<std::size_t>(p) * v.K;
+    for (int l = 0; l < v.L; ++l) {
+      std::uint32_t* CIMMC_RESTRICT rc = ws.rowcount + static_cast<std::size_t>(l) * v.K;
+      for (int j = lane; j < v.K; j += nl) rc[j] += lp[j] == l;
+    }
+  }
   const int ncol = kShards * v.col_nbins, ncode = kShards * (v.code_max - v.code_min + 1);
   for (int b = lane; b < ncol; b += nl) ws.col_local[b] = 0;
   for (int b = lane; b < ncode; b += nl) ws.adc_local[b] = 0;
@@ -225,7 +255,7 @@ CIMMC_HD void flush_instance(const JobView& v, const Workspace& ws, std::uint64_
     const int a = al / v.L, l = al % v.L;
     std::uint64_t s = 0, d = 0;
     for (int j = 0; j < v.K; ++j) {
-      s += static_cast<std::uint64_t>(ws.cnt[j * A + a]) * ws.rowcount[j * v.L + l];
+      s += static_cast<std::uint64_t>(ws.cnt[j * A + a]) * ws.rowcount[l * v.K + j];
       d += ws.cnt[j * A + a];
     }
     ex.add(&hist[v.off_cell + al], s);

@@ -20,7 +20,7 @@ struct Workspace {
   float* gf;                // K*P signed conductance / g_lsb, [j][p] (float path)
   float* fval;              // P column values of the current conversion set (float path)
   float* fsq;               // P sums of squared cell contributions (float path)
-  std::uint32_t* rowcount;  // K*L: cells of row j at level l
+  std::uint32_t* rowcount;  // L*K: cells of row j at level l, [l][j]
   std::int32_t* x;          // K inputs of the current sample
   std::uint8_t* a;          // cycles*K DAC levels
   float* af;                // cycles*K DAC levels as float (float path)
@@ -30,6 +30,8 @@ struct Workspace {
   double* ypart;            // P: shift-added ADC outputs per physical column
   float* noise;             // P: standard normals for the current conversion set
   std::uint32_t* noise_bits;// P rounded up to 4: the random words behind them
+  std::uint32_t* col_idx;   // P: column-value bin of each column in the current set
+  std::uint32_t* adc_idx;   // P: ADC code - code_min of each column in the current set
   std::uint32_t* cnt;       // K*2^dac_bits: (row, level) occurrences in this instance
   std::int64_t* xsum;       // 1
   // Per-instance column-value and ADC-code counts in kShards interleaved
@@ -90,6 +92,8 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.ypart, P);
   take(w.noise, P);
   take(w.noise_bits, (P + 3) / 4 * 4);
+  take(w.col_idx, P);
+  take(w.adc_idx, P);
   take(w.cnt, K * (std::size_t(1) << v.dac_bits));
   take(w.xsum, 1);
   take(w.col_local, static_cast<std::size_t>(kShards) * v.col_nbins);
