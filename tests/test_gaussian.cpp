@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "statistical/gaussian.hpp"
 
@@ -34,4 +35,17 @@ TEST(Gaussian, CellMomentsMatchClosedForms) {
   const double lo = (2 * 0.7 - 0.35 - u) / s, hi = (2 * 0.7 + 0.35 - u) / s;
   const double ref = 0.5 * (std::erfc(-hi / std::sqrt(2.0)) - std::erfc(-lo / std::sqrt(2.0)));
   EXPECT_NEAR(cell0, ref, 1e-13);
+}
+
+TEST(Gaussian, InlineExpWithinTwoUlp) {
+  double worst = 0;
+  for (double x = -708.0; x <= 709.0; x += 0.01234567) {  // normal results
+    const long double ref = std::exp(static_cast<long double>(x));
+    worst = std::max(worst, static_cast<double>(std::fabs((fast_exp(x) - ref) / ref)));
+  }
+  for (double x = -40.0; x <= 40.0; x += 1.1e-5) {  // where the integration looks, densely
+    const long double ref = std::exp(static_cast<long double>(x));
+    worst = std::max(worst, static_cast<double>(std::fabs((fast_exp(x) - ref) / ref)));
+  }
+  EXPECT_LT(worst, 2 * std::numeric_limits<double>::epsilon());
 }

@@ -37,6 +37,12 @@ MillsTable build() {
 
 const MillsTable kMills = build();
 
+const Exp2Table kExp2 = [] {
+  Exp2Table e{};
+  for (int j = 0; j < 64; ++j) e.t[j] = static_cast<double>(std::exp2(j / 64.0L));
+  return e;
+}();
+
 double normal_cdf(double z) {
   const double a = std::fabs(z);
   const double t = a < MillsTable::kZmax ? kMills.tail(a, normal_pdf(z)) : 0.0;  // spares exp its underflow path
