@@ -132,12 +132,15 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
     for (int a = 0; a < A; ++a) ws.cnt[j * A + a] = 0;
   }
   // p outer, j inner: contiguous levels on the CPU (one compare-add per level,
-  // which vectorizes), coalesced across lanes on the GPU, each row one lane's.
+  // which vectorizes: the sizes are locals, as the stores could alias v),
+  // coalesced across lanes on the GPU, each row one lane's.
+  const int K = v.K, L = v.L;
   for (int p = 0; p < v.P; ++p) {
-    const std::uint8_t* CIMMC_RESTRICT lp = ws.lev + static_cast<std::size_t>(p) * v.K;
-    for (int l = 0; l < v.L; ++l) {
-      std::uint32_t* CIMMC_RESTRICT rc = ws.rowcount + static_cast<std::size_t>(l) * v.K;
-      for (int j = lane; j < v.K; j += nl) rc[j] += lp[j] == l;
+    const std::uint8_t* CIMMC_RESTRICT lp = ws.lev + static_cast<std::size_t>(p) * K;
+    for (int l = 0; l < L; ++l) {
+      std::uint32_t* CIMMC_RESTRICT rc = ws.rowcount + static_cast<std::size_t>(l) * K;
+      const std::uint8_t level = static_cast<std::uint8_t>(l);
+      for (int j = lane; j < K; j += nl) rc[j] += lp[j] == level;
     }
   }
   const int ncol = kShards * v.col_nbins, ncode = kShards * (v.code_max - v.code_min + 1);
