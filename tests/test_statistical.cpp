@@ -506,7 +506,7 @@ TEST(Statistical, CalibratedJobSharesAtomsWithoutChangingResults) {
     build_job(c, 0, two_passes);
     build_job(c, 0, one);
     set_adc_full_scale(two_passes.view, statistical_quantile(two_passes, c.macro.adc.quantile));
-    const StatResult s = statistical_job_calibrated(one, c.macro.adc.quantile);
+    const StatResult s = statistical_jobs({&one}, c.macro.adc.quantile).front();
     EXPECT_EQ(one.view.adc_delta, two_passes.view.adc_delta);
     expect_same(statistical_job(two_passes), s);
   }
@@ -527,5 +527,23 @@ TEST(Statistical, AtomsRegeneratedBeyondTheBudgetGiveTheSameStatistics) {
       EXPECT_EQ(kept.stats[i].pe_o[2], regenerated.stats[i].pe_o[2]);
       EXPECT_EQ(kept.stats[i].q2[2], regenerated.stats[i].q2[2]);
     }
+  }
+}
+
+TEST(Statistical, JobsDifferingInColumnsShareClassesWithoutChangingResults) {
+  for (const Config& c : calibrated_configs()) {
+    Config narrow = c;
+    narrow.tile.cols_used = 1;
+    BuiltJob wide_alone, narrow_alone, wide, narrow_shared;
+    build_job(c, 0, wide_alone);
+    build_job(narrow, 0, narrow_alone);
+    build_job(c, 0, wide);
+    build_job(narrow, 0, narrow_shared);
+    const StatResult a = statistical_jobs({&wide_alone}, c.macro.adc.quantile).front();
+    const StatResult b = statistical_jobs({&narrow_alone}, c.macro.adc.quantile).front();
+    const std::vector<StatResult> shared = statistical_jobs({&narrow_shared, &wide}, c.macro.adc.quantile);
+    expect_same(a, shared[1]);
+    expect_same(b, shared[0]);
+    EXPECT_NE(a.hist[wide.view.off_cell + wide.view.L + 1], b.hist[wide.view.off_cell + wide.view.L + 1]);  // N counts
   }
 }

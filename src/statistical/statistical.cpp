@@ -105,13 +105,17 @@ double statistical_quantile(const BuiltJob& job, double quantile) {
   return quantile_of(job.view, stat::build_classes(job), quantile);
 }
 
-StatResult statistical_job_calibrated(BuiltJob& job, double quantile) {
-  stat::ClassTable cl = stat::build_classes(job);
-  double fs = quantile_of(job.view, cl, quantile);
-  if (fs <= 0) fs = job.view.col_bw;  // as the sampled pilot does
-  set_adc_full_scale(job.view, fs);
-  stat::convert_classes(job.view, cl);
-  return assemble(job, cl);
+std::vector<StatResult> statistical_jobs(const std::vector<BuiltJob*>& jobs, std::optional<double> quantile) {
+  stat::ClassTable cl = stat::build_classes(*jobs.front());
+  if (quantile) {
+    double fs = quantile_of(jobs.front()->view, cl, *quantile);
+    if (fs <= 0) fs = jobs.front()->view.col_bw;  // as the sampled pilot does
+    for (BuiltJob* job : jobs) set_adc_full_scale(job->view, fs);
+  }
+  stat::convert_classes(jobs.front()->view, cl);
+  std::vector<StatResult> out;
+  for (const BuiltJob* job : jobs) out.push_back(assemble(*job, cl));
+  return out;
 }
 
 Report price_statistical(const BuiltJob& job, const StatResult& s, const EnergyTables& t) {

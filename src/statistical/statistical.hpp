@@ -6,6 +6,7 @@
 // tests/test_statistical.cpp. Each approximation is stated where it is made
 // (column_distribution.cpp, adc_transfer.cpp, statistical.cpp).
 #pragma once
+#include <optional>
 #include <vector>
 
 #include "engine/job_builder.hpp"
@@ -41,10 +42,13 @@ StatResult statistical_job(const BuiltJob& job);
 // treats the pilot's column-value histogram.
 double statistical_quantile(const BuiltJob& job, double quantile);
 
-// Both for a calibrated ADC, sharing the column-value atoms: sets the job's
-// full scale to the quantile (one column bin where it is 0, as the sampled
-// pilot does) and evaluates the job.
-StatResult statistical_job_calibrated(BuiltJob& job, double quantile);
+// Jobs that differ only in their number of weight columns N, evaluated from
+// one class table (N only multiplies counts; no class statistic depends on
+// it), so the same as statistical_job on each. With a quantile, each job's ADC
+// is calibrated first, from the same column-value atoms the ADC transfer then
+// integrates: full scale at the quantile, one column bin where that is 0 (as
+// the sampled pilot does).
+std::vector<StatResult> statistical_jobs(const std::vector<BuiltJob*>& jobs, std::optional<double> quantile);
 
 // Prices the expected events with the sampler's formula (pricing.hpp
 // component_energy). Standard errors are 0; max_abs_err is not predicted (NaN).

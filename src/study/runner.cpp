@@ -133,21 +133,20 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
           for (std::size_t j : ids)
             if (!store.has(j) && seen.insert(j).second) need.push_back(j);
     const auto ts = std::chrono::steady_clock::now();
+    std::vector<const Config*> cfgs;
+    std::vector<std::uint32_t> ids;
+    for (std::size_t j : need) {
+      cfgs.push_back(&plan.jobs[j]);
+      ids.push_back(plan.job_ids[j]);
+    }
     if (model == Model::statistical) {
-      // Analytic jobs are independent and deterministic: any thread order.
+      // Analytic jobs are deterministic: any thread order.
       const int threads = opt.engine.threads > 0 ? opt.engine.threads : omp_get_max_threads();
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-      for (std::size_t k = 0; k < need.size(); ++k)
-        store.stat[need[k]] = std::make_unique<StatJob>(evaluate_statistical(plan.jobs[need[k]], plan.job_ids[need[k]]));
+      std::vector<StatJob> results = evaluate_statistical(cfgs, ids, threads);
+      for (std::size_t k = 0; k < need.size(); ++k) store.stat[need[k]] = std::make_unique<StatJob>(std::move(results[k]));
       stats.jobs_statistical += need.size();
       if (opt.progress) opt.progress(static_cast<double>(b) / total);
     } else {
-      std::vector<const Config*> cfgs;
-      std::vector<std::uint32_t> ids;
-      for (std::size_t j : need) {
-        cfgs.push_back(&plan.jobs[j]);
-        ids.push_back(plan.job_ids[j]);
-      }
       EngineOptions eo = opt.engine;
       if (opt.progress) {
         const double done = static_cast<double>(a), span = static_cast<double>(b - a);

@@ -1,17 +1,45 @@
 #include "study/stat_jobs.hpp"
 
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+
 #include "study/tile_jobs.hpp"
 
 namespace cimmc {
 
+std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile_cfgs,
+                                          const std::vector<std::uint32_t>& job_ids, int threads) {
+  // Groups of jobs equal but for their column count, in order of first use.
+  std::map<std::string, std::size_t> group_of;
+  std::vector<std::vector<std::size_t>> groups;
+  for (std::size_t k = 0; k < tile_cfgs.size(); ++k) {
+    Config c = *tile_cfgs[k];
+    c.tile.cols_used = 0;
+    const auto [it, fresh] = group_of.emplace(job_key(c), groups.size());
+    if (fresh) groups.emplace_back();
+    groups[it->second].push_back(k);
+  }
+  std::vector<StatJob> out(tile_cfgs.size());
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    std::vector<BuiltJob*> jobs;
+    for (std::size_t k : groups[g]) {
+      out[k].job = std::make_unique<BuiltJob>();
+      build_job(*tile_cfgs[k], job_ids[k], *out[k].job);
+      jobs.push_back(out[k].job.get());
+    }
+    const AdcSpec& adc = tile_cfgs[groups[g].front()]->macro.adc;
+    std::vector<StatResult> r =
+        statistical_jobs(jobs, adc.range == AdcRange::calibrated ? std::optional(adc.quantile) : std::nullopt);
+    for (std::size_t i = 0; i < r.size(); ++i) out[groups[g][i]].stat = std::move(r[i]);
+  }
+  return out;
+}
+
 StatJob evaluate_statistical(const Config& tile_cfg, std::uint32_t job_id) {
-  StatJob s;
-  s.job = std::make_unique<BuiltJob>();
-  build_job(tile_cfg, job_id, *s.job);
-  s.stat = tile_cfg.macro.adc.range == AdcRange::calibrated
-               ? statistical_job_calibrated(*s.job, tile_cfg.macro.adc.quantile)
-               : statistical_job(*s.job);
-  return s;
+  return std::move(evaluate_statistical({&tile_cfg}, {job_id}, 1).front());
 }
 
 JobCost statistical_job_cost(const Config& point, const LayerSpec* layer, const StatJob& s) {

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "engine/job_builder.hpp"
 #include "statistical/statistical.hpp"
@@ -16,8 +17,14 @@ struct StatJob {
   StatResult stat;
 };
 
-// Builds the job, sets a calibrated ADC range from the predicted column-value
-// quantile (where sampling would run a pilot), and evaluates it.
+// Builds and evaluates the jobs on `threads` threads, setting a calibrated ADC
+// range from the predicted column-value quantile (where sampling would run a
+// pilot). Jobs that differ only in their weight columns (a layer's ragged last
+// column tile) share one class table: its statistics do not depend on the
+// column count, so every result is the one the job gets alone, in any order.
+std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile_cfgs,
+                                          const std::vector<std::uint32_t>& job_ids, int threads);
+// One job alone.
 StatJob evaluate_statistical(const Config& tile_cfg, std::uint32_t job_id);
 
 JobCost statistical_job_cost(const Config& point, const LayerSpec* layer, const StatJob& s);
