@@ -177,9 +177,8 @@ template <class Exec>
 CIMMC_HD void count_set(const ConvConsts& k, const Workspace& ws, std::uint64_t* CIMMC_RESTRICT col_h,
                         std::uint64_t* CIMMC_RESTRICT adc_h, int P, const Exec& ex) {
   for (int p = ex.lane(); p < P; p += ex.nlanes()) {
-    const int shard = p % kShards;
-    ex.add(&col_h[shard * k.ncol + ws.col_idx[p]], 1);
-    ex.add(&adc_h[shard * k.ncode + ws.adc_idx[p]], 1);
+    ex.add(&col_h[p % kShards * k.ncol + ws.col_idx[p]], 1);
+    ex.add(&adc_h[p % kAdcShards * k.ncode + ws.adc_idx[p]], 1);
   }
 }
 

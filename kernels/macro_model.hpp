@@ -143,7 +143,7 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
       for (int j = lane; j < K; j += nl) rc[j] += lp[j] == level;
     }
   }
-  const int ncol = kShards * v.col_nbins, ncode = kShards * (v.code_max - v.code_min + 1);
+  const int ncol = kShards * v.col_nbins, ncode = kAdcShards * (v.code_max - v.code_min + 1);
   for (int b = lane; b < ncol; b += nl) ws.col_local[b] = 0;
   for (int b = lane; b < ncode; b += nl) ws.adc_local[b] = 0;
   ex.sync();
@@ -272,7 +272,7 @@ CIMMC_HD void flush_instance(const JobView& v, const Workspace& ws, std::uint64_
   }
   for (int b = lane; b < ncode; b += nl) {
     std::uint64_t s = 0;
-    for (int k = 0; k < kShards; ++k) s += ws.adc_local[k * ncode + b];
+    for (int k = 0; k < kAdcShards; ++k) s += ws.adc_local[k * ncode + b];
     if (s) ex.add(&hist[v.off_adc + b], s);
   }
   ex.sync();
