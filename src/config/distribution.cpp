@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "config/internal.hpp"
-#include "io/idx.hpp"
+#include "data/idx.hpp"
 
 namespace cimmc::config_detail {
 

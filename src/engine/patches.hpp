@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "engine/operands.hpp"
-#include "io/idx.hpp"
+#include "data/idx.hpp"
 
 namespace cimmc {
 

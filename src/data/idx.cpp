@@ -1,4 +1,4 @@
-#include "io/idx.hpp"
+#include "data/idx.hpp"
 
 #include <zlib.h>
 

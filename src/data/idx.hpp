@@ -1,6 +1,9 @@
 // IDX image files (the MNIST / Fashion-MNIST format): a big-endian header
 // (magic 0x00000803 = unsigned bytes, 3 dimensions; then count, rows, cols)
 // followed by count x rows x cols pixels. Read gzip-compressed or plain.
+// A leaf module of input data readers: config validates patch specs with it
+// and the engine loads the images, without either depending on the other or
+// on io/ (which writes results).
 #pragma once
 #include <cstdint>
 #include <memory>
