@@ -141,3 +141,47 @@ workload:
     prev = clip_rel;
   }
 }
+
+// Code-dependent ADC energy under correlated inputs: the independence model
+// predicts the ADC code distribution from independent rows, so an energy that
+// grows with the code (here quadratically) is off by more as the rows move
+// together, and validate flags it with that size. A code-independent ADC
+// energy (e0 only) depends on the conversion count alone and stays exact.
+TEST(Models, CodeDependentAdcEnergyIsFlaggedUnderCorrelation) {
+  auto config = [](double rho, const std::string& adc_energy) {
+    return std::string(R"(name: adc_code
+run: {samples: 6000, seed: 9, inputs_per_instance: 1}
+macro: {rows: 64, cols: 8, bits_per_cell: 1, weight_encoding: unsigned, g_off_us: 0, adc: {bits: 7, range: full}}
+energy: {adc: )") + adc_energy + R"(}
+workload:
+  tile: {rows_used: 64, cols_used: 1}
+  inputs: {bits: 1, signed: false, distribution: {kind: uniform, low: 0, high: 1, clip: 1.6, correlation: )" +
+           std::to_string(rho) + R"(}}
+  weights: {bits: 1, signed: false, distribution: {kind: constant, value: 1}}
+)";
+  };
+  auto adc_row = [](const Validation& v) {
+    for (const Comparison& c : v.rows)
+      if (c.metric == "adc_pj_per_mvm") return c;
+    ADD_FAILURE() << "no adc_pj_per_mvm row";
+    return Comparison{};
+  };
+  const std::string quadratic = "{e0_pj: 0.1, e1_pj: 0, e2_pj: 0.001, epop_pj: 0}";
+  double prev = 0;
+  for (double rho : {0.0, 0.2, 0.5}) {
+    const Comparison c = adc_row(validate_study(parse_sweep(config(rho, quadratic), "adc.yaml"), cpu()));
+    if (rho == 0.0) {
+      EXPECT_FALSE(c.flagged) << "z " << c.z;
+    } else {
+      EXPECT_TRUE(c.flagged) << rho << " z " << c.z;
+      // Correlation widens the codes, so E[code^2] grows past the prediction.
+      EXPECT_LT(c.rel_err, 0.0) << rho;
+      EXPECT_GT(std::fabs(c.rel_err), prev) << rho;
+    }
+    prev = std::fabs(c.rel_err);
+  }
+  const Comparison flat = adc_row(
+      validate_study(parse_sweep(config(0.5, "{e0_pj: 0.1, e1_pj: 0, e2_pj: 0, epop_pj: 0}"), "adc.yaml"), cpu()));
+  EXPECT_FALSE(flat.flagged);
+  EXPECT_LT(std::fabs(flat.rel_err), 1e-9);
+}
