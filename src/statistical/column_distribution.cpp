@@ -117,6 +117,9 @@ std::vector<Key> merge(const std::vector<RowOutcome>& rows, bool with_o) {
 
 // Layers n, n-1 and n-2 of the n-fold convolution over (m, o). Layer k covers
 // [k*mmin, k*mmax] x [k*omin, k*omax], stored from index 0 with row stride nm.
+// Each row (one o) keeps the range of m it can reach: much of the rectangle is
+// exactly zero (e.g. M <= (L-1) O), and skipping it adds only the terms that
+// are not zero, in the same order, so the sums are unchanged.
 class Convolution {
  public:
   Convolution(const std::vector<Key>& keys, int n) : n_(n) {
@@ -128,23 +131,35 @@ class Convolution {
     }
     rm_ = mmax_ - mmin_, ro_ = omax_ - omin_;
     nm_ = n * rm_ + 1, no_ = n * ro_ + 1;
-    for (auto& b : layer_) b.assign(static_cast<std::size_t>(nm_) * no_, 0.0);
+    for (int b = 0; b < 4; ++b) {
+      layer_[b].resize(static_cast<std::size_t>(nm_) * no_);
+      lo_[b].assign(no_, nm_), hi_[b].assign(no_, -1);  // every row empty
+    }
     layer_[0][0] = 1.0;  // layer_[0] = latest, [1] = one row fewer, [2] = two fewer
+    lo_[0][0] = hi_[0][0] = 0;
     for (int k = 0; k < n; ++k) {
       std::vector<double>& nxt = layer_[3];
-      const int bm = k * rm_ + 1, bo = k * ro_ + 1;
-      for (int j = 0; j < bo + ro_; ++j) std::fill_n(nxt.begin() + static_cast<std::size_t>(j) * nm_, bm + rm_, 0.0);
+      std::vector<int>&lo = lo_[3], &hi = hi_[3];
+      const int bo = k * ro_ + 1;
+      std::fill_n(lo.begin(), bo + ro_, nm_);
+      std::fill_n(hi.begin(), bo + ro_, -1);
+      for (const Key& key : keys)
+        for (int j = 0; j < bo; ++j)
+          if (lo_[0][j] <= hi_[0][j]) {
+            const int dm = key.m - mmin_, dof = key.o - omin_;
+            lo[j + dof] = std::min(lo[j + dof], lo_[0][j] + dm), hi[j + dof] = std::max(hi[j + dof], hi_[0][j] + dm);
+          }
+      for (int j = 0; j < bo + ro_; ++j)
+        if (lo[j] <= hi[j]) std::fill(nxt.begin() + row(j) + lo[j], nxt.begin() + row(j) + hi[j] + 1, 0.0);
       for (const Key& key : keys) {
         const int dm = key.m - mmin_, dof = key.o - omin_;
         for (int j = 0; j < bo; ++j) {
-          const double* src = layer_[0].data() + static_cast<std::size_t>(j) * nm_;
-          double* dst = nxt.data() + static_cast<std::size_t>(j + dof) * nm_ + dm;
-          for (int i = 0; i < bm; ++i) dst[i] += key.p * src[i];
+          const double* src = layer_[0].data() + row(j);
+          double* dst = nxt.data() + row(j + dof) + dm;
+          for (int i = lo_[0][j]; i <= hi_[0][j]; ++i) dst[i] += key.p * src[i];
         }
       }
-      std::swap(layer_[3], layer_[2]);  // rotate: nxt becomes the latest layer
-      std::swap(layer_[2], layer_[1]);
-      std::swap(layer_[1], layer_[0]);
+      rotate(layer_), rotate(lo_), rotate(hi_);  // nxt becomes the latest layer
     }
   }
   int size_m() const { return nm_; }
@@ -156,13 +171,21 @@ class Convolution {
     const int k = n_ - back;
     if (k < 0) return 0.0;
     const int i = M - k * mmin_, j = O - k * omin_;
-    if (i < 0 || i > k * rm_ || j < 0 || j > k * ro_) return 0.0;
-    return layer_[back][static_cast<std::size_t>(j) * nm_ + i];
+    if (j < 0 || j > k * ro_ || i < lo_[back][j] || i > hi_[back][j]) return 0.0;
+    return layer_[back][row(j) + i];
   }
 
  private:
+  std::size_t row(int j) const { return static_cast<std::size_t>(j) * nm_; }
+  template <class T>
+  static void rotate(T (&b)[4]) {
+    std::swap(b[3], b[2]);
+    std::swap(b[2], b[1]);
+    std::swap(b[1], b[0]);
+  }
   int n_, mmin_, mmax_, omin_, omax_, rm_, ro_, nm_, no_;
   std::vector<double> layer_[4];
+  std::vector<int> lo_[4], hi_[4];  // per row j: the m indices that may be nonzero
 };
 
 double joint_cost(const std::vector<Key>& keys, int n) {
