@@ -12,8 +12,8 @@
 #define CIMMC_HOT inline __attribute__((always_inline))
 #endif
 #define CIMMC_RESTRICT __restrict__
-// Full unrolling of short constant-trip loops (nvcc's device pass, else GCC).
-#if defined(__CUDA_ARCH__)
+// Full unrolling of short constant-trip loops (nvcc, else GCC).
+#if defined(__CUDACC__)
 #define CIMMC_UNROLL _Pragma("unroll")
 #else
 #define CIMMC_UNROLL _Pragma("GCC unroll 16")
