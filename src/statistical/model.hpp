@@ -47,11 +47,11 @@ OperandModel operand_model(const BuiltJob& job);
 
 // One point of the column-value mixture of a class. The value U reaching the
 // column-value histogram is N(u, vp) (vp: programming spread and what the
-// conditioning left unresolved), the ADC input is N(u, vp + vn) (vn: read and
-// ADC noise). d = u - M is the expected analog deviation from the integer sum
-// M = sum s*a*l of faulted levels. vp = vn = 0 is an exact point mass.
-// vn is read noise only: the ADC's own noise variance scales with its step,
-// which a calibrated ADC learns from the atoms, so convert() adds it.
+// conditioning left unresolved), the ADC input is N(u, vp + vn + ADC noise)
+// (vn: read noise; the ADC's own noise scales with its step, which a
+// calibrated ADC learns from the atoms, so convert() adds it). d = u - M is
+// the expected analog deviation from the integer sum M = sum s*a*l of faulted
+// levels. vp = vn = 0 (and no ADC noise) is an exact point mass.
 // vn is itself random given the atom (it depends on which rows are active):
 // vn_sd is its conditional spread, and the ADC sees a two-point mixture of
 // noise variances with that mean and spread (tails are convex in the variance).
