@@ -185,3 +185,34 @@ workload:
   EXPECT_FALSE(flat.flagged);
   EXPECT_LT(std::fabs(flat.rel_err), 1e-9);
 }
+
+// Calibrated ADCs: validate reports the two full scales (model quantile vs
+// sampled pilot) on an informational row and compares everything else on the
+// pilot's ADC, where the clip rate near the quantile agrees.
+TEST(Models, ValidateComparesCalibratedJobsOnThePilotsAdc) {
+  const std::string cfg = R"(name: cal
+run: {samples: 4000, seed: 21, inputs_per_instance: 1, pilot_samples: 4000}
+macro: {rows: 128, cols: 64, bits_per_cell: 2, weight_encoding: differential, adc: {bits: 6, range: calibrated, quantile: 0.99}}
+workload:
+  tile: {rows_used: 128, cols_used: 8}
+  inputs: {bits: 8, signed: false, distribution: {kind: relu_laplace, b: 1.0, zero_fraction: 0.4}}
+  weights: {bits: 8, signed: true, distribution: {kind: laplace, b: 0.05}}
+)";
+  const Validation v = validate_study(parse_sweep(cfg, "cal.yaml"), cpu());
+  int full_scale_rows = 0;
+  for (const Comparison& c : v.rows) {
+    if (c.metric == "adc_full_scale") {
+      ++full_scale_rows;
+      EXPECT_TRUE(std::isnan(c.z));
+      EXPECT_FALSE(c.flagged);
+      EXPECT_GT(c.sampled, 0.0);
+      EXPECT_LT(std::fabs(c.rel_err), 0.1);  // two estimates of the same 0.99 quantile
+    }
+    if (c.metric == "clip_rate") {
+      EXPECT_GT(c.sampled, 0.002);  // near 1 - 0.99 per the pilot's scale (folded, binned)
+      EXPECT_LT(std::fabs(c.z), 4.0) << c.statistical << " vs " << c.sampled;
+    }
+  }
+  EXPECT_EQ(full_scale_rows, 1);
+  EXPECT_EQ(v.flagged, 0u);
+}

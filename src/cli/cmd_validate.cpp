@@ -26,12 +26,13 @@ int cmd_validate(const CliArgs& a) {
               sweep.points.front().config.name.c_str(), v.jobs, backend.c_str(), v.seconds_sampled,
               v.seconds_statistical);
   // Per metric: the largest |z| and |relative error| over all jobs.
-  struct Worst { double z = 0, rel = 0; std::size_t flagged = 0, n = 0; };
+  struct Worst { double z = 0, rel = 0; std::size_t flagged = 0, n = 0; bool has_z = false; };
   std::map<std::string, Worst> worst;
   std::vector<std::string> order;
   for (const Comparison& c : v.rows) {
     if (!worst.count(c.metric)) order.push_back(c.metric);
     Worst& w = worst[c.metric];
+    w.has_z |= !std::isnan(c.z);
     if (std::isfinite(c.z)) w.z = std::max(w.z, std::fabs(c.z));
     else if (c.flagged) w.z = INFINITY;
     if (std::isfinite(c.rel_err)) w.rel = std::max(w.rel, std::fabs(c.rel_err));
@@ -41,7 +42,10 @@ int cmd_validate(const CliArgs& a) {
   std::printf("  metric                     max |z|   max |rel err|   flagged\n");
   for (const std::string& m : order) {
     const Worst& w = worst[m];
-    std::printf("  %-24s %9.2f   %12.3g%%   %3zu of %zu\n", m.c_str(), w.z, 100.0 * w.rel, w.flagged, w.n);
+    if (w.has_z)
+      std::printf("  %-24s %9.2f   %12.3g%%   %3zu of %zu\n", m.c_str(), w.z, 100.0 * w.rel, w.flagged, w.n);
+    else  // informational rows (the ADC full scales): no spread, never flagged
+      std::printf("  %-24s %9s   %12.3g%%   %3s of %zu\n", m.c_str(), "-", 100.0 * w.rel, "-", w.n);
   }
   if (v.flagged) {
     std::printf("\n  flagged (|z| > 4): where the independence assumptions break\n");

@@ -42,6 +42,15 @@ StatJob evaluate_statistical(const Config& tile_cfg, std::uint32_t job_id) {
   return std::move(evaluate_statistical({&tile_cfg}, {job_id}, 1).front());
 }
 
+StatJob evaluate_statistical_at(const Config& tile_cfg, std::uint32_t job_id, double adc_full_scale) {
+  StatJob s;
+  s.job = std::make_unique<BuiltJob>();
+  build_job(tile_cfg, job_id, *s.job);
+  set_adc_full_scale(s.job->view, adc_full_scale);
+  s.stat = statistical_job(*s.job);
+  return s;
+}
+
 JobCost statistical_job_cost(const Config& point, const LayerSpec* layer, const StatJob& s) {
   const JobView& v = s.job->view;
   const Config tc = tile_config(point, layer, v.K, v.N);

@@ -26,6 +26,9 @@ std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile
                                           const std::vector<std::uint32_t>& job_ids, int threads);
 // One job alone.
 StatJob evaluate_statistical(const Config& tile_cfg, std::uint32_t job_id);
+// One job with its ADC full scale (column value at the top code) given, e.g.
+// the one a sampled run calibrated: the models then see the same ADC.
+StatJob evaluate_statistical_at(const Config& tile_cfg, std::uint32_t job_id, double adc_full_scale);
 
 JobCost statistical_job_cost(const Config& point, const LayerSpec* layer, const StatJob& s);
 

@@ -5,6 +5,9 @@
 // error and a z-score; a metric is flagged when |z| > 4 (or, for metrics with
 // no sampling spread, when the relative error exceeds 1e-9). A clip rate's
 // standard error is never below the binomial one of the predicted rate.
+// Calibrated ADCs: an informational row `adc_full_scale` (z NaN, never
+// flagged) compares the model's predicted quantile with the sampler's pilot,
+// and every other metric is computed by the model at the pilot's full scale.
 #pragma once
 #include <string>
 #include <vector>
