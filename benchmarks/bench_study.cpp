@@ -35,7 +35,7 @@ void BM_resnet18_point(benchmark::State& state) {
   }
   state.counters["ci95_rel_percent"] = 100.0 * rel;
 }
-BENCHMARK(BM_resnet18_point)->Arg(64)->Arg(256)->Arg(2000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_resnet18_point)->Arg(128)->Arg(256)->Arg(2000)->Unit(benchmark::kMillisecond);
 
 // The statistical model on the same point: layer-mapping evaluations per second.
 void BM_resnet18_statistical(benchmark::State& state) {
