@@ -3,6 +3,8 @@
 //     with N samples per tile job; reports the 95% CI half-width of the total
 //     energy relative to it, so the cheapest N meeting +-1% can be read off.
 //   BM_resnet18_statistical: the same point by the statistical model.
+//   BM_resnet18_mapping_rollup: its mappings enumerated and rolled up from
+//     tile-job costs evaluated beforehand.
 //   BM_sweep_subset: the first 32 points of configs/sweep-resnet18.yaml;
 //     points/s, unique tile jobs/s and what dedupe saves.
 #include <benchmark/benchmark.h>
@@ -10,7 +12,10 @@
 #include <string>
 
 #include "config/sweep.hpp"
+#include "study/plan.hpp"
+#include "study/rollup.hpp"
 #include "study/runner.hpp"
+#include "study/stat_jobs.hpp"
 
 using namespace cimmc;
 
@@ -54,6 +59,32 @@ void BM_resnet18_statistical(benchmark::State& state) {
   state.counters["jobs/s"] = benchmark::Counter(it * st.jobs_statistical, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_resnet18_statistical)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// The mapper's share of a statistical study: with every tile job evaluated
+// once (outside the timing), enumerating ResNet-18's mappings and rolling each
+// one up from its tile jobs' costs. This is what a further mapping costs, the
+// part CiMLoop amortizes its per-layer statistics over; the end-to-end figure
+// is BM_resnet18_statistical's.
+void BM_resnet18_mapping_rollup(benchmark::State& state) {
+  const Sweep s = load_sweep(config_path("resnet18.yaml"));
+  const std::vector<const Config*> points{&s.points[0].config};
+  const StudyPlan once = make_plan(points, 0, 1);
+  std::vector<const Config*> cfgs;
+  for (const Config& c : once.jobs) cfgs.push_back(&c);
+  const std::vector<StatJob> jobs = evaluate_statistical(cfgs, once.job_ids, 1);
+  const JobPricer pricer = [&](std::size_t j, const Config& point, const LayerSpec* layer) {
+    return statistical_job_cost(point, layer, jobs[j]);
+  };
+  std::size_t mappings = 0;
+  for (auto _ : state) {
+    const StudyPlan plan = make_plan(points, 0, 1);
+    const RollUp ru = roll_up(plan, points, pricer);
+    benchmark::DoNotOptimize(ru.network.data());
+    mappings += plan.mappings;
+  }
+  state.counters["layer_mappings/s"] = benchmark::Counter(static_cast<double>(mappings), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_resnet18_mapping_rollup)->Unit(benchmark::kMillisecond);
 
 void BM_sweep_subset(benchmark::State& state) {
   Sweep s = load_sweep(config_path("sweep-resnet18.yaml"));

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <unordered_map>
+#include <utility>
 
 #include "arch/timing.hpp"
 #include "study/tile_jobs.hpp"
@@ -52,7 +54,6 @@ StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first,
   auto job_for = [&](const Config& point, const LayerSpec* layer, int rows, int cols) {
     ++plan.job_refs;
     Config tc = tile_config(point, layer, rows, cols);
-    tc.source_text.clear();  // provenance lives with the study, not each job
     std::string key = job_key(tc);
     auto [it, fresh] = index.emplace(key, plan.jobs.size());
     if (fresh) {
@@ -65,6 +66,11 @@ StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first,
   };
   for (std::size_t p = first; p < last && p < points.size(); ++p) {
     const Config& c = *points[p];
+    // Tile configs are copies of the point without its network (the layer's
+    // operands are copied in), so they are made from one such copy.
+    Config base = c;
+    base.network = NetworkSpec{};
+    base.source_text.clear();  // provenance lives with the study, not each job
     PointPlan pp;
     pp.point = p;
     const std::size_t nlayers = is_single_tile(c) ? 1 : c.network.layers.size();
@@ -85,9 +91,17 @@ StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first,
       }
       plan.mappings += lp.space.feasible.size();
       plan.pruned += lp.space.pruned.size();
+      // Every mapping of a layer tiles it alike: its tile shapes are looked up once.
+      std::map<std::pair<int, int>, std::size_t> shapes;
       for (const Mapping& m : lp.space.feasible) {
         std::vector<std::size_t> ids;
-        for (const TileUse& t : m.tiles) ids.push_back(job_for(c, layer, t.rows_used, t.cols_used));
+        for (const TileUse& t : m.tiles) {
+          const std::pair shape{t.rows_used, t.cols_used};
+          auto it = shapes.find(shape);
+          if (it == shapes.end()) it = shapes.emplace(shape, job_for(base, layer, t.rows_used, t.cols_used)).first;
+          else ++plan.job_refs;
+          ids.push_back(it->second);
+        }
         lp.jobs.push_back(std::move(ids));
       }
       pp.layers.push_back(std::move(lp));
