@@ -94,10 +94,12 @@ sweep:
   // Energy components and clip rates agree within the sampling CI. The output
   // MSE sums correlated conversion errors (slices and cycles of one value share
   // inputs and weights), which the independence model only partly captures:
-  // validate reports that (7-10% here for offset weights with 2 DAC bits).
+  // validate reports that (up to 5.6% here, two's-complement weights with a
+  // 1-bit DAC; at 10^5 samples every point is within 3.7%, offset weights with
+  // 2 DAC bits within 0.3% since column pairs are carried, 7% before).
   for (const Comparison& c : v.rows) {
     if (c.metric == "mse_lsb2") {
-      EXPECT_LT(std::fabs(c.rel_err), 0.15) << c.job;
+      EXPECT_LT(std::fabs(c.rel_err), 0.10) << c.job;
       continue;
     }
     EXPECT_FALSE(c.flagged) << c.job << " " << c.metric << " z " << c.z;

@@ -2,11 +2,13 @@
 // sampler (same job, same energy tables).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <numbers>
 
+#include "encoding.hpp"
 #include "engine/job_builder.hpp"
 #include "pricing/pricing.hpp"
 #include "statistical/model.hpp"
@@ -355,6 +357,55 @@ OperandSpec normal_operand(int bits, double mean, double sd, double clip) {
 }
 
 }  // namespace
+
+TEST(Statistical, ColumnsOfOneConversionSetCovaryExactly) {
+  // One cycle (2-bit inputs, 2-bit DAC), offset weights in three 1-bit
+  // columns, no g_off or noise: every conversion of an output is in one set,
+  // and the error variance, with the column pairs' covariances, is exact.
+  // Small weights make the columns' sums equal in most conversions (every bit
+  // of w + 4 for w = -1 is 1 but the top one): without the pairs the model
+  // took their rounding errors as unrelated.
+  const int K = 4;
+  Config c = base(K, 1, 1, 2, 1);
+  c.macro.weight_encoding = WeightEncoding::offset;
+  c.macro.adc.bits = 3;
+  c.tile.inputs = uniform_operand(2, false, 0.0, 1.0, 1.0);
+  c.tile.weights = normal_operand(3, 0.0, 0.8, 3.0);
+  BuiltJob job;
+  build_job(c, 0, job);
+  const JobView& v = job.view;
+  ASSERT_EQ(v.cycles, 1);
+  ASSERT_EQ(v.ppw, 3);
+  // Every combination of K rows' (x, w).
+  std::vector<std::pair<int, int>> xw;
+  std::vector<double> pr;
+  for (int x = job.x_pmf.qmin; x <= job.x_pmf.qmax; ++x)
+    for (int w = job.w_pmf.qmin; w <= job.w_pmf.qmax; ++w)
+      if (job.x_pmf.prob(x) * job.w_pmf.prob(w) > 0) {
+        xw.push_back({x, w});
+        pr.push_back(job.x_pmf.prob(x) * job.w_pmf.prob(w));
+      }
+  double e1 = 0, e2 = 0;
+  std::vector<int> idx(K, 0);
+  for (;;) {
+    double p = 1, err = 0;
+    for (int j = 0; j < K; ++j) p *= pr[idx[j]];
+    for (int q = 0; q < v.ppw; ++q) {
+      int m = 0;
+      for (int j = 0; j < K; ++j) m += encode_input(v, xw[idx[j]].first, 0) * encode_weight(v, xw[idx[j]].second, q);
+      const double code = std::min(std::floor(m * (1.0 / v.adc_delta) + 0.5), 1.0 * v.code_max);
+      err += v.in_coef[0] * v.w_coef[q] * (v.adc_delta * code - m);
+    }
+    e1 += p * err, e2 += p * err * err;
+    int j = 0;
+    while (j < K && ++idx[j] == static_cast<int>(xw.size())) idx[j++] = 0;
+    if (j == K) break;
+  }
+  const StatResult s = statistical_job(job);
+  EXPECT_NEAR(s.err_mean, e1, 1e-9 * (1 + std::fabs(e1)));
+  EXPECT_NEAR(s.err_var, e2 - e1 * e1, 1e-9 * e2);
+  EXPECT_NEAR(s.mse, e2, 1e-9 * e2);
+}
 
 TEST(Statistical, AgreesWithSamplerUnsignedBitSerial) {
   Config c = base(32, 4, 2, 1, 11);  // plain weights and inputs, full-range 6-bit ADC

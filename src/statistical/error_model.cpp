@@ -8,7 +8,7 @@
 //   e = delta*code - M   conversion error of the class (adc_transfer.cpp)
 //   M - V                stuck cells: a sum over rows
 // The conversions of one output share their rows, so their errors are
-// correlated. Two parts of that dependence are carried:
+// correlated. Three parts of that dependence are carried:
 //  1. Per class, e is regressed on M and on the analog deviation D = U - M
 //     (g_off current, programming variation): e = mean + gamma M' + beta D' + r
 //     (primes: centred). M and D are sums over rows, so sum_conv k (gamma M +
@@ -19,6 +19,8 @@
 //  2. psi(O) = E[r | O]: the part of r explained by O = sum s*a, which all
 //     columns of one (cycle, row group) share. It is summed over q before
 //     squaring, so e.g. differential columns cancel a common g_off error.
+//  3. Column pairs of one conversion set that is not bit-serial: the rest of
+//     Cov(e_q1, e_q2) from their joint sums (error_moments below).
 // What remains, r - psi, is taken independent across conversions. It is not
 // where conversions of one output repeat a column value: the cycles of one
 // column share its weights, and with two's-complement inputs the sign cycle
@@ -32,7 +34,9 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "statistical/model.hpp"
 
@@ -43,6 +47,7 @@ namespace {
 struct Split {
   double mean = 0, gamma = 0, beta = 1;  // mean = E[e] - gamma E[M] - beta E[D]
   double independent = 0;                // Var(r - psi)
+  double var_r = 0, var_lin = 0;         // Var(r), Var(gamma M + beta D)
   std::vector<double> psi;               // by O - o0; empty when O was not kept
 };
 
@@ -73,6 +78,8 @@ Split split(const ConversionStats& s, int i) {
     }
   }
   sp.independent = std::max(0.0, var_r - var_psi);
+  sp.var_r = std::max(0.0, var_r);
+  sp.var_lin = std::max(0.0, sp.gamma * cem + sp.beta * ced);
   return sp;
 }
 
@@ -147,21 +154,56 @@ std::pair<double, double> coherent_row(const JobView& v, const OperandModel& om,
 
 }  // namespace
 
+// Var(sum_q k_q e_q) over the columns of one conversion set needs, for each
+// pair q1 != q2, Cov(e_q1, e_q2). The split carries Cov(lin_q1, lin_q2) (lin =
+// gamma M + beta D, in coherent_row) and E[psi_q1 psi_q2] (what O explains)
+// and takes the rest as 0. It is not 0 where the columns' sums move together:
+// the columns of one weight hold digits of the same value, so M_q1 = M_q2 in
+// most conversions when the weights are small (offset weights: the bits of
+// w + 2^(b-1) below the top one are all 1 for a small negative w, all 0 for a
+// small positive one), and equal sums round alike, a step function of M that
+// neither a slope nor a function of O follows. (Measured, offset weights in
+// 1-bit cells, 2-bit DAC, 48 rows, 5-bit ADC: 915 of the error variance 12,133
+// was this, 8% of it; the step 4.7 is large against the few, equal sums of the
+// high input digit.) Where the joint (M_q1, M_q2) distribution is affordable
+// (column_pairs.cpp), the pair replaces that part with its own:
+//   Cov(e_q1, e_q2) - Cov(lin_q1, lin_q2) - E[psi_q1 psi_q2],
+// the first from the pair atoms, the second exact (a row sum, as coherent_row
+// has it). The pair atoms carry the analog deviation D only through its mean
+// given the pair, not what the two columns share of its spread given the pair
+// (the g_off current r_off*O of the same rows); where sd(D) of either column
+// exceeds kAnalogSpread of the ADC step, that shared part would count and the
+// pair is left out (measured: ResNet-18 tiles, 2-bit DAC, 32 rows, calibrated
+// 6-bit ADC, step 0.29, sd(D) ~ 0.06: with those pairs the variance came out
+// 44% high). Bit-serial sets are left out: their classes cost n^2 (a binomial
+// mixture), the pairs n^3, and O, all that the columns of one cycle share of
+// the inputs there, is kept exactly (measured residue: up to 3.7% of the
+// variance, differential weights). A pair whose correction is bounded, by
+// Cauchy-Schwarz on r = e - mean - lin, by
+//   |corr| <= 2 n |k1 k2| (sd r1 sd r2 + sd r1 sd lin2 + sd lin1 sd r2 + |E psi1 psi2|)
+// below what the error variance notices is not computed: the smallest bounds
+// are dropped while their sum stays under kPairSkip of the variance.
+constexpr double kPairBudget = 3e7;  // multiply-adds per column pair
+constexpr double kPairSkip = 1e-3;   // of the error variance, per ADC variant
+constexpr double kAnalogSpread = 0.05;  // of the ADC step: the largest sd(D) of a pair's columns
+
 ErrorMoments error_moments(const JobView& v, const ClassTable& cl) {
   ErrorMoments em;
+  const std::size_t nq = static_cast<std::size_t>(v.cycles) * v.ppw;
+  std::vector<std::vector<Split>> splits(cl.gs.size(), std::vector<Split>(3 * nq));  // [gi][(c * ppw + q) * 3 + i]
   for (std::size_t gi = 0; gi < cl.gs.size(); ++gi) {
     const int g = static_cast<int>(gi);
     const double n = cl.gs[gi].count;  // conversions of one class per output
     // Slopes per variant; index 3: an ideal ADC (e = D: gamma 0, beta 1).
-    std::vector<std::vector<double>> gamma(4, std::vector<double>(static_cast<std::size_t>(v.cycles) * v.ppw, 0.0));
-    std::vector<std::vector<double>> beta(4, std::vector<double>(gamma[0].size(), 1.0));
+    std::vector<std::vector<double>> gamma(4, std::vector<double>(nq, 0.0));
+    std::vector<std::vector<double>> beta(4, std::vector<double>(nq, 1.0));
     for (int c = 0; c < v.cycles; ++c) {
       std::map<int, std::array<double, 4>> shared;  // O -> P(O), sum_q k_cq psi_cq(O) per variant
       for (int q = 0; q < v.ppw; ++q) {
         const ConversionStats& s = cl.at(v, c, q, g);
         const double k = v.in_coef[c] * v.w_coef[q];
         for (int i = 0; i < 3; ++i) {
-          const Split sp = split(s, i);
+          const Split& sp = splits[gi][(c * v.ppw + q) * 3 + i] = split(s, i);
           em.var[i] += n * k * k * sp.independent;
           for (std::size_t o = 0; o < sp.psi.size(); ++o) {
             if (s.po[o] <= 0) continue;
@@ -184,7 +226,68 @@ ErrorMoments error_moments(const JobView& v, const ClassTable& cl) {
       if (i == 2) em.mean += rows * t1;
     }
   }
-  return em;
+  if (bit_serial(v)) return em;
+
+  // The column pairs, with their bounds.
+  struct Pair {
+    int gi, c, q1, q2;
+    double k, psi[3], bound[3], order;
+  };
+  std::vector<Pair> pairs;
+  for (std::size_t gi = 0; gi < cl.gs.size(); ++gi)
+    for (int c = 0; c < v.cycles; ++c)
+      for (int q1 = 0; q1 < v.ppw; ++q1)
+        for (int q2 = q1 + 1; q2 < v.ppw; ++q2) {
+          Pair pr{static_cast<int>(gi), c, q1, q2, 2.0 * cl.gs[gi].count * v.in_coef[c] * v.w_coef[q1] * v.in_coef[c] * v.w_coef[q2], {}, {}, 0};
+          const ConversionStats &s1 = cl.at(v, c, q1, pr.gi), &s2 = cl.at(v, c, q2, pr.gi);
+          const double spread = kAnalogSpread * v.adc_delta;
+          if (s1.d2 - s1.d1 * s1.d1 > spread * spread || s2.d2 - s2.d1 * s2.d1 > spread * spread) continue;
+          for (int i = 0; i < 3; ++i) {
+            const Split &a = splits[gi][(c * v.ppw + q1) * 3 + i], &b = splits[gi][(c * v.ppw + q2) * 3 + i];
+            for (std::size_t o = 0; o < a.psi.size(); ++o) {
+              const long o2 = static_cast<long>(o) + s1.o0 - s2.o0;
+              if (s1.po[o] > 0 && o2 >= 0 && o2 < static_cast<long>(b.psi.size())) pr.psi[i] += s1.po[o] * a.psi[o] * b.psi[o2];
+            }
+            const double r1 = std::sqrt(a.var_r), r2 = std::sqrt(b.var_r);
+            pr.bound[i] = std::fabs(pr.k) * (r1 * r2 + r1 * std::sqrt(b.var_lin) + std::sqrt(a.var_lin) * r2 + std::fabs(pr.psi[i]));
+            pr.order = std::max(pr.order, em.var[i] > 0 ? pr.bound[i] / em.var[i] : pr.bound[i] > 0 ? INFINITY : 0.0);
+          }
+          pairs.push_back(pr);
+        }
+  std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) { return a.order < b.order; });
+  double skipped[3] = {};
+  std::map<std::vector<double>, std::optional<PairMoments>> moments;  // by what pair_moments reads
+  ErrorMoments out = em;
+  for (const Pair& pr : pairs) {
+    bool skip = true;
+    for (int i = 0; i < 3; ++i) skip = skip && skipped[i] + pr.bound[i] <= kPairSkip * em.var[i];
+    if (skip) {
+      for (int i = 0; i < 3; ++i) skipped[i] += pr.bound[i];
+      continue;
+    }
+    const int rows = cl.gs[pr.gi].rows;
+    const std::vector<double>& pa = cl.om.pa[pr.c];
+    std::vector<double> key{1.0 * pr.q1, 1.0 * pr.q2, 1.0 * rows};
+    key.insert(key.end(), pa.begin(), pa.end());
+    auto it = moments.find(key);
+    if (it == moments.end()) {
+      it = moments.emplace(std::move(key), pair_moments(v, cl.om, pa, pr.q1, pr.q2, rows, kPairBudget)).first;
+    }
+    if (!it->second || it->second->p <= 0) continue;
+    const PairMoments& t = *it->second;
+    double row[2][2];  // Cov(f1, f2) of one row, f = (m, d)
+    for (int a = 0; a < 2; ++a)
+      for (int b = 0; b < 2; ++b) row[a][b] = t.row[a][b] - t.row1[a] * t.row2[b];
+    for (int i = 0; i < 3; ++i) {
+      const Split& a = splits[pr.gi][(pr.c * v.ppw + pr.q1) * 3 + i];
+      const Split& b = splits[pr.gi][(pr.c * v.ppw + pr.q2) * 3 + i];
+      const double lin = rows * (a.gamma * b.gamma * row[0][0] + a.gamma * b.beta * row[0][1] +
+                                 a.beta * b.gamma * row[1][0] + a.beta * b.beta * row[1][1]);
+      const double cov_e = t.e12[i] / t.p - t.e1[i] * t.e2[i] / (t.p * t.p);
+      out.var[i] += pr.k * (cov_e - lin - pr.psi[i]);
+    }
+  }
+  return out;
 }
 
 }  // namespace cimmc::stat

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -169,6 +170,21 @@ struct ErrorMoments {
 };
 
 ErrorMoments error_moments(const JobView& v, const ClassTable& cl);
+
+// Two columns q1 != q2 of one conversion set that is not bit-serial (same
+// cycle: DAC-level probabilities pa, same row group of n rows), from the joint
+// distribution of their integer sums (column_pairs.cpp): the probability kept
+// and, per ADC variant of ConversionStats, E[e1; .], E[e2; .], E[e1 e2; .] of
+// the conversion errors e = delta*code - M given the pair; and the moments of
+// one row's (m, d) = (s*a*l, s*a*(g - l)) in both columns, exact: E[f1 f2^T],
+// E[f1], E[f2].
+struct PairMoments {
+  double p = 0, e1[3] = {}, e2[3] = {}, e12[3] = {};
+  double row[2][2] = {}, row1[2] = {}, row2[2] = {};
+};
+// Empty where the convolution would take more than budget multiply-adds.
+std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om, const std::vector<double>& pa,
+                                        int q1, int q2, int n, double budget);
 
 // P(k) of Binomial(n, p), k = 0..n.
 std::vector<double> binomial_pmf(int n, double p);
