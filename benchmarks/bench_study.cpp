@@ -10,6 +10,7 @@
 #include <benchmark/benchmark.h>
 
 #include <string>
+#include <utility>
 
 #include "config/sweep.hpp"
 #include "study/plan.hpp"
@@ -23,37 +24,35 @@ namespace {
 
 std::string config_path(const char* name) { return std::string(CIMMC_SOURCE_DIR) + "/configs/" + name; }
 
+// Runs the study once per benchmark iteration on one CPU thread; returns the
+// last run's file and statistics.
+std::pair<StudyFile, StudyStats> time_study(benchmark::State& state, const Sweep& s, Model model) {
+  StudyOptions o;
+  o.model = model;
+  o.engine.backend = Backend::cpu;
+  o.engine.threads = 1;
+  std::pair<StudyFile, StudyStats> last;
+  for (auto _ : state) {
+    last.second = StudyStats{};
+    last.first = run_study(s, o, last.second);
+  }
+  return last;
+}
+
 void BM_resnet18_point(benchmark::State& state) {
   Sweep s = load_sweep(config_path("resnet18.yaml"));
   s.points[0].config.run.samples = static_cast<std::uint64_t>(state.range(0));
   s.points[0].config.run.pilot_samples = static_cast<std::uint64_t>(state.range(0));
-  StudyOptions o;
-  o.engine.backend = Backend::cpu;
-  o.engine.threads = 1;
-  double rel = 0;
-  for (auto _ : state) {
-    StudyStats st;
-    const StudyFile f = run_study(s, o, st);
-    const auto& e = std::get<std::vector<double>>(f.network.find("total_pj")->data);
-    const auto& ci = std::get<std::vector<double>>(f.network.find("total_pj_ci95")->data);
-    rel = ci[0] / e[0];
-  }
-  state.counters["ci95_rel_percent"] = 100.0 * rel;
+  const StudyFile f = time_study(state, s, Model::sampled).first;
+  const auto& e = std::get<std::vector<double>>(f.network.find("total_pj")->data);
+  const auto& ci = std::get<std::vector<double>>(f.network.find("total_pj_ci95")->data);
+  state.counters["ci95_rel_percent"] = 100.0 * ci[0] / e[0];
 }
 BENCHMARK(BM_resnet18_point)->Arg(128)->Arg(256)->Arg(2000)->Unit(benchmark::kMillisecond);
 
 // The statistical model on the same point: layer-mapping evaluations per second.
 void BM_resnet18_statistical(benchmark::State& state) {
-  const Sweep s = load_sweep(config_path("resnet18.yaml"));
-  StudyOptions o;
-  o.model = Model::statistical;
-  o.engine.backend = Backend::cpu;
-  o.engine.threads = 1;
-  StudyStats st;
-  for (auto _ : state) {
-    st = StudyStats{};
-    run_study(s, o, st);
-  }
+  const StudyStats st = time_study(state, load_sweep(config_path("resnet18.yaml")), Model::statistical).second;
   const double it = static_cast<double>(state.iterations());
   state.counters["layer_mappings/s"] = benchmark::Counter(it * st.mappings, benchmark::Counter::kIsRate);
   state.counters["jobs/s"] = benchmark::Counter(it * st.jobs_statistical, benchmark::Counter::kIsRate);
@@ -89,14 +88,7 @@ BENCHMARK(BM_resnet18_mapping_rollup)->Unit(benchmark::kMillisecond);
 void BM_sweep_subset(benchmark::State& state) {
   Sweep s = load_sweep(config_path("sweep-resnet18.yaml"));
   s.points.resize(32);
-  StudyOptions o;
-  o.engine.backend = Backend::cpu;
-  o.engine.threads = 1;
-  StudyStats st;
-  for (auto _ : state) {
-    st = StudyStats{};
-    run_study(s, o, st);
-  }
+  const StudyStats st = time_study(state, s, Model::sampled).second;
   const double it = static_cast<double>(state.iterations());
   state.counters["points/s"] = benchmark::Counter(it * st.points, benchmark::Counter::kIsRate);
   state.counters["jobs/s"] = benchmark::Counter(it * st.jobs_sampled, benchmark::Counter::kIsRate);
