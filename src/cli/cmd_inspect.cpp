@@ -69,12 +69,9 @@ int cmd_inspect(const CliArgs& a) {
   std::printf("  /job/histograms: dac_level[%d] active_rows[%d] cell_level_pair[%dx%d] adc_code[%d] column_value[%d]\n",
               r.result.dac_levels, r.result.row_bins, r.result.dac_levels, r.result.cell_levels, r.result.adc_codes,
               v.col_nbins);
-  double n = 0, e2 = 0;
-  for (const GroupMoments& g : r.result.groups) {
-    n += g.outputs;
-    e2 += g.sum_err2;
-  }
-  std::printf("  rms output error %.4g LSB over %.0f outputs\n", n > 0 ? std::sqrt(e2 / n) : 0.0, n);
+  const GroupMoments t = r.result.totals();
+  std::printf("  rms output error %.4g LSB over %.0f outputs\n", t.outputs > 0 ? std::sqrt(t.sum_err2 / t.outputs) : 0.0,
+              t.outputs);
   return 0;
 }
 

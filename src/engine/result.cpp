@@ -1,5 +1,7 @@
 #include "engine/result.hpp"
 
+#include <algorithm>
+
 namespace cimmc {
 
 JobResult result_shell(const JobView& v, const std::string& backend) {
@@ -51,15 +53,19 @@ std::vector<std::uint64_t> JobResult::total(Hist h) const {
   return t;
 }
 
-std::uint64_t JobResult::samples() const {
-  std::uint64_t s = 0;
-  for (const auto& g : groups) s += g.samples;
-  return s;
-}
-
-std::uint64_t JobResult::conversions() const {
-  std::uint64_t s = 0;
-  for (const auto& g : groups) s += g.conversions;
+GroupMoments JobResult::totals() const {
+  GroupMoments s;
+  for (const GroupMoments& g : groups) {
+    s.samples += g.samples;
+    s.outputs += g.outputs;
+    s.sum_err += g.sum_err;
+    s.sum_err2 += g.sum_err2;
+    s.sum_ref += g.sum_ref;
+    s.sum_ref2 += g.sum_ref2;
+    s.max_abs_err = std::max(s.max_abs_err, g.max_abs_err);
+    s.clipped += g.clipped;
+    s.conversions += g.conversions;
+  }
   return s;
 }
 

@@ -46,8 +46,10 @@ struct JobResult {
   // Offset and length of a histogram inside one group's block.
   int offset(Hist h) const;
   int length(Hist h) const;
-  std::uint64_t samples() const;
-  std::uint64_t conversions() const;
+  // Moments summed over all groups (max_abs_err: the largest).
+  GroupMoments totals() const;
+  std::uint64_t samples() const { return totals().samples; }
+  std::uint64_t conversions() const { return totals().conversions; }
 };
 
 }  // namespace cimmc

@@ -18,17 +18,11 @@ JobCost sampled_job_cost(const Config& point, const LayerSpec* layer, const JobR
   const Config tc = tile_config(point, layer, r.view.K, r.view.N);
   JobCost jc;
   jc.rep = price(r, make_energy_tables(tc, r));
-  double n = 0, e1 = 0, e2 = 0, r2 = 0;
-  for (const GroupMoments& g : r.groups) {
-    n += g.outputs;
-    e1 += g.sum_err;
-    e2 += g.sum_err2;
-    r2 += g.sum_ref2;
-  }
-  if (n > 0) {
-    jc.mse = e2 / n;
-    jc.power = r2 / n;
-    jc.err_mean = e1 / n;
+  const GroupMoments t = r.totals();
+  if (t.outputs > 0) {
+    jc.mse = t.sum_err2 / t.outputs;
+    jc.power = t.sum_ref2 / t.outputs;
+    jc.err_mean = t.sum_err / t.outputs;
   }
   jc.clip_rate = jc.rep.accuracy.clip_rate;
   return jc;

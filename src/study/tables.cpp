@@ -88,18 +88,7 @@ void append_network_rows(Table& t, const RollUp& r, const ParamColumns& params, 
 }
 
 void append_job_row(Table& t, const std::string& key, std::uint32_t job_id, const JobResult& r) {
-  GroupMoments s;
-  for (const GroupMoments& g : r.groups) {
-    s.samples += g.samples;
-    s.outputs += g.outputs;
-    s.sum_err += g.sum_err;
-    s.sum_err2 += g.sum_err2;
-    s.sum_ref += g.sum_ref;
-    s.sum_ref2 += g.sum_ref2;
-    s.max_abs_err = std::max(s.max_abs_err, g.max_abs_err);
-    s.clipped += g.clipped;
-    s.conversions += g.conversions;
-  }
+  const GroupMoments s = r.totals();
   t.put("key", key, "1", "every sampled parameter of the tile job (job identity)");
   t.put("job_id", static_cast<I>(job_id), "1", "32-bit FNV-1a of key: the random-stream key with the seed");
   t.put("rows_used", static_cast<I>(r.view.K), "1", "active rows of the tile");
