@@ -157,21 +157,6 @@ struct ConvConsts {
   bool noisy;
 };
 
-// Column-value bin of the value before noise: nearest bin centre, clamped.
-CIMMC_HOT std::uint32_t col_bin(const ConvConsts& k, double val) {
-  return static_cast<std::uint32_t>(std::min(std::max((val - k.col_lo) * k.inv_bw + 0.5, 0.0), k.top_bin));
-}
-
-// ADC: nearest code; inputs beyond the range clip to the end codes.
-struct AdcCode {
-  double code;
-  int clipped;
-};
-CIMMC_HOT AdcCode adc_code(const ConvConsts& k, double val) {
-  const double cf = floor(val * k.inv_delta + 0.5);
-  return {std::min(std::max(cf, k.cmin), k.cmax), (cf < k.cmin) + (cf > k.cmax)};
-}
-
 // Counts each column's bin and code into its shard of the local histograms.
 template <class Exec>
 CIMMC_HD void count_set(const ConvConsts& k, const Workspace& ws, std::uint64_t* CIMMC_RESTRICT col_h,
@@ -201,13 +186,16 @@ CIMMC_HD std::uint64_t convert_pass(const Columns& colv, const ConvConsts k, con
   for (int p = ex.lane(); p < P; p += ex.nlanes()) {
     float sq;
     double val = colv(p, sq);
-    col_idx[p] = col_bin(k, val);  // the column value before noise reaches the ADC
+    // Column-value bin (nearest centre, clamped) of the value before noise.
+    col_idx[p] = static_cast<std::uint32_t>(std::min(std::max((val - k.col_lo) * k.inv_bw + 0.5, 0.0), k.top_bin));
     if constexpr (Noise == NoiseKind::absolute) val += static_cast<double>(noise[p] * k.abs_sd);
     if constexpr (Noise == NoiseKind::proportional) val += static_cast<double>(noise[p] * sqrtf(k.abs_var + k.rel2 * sq));
-    const AdcCode c = adc_code(k, val);
-    clipped += c.clipped;
-    adc_idx[p] = static_cast<std::uint32_t>(c.code - k.cmin);
-    ypart[p] += k.scale * c.code;
+    // ADC: nearest code; inputs beyond the range clip to the end codes.
+    const double cf = floor(val * k.inv_delta + 0.5);
+    const double cc = std::min(std::max(cf, k.cmin), k.cmax);
+    clipped += (cf < k.cmin) + (cf > k.cmax);
+    adc_idx[p] = static_cast<std::uint32_t>(cc - k.cmin);
+    ypart[p] += k.scale * cc;
   }
   count_set(k, ws, col_h, adc_h, P, ex);
   return clipped;
