@@ -72,42 +72,44 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
   const bool faults = v.stuck_off_u32 | v.stuck_on_u32;
   // Cell c = p * K + j sits in physical column p = n * ppw + q. Without
   // random draws per cell, whole columns are encoded at once.
-  if (!faults && !v.float_path)
+  if (!faults && !v.float_path) {
     for (int p = 0; p < v.P; ++p)
       encode_column(v, ws.w + static_cast<std::size_t>(p / v.ppw) * v.K, p % v.ppw,
                     ws.lev + static_cast<std::size_t>(p) * v.K, lane, nl);
-  // Otherwise cells go in Philox blocks of four, their indices advancing
-  // incrementally: three divisions per cell cost more than its encoding.
-  const int skip = 4 * (nl - 1), skip_p = skip / v.K, skip_j = skip % v.K;
-  int p = 4 * lane / v.K, j = 4 * lane % v.K, n = p / v.ppw, q = p % v.ppw, p_nq = p;
-  for (int blk = lane; (faults || v.float_path) && blk * 4 < ncell; blk += nl) {
-    philox::Counter f{}, gz{};
-    if (faults) f = philox::draw(v.seed, v.job_id, inst, blk, philox::kFaults + sb);
-    if (v.float_path) gz = philox::draw(v.seed, v.job_id, inst, blk, philox::kProgramming + sb);
-    for (int t = 0; t < 4 && blk * 4 + t < ncell; ++t) {
-      if (p != p_nq) n = p / v.ppw, q = p % v.ppw, p_nq = p;
-      const int c = blk * 4 + t;
-      const int wv = ws.w[n * v.K + j];
-      int l = encode_weight(v, wv, q);
-      if (faults) {  // one word decides: [0, off) stuck off, [off, off + on) stuck on
-        const std::uint32_t u = f.v[t];
-        if (u < v.stuck_off_u32) l = 0;
-        else if (u - v.stuck_off_u32 < v.stuck_on_u32) l = v.L - 1;
+  } else {
+    // Cells go in Philox blocks of four, their indices advancing
+    // incrementally: three divisions per cell cost more than its encoding.
+    const int skip = 4 * (nl - 1), skip_p = skip / v.K, skip_j = skip % v.K;
+    int p = 4 * lane / v.K, j = 4 * lane % v.K, n = p / v.ppw, q = p % v.ppw, p_nq = p;
+    for (int blk = lane; blk * 4 < ncell; blk += nl) {
+      philox::Counter f{}, gz{};
+      if (faults) f = philox::draw(v.seed, v.job_id, inst, blk, philox::kFaults + sb);
+      if (v.float_path) gz = philox::draw(v.seed, v.job_id, inst, blk, philox::kProgramming + sb);
+      for (int t = 0; t < 4 && blk * 4 + t < ncell; ++t) {
+        if (p != p_nq) n = p / v.ppw, q = p % v.ppw, p_nq = p;
+        const int c = blk * 4 + t;
+        const int wv = ws.w[n * v.K + j];
+        int l = encode_weight(v, wv, q);
+        if (faults) {  // one word decides: [0, off) stuck off, [off, off + on) stuck on
+          const std::uint32_t u = f.v[t];
+          if (u < v.stuck_off_u32) l = 0;
+          else if (u - v.stuck_off_u32 < v.stuck_on_u32) l = v.L - 1;
+        }
+        ws.lev[c] = static_cast<std::uint8_t>(l);
+        if (v.float_path) {
+          // Absolute and proportional variation are independent Gaussians: one
+          // draw with the summed variance has the same distribution.
+          const float g = static_cast<float>(l) + v.r_off;
+          const float sd = sqrtf(v.prog_abs * v.prog_abs + v.prog_rel * v.prog_rel * g * g);
+          float gv = g + sd * std_normal(gz.v[t], v.normal_knots);
+          gv = gv < 0.f ? 0.f : gv;  // a conductance cannot be negative
+          ws.gf[static_cast<std::size_t>(j) * v.P + p] = (v.signed_cols && wv < 0) ? -gv : gv;
+        }
+        if (++j == v.K) j = 0, ++p;
       }
-      ws.lev[c] = static_cast<std::uint8_t>(l);
-      if (v.float_path) {
-        // Absolute and proportional variation are independent Gaussians: one
-        // draw with the summed variance has the same distribution.
-        const float g = static_cast<float>(l) + v.r_off;
-        const float sd = sqrtf(v.prog_abs * v.prog_abs + v.prog_rel * v.prog_rel * g * g);
-        float gv = g + sd * std_normal(gz.v[t], v.normal_knots);
-        gv = gv < 0.f ? 0.f : gv;  // a conductance cannot be negative
-        ws.gf[static_cast<std::size_t>(j) * v.P + p] = (v.signed_cols && wv < 0) ? -gv : gv;
-      }
-      if (++j == v.K) j = 0, ++p;
+      j += skip_j, p += skip_p;
+      if (j >= v.K) j -= v.K, ++p;
     }
-    j += skip_j, p += skip_p;
-    if (j >= v.K) j -= v.K, ++p;
   }
   ex.sync();
   const int nwb = v.P * v.bpc * v.G * v.wpg;
