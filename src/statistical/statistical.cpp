@@ -101,15 +101,25 @@ StatResult statistical_job(const BuiltJob& job) {
   return assemble(job, cl);
 }
 
+// A calibrated ADC's full scale: the quantile, or one column bin where that
+// is 0 (as the sampled pilot does).
+double full_scale_of(const JobView& v, const stat::ClassTable& cl, double quantile) {
+  const double fs = quantile_of(v, cl, quantile);
+  return fs > 0 ? fs : v.col_bw;
+}
+
 double statistical_quantile(const BuiltJob& job, double quantile) {
   return quantile_of(job.view, stat::build_classes(job), quantile);
+}
+
+double statistical_full_scale(const BuiltJob& job, double quantile) {
+  return full_scale_of(job.view, stat::build_classes(job), quantile);
 }
 
 std::vector<StatResult> statistical_jobs(const std::vector<BuiltJob*>& jobs, std::optional<double> quantile) {
   stat::ClassTable cl = stat::build_classes(*jobs.front());
   if (quantile) {
-    double fs = quantile_of(jobs.front()->view, cl, *quantile);
-    if (fs <= 0) fs = jobs.front()->view.col_bw;  // as the sampled pilot does
+    const double fs = full_scale_of(jobs.front()->view, cl, *quantile);
     for (BuiltJob* job : jobs) set_adc_full_scale(job->view, fs);
   }
   stat::convert_classes(jobs.front()->view, cl);

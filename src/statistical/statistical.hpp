@@ -41,6 +41,9 @@ StatResult statistical_job(const BuiltJob& job);
 // predicted column values lie, folded and binned exactly as column_quantile()
 // treats the pilot's column-value histogram.
 double statistical_quantile(const BuiltJob& job, double quantile);
+// The full scale a calibrated ADC gets from it: the quantile, or one column
+// bin where that is 0 (as the sampled pilot does). Builds no ADC statistics.
+double statistical_full_scale(const BuiltJob& job, double quantile);
 
 // Jobs that differ only in their number of weight columns N, evaluated from
 // one class table (N only multiplies counts; no class statistic depends on

@@ -53,16 +53,18 @@ Validation validate_study(const Sweep& sweep, const EngineOptions& opt) {
   const std::vector<JobResult> sampled = run_jobs(cfgs, plan.job_ids, opt);
   const auto t1 = std::chrono::steady_clock::now();
   for (std::size_t j = 0; j < plan.jobs.size(); ++j) {
-    const auto ts = std::chrono::steady_clock::now();
-    StatJob sj = evaluate_statistical(plan.jobs[j], plan.job_ids[j]);
-    v.seconds_statistical += std::chrono::duration<double>(std::chrono::steady_clock::now() - ts).count();
     // A calibrated ADC: the sampler's pilot and the model's predicted quantile
     // set slightly different full scales, which alone moves the clip rate by
     // tens of percent near a 0.999 quantile. The difference is reported on its
     // own row; the other metrics compare both models on the pilot's ADC.
-    const bool calibrated = plan.jobs[j].macro.adc.range == AdcRange::calibrated;
-    const double fs_model = sj.job->view.adc_delta * sj.job->view.code_max;
-    if (calibrated) sj = evaluate_statistical_at(plan.jobs[j], plan.job_ids[j], sampled[j].adc_full_scale);
+    const AdcSpec& adc = plan.jobs[j].macro.adc;
+    const bool calibrated = adc.range == AdcRange::calibrated;
+    const auto ts = std::chrono::steady_clock::now();
+    const StatJob sj = calibrated
+                           ? evaluate_statistical_at(plan.jobs[j], plan.job_ids[j], sampled[j].adc_full_scale)
+                           : evaluate_statistical(plan.jobs[j], plan.job_ids[j]);
+    const double fs_model = calibrated ? statistical_full_scale(*sj.job, adc.quantile) : 0.0;
+    v.seconds_statistical += std::chrono::duration<double>(std::chrono::steady_clock::now() - ts).count();
     // Price both on the job's own config (the first point that uses it; it
     // already carries the layer's operands).
     const Config& tc = plan.jobs[j];
