@@ -95,7 +95,7 @@ CIMMC_HD void fill_noise(const JobView& v, const Workspace& ws, std::uint32_t sa
     for (int t = 0; t < 4; ++t) bits[blk * 4 + t] = r.v[t];
   }
   ex.sync();
-  for (int p = ex.lane(); p < v.P; p += ex.nlanes()) ws.noise[p] = std_normal(bits[p], v.normal_knots);
+  std_normals(bits, ws.noise, ex.lane(), v.P, ex.nlanes(), v.normal_table);
 }
 
 // Column-value sources for one (cycle, row group). Each returns the analog
@@ -157,13 +157,14 @@ struct ConvConsts {
   bool noisy;
 };
 
-// Counts each column's bin and code into its shard of the local histograms.
+// Counts each column's bin and code (indices already offset to the column's
+// shard) into the local histograms.
 template <class Exec>
-CIMMC_HD void count_set(const ConvConsts& k, const Workspace& ws, std::uint64_t* CIMMC_RESTRICT col_h,
-                        std::uint64_t* CIMMC_RESTRICT adc_h, int P, const Exec& ex) {
+CIMMC_HD void count_set(const Workspace& ws, std::uint64_t* CIMMC_RESTRICT col_h, std::uint64_t* CIMMC_RESTRICT adc_h,
+                        int P, const Exec& ex) {
   for (int p = ex.lane(); p < P; p += ex.nlanes()) {
-    ex.add(&col_h[p % kShards * k.ncol + ws.col_idx[p]], 1);
-    ex.add(&adc_h[p % kAdcShards * k.ncode + ws.adc_idx[p]], 1);
+    ex.add(&col_h[ws.col_idx[p]], 1);
+    ex.add(&adc_h[ws.adc_idx[p]], 1);
   }
 }
 
@@ -187,17 +188,19 @@ CIMMC_HD std::uint64_t convert_pass(const Columns& colv, const ConvConsts k, con
     float sq;
     double val = colv(p, sq);
     // Column-value bin (nearest centre, clamped) of the value before noise.
-    col_idx[p] = static_cast<std::uint32_t>(std::min(std::max((val - k.col_lo) * k.inv_bw + 0.5, 0.0), k.top_bin));
+    // Histogram slots carry the shard offset, so the counting pass is two increments.
+    col_idx[p] = static_cast<std::uint32_t>(std::min(std::max((val - k.col_lo) * k.inv_bw + 0.5, 0.0), k.top_bin)) +
+                 static_cast<std::uint32_t>(p % kShards * k.ncol);
     if constexpr (Noise == NoiseKind::absolute) val += static_cast<double>(noise[p] * k.abs_sd);
     if constexpr (Noise == NoiseKind::proportional) val += static_cast<double>(noise[p] * sqrtf(k.abs_var + k.rel2 * sq));
     // ADC: nearest code; inputs beyond the range clip to the end codes.
     const double cf = floor(val * k.inv_delta + 0.5);
     const double cc = std::min(std::max(cf, k.cmin), k.cmax);
     clipped += (cf < k.cmin) + (cf > k.cmax);
-    adc_idx[p] = static_cast<std::uint32_t>(cc - k.cmin);
+    adc_idx[p] = static_cast<std::uint32_t>(cc - k.cmin) + static_cast<std::uint32_t>(p % kAdcShards * k.ncode);
     ypart[p] += k.scale * cc;
   }
-  count_set(k, ws, col_h, adc_h, P, ex);
+  count_set(ws, col_h, adc_h, P, ex);
   return clipped;
 }
 

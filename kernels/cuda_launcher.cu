@@ -165,9 +165,9 @@ void launch_cuda(const JobView* jobs, const JobOutput* outs, int njobs, const Pr
     ws_stride = std::max(ws_stride, bind_workspace(jobs[i], nullptr, nullptr));
   }
   // One copy of the normal quantile table serves every job.
-  const float* knots = jobs[0].normal_knots;
-  thrust::device_vector<float> dknots(knots, knots + kNormalBins + 1);
-  for (DeviceJob& d : host_jobs) d.view.normal_knots = thrust::raw_pointer_cast(dknots.data());
+  const NormalBin* table = jobs[0].normal_table;
+  thrust::device_vector<NormalBin> dtable(table, table + kNormalBins);
+  for (DeviceJob& d : host_jobs) d.view.normal_table = thrust::raw_pointer_cast(dtable.data());
   thrust::device_vector<DeviceJob> djobs(host_jobs.begin(), host_jobs.end());
 
   // As many resident blocks as the device holds, capped by 1 GiB of scratch.

@@ -9,6 +9,8 @@ constexpr int kMaxCycles = 32;       // input cycles per MVM (16-bit sign-magnit
 constexpr int kMaxPhysPerWeight = 32;  // physical columns per logical weight
 constexpr int kBatchGroups = 32;     // batch-means groups for standard errors (instance i -> i % 32)
 
+struct NormalBin;  // normal.hpp
+
 enum class WPart : std::uint8_t { plain, pos, neg, sign_bit, signed_mag };
 
 // Discrete distribution over quantized integers, sampled by Walker's alias
@@ -74,7 +76,7 @@ struct JobView {
   int per_instance = 64;
   std::uint32_t instances = 0;
   AliasView x_dist, w_dist;
-  const float* normal_knots = nullptr;  // kNormalBins + 1 quantiles (normal.hpp)
+  const NormalBin* normal_table = nullptr;  // kNormalBins bins of the inverse normal CDF (normal.hpp)
   // Correlated inputs (Gaussian copula, rho > 0): x_z[k] = Phi^-1(P(x <= x_dist.value[k])),
   // x_dist.n entries, the last +inf. Unused (null) when x_rho == 0.
   float x_rho = 0.f;

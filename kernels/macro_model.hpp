@@ -101,7 +101,7 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
           // draw with the summed variance has the same distribution.
           const float g = static_cast<float>(l) + v.r_off;
           const float sd = sqrtf(v.prog_abs * v.prog_abs + v.prog_rel * v.prog_rel * g * g);
-          float gv = g + sd * std_normal(gz.v[t], v.normal_knots);
+          float gv = g + sd * std_normal(gz.v[t], v.normal_table);
           gv = gv < 0.f ? 0.f : gv;  // a conductance cannot be negative
           ws.gf[static_cast<std::size_t>(j) * v.P + p] = (v.signed_cols && wv < 0) ? -gv : gv;
         }

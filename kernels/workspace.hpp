@@ -30,8 +30,8 @@ struct Workspace {
   double* ypart;            // P: shift-added ADC outputs per physical column
   float* noise;             // P: standard normals for the current conversion set
   std::uint32_t* noise_bits;// P rounded up to 4: the random words behind them
-  std::uint32_t* col_idx;   // P: column-value bin of each column in the current set
-  std::uint32_t* adc_idx;   // P: ADC code - code_min of each column in the current set
+  std::uint32_t* col_idx;   // P: slot in col_local (shard offset + column-value bin) of each column in the set
+  std::uint32_t* adc_idx;   // P: slot in adc_local (shard offset + code - code_min) of each column in the set
   std::uint32_t* cnt;       // K*2^dac_bits: (row, level) occurrences in this instance
   std::int64_t* xsum;       // 1
   // Per-instance column-value and ADC-code counts in interleaved copies

@@ -153,7 +153,7 @@ void build_job(const Config& cfg, std::uint32_t job_id, BuiltJob& out) {
     v.x_kernel = out.x_patches.kernel;
     v.x_npatches = out.x_patches.npatches();
   }
-  v.normal_knots = normal_knots();
+  v.normal_table = normal_table();
 }
 
 double column_quantile(const JobView& v, const std::uint64_t* col_hist, double quantile) {

@@ -24,4 +24,14 @@ const float* normal_knots() {
   return table;
 }
 
+const NormalBin* normal_table() {
+  static const auto table = [] {
+    static NormalBin t[kNormalBins];
+    const float* k = normal_knots();
+    for (int i = 0; i < kNormalBins; ++i) t[i] = {k[i], k[i + 1] - k[i]};
+    return t;
+  }();
+  return table;
+}
+
 }  // namespace cimmc

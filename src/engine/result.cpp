@@ -9,7 +9,7 @@ JobResult result_shell(const JobView& v, const std::string& backend) {
   r.view = v;
   r.view.x_dist = AliasView{};
   r.view.w_dist = AliasView{};
-  r.view.normal_knots = nullptr;
+  r.view.normal_table = nullptr;
   r.view.x_z = nullptr;
   r.view.x_pixels = nullptr;
   r.view.x_lut = nullptr;
