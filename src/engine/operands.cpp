@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 
 #include "engine/patches.hpp"
@@ -25,6 +26,8 @@ double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
 
 // CiMLoop histogram: 2h+1 bins centred on i/h (in units of clip); the middle
 // bin is a point mass at exactly zero, the others are uniform over their width.
+// The reference form, one pass over the bins per evaluation; HistogramCdf
+// gives the same bits and is what quantize() uses.
 double histogram_cdf(const std::vector<double>& bins, double t) {
   const int nb = static_cast<int>(bins.size()), h = (nb - 1) / 2;
   double total = 0;
@@ -43,6 +46,52 @@ double histogram_cdf(const std::vector<double>& bins, double t) {
 }
 
 }  // namespace
+
+HistogramCdf::HistogramCdf(const std::vector<double>& bins) : bins_(bins) {
+  const int nb = static_cast<int>(bins.size());
+  double total = 0;
+  for (double b : bins) total += b;
+  // p_[i] and prefix_[k] are histogram_cdf's own bins[i] / total and its
+  // running sum after k bins that each add pi * 1.0 == pi, in the same order.
+  p_.resize(nb);
+  prefix_.assign(nb + 1, 0.0);
+  bool finite = std::isfinite(total);
+  for (int i = 0; i < nb; ++i) {
+    p_[i] = bins[i] / total;
+    finite = finite && std::isfinite(p_[i]);
+    prefix_[i + 1] = prefix_[i] + p_[i];
+  }
+  // Below 3 bins h is 0 (c would divide by zero), and non-finite masses break
+  // the "bins far above t add +0" argument: the reference loop decides those.
+  fast_ = nb >= 3 && finite;
+}
+
+double HistogramCdf::operator()(double t) const {
+  if (!fast_ || std::isnan(t)) return histogram_cdf(bins_, t);
+  const int nb = static_cast<int>(p_.size()), h = (nb - 1) / 2;
+  // Bin i is uniform over [i - 0.5, i + 0.5] in u = t*h + h, so its clamp
+  // argument is u - i + 0.5. Bins with i <= m - 3 (m = bin nearest u) have an
+  // argument >= 3 and add exactly pi; bins with i >= m + 3 have one <= -2 and
+  // add +0, which leaves the sum unchanged (it is never -0). Rounding moves
+  // those arguments by far less than a bin. The middle bin (point mass) is
+  // also decided there: h <= m - 3 means t > 0, h >= m + 3 means t < 0. The
+  // five bins around m go through the reference expression itself, in order
+  // after the prefix, so boundary cases round exactly as before.
+  const double u = t * h + h;
+  const int m = u < -4 ? -4 : u > nb + 4 ? nb + 4 : static_cast<int>(std::floor(u + 0.5));
+  const int lo = std::clamp(m - 2, 0, nb), hi = std::min(m + 2, nb - 1);
+  double f = prefix_[lo];
+  for (int i = lo; i <= hi; ++i) {
+    const double pi = p_[i];
+    if (i == h) {
+      if (t >= 0) f += pi;
+      continue;
+    }
+    const double c = static_cast<double>(i - h) / h, half = 0.5 / h;
+    f += pi * std::clamp((t - (c - half)) / (2 * half), 0.0, 1.0);
+  }
+  return f;
+}
 
 double dist_cdf(const DistributionSpec& d, double x, double clip) {
   switch (d.kind) {
@@ -92,9 +141,14 @@ QuantizedPmf quantize(const OperandSpec& op) {
   const double clip = dist_clip(op.dist);
   q.scale = clip / q.qmax;
   q.p.assign(q.qmax - q.qmin + 1, 0.0);
+  // Histograms: the per-bin masses and their prefix sums once, not one pass
+  // over every bin per level (same bits as dist_cdf).
+  std::optional<HistogramCdf> hist;
+  if (op.dist.kind == DistKind::histogram) hist.emplace(op.dist.bins);
   double prev = 0.0;
   for (int k = q.qmin; k <= q.qmax; ++k) {
-    const double upper = k == q.qmax ? 1.0 : dist_cdf(op.dist, (k + 0.5) * q.scale, clip);
+    const double x = (k + 0.5) * q.scale;
+    const double upper = k == q.qmax ? 1.0 : hist ? (*hist)(x / clip) : dist_cdf(op.dist, x, clip);
     q.p[k - q.qmin] = std::max(0.0, upper - prev);
     prev = std::max(prev, upper);
   }

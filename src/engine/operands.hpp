@@ -26,6 +26,19 @@ int operand_qmin(const OperandSpec& op);
 
 // P(X <= x) of the real-valued distribution (histograms are scaled to [-clip, clip]).
 double dist_cdf(const DistributionSpec& d, double x, double clip);
+// P(X <= t) of a CiMLoop histogram (t in units of clip), bit-identical to
+// dist_cdf's: the bin masses and their running sums are built once, then each
+// evaluation costs a few bins instead of all of them (quantize() makes one per
+// integer level).
+class HistogramCdf {
+ public:
+  explicit HistogramCdf(const std::vector<double>& bins);
+  double operator()(double t) const;
+
+ private:
+  std::vector<double> bins_, p_, prefix_;
+  bool fast_ = false;
+};
 // The quantization clip: spec.clip, else the distribution's max, else the
 // 99.99th percentile of |X|.
 double dist_clip(const DistributionSpec& d);
