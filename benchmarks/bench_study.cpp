@@ -3,6 +3,7 @@
 //     with N samples per tile job; reports the 95% CI half-width of the total
 //     energy relative to it, so the cheapest N meeting +-1% can be read off.
 //   BM_resnet18_statistical: the same point by the statistical model.
+//   BM_resnet18_statistical_energy: by its energy-only form.
 //   BM_resnet18_mapping_rollup: its mappings enumerated and rolled up from
 //     tile-job costs evaluated beforehand.
 //   BM_sweep_subset: the first 32 points of configs/sweep-resnet18.yaml;
@@ -26,9 +27,11 @@ std::string config_path(const char* name) { return std::string(CIMMC_SOURCE_DIR)
 
 // Runs the study once per benchmark iteration on one CPU thread; returns the
 // last run's file and statistics.
-std::pair<StudyFile, StudyStats> time_study(benchmark::State& state, const Sweep& s, Model model) {
+std::pair<StudyFile, StudyStats> time_study(benchmark::State& state, const Sweep& s, Model model,
+                                            bool energy_only = false) {
   StudyOptions o;
   o.model = model;
+  o.energy_only = energy_only;
   o.engine.backend = Backend::cpu;
   o.engine.threads = 1;
   std::pair<StudyFile, StudyStats> last;
@@ -58,6 +61,17 @@ void BM_resnet18_statistical(benchmark::State& state) {
   state.counters["jobs/s"] = benchmark::Counter(it * st.jobs_statistical, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_resnet18_statistical)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// The energy-only statistical model (CiMLoop's scope: energy, no accuracy) on
+// the same point, end to end: plan, every tile job, mapping roll-up, tables.
+void BM_resnet18_statistical_energy(benchmark::State& state) {
+  const StudyStats st =
+      time_study(state, load_sweep(config_path("resnet18.yaml")), Model::statistical, true).second;
+  const double it = static_cast<double>(state.iterations());
+  state.counters["layer_mappings/s"] = benchmark::Counter(it * st.mappings, benchmark::Counter::kIsRate);
+  state.counters["jobs/s"] = benchmark::Counter(it * st.jobs_statistical, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_resnet18_statistical_energy)->Unit(benchmark::kMillisecond);
 
 // The mapper's share of a statistical study: with every tile job evaluated
 // once (outside the timing), enumerating ResNet-18's mappings and rolling each

@@ -123,6 +123,20 @@ TEST_F(Cli, BadCommandLineExitsTwo) {
   EXPECT_EQ(run("frobnicate " + cfg).code, 2);
 }
 
+TEST_F(Cli, EnergyOnlyRunsAndRefusesWhatItCannotPrice) {
+  const std::string cfg = write("small.yaml", kSmall);
+  const Result ok = run("run " + cfg + " --model statistical --energy-only");
+  EXPECT_EQ(ok.code, 0) << ok.out;
+  EXPECT_EQ(run("run " + cfg + " --energy-only").code, 2);  // the sampled model
+  const std::string priced =
+      write("priced.yaml", std::string(kSmall) + "energy: {adc: {e2_pj: 0.001}}\n");
+  const std::string out = (dir / "priced.h5").string();
+  const Result r = run("run " + priced + " --model statistical --energy-only -o " + out);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("energy.adc.e2_pj"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(out));
+}
+
 TEST_F(Cli, CudaWithoutGpuIsAClearError) {
   if (cuda_device_count() > 0) GTEST_SKIP() << "a GPU is present";
   const std::string cfg = write("small.yaml", kSmall), out = (dir / "c.h5").string();

@@ -80,7 +80,18 @@ int cmd_run(const CliArgs& a) {
     if (a.resume) throw UsageError("--resume applies to network and sweep runs (this config is one tile job)");
     return run_tile(first, a, opt, backend, device);
   }
+  if (a.energy_only)  // refuse before any work: the skipped distributions would be needed
+    for (const SweepPoint& p : sweep.points)
+      for (const auto& [name, e] : {std::pair{"column", &p.config.energy.column}, std::pair{"adc", &p.config.energy.adc}})
+        for (const auto& [coef, v] : {std::pair{"e1_pj", e->e1_pj}, std::pair{"e2_pj", e->e2_pj},
+                                      std::pair{"epop_pj", e->epop_pj}})
+          if (v && *v != 0)
+            throw UsageError(std::string("--energy-only: ") + sweep.path + ": point " + std::to_string(p.index) +
+                             ": energy." + name + "." + coef + " = " + std::to_string(*v) +
+                             " makes the energy depend on the value; that needs the distributions --energy-only "
+                             "skips (run without it)");
   StudyOptions so;
+  so.energy_only = a.energy_only;
   so.model = a.model == "statistical" ? Model::statistical : a.model == "hybrid" ? Model::hybrid : Model::sampled;
   so.refine = a.refine;
   so.engine = opt;

@@ -24,6 +24,7 @@ struct CliArgs {
   std::size_t chunk_points = 8;
   std::string model = "sampled";   // sampled, statistical, hybrid
   std::size_t refine = 3;
+  bool energy_only = false;        // statistical / hybrid: the energy-only statistical model
   std::string command_line;
 };
 

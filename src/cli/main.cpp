@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
        cxxopts::value<std::string>()->default_value("sampled"))
       ("refine", "hybrid: points sampled per objective (energy, latency, SQNR)",
        cxxopts::value<std::size_t>()->default_value("3"))
+      ("energy-only", "statistical, hybrid: energy without accuracy, CiMLoop's scope, ~100x faster")
       ("chunk-points", "hardware points sampled per batch and checkpoint", cxxopts::value<std::size_t>()->default_value("8"))
       ("h,help", "show this help")
       ("version", "show the version");
@@ -52,8 +53,11 @@ int main(int argc, char** argv) {
     a.chunk_points = args["chunk-points"].as<std::size_t>();
     a.model = args["model"].as<std::string>();
     a.refine = args["refine"].as<std::size_t>();
+    a.energy_only = args.count("energy-only") > 0;
     if (a.model != "sampled" && a.model != "statistical" && a.model != "hybrid")
       throw UsageError("--model: value '" + a.model + "': must be one of: sampled, statistical, hybrid");
+    if (a.energy_only && a.model == "sampled")
+      throw UsageError("--energy-only applies to --model statistical or hybrid (sampling gives accuracy anyway)");
     if (a.threads < 0) throw UsageError("--threads: value '" + std::to_string(a.threads) + "': must be >= 0");
     if (a.chunk_points < 1) throw UsageError("--chunk-points: value '0': must be >= 1");
     if (!a.mappings.empty() && a.mappings != "best" && a.mappings != "all")

@@ -12,7 +12,6 @@
 #include "statistical/model.hpp"
 
 namespace cimmc::stat {
-namespace {
 
 std::vector<GroupSize> group_sizes(const JobView& v) {
   const int last = v.K - (v.G - 1) * v.R;
@@ -22,6 +21,8 @@ std::vector<GroupSize> group_sizes(const JobView& v) {
   gs.push_back({last, 1});
   return gs;
 }
+
+namespace {
 
 // Calls f with each slice of the source's atoms: the kept ones, else freshly generated.
 void for_each_slice(const JobView& v, const OperandModel& om, const AtomSource& s,

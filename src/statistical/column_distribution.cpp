@@ -298,8 +298,20 @@ std::vector<double> binomial_pmf(int n, double p) {
     return b;
   }
   const double lp = std::log(p), lq = std::log1p(-p);
-  std::vector<double> lf(n + 1);  // log k!
-  for (int k = 0; k <= n; ++k) lf[k] = std::lgamma(k + 1.0);
+  // log k! from a table built once for the common sizes (lgamma is a sizeable
+  // share of the energy-only model); the same values either way.
+  constexpr int kTable = 4096;
+  static const std::vector<double> table = [] {
+    std::vector<double> t(kTable + 1);
+    for (int k = 0; k <= kTable; ++k) t[k] = std::lgamma(k + 1.0);
+    return t;
+  }();
+  std::vector<double> own;
+  if (n > kTable) {
+    own.resize(n + 1);
+    for (int k = 0; k <= n; ++k) own[k] = std::lgamma(k + 1.0);
+  }
+  const double* lf = n > kTable ? own.data() : table.data();
   for (int k = 0; k <= n; ++k) b[k] = std::exp(lf[n] - lf[k] - lf[n - k] + k * lp + (n - k) * lq);
   return b;
 }

@@ -44,7 +44,9 @@ struct OperandModel {
   double ex = 0, ex2 = 0, ew = 0, ew2 = 0;     // operand moments (exact reference)
 };
 
-OperandModel operand_model(const BuiltJob& job);
+// values = false leaves xs and ws empty (the energy-only model needs only the
+// marginals and moments).
+OperandModel operand_model(const BuiltJob& job, bool values = true);
 
 // One point of the column-value mixture of a class. The value U reaching the
 // column-value histogram is N(u, vp) (vp: programming spread and what the
@@ -125,6 +127,9 @@ void accumulate(const ConversionStats& part, const std::vector<ConversionStats*>
 struct GroupSize {
   int rows, count;
 };
+
+// A job's row groups by size: full groups of R rows and a ragged last one.
+std::vector<GroupSize> group_sizes(const JobView& v);
 
 // Atoms converted together for the classes they serve: the slices (O = o) of
 // a bit-serial column, which each class weights by its P(O = o), or one

@@ -3,7 +3,6 @@
 // by one code path.
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <numbers>
 #include <utility>
 
@@ -26,7 +25,7 @@ void clamped_normal_moments(double mean, double sd, double& m, double& var) {
   var = m2 - m * m > 0 ? m2 - m * m : 0.0;
 }
 
-OperandModel operand_model(const BuiltJob& job) {
+OperandModel operand_model(const BuiltJob& job, bool values) {
   const JobView& v = job.view;
   OperandModel om;
   const int A = 1 << v.dac_bits;
@@ -40,7 +39,7 @@ OperandModel operand_model(const BuiltJob& job) {
       in.a[c] = encode_input(v, x, c);
       om.pa[c][in.a[c]] += p;
     }
-    om.xs.push_back(std::move(in));
+    if (values) om.xs.push_back(std::move(in));
     om.ex += p * x;
     om.ex2 += p * static_cast<double>(x) * x;
   }
@@ -60,7 +59,10 @@ OperandModel operand_model(const BuiltJob& job) {
     else om.g_mean[l] = static_cast<double>(l) + static_cast<double>(v.r_off), om.g_var[l] = 0;
   }
 
-  std::vector<std::map<std::pair<int, int>, double>> cells(v.ppw);
+  // P(sign, faulted level) per physical column, [q][(s > 0) * L + level]: the
+  // order (negative sign first, levels ascending) is the order cells are listed in.
+  std::vector<std::vector<double>> cells(v.ppw, std::vector<double>(2 * v.L, 0.0));
+  std::vector<std::vector<char>> seen(v.ppw, std::vector<char>(2 * v.L, 0));
   const QuantizedPmf& wp = job.w_pmf;
   for (int w = wp.qmin; w <= wp.qmax; ++w) {
     const double p = wp.prob(w);
@@ -70,16 +72,23 @@ OperandModel operand_model(const BuiltJob& job) {
       wv.l[q] = encode_weight(v, w, q);
       const int fate[3] = {wv.l[q], 0, v.L - 1};
       for (int f = 0; f < 3; ++f)
-        if (om.p_fault[f] > 0) cells[q][{wv.s, fate[f]}] += p * om.p_fault[f];
+        if (om.p_fault[f] > 0) {
+          const int i = (wv.s > 0) * v.L + fate[f];
+          cells[q][i] += p * om.p_fault[f];
+          seen[q][i] = 1;
+        }
     }
-    om.ws.push_back(std::move(wv));
+    if (values) om.ws.push_back(std::move(wv));
     om.ew += p * w;
     om.ew2 += p * static_cast<double>(w) * w;
   }
   om.cell.resize(v.ppw);
   for (int q = 0; q < v.ppw; ++q)
-    for (const auto& [key, p] : cells[q])
-      om.cell[q].push_back({key.first, key.second, p, om.g_mean[key.second], om.g_var[key.second]});
+    for (int i = 0; i < 2 * v.L; ++i)
+      if (seen[q][i]) {
+        const int s = i < v.L ? -1 : 1, l = i % v.L;
+        om.cell[q].push_back({s, l, cells[q][i], om.g_mean[l], om.g_var[l]});
+      }
   return om;
 }
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -16,14 +17,11 @@ namespace {
 
 Estimate exact(double x) { return {x, 0.0, x, x}; }
 
-// The histograms and error moments from a converted class table.
-StatResult assemble(const BuiltJob& job, const stat::ClassTable& cl) {
-  const JobView& v = job.view;
-  const stat::OperandModel& om = cl.om;
-  StatResult r;
-  r.hist.assign(v.hist_size, 0.0);
+// The events that follow from the operand marginals alone: DAC levels, active
+// rows per conversion, and (input level, cell level) pairs.
+void add_marginal_events(const JobView& v, const stat::OperandModel& om, const std::vector<stat::GroupSize>& gs,
+                         std::vector<double>& hist) {
   const int A = 1 << v.dac_bits;
-
   // Every MVM reads each (row, physical column) once per cycle: cell pairs are
   // products of independent input and cell-level marginals.
   std::vector<double> levels(v.L, 0.0);  // expected physical columns per row at each level
@@ -31,14 +29,29 @@ StatResult assemble(const BuiltJob& job, const stat::ClassTable& cl) {
     for (const stat::CellOutcome& o : om.cell[q]) levels[o.l] += v.N * o.p;
   for (int c = 0; c < v.cycles; ++c) {
     for (int a = 0; a < A; ++a) {
-      r.hist[v.off_dac + a] += v.K * om.pa[c][a];
-      for (int l = 0; l < v.L; ++l) r.hist[v.off_cell + a * v.L + l] += v.K * om.pa[c][a] * levels[l];
+      hist[v.off_dac + a] += v.K * om.pa[c][a];
+      for (int l = 0; l < v.L; ++l) hist[v.off_cell + a * v.L + l] += v.K * om.pa[c][a] * levels[l];
     }
-    for (const stat::GroupSize& g : cl.gs) {
+    for (const stat::GroupSize& g : gs) {
       const std::vector<double> b = stat::binomial_pmf(g.rows, 1.0 - om.pa[c][0]);
-      for (int k = 0; k <= g.rows; ++k) r.hist[v.off_row + k] += g.count * b[k];
+      for (int k = 0; k <= g.rows; ++k) hist[v.off_row + k] += g.count * b[k];
     }
   }
+}
+
+// E[ref] and E[ref^2] of the exact dot product over K i.i.d. rows.
+void set_reference(const JobView& v, const stat::OperandModel& om, StatResult& r) {
+  const double xw = om.ex * om.ew;
+  r.ref_mean = v.K * xw;
+  r.ref_power = v.K * om.ex2 * om.ew2 + static_cast<double>(v.K) * (v.K - 1) * xw * xw;
+}
+
+// The histograms and error moments from a converted class table.
+StatResult assemble(const BuiltJob& job, const stat::ClassTable& cl) {
+  const JobView& v = job.view;
+  StatResult r;
+  r.hist.assign(v.hist_size, 0.0);
+  add_marginal_events(v, cl.om, cl.gs, r.hist);
 
   double clipped = 0;
   const int ncode = v.code_max - v.code_min + 1;
@@ -60,9 +73,7 @@ StatResult assemble(const BuiltJob& job, const stat::ClassTable& cl) {
   r.err_var = em.var[2];
   r.mse = r.err_var + r.err_mean * r.err_mean;
 
-  const double xw = om.ex * om.ew;
-  r.ref_mean = v.K * xw;
-  r.ref_power = v.K * om.ex2 * om.ew2 + static_cast<double>(v.K) * (v.K - 1) * xw * xw;
+  set_reference(v, cl.om, r);
   r.clip_rate = clipped / (static_cast<double>(v.cycles) * v.G * v.P);
   return r;
 }
@@ -94,6 +105,23 @@ double quantile_of(const JobView& v, const stat::ClassTable& cl, double quantile
 }
 
 }  // namespace
+
+StatResult statistical_energy(const BuiltJob& job) {
+  const JobView& v = job.view;
+  const stat::OperandModel om = stat::operand_model(job, false);
+  StatResult r;
+  r.distributions = false;
+  r.hist.assign(v.hist_size, 0.0);
+  add_marginal_events(v, om, stat::group_sizes(v), r.hist);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::fill_n(r.hist.begin() + v.off_col, v.col_nbins, nan);
+  std::fill_n(r.hist.begin() + v.off_adc, v.code_max - v.code_min + 1, nan);
+  r.err_mean = r.err_var = r.mse = nan;
+  r.err_var_quantization = r.err_var_clipping = r.err_var_noise = r.err_var_analog = nan;
+  r.clip_rate = nan;
+  set_reference(v, om, r);
+  return r;
+}
 
 StatResult statistical_job(const BuiltJob& job) {
   stat::ClassTable cl = stat::build_classes(job);
@@ -131,7 +159,27 @@ std::vector<StatResult> statistical_jobs(const std::vector<BuiltJob*>& jobs, std
 Report price_statistical(const BuiltJob& job, const StatResult& s, const EnergyTables& t) {
   const JobView& v = job.view;
   Report rep;
-  const std::array<double, kComponents> e = component_energy(v, s.hist.data(), 1.0, t);
+  const double conv_per_mvm = static_cast<double>(v.cycles) * v.G * v.P;
+  std::array<double, kComponents> e;
+  if (s.distributions) {
+    e = component_energy(v, s.hist.data(), 1.0, t);
+  } else {
+    // Energy only: one column value and one ADC code per conversion, at a
+    // price that must not depend on which.
+    auto constant = [](const std::vector<double>& x) {
+      return !x.empty() && std::all_of(x.begin(), x.end(), [&](double y) { return y == x.front(); });
+    };
+    if (!constant(t.column) || !constant(t.adc))
+      throw std::invalid_argument(
+          "energy-only statistical model: column or ADC energy depends on the value (energy.column / energy.adc "
+          "e1_pj, e2_pj or epop_pj); it needs the column-value and code distributions");
+    std::vector<double> h = s.hist;
+    std::fill_n(h.begin() + v.off_col, v.col_nbins, 0.0);
+    std::fill_n(h.begin() + v.off_adc, v.code_max - v.code_min + 1, 0.0);
+    e = component_energy(v, h.data(), 1.0, t);
+    e[static_cast<int>(Component::column)] = conv_per_mvm * t.column.front();
+    e[static_cast<int>(Component::adc)] = conv_per_mvm * t.adc.front();
+  }
   double total = 0;
   for (int c = 0; c < kComponents; ++c) {
     rep.component_pj[c] = exact(e[c]);
@@ -144,12 +192,11 @@ Report price_statistical(const BuiltJob& job, const StatResult& s, const EnergyT
     return n;
   };
   const int A = 1 << v.dac_bits;
-  const double conv_per_mvm = static_cast<double>(v.cycles) * v.G * v.P;
   rep.events_per_mvm = {events(v.off_dac, A),
                         events(v.off_row, v.R + 1),
                         events(v.off_cell, A * v.L),
-                        events(v.off_col, v.col_nbins),
-                        events(v.off_adc, v.code_max - v.code_min + 1),
+                        s.distributions ? events(v.off_col, v.col_nbins) : conv_per_mvm,
+                        s.distributions ? events(v.off_adc, v.code_max - v.code_min + 1) : conv_per_mvm,
                         conv_per_mvm,
                         static_cast<double>(v.cycles) * v.G * v.N,
                         1.0};
@@ -166,7 +213,7 @@ Report price_statistical(const BuiltJob& job, const StatResult& s, const EnergyT
   a.max_abs_err = std::numeric_limits<double>::quiet_NaN();  // a distribution tail, not predicted
   a.ref_std = std::sqrt(std::max(0.0, s.ref_power - s.ref_mean * s.ref_mean));
   a.err_rel = a.ref_std > 0 ? a.err_std / a.ref_std : 0.0;
-  a.sqnr_db = s.mse > 0 ? 10.0 * std::log10(s.ref_power / s.mse) : std::numeric_limits<double>::infinity();
+  a.sqnr_db = std::isnan(s.mse) ? s.mse : s.mse > 0 ? 10.0 * std::log10(s.ref_power / s.mse) : std::numeric_limits<double>::infinity();
   a.clip_rate = s.clip_rate;
   return rep;
 }

@@ -31,11 +31,24 @@ struct StatResult {
   double err_var_quantization = 0, err_var_clipping = 0, err_var_noise = 0, err_var_analog = 0;
   double ref_mean = 0, ref_power = 0;  // E[ref] and E[ref^2] of the exact output x.w
   double clip_rate = 0;                // expected clipped conversions / conversions
+  // false (statistical_energy): the column-value and ADC-code histograms and
+  // every error field are NaN, not computed.
+  bool distributions = true;
 };
 
 // The whole model for one job; the ADC step must already be set (full, max, or
 // calibrated via statistical_quantile + set_adc_full_scale).
 StatResult statistical_job(const BuiltJob& job);
+
+// Energy only, CiMLoop's scope and cost: the DAC, row-driver and cell events
+// of statistical_job (they follow from the operand marginals), one column
+// value and one ADC code per conversion with their distributions left out
+// (NaN), and no accuracy (NaN; ref_mean and ref_power are kept). What it
+// skips is nearly all of statistical_job's time: the column-value convolution
+// and the ADC integration. Its energy is statistical_job's wherever column and
+// ADC energies do not depend on the value (the defaults); price_statistical
+// refuses other tables. Needs no ADC step.
+StatResult statistical_energy(const BuiltJob& job);
 
 // Calibrated ADC without a pilot: the value below which `quantile` of the
 // predicted column values lie, folded and binned exactly as column_quantile()
@@ -55,6 +68,8 @@ std::vector<StatResult> statistical_jobs(const std::vector<BuiltJob*>& jobs, std
 
 // Prices the expected events with the sampler's formula (pricing.hpp
 // component_energy). Standard errors are 0; max_abs_err is not predicted (NaN).
+// Energy-only results need value-independent column and ADC energies
+// (std::invalid_argument otherwise).
 Report price_statistical(const BuiltJob& job, const StatResult& s, const EnergyTables& t);
 
 }  // namespace cimmc

@@ -10,6 +10,7 @@ namespace cimmc {
 
 double Costs::err_rms() const { return std::sqrt(mse); }
 double Costs::sqnr_db() const {
+  if (std::isnan(mse)) return mse;  // not predicted (energy-only statistical model)
   return mse > 0 ? 10.0 * std::log10(signal / mse) : std::numeric_limits<double>::infinity();
 }
 double Costs::clip_rate() const { return conversions > 0 ? clipped / conversions : 0.0; }
@@ -123,7 +124,9 @@ RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points, 
           n.err_mean += k.err_mean * lp.repeat;
           n.conversions += k.conversions;
           n.clipped += k.clipped;
-          net.sqnr_db_min = std::min(net.sqnr_db_min, k.sqnr_db());
+          const double sq = k.sqnr_db();  // a NaN (not predicted) layer makes the minimum NaN
+          net.sqnr_db_min = std::isnan(sq) || std::isnan(net.sqnr_db_min) ? sq + net.sqnr_db_min
+                                                                          : std::min(net.sqnr_db_min, sq);
           net.layers += 1;
         }
         out.layers.push_back(std::move(row));

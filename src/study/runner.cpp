@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <set>
+#include <stdexcept>
 
 #include "study/plan.hpp"
 #include "study/rollup.hpp"
@@ -86,7 +87,8 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
   std::vector<const Config*> points;
   for (const SweepPoint& p : sweep.points) points.push_back(&p.config);
   const ParamColumns params = param_columns(sweep);
-  const std::string model_name = model == Model::statistical ? "statistical" : "sampled";
+  const std::string model_name =
+      model == Model::sampled ? "sampled" : opt.energy_only ? "statistical_energy" : "statistical";
   StudyFile out = empty_file(sweep, opt);
   std::set<std::string> jobs_listed;  // /jobs holds each job once, in order of first use
 
@@ -142,7 +144,7 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
     if (model == Model::statistical) {
       // Analytic jobs are deterministic: any thread order.
       const int threads = opt.engine.threads > 0 ? opt.engine.threads : omp_get_max_threads();
-      std::vector<StatJob> results = evaluate_statistical(cfgs, ids, threads);
+      std::vector<StatJob> results = evaluate_statistical(cfgs, ids, threads, opt.energy_only);
       for (std::size_t k = 0; k < need.size(); ++k) store.stat[need[k]] = std::make_unique<StatJob>(std::move(results[k]));
       stats.jobs_statistical += need.size();
       if (opt.progress) opt.progress(static_cast<double>(b) / total);
@@ -180,8 +182,9 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
   return out;
 }
 
-// Sweep positions of the best `k` points by each objective (network rows).
-std::vector<std::size_t> refine_set(const StudyFile& f, std::size_t k) {
+// Sweep positions of the best `k` points by each objective (network rows);
+// SQNR only where the screen predicted it.
+std::vector<std::size_t> refine_set(const StudyFile& f, std::size_t k, bool sqnr) {
   const Table& n = f.network;
   const auto& e = std::get<std::vector<double>>(n.find("total_pj")->data);
   const auto& lat = std::get<std::vector<double>>(n.find("latency_ns")->data);
@@ -195,7 +198,7 @@ std::vector<std::size_t> refine_set(const StudyFile& f, std::size_t k) {
   };
   best([&](std::size_t a, std::size_t b) { return e[a] < e[b]; });
   best([&](std::size_t a, std::size_t b) { return lat[a] < lat[b]; });
-  best([&](std::size_t a, std::size_t b) { return sq[a] > sq[b]; });
+  if (sqnr) best([&](std::size_t a, std::size_t b) { return sq[a] > sq[b]; });
   return {pick.begin(), pick.end()};
 }
 
@@ -221,6 +224,8 @@ Table merge_rows(const Table& base, const Table& fine, const std::set<std::int64
 }  // namespace
 
 StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& stats) {
+  if (opt.model == Model::sampled && opt.energy_only)
+    throw std::invalid_argument("energy_only applies to the statistical and hybrid models");
   if (opt.model != Model::sampled && opt.resume)
     throw IoError("--resume applies to --model sampled (statistical runs take no checkpoint)");
   StudyFile out;
@@ -233,7 +238,7 @@ StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& sta
     fine_sweep.source_text = sweep.source_text;
     fine_sweep.keys = sweep.keys;
     std::set<std::int64_t> refined;
-    for (std::size_t pos : refine_set(coarse, opt.refine)) {
+    for (std::size_t pos : refine_set(coarse, opt.refine, !opt.energy_only)) {
       fine_sweep.points.push_back(sweep.points[pos]);
       refined.insert(static_cast<std::int64_t>(sweep.points[pos].index));
     }

@@ -23,6 +23,10 @@ enum class Model { sampled, statistical, hybrid };
 struct StudyOptions {
   Model model = Model::sampled;
   std::size_t refine = 3;            // hybrid: points re-run sampled per objective
+  // statistical, hybrid: the energy-only statistical model (statistical_energy):
+  // no accuracy columns (NaN), rows marked "statistical_energy"; hybrid then
+  // refines by energy and latency only.
+  bool energy_only = false;
   EngineOptions engine;              // backend and threads (progress is set here)
   std::string output;                // "" = keep in memory only
   bool resume = false;               // continue from output + ".partial"

@@ -10,7 +10,18 @@
 namespace cimmc {
 
 std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile_cfgs,
-                                          const std::vector<std::uint32_t>& job_ids, int threads) {
+                                          const std::vector<std::uint32_t>& job_ids, int threads,
+                                          bool energy_only) {
+  if (energy_only) {
+    std::vector<StatJob> out(tile_cfgs.size());
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (std::size_t k = 0; k < tile_cfgs.size(); ++k) {
+      out[k].job = std::make_unique<BuiltJob>();
+      build_job(*tile_cfgs[k], job_ids[k], *out[k].job);
+      out[k].stat = statistical_energy(*out[k].job);
+    }
+    return out;
+  }
   // Groups of jobs equal but for their column count, in order of first use.
   std::map<std::string, std::size_t> group_of;
   std::vector<std::vector<std::size_t>> groups;

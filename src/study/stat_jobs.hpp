@@ -22,8 +22,11 @@ struct StatJob {
 // pilot). Jobs that differ only in their weight columns (a layer's ragged last
 // column tile) share one class table: its statistics do not depend on the
 // column count, so every result is the one the job gets alone, in any order.
+// energy_only: statistical_energy instead (no distributions, no accuracy; a
+// calibrated ADC is left uncalibrated, which energy does not depend on).
 std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile_cfgs,
-                                          const std::vector<std::uint32_t>& job_ids, int threads);
+                                          const std::vector<std::uint32_t>& job_ids, int threads,
+                                          bool energy_only = false);
 // One job alone.
 StatJob evaluate_statistical(const Config& tile_cfg, std::uint32_t job_id);
 // One job with its ADC full scale (column value at the top code) given, e.g.
