@@ -70,7 +70,7 @@ void set_adc_full_scale(JobView& v, double full_scale) {
   v.adc_delta = full_scale / v.code_max;
 }
 
-void build_job(const Config& cfg, std::uint32_t job_id, BuiltJob& out) {
+void build_job(const Config& cfg, std::uint32_t job_id, BuiltJob& out, bool sampling) {
   const MacroSpec& m = cfg.macro;
   const TileSpec& t = cfg.tile;
   JobView& v = out.view;
@@ -132,10 +132,18 @@ void build_job(const Config& cfg, std::uint32_t job_id, BuiltJob& out) {
 
   out.x_pmf = quantize(t.inputs);
   out.w_pmf = quantize(t.weights);
-  out.x_alias = build_alias(out.x_pmf);
-  out.w_alias = build_alias(out.w_pmf);
-  v.x_dist = out.x_alias.view();
-  v.w_dist = out.w_alias.view();
+  if (sampling) {
+    out.x_alias = build_alias(out.x_pmf);
+    out.w_alias = build_alias(out.w_pmf);
+    v.x_dist = out.x_alias.view();
+    v.w_dist = out.w_alias.view();
+  } else {
+    for (const QuantizedPmf* q : {&out.x_pmf, &out.w_pmf}) {  // build_alias's own check
+      double total = 0;
+      for (double x : q->p) total += x;
+      if (!(total > 0)) throw std::invalid_argument("operand distribution has no mass");
+    }
+  }
   out.x_scores.clear();
   if (t.inputs.dist.correlation > 0) {
     out.x_scores = build_normal_scores(out.x_pmf);

@@ -24,7 +24,9 @@ struct BuiltJob {
 
 // Fills everything; the ADC step is set from range full/max (calibrated starts
 // at full and is finished by set_adc_full_scale after the pilot).
-void build_job(const Config& cfg, std::uint32_t job_id, BuiltJob& out);
+// sampling = false (the statistical model): no alias tables (a tenth of what a
+// job costs the energy-only model); view.x_dist / w_dist stay empty.
+void build_job(const Config& cfg, std::uint32_t job_id, BuiltJob& out, bool sampling = true);
 // Column value mapped to the top ADC code.
 void set_adc_full_scale(JobView& v, double full_scale);
 // Value below which `quantile` of the column values lie (|value| for signed columns).

@@ -34,10 +34,12 @@ OperandModel operand_model(const BuiltJob& job, bool values) {
   for (int x = xp.qmin; x <= xp.qmax; ++x) {
     const double p = xp.prob(x);
     if (p == 0) continue;
-    InputValue in{p, x, std::vector<int>(v.cycles)};
+    InputValue in{p, x, {}};
+    if (values) in.a.resize(v.cycles);
     for (int c = 0; c < v.cycles; ++c) {
-      in.a[c] = encode_input(v, x, c);
-      om.pa[c][in.a[c]] += p;
+      const int a = encode_input(v, x, c);
+      om.pa[c][a] += p;
+      if (values) in.a[c] = a;
     }
     if (values) om.xs.push_back(std::move(in));
     om.ex += p * x;
@@ -67,10 +69,12 @@ OperandModel operand_model(const BuiltJob& job, bool values) {
   for (int w = wp.qmin; w <= wp.qmax; ++w) {
     const double p = wp.prob(w);
     if (p == 0) continue;
-    WeightValue wv{p, w, v.signed_cols && w < 0 ? -1 : 1, std::vector<int>(v.ppw)};
+    WeightValue wv{p, w, v.signed_cols && w < 0 ? -1 : 1, {}};
+    if (values) wv.l.resize(v.ppw);
     for (int q = 0; q < v.ppw; ++q) {
-      wv.l[q] = encode_weight(v, w, q);
-      const int fate[3] = {wv.l[q], 0, v.L - 1};
+      const int l = encode_weight(v, w, q);
+      if (values) wv.l[q] = l;
+      const int fate[3] = {l, 0, v.L - 1};
       for (int f = 0; f < 3; ++f)
         if (om.p_fault[f] > 0) {
           const int i = (wv.s > 0) * v.L + fate[f];

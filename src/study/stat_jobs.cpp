@@ -17,7 +17,7 @@ std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (std::size_t k = 0; k < tile_cfgs.size(); ++k) {
       out[k].job = std::make_unique<BuiltJob>();
-      build_job(*tile_cfgs[k], job_ids[k], *out[k].job);
+      build_job(*tile_cfgs[k], job_ids[k], *out[k].job, false);
       out[k].stat = statistical_energy(*out[k].job);
     }
     return out;
@@ -38,7 +38,7 @@ std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile
     std::vector<BuiltJob*> jobs;
     for (std::size_t k : groups[g]) {
       out[k].job = std::make_unique<BuiltJob>();
-      build_job(*tile_cfgs[k], job_ids[k], *out[k].job);
+      build_job(*tile_cfgs[k], job_ids[k], *out[k].job, false);
       jobs.push_back(out[k].job.get());
     }
     const AdcSpec& adc = tile_cfgs[groups[g].front()]->macro.adc;
@@ -56,7 +56,7 @@ StatJob evaluate_statistical(const Config& tile_cfg, std::uint32_t job_id) {
 StatJob evaluate_statistical_at(const Config& tile_cfg, std::uint32_t job_id, double adc_full_scale) {
   StatJob s;
   s.job = std::make_unique<BuiltJob>();
-  build_job(tile_cfg, job_id, *s.job);
+  build_job(tile_cfg, job_id, *s.job, false);
   set_adc_full_scale(s.job->view, adc_full_scale);
   s.stat = statistical_job(*s.job);
   return s;
