@@ -13,9 +13,9 @@
 namespace cimmc {
 
 // Single-core throughput of the sampler measured by benchmarks/bench_macro.cpp
-// on a quickstart-like macro: 3.7e10 cell reads/s noise-free, 2.3e10 with read
-// noise or programming variation; the estimate takes the noisy figure.
-constexpr double kCellReadsPerSecondPerCore = 2.3e10;
+// on a quickstart-like macro: 4.1e10 cell reads/s noise-free, 3.0e10 with read
+// noise, 2.4e10 with programming variation; the estimate takes the slowest.
+constexpr double kCellReadsPerSecondPerCore = 2.4e10;
 
 int cmd_plan(const CliArgs& a) {
   const Sweep sweep = load_study(a);
