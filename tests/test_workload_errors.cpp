@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "config/config.hpp"
@@ -204,6 +205,28 @@ TEST(WorkloadErrors, DistillerMatching) {
                         "workload.distiller.file", stats,
                         "layer2.0.conv2 (input (256, 128, 28, 28), output (256, 128, 28, 28)) does not match layer 6 "
                         "'06' (C 64, M 128, P 28, Q 28): modules are matched to layers in order"));
+}
+
+// Parsed statistics files are reused by their text (a sweep parses the same
+// file for every point): an edited file at the same path is read afresh, and
+// a broken one still names its line.
+TEST(WorkloadErrors, DistillerFileEditedBetweenParsesIsReadAgain) {
+  const std::string src = kSource + "/data/distiller_stats/distiller_resnet18_quant_stats.yaml";
+  const std::string net = kSource + "/data/cimloop_workloads/resnet18";
+  const ScratchDir d("distiller_edit");
+  const std::string stats = (d.path / "stats.yaml").string();
+  std::ostringstream text;
+  text << std::ifstream(src).rdbuf();
+  std::ofstream(stats) << text.str();
+  const std::string yaml = cimloop_yaml(net, "  distiller: {file: " + stats + "}\n");
+  EXPECT_DOUBLE_EQ(*parse_config(yaml, kFile).network.layers[0].inputs.dist.clip, 2.4849105119705195);
+  std::string edited = text.str();
+  const std::string old_max = "avg_max: 2.4849105119705195";
+  edited.replace(edited.find(old_max), old_max.size(), "avg_max: 3.5");
+  std::ofstream(stats) << edited;
+  EXPECT_DOUBLE_EQ(*parse_config(yaml, kFile).network.layers[0].inputs.dist.clip, 3.5);
+  std::ofstream(stats) << "conv1:\n  inputs: [unclosed\n";
+  EXPECT_TRUE(has_error(yaml, 4, "workload.distiller.file", stats, "YAML syntax error"));
 }
 
 // ---- architecture and mapping
