@@ -215,6 +215,7 @@ Report price_statistical(const BuiltJob& job, const StatResult& s, const EnergyT
   a.err_rel = a.ref_std > 0 ? a.err_std / a.ref_std : 0.0;
   a.sqnr_db = std::isnan(s.mse) ? s.mse : s.mse > 0 ? 10.0 * std::log10(s.ref_power / s.mse) : std::numeric_limits<double>::infinity();
   a.clip_rate = s.clip_rate;
+  if (!s.distributions) a.err_std = a.err_rms = a.err_rel = s.mse;  // NaN: not computed (std::max drops NaN)
   return rep;
 }
 
