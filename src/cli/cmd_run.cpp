@@ -2,6 +2,8 @@
 // or a study (a network and/or a sweep: column tables per layer and network).
 #include <filesystem>
 #include <iostream>
+#include <optional>
+#include <utility>
 
 #include "cimmc_version.hpp"
 #include "cli/commands.hpp"
@@ -55,6 +57,13 @@ int run_tile(const Config& cfg, const CliArgs& a, EngineOptions opt, const std::
   return 0;
 }
 
+// The first coefficient that makes an event's energy depend on its value, if any.
+std::optional<std::pair<const char*, double>> value_dependence(const EventEnergy& e) {
+  for (const auto& [coef, v] : {std::pair{"e1_pj", e.e1_pj}, std::pair{"e2_pj", e.e2_pj}, std::pair{"epop_pj", e.epop_pj}})
+    if (v && *v != 0) return std::pair{coef, *v};
+  return std::nullopt;
+}
+
 }  // namespace
 
 int cmd_run(const CliArgs& a) {
@@ -83,13 +92,11 @@ int cmd_run(const CliArgs& a) {
   if (a.energy_only)  // refuse before any work: the skipped distributions would be needed
     for (const SweepPoint& p : sweep.points)
       for (const auto& [name, e] : {std::pair{"column", &p.config.energy.column}, std::pair{"adc", &p.config.energy.adc}})
-        for (const auto& [coef, v] : {std::pair{"e1_pj", e->e1_pj}, std::pair{"e2_pj", e->e2_pj},
-                                      std::pair{"epop_pj", e->epop_pj}})
-          if (v && *v != 0)
-            throw UsageError(std::string("--energy-only: ") + sweep.path + ": point " + std::to_string(p.index) +
-                             ": energy." + name + "." + coef + " = " + std::to_string(*v) +
-                             " makes the energy depend on the value; that needs the distributions --energy-only "
-                             "skips (run without it)");
+        if (const auto dep = value_dependence(*e))
+          throw UsageError(std::string("--energy-only: ") + sweep.path + ": point " + std::to_string(p.index) +
+                           ": energy." + name + "." + dep->first + " = " + std::to_string(dep->second) +
+                           " makes the energy depend on the value; that needs the distributions --energy-only "
+                           "skips (run without it)");
   StudyOptions so;
   so.energy_only = a.energy_only;
   so.model = a.model == "statistical" ? Model::statistical : a.model == "hybrid" ? Model::hybrid : Model::sampled;

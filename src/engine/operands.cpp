@@ -26,15 +26,11 @@ double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
 
 // CiMLoop histogram: 2h+1 bins centred on i/h (in units of clip); the middle
 // bin is a point mass at exactly zero, the others are uniform over their width.
-// The reference form, one pass over the bins per evaluation; HistogramCdf
-// gives the same bits and is what quantize() uses.
-double histogram_cdf(const std::vector<double>& bins, double t) {
-  const int nb = static_cast<int>(bins.size()), h = (nb - 1) / 2;
-  double total = 0;
-  for (double b : bins) total += b;
-  double f = 0;
-  for (int i = 0; i < nb; ++i) {
-    const double pi = bins[i] / total;
+// Adds bins lo..hi (probabilities p) of the CDF at t to f, in order.
+double add_bins(const std::vector<double>& p, int lo, int hi, double t, double f) {
+  const int h = (static_cast<int>(p.size()) - 1) / 2;
+  for (int i = lo; i <= hi; ++i) {
+    const double pi = p[i];
     if (i == h) {
       if (t >= 0) f += pi;
       continue;
@@ -47,12 +43,12 @@ double histogram_cdf(const std::vector<double>& bins, double t) {
 
 }  // namespace
 
-HistogramCdf::HistogramCdf(const std::vector<double>& bins) : bins_(bins) {
+HistogramCdf::HistogramCdf(const std::vector<double>& bins) {
   const int nb = static_cast<int>(bins.size());
   double total = 0;
   for (double b : bins) total += b;
-  // p_[i] and prefix_[k] are histogram_cdf's own bins[i] / total and its
-  // running sum after k bins that each add pi * 1.0 == pi, in the same order.
+  // prefix_[k] is the running sum of the first k bins, each of which adds
+  // pi * 1.0 == pi to the CDF of a t above it, in the same order.
   p_.resize(nb);
   prefix_.assign(nb + 1, 0.0);
   bool finite = std::isfinite(total);
@@ -62,35 +58,26 @@ HistogramCdf::HistogramCdf(const std::vector<double>& bins) : bins_(bins) {
     prefix_[i + 1] = prefix_[i] + p_[i];
   }
   // Below 3 bins h is 0 (c would divide by zero), and non-finite masses break
-  // the "bins far above t add +0" argument: the reference loop decides those.
+  // the "bins far above t add +0" argument: those take every bin.
   fast_ = nb >= 3 && finite;
 }
 
 double HistogramCdf::operator()(double t) const {
-  if (!fast_ || std::isnan(t)) return histogram_cdf(bins_, t);
-  const int nb = static_cast<int>(p_.size()), h = (nb - 1) / 2;
+  const int nb = static_cast<int>(p_.size());
+  if (!fast_ || std::isnan(t)) return add_bins(p_, 0, nb - 1, t, 0.0);
   // Bin i is uniform over [i - 0.5, i + 0.5] in u = t*h + h, so its clamp
   // argument is u - i + 0.5. Bins with i <= m - 3 (m = bin nearest u) have an
   // argument >= 3 and add exactly pi; bins with i >= m + 3 have one <= -2 and
   // add +0, which leaves the sum unchanged (it is never -0). Rounding moves
   // those arguments by far less than a bin. The middle bin (point mass) is
   // also decided there: h <= m - 3 means t > 0, h >= m + 3 means t < 0. The
-  // five bins around m go through the reference expression itself, in order
-  // after the prefix, so boundary cases round exactly as before.
+  // five bins around m are added one by one after the prefix, in order, so
+  // the result is the one every bin gives.
+  const int h = (nb - 1) / 2;
   const double u = t * h + h;
   const int m = u < -4 ? -4 : u > nb + 4 ? nb + 4 : static_cast<int>(std::floor(u + 0.5));
   const int lo = std::clamp(m - 2, 0, nb), hi = std::min(m + 2, nb - 1);
-  double f = prefix_[lo];
-  for (int i = lo; i <= hi; ++i) {
-    const double pi = p_[i];
-    if (i == h) {
-      if (t >= 0) f += pi;
-      continue;
-    }
-    const double c = static_cast<double>(i - h) / h, half = 0.5 / h;
-    f += pi * std::clamp((t - (c - half)) / (2 * half), 0.0, 1.0);
-  }
-  return f;
+  return add_bins(p_, lo, hi, t, prefix_[lo]);
 }
 
 double dist_cdf(const DistributionSpec& d, double x, double clip) {
@@ -105,7 +92,7 @@ double dist_cdf(const DistributionSpec& d, double x, double clip) {
       return x < 0 ? 0.0 : d.zero_fraction + (1 - d.zero_fraction) * (2 * normal_cdf(x / d.std) - 1);
     case DistKind::relu_laplace:
       return x < 0 ? 0.0 : d.zero_fraction + (1 - d.zero_fraction) * (1 - std::exp(-x / d.b));
-    case DistKind::histogram: return histogram_cdf(d.bins, x / clip);
+    case DistKind::histogram: return HistogramCdf(d.bins)(x / clip);
     case DistKind::patches: return patches_cdf(d, x);
   }
   return 0.0;

@@ -26,8 +26,8 @@ int operand_qmin(const OperandSpec& op);
 
 // P(X <= x) of the real-valued distribution (histograms are scaled to [-clip, clip]).
 double dist_cdf(const DistributionSpec& d, double x, double clip);
-// P(X <= t) of a CiMLoop histogram (t in units of clip), bit-identical to
-// dist_cdf's: the bin masses and their running sums are built once, then each
+// P(X <= t) of a CiMLoop histogram (t in units of clip), as dist_cdf gives
+// it: the bin masses and their running sums are built once, then each
 // evaluation costs a few bins instead of all of them (quantize() makes one per
 // integer level).
 class HistogramCdf {
@@ -36,7 +36,7 @@ class HistogramCdf {
   double operator()(double t) const;
 
  private:
-  std::vector<double> bins_, p_, prefix_;
+  std::vector<double> p_, prefix_;  // bin probabilities and their running sums
   bool fast_ = false;
 };
 // The quantization clip: spec.clip, else the distribution's max, else the

@@ -173,10 +173,7 @@ Report price_statistical(const BuiltJob& job, const StatResult& s, const EnergyT
       throw std::invalid_argument(
           "energy-only statistical model: column or ADC energy depends on the value (energy.column / energy.adc "
           "e1_pj, e2_pj or epop_pj); it needs the column-value and code distributions");
-    std::vector<double> h = s.hist;
-    std::fill_n(h.begin() + v.off_col, v.col_nbins, 0.0);
-    std::fill_n(h.begin() + v.off_adc, v.code_max - v.code_min + 1, 0.0);
-    e = component_energy(v, h.data(), 1.0, t);
+    e = component_energy(v, s.hist.data(), 1.0, t);  // column and ADC come out NaN; replaced here
     e[static_cast<int>(Component::column)] = conv_per_mvm * t.column.front();
     e[static_cast<int>(Component::adc)] = conv_per_mvm * t.adc.front();
   }

@@ -125,7 +125,7 @@ RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points, 
           n.conversions += k.conversions;
           n.clipped += k.clipped;
           const double sq = k.sqnr_db();  // a NaN (not predicted) layer makes the minimum NaN
-          net.sqnr_db_min = std::isnan(sq) || std::isnan(net.sqnr_db_min) ? sq + net.sqnr_db_min
+          net.sqnr_db_min = std::isnan(sq) || std::isnan(net.sqnr_db_min) ? std::numeric_limits<double>::quiet_NaN()
                                                                           : std::min(net.sqnr_db_min, sq);
           net.layers += 1;
         }
