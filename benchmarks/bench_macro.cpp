@@ -51,7 +51,7 @@ void BM_cimmc(benchmark::State& state) {
   Config c = macro_config(variant);
   c.run.samples = 2048;
   BuiltJob job;
-  build_job(c, 0, job);
+  build_job(c, philox::JobId{}, job);
   std::vector<std::uint64_t> hist(static_cast<std::size_t>(kBatchGroups) * job.view.hist_size);
   std::vector<InstanceMoments> mom(job.view.instances);
   const JobOutput out{hist.data(), mom.data()};
@@ -71,7 +71,7 @@ BENCHMARK(BM_cimmc)->Arg(0)->Arg(1)->Arg(2)->ArgName("noise_free0_read1_prog2")-
 void BM_scalar_baseline(benchmark::State& state) {
   Config c = macro_config(0);
   BuiltJob job;
-  build_job(c, 0, job);
+  build_job(c, philox::JobId{}, job);
   const JobView& v = job.view;
   std::mt19937 rng(1);
   std::vector<int> w(v.N * v.K), x(v.K), level(v.P * v.K);

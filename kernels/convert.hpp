@@ -83,7 +83,7 @@ CIMMC_HD void fill_noise(const JobView& v, const Workspace& ws, std::uint32_t sa
   // Two passes: the Philox blocks alone form a branch-free loop the CPU
   // compiler vectorizes; the table lookups (with their rare tail branch) follow.
   const int blocks = (v.P + 3) / 4;
-  const std::uint32_t key_seed = static_cast<std::uint32_t>(v.seed), seed_hi = static_cast<std::uint32_t>(v.seed >> 32);
+  const philox::StreamKey key = v.key;
   const std::uint32_t stream = philox::kReadNoise + v.stream_base, base = static_cast<std::uint32_t>(cg * blocks);
   std::uint32_t* CIMMC_RESTRICT bits = ws.noise_bits;
 #if !defined(__CUDA_ARCH__)
@@ -91,7 +91,7 @@ CIMMC_HD void fill_noise(const JobView& v, const Workspace& ws, std::uint32_t sa
 #endif
   for (int blk = ex.lane(); blk < blocks; blk += ex.nlanes()) {
     const philox::Counter r = philox::philox4x32<10>(
-        philox::Counter{{sample, base + static_cast<std::uint32_t>(blk), stream, seed_hi}}, philox::Key{{key_seed, v.job_id}});
+        philox::Counter{{sample, base + static_cast<std::uint32_t>(blk), stream, key.c3}}, philox::Key{{key.k0, key.k1}});
     for (int t = 0; t < 4; ++t) bits[blk * 4 + t] = r.v[t];
   }
   ex.sync();

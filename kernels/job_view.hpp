@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 
+#include "philox.hpp"
+
 namespace cimmc {
 
 constexpr int kMaxCycles = 32;       // input cycles per MVM (16-bit sign-magnitude at 1 DAC bit = 30)
@@ -70,7 +72,8 @@ struct JobView {
   int off_dac = 0, off_row = 0, off_cell = 0, off_adc = 0, off_col = 0, hist_size = 0;
   // ---- sampling
   std::uint64_t seed = 1;
-  std::uint32_t job_id = 0;
+  philox::JobId job_id;
+  philox::StreamKey key;          // stream_key(seed, job_id): what the draws use
   std::uint32_t stream_base = 0;  // 0 for the main run, philox::kPilot for the calibration pilot
   std::uint64_t samples = 0;
   int per_instance = 64;

@@ -59,7 +59,7 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
   const std::uint32_t sb = v.stream_base;
   const int nw = v.N * v.K;
   for (int blk = lane; blk * 4 < nw; blk += nl) {
-    const philox::Counter r = philox::draw(v.seed, v.job_id, inst, blk, philox::kWeights + sb);
+    const philox::Counter r = philox::draw(v.key, inst, blk, philox::kWeights + sb);
     for (int t = 0; t < 4 && blk * 4 + t < nw; ++t) ws.w[blk * 4 + t] = alias_draw(v.w_dist, r.v[t]);
   }
   ex.sync();
@@ -83,8 +83,8 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
     int p = 4 * lane / v.K, j = 4 * lane % v.K, n = p / v.ppw, q = p % v.ppw, p_nq = p;
     for (int blk = lane; blk * 4 < ncell; blk += nl) {
       philox::Counter f{}, gz{};
-      if (faults) f = philox::draw(v.seed, v.job_id, inst, blk, philox::kFaults + sb);
-      if (v.float_path) gz = philox::draw(v.seed, v.job_id, inst, blk, philox::kProgramming + sb);
+      if (faults) f = philox::draw(v.key, inst, blk, philox::kFaults + sb);
+      if (v.float_path) gz = philox::draw(v.key, inst, blk, philox::kProgramming + sb);
       for (int t = 0; t < 4 && blk * 4 + t < ncell; ++t) {
         if (p != p_nq) n = p / v.ppw, q = p % v.ppw, p_nq = p;
         const int c = blk * 4 + t;
@@ -174,14 +174,14 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
   std::uint32_t first = 0;
   if (corr || patches) {
     const philox::Counter r0 =
-        philox::draw(v.seed, v.job_id, sample, kCommonSlot, philox::kInputs + v.stream_base);
+        philox::draw(v.key, sample, kCommonSlot, philox::kInputs + v.stream_base);
     if (patches) first = patch_first(v, r0.v[0], r0.v[1]);
     else common = sqrtf(v.x_rho) * std_normal_precise(r0.v[0]);
     own = sqrtf(1.f - v.x_rho);
   }
   for (int blk = lane; blk * 4 < v.K; blk += nl) {
     philox::Counter r{};
-    if (!patches) r = philox::draw(v.seed, v.job_id, sample, blk, philox::kInputs + v.stream_base);
+    if (!patches) r = philox::draw(v.key, sample, blk, philox::kInputs + v.stream_base);
     for (int t = 0; t < 4 && blk * 4 + t < v.K; ++t) {
       const int j = blk * 4 + t;
       const int x = patches ? patch_input(v, first, j)

@@ -43,7 +43,8 @@ JobResult make_result() {
   // Out of storage order on purpose, with a one-counter gap after active_rows.
   v.off_cell = 0, v.off_dac = 16, v.off_row = 20, v.off_adc = 30, v.off_col = 94;
   v.hist_size = 144;
-  v.seed = 0xDEADBEEFCAFEF00Dull, v.job_id = 42, v.stream_base = 7;
+  v.seed = 0xDEADBEEFCAFEF00Dull, v.job_id = philox::JobId{42, 0x0123456789ABCDEFull}, v.stream_base = 7;
+  v.key = philox::stream_key(v.seed, v.job_id);
   v.samples = 1ull << 40, v.per_instance = 64, v.instances = 123456;
   r.adc_full_scale = 9.3, r.dac_levels = 4, r.cell_levels = 4, r.row_bins = 9, r.adc_codes = 64;
   r.wall_seconds = 1.234567890123;
@@ -169,7 +170,7 @@ TEST_F(Hdf5Test, RoundTripIsExact) {
   CIMMC_SAME(adc_delta); CIMMC_SAME(adc_noise); CIMMC_SAME(code_min); CIMMC_SAME(code_max);
   CIMMC_SAME(col_lo); CIMMC_SAME(col_bw); CIMMC_SAME(col_nbins); CIMMC_SAME(off_dac);
   CIMMC_SAME(off_row); CIMMC_SAME(off_cell); CIMMC_SAME(off_adc); CIMMC_SAME(off_col);
-  CIMMC_SAME(hist_size); CIMMC_SAME(seed); CIMMC_SAME(job_id); CIMMC_SAME(stream_base);
+  CIMMC_SAME(hist_size); CIMMC_SAME(seed); CIMMC_SAME(job_id); CIMMC_SAME(key); CIMMC_SAME(stream_base);
   CIMMC_SAME(samples); CIMMC_SAME(per_instance); CIMMC_SAME(instances);
 #undef CIMMC_SAME
   for (int q = 0; q < kMaxPhysPerWeight; ++q) {

@@ -12,7 +12,10 @@
 #include <limits>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "config/sweep.hpp"
@@ -172,3 +175,69 @@ TEST(JobKey, SameTextAsTheOriginalForAnyValues) {
 }
 
 }  // namespace
+
+// ---- job ids: XXH3-128 of the key, unique across a study ----
+
+// Reference outputs of XXH3_128bits (seed 0), computed with the xxhash package
+// from PyPI (its own build of the reference implementation); the empty input's
+// value is also the one xxHash's documentation lists.
+TEST(JobId, Xxh3KnownAnswers) {
+  EXPECT_EQ(to_hex(job_id_of("")), "99aa06d3014798d86001c324468d497f");
+  const JobId id = job_id_of("v1|cimmc");
+  EXPECT_EQ(id.hi, 0x7bc69715324189a3ull);
+  EXPECT_EQ(id.lo, 0x90aa155aa0d3649full);
+  EXPECT_EQ(to_hex(id), "7bc69715324189a390aa155aa0d3649f");
+}
+
+namespace {
+// The 32-bit FNV-1a the ids used to be: the test below shows it collided.
+std::uint32_t fnv1a32(const std::string& s) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char ch : s) h = (h ^ ch) * 16777619u;
+  return h;
+}
+}  // namespace
+
+// The shipped 1,024-point sweep has about 30,000 unique tile jobs: with
+// 32-bit ids two of them shared an id (and so drew the same numbers); the
+// 128-bit ids and their 96-bit stream keys are all distinct.
+TEST(JobId, ShippedSweepIdsAreUnique) {
+  const Sweep s = load_sweep(config_path("sweep-resnet18.yaml"));
+  std::vector<const Config*> points;
+  for (const auto& p : s.points) points.push_back(&p.config);
+  const StudyPlan plan = make_plan(points, 0, points.size());  // throws on a collision
+  ASSERT_GT(plan.jobs.size(), 20000u);
+  std::vector<std::uint32_t> old;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ids;
+  std::vector<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>> keys;
+  for (std::size_t j = 0; j < plan.jobs.size(); ++j) {
+    old.push_back(fnv1a32(plan.job_keys[j]));
+    ids.emplace_back(plan.job_ids[j].hi, plan.job_ids[j].lo);
+    const StreamKey k = philox::stream_key(plan.jobs[j].run.seed, plan.job_ids[j]);
+    keys.emplace_back(k.k0, k.k1, k.c3);
+  }
+  auto distinct = [](auto v) {
+    std::sort(v.begin(), v.end());
+    return static_cast<std::size_t>(std::unique(v.begin(), v.end()) - v.begin());
+  };
+  EXPECT_LT(distinct(old), plan.jobs.size());  // the defect: an FNV-1a collision
+  EXPECT_EQ(distinct(ids), plan.jobs.size());
+  EXPECT_EQ(distinct(keys), plan.jobs.size());
+}
+
+TEST(JobId, InjectedCollisionIsCaught) {
+  const std::vector<std::string> keys = {"v1|a", "v1|b", "v1|c"};
+  const std::vector<std::uint64_t> seeds = {1, 1, 1};
+  const JobId a{1, 2}, b{3, 4};
+  EXPECT_NO_THROW(check_unique_ids(keys, {a, b, JobId{5, 6}}, seeds));
+  EXPECT_NO_THROW(check_unique_ids({"v1|a", "v1|a"}, {a, a}, {1, 1}));  // one job listed twice
+  try {
+    check_unique_ids(keys, {a, b, a}, seeds);
+    FAIL() << "a shared id was not caught";
+  } catch (const std::logic_error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("v1|a"), std::string::npos) << m;
+    EXPECT_NE(m.find("v1|c"), std::string::npos) << m;
+    EXPECT_NE(m.find(to_hex(a)), std::string::npos) << m;
+  }
+}

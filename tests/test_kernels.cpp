@@ -44,7 +44,7 @@ TEST(Kernels, EncodeColumnMatchesEncodeWeight) {
       c.tile.rows_used = 64;
       c.tile.cols_used = 4;
       BuiltJob job;
-      build_job(c, 0, job);
+      build_job(c, philox::JobId{}, job);
       const JobView& v = job.view;
       std::vector<std::int32_t> w(v.K);
       const int lo = is_signed ? -64 : 0, hi = is_signed ? 63 : 127;

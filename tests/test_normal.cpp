@@ -34,7 +34,7 @@ TEST(Normal, MomentsAndTailsOfPhiloxDraws) {
   for (int i = -20; i <= 20; ++i) pts.push_back(i * 0.15);
   std::vector<double> cnt(pts.size(), 0);
   for (std::uint32_t i = 0; i < n; ++i) {
-    const philox::Counter r = philox::draw(3, 1, i, 0, philox::kReadNoise);
+    const philox::Counter r = philox::draw(philox::stream_key(3, {1, 0}), i, 0, philox::kReadNoise);
     for (int t = 0; t < 4; ++t) {
       const double z = std_normal(r.v[t], k);
       s1 += z;
@@ -70,7 +70,7 @@ TEST(Normal, BatchEqualsOneAtATime) {
   const NormalBin* t = normal_table();
   std::vector<std::uint32_t> u(1000);
   for (std::uint32_t i = 0; i < u.size() / 4; ++i) {
-    const philox::Counter r = philox::draw(9, 2, i, 0, philox::kReadNoise);
+    const philox::Counter r = philox::draw(philox::stream_key(9, {2, 0}), i, 0, philox::kReadNoise);
     for (int j = 0; j < 4; ++j) u[4 * i + j] = r.v[j];
   }
   u[0] = 5;

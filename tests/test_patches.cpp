@@ -90,7 +90,7 @@ TEST(Patches, TableHasEveryPositionAndTheFileBytes) {
   Config c = sum_config(18, 50);
   c.tile.inputs = patch_operand(8, 3, 50);  // 8 bits, clip 1: the quantized input is the pixel itself
   BuiltJob job;
-  build_job(c, 1, job);
+  build_job(c, philox::JobId{1, 0}, job);
   EXPECT_EQ(job.view.x_npatches, 50u * 26 * 26);
   for (int px = 0; px < 256; ++px) ASSERT_EQ(job.x_patches.lut[px], px);
 
@@ -117,7 +117,7 @@ TEST(Patches, TableHasEveryPositionAndTheFileBytes) {
 TEST(Patches, NeighbouringRowsOfRealPatchesAreCorrelated) {
   REQUIRE_DATASET();
   BuiltJob job;
-  build_job(sum_config(9, 200), 1, job);
+  build_job(sum_config(9, 200), philox::JobId{1, 0}, job);
   // Over every patch: the correlation of patch elements 0 and 1 (horizontal
   // neighbours) and of elements 0 and 4 (centre).
   auto corr = [&](int a, int b) {
@@ -140,7 +140,7 @@ TEST(Patches, SampledLevelsFollowThePooledMarginalAndSumsSpreadMore) {
   const Config c = sum_config(72, 500);  // 8 patches of 3 x 3
   const JobResult r = test::run_cpu(c);
   BuiltJob job;
-  build_job(c, 1, job);
+  build_job(c, philox::JobId{1, 0}, job);
   const std::vector<std::uint64_t> dac = r.total(Hist::dac);
   double n = 0;
   for (auto x : dac) n += static_cast<double>(x);

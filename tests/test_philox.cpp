@@ -36,7 +36,8 @@ TEST(Philox, UniformMomentsAndStreamsDiffer) {
   double s = 0;
   int same = 0;
   for (std::uint32_t i = 0; i < 100000; ++i) {
-    const Counter a = draw(42, 3, i, 0, kInputs), b = draw(42, 3, i, 0, kWeights);
+    const StreamKey k = stream_key(42, JobId{3, 0});
+    const Counter a = draw(k, i, 0, kInputs), b = draw(k, i, 0, kWeights);
     for (int t = 0; t < 4; ++t) {
       s += u01(a.v[t]);
       same += a.v[t] == b.v[t];
@@ -44,4 +45,20 @@ TEST(Philox, UniformMomentsAndStreamsDiffer) {
   }
   EXPECT_NEAR(s / 400000.0, 0.5, 0.002);
   EXPECT_LT(same, 3);
+}
+
+// The stream key is Philox applied to the 128-bit job id (low word first)
+// under the 64-bit seed: Random123's known answers give its three words.
+TEST(Philox, StreamKeyIsPhiloxOfTheJobId) {
+  const StreamKey z = stream_key(0, JobId{0, 0});
+  EXPECT_EQ(z.k0, 0x6627e8d5u);
+  EXPECT_EQ(z.k1, 0xe169c58du);
+  EXPECT_EQ(z.c3, 0xbc57ac4cu);
+  const StreamKey pi = stream_key(0x299f31d0a4093822ull, JobId{0x85a308d3243f6a88ull, 0x0370734413198a2eull});
+  EXPECT_EQ(pi.k0, 0xd16cfe09u);
+  EXPECT_EQ(pi.k1, 0x94fdccebu);
+  EXPECT_EQ(pi.c3, 0x5001e420u);
+  // Every id word and the seed's high word move the key.
+  EXPECT_FALSE(stream_key(0, JobId{0, 1ull << 63}) == z);
+  EXPECT_FALSE(stream_key(1ull << 40, JobId{0, 0}) == z);
 }

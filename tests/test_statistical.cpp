@@ -83,7 +83,7 @@ void expect_class_matches(const BuiltJob& job, const std::map<std::pair<int, int
 TEST(Statistical, BernoulliColumnIsBinomial) {
   const Config c = bernoulli_config(0.6, 0.3, 64, 4);
   BuiltJob job;
-  build_job(c, 0, job);
+  build_job(c, philox::JobId{}, job);
   const JobView& v = job.view;
   const double p = job.x_pmf.prob(1) * job.w_pmf.prob(1);
   ASSERT_NEAR(p, 0.18, 1e-12);
@@ -121,7 +121,7 @@ TEST(Statistical, MultiBitJointDistributionMatchesEnumeration) {
   c.tile.weights.dist.mean = 1.3;
   c.tile.weights.dist.std = 1.0;
   BuiltJob job;
-  build_job(c, 0, job);
+  build_job(c, philox::JobId{}, job);
   std::vector<RowPoint> rows;
   for (int a = 0; a < 4; ++a)
     for (int l = 0; l < 4; ++l) rows.push_back({a * l, a, job.x_pmf.prob(a) * job.w_pmf.prob(l)});
@@ -146,7 +146,7 @@ TEST(Statistical, BitSerialMixtureMatchesEnumeration) {
   c.tile.inputs = bernoulli_operand(0.35);
   c.tile.weights = uniform_operand(2, false, 0.0, 1.0, 1.0);
   BuiltJob job;
-  build_job(c, 0, job);
+  build_job(c, philox::JobId{}, job);
   const double p_off = job.view.stuck_off_u32 / 4294967296.0, p_on = job.view.stuck_on_u32 / 4294967296.0;
   std::vector<RowPoint> rows;
   for (int a = 0; a < 2; ++a)
@@ -174,7 +174,7 @@ TEST(Statistical, SignMagnitudeColumnsMatchEnumeration) {
   c.tile.weights = uniform_operand(3, true, -1.0, 1.0, 1.0);
   c.tile.weights.dist.low = -0.4;  // asymmetric: more positive weights
   BuiltJob job;
-  build_job(c, 0, job);
+  build_job(c, philox::JobId{}, job);
   std::vector<RowPoint> rows;
   for (int a = 0; a < 2; ++a)
     for (int w = -3; w <= 3; ++w) {
@@ -197,7 +197,7 @@ TEST(Statistical, QuantizationErrorIsDeltaSquaredOverTwelve) {
   c.macro.adc.max_value = std::numbers::e * 4095;
   c.tile.cols_used = 1;
   BuiltJob job;
-  build_job(c, 0, job);
+  build_job(c, philox::JobId{}, job);
   const double d = job.view.adc_delta;
   ASSERT_NEAR(d, std::numbers::e, 1e-12);
   const StatResult s = statistical_job(job);
@@ -216,7 +216,7 @@ TEST(Statistical, ClippingMatchesBinomialAndGaussianTails) {
   c.macro.adc.range = AdcRange::max;
   c.macro.adc.max_value = 511;
   BuiltJob job;
-  build_job(c, 0, job);
+  build_job(c, philox::JobId{}, job);
   const double p = job.x_pmf.prob(1) * job.w_pmf.prob(1);
   double tail = 0, e1 = 0, e2 = 0;
   for (int k = 512; k <= K; ++k) {
@@ -271,7 +271,7 @@ Agreement compare_with_sampler(Config c, const char* name) {
   e.adc.epop_pj = 0.003;
   const JobResult r = run_cpu(c, 2);
   BuiltJob job;
-  build_job(c, 0, job);
+  build_job(c, philox::JobId{}, job);
   const StatResult s = statistical_job(job);
   const JobView& v = r.view;
   Agreement a;
@@ -372,7 +372,7 @@ TEST(Statistical, ColumnsOfOneConversionSetCovaryExactly) {
   c.tile.inputs = uniform_operand(2, false, 0.0, 1.0, 1.0);
   c.tile.weights = normal_operand(3, 0.0, 0.8, 3.0);
   BuiltJob job;
-  build_job(c, 0, job);
+  build_job(c, philox::JobId{}, job);
   const JobView& v = job.view;
   ASSERT_EQ(v.cycles, 1);
   ASSERT_EQ(v.ppw, 3);
@@ -510,7 +510,7 @@ TEST(Statistical, QuantileMatchesSampledColumnValues) {
   c.run.samples = 4000;
   const JobResult r = run_cpu(c, 2);
   BuiltJob job;
-  build_job(c, 0, job);
+  build_job(c, philox::JobId{}, job);
   const std::vector<std::uint64_t> col = r.total(Hist::col);
   for (double q : {0.5, 0.9, 0.99, 0.999})
     EXPECT_NEAR(statistical_quantile(job, q), column_quantile(r.view, col.data(), q), job.view.col_bw) << q;
@@ -554,8 +554,8 @@ void expect_same(const StatResult& x, const StatResult& y) {
 TEST(Statistical, CalibratedJobSharesAtomsWithoutChangingResults) {
   for (const Config& c : calibrated_configs()) {
     BuiltJob two_passes, one;
-    build_job(c, 0, two_passes);
-    build_job(c, 0, one);
+    build_job(c, philox::JobId{}, two_passes);
+    build_job(c, philox::JobId{}, one);
     set_adc_full_scale(two_passes.view, statistical_quantile(two_passes, c.macro.adc.quantile));
     const StatResult s = statistical_jobs({&one}, c.macro.adc.quantile).front();
     EXPECT_EQ(one.view.adc_delta, two_passes.view.adc_delta);
@@ -566,7 +566,7 @@ TEST(Statistical, CalibratedJobSharesAtomsWithoutChangingResults) {
 TEST(Statistical, AtomsRegeneratedBeyondTheBudgetGiveTheSameStatistics) {
   for (const Config& c : calibrated_configs()) {
     BuiltJob job;
-    build_job(c, 0, job);
+    build_job(c, philox::JobId{}, job);
     stat::ClassTable kept = stat::build_classes(job), regenerated = stat::build_classes(job, 0);
     for (const stat::AtomSource& s : regenerated.sources) EXPECT_FALSE(s.kept);
     stat::convert_classes(job.view, kept);
@@ -586,10 +586,10 @@ TEST(Statistical, JobsDifferingInColumnsShareClassesWithoutChangingResults) {
     Config narrow = c;
     narrow.tile.cols_used = 1;
     BuiltJob wide_alone, narrow_alone, wide, narrow_shared;
-    build_job(c, 0, wide_alone);
-    build_job(narrow, 0, narrow_alone);
-    build_job(c, 0, wide);
-    build_job(narrow, 0, narrow_shared);
+    build_job(c, philox::JobId{}, wide_alone);
+    build_job(narrow, philox::JobId{}, narrow_alone);
+    build_job(c, philox::JobId{}, wide);
+    build_job(narrow, philox::JobId{}, narrow_shared);
     const StatResult a = statistical_jobs({&wide_alone}, c.macro.adc.quantile).front();
     const StatResult b = statistical_jobs({&narrow_alone}, c.macro.adc.quantile).front();
     const std::vector<StatResult> shared = statistical_jobs({&narrow_shared, &wide}, c.macro.adc.quantile);

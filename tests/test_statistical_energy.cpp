@@ -70,8 +70,8 @@ double rel(double x, double y) { return std::fabs(x - y) / std::max(std::fabs(y)
 TEST(StatisticalEnergy, EnergyEqualsTheFullModelsComponentByComponent) {
   for (const Config& c : job_configs()) {
     BuiltJob full, fast;
-    build_job(c, 0, full);
-    build_job(c, 0, fast);
+    build_job(c, philox::JobId{}, full);
+    build_job(c, philox::JobId{}, fast);
     const AdcSpec& adc = c.macro.adc;
     const StatResult s = statistical_jobs({&full}, adc.range == AdcRange::calibrated
                                                        ? std::optional(adc.quantile) : std::nullopt).front();
@@ -105,7 +105,7 @@ TEST(StatisticalEnergy, RefusesValueDependentColumnOrAdcEnergy) {
     Config c = job_configs().front();
     (which == 0 ? c.energy.column : c.energy.adc).e2_pj = 1e-4;
     BuiltJob job;
-    build_job(c, 0, job);
+    build_job(c, philox::JobId{}, job);
     const StatResult e = statistical_energy(job);
     EXPECT_THROW(price_statistical(job, e, make_energy_tables(c, result_shell(job.view, "statistical"))),
                  std::invalid_argument)

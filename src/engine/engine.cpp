@@ -78,7 +78,7 @@ JobResult assemble(const JobView& v, Sampled&& s, const std::string& backend) {
 
 }  // namespace
 
-std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const std::vector<std::uint32_t>& job_ids,
+std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const std::vector<philox::JobId>& job_ids,
                                 const EngineOptions& opt) {
   const std::string backend = resolve_backend(opt.backend, nullptr);
   const auto t0 = std::chrono::steady_clock::now();
@@ -125,7 +125,7 @@ std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const st
 }
 
 JobResult run_job(const Config& cfg, const EngineOptions& opt) {
-  return std::move(run_jobs({&cfg}, {0}, opt).front());
+  return std::move(run_jobs({&cfg}, {philox::JobId{}}, opt).front());
 }
 
 }  // namespace cimmc

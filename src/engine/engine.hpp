@@ -31,7 +31,7 @@ JobResult run_job(const Config& cfg, const EngineOptions& opt);
 // Many tile jobs in one launch (after one launch for their calibration
 // pilots). Job ids key the random streams: the same (seed, id, config) gives
 // the same results in any batch. wall_seconds is the whole batch's time.
-std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const std::vector<std::uint32_t>& job_ids,
+std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const std::vector<philox::JobId>& job_ids,
                                 const EngineOptions& opt);
 
 }  // namespace cimmc

@@ -70,7 +70,7 @@ void set_adc_full_scale(JobView& v, double full_scale) {
   v.adc_delta = full_scale / v.code_max;
 }
 
-void build_job(const Config& cfg, std::uint32_t job_id, BuiltJob& out, bool sampling) {
+void build_job(const Config& cfg, philox::JobId job_id, BuiltJob& out, bool sampling) {
   const MacroSpec& m = cfg.macro;
   const TileSpec& t = cfg.tile;
   JobView& v = out.view;
@@ -126,6 +126,7 @@ void build_job(const Config& cfg, std::uint32_t job_id, BuiltJob& out, bool samp
 
   v.seed = cfg.run.seed;
   v.job_id = job_id;
+  v.key = philox::stream_key(v.seed, job_id);
   v.samples = cfg.run.samples;
   v.per_instance = cfg.run.inputs_per_instance;
   v.instances = static_cast<std::uint32_t>((v.samples + v.per_instance - 1) / v.per_instance);

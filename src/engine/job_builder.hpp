@@ -26,7 +26,7 @@ struct BuiltJob {
 // at full and is finished by set_adc_full_scale after the pilot).
 // sampling = false (the statistical model): no alias tables (a tenth of what a
 // job costs the energy-only model); view.x_dist / w_dist stay empty.
-void build_job(const Config& cfg, std::uint32_t job_id, BuiltJob& out, bool sampling = true);
+void build_job(const Config& cfg, philox::JobId job_id, BuiltJob& out, bool sampling = true);
 // Column value mapped to the top ADC code.
 void set_adc_full_scale(JobView& v, double full_scale);
 // Value below which `quantile` of the column values lie (|value| for signed columns).

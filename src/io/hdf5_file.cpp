@@ -151,6 +151,7 @@ JobResult read_job(const H5::Group& job) {
   });
   r.backend = h5::read_attr_string(job, "backend");
   JobView& v = r.view;
+  v.key = philox::stream_key(v.seed, v.job_id);  // derived, so not stored
   check_layout(r);  // bounds ppw, cycles and offsets before anything is indexed
   const auto want = [](const char* name, std::size_t got, int n) {
     if (got != static_cast<std::size_t>(n))

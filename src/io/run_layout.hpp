@@ -35,7 +35,7 @@ void visit_job_scalars(View& v, Result& r, F&& f) {
   f("col_lo", v.col_lo), f("col_bw", v.col_bw), f("col_nbins", v.col_nbins);
   f("off_dac", v.off_dac), f("off_row", v.off_row), f("off_cell", v.off_cell);
   f("off_adc", v.off_adc), f("off_col", v.off_col), f("hist_size", v.hist_size);
-  f("seed", v.seed), f("job_id", v.job_id), f("stream_base", v.stream_base);
+  f("seed", v.seed), f("job_id_lo", v.job_id.lo), f("job_id_hi", v.job_id.hi), f("stream_base", v.stream_base);
   f("samples", v.samples), f("per_instance", v.per_instance), f("instances", v.instances);
   f("adc_full_scale", r.adc_full_scale), f("dac_levels", r.dac_levels);
   f("cell_levels", r.cell_levels), f("row_bins", r.row_bins), f("adc_codes", r.adc_codes);

@@ -108,6 +108,10 @@ StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first,
     }
     plan.points.push_back(std::move(pp));
   }
+  std::vector<std::uint64_t> seeds;
+  seeds.reserve(plan.jobs.size());
+  for (const Config& j : plan.jobs) seeds.push_back(j.run.seed);
+  check_unique_ids(plan.job_keys, plan.job_ids, seeds);
   return plan;
 }
 

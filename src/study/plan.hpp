@@ -9,6 +9,7 @@
 
 #include "mapping/mapping.hpp"
 #include "spec/spec.hpp"
+#include "study/tile_jobs.hpp"
 #include "workload/gemm.hpp"
 
 namespace cimmc {
@@ -31,7 +32,7 @@ struct StudyPlan {
   std::vector<PointPlan> points;
   std::vector<Config> jobs;                    // unique tile jobs as single-tile configs
   std::vector<std::string> job_keys;
-  std::vector<std::uint32_t> job_ids;
+  std::vector<JobId> job_ids;                  // job_id_of(job_keys[j]), checked unique
   std::size_t job_refs = 0;                    // tile-job uses before merging
   std::size_t mappings = 0, pruned = 0;
   double cell_reads = 0;                       // sampling work of the unique jobs

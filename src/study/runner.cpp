@@ -139,7 +139,7 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
             if (!store.has(j) && seen.insert(j).second) need.push_back(j);
     const auto ts = std::chrono::steady_clock::now();
     std::vector<const Config*> cfgs;
-    std::vector<std::uint32_t> ids;
+    std::vector<JobId> ids;
     for (std::size_t j : need) {
       cfgs.push_back(&plan.jobs[j]);
       ids.push_back(plan.job_ids[j]);

@@ -10,7 +10,7 @@
 namespace cimmc {
 
 std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile_cfgs,
-                                          const std::vector<std::uint32_t>& job_ids, int threads,
+                                          const std::vector<JobId>& job_ids, int threads,
                                           bool energy_only) {
   if (energy_only) {
     std::vector<StatJob> out(tile_cfgs.size());
@@ -49,11 +49,11 @@ std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile
   return out;
 }
 
-StatJob evaluate_statistical(const Config& tile_cfg, std::uint32_t job_id) {
+StatJob evaluate_statistical(const Config& tile_cfg, JobId job_id) {
   return std::move(evaluate_statistical({&tile_cfg}, {job_id}, 1).front());
 }
 
-StatJob evaluate_statistical_at(const Config& tile_cfg, std::uint32_t job_id, double adc_full_scale) {
+StatJob evaluate_statistical_at(const Config& tile_cfg, JobId job_id, double adc_full_scale) {
   StatJob s;
   s.job = std::make_unique<BuiltJob>();
   build_job(tile_cfg, job_id, *s.job, false);

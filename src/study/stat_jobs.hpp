@@ -9,6 +9,7 @@
 #include "engine/job_builder.hpp"
 #include "statistical/statistical.hpp"
 #include "study/rollup.hpp"
+#include "study/tile_jobs.hpp"
 
 namespace cimmc {
 
@@ -25,13 +26,13 @@ struct StatJob {
 // energy_only: statistical_energy instead (no distributions, no accuracy; a
 // calibrated ADC is left uncalibrated, which energy does not depend on).
 std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile_cfgs,
-                                          const std::vector<std::uint32_t>& job_ids, int threads,
+                                          const std::vector<JobId>& job_ids, int threads,
                                           bool energy_only = false);
 // One job alone.
-StatJob evaluate_statistical(const Config& tile_cfg, std::uint32_t job_id);
+StatJob evaluate_statistical(const Config& tile_cfg, JobId job_id);
 // One job with its ADC full scale (column value at the top code) given, e.g.
 // the one a sampled run calibrated: the models then see the same ADC.
-StatJob evaluate_statistical_at(const Config& tile_cfg, std::uint32_t job_id, double adc_full_scale);
+StatJob evaluate_statistical_at(const Config& tile_cfg, JobId job_id, double adc_full_scale);
 
 JobCost statistical_job_cost(const Config& point, const LayerSpec* layer, const StatJob& s);
 

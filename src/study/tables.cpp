@@ -87,10 +87,10 @@ void append_network_rows(Table& t, const RollUp& r, const ParamColumns& params, 
   }
 }
 
-void append_job_row(Table& t, const std::string& key, std::uint32_t job_id, const JobResult& r) {
+void append_job_row(Table& t, const std::string& key, const JobId& job_id, const JobResult& r) {
   const GroupMoments s = r.totals();
   t.put("key", key, "1", "every sampled parameter of the tile job (job identity)");
-  t.put("job_id", static_cast<I>(job_id), "1", "32-bit FNV-1a of key: the random-stream key with the seed");
+  t.put("job_id", to_hex(job_id), "1", "XXH3-128 of key in hex: with the seed it keys the random streams");
   t.put("rows_used", static_cast<I>(r.view.K), "1", "active rows of the tile");
   t.put("cols_used", static_cast<I>(r.view.N), "1", "logical weight columns of the tile");
   t.put("samples", static_cast<I>(s.samples), "MVM", "MVMs sampled");

@@ -8,6 +8,7 @@
 #include "engine/result.hpp"
 #include "io/table.hpp"
 #include "study/rollup.hpp"
+#include "study/tile_jobs.hpp"
 
 namespace cimmc {
 
@@ -24,6 +25,6 @@ void append_layer_rows(Table& t, const RollUp& r, const ParamColumns& params, co
 void append_network_rows(Table& t, const RollUp& r, const ParamColumns& params, const std::string& model);
 // Copies row `row` of `src` to the end of `dst` (same columns).
 void append_row(Table& dst, const Table& src, std::size_t row);
-void append_job_row(Table& t, const std::string& key, std::uint32_t job_id, const JobResult& r);
+void append_job_row(Table& t, const std::string& key, const JobId& job_id, const JobResult& r);
 
 }  // namespace cimmc

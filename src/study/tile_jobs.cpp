@@ -5,6 +5,10 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <xxhash.h>
 
 namespace cimmc {
 
@@ -24,8 +28,8 @@ namespace {
 
 // Keys are appended to one string: a study builds one per tile-job reference
 // (a long one for histogram operands), and ostringstream plus snprintf for
-// every field was most of a plan's time. The text is unchanged, since the job
-// id that keys the random streams is a hash of it.
+// every field was most of a plan's time. The text must not change: the job id
+// that keys the random streams is a hash of it.
 
 // Doubles in hex float: exact, so keys never merge values that differ. Zeros
 // and normal numbers are written here as glibc's "%a" writes them (0x1.<hex
@@ -125,13 +129,41 @@ std::string job_key(const Config& c) {
   return o;
 }
 
-std::uint32_t job_id_of(const std::string& key) {
-  std::uint32_t h = 2166136261u;
-  for (unsigned char ch : key) {
-    h ^= ch;
-    h *= 16777619u;
+JobId job_id_of(const std::string& key) {
+  const XXH128_hash_t h = XXH3_128bits(key.data(), key.size());
+  return JobId{h.low64, h.high64};
+}
+
+std::string to_hex(const JobId& id) {
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(id.hi),
+                static_cast<unsigned long long>(id.lo));
+  return buf;
+}
+
+void check_unique_ids(const std::vector<std::string>& keys, const std::vector<JobId>& ids,
+                      const std::vector<std::uint64_t>& seeds) {
+  struct Hash {
+    std::size_t operator()(const JobId& i) const { return i.lo ^ (i.hi * 0x9E3779B97F4A7C15ull); }
+    std::size_t operator()(const StreamKey& k) const {
+      return (static_cast<std::size_t>(k.k1) << 32 | k.k0) ^ (static_cast<std::size_t>(k.c3) * 0x9E3779B97F4A7C15ull);
+    }
+  };
+  std::unordered_map<JobId, std::size_t, Hash> by_id;
+  std::unordered_map<StreamKey, std::size_t, Hash> by_stream;
+  by_id.reserve(ids.size());
+  by_stream.reserve(ids.size());
+  auto clash = [&](const char* what, std::size_t a, std::size_t b) {
+    throw std::logic_error(std::string("two different tile jobs share ") + what + " " + to_hex(ids[a]) +
+                           " (they would draw the same random numbers):\n  " + keys[a] + "\n  " + keys[b]);
+  };
+  for (std::size_t j = 0; j < ids.size(); ++j) {
+    const auto [it, fresh] = by_id.emplace(ids[j], j);
+    if (!fresh && keys[it->second] != keys[j]) clash("the job id", it->second, j);
+    if (!fresh) continue;  // the same job listed twice: one stream, as it should be
+    const auto [st, sfresh] = by_stream.emplace(philox::stream_key(seeds[j], ids[j]), j);
+    if (!sfresh) clash("the random-stream key of job id", st->second, j);
   }
-  return h;
 }
 
 }  // namespace cimmc

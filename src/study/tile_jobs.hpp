@@ -4,6 +4,9 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "philox.hpp"
 
 #include "spec/spec.hpp"
 
@@ -20,8 +23,21 @@ Config tile_config(const Config& point, const LayerSpec* layer, int rows_used, i
 // price the histograms.
 std::string job_key(const Config& tile_cfg);
 
-// 32-bit FNV-1a of the key: the job id that keys the random streams, so a job
-// draws the same numbers whichever sweep or batch it is sampled in.
-std::uint32_t job_id_of(const std::string& key);
+using philox::JobId;
+using philox::StreamKey;
+
+// XXH3-128 of the key: the job id from which the random streams are keyed
+// (philox::stream_key), so a job draws the same numbers whichever sweep or
+// batch it is sampled in. 128 bits, so that distinct keys practically never
+// share one (a 32-bit FNV-1a did, inside the shipped 1,024-point sweep).
+JobId job_id_of(const std::string& key);
+// 32 hex digits, high word first.
+std::string to_hex(const JobId& id);
+
+// Throws std::logic_error (an internal error: exit 1), naming both keys, if
+// two different keys share a job id or two different ids (with their seeds)
+// share a stream key. The same key listed twice is fine.
+void check_unique_ids(const std::vector<std::string>& keys, const std::vector<JobId>& ids,
+                      const std::vector<std::uint64_t>& seeds);
 
 }  // namespace cimmc
