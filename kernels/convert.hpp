@@ -16,6 +16,7 @@
 #include "workspace.hpp"
 
 namespace cimmc {
+inline namespace CIMMC_ISA_NS {  // hd.hpp
 
 // Integer column value from bit planes: sum over DAC bit b and cell bit q of
 // popcount(inputs_b & cells_q) << (b + q). `neg` (sign-magnitude) marks rows
@@ -294,4 +295,5 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
   ex.sync();
 }
 
+}  // namespace CIMMC_ISA_NS
 }  // namespace cimmc

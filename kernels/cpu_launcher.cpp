@@ -1,94 +1,80 @@
-// CPU backend: OpenMP threads take whole array instances; each thread keeps its
-// own integer histograms (merged exactly afterwards) and writes moments per
-// instance, so results are bit-identical for any thread count.
-#include <omp.h>
-
-#include <atomic>
-#include <vector>
+// The CPU backend's entry point: picks the copy of the model compiled for the
+// widest x86 level this processor runs (cpu_kernel_*.cpp), or the one asked
+// for. All copies give the same bits: model code is compiled without
+// floating-point contraction, and the explicit fmaf of the normal deviates is
+// one rounding on every level (tests/test_cpu_isa.cpp runs them side by side).
+#include <stdexcept>
 
 #include "launcher.hpp"
-#include "macro_model.hpp"
 
 namespace cimmc {
-namespace {
 
-struct CpuExec {
-  int lane() const { return 0; }
-  int nlanes() const { return 1; }
-  void sync() const {}
-  void add(std::uint64_t* p, std::uint64_t n) const { *p += n; }
-  LaneStats reduce(const LaneStats& s) const { return s; }
-};
-
-}  // namespace
-
-namespace {
-
-// Scratch for one instance in flight, cache-line aligned.
-struct Scratch {
-  std::vector<char> bytes;
-  Workspace ws{};
-  void bind(const JobView& v) {
-    const std::size_t need = bind_workspace(v, nullptr, nullptr) + 64;
-    if (bytes.size() < need) bytes.resize(need);
-    char* base = reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(bytes.data()) + 63) & ~std::uintptr_t(63));
-    bind_workspace(v, base, &ws);
+#define CIMMC_DECLARE_ISA(ns)                                                                      \
+  namespace ns {                                                                                   \
+  void launch_cpu_isa(const JobView* jobs, const JobOutput* outs, int njobs, int threads,         \
+                      const ProgressFn& progress);                                                 \
   }
-};
+CIMMC_DECLARE_ISA(isa_base)
+#if defined(__x86_64__)
+CIMMC_DECLARE_ISA(isa_avx2)
+CIMMC_DECLARE_ISA(isa_avx512)
+#endif
+#undef CIMMC_DECLARE_ISA
 
-void run_one(const JobView& v, const Workspace& ws, std::uint32_t i, std::uint64_t* hist, InstanceMoments* moments) {
-  const LaneStats st = run_instance(v, ws, i, hist + (i % kBatchGroups) * v.hist_size, CpuExec{});
-  moments[i] = InstanceMoments{st.n, st.sum_err, st.sum_err2, st.max_abs_err, st.sum_ref, st.sum_ref2, st.clipped,
-                               st.conversions};
+const char* cpu_isa_name(CpuIsa isa) {
+  switch (isa) {
+    case CpuIsa::automatic: return "auto";
+    case CpuIsa::base: return "base";
+    case CpuIsa::avx2: return "avx2";
+    case CpuIsa::avx512: return "avx512";
+  }
+  return "?";
 }
 
-}  // namespace
+CpuIsa parse_cpu_isa(const std::string& name) {
+  for (CpuIsa i : {CpuIsa::automatic, CpuIsa::base, CpuIsa::avx2, CpuIsa::avx512})
+    if (name == cpu_isa_name(i)) return i;
+  throw std::invalid_argument("value '" + name + "': must be one of: auto, base, avx2, avx512");
+}
 
-void launch_cpu(const JobView* jobs, const JobOutput* outs, int njobs, int threads,
-                const ProgressFn& progress) {
-  if (threads <= 0) threads = omp_get_max_threads();
-  std::uint64_t total = 0;
-  for (int i = 0; i < njobs; ++i) total += jobs[i].instances;
-  std::atomic<std::uint64_t> done{0};
-  auto report = [&](std::uint64_t n) {
-    const std::uint64_t d = done.fetch_add(n) + n;
-    if (progress && omp_get_thread_num() == 0) progress(static_cast<double>(d) / total);
-  };
-  if (njobs >= 2 * threads) {
-    // Many jobs (studies): a thread takes whole jobs, so it writes the job's
-    // own histograms directly and no thread waits at a per-job barrier.
-#pragma omp parallel num_threads(threads)
-    {
-      Scratch sc;
-#pragma omp for schedule(dynamic, 1)
-      for (int ji = 0; ji < njobs; ++ji) {
-        sc.bind(jobs[ji]);
-        for (std::uint32_t i = 0; i < jobs[ji].instances; ++i) run_one(jobs[ji], sc.ws, i, outs[ji].hist, outs[ji].moments);
-        report(jobs[ji].instances);
-      }
-    }
-  } else {
-    // Few jobs: threads share each job's instances; integer histograms are
-    // merged afterwards (exact in any order).
-    for (int ji = 0; ji < njobs; ++ji) {
-      const JobView& v = jobs[ji];
-      const std::size_t hsize = static_cast<std::size_t>(kBatchGroups) * v.hist_size;
-#pragma omp parallel num_threads(threads)
-      {
-        Scratch sc;
-        sc.bind(v);
-        std::vector<std::uint64_t> hist(hsize, 0);
-#pragma omp for schedule(dynamic, 1)
-        for (std::int64_t inst = 0; inst < static_cast<std::int64_t>(v.instances); ++inst) {
-          run_one(v, sc.ws, static_cast<std::uint32_t>(inst), hist.data(), outs[ji].moments);
-          report(1);
-        }
-#pragma omp critical(cimmc_hist_merge)
-        for (std::size_t k = 0; k < hsize; ++k) outs[ji].hist[k] += hist[k];
-      }
-    }
+bool cpu_supports(CpuIsa isa) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  switch (isa) {
+    case CpuIsa::base: return true;
+    case CpuIsa::avx2: return __builtin_cpu_supports("x86-64-v3");
+    case CpuIsa::avx512: return __builtin_cpu_supports("x86-64-v4") && __builtin_cpu_supports("avx512vpopcntdq");
+    default: return false;
   }
-  if (progress) progress(1.0);
+#else
+  return isa == CpuIsa::base;
+#endif
+}
+
+CpuIsa best_cpu_isa() {
+  for (CpuIsa i : {CpuIsa::avx512, CpuIsa::avx2})
+    if (cpu_supports(i)) return i;
+  return CpuIsa::base;
+}
+
+std::vector<CpuIsa> supported_cpu_isas() {
+  std::vector<CpuIsa> out;
+  for (CpuIsa i : {CpuIsa::base, CpuIsa::avx2, CpuIsa::avx512})
+    if (cpu_supports(i)) out.push_back(i);
+  return out;
+}
+
+void launch_cpu(const JobView* jobs, const JobOutput* outs, int njobs, int threads, const ProgressFn& progress,
+                CpuIsa isa) {
+  if (isa == CpuIsa::automatic) isa = best_cpu_isa();
+  if (!cpu_supports(isa))
+    throw DeviceError(std::string("--cpu-isa ") + cpu_isa_name(isa) + ": this CPU cannot run it (best here: " +
+                      cpu_isa_name(best_cpu_isa()) + ")");
+#if defined(__x86_64__)
+  if (isa == CpuIsa::avx512) return isa_avx512::launch_cpu_isa(jobs, outs, njobs, threads, progress);
+  if (isa == CpuIsa::avx2) return isa_avx2::launch_cpu_isa(jobs, outs, njobs, threads, progress);
+#endif
+  isa_base::launch_cpu_isa(jobs, outs, njobs, threads, progress);
 }
 
 }  // namespace cimmc

@@ -9,6 +9,7 @@
 #include "philox.hpp"
 
 namespace cimmc {
+inline namespace CIMMC_ISA_NS {  // hd.hpp
 
 // Cell level of weight w in physical column q of its weight (0 <= q < ppw),
 // for the part that column stores.
@@ -128,4 +129,5 @@ CIMMC_HD std::int32_t patch_input(const JobView& v, std::uint32_t first, int j) 
   return v.x_lut[v.x_pixels[(static_cast<std::size_t>(img) * v.x_img_h + y) * v.x_img_w + x]];
 }
 
+}  // namespace CIMMC_ISA_NS
 }  // namespace cimmc

@@ -3,7 +3,7 @@
 #pragma once
 #include <cstdint>
 
-#include "philox.hpp"
+#include "stream_id.hpp"
 
 namespace cimmc {
 

@@ -4,11 +4,17 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "job_view.hpp"
 
 namespace cimmc {
+
+// A backend cannot run (no GPU, a CUDA error, too little device memory, an
+// instruction set this CPU lacks): exit 3.
+struct DeviceError : std::runtime_error { using std::runtime_error::runtime_error; };
 
 struct JobOutput {
   std::uint64_t* hist = nullptr;        // kBatchGroups * hist_size counters, zeroed by the caller
@@ -18,8 +24,21 @@ struct JobOutput {
 // Called with the fraction of instances done; may be called from any thread.
 using ProgressFn = std::function<void(double)>;
 
+// The x86 instruction-set levels the CPU model is compiled for (one binary
+// holds them all and picks at run time); every level gives the same bits.
+//   base   - x86-64 (SSE2): runs anywhere
+//   avx2   - x86-64-v3: AVX2, FMA, BMI1/2, LZCNT, MOVBE
+//   avx512 - x86-64-v4 (AVX-512 F/BW/CD/DQ/VL) and AVX512-VPOPCNTDQ
+enum class CpuIsa { automatic, base, avx2, avx512 };
+const char* cpu_isa_name(CpuIsa isa);
+CpuIsa parse_cpu_isa(const std::string& name);  // auto|base|avx2|avx512; throws std::invalid_argument
+bool cpu_supports(CpuIsa isa);                  // compiled into this binary and runnable on this CPU
+CpuIsa best_cpu_isa();
+std::vector<CpuIsa> supported_cpu_isas();       // base first
+
+// isa = automatic takes best_cpu_isa(); one this CPU cannot run throws DeviceError.
 void launch_cpu(const JobView* jobs, const JobOutput* outs, int njobs, int threads,
-                const ProgressFn& progress);
+                const ProgressFn& progress, CpuIsa isa = CpuIsa::automatic);
 
 // Number of CUDA devices usable by this binary (0 without the CUDA backend).
 int cuda_device_count();

@@ -24,6 +24,7 @@
 #include "philox.hpp"
 
 namespace cimmc {
+inline namespace CIMMC_ISA_NS {  // hd.hpp
 
 // Rows of row group g that fall in its 64-bit word w.
 CIMMC_HD int word_rows(const JobView& v, int g, int w) {
@@ -301,4 +302,5 @@ CIMMC_HD LaneStats run_instance(const JobView& v, const Workspace& ws, std::uint
   return ex.reduce(st);
 }
 
+}  // namespace CIMMC_ISA_NS
 }  // namespace cimmc

@@ -12,7 +12,11 @@
 
 #include "hd.hpp"
 
-#if defined(__AVX512F__) && !defined(__CUDA_ARCH__)
+// The AVX-512 path: compiled where the whole translation unit targets AVX-512
+// (CIMMC_NATIVE builds) or in the AVX-512 copy of the CPU model, whose target
+// pragma GCC does not announce through __AVX512F__.
+#if (defined(__AVX512F__) || defined(CIMMC_ISA_AVX512)) && !defined(__CUDA_ARCH__)
+#define CIMMC_NORMAL_AVX512 1
 #include <immintrin.h>
 #endif
 
@@ -25,6 +29,13 @@ constexpr int kNormalShift = 32 - 12;
 struct NormalBin {
   float a, d;  // knot Phi^-1(i / kNormalBins) and knot(i + 1) - knot(i), in float
 };
+
+// Host: the knots Phi^-1(i / kNormalBins), i = 0..kNormalBins (ends unused),
+// and the bins built from them (kNormalBins entries).
+const float* normal_knots();
+const NormalBin* normal_table();
+
+inline namespace CIMMC_ISA_NS {  // hd.hpp
 
 // Lower-tail quantile for p < 1/4096 (Acklam's rational approximation).
 CIMMC_HD float normal_lower_tail(double p) {
@@ -55,7 +66,7 @@ CIMMC_HD float std_normal(std::uint32_t u, const NormalBin* table) {
 CIMMC_HD void std_normals(const std::uint32_t* CIMMC_RESTRICT u, float* CIMMC_RESTRICT z, int p0, int n, int step,
                           const NormalBin* CIMMC_RESTRICT table) {
   int p = p0;
-#if defined(__AVX512F__) && !defined(__CUDA_ARCH__)
+#if defined(CIMMC_NORMAL_AVX512)
   if (step == 1) {
     const __m512i low_mask = _mm512_set1_epi32((1 << kNormalShift) - 1);
     const __m512 scale = _mm512_set1_ps(1.0f / (1u << kNormalShift));
@@ -110,9 +121,5 @@ CIMMC_HD float std_normal_precise(std::uint32_t u) {
   return static_cast<float>(upper ? -z : z);
 }
 
-// Host: the knots Phi^-1(i / kNormalBins), i = 0..kNormalBins (ends unused),
-// and the bins built from them (kNormalBins entries).
-const float* normal_knots();
-const NormalBin* normal_table();
-
+}  // namespace CIMMC_ISA_NS
 }  // namespace cimmc

@@ -9,6 +9,7 @@
 #include "job_view.hpp"
 
 namespace cimmc {
+inline namespace CIMMC_ISA_NS {  // hd.hpp
 
 // Scratch for one instance in flight; sizes in workspace_layout() below.
 struct Workspace {
@@ -104,4 +105,5 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   return (off + 63) & ~std::size_t(63);
 }
 
+}  // namespace CIMMC_ISA_NS
 }  // namespace cimmc

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "io/hdf5_file.hpp"
+#include "philox.hpp"
 
 namespace cimmc {
 namespace {

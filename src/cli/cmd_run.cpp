@@ -77,8 +77,9 @@ int cmd_run(const CliArgs& a) {
   EngineOptions opt;
   opt.backend = parse_backend(a.backend);
   opt.threads = a.threads;
+  opt.cpu_isa = parse_cpu_isa(a.cpu_isa);
   std::string device;
-  const std::string backend = resolve_backend(opt.backend, &device);
+  const std::string backend = resolve_backend(opt.backend, &device, opt.cpu_isa);
   std::cerr << "cimmc: backend " << backend << " (" << device << ")"
             << (opt.backend == Backend::automatic ? (backend == "cpu" ? ", no CUDA GPU found" : ", GPU found") : "")
             << "\n";

@@ -17,8 +17,9 @@ int cmd_validate(const CliArgs& a) {
   EngineOptions opt;
   opt.backend = parse_backend(a.backend);
   opt.threads = a.threads;
+  opt.cpu_isa = parse_cpu_isa(a.cpu_isa);
   std::string device;
-  const std::string backend = resolve_backend(opt.backend, &device);
+  const std::string backend = resolve_backend(opt.backend, &device, opt.cpu_isa);
   opt.backend = backend == "cuda" ? Backend::cuda : Backend::cpu;
   const Validation v = validate_study(sweep, opt);
 

@@ -19,6 +19,7 @@ struct CliArgs {
   std::optional<std::uint64_t> samples, seed;
   std::string backend = "auto";
   int threads = 0;
+  std::string cpu_isa = "auto";    // auto, base, avx2, avx512 (launcher.hpp)
   bool resume = false;
   std::string mappings;            // "" (config decides), best, all
   std::size_t chunk_points = 8;

@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
       ("seed", "override run.seed", cxxopts::value<std::uint64_t>())
       ("backend", "auto, cpu or cuda", cxxopts::value<std::string>()->default_value("auto"))
       ("threads", "CPU threads (0 = all)", cxxopts::value<int>()->default_value("0"))
+      ("cpu-isa", "CPU model code: auto (widest this CPU runs), base, avx2 or avx512; same results",
+       cxxopts::value<std::string>()->default_value("auto"))
       ("resume", "continue an interrupted run from OUTPUT.partial")
       ("mappings", "keep the best mapping per layer or all of them: best|all", cxxopts::value<std::string>())
       ("model", "sampled (Monte Carlo), statistical (analytic) or hybrid (statistical, then sample the best)",
@@ -48,6 +50,12 @@ int main(int argc, char** argv) {
     if (args.count("seed")) a.seed = args["seed"].as<std::uint64_t>();
     a.backend = args["backend"].as<std::string>();
     a.threads = args["threads"].as<int>();
+    a.cpu_isa = args["cpu-isa"].as<std::string>();
+    try {
+      parse_cpu_isa(a.cpu_isa);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--cpu-isa: ") + e.what());
+    }
     a.resume = args.count("resume") > 0;
     if (args.count("mappings")) a.mappings = args["mappings"].as<std::string>();
     a.chunk_points = args["chunk-points"].as<std::size_t>();

@@ -12,7 +12,7 @@
 
 namespace cimmc {
 
-std::string resolve_backend(Backend requested, std::string* device) {
+std::string resolve_backend(Backend requested, std::string* device, CpuIsa cpu_isa) {
   const int ngpu = cuda_device_count();
   if (requested == Backend::cuda && ngpu == 0)
     throw DeviceError(
@@ -23,9 +23,14 @@ std::string resolve_backend(Backend requested, std::string* device) {
 #endif
     );
   const bool use_cuda = requested == Backend::cuda || (requested == Backend::automatic && ngpu > 0);
+  if (!use_cuda && !cpu_supports(cpu_isa == CpuIsa::automatic ? best_cpu_isa() : cpu_isa))
+    throw DeviceError(std::string("--cpu-isa ") + cpu_isa_name(cpu_isa) + ": this CPU cannot run it (best here: " +
+                      cpu_isa_name(best_cpu_isa()) + ")");
   if (device) {
+    const CpuIsa isa = cpu_isa == CpuIsa::automatic ? best_cpu_isa() : cpu_isa;
     *device = use_cuda ? cuda_device_name()
-                       : "CPU, " + std::to_string(std::thread::hardware_concurrency()) + " hardware threads";
+                       : "CPU, " + std::to_string(std::thread::hardware_concurrency()) + " hardware threads, " +
+                             cpu_isa_name(isa) + " code";
   }
   return use_cuda ? "cuda" : "cpu";
 }
@@ -38,7 +43,7 @@ struct Sampled {
 };
 
 // One launch for all views (many jobs per launch on either backend).
-std::vector<Sampled> sample(const std::vector<JobView>& views, const std::string& backend, int threads,
+std::vector<Sampled> sample(const std::vector<JobView>& views, const std::string& backend, const EngineOptions& opt,
                             const ProgressFn& progress) {
   std::vector<Sampled> s(views.size());
   std::vector<JobOutput> outs(views.size());
@@ -50,7 +55,7 @@ std::vector<Sampled> sample(const std::vector<JobView>& views, const std::string
   if (views.empty()) return s;
   const int n = static_cast<int>(views.size());
   if (backend == "cuda") launch_cuda(views.data(), outs.data(), n, progress);
-  else launch_cpu(views.data(), outs.data(), n, threads, progress);
+  else launch_cpu(views.data(), outs.data(), n, opt.threads, progress, opt.cpu_isa);
   return s;
 }
 
@@ -80,7 +85,7 @@ JobResult assemble(const JobView& v, Sampled&& s, const std::string& backend) {
 
 std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const std::vector<philox::JobId>& job_ids,
                                 const EngineOptions& opt) {
-  const std::string backend = resolve_backend(opt.backend, nullptr);
+  const std::string backend = resolve_backend(opt.backend, nullptr, opt.cpu_isa);
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<BuiltJob>> jobs;
   for (std::size_t i = 0; i < cfgs.size(); ++i) {
@@ -101,7 +106,7 @@ std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const st
     pilots.push_back(p);
     pilot_of.push_back(i);
   }
-  const std::vector<Sampled> ps = sample(pilots, backend, opt.threads, nullptr);
+  const std::vector<Sampled> ps = sample(pilots, backend, opt, nullptr);
   for (std::size_t k = 0; k < pilots.size(); ++k) {
     JobView& v = jobs[pilot_of[k]]->view;
     std::vector<std::uint64_t> col(v.col_nbins, 0);
@@ -114,7 +119,7 @@ std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const st
 
   std::vector<JobView> views;
   for (const auto& j : jobs) views.push_back(j->view);
-  std::vector<Sampled> s = sample(views, backend, opt.threads, opt.progress);
+  std::vector<Sampled> s = sample(views, backend, opt, opt.progress);
   std::vector<JobResult> out;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   for (std::size_t i = 0; i < views.size(); ++i) {

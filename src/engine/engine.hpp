@@ -11,19 +11,19 @@
 
 namespace cimmc {
 
-struct DeviceError : std::runtime_error { using std::runtime_error::runtime_error; };
-
 enum class Backend { automatic, cpu, cuda };
 
 struct EngineOptions {
   Backend backend = Backend::automatic;
   int threads = 0;              // CPU threads, 0 = OpenMP default
+  CpuIsa cpu_isa = CpuIsa::automatic;  // which copy of the CPU model (launcher.hpp); same results
   ProgressFn progress;          // fraction of the main run done
 };
 
 // "cpu" or "cuda" for the requested backend; throws DeviceError when cuda is
-// asked for and no GPU is usable. `device` gets a human-readable name.
-std::string resolve_backend(Backend requested, std::string* device);
+// asked for and no GPU is usable, or cpu_isa names a level this CPU lacks.
+// `device` gets a human-readable name (with the CPU model's level).
+std::string resolve_backend(Backend requested, std::string* device, CpuIsa cpu_isa = CpuIsa::automatic);
 
 // One tile job (single-tile configs), job id 0.
 JobResult run_job(const Config& cfg, const EngineOptions& opt);

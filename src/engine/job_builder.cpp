@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "normal.hpp"
+#include "philox.hpp"
 
 namespace cimmc {
 namespace {

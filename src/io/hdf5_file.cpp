@@ -18,6 +18,7 @@
 
 #include "io/h5_util.hpp"
 #include "io/run_layout.hpp"
+#include "philox.hpp"
 
 namespace cimmc {
 

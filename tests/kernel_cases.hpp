@@ -1,0 +1,106 @@
+// Tile jobs that between them take every path of the sampling kernel: the
+// unrolled popcount columns, the general bit-plane columns (multi-bit DACs,
+// sign-magnitude), the conductance path (programming variation, proportional
+// read noise), faults, absolute read and ADC noise, a calibrated ADC,
+// correlated inputs and real image patches. Used to show that two ways of
+// running the kernel give the same bits.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "test_util.hpp"
+
+namespace cimmc::test {
+
+struct KernelCase {
+  std::string name;
+  Config cfg;
+};
+
+inline const char* kFashionMnist = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
+
+inline std::vector<KernelCase> kernel_cases() {
+  std::vector<KernelCase> out;
+  Config base = small_config();
+  base.macro.rows = 128;
+  base.macro.cols = 256;
+  base.macro.rows_active = 64;
+  base.macro.bits_per_cell = 2;
+  base.macro.weight_encoding = WeightEncoding::differential;
+  base.macro.g_off_us = 1.0;
+  base.macro.adc.bits = 6;
+  base.tile.rows_used = 100;  // a ragged second row group
+  base.tile.cols_used = 12;
+  base.tile.weights = uniform_operand(8, true, -1.0, 1.0, 1.0);
+  base.tile.inputs = uniform_operand(8, false, 0.0, 1.0, 1.0);
+  base.run.samples = 96;
+  base.run.inputs_per_instance = 8;
+  out.push_back({"noise_free", base});
+
+  Config planes = base;
+  planes.macro.weight_encoding = WeightEncoding::sign_magnitude;
+  planes.macro.dac_bits = 2;
+  planes.macro.input_encoding = InputEncoding::twos_complement;
+  planes.tile.inputs = uniform_operand(6, true, -1.0, 1.0, 1.0);
+  out.push_back({"planes_sign_magnitude_2bit_dac", planes});
+
+  Config noisy = base;
+  noisy.macro.noise.read_sigma_us = 0.3;
+  noisy.macro.adc.noise_lsb = 0.4;
+  noisy.macro.adc.range = AdcRange::calibrated;
+  noisy.macro.noise.stuck_off = 0.01;
+  noisy.macro.noise.stuck_on = 0.005;
+  out.push_back({"read_noise_faults_calibrated", noisy});
+
+  Config cond = base;
+  cond.macro.noise.prog_sigma_rel = 0.05;
+  cond.macro.noise.prog_sigma_us = 0.02;
+  cond.macro.noise.read_sigma_rel = 0.02;
+  out.push_back({"programming_and_proportional_noise", cond});
+
+  Config corr = base;
+  corr.tile.inputs.dist.kind = DistKind::relu_normal;
+  corr.tile.inputs.dist.std = 1.0;
+  corr.tile.inputs.dist.zero_fraction = 0.3;
+  corr.tile.inputs.dist.clip = 3.0;
+  corr.tile.inputs.dist.correlation = 0.4;
+  corr.macro.noise.read_sigma_us = 0.1;
+  out.push_back({"correlated_inputs", corr});
+
+  if (std::filesystem::exists(kFashionMnist)) {
+    Config patches = base;
+    patches.tile.rows_used = 9;
+    patches.tile.inputs.bits = 4;
+    patches.tile.inputs.is_signed = false;
+    patches.tile.inputs.dist = DistributionSpec{};
+    patches.tile.inputs.dist.kind = DistKind::patches;
+    patches.tile.inputs.dist.file = kFashionMnist;
+    patches.tile.inputs.dist.kernel = 3;
+    patches.tile.inputs.dist.images = 20;
+    patches.tile.inputs.dist.clip = 1.0;
+    out.push_back({"image_patches", patches});
+  }
+  return out;
+}
+
+// Histograms, every batch group's moments and the ADC scale, bit for bit.
+inline void expect_same_bits(const JobResult& a, const JobResult& b, const std::string& what) {
+  EXPECT_EQ(a.hist, b.hist) << what;
+  EXPECT_EQ(a.adc_full_scale, b.adc_full_scale) << what;
+  ASSERT_EQ(a.groups.size(), b.groups.size()) << what;
+  for (std::size_t g = 0; g < a.groups.size(); ++g) {
+    const GroupMoments &x = a.groups[g], &y = b.groups[g];
+    EXPECT_EQ(x.samples, y.samples) << what << " group " << g;
+    EXPECT_EQ(x.outputs, y.outputs) << what << " group " << g;
+    EXPECT_EQ(x.sum_err, y.sum_err) << what << " group " << g;
+    EXPECT_EQ(x.sum_err2, y.sum_err2) << what << " group " << g;
+    EXPECT_EQ(x.max_abs_err, y.max_abs_err) << what << " group " << g;
+    EXPECT_EQ(x.sum_ref, y.sum_ref) << what << " group " << g;
+    EXPECT_EQ(x.sum_ref2, y.sum_ref2) << what << " group " << g;
+    EXPECT_EQ(x.clipped, y.clipped) << what << " group " << g;
+    EXPECT_EQ(x.conversions, y.conversions) << what << " group " << g;
+  }
+}
+
+}  // namespace cimmc::test
