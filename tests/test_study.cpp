@@ -79,6 +79,22 @@ TEST(Study, NetworkTotalsAreSumsOfSelectedLayers) {
   EXPECT_DOUBLE_EQ(col(f.network, "macs")[0], sm);
   EXPECT_DOUBLE_EQ(sm, 8.0 * 9 * 12 * 16 + 100.0 * 10);  // conv K=72 N=12 M=16, fc 100x10
   EXPECT_NEAR(col(f.network, "latency_ns")[0], sl, 1e-9 * sl);
+  // Accuracy pooled over every output (docs/hdf5-format.md): conv has M N =
+  // 16 x 12 outputs per inference, fc 1 x 10; a layer's power is mse 10^(sqnr/10).
+  const double outs[2] = {16.0 * 12, 10.0};
+  double o = 0, sq_err = 0, power = 0, err = 0;
+  for (std::size_t i = 0; i < sel.size(); ++i)
+    if (sel[i]) {
+      const double n = outs[icol(f.layers, "layer")[i]], mse = std::pow(col(f.layers, "err_rms_lsb")[i], 2);
+      o += n;
+      sq_err += n * mse;
+      power += n * mse * std::pow(10.0, col(f.layers, "sqnr_db")[i] / 10);
+      err += n * col(f.layers, "err_mean_lsb")[i];
+    }
+  EXPECT_GT(sq_err, 0.0);
+  EXPECT_NEAR(col(f.network, "err_rms_lsb")[0], std::sqrt(sq_err / o), 1e-9 * std::sqrt(sq_err / o));
+  EXPECT_NEAR(col(f.network, "err_mean_lsb")[0], err / o, 1e-9 * std::fabs(err / o));
+  EXPECT_NEAR(col(f.network, "sqnr_db")[0], 10 * std::log10(power / sq_err), 1e-9);
   // The selected mapping has the lowest energy of its layer (objective energy).
   const auto& layer = icol(f.layers, "layer");
   for (std::size_t i = 0; i < sel.size(); ++i)
