@@ -145,3 +145,40 @@ TEST(StatisticalEnergy, StudyGivesTheFullModelsEnergyAndNoAccuracy) {
   EXPECT_FALSE(std::isnan(std::get<std::vector<double>>(hyb.network.find("sqnr_db")->data)[0]));
   EXPECT_THROW(run(Model::sampled, true), std::invalid_argument);
 }
+
+// The row-driver event is one per (input cycle, row group), shared by all
+// columns (docs/config.md): cycles x ceil(K / R) per MVM in the sampler, in
+// both statistical models and in what pricing reports.
+TEST(StatisticalEnergy, RowDriverEventsArePerInputCycleAndRowGroup) {
+  const std::vector<Config> cfgs = job_configs();
+  const int cycles[] = {3, 2, 3}, groups[] = {3, 3, 1};  // 3-bit inputs (2-bit DAC in b); 30 rows in 12s or 1 group
+  for (std::size_t i = 0; i < cfgs.size(); ++i) {
+    Config c = cfgs[i];
+    c.run.samples = 64;
+    BuiltJob full, fast;
+    build_job(c, 0, full);
+    build_job(c, 0, fast);
+    const JobView& v = fast.view;
+    ASSERT_EQ(v.cycles, cycles[i]);
+    ASSERT_EQ(v.G, groups[i]);
+    const double per_mvm = cycles[i] * groups[i];
+    const StatResult s = statistical_jobs({&full}, c.macro.adc.range == AdcRange::calibrated
+                                                       ? std::optional(c.macro.adc.quantile) : std::nullopt).front();
+    const StatResult e = statistical_energy(fast);
+    double ns = 0, ne = 0;
+    for (int k = 0; k <= v.R; ++k) {
+      ns += s.hist[v.off_row + k];
+      ne += e.hist[v.off_row + k];
+    }
+    EXPECT_NEAR(ns, per_mvm, 1e-12) << i;
+    EXPECT_NEAR(ne, per_mvm, 1e-12) << i;
+    const JobResult r = test::run_cpu(c);
+    std::uint64_t sampled = 0;
+    for (std::uint64_t n : r.total(Hist::row)) sampled += n;
+    EXPECT_EQ(sampled, 64u * cycles[i] * groups[i]) << i;
+    const int row = static_cast<int>(Component::row_driver);
+    EXPECT_EQ(price(r, make_energy_tables(c, r)).events_per_mvm[row], per_mvm) << i;
+    const Report rs = price_statistical(full, s, make_energy_tables(c, result_shell(full.view, "statistical")));
+    EXPECT_NEAR(rs.events_per_mvm[row], per_mvm, 1e-12) << i;
+  }
+}

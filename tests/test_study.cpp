@@ -4,10 +4,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "config/sweep.hpp"
@@ -39,6 +42,22 @@ StudyFile run_mem(const Sweep& s, StudyStats& st, std::size_t chunk = 8) {
   return run_study(s, o, st);
 }
 
+// Bit equality of every column (doubles compared by their bits, so NaN == NaN).
+void expect_same_tables(const Table& a, const Table& b, const char* what) {
+  ASSERT_EQ(a.columns().size(), b.columns().size()) << what;
+  for (std::size_t c = 0; c < a.columns().size(); ++c) {
+    const Column &x = a.columns()[c], &y = b.columns()[c];
+    ASSERT_EQ(x.name, y.name) << what;
+    if (const auto* dx = std::get_if<std::vector<double>>(&x.data)) {
+      const auto& dy = std::get<std::vector<double>>(y.data);
+      ASSERT_EQ(dx->size(), dy.size()) << what << "." << x.name;
+      EXPECT_EQ(std::memcmp(dx->data(), dy.data(), dx->size() * sizeof(double)), 0) << what << "." << x.name;
+    } else {
+      EXPECT_TRUE(x.data == y.data) << what << "." << x.name;
+    }
+  }
+}
+
 }  // namespace
 
 TEST(Study, NetworkTotalsAreSumsOfSelectedLayers) {
@@ -60,6 +79,22 @@ TEST(Study, NetworkTotalsAreSumsOfSelectedLayers) {
   EXPECT_DOUBLE_EQ(col(f.network, "macs")[0], sm);
   EXPECT_DOUBLE_EQ(sm, 8.0 * 9 * 12 * 16 + 100.0 * 10);  // conv K=72 N=12 M=16, fc 100x10
   EXPECT_NEAR(col(f.network, "latency_ns")[0], sl, 1e-9 * sl);
+  // Accuracy pooled over every output (docs/hdf5-format.md): conv has M N =
+  // 16 x 12 outputs per inference, fc 1 x 10; a layer's power is mse 10^(sqnr/10).
+  const double outs[2] = {16.0 * 12, 10.0};
+  double o = 0, sq_err = 0, power = 0, err = 0;
+  for (std::size_t i = 0; i < sel.size(); ++i)
+    if (sel[i]) {
+      const double n = outs[icol(f.layers, "layer")[i]], mse = std::pow(col(f.layers, "err_rms_lsb")[i], 2);
+      o += n;
+      sq_err += n * mse;
+      power += n * mse * std::pow(10.0, col(f.layers, "sqnr_db")[i] / 10);
+      err += n * col(f.layers, "err_mean_lsb")[i];
+    }
+  EXPECT_GT(sq_err, 0.0);
+  EXPECT_NEAR(col(f.network, "err_rms_lsb")[0], std::sqrt(sq_err / o), 1e-9 * std::sqrt(sq_err / o));
+  EXPECT_NEAR(col(f.network, "err_mean_lsb")[0], err / o, 1e-9 * std::fabs(err / o));
+  EXPECT_NEAR(col(f.network, "sqnr_db")[0], 10 * std::log10(power / sq_err), 1e-9);
   // The selected mapping has the lowest energy of its layer (objective energy).
   const auto& layer = icol(f.layers, "layer");
   for (std::size_t i = 0; i < sel.size(); ++i)
@@ -207,19 +242,46 @@ TEST(Study, KillNineThenResumeGivesTheUninterruptedFile) {
 }
 
 TEST(Study, TablesIdenticalForAnyThreadCountAndChunking) {
-  // Many jobs per batch take the job-parallel CPU path, few take the
-  // instance-parallel one: the tables must not tell them apart.
+  // kernels/cpu_launcher.cpp picks a path per launch: njobs >= 2 * threads ->
+  // job-parallel (a thread takes whole jobs), else instance-parallel (threads
+  // share each job's instances and merge histograms). A chunk launches the
+  // unique jobs of its points once (no calibrated ADC here, so no pilot launch).
   const Sweep s = parse_sweep(with_sweep("sweep:\n  cartesian:\n    macro.adc.bits: [4, 5, 6]\n"), "tiny.yaml");
-  StudyOptions one, two;
-  one.engine.backend = two.engine.backend = Backend::cpu;
-  one.engine.threads = 1;
-  one.chunk_points = 1;
-  two.engine.threads = 2;
-  two.chunk_points = 3;
-  StudyStats sa, sb;
-  const StudyFile a = run_study(s, one, sa), b = run_study(s, two, sb);
-  for (const char* name : {"total_pj", "total_pj_se", "sqnr_db", "clip_rate", "err_rms_lsb"}) {
-    EXPECT_EQ(col(a.layers, name), col(b.layers, name)) << name;
-    EXPECT_EQ(col(a.network, name), col(b.network, name)) << name;
+  std::vector<const Config*> pts;
+  for (const SweepPoint& p : s.points) pts.push_back(&p.config);
+  const StudyPlan plan = make_plan(pts, 0, pts.size());
+  std::size_t sum = 0, most = 0;
+  for (const PointPlan& pp : plan.points) {
+    std::set<std::size_t> jobs;
+    for (const LayerPlan& lp : pp.layers)
+      for (const auto& ids : lp.jobs) jobs.insert(ids.begin(), ids.end());
+    sum += jobs.size();
+    most = std::max(most, jobs.size());
+  }
+  ASSERT_EQ(sum, plan.jobs.size());  // no job is shared between points: a chunk launches its points' jobs
+  ASSERT_EQ(most * pts.size(), sum);  // and every point has the same number
+  // Here 4 jobs per point, 12 in all: 1 thread in chunks of 2 points launches
+  // 8 and 4 jobs (job-parallel); 2 threads in one chunk, 12 >= 4 jobs
+  // (job-parallel); 3 threads, one point per chunk, 4 < 6 jobs (instance-parallel).
+  struct Run { int threads; std::size_t chunk; bool job_parallel; };
+  const Run runs[] = {{1, 2, true}, {2, 3, true}, {3, 1, false}};
+  std::vector<StudyFile> files;
+  for (const Run& r : runs) {
+    for (std::size_t a = 0; a < pts.size(); a += r.chunk) {
+      const std::size_t njobs = std::min(pts.size() - a, r.chunk) * most;
+      EXPECT_EQ(njobs >= 2u * r.threads, r.job_parallel) << r.threads << " threads, chunk " << r.chunk;
+    }
+    StudyOptions o;
+    o.engine.backend = Backend::cpu;
+    o.engine.threads = r.threads;
+    o.chunk_points = r.chunk;
+    StudyStats st;
+    files.push_back(run_study(s, o, st));
+    EXPECT_EQ(st.jobs_sampled, plan.jobs.size());
+  }
+  for (std::size_t i = 1; i < files.size(); ++i) {
+    expect_same_tables(files[0].layers, files[i].layers, "layers");
+    expect_same_tables(files[0].network, files[i].network, "network");
+    expect_same_tables(files[0].jobs, files[i].jobs, "jobs");
   }
 }

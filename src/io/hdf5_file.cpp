@@ -80,7 +80,7 @@ void write_energy(const H5::Group& e, const JobResult& r, const EnergyTables& t,
   h5::write_dataset(tg, "dac", t.dac.data(), {t.dac.size()},
                     Meta{"pJ", "energy of one DAC drive, by DAC level"});
   h5::write_dataset(tg, "row_driver", t.row_driver.data(), {t.row_driver.size()},
-                    Meta{"pJ", "row-driver energy of one conversion row group, by active rows"});
+                    Meta{"pJ", "row-driver energy of one (input cycle, row group), by active rows"});
   h5::write_dataset(tg, "cell", t.cell.data(), {hsize_t(r.dac_levels), hsize_t(r.cell_levels)},
                     Meta{"pJ", "energy of one cell read, by [DAC level, cell level]"});
   h5::write_dataset(tg, "column", t.column.data(), {t.column.size()},

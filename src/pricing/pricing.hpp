@@ -24,7 +24,7 @@ struct Estimate {
 // Energy of one event of each kind, indexed like the histogram it prices [pJ].
 struct EnergyTables {
   std::vector<double> dac;          // by DAC level
-  std::vector<double> row_driver;   // by active rows in a conversion
+  std::vector<double> row_driver;   // by active rows of one (input cycle, row group)
   std::vector<double> cell;         // by (DAC level, cell level), row-major
   std::vector<double> column;       // by column-value bin
   std::vector<double> adc;          // by code (index = code - code_min)

@@ -18,7 +18,7 @@ namespace {
 Estimate exact(double x) { return {x, 0.0, x, x}; }
 
 // The events that follow from the operand marginals alone: DAC levels, active
-// rows per conversion, and (input level, cell level) pairs.
+// rows per (input cycle, row group), and (input level, cell level) pairs.
 void add_marginal_events(const JobView& v, const stat::OperandModel& om, const std::vector<stat::GroupSize>& gs,
                          std::vector<double>& hist) {
   const int A = 1 << v.dac_bits;

@@ -1,8 +1,11 @@
 #include "study/rollup.hpp"
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <utility>
+#include <vector>
 
 #include "study/tile_jobs.hpp"
 
@@ -37,14 +40,39 @@ void finish(Costs& c) {
   c.pj_per_mac = c.macs > 0 ? c.total_pj.mean / c.macs : 0.0;
 }
 
-// Sum of independent estimates: means add, variances add; CI by 1.96 sigma
-// (each term's own CI already used its batch degrees of freedom).
-void add(Estimate& acc, double mean, double se) {
-  const double var = acc.se * acc.se + se * se;
-  acc.mean += mean;
-  acc.se = std::sqrt(var);
-  acc.ci_lo = acc.mean - 1.96 * acc.se;
-  acc.ci_hi = acc.mean + 1.96 * acc.se;
+// MVMs per inference served by each tile job. A job may serve several tile
+// uses and layers (dedupe): its sampling error is the same in each, so its
+// MVMs add first, and only then do the independent jobs' variances add.
+using JobMvms = std::vector<std::pair<std::size_t, double>>;
+
+void add_mvms(JobMvms& uses, std::size_t job, double mvms) {
+  for (auto& [j, n] : uses)
+    if (j == job) {
+      n += mvms;
+      return;
+    }
+  uses.emplace_back(job, mvms);
+}
+
+void set_se(Estimate& e, double var) {
+  e.se = std::sqrt(var);
+  e.ci_lo = e.mean - 1.96 * e.se;
+  e.ci_hi = e.mean + 1.96 * e.se;
+}
+
+// Standard errors of the macro components and of the total (memory energies
+// have none); CI by 1.96 sigma (each job's own CI already used its batch
+// degrees of freedom).
+void set_errors(Costs& c, const JobMvms& uses, const std::map<std::size_t, JobCost>& priced) {
+  std::array<double, kComponents> var{};
+  double var_total = 0;
+  for (const auto& [j, n] : uses) {
+    const Report& r = priced.at(j).rep;
+    for (int ci = 0; ci < kComponents; ++ci) var[ci] += (n * r.component_pj[ci].se) * (n * r.component_pj[ci].se);
+    var_total += (n * r.total_pj.se) * (n * r.total_pj.se);
+  }
+  for (int ci = 0; ci < kComponents; ++ci) set_se(c.macro_pj[ci], var[ci]);
+  set_se(c.total_pj, var_total);
 }
 
 }  // namespace
@@ -57,13 +85,17 @@ RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points, 
     net.point = pp.point;
     net.sqnr_db_min = std::numeric_limits<double>::infinity();
     std::map<std::size_t, JobCost> priced;  // job index -> cost at this point
+    JobMvms net_uses;
+    double net_outputs = 0;
     for (const LayerPlan& lp : pp.layers) {
       const LayerSpec* layer = is_single_tile(c) ? nullptr : &c.network.layers[lp.layer];
       std::vector<Costs> costs;
+      std::vector<JobMvms> uses;
       std::vector<MappingCost> objective;
       for (std::size_t mi = 0; mi < lp.space.feasible.size(); ++mi) {
         const Mapping& m = lp.space.feasible[mi];
         Costs k;
+        JobMvms u;
         const double rep = lp.repeat;
         for (std::size_t t = 0; t < m.tiles.size(); ++t) {
           const std::size_t j = lp.jobs[mi][t];
@@ -71,9 +103,9 @@ RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points, 
           if (it == priced.end()) it = priced.emplace(j, price_job(j, c, layer)).first;
           const JobCost& jc = it->second;
           const double mvms = static_cast<double>(m.tiles[t].mvms) * rep;
-          for (int ci = 0; ci < kComponents; ++ci)
-            add(k.macro_pj[ci], mvms * jc.rep.component_pj[ci].mean, mvms * jc.rep.component_pj[ci].se);
-          add(k.total_pj, mvms * jc.rep.total_pj.mean, mvms * jc.rep.total_pj.se);
+          for (int ci = 0; ci < kComponents; ++ci) k.macro_pj[ci].mean += mvms * jc.rep.component_pj[ci].mean;
+          k.total_pj.mean += mvms * jc.rep.total_pj.mean;
+          add_mvms(u, j, mvms);
           // Each of the tile's cols_used outputs per MVM carries this job's error.
           const double outputs = static_cast<double>(m.tiles[t].tiles) * m.tiles[t].cols_used;
           k.mse += outputs * jc.mse;
@@ -92,13 +124,15 @@ RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points, 
                                           c.arch.global_buffer.energy_pj_per_bit, c.arch.dram_pj_per_bit};
         for (int i = 0; i < kMemories; ++i) {
           k.memory_pj[i] = bits[i] * pj_bit[i] * rep;
-          add(k.total_pj, k.memory_pj[i], 0.0);
+          k.total_pj.mean += k.memory_pj[i];
         }
+        set_errors(k, u, priced);
         k.macs = m.macs * rep;
         k.latency_ns = m.latency_ns * rep;
         finish(k);
         objective.push_back(MappingCost{k.total_pj.mean, k.latency_ns});
         costs.push_back(k);
+        uses.push_back(std::move(u));
       }
       const std::vector<std::size_t> keep = select(objective, c.mapping.objective, c.mapping.keep_all);
       for (std::size_t rank = 0; rank < keep.size(); ++rank) {
@@ -114,14 +148,19 @@ RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points, 
         if (rank == 0) {
           Costs& n = net.cost;
           const Costs& k = costs[mi];
-          for (int ci = 0; ci < kComponents; ++ci) add(n.macro_pj[ci], k.macro_pj[ci].mean, k.macro_pj[ci].se);
+          for (int ci = 0; ci < kComponents; ++ci) n.macro_pj[ci].mean += k.macro_pj[ci].mean;
           for (int i = 0; i < kMemories; ++i) n.memory_pj[i] += k.memory_pj[i];
-          add(n.total_pj, k.total_pj.mean, k.total_pj.se);
+          n.total_pj.mean += k.total_pj.mean;
+          for (const auto& [j, mvms] : uses[mi]) add_mvms(net_uses, j, mvms);
           n.macs += k.macs;
           n.latency_ns += k.latency_ns;  // layers run one after another
-          n.mse += k.mse * lp.repeat;
-          n.signal += k.signal * lp.repeat;
-          n.err_mean += k.err_mean * lp.repeat;
+          // Pooled over every output of the network: the layer's per-output
+          // means weighted by its outputs per inference.
+          const double outs = static_cast<double>(lp.gemm.M) * lp.gemm.N * lp.gemm.groups * lp.repeat;
+          n.mse += k.mse * outs;
+          n.signal += k.signal * outs;
+          n.err_mean += k.err_mean * outs;
+          net_outputs += outs;
           n.conversions += k.conversions;
           n.clipped += k.clipped;
           const double sq = k.sqnr_db();  // a NaN (not predicted) layer makes the minimum NaN
@@ -132,6 +171,12 @@ RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points, 
         out.layers.push_back(std::move(row));
       }
     }
+    if (net_outputs > 0) {
+      net.cost.mse /= net_outputs;
+      net.cost.signal /= net_outputs;
+      net.cost.err_mean /= net_outputs;
+    }
+    set_errors(net.cost, net_uses, priced);
     finish(net.cost);
     out.network.push_back(std::move(net));
   }

@@ -2,13 +2,17 @@
 // and one per (point, network) over the selected mappings.
 //
 // Energy: each macro component is sum over tile uses of MVMs x the job's energy
-// per MVM (priced with the point's own energy parameters); the jobs are
-// sampled independently, so their variances add. Buffers and DRAM are bits x
-// pJ/bit. Everything is per inference and multiplied by the layer's repeat.
+// per MVM (priced with the point's own energy parameters). The jobs are
+// sampled independently, so their variances add; a job used several times (by
+// several tile uses or layers) counts once, with all its MVMs:
+// se = sqrt(sum_jobs (MVMs_j se_j)^2). Buffers and DRAM are bits x pJ/bit.
+// Everything is per inference and multiplied by the layer's repeat.
 // Accuracy: a layer output sums one partial result per K tile; tile errors are
 // taken as independent, so per-output mean squared error and signal power add
 // over the k tiles: mse = sum_t tiles_t cols_t mse_t / (N groups), likewise the
-// exact outputs' power. SQNR = 10 log10(signal power / mse).
+// exact outputs' power. SQNR = 10 log10(signal power / mse). The network pools
+// every output of every layer (M N groups outputs per repeat): its mse, power
+// and mean error are the layers' weighted by their outputs per inference.
 #pragma once
 #include <array>
 #include <cstddef>
