@@ -7,6 +7,8 @@
 // 1.05e6 cell reads per MVM.
 #include <benchmark/benchmark.h>
 
+#include <omp.h>
+
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -46,24 +48,49 @@ double cell_reads_per_mvm(const JobView& v) { return static_cast<double>(v.K) * 
 
 std::map<std::string, double> g_rates;  // MVMs per second by benchmark name
 
-void BM_cimmc(benchmark::State& state) {
-  const int variant = static_cast<int>(state.range(0));
+// The macro sampled by `launch` (one launch of one job per iteration).
+template <class Launch>
+void run_macro(benchmark::State& state, int variant, std::uint64_t samples, const Launch& launch) {
   Config c = macro_config(variant);
-  c.run.samples = 2048;
+  c.run.samples = samples;
   BuiltJob job;
   build_job(c, philox::JobId{}, job);
   std::vector<std::uint64_t> hist(static_cast<std::size_t>(kBatchGroups) * job.view.hist_size);
   std::vector<InstanceMoments> mom(job.view.instances);
   const JobOutput out{hist.data(), mom.data()};
   for (auto _ : state) {
-    launch_cpu(&job.view, &out, 1, 1, nullptr);
+    launch(job.view, out);
     benchmark::DoNotOptimize(hist.data());
   }
   const double mvms = static_cast<double>(state.iterations()) * c.run.samples;
   state.counters["cell_reads/s"] = benchmark::Counter(mvms * cell_reads_per_mvm(job.view), benchmark::Counter::kIsRate);
   state.counters["MVM/s"] = benchmark::Counter(mvms, benchmark::Counter::kIsRate);
 }
+
+// One core, the widest code this CPU runs.
+void BM_cimmc(benchmark::State& state) {
+  run_macro(state, static_cast<int>(state.range(0)), 2048,
+            [](const JobView& v, const JobOutput& o) { launch_cpu(&v, &o, 1, 1, nullptr); });
+}
 BENCHMARK(BM_cimmc)->Arg(0)->Arg(1)->Arg(2)->ArgName("noise_free0_read1_prog2")->Unit(benchmark::kMillisecond);
+
+// One core, each x86 level this CPU runs (registered in main): the speed of
+// every dispatched path, all giving the same bits (tests/test_cpu_isa.cpp).
+void BM_cimmc_isa(benchmark::State& state, CpuIsa isa) {
+  run_macro(state, static_cast<int>(state.range(0)), 2048,
+            [isa](const JobView& v, const JobOutput& o) { launch_cpu(&v, &o, 1, 1, nullptr, isa); });
+}
+
+// With a GPU (registered in main): the CUDA backend, and the CPU backend on
+// all cores of the same machine, on 64x the samples so a launch fills the GPU.
+void BM_cimmc_cuda(benchmark::State& state) {
+  run_macro(state, static_cast<int>(state.range(0)), 2048 * 64,
+            [](const JobView& v, const JobOutput& o) { launch_cuda(&v, &o, 1, nullptr); });
+}
+void BM_cimmc_cpu_all_cores(benchmark::State& state) {
+  run_macro(state, static_cast<int>(state.range(0)), 2048 * 64,
+            [](const JobView& v, const JobOutput& o) { launch_cpu(&v, &o, 1, 0, nullptr); });
+}
 
 // The obvious implementation: loop over cycles, columns and rows, one cell at
 // a time, counting the same events cimmc counts (cell (input, level) pairs,
@@ -147,16 +174,52 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (it == r.counters.end()) continue;
       const std::string name = r.benchmark_name();
       if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "median") continue;
-      g_rates[r.run_name.str()] = it->second.value;
+      std::string key = r.run_name.str();
+      if (const auto rt = key.find("/real_time"); rt != std::string::npos) key.erase(rt);
+      g_rates[key] = it->second.value;
       (void)name;
     }
     ConsoleReporter::ReportRuns(runs);
   }
 };
 
+// Each x86 level against the baseline, and the GPU against all CPU cores.
+void print_paths(double reads) {
+  auto get = [](const std::string& k) { auto it = g_rates.find(k); return it == g_rates.end() ? NAN : it->second; };
+  bool header = false;
+  auto line = [&](const char* who, const char* what, double r, const std::string& vs) {
+    if (!header) std::printf("\nPaths (cell reads/s):\n");
+    header = true;
+    std::printf("  %-6s %-10s  %10.3g  %s\n", who, what, r * reads, vs.c_str());
+  };
+  char buf[96];
+  for (const char* v : {"0", "1"}) {
+    const char* what = v[0] == '0' ? "noise-free" : "read noise";
+    const double base = get(std::string("BM_cimmc_isa/base/noise_free0_read1:") + v);
+    for (CpuIsa isa : supported_cpu_isas()) {
+      const double r = get(std::string("BM_cimmc_isa/") + cpu_isa_name(isa) + "/noise_free0_read1:" + v);
+      std::snprintf(buf, sizeof buf, "(%.2fx base, one core)", r / base);
+      if (!std::isnan(r)) line(cpu_isa_name(isa), what, r, buf);
+    }
+    const double gpu = get(std::string("BM_cimmc_cuda/noise_free0_read1:") + v);
+    const double cpu = get(std::string("BM_cimmc_cpu_all_cores/noise_free0_read1:") + v);
+    std::snprintf(buf, sizeof buf, "(CPU backend on all %d cores: %.3g, GPU %.1fx)", omp_get_max_threads(),
+                  cpu * reads, gpu / cpu);
+    if (!std::isnan(gpu)) line("GPU", what, gpu, buf);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (CpuIsa isa : supported_cpu_isas())
+    benchmark::RegisterBenchmark((std::string("BM_cimmc_isa/") + cpu_isa_name(isa)).c_str(), BM_cimmc_isa, isa)
+        ->Arg(0)->Arg(1)->ArgName("noise_free0_read1")->Unit(benchmark::kMillisecond);
+  if (cuda_device_count() > 0) {
+    for (auto* b : {benchmark::RegisterBenchmark("BM_cimmc_cuda", BM_cimmc_cuda),
+                    benchmark::RegisterBenchmark("BM_cimmc_cpu_all_cores", BM_cimmc_cpu_all_cores)})
+      b->Arg(0)->Arg(1)->ArgName("noise_free0_read1")->Unit(benchmark::kMillisecond)->UseRealTime();
+  }
   benchmark::Initialize(&argc, argv);
   RatioReporter rep;
   if (benchmark::RunSpecifiedBenchmarks(&rep) == 0) {
@@ -170,12 +233,16 @@ int main(int argc, char** argv) {
   const double reads = 128.0 * 1024 * 8;
   const double nf = get("BM_cimmc/noise_free0_read1_prog2:0"), rn = get("BM_cimmc/noise_free0_read1_prog2:1");
   const double pv = get("BM_cimmc/noise_free0_read1_prog2:2"), sc = get("BM_scalar_baseline"), gv = get("BM_int8_gemv");
-  if (std::isnan(nf)) return 0;  // every line compares with the noise-free rate
+  if (std::isnan(nf)) {  // every line below compares with the noise-free rate
+    print_paths(reads);
+    return 0;
+  }
   std::printf("\nSummary (one core; medians when repeated):\n");
   std::printf("  cimmc noise-free        %10.3g cell reads/s  %9.0f MVM/s\n", nf * reads, nf);
   if (!std::isnan(rn)) std::printf("  cimmc read noise        %10.3g cell reads/s  (%.2fx the noise-free time)\n", rn * reads, nf / rn);
   if (!std::isnan(pv)) std::printf("  cimmc prog. variation   %10.3g cell reads/s  (%.2fx the noise-free time)\n", pv * reads, nf / pv);
   if (!std::isnan(sc)) std::printf("  per-cell scalar sim     %10.3g cell reads/s  -> cimmc is %.1fx faster\n", sc * reads, nf / sc);
   if (!std::isnan(gv)) std::printf("  exact int8 GEMV         %10.3g MVM/s         -> cimmc MVM costs %.0fx a digital GEMV\n", gv, gv / nf);
+  print_paths(reads);
   return 0;
 }

@@ -1,19 +1,23 @@
 // CUDA backend: one thread block per array instance, many jobs per launch.
 // Blocks take (job, instance) work items in a grid-stride loop; each block owns
 // one workspace slot in global memory. Histograms use integer atomics (exact in
-// any order); instance moments use CUB's deterministic block reduction.
+// any order). Each block runs run_item() (block_runner.hpp), which
+// cpu_lanes.cpp also runs on the CPU: only the launch glue here is CUDA-only.
 #include <cub/block/block_reduce.cuh>
 #include <cuda_runtime.h>
 #include <thrust/copy.h>
 #include <thrust/device_vector.h>
 #include <thrust/fill.h>
+#include <thrust/system_error.h>
 
 #include <algorithm>
+#include <new>
+#include <string>
 #include <stdexcept>
 #include <vector>
 
 #include "launcher.hpp"
-#include "macro_model.hpp"
+#include "block_runner.hpp"
 
 namespace cimmc {
 namespace {
@@ -21,7 +25,7 @@ namespace {
 constexpr int kThreads = 128;
 
 void check(cudaError_t e, const char* what) {
-  if (e != cudaSuccess) throw std::runtime_error(std::string("CUDA ") + what + ": " + cudaGetErrorString(e));
+  if (e != cudaSuccess) throw DeviceError(std::string("CUDA ") + what + ": " + cudaGetErrorString(e));
 }
 
 struct StatsOp {
@@ -66,34 +70,14 @@ struct CudaExec {
   }
 };
 
-struct DeviceJob {
-  JobView view;                  // alias pointers refer to device memory
-  std::uint64_t* hist;           // kBatchGroups * hist_size
-  InstanceMoments* moments;      // instances
-  std::uint64_t first_item;      // prefix sum of instances over jobs
-};
-
 __global__ void __launch_bounds__(kThreads)
 instances_kernel(const DeviceJob* jobs, int njobs, std::uint64_t item0, std::uint64_t item1,
                  char* scratch, std::size_t ws_stride) {
   __shared__ typename CudaExec::Reduce::TempStorage tmp;
   const CudaExec ex{&tmp};
   char* base = scratch + static_cast<std::size_t>(blockIdx.x) * ws_stride;
-  for (std::uint64_t item = item0 + blockIdx.x; item < item1; item += gridDim.x) {
-    int j = 0;  // last job whose first item <= item (few jobs: linear scan is fine)
-    while (j + 1 < njobs && jobs[j + 1].first_item <= item) ++j;
-    const DeviceJob& dj = jobs[j];
-    const auto inst = static_cast<std::uint32_t>(item - dj.first_item);
-    Workspace ws{};
-    bind_workspace(dj.view, base, &ws);
-    const LaneStats st = run_instance(dj.view, ws, inst,
-                                      dj.hist + static_cast<std::size_t>(inst % kBatchGroups) * dj.view.hist_size, ex);
-    if (threadIdx.x == 0) {
-      dj.moments[inst] = InstanceMoments{st.n, st.sum_err, st.sum_err2, st.max_abs_err,
-                                         st.sum_ref, st.sum_ref2, st.clipped, st.conversions};
-    }
-    __syncthreads();
-  }
+  for (std::uint64_t item = item0 + blockIdx.x; item < item1; item += gridDim.x)
+    run_item(jobs, njobs, item, base, ex);
 }
 
 }  // namespace
@@ -113,8 +97,42 @@ std::string cuda_device_name() {
   return std::string(p.name) + ", " + std::to_string(p.totalGlobalMem >> 20) + " MiB";
 }
 
-void launch_cuda(const JobView* jobs, const JobOutput* outs, int njobs, const ProgressFn& progress) {
-  if (njobs == 0) return;
+namespace {
+
+// Device bytes a launch needs besides the blocks' scratch: tables, images,
+// histograms and moments of every job (what launch_one allocates).
+std::size_t table_bytes(const JobView* jobs, int njobs) {
+  std::size_t b = kNormalBins * sizeof(NormalBin) + static_cast<std::size_t>(njobs) * sizeof(DeviceJob);
+  for (int i = 0; i < njobs; ++i) {
+    const JobView& v = jobs[i];
+    b += (v.x_dist.n + v.w_dist.n) * (sizeof(std::uint64_t) + 2 * sizeof(std::int32_t));
+    b += static_cast<std::size_t>(kBatchGroups) * v.hist_size * sizeof(std::uint64_t);
+    b += static_cast<std::size_t>(v.instances) * sizeof(InstanceMoments);
+    if (v.x_z) b += v.x_dist.n * sizeof(float);
+    if (v.x_npatches > 0) {
+      const std::uint32_t npos = (v.x_img_h - v.x_kernel + 1) * (v.x_img_w - v.x_kernel + 1);
+      b += static_cast<std::size_t>(v.x_npatches / npos) * v.x_img_h * v.x_img_w + 256 * sizeof(std::int32_t);
+    }
+  }
+  return b;
+}
+
+std::string mib(std::size_t bytes) { return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MiB"; }
+
+void launch_one(const JobView* jobs, const JobOutput* outs, int njobs, const ProgressFn& progress) {
+  std::size_t ws_stride = 0;
+  for (int i = 0; i < njobs; ++i) ws_stride = std::max(ws_stride, bind_workspace(jobs[i], nullptr, nullptr));
+  // Memory first: a launch that cannot fit says so before it allocates.
+  std::size_t free_b = 0, total_b = 0;
+  check(cudaMemGetInfo(&free_b, &total_b), "cudaMemGetInfo");
+  const std::size_t tables = table_bytes(jobs, njobs);
+  const std::size_t usable = free_b / 10 * 9;  // headroom for Thrust's and the runtime's own allocations
+  if (tables + ws_stride > usable)
+    throw DeviceError("CUDA: this launch needs " + mib(tables + ws_stride) + " of GPU memory (" + mib(tables) +
+                      " of tables and results for " + std::to_string(njobs) + " tile jobs, " + mib(ws_stride) +
+                      " per thread block) but " + mib(free_b) + " of " + mib(total_b) +
+                      " are free: lower --chunk-points or the tile size");
+
   // Device copies of the alias tables, histograms and moments.
   std::vector<thrust::device_vector<std::uint64_t>> probs, hists;
   std::vector<thrust::device_vector<std::int32_t>> ints;
@@ -122,7 +140,6 @@ void launch_cuda(const JobView* jobs, const JobOutput* outs, int njobs, const Pr
   std::vector<thrust::device_vector<float>> scores;  // copula thresholds of correlated inputs
   std::vector<thrust::device_vector<std::uint8_t>> pixels;  // images of patch inputs
   std::vector<DeviceJob> host_jobs(njobs);
-  std::size_t ws_stride = 0;
   std::uint64_t total = 0;
   auto upload = [&](const AliasView& a) {
     probs.emplace_back(a.prob, a.prob + a.n);
@@ -162,7 +179,6 @@ void launch_cuda(const JobView* jobs, const JobOutput* outs, int njobs, const Pr
     d.moments = thrust::raw_pointer_cast(moms.back().data());
     d.first_item = total;
     total += jobs[i].instances;
-    ws_stride = std::max(ws_stride, bind_workspace(jobs[i], nullptr, nullptr));
   }
   // One copy of the normal quantile table serves every job.
   const NormalBin* table = jobs[0].normal_table;
@@ -170,12 +186,14 @@ void launch_cuda(const JobView* jobs, const JobOutput* outs, int njobs, const Pr
   for (DeviceJob& d : host_jobs) d.view.normal_table = thrust::raw_pointer_cast(dtable.data());
   thrust::device_vector<DeviceJob> djobs(host_jobs.begin(), host_jobs.end());
 
-  // As many resident blocks as the device holds, capped by 1 GiB of scratch.
+  // As many resident blocks as the device holds, capped by 1 GiB of scratch
+  // and by the memory left after the tables.
   int sms = 0, per_sm = 0;
   check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0), "attribute");
   check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, instances_kernel, kThreads, 0), "occupancy");
   std::uint64_t blocks = static_cast<std::uint64_t>(sms) * std::max(1, per_sm);
   blocks = std::min<std::uint64_t>(blocks, std::max<std::size_t>(1, (std::size_t(1) << 30) / ws_stride));
+  blocks = std::min<std::uint64_t>(blocks, std::max<std::size_t>(1, (usable - tables) / ws_stride));
   blocks = std::min<std::uint64_t>(blocks, std::max<std::uint64_t>(1, total));
   thrust::device_vector<char> scratch(blocks * ws_stride);
 
@@ -193,6 +211,22 @@ void launch_cuda(const JobView* jobs, const JobOutput* outs, int njobs, const Pr
     thrust::copy(hists[i].begin(), hists[i].end(), h.begin());
     for (std::size_t k = 0; k < h.size(); ++k) outs[i].hist[k] += h[k];
     thrust::copy(moms[i].begin(), moms[i].end(), outs[i].moments);
+  }
+}
+
+}  // namespace
+
+// Every CUDA or Thrust failure leaves as a DeviceError (exit 3) with CUDA's words.
+void launch_cuda(const JobView* jobs, const JobOutput* outs, int njobs, const ProgressFn& progress) {
+  if (njobs == 0) return;
+  try {
+    launch_one(jobs, outs, njobs, progress);
+  } catch (const DeviceError&) {
+    throw;
+  } catch (const thrust::system_error& e) {
+    throw DeviceError(std::string("CUDA (Thrust): ") + e.what());
+  } catch (const std::bad_alloc& e) {
+    throw DeviceError(std::string("CUDA: out of GPU memory (") + e.what() + "): lower --chunk-points or the tile size");
   }
 }
 

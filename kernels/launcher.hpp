@@ -40,6 +40,11 @@ std::vector<CpuIsa> supported_cpu_isas();       // base first
 void launch_cpu(const JobView* jobs, const JobOutput* outs, int njobs, int threads,
                 const ProgressFn& progress, CpuIsa isa = CpuIsa::automatic);
 
+// The CUDA launcher's block path (block_runner.hpp) on the CPU: each array
+// instance on `lanes` lanes stepped in turn between barriers, in lane order or
+// reversed. For tests: single-threaded and slow; same bits as launch_cpu.
+void launch_cpu_lanes(const JobView* jobs, const JobOutput* outs, int njobs, int lanes, bool reverse);
+
 // Number of CUDA devices usable by this binary (0 without the CUDA backend).
 int cuda_device_count();
 std::string cuda_device_name();

@@ -227,6 +227,9 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
   ex.sync();
 }
 
+// Outputs and their errors, one per lane-strided column; then lane 0 adds
+// them to the moments in column order, so the float sums are the same bits
+// for any number of lanes (one on the CPU, a block on the GPU).
 template <class Exec>
 CIMMC_HD void finish_sample(const JobView& v, const Workspace& ws, LaneStats& st, const Exec& ex) {
   const int lane = ex.lane(), nl = ex.nlanes();
@@ -239,13 +242,20 @@ CIMMC_HD void finish_sample(const JobView& v, const Workspace& ws, LaneStats& st
     std::int64_t ref = 0;
     const std::int32_t* wn = ws.w + static_cast<std::size_t>(n) * v.K;
     for (int j = 0; j < v.K; ++j) ref += static_cast<std::int64_t>(ws.x[j]) * wn[j];
-    const double e = y - static_cast<double>(ref), rf = static_cast<double>(ref);
-    st.n += 1.0;
-    st.sum_err += e;
-    st.sum_err2 += e * e;
-    st.max_abs_err = fabs(e) > st.max_abs_err ? fabs(e) : st.max_abs_err;
-    st.sum_ref += rf;
-    st.sum_ref2 += rf * rf;
+    ws.err[n] = y - static_cast<double>(ref);
+    ws.ref[n] = static_cast<double>(ref);
+  }
+  ex.sync();
+  if (lane == 0) {
+    for (int n = 0; n < v.N; ++n) {
+      const double e = ws.err[n], rf = ws.ref[n];
+      st.n += 1.0;
+      st.sum_err += e;
+      st.sum_err2 += e * e;
+      st.max_abs_err = fabs(e) > st.max_abs_err ? fabs(e) : st.max_abs_err;
+      st.sum_ref += rf;
+      st.sum_ref2 += rf * rf;
+    }
   }
   ex.sync();
 }

@@ -29,6 +29,8 @@ struct Workspace {
   std::int32_t* suma;       // cycles*G: sum of levels per conversion
   float* suma2;             // cycles*G: sum of squared levels
   double* ypart;            // P: shift-added ADC outputs per physical column
+  double* err;              // N: this sample's output errors (MVM output - exact dot product)
+  double* ref;              // N: this sample's exact dot products
   float* noise;             // P: standard normals for the current conversion set
   std::uint32_t* noise_bits;// P rounded up to 4: the random words behind them
   std::uint32_t* col_idx;   // P: slot in col_local (shard offset + column-value bin) of each column in the set
@@ -94,6 +96,8 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.suma, C * G);
   take(w.suma2, C * G);
   take(w.ypart, P);
+  take(w.err, N);
+  take(w.ref, N);
   take(w.noise, P);
   take(w.noise_bits, (P + 3) / 4 * 4);
   take(w.col_idx, P);

@@ -1,11 +1,15 @@
-// CUDA backend against the CPU backend. Compiled in every build; skipped when
-// no GPU is visible (always on machines without one).
+// CUDA backend against the CPU backend, on every kernel path (kernel_cases.hpp).
+// Compiled in every build; skipped when no GPU is visible (always on machines
+// without one). nvcc contracts multiply-adds into FMAs and the CPU build does
+// not, so float moments agree to rounding, not bit for bit; integer counts of
+// noise-free jobs agree exactly. The block path itself is checked bit for bit
+// on the CPU by tests/test_lanes.cpp.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "kernel_cases.hpp"
 #include "launcher.hpp"
-#include "test_util.hpp"
 
 using namespace cimmc;
 using namespace cimmc::test;
@@ -18,49 +22,42 @@ JobResult run_on(const Config& c, Backend b) {
   return run_job(c, o);
 }
 
-Config quickstart_like() {
-  Config c = small_config();
-  c.macro.rows = 128;
-  c.macro.cols = 256;
-  c.macro.bits_per_cell = 2;
-  c.macro.weight_encoding = WeightEncoding::differential;
-  c.macro.rows_active = 64;
-  c.tile.weights = uniform_operand(8, true, -1.0, 1.0, 1.0);
-  c.tile.inputs = uniform_operand(8, false, 0.0, 1.0, 1.0);
-  c.macro.adc.bits = 6;
-  c.run.samples = 3000;
-  return c;
+bool noise_free(const Config& c) {
+  const NoiseSpec& n = c.macro.noise;
+  return n.prog_sigma_us == 0 && n.prog_sigma_rel == 0 && n.read_sigma_us == 0 && n.read_sigma_rel == 0 &&
+         c.macro.adc.noise_lsb == 0;
+}
+
+void expect_close(double a, double b, double rel, const std::string& what) {
+  EXPECT_LE(std::fabs(a - b), rel * (std::fabs(a) + std::fabs(b)) + 1e-9) << what << ": " << a << " vs " << b;
 }
 
 }  // namespace
 
-TEST(Cuda, NoiseFreeHistogramsIdenticalToCpu) {
+TEST(Cuda, EveryKernelPathAgreesWithCpu) {
   if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA GPU visible";
-  const Config c = quickstart_like();
-  const JobResult cpu = run_on(c, Backend::cpu), gpu = run_on(c, Backend::cuda);
-  EXPECT_EQ(cpu.hist, gpu.hist);
-  for (int g = 0; g < kBatchGroups; ++g) {
-    EXPECT_EQ(cpu.groups[g].clipped, gpu.groups[g].clipped);
-    EXPECT_EQ(cpu.groups[g].max_abs_err, gpu.groups[g].max_abs_err);
-    EXPECT_NEAR(cpu.groups[g].sum_err2, gpu.groups[g].sum_err2, 1e-9 * (1 + cpu.groups[g].sum_err2));
+  for (const KernelCase& kc : kernel_cases()) {
+    const JobResult cpu = run_on(kc.cfg, Backend::cpu), gpu = run_on(kc.cfg, Backend::cuda);
+    EXPECT_EQ(cpu.total(Hist::dac), gpu.total(Hist::dac)) << kc.name;  // input draws are integers
+    EXPECT_EQ(cpu.total(Hist::cell), gpu.total(Hist::cell)) << kc.name;
+    double a = 0, b = 0;
+    for (int g = 0; g < kBatchGroups; ++g) {
+      a += cpu.groups[g].sum_err2;
+      b += gpu.groups[g].sum_err2;
+    }
+    if (noise_free(kc.cfg)) {
+      EXPECT_EQ(cpu.hist, gpu.hist) << kc.name;
+      for (int g = 0; g < kBatchGroups; ++g) {
+        EXPECT_EQ(cpu.groups[g].clipped, gpu.groups[g].clipped) << kc.name;
+        expect_close(cpu.groups[g].sum_err2, gpu.groups[g].sum_err2, 1e-12, kc.name);
+        expect_close(cpu.groups[g].max_abs_err, gpu.groups[g].max_abs_err, 1e-12, kc.name);
+      }
+    } else {
+      // Same draws; a contracted rounding may move a value across an ADC
+      // threshold now and then: the error power agrees within 2%.
+      expect_close(a, b, 0.01, kc.name);
+    }
   }
-}
-
-TEST(Cuda, NoisyResultsStatisticallyEqualToCpu) {
-  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA GPU visible";
-  Config c = quickstart_like();
-  c.macro.noise.read_sigma_us = 0.3;
-  c.macro.noise.prog_sigma_rel = 0.05;
-  const JobResult cpu = run_on(c, Backend::cpu), gpu = run_on(c, Backend::cuda);
-  double n = 0, a = 0, b = 0;
-  for (int g = 0; g < kBatchGroups; ++g) {
-    n += cpu.groups[g].outputs;
-    a += cpu.groups[g].sum_err2;
-    b += gpu.groups[g].sum_err2;
-  }
-  // Same draws, float rounding may differ: mean squared errors agree within 2%.
-  EXPECT_NEAR(b / a, 1.0, 0.02);
-  EXPECT_EQ(cpu.total(Hist::dac), gpu.total(Hist::dac));  // input draws are noise-free
 }
 
 TEST(Cuda, AutoBackendFallsBackToCpuWithoutGpu) {

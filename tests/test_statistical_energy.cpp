@@ -156,8 +156,8 @@ TEST(StatisticalEnergy, RowDriverEventsArePerInputCycleAndRowGroup) {
     Config c = cfgs[i];
     c.run.samples = 64;
     BuiltJob full, fast;
-    build_job(c, 0, full);
-    build_job(c, 0, fast);
+    build_job(c, philox::JobId{}, full);
+    build_job(c, philox::JobId{}, fast);
     const JobView& v = fast.view;
     ASSERT_EQ(v.cycles, cycles[i]);
     ASSERT_EQ(v.G, groups[i]);
