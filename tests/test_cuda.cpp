@@ -8,6 +8,7 @@
 
 #include <cmath>
 
+#include "engine/job_builder.hpp"
 #include "kernel_cases.hpp"
 #include "launcher.hpp"
 
@@ -67,4 +68,26 @@ TEST(Cuda, AutoBackendFallsBackToCpuWithoutGpu) {
   if (cuda_device_count() == 0) {
     EXPECT_THROW(resolve_backend(Backend::cuda, nullptr), DeviceError);
   }
+}
+
+// The launcher's own error path, reachable here: without a GPU its first CUDA
+// call fails, and that must surface as a DeviceError (exit 3) carrying CUDA's
+// message, not as an internal error.
+TEST(Cuda, CudaFailureIsADeviceErrorWithCudasMessage) {
+#if defined(CIMMC_HAVE_CUDA)
+  if (cuda_device_count() > 0) GTEST_SKIP() << "a GPU is visible: the failure cannot be provoked this way";
+  BuiltJob job;
+  build_job(kernel_cases().front().cfg, philox::JobId{}, job);
+  std::vector<std::uint64_t> hist(static_cast<std::size_t>(kBatchGroups) * job.view.hist_size);
+  std::vector<InstanceMoments> mom(job.view.instances);
+  const JobOutput out{hist.data(), mom.data()};
+  try {
+    launch_cuda(&job.view, &out, 1, nullptr);
+    FAIL() << "launch_cuda ran without a GPU";
+  } catch (const DeviceError& e) {
+    EXPECT_NE(std::string(e.what()).find("CUDA"), std::string::npos) << e.what();
+  }
+#else
+  GTEST_SKIP() << "built without the CUDA backend";
+#endif
 }

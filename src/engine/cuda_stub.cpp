@@ -8,7 +8,7 @@ namespace cimmc {
 int cuda_device_count() { return 0; }
 std::string cuda_device_name() { return "none"; }
 void launch_cuda(const JobView*, const JobOutput*, int, const ProgressFn&) {
-  throw std::logic_error("launch_cuda called in a build without the CUDA backend");
+  throw DeviceError("the CUDA backend is not in this build (nvcc was not found when it was built)");
 }
 }  // namespace cimmc
 #endif
