@@ -85,7 +85,9 @@ CIMMC_HD void fill_noise(const JobView& v, const Workspace& ws, std::uint32_t sa
   // compiler vectorizes; the table lookups (with their rare tail branch) follow.
   const int blocks = (v.P + 3) / 4;
   const philox::StreamKey key = v.key;
-  const std::uint32_t stream = philox::kReadNoise + v.stream_base, base = static_cast<std::uint32_t>(cg * blocks);
+  // Slots cg * blocks + blk: config validation keeps cycles x G x blocks <= 2^32.
+  const std::uint32_t stream = philox::kReadNoise + v.stream_base,
+                      base = static_cast<std::uint32_t>(cg) * static_cast<std::uint32_t>(blocks);
   std::uint32_t* CIMMC_RESTRICT bits = ws.noise_bits;
 #if !defined(__CUDA_ARCH__)
 #pragma omp simd

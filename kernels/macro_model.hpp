@@ -58,18 +58,20 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
                                const Exec& ex) {
   const int lane = ex.lane(), nl = ex.nlanes();
   const std::uint32_t sb = v.stream_base;
-  const int nw = v.N * v.K;
-  for (int blk = lane; blk * 4 < nw; blk += nl) {
-    const philox::Counter r = philox::draw(v.key, inst, blk, philox::kWeights + sb);
+  // Products of array sizes are 64-bit: N*K and P*K reach 2^32 (65536 x 65536
+  // arrays), P*bpc*G*wpg 2^34. Philox slots (blk) stay below 2^30.
+  const std::int64_t nw = static_cast<std::int64_t>(v.N) * v.K;
+  for (std::int64_t blk = lane; blk * 4 < nw; blk += nl) {
+    const philox::Counter r = philox::draw(v.key, inst, static_cast<std::uint32_t>(blk), philox::kWeights + sb);
     for (int t = 0; t < 4 && blk * 4 + t < nw; ++t) ws.w[blk * 4 + t] = alias_draw(v.w_dist, r.v[t]);
   }
   ex.sync();
   for (int n = lane; n < v.N; n += nl) {
     std::int64_t s = 0;
-    for (int j = 0; j < v.K; ++j) s += ws.w[n * v.K + j];
+    for (int j = 0; j < v.K; ++j) s += ws.w[static_cast<std::size_t>(n) * v.K + j];
     ws.wsum[n] = s;
   }
-  const int ncell = v.P * v.K;
+  const std::int64_t ncell = static_cast<std::int64_t>(v.P) * v.K;
   const bool faults = v.stuck_off_u32 | v.stuck_on_u32;
   // Cell c = p * K + j sits in physical column p = n * ppw + q. Without
   // random draws per cell, whole columns are encoded at once.
@@ -82,14 +84,14 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
     // incrementally: three divisions per cell cost more than its encoding.
     const int skip = 4 * (nl - 1), skip_p = skip / v.K, skip_j = skip % v.K;
     int p = 4 * lane / v.K, j = 4 * lane % v.K, n = p / v.ppw, q = p % v.ppw, p_nq = p;
-    for (int blk = lane; blk * 4 < ncell; blk += nl) {
+    for (std::int64_t blk = lane; blk * 4 < ncell; blk += nl) {
       philox::Counter f{}, gz{};
-      if (faults) f = philox::draw(v.key, inst, blk, philox::kFaults + sb);
-      if (v.float_path) gz = philox::draw(v.key, inst, blk, philox::kProgramming + sb);
+      if (faults) f = philox::draw(v.key, inst, static_cast<std::uint32_t>(blk), philox::kFaults + sb);
+      if (v.float_path) gz = philox::draw(v.key, inst, static_cast<std::uint32_t>(blk), philox::kProgramming + sb);
       for (int t = 0; t < 4 && blk * 4 + t < ncell; ++t) {
         if (p != p_nq) n = p / v.ppw, q = p % v.ppw, p_nq = p;
-        const int c = blk * 4 + t;
-        const int wv = ws.w[n * v.K + j];
+        const std::int64_t c = blk * 4 + t;
+        const int wv = ws.w[static_cast<std::size_t>(n) * v.K + j];
         int l = encode_weight(v, wv, q);
         if (faults) {  // one word decides: [0, off) stuck off, [off, off + on) stuck on
           const std::uint32_t u = f.v[t];
@@ -113,15 +115,17 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
     }
   }
   ex.sync();
-  const int nwb = v.P * v.bpc * v.G * v.wpg;
-  for (int idx = lane; idx < nwb; idx += nl) {
-    const int w = idx % v.wpg, g = (idx / v.wpg) % v.G, q = (idx / (v.wpg * v.G)) % v.bpc;
-    const int p = idx / (v.wpg * v.G * v.bpc), j0 = g * v.R + w * 64;
+  const std::int64_t nwb = static_cast<std::int64_t>(v.P) * v.bpc * v.G * v.wpg;
+  for (std::int64_t idx = lane; idx < nwb; idx += nl) {
+    const int w = static_cast<int>(idx % v.wpg), g = static_cast<int>((idx / v.wpg) % v.G);
+    const int q = static_cast<int>((idx / (v.wpg * v.G)) % v.bpc);
+    const int p = static_cast<int>(idx / (v.wpg * v.G * v.bpc)), j0 = g * v.R + w * 64;
     ws.wbits[idx] = pack_bits(ws.lev + static_cast<std::size_t>(p) * v.K + j0, word_rows(v, g, w), q);
   }
   if (v.signed_cols) {
-    for (int idx = lane; idx < v.N * v.G * v.wpg; idx += nl) {
-      const int w = idx % v.wpg, g = (idx / v.wpg) % v.G, n = idx / (v.wpg * v.G);
+    for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(v.N) * v.G * v.wpg; idx += nl) {
+      const int w = static_cast<int>(idx % v.wpg), g = static_cast<int>((idx / v.wpg) % v.G);
+      const int n = static_cast<int>(idx / (v.wpg * v.G));
       const std::int32_t* src = ws.w + static_cast<std::size_t>(n) * v.K + g * v.R + w * 64;
       std::uint64_t word = 0;
       for (int i = 0, rows = word_rows(v, g, w); i < rows; ++i)

@@ -35,7 +35,9 @@ struct Workspace {
   std::uint32_t* noise_bits;// P rounded up to 4: the random words behind them
   std::uint32_t* col_idx;   // P: slot in col_local (shard offset + column-value bin) of each column in the set
   std::uint32_t* adc_idx;   // P: slot in adc_local (shard offset + code - code_min) of each column in the set
-  std::uint32_t* cnt;       // K*2^dac_bits: (row, level) occurrences in this instance
+  // K*2^dac_bits: (row, level) occurrences in this instance. 64-bit: one
+  // instance counts up to inputs_per_instance x cycles (< 2^36) per entry.
+  std::uint64_t* cnt;
   std::int64_t* xsum;       // 1
   // Per-instance column-value and ADC-code counts in interleaved copies
   // (column p counts into copy p % shards), folded into the group histogram

@@ -362,6 +362,82 @@ TEST(Config, ColsUsedMustFit) {
                         "no weight fits: each needs 8 physical columns"));
 }
 
+// ---- limits of the kernels' counters (docs/config.md: run.samples, macro.rows_active)
+
+// `run` (one line or none), a 65536-row macro with the `macro` lines from its
+// third line on, and a workload: 1-bit unsigned weights in 1-bit cells (one
+// physical column each), unsigned `input_bits`-bit inputs, bit-serial.
+std::string counter_config(const std::string& run, const std::string& macro, int input_bits) {
+  return run + "macro:\n  rows: 65536\n" + macro + "  bits_per_cell: 1\n  weight_encoding: unsigned\n" +
+         "workload:\n  inputs:\n    bits: " + std::to_string(input_bits) +
+         "\n    distribution: {kind: uniform, low: 0, high: 1}\n"
+         "  weights:\n    bits: 1\n    distribution: {kind: uniform, low: 0, high: 1}\n";
+}
+
+TEST(Config, CellReadsOfATileJobFitItsCounters) {
+  // 16 cycles x 65536 rows x 65536 columns = 2^36 cell reads per sample, and
+  // at most 2^64 - 1 per tile job: (2^64 - 1) / 2^36 = 2^28 - 1 samples.
+  const std::string full = "  cols: 65536\n  rows_active: 0\n";
+  EXPECT_NO_THROW(parse_config(counter_config("run: {samples: 268435455}\n", full, 16), kFile));
+  EXPECT_TRUE(has_error(counter_config("run: {samples: 268435456}\n", full, 16), 1, "run.samples", "268435456",
+                        "must be an integer in [1, 268435455]: each sample reads 16 input cycles x 65536 rows x 65536 "
+                        "physical columns = 68719476736 cells, and a tile job's cell reads must fit its 64-bit event "
+                        "counters (at most 2^64-1)"));
+  // The tile, not the array: half the columns take twice the samples.
+  EXPECT_NO_THROW(parse_config(counter_config("run: {samples: 536870911}\n", full, 16) + "  tile: {cols_used: 32768}\n",
+                               kFile));
+  // The calibration pilot is a job of its own; without it pilot_samples counts nothing.
+  const std::string pilot = "run: {pilot_samples: 268435456}\n";
+  EXPECT_NO_THROW(parse_config(counter_config(pilot, full, 16), kFile));
+  EXPECT_TRUE(has_error(counter_config(pilot, full + "  adc: {range: calibrated}\n", 16), 1, "run.pilot_samples",
+                        "268435456", "must be an integer in [1, 268435455]: each sample reads 16 input cycles"));
+  EXPECT_NO_THROW(parse_config(
+      counter_config("run: {pilot_samples: 268435455}\n", full + "  adc: {range: calibrated}\n", 16), kFile));
+  // A --samples override is checked by the same rule.
+  Config c = parse_config(counter_config("run: {samples: 268435455}\n", full, 16), kFile);
+  c.run.samples = 4294967295;
+  try {
+    validate(c, kFile);
+    ADD_FAILURE() << "samples 4294967295 passed";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("cfg.yaml: run.samples: value '4294967295': must be an integer in [1, "
+                                          "268435455]: each sample reads",
+                                          0),
+              0u)
+        << e.what();
+  }
+}
+
+TEST(Config, SampleIndicesFitTheirCounterWord) {
+  EXPECT_NO_THROW(parse_config("run: {samples: 4294967295, pilot_samples: 4294967295}\n" + kWorkload, kFile));
+  EXPECT_TRUE(has_error("run: {samples: 4294967296}\n" + kWorkload, 1, "run.samples", "4294967296",
+                        "must be an integer in [1, 4294967295]"));
+  EXPECT_TRUE(has_error("run: {pilot_samples: 4294967296}\n" + kWorkload, 1, "run.pilot_samples", "4294967296",
+                        "must be an integer in [1, 4294967295]"));
+}
+
+TEST(Config, ReadNoiseDrawsFitTheRandomSlotsOfASample) {
+  // 8 cycles x 65536 row groups (rows_active 1) x ceil(cols / 4) blocks of
+  // noise per sample, at most 2^32: cols <= 32768.
+  const std::string noise = "  noise: {read_sigma_us: 0.01}\n";
+  auto macro = [](int cols, const std::string& extra) {
+    return "  rows_active: 1\n  cols: " + std::to_string(cols) + "\n" + extra;
+  };
+  EXPECT_NO_THROW(parse_config(counter_config("", macro(32768, noise), 8), kFile));
+  EXPECT_TRUE(has_error(counter_config("", macro(32769, noise), 8), 3, "macro.rows_active", "1",
+                        "must be at least 2 with read or ADC noise: 8 input cycles x 65536 row groups x 8193 blocks "
+                        "of 4 of the 32769 physical columns = 4295491584 noise draws per sample, more than the 2^32 "
+                        "random-number slots of a sample"));
+  // ADC noise is drawn in the same slots; without noise nothing is drawn.
+  EXPECT_TRUE(has_error(counter_config("", macro(32769, "  adc: {noise_lsb: 0.5}\n"), 8), 3, "macro.rows_active",
+                        "1", "must be at least 2 with read or ADC noise"));
+  EXPECT_NO_THROW(parse_config(counter_config("", macro(65536, ""), 8), kFile));
+  // The bound is the tile's: fewer columns used fit again, and rows_active 2
+  // on all 65536 columns takes 8 x 32768 x 16384 = 2^32 slots, exactly all.
+  EXPECT_NO_THROW(parse_config(counter_config("", macro(32769, noise), 8) + "  tile: {cols_used: 32768}\n", kFile));
+  EXPECT_NO_THROW(parse_config(counter_config("", "  rows_active: 2\n  cols: 65536\n" + noise, 8), kFile));
+}
+
 TEST(Config, StuckProbabilitiesSumToAtMostOne) {
   EXPECT_TRUE(has_error("macro:\n  noise:\n    stuck_off: 0.7\n    stuck_on: 0.4\n" + kWorkload, 4,
                         "macro.noise.stuck_on", "0.4", "stuck_off + stuck_on must be <= 1"));

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <random>
 #include <vector>
 
@@ -59,6 +60,94 @@ TEST(Kernels, EncodeColumnMatchesEncodeWeight) {
       }
     }
   }
+}
+
+// One lane, as the CPU launcher runs an instance.
+struct OneLane {
+  int lane() const { return 0; }
+  int nlanes() const { return 1; }
+  void sync() const {}
+  void add(std::uint64_t* p, std::uint64_t n) const { *p += n; }
+};
+
+// An instance's (row, DAC level) counts reach inputs_per_instance x cycles
+// (up to 2^31 x 32) before flush_instance folds them into the DAC and cell
+// histograms. Start every count at 2^32 - 1, let one sample add its levels,
+// and fold: the incremented counts pass 2^32 (a 32-bit count wraps to 0 and
+// each total loses 2^32 per increment).
+TEST(Kernels, InstanceCountsPast32BitsFoldExactly) {
+  Config c = test::small_config();
+  c.macro.bits_per_cell = 2;
+  c.macro.dac_bits = 2;
+  c.tile.rows_used = 12;
+  c.tile.cols_used = 3;
+  BuiltJob job;
+  build_job(c, {}, job);
+  const JobView& v = job.view;
+  const int A = 1 << v.dac_bits;
+  std::vector<char> bytes(bind_workspace(v, nullptr, nullptr) + 64);
+  char* base = reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(bytes.data()) + 63) & ~std::uintptr_t(63));
+  Workspace ws{};
+  bind_workspace(v, base, &ws);
+  std::vector<std::uint64_t> hist(v.hist_size, 0);
+  program_instance(v, ws, 0, OneLane{});
+  const std::uint64_t start = 0xFFFFFFFFull;
+  for (int i = 0; i < v.K * A; ++i) ws.cnt[i] = start;
+  sample_inputs(v, ws, 0, hist.data(), OneLane{});
+  std::vector<std::uint64_t> want(static_cast<std::size_t>(v.K) * A, start);
+  for (int cyc = 0; cyc < v.cycles; ++cyc)
+    for (int j = 0; j < v.K; ++j) ++want[static_cast<std::size_t>(j) * A + ws.a[cyc * v.K + j]];
+  flush_instance(v, ws, hist.data(), OneLane{});
+  std::uint64_t dac_total = 0;
+  for (int a = 0; a < A; ++a) {
+    std::uint64_t d = 0;
+    for (int j = 0; j < v.K; ++j) d += want[j * A + a];
+    EXPECT_EQ(hist[v.off_dac + a], d) << "DAC level " << a;
+    dac_total += hist[v.off_dac + a];
+    for (int l = 0; l < v.L; ++l) {
+      std::uint64_t s = 0;
+      for (int j = 0; j < v.K; ++j) s += want[j * A + a] * ws.rowcount[l * v.K + j];
+      EXPECT_EQ(hist[v.off_cell + a * v.L + l], s) << "DAC level " << a << " cell level " << l;
+    }
+  }
+  EXPECT_EQ(dac_total, static_cast<std::uint64_t>(v.K) * A * start + static_cast<std::uint64_t>(v.K) * v.cycles);
+}
+
+// Cell indices of an instance reach P x K = 2^32 (65536 x 65536 arrays). The
+// per-cell path (faults) over P x K = 2,148,925,440 > 2^31 cells, end to end:
+// 2.7 GB of workspace and about 20 s, so only with CIMMC_LARGE_TESTS=1.
+// With int cell indices no cell was encoded: every cell read level 0.
+TEST(Kernels, CellIndicesPast2To31) {
+  if (!std::getenv("CIMMC_LARGE_TESTS")) GTEST_SKIP() << "set CIMMC_LARGE_TESTS=1 to run (2.7 GB, ~20 s)";
+  Config c = test::small_config();
+  c.macro.rows = 65536;
+  c.macro.rows_active = 32768;  // column values <= 32768 < 2^16 - 1 codes: the ADC is lossless
+  c.macro.cols = 32790;
+  c.macro.weight_encoding = WeightEncoding::differential;
+  c.macro.adc.bits = 16;
+  c.macro.noise.stuck_off = 1.0 / 4294967296.0;  // the per-cell path, about one stuck cell in 2^32
+  c.tile.inputs = test::bernoulli_operand(0.5);
+  c.tile.weights = test::uniform_operand(16, true, -1.0, 1.0, 1.0);  // 2 x 15 columns per weight: 1093 weights
+  c.run.samples = 2;
+  c.run.inputs_per_instance = 2;
+  const JobResult r = test::run_cpu(c, 1);
+  const JobView& v = r.view;
+  ASSERT_EQ(static_cast<std::int64_t>(v.P) * v.K, 2148925440);
+  // Each weight's 15 columns of its own sign hold its magnitude bits, half of
+  // them 1 on average: a quarter of all cells sit at level 1.
+  const std::vector<std::uint64_t> cell = r.total(Hist::cell);
+  std::uint64_t all = 0, ones = 0;
+  for (int a = 0; a < (1 << v.dac_bits); ++a)
+    for (int l = 0; l < v.L; ++l) {
+      all += cell[a * v.L + l];
+      if (l == 1) ones += cell[a * v.L + l];
+    }
+  EXPECT_EQ(all, 2 * static_cast<std::uint64_t>(v.P) * v.K);
+  EXPECT_NEAR(static_cast<double>(ones) / static_cast<double>(all), 0.25, 0.01);
+  // Lossless conversion: every output exact but for the rare stuck cell.
+  const GroupMoments m = r.totals();
+  EXPECT_EQ(m.outputs, 2.0 * v.N);
+  EXPECT_LT(m.sum_err2, 1e-6 * m.sum_ref2);
 }
 
 }  // namespace

@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "config/config.hpp"
 #include "config/sweep.hpp"
@@ -83,6 +86,25 @@ TEST(Patches, ConfigReadsKindPatchesAndRejectsWhatDoesNotApply) {
                            "train-labels-idx1-ubyte.gz}}"), "not an IDX image file");
   expect_config_error(yaml("{bits: 4, distribution: {kind: uniform, low: 0, high: 1}}",
                            "{bits: 4, distribution: " + f + "}}"), "inputs only");
+}
+
+// A patch is numbered by one 32-bit word: images x positions <= 2^32 - 1.
+// Configs read only the IDX header, so a header claiming 2^24 images of 28 x 28
+// is enough: 26 x 26 = 676 positions (kernel 3), at most 6353501 images.
+TEST(Patches, PatchCountFitsA32BitIndex) {
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("cimmc_idx_header_" + std::to_string(::getpid()));
+  {
+    const unsigned char header[16] = {0, 0, 8, 3, 1, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 28};
+    std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(header), sizeof header);
+  }
+  const std::string f = "{kind: patches, file: " + file.string();
+  EXPECT_NO_THROW(parse_config(yaml("{bits: 4, distribution: " + f + ", images: 6353501}}"), "p.yaml"));
+  expect_config_error(yaml("{bits: 4, distribution: " + f + ", images: 6353502}}"),
+                      "p.yaml:5: workload.inputs.distribution.images: value '6353502': must be at most 6353501: 676 "
+                      "patch positions per image (28 x 28 images, kernel 3), and images x positions must fit a 32-bit "
+                      "patch index (at most 4294967295)");
+  std::filesystem::remove(file);
 }
 
 TEST(Patches, TableHasEveryPositionAndTheFileBytes) {

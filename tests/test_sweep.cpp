@@ -247,6 +247,37 @@ TEST(Sweep, FailingBaseKeyNamesThePointAndTheBaseLine) {
                             "must be an integer in [0, 64] (at most macro.rows)");
 }
 
+// Limits that depend on several keys hold for every point: read noise on a
+// 65536-row macro summing one row per conversion allows at most 32768 columns
+// of 1-bit weights (8 cycles x 65536 row groups x ceil(cols / 4) <= 2^32).
+TEST(Sweep, MultiKeyLimitsAreCheckedPerPoint) {
+  const std::string base = R"(macro:
+  rows: 65536
+  rows_active: 1
+  cols: 32768
+  bits_per_cell: 1
+  weight_encoding: unsigned
+  noise: {read_sigma_us: 0.01}
+workload:
+  inputs:
+    bits: 8
+    distribution: {kind: uniform, low: 0, high: 1}
+  weights:
+    bits: 1
+    distribution: {kind: uniform, low: 0, high: 1}
+sweep:
+  cartesian:
+)";
+  EXPECT_EQ(parse_sweep(base + "    macro.cols: [4, 32768]\n", kFile).points.size(), 2u);
+  EXPECT_EQ(error_of(base + "    macro.cols: [32768, 32769]\n"),
+            "cfg.yaml:3: sweep point 1 (macro.cols=32769): macro.rows_active: value '1': must be at least 2 with read "
+            "or ADC noise: 8 input cycles x 65536 row groups x 8193 blocks of 4 of the 32769 physical columns = "
+            "4295491584 noise draws per sample, more than the 2^32 random-number slots of a sample");
+  EXPECT_TRUE(has_error(base + "    macro.cols: [32769]\n    macro.rows_active: [2, 1]\n", 18,
+                        "sweep.cartesian.macro.rows_active[1]", "1",
+                        "must be at least 2 with read or ADC noise: 8 input cycles x 65536 row groups"));
+}
+
 TEST(Sweep, CimloopFilesResolveAgainstTheOriginalFile) {
   const std::string path = std::string(CIMMC_SOURCE_DIR) + "/configs/quickstart.yaml";
   std::ifstream in(path);

@@ -96,6 +96,31 @@ TEST(WorkloadErrors, LayerSizeLimit) {
                         "workload.layers[0]", "big", "MACs (M x K x N x groups x repeat); at most 2^62 are supported"));
 }
 
+// The kernels' counter limits apply to each layer's largest tile job: K and N
+// cut to the macro (65536 rows; 1-bit weights in 1-bit cells, one column each).
+TEST(WorkloadErrors, CounterLimitsOfEachLayersLargestTile) {
+  auto net = [](const std::string& run, const std::string& noise, int out_features) {
+    return run + "macro: {rows: 65536, cols: 65536, rows_active: 1, bits_per_cell: 1, weight_encoding: unsigned" +
+           noise + "}\nworkload:\n  defaults:\n    inputs: {bits: 8, distribution: {kind: uniform, low: 0, high: 1}}\n"
+           "    weights: {bits: 1, distribution: {kind: uniform, low: 0, high: 1}}\n  layers:\n"
+           "    - {name: small, type: linear, in_features: 65536, out_features: 64}\n"
+           "    - {name: fc, type: linear, in_features: 100000, out_features: " + std::to_string(out_features) + "}\n";
+  };
+  // Read noise: 8 cycles x 65536 row groups x ceil(N / 4) blocks <= 2^32.
+  const std::string noise = ", noise: {read_sigma_us: 0.01}";
+  EXPECT_EQ(error_of(net("", noise, 32768)), "");
+  EXPECT_TRUE(has_error(net("", noise, 32769), 1, "macro.rows_active", "1",
+                        "must be at least 2 with read or ADC noise for layer 'fc': 8 input cycles x 65536 row groups x "
+                        "8193 blocks of 4 of the 32769 physical columns"));
+  // Cell reads: 8 cycles x 65536 rows x 65536 columns = 2^35 per sample.
+  EXPECT_EQ(error_of(net("run: {samples: 536870911}\n", "", 65536)), "");
+  EXPECT_TRUE(has_error(net("run: {samples: 536870912}\n", "", 65536), 1, "run.samples", "536870912",
+                        "must be an integer in [1, 536870911] for layer 'fc': each sample reads 8 input cycles x 65536 "
+                        "rows x 65536 physical columns"));
+  // Layer 'small' alone (64 columns) takes every sample count.
+  EXPECT_EQ(error_of(net("run: {samples: 4294967295}\n", noise, 64)), "");
+}
+
 TEST(WorkloadErrors, DuplicateLayerName) {
   EXPECT_TRUE(has_error(kNetHead + kConv1 + kConv1, 7, "workload.layers[1].name", "conv1",
                         "duplicate layer name (workload.layers[0] has it too)"));

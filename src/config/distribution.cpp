@@ -153,6 +153,15 @@ void read_patches(const MapReader& r, DistributionSpec& out) {
   if (out.images > header.count)
     r.fail("images", std::to_string(out.images),
            "must be at most " + std::to_string(header.count) + " (the images in " + file + ")");
+  // The kernels number patches with one 32-bit word (kernels/encoding.hpp).
+  const std::uint64_t positions =
+      static_cast<std::uint64_t>(header.rows - out.kernel + 1) * static_cast<std::uint64_t>(header.cols - out.kernel + 1);
+  if (static_cast<std::uint64_t>(out.images) * positions > kU32Max)
+    r.fail("images", std::to_string(out.images),
+           "must be at most " + std::to_string(kU32Max / positions) + ": " + std::to_string(positions) +
+               " patch positions per image (" + std::to_string(header.rows) + " x " + std::to_string(header.cols) +
+               " images, kernel " + std::to_string(out.kernel) +
+               "), and images x positions must fit a 32-bit patch index (at most 4294967295)");
 }
 
 }  // namespace

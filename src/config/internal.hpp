@@ -91,6 +91,11 @@ void check_operand(const Checker& c, const std::string& p, const OperandSpec& op
 // limits of the model; p_x / p_w are the operands' key paths.
 void check_operands_fit_macro(const Checker& c, const MacroSpec& m, const OperandSpec& x, const std::string& p_x,
                               const OperandSpec& w, const std::string& p_w);
+// Limits of the kernels' counters on the tile a job samples: K rows, P
+// physical columns, `cycles` input cycles (for a network layer its largest
+// tile; `where` then names the layer for the message, else empty).
+void check_tile_counts(const Checker& c, const Config& cfg, long long K, long long P, int cycles,
+                       const std::string& where);
 // The network, architecture and mapping sections (validate_network.cpp).
 void check_network(const Checker& c, const Config& cfg);
 void check_architecture(const Checker& c, const ArchSpec& a);

@@ -2,6 +2,8 @@
 // after parsing, e.g. by CLI overrides) and every rule that involves more than
 // one field. The reader already enforced the single-field ranges on parsed
 // values, so for a freshly parsed config only the cross-field rules can fire.
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include "config/config.hpp"
@@ -14,6 +16,8 @@ namespace {
 // Physical limits of the model's per-conversion bookkeeping (kernels/).
 constexpr int kMaxInputCycles = 32;
 constexpr int kMaxColsPerWeight = 32;
+// Philox slot numbers of one sample's draws are one 32-bit counter word.
+constexpr std::uint64_t kPhiloxSlots = std::uint64_t{1} << 32;
 
 std::string list_text(const std::vector<double>& v) {
   std::string out = "[";
@@ -176,8 +180,52 @@ void check_operands_fit_macro(const Checker& c, const MacroSpec& m, const Operan
 
 namespace {
 
+// One job's event counters are 64-bit; its largest total, the cell reads
+// (samples x cycles x K x P), bounds every other (DAC, row, column, ADC).
+void check_cell_reads(const Checker& c, const std::string& key, std::uint64_t samples, long long K, long long P,
+                      int cycles, const std::string& where) {
+  const std::uint64_t per_sample = static_cast<std::uint64_t>(cycles) * K * P;  // <= 2^37
+  const std::uint64_t most = std::numeric_limits<std::uint64_t>::max() / per_sample;
+  if (samples > most)
+    c.fail(key, std::to_string(samples),
+           "must be an integer in [1, " + std::to_string(most) + "]" + where + ": each sample reads " +
+               std::to_string(cycles) + " input cycles x " + std::to_string(K) + " rows x " + std::to_string(P) +
+               " physical columns = " + std::to_string(per_sample) +
+               " cells, and a tile job's cell reads must fit its 64-bit event counters (at most 2^64-1)");
+}
+
+}  // namespace
+
+void check_tile_counts(const Checker& c, const Config& cfg, long long K, long long P, int cycles,
+                       const std::string& where) {
+  const MacroSpec& m = cfg.macro;
+  const std::string at = where.empty() ? "" : " for " + where;
+  check_cell_reads(c, "run.samples", cfg.run.samples, K, P, cycles, at);
+  if (m.adc.range == AdcRange::calibrated) check_cell_reads(c, "run.pilot_samples", cfg.run.pilot_samples, K, P, cycles, at);
+  // Read and ADC noise take Philox slots cg * ceil(P/4) + block of one sample's
+  // counter (kernels/convert.hpp, fill_noise), for cg < cycles x row groups:
+  // beyond 2^32 slots they would wrap and repeat a conversion set's noise.
+  const NoiseSpec& n = m.noise;
+  if (!(n.read_sigma_us > 0 || n.read_sigma_rel > 0 || m.adc.noise_lsb > 0)) return;
+  const long long R = m.rows_active > 0 && m.rows_active < K ? m.rows_active : K;
+  const long long groups = (K + R - 1) / R, blocks = (P + 3) / 4;
+  const std::uint64_t draws = static_cast<std::uint64_t>(cycles) * groups * blocks;  // <= 2^35
+  if (draws <= kPhiloxSlots) return;
+  const long long most_groups = static_cast<long long>(kPhiloxSlots / (static_cast<std::uint64_t>(cycles) * blocks));
+  c.fail("macro.rows_active", std::to_string(m.rows_active),
+         "must be at least " + std::to_string((K + most_groups - 1) / most_groups) +
+             " with read or ADC noise" + at + ": " + std::to_string(cycles) + " input cycles x " +
+             std::to_string(groups) + " row groups x " + std::to_string(blocks) + " blocks of 4 of the " +
+             std::to_string(P) + " physical columns = " + std::to_string(draws) +
+             " noise draws per sample, more than the 2^32 random-number slots of a sample");
+}
+
+namespace {
+
 // Single-tile mode: the operands, and the tile against the array.
-void check_tile(const Checker& c, const MacroSpec& m, const TileSpec& t) {
+void check_tile(const Checker& c, const Config& cfg) {
+  const MacroSpec& m = cfg.macro;
+  const TileSpec& t = cfg.tile;
   check_operand(c, "workload.inputs", t.inputs, OperandRole::inputs);
   check_operand(c, "workload.weights", t.weights, OperandRole::weights);
   check_operands_fit_macro(c, m, t.inputs, "workload.inputs", t.weights, "workload.weights");
@@ -195,6 +243,9 @@ void check_tile(const Checker& c, const MacroSpec& m, const TileSpec& t) {
            "needs " + std::to_string(t.cols_used) + " x " + std::to_string(per_weight) + " = " +
                std::to_string(needed) + " physical columns but macro.cols is " + std::to_string(m.cols) +
                " (at most " + std::to_string(fit) + " weights fit)");
+  const long long K = t.rows_used > 0 ? t.rows_used : m.rows;
+  const long long N = t.cols_used > 0 ? t.cols_used : fit;
+  check_tile_counts(c, cfg, K, N * per_weight, input_cycles(m, t.inputs), "");
 }
 
 void check_event_energy(const Checker& c, const std::string& p, const EventEnergy& e) {
@@ -224,7 +275,7 @@ void check_config(const Config& cfg, const std::string& file, const LineTable* l
   check_run(c, cfg.run);
   check_macro(c, cfg.macro);
   if (cfg.network.layers.empty())
-    check_tile(c, cfg.macro, cfg.tile);
+    check_tile(c, cfg);
   else
     check_network(c, cfg);
   check_energy(c, cfg.energy);

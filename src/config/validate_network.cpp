@@ -1,5 +1,6 @@
 // Rules on the network, architecture and mapping parts of a finished Config
 // (see validate.cpp for how these rules relate to the reader's).
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -123,6 +124,11 @@ void check_network(const Checker& c, const Config& cfg) {
     const LayerWhere w(c, n, i);
     check_layer_shape(c, w, l);
     check_layer_operands(c, cfg.macro, w, l, n);
+    // The layer's largest tile job: K and N cut to the macro (mapping.hpp).
+    const GemmDims<std::int64_t> d = gemm_dims<std::int64_t>(l);
+    const int ppw = phys_cols_per_weight(cfg.macro, l.weights);
+    const long long K = std::min<long long>(d.K, cfg.macro.rows), N = std::min<long long>(d.N, cfg.macro.cols / ppw);
+    check_tile_counts(c, cfg, K, N * ppw, input_cycles(cfg.macro, l.inputs), "layer '" + l.name + "'");
     // Results are reported by layer name.
     const auto [it, fresh] = names.emplace(l.name, i);
     if (!fresh)
