@@ -1,6 +1,5 @@
 // `cimmc run CONFIG`: one tile job (a detailed run file with its histograms)
 // or a study (a network and/or a sweep: column tables per layer and network).
-#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <utility>
@@ -30,6 +29,14 @@ Sweep load_study(const CliArgs& a) {
   return s;
 }
 
+std::optional<OutputClaim> claim_output(const CliArgs& a) {
+  if (a.output.empty()) return std::nullopt;
+  std::optional<OutputClaim> claim;
+  claim.emplace(a.output, std::vector<NamedInput>{{"config", a.config}});
+  for (const std::string& f : claim->removed()) std::cerr << "cimmc: removed " << f << ", left by an interrupted run\n";
+  return claim;
+}
+
 Backend parse_backend(const std::string& s) {
   if (s == "auto") return Backend::automatic;
   if (s == "cpu") return Backend::cpu;
@@ -39,8 +46,8 @@ Backend parse_backend(const std::string& s) {
 
 namespace {
 
-int run_tile(const Config& cfg, const CliArgs& a, EngineOptions opt, const std::string& backend,
-             const std::string& device) {
+int run_tile(const Config& cfg, const CliArgs& a, const std::string& target, EngineOptions opt,
+             const std::string& backend, const std::string& device) {
   ProgressLine progress("sampling");
   opt.progress = [&](double f) { progress.update(f); };
   const JobResult result = run_job(cfg, opt);
@@ -51,7 +58,7 @@ int run_tile(const Config& cfg, const CliArgs& a, EngineOptions opt, const std::
   if (!a.output.empty()) {
     const Provenance prov{CIMMC_VERSION, CIMMC_GIT_SHA, iso8601_utc_now(), backend, device, a.command_line,
                           cfg.run.seed};
-    write_run_file(a.output, cfg, result, tables, report, prov);
+    write_run_file(target, cfg, result, tables, report, prov);
     std::cout << "\n  wrote " << a.output << "\n";
   }
   return 0;
@@ -68,12 +75,8 @@ std::optional<std::pair<const char*, double>> value_dependence(const EventEnergy
 
 int cmd_run(const CliArgs& a) {
   const Sweep sweep = load_study(a);
-  if (!a.output.empty()) {  // fail before sampling, not after
-    const std::filesystem::path out(a.output);
-    const auto parent = out.has_parent_path() ? out.parent_path() : std::filesystem::path(".");
-    if (!std::filesystem::is_directory(parent))
-      throw IoError("-o " + out.string() + ": directory '" + parent.string() + "' does not exist");
-  }
+  const std::optional<OutputClaim> claim = claim_output(a);  // fail before sampling, not after
+  const std::string target = claim ? claim->target() : "";
   EngineOptions opt;
   opt.backend = parse_backend(a.backend);
   opt.threads = a.threads;
@@ -88,7 +91,7 @@ int cmd_run(const CliArgs& a) {
   const Config& first = sweep.points.front().config;
   if (sweep.points.size() == 1 && is_single_tile(first) && a.model == "sampled") {
     if (a.resume) throw UsageError("--resume applies to network and sweep runs (this config is one tile job)");
-    return run_tile(first, a, opt, backend, device);
+    return run_tile(first, a, target, opt, backend, device);
   }
   if (a.energy_only)  // refuse before any work: the skipped distributions would be needed
     for (const SweepPoint& p : sweep.points)
@@ -103,7 +106,7 @@ int cmd_run(const CliArgs& a) {
   so.model = a.model == "statistical" ? Model::statistical : a.model == "hybrid" ? Model::hybrid : Model::sampled;
   so.refine = a.refine;
   so.engine = opt;
-  so.output = a.output;
+  so.output = target;
   so.resume = a.resume;
   so.chunk_points = a.chunk_points;
   so.prov = Provenance{CIMMC_VERSION, CIMMC_GIT_SHA, iso8601_utc_now(), backend, device, a.command_line,

@@ -14,6 +14,7 @@ namespace cimmc {
 
 int cmd_validate(const CliArgs& a) {
   const Sweep sweep = load_study(a);
+  const std::optional<OutputClaim> claim = claim_output(a);  // fail before sampling, not after
   EngineOptions opt;
   opt.backend = parse_backend(a.backend);
   opt.threads = a.threads;
@@ -66,7 +67,7 @@ int cmd_validate(const CliArgs& a) {
     meta.name = sweep.points.front().config.name;
     meta.config_text = sweep.source_text;
     meta.config_path = sweep.path;
-    write_validation_file(a.output, meta, validation_table(v));
+    write_validation_file(claim->target(), meta, validation_table(v));
     std::printf("  wrote %s\n", a.output.c_str());
   }
   return 0;

@@ -8,6 +8,7 @@
 
 #include "config/sweep.hpp"
 #include "engine/engine.hpp"
+#include "io/output_path.hpp"
 
 namespace cimmc {
 
@@ -39,5 +40,9 @@ Backend parse_backend(const std::string& s);
 // The sweep of CONFIG with the command-line overrides applied to every point
 // and validated again.
 Sweep load_study(const CliArgs& a);
+
+// -o checked, locked and cleaned (io/output_path.hpp) before any work; empty
+// without -o. Stale temporaries it removed are named on stderr.
+std::optional<OutputClaim> claim_output(const CliArgs& a);
 
 }  // namespace cimmc

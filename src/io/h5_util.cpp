@@ -1,14 +1,11 @@
 #include "io/h5_util.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
-#include <array>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-
 #include <algorithm>
+#include <array>
+
+#include "io/output_path.hpp"
 
 namespace cimmc::h5 {
 
@@ -156,39 +153,35 @@ std::vector<hsize_t> dataset_dims(const H5::Group& g, const std::string& name) {
 // ---- whole files
 
 void write_file_atomically(const std::string& path, const std::function<void(H5::H5File&)>& body) {
-  // HDF5 would only say "H5Fcreate failed"; name the usual cause instead.
-  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (!dir.empty() && !std::filesystem::is_directory(dir))
-    throw IoError("cannot write " + path + ": directory " + dir.string() + " does not exist");
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const QuietErrors quiet;
-  try {
-    // STRONG close releases every object still open, so after close() the
-    // bytes are all handed to the OS and the rename publishes a whole file.
-    H5::FileAccPropList fapl;
-    fapl.setFcloseDegree(H5F_CLOSE_STRONG);
-    H5::H5File f(tmp, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, fapl);
-    body(f);
-    f.close();
-    // Data must be on disk before the name points at it, or a crash could
-    // leave a complete-looking name over an empty file.
-    const int fd = ::open(tmp.c_str(), O_RDONLY);
-    if (fd < 0 || ::fsync(fd) != 0) {
-      if (fd >= 0) ::close(fd);
-      throw IoError("cannot sync " + tmp + ": " + std::strerror(errno));
+  const std::string target = resolve_output(path);
+  check_replaceable(path, target);
+  // The file is built in memory (HDF5's core driver) and written out by
+  // write_bytes_atomically. HDF5 itself never writes to disk, so a full disk
+  // or a size limit is one failed write() with its errno, not a failed
+  // H5Fclose that leaves the library half-closed (closing again crashed it).
+  std::vector<unsigned char> image;
+  {
+    const QuietErrors quiet;
+    try {
+      H5::FileAccPropList fapl;
+      fapl.setFcloseDegree(H5F_CLOSE_STRONG);  // close() releases every object still open
+      fapl.setCore(std::size_t{1} << 20, false);
+      // The name only identifies the file inside HDF5; nothing is created there.
+      H5::H5File f(target + ".tmp." + std::to_string(::getpid()), H5F_ACC_TRUNC,
+                   H5::FileCreatPropList::DEFAULT, fapl);
+      body(f);
+      f.flush(H5F_SCOPE_GLOBAL);
+      const ssize_t size = H5Fget_file_image(f.getId(), nullptr, 0);
+      if (size < 0) throw IoError("cannot write " + path + ": HDF5 gave no file image");
+      image.resize(static_cast<std::size_t>(size));
+      if (H5Fget_file_image(f.getId(), image.data(), image.size()) != size)
+        throw IoError("cannot write " + path + ": HDF5 gave a short file image");
+      f.close();
+    } catch (const H5::Exception& e) {
+      throw IoError("cannot write " + path + ": " + describe(e));
     }
-    ::close(fd);
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-      throw IoError("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
-  } catch (const H5::Exception& e) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    throw IoError("cannot write " + path + ": " + describe(e));
-  } catch (...) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    throw;
   }
+  write_bytes_atomically(path, target, image.data(), image.size());
 }
 
 void write_provenance(const H5::H5File& f, const char* filetype, const std::string& name,

@@ -135,10 +135,12 @@ std::vector<T> read_dataset(const H5::Group& g, const std::string& name,
 
 // ---- whole files
 
-// Creates `path` atomically: `body` writes into "<path>.tmp.<pid>" in the same
-// directory, which is closed, synced and renamed over `path`. On any failure
-// the temporary file is removed and IoError thrown: no reader ever sees a
-// half-written file, and an interrupted run leaves the old file (if any) intact.
+// Creates `path` atomically: `body` fills an HDF5 file built in memory,
+// which write_bytes_atomically (output_path.hpp) writes to a temporary beside
+// the file `path` names (symbolic links followed), syncs and renames over it.
+// Directories and special files are refused. On any failure IoError is thrown
+// and no temporary is left: no reader ever sees a half-written file, and the
+// old file (if any) stays as it was.
 void write_file_atomically(const std::string& path, const std::function<void(H5::H5File&)>& body);
 
 // Root attributes every cimmc file carries (DESIGN.md "HDF5 files").

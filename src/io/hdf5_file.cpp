@@ -2,14 +2,9 @@
 // lists both directions share are in run_layout.hpp. Keep all three in step.
 #include "io/hdf5_file.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <type_traits>
@@ -212,10 +207,6 @@ void write_run_file(const std::string& path, const Config& cfg, const JobResult&
   } catch (const IoError& e) {
     throw IoError("not writing " + path + ": " + e.what());
   }
-  // HDF5 would only say "H5Fcreate failed"; name the usual cause instead.
-  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (!dir.empty() && !std::filesystem::is_directory(dir))
-    throw IoError("cannot write " + path + ": directory " + dir.string() + " does not exist");
   h5::write_file_atomically(path, [&](H5::H5File& f) {
     write_root(f, cfg, prov);
     write_job(f.createGroup("job"), r);

@@ -31,10 +31,10 @@ struct Provenance {
 // Current time as ISO-8601 UTC with a Z suffix, to the second.
 std::string iso8601_utc_now();
 
-// Writes the run file atomically: everything goes to "<path>.tmp.<pid>" in the
-// same directory, which is renamed over `path` only when complete. On any error
-// the temporary file is removed and IoError is thrown, so no partial file ever
-// appears at `path`. An inconsistent JobResult or EnergyTables (sizes that do
+// Writes the run file atomically (h5::write_file_atomically): a temporary
+// beside the file `path` names, renamed over it only when complete. On any
+// error the temporary is removed and IoError is thrown, so no partial file
+// ever appears at `path`. An inconsistent JobResult or EnergyTables (sizes that do
 // not match the job's histogram layout) is refused before anything is created.
 void write_run_file(const std::string& path, const Config& cfg, const JobResult& r,
                     const EnergyTables& t, const Report& rep, const Provenance& prov);
