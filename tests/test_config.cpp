@@ -386,13 +386,10 @@ TEST(Config, CellReadsOfATileJobFitItsCounters) {
   // The tile, not the array: half the columns take twice the samples.
   EXPECT_NO_THROW(parse_config(counter_config("run: {samples: 536870911}\n", full, 16) + "  tile: {cols_used: 32768}\n",
                                kFile));
-  // The calibration pilot is a job of its own; without it pilot_samples counts nothing.
-  const std::string pilot = "run: {pilot_samples: 268435456}\n";
-  EXPECT_NO_THROW(parse_config(counter_config(pilot, full, 16), kFile));
-  EXPECT_TRUE(has_error(counter_config(pilot, full + "  adc: {range: calibrated}\n", 16), 1, "run.pilot_samples",
-                        "268435456", "must be an integer in [1, 268435455]: each sample reads 16 input cycles"));
-  EXPECT_NO_THROW(parse_config(
-      counter_config("run: {pilot_samples: 268435455}\n", full + "  adc: {range: calibrated}\n", 16), kFile));
+  // The calibration pilot never draws more than run.samples (RunSpec::pilot),
+  // so the samples rule bounds it too.
+  const std::string pilot = "run: {pilot_samples: 4294967295}\n";
+  EXPECT_NO_THROW(parse_config(counter_config(pilot, full + "  adc: {range: calibrated}\n", 16), kFile));
   // A --samples override is checked by the same rule.
   Config c = parse_config(counter_config("run: {samples: 268435455}\n", full, 16), kFile);
   c.run.samples = 4294967295;

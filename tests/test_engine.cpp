@@ -290,3 +290,19 @@ TEST(Engine, EventCountsMatchTheMacroShape) {
   EXPECT_EQ(sum(r.total(Hist::row)), 100u * 4 * 3);                // per (cycle, group)
   EXPECT_EQ(sum(r.total(Hist::cell)), 100u * 4 * 40 * 4 * 5);      // rows x physical columns
 }
+
+// The calibration pilot draws min(pilot_samples, samples): a 64-sample run
+// with a 2^32-1-sample pilot is the 64-sample-pilot run, bit for bit (it used
+// to sample the whole pilot: hours).
+TEST(Engine, PilotNeverExceedsTheRun) {
+  Config c = small_config();
+  c.macro.adc.range = AdcRange::calibrated;
+  c.macro.adc.bits = 4;
+  c.run.samples = 64;
+  c.run.pilot_samples = 4294967295u;
+  const JobResult huge = run_cpu(c);
+  c.run.pilot_samples = 64;
+  const JobResult same = run_cpu(c);
+  EXPECT_EQ(huge.adc_full_scale, same.adc_full_scale);
+  EXPECT_EQ(huge.hist, same.hist);
+}

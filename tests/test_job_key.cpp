@@ -72,7 +72,7 @@ std::string ref_job_key(const Config& c) {
   o << "|run:";
   for (unsigned long long x : {static_cast<unsigned long long>(c.run.samples), static_cast<unsigned long long>(c.run.seed),
                                static_cast<unsigned long long>(c.run.inputs_per_instance),
-                               static_cast<unsigned long long>(c.run.pilot_samples)})
+                               static_cast<unsigned long long>(c.run.pilot())})  // the pilot actually drawn
     o << x << ',';
   return o.str();
 }

@@ -201,7 +201,6 @@ void check_tile_counts(const Checker& c, const Config& cfg, long long K, long lo
   const MacroSpec& m = cfg.macro;
   const std::string at = where.empty() ? "" : " for " + where;
   check_cell_reads(c, "run.samples", cfg.run.samples, K, P, cycles, at);
-  if (m.adc.range == AdcRange::calibrated) check_cell_reads(c, "run.pilot_samples", cfg.run.pilot_samples, K, P, cycles, at);
   // Read and ADC noise take Philox slots cg * ceil(P/4) + block of one sample's
   // counter (kernels/convert.hpp, fill_noise), for cg < cycles x row groups:
   // beyond 2^32 slots they would wrap and repeat a conversion set's noise.

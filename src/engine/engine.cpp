@@ -101,7 +101,7 @@ std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const st
     if (cfgs[i]->macro.adc.range != AdcRange::calibrated) continue;
     JobView p = jobs[i]->view;
     p.stream_base = philox::kPilot;
-    p.samples = cfgs[i]->run.pilot_samples;
+    p.samples = cfgs[i]->run.pilot();
     p.instances = static_cast<std::uint32_t>((p.samples + p.per_instance - 1) / p.per_instance);
     pilots.push_back(p);
     pilot_of.push_back(i);

@@ -124,7 +124,10 @@ struct RunSpec {
   std::uint64_t samples = 10000;
   std::uint64_t seed = 1;
   int inputs_per_instance = 64; // samples served by one programmed array instance
-  std::uint64_t pilot_samples = 2048;  // for range=calibrated
+  std::uint64_t pilot_samples = 2048;  // for range=calibrated; see pilot() below
+  // Samples the calibration pilot draws: never more than the run itself, so a
+  // quick `--samples 200` run is not mostly calibration.
+  std::uint64_t pilot() const { return pilot_samples < samples ? pilot_samples : samples; }
 };
 
 // ---- Whole networks on a system of macros (issue 3): layers, the
