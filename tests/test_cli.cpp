@@ -9,27 +9,15 @@
 
 #include "io/hdf5_file.hpp"
 #include "launcher.hpp"
+#include "shell_util.hpp"
 
 namespace fs = std::filesystem;
 using namespace cimmc;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out;  // stdout and stderr together
-};
-
-Result run(const std::string& args) {
-  const std::string cmd = std::string(CIMMC_BINARY) + " " + args + " 2>&1";
-  Result r{-1, {}};
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using Result = test::Ran;
+Result run(const std::string& args) { return test::cimmc(args); }
 
 class Cli : public ::testing::Test {
  protected:

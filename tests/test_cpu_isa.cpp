@@ -17,6 +17,7 @@
 #include "io/hdf5_file.hpp"
 #include "kernel_cases.hpp"
 #include "launcher.hpp"
+#include "shell_util.hpp"
 
 namespace fs = std::filesystem;
 using namespace cimmc;
@@ -64,20 +65,8 @@ TEST(CpuIsa, AutomaticIsTheWidestSupportedLevel) {
 
 namespace {
 
-struct Ran {
-  int code;
-  std::string out;
-};
-
-Ran shell(const std::string& cmd) {
-  Ran r{-1, {}};
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using test::Ran;
+using test::shell;
 
 // Read noise, a calibrated ADC and programming variation: the normal-deviate
 // table, the conductance path and the vectorized column loop all run.

@@ -8,16 +8,12 @@
 #include <cstdio>
 #include <string>
 
+#include "shell_util.hpp"
+
 namespace {
 
-std::string capture(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  pclose(p);
-  return out;
-}
+// What the command sends to stdout: the redirections below choose it.
+std::string capture(const std::string& cmd) { return cimmc::test::shell_stdout(cmd).out; }
 
 // ResNet-18 on one thread with 3,000 samples per job: a few seconds, so the
 // progress (shown after one second) appears.

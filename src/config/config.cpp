@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "config/internal.hpp"
+#include "data/input_file.hpp"
 
 namespace cimmc {
 
@@ -133,13 +134,11 @@ Config parse_config(const std::string& yaml_text, const std::string& path_for_me
 }
 
 std::string config_detail::read_config_text(const std::string& path) {
-  if (std::filesystem::is_directory(path)) throw ConfigError(path + ": cannot open config file: is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot open config file: " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw ConfigError(path + ": cannot read config file");
-  return text.str();
+  try {
+    return read_input_text(path);
+  } catch (const InputFileError& e) {
+    throw ConfigError(path + ": cannot open config file: " + e.reason);
+  }
 }
 
 Config load_config(const std::string& path) { return parse_config(config_detail::read_config_text(path), path); }

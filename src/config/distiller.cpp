@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "config/internal.hpp"
+#include "data/input_file.hpp"
 
 namespace cimmc::config_detail {
 
@@ -58,11 +59,12 @@ std::string shape_text(const std::vector<long long>& s) {
 
 void apply_distiller_stats(const std::filesystem::path& file, std::vector<LayerSpec>& layers) {
   const std::string name = file.string();
-  if (std::filesystem::is_directory(file)) throw DataError("cannot open " + name + ": is a directory");
-  std::ifstream f(file, std::ios::binary);
-  if (!f) throw DataError("cannot open " + name);
-  std::ostringstream text;
-  text << f.rdbuf();
+  std::string text;
+  try {
+    text = read_input_text(name);
+  } catch (const InputFileError& e) {
+    throw DataError(e.what());
+  }
   // A sweep parses every point's config, and the same statistics file each
   // time; parsing it is most of expanding a sweep (1,024 ResNet-18 points:
   // 58% of an --energy-only run). Parsed documents are kept by their text, so
@@ -70,10 +72,10 @@ void apply_distiller_stats(const std::filesystem::path& file, std::vector<LayerS
   static std::mutex mu;
   static std::map<std::string, YAML::Node> parsed;
   const std::lock_guard<std::mutex> lock(mu);  // also over the reads below: yaml-cpp nodes share state
-  auto it = parsed.find(text.str());
+  auto it = parsed.find(text);
   if (it == parsed.end()) {
     try {
-      it = parsed.emplace(text.str(), YAML::Load(text.str())).first;
+      it = parsed.emplace(text, YAML::Load(text)).first;
     } catch (const YAML::Exception& e) {
       throw DataError(name + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
     }

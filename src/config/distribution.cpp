@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "config/internal.hpp"
+#include "data/input_file.hpp"
 #include "data/idx.hpp"
 
 namespace cimmc::config_detail {
@@ -64,13 +65,14 @@ std::string strip_cimloop_extensions(const std::string& text) {
 
 YAML::Node load_cimloop_file(const std::filesystem::path& file) {
   const std::string name = file.string();
-  std::ifstream in(file, std::ios::binary);
-  if (!in || std::filesystem::is_directory(file))
-    throw DataError("cannot open " + name + ": " + (in ? "is a directory" : std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::string text;
   try {
-    return YAML::Load(strip_cimloop_extensions(text.str()));
+    text = read_input_text(name);
+  } catch (const InputFileError& e) {
+    throw DataError(e.what());
+  }
+  try {
+    return YAML::Load(strip_cimloop_extensions(text));
   } catch (const YAML::Exception& e) {
     throw DataError(name + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
   }
@@ -162,6 +164,13 @@ void read_patches(const MapReader& r, DistributionSpec& out) {
                " patch positions per image (" + std::to_string(header.rows) + " x " + std::to_string(header.cols) +
                " images, kernel " + std::to_string(out.kernel) +
                "), and images x positions must fit a 32-bit patch index (at most 4294967295)");
+  // The pixels too (read and dropped): a truncated or corrupt file is a config
+  // error at `file`, not a failure in the middle of a run.
+  try {
+    check_idx_images(out.file, out.images);
+  } catch (const IdxError& e) {
+    r.fail("file", file, e.what());
+  }
 }
 
 }  // namespace

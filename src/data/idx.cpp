@@ -1,19 +1,29 @@
 #include "data/idx.hpp"
 
+#include "data/input_file.hpp"
+
+#include <unistd.h>
 #include <zlib.h>
 
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <tuple>
 
 namespace cimmc {
 namespace {
 
 // gzFile that closes itself; zlib reads plain (uncompressed) files transparently.
+// Opened as a regular file first (input_file.hpp): gzopen would block on a FIFO.
 struct GzFile {
   gzFile f;
-  explicit GzFile(const std::string& path) : f(gzopen(path.c_str(), "rb")) {}
+  explicit GzFile(const std::string& path) : f(nullptr) {
+    const int fd = open_regular_file(path);
+    f = gzdopen(fd, "rb");
+    if (!f) ::close(fd);
+  }
   ~GzFile() { if (f) gzclose(f); }
   GzFile(const GzFile&) = delete;
   GzFile& operator=(const GzFile&) = delete;
@@ -26,7 +36,8 @@ void read_exact(GzFile& g, void* dst, std::size_t n, const std::string& path) {
     const int got = gzread(g.f, p, chunk);
     if (got <= 0) {
       int err = 0;
-      const char* msg = gzerror(g.f, &err);
+      std::string msg = gzerror(g.f, &err);
+      if (msg.rfind("<fd:", 0) == 0 && msg.find(": ") != std::string::npos) msg.erase(0, msg.find(": ") + 2);
       throw IdxError(path + ": " + (err != Z_OK && err != Z_STREAM_END ? msg : "file ends early"));
     }
     p += got;
@@ -38,11 +49,17 @@ std::uint32_t big_endian(const unsigned char* b) {
   return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
 }
 
-IdxImages read(const std::string& path, int images) {
-  if (std::filesystem::is_directory(path)) throw IdxError("cannot open " + path + ": is a directory");
-  if (!std::filesystem::exists(path)) throw IdxError("cannot open " + path + ": no such file");
-  GzFile g(path);
-  if (!g.f) throw IdxError("cannot open " + path);
+// images > 0 and keep = false: read the pixels into a small buffer and drop
+// them, to check that the file holds them.
+IdxImages read(const std::string& path, int images, bool keep = true) {
+  std::optional<GzFile> opened;
+  try {
+    opened.emplace(path);
+  } catch (const InputFileError& e) {
+    throw IdxError(e.what());
+  }
+  GzFile& g = *opened;
+  if (!g.f) throw IdxError("cannot open " + path + ": gzip could not start");
   unsigned char h[16];
   read_exact(g, h, 4, path);
   // Labels (0x0801) and other element types are IDX too, but not images.
@@ -61,8 +78,15 @@ IdxImages read(const std::string& path, int images) {
   if (images < 0 || images > out.count)
     throw IdxError(path + " holds " + std::to_string(out.count) + " images, not " + std::to_string(images));
   out.count = images;
-  out.pixels.resize(static_cast<std::size_t>(images) * out.rows * out.cols);
-  read_exact(g, out.pixels.data(), out.pixels.size(), path);
+  const std::size_t bytes = static_cast<std::size_t>(images) * out.rows * out.cols;
+  if (keep) {
+    out.pixels.resize(bytes);
+    read_exact(g, out.pixels.data(), out.pixels.size(), path);
+  } else {
+    std::vector<std::uint8_t> buf(std::min<std::size_t>(bytes, std::size_t{1} << 20));
+    for (std::size_t left = bytes; left > 0; left -= std::min(left, buf.size()))
+      read_exact(g, buf.data(), std::min(left, buf.size()), path);
+  }
   return out;
 }
 
@@ -73,6 +97,26 @@ IdxImages read_idx_header(const std::string& path) { return read(path, 0); }
 IdxImages read_idx_images(const std::string& path, int images) {
   if (images < 1) throw IdxError("read at least one image from " + path);
   return read(path, images);
+}
+
+void check_idx_images(const std::string& path, int images) {
+  static std::mutex mu;
+  using Key = std::tuple<std::string, std::filesystem::file_time_type, std::uintmax_t, int>;
+  static std::set<Key> checked;
+  std::error_code ec;
+  const auto mtime = std::filesystem::last_write_time(path, ec);
+  const auto size = std::filesystem::file_size(path, ec);
+  const Key key{std::filesystem::absolute(path).lexically_normal().string(), mtime, size, images};
+  if (!ec) {
+    std::lock_guard lock(mu);
+    if (checked.count(key)) return;
+  }
+  if (images < 1) throw IdxError("read at least one image from " + path);
+  read(path, images, false);
+  if (!ec) {
+    std::lock_guard lock(mu);
+    checked.insert(key);
+  }
 }
 
 std::shared_ptr<const IdxImages> cached_idx_images(const std::string& path, int images) {

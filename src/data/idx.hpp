@@ -27,6 +27,10 @@ struct IdxImages {
 IdxImages read_idx_header(const std::string& path);
 // The first `images` images (1 <= images <= the file's count).
 IdxImages read_idx_images(const std::string& path, int images);
+// Throws IdxError unless the file holds `images` whole images (their pixels
+// are read and dropped; a file checked once is not read again unless it
+// changes). Config validation uses it, so a truncated file is a config error.
+void check_idx_images(const std::string& path, int images);
 // read_idx_images, kept for the life of the process (keyed by absolute path,
 // modification time, size and image count): a sweep builds many jobs from one file.
 std::shared_ptr<const IdxImages> cached_idx_images(const std::string& path, int images);
