@@ -103,3 +103,19 @@ TEST_F(InputFiles, TruncatedImageFileIsAConfigErrorBeforeSampling) {
   EXPECT_NE(r.out.find("p.yaml:5: workload.inputs.distribution.file: value 'cut.gz'"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("backend"), std::string::npos) << r.out;
 }
+
+// A config is one YAML document: what follows a "---" used to be dropped
+// without a word. Also with a sweep.
+TEST_F(InputFiles, SecondYamlDocumentIsAnError) {
+  const std::string cfg = (dir / "two.yaml").string();
+  std::ofstream(cfg) << "name: a\nrun: {samples: 64}\n---\nmacro: {rows: 64}\n";
+  const Ran r = run("plan " + cfg);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("two.yaml:4: a second YAML document"), std::string::npos) << r.out;
+  std::ofstream(cfg) << "name: a\nsweep: {cartesian: {macro.adc.bits: [4, 5]}}\n---\nmacro: {rows: 64}\n";
+  const Ran s = run("plan " + cfg);
+  EXPECT_EQ(s.code, 2) << s.out;
+  EXPECT_NE(s.out.find("two.yaml:4: a second YAML document"), std::string::npos) << s.out;
+  std::ofstream(cfg) << "---\nname: a\n";  // a leading marker starts the one document
+  EXPECT_EQ(run("plan " + cfg).out.find("second YAML document"), std::string::npos);
+}

@@ -330,5 +330,17 @@ TEST(Sweep, ThousandPointsExpandInOrder) {
   EXPECT_DOUBLE_EQ(c.macro.g_on_us, 8.0);
 }
 
+// A typo inside a swept key path makes a key the base file does not have: the
+// error points at the sweep line that made it (it pointed at the base file's
+// `macro:` line).
+TEST(Sweep, TypoInsideASweptKeyPathPointsAtTheSweepLine) {
+  const std::string e = error_of(kBase + "sweep:\n  cartesian:\n    macro.adcc.bits: [4, 5]\n");
+  EXPECT_EQ(e.rfind(std::string(kFile) + ":19: sweep point 0 (macro.adcc.bits=4): macro.adcc: value '<mapping>': "
+                                          "unknown key",
+                    0),
+            0u)
+      << e;
+}
+
 }  // namespace
 }  // namespace cimmc

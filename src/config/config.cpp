@@ -97,19 +97,27 @@ void read_energy(const MapReader& r, EnergySpec& e) {
   read_event_energy(r.section("accumulator"), e.accumulator);
 }
 
-YAML::Node load_yaml(const std::string& text, const std::string& file) {
+}  // namespace
+
+YAML::Node config_detail::load_config_document(const std::string& text, const std::string& file) {
+  std::vector<YAML::Node> docs;
   try {
-    return YAML::Load(text);
+    docs = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     const int line = e.mark.line >= 0 ? e.mark.line + 1 : 1;
     throw ConfigError(file + ":" + std::to_string(line) + ": YAML syntax error: " + e.msg);
   }
+  // Silently reading only the first would drop whatever follows the "---".
+  if (docs.size() > 1) {
+    const int line = docs[1].Mark().line >= 0 ? docs[1].Mark().line + 1 : 1;
+    throw ConfigError(file + ":" + std::to_string(line) +
+                      ": a second YAML document: a config is one document (remove the '---' line or split the file)");
+  }
+  return docs.empty() ? YAML::Node() : docs.front();
 }
 
-}  // namespace
-
 Config parse_config(const std::string& yaml_text, const std::string& path_for_messages) {
-  const YAML::Node root = load_yaml(yaml_text, path_for_messages);
+  const YAML::Node root = config_detail::load_config_document(yaml_text, path_for_messages);
   config_detail::Context ctx{path_for_messages, std::filesystem::path(path_for_messages).parent_path(), {}};
   // An empty document reads as an empty mapping (and then misses `workload`).
   if (root.IsDefined() && !root.IsNull() && !root.IsMap())

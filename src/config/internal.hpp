@@ -14,6 +14,9 @@ namespace cimmc::config_detail {
 
 // A config file's whole text; ConfigError naming the file when it cannot be read.
 std::string read_config_text(const std::string& path);
+// The one YAML document of a config; a syntax error or a second document
+// ("---") is a ConfigError naming the file and line.
+YAML::Node load_config_document(const std::string& text, const std::string& file);
 
 // Reads a `distribution:` mapping (distribution.cpp), including CiMLoop
 // histogram files, which are resolved against ctx.base_dir.

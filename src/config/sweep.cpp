@@ -141,7 +141,14 @@ std::string point_error(const std::string& msg, const std::string& file, const Y
   for (const Setting* s : sets) params += (params.empty() ? "" : ", ") + s->key + "=" + value_text(s->value);
   LineTable lines;
   collect_lines(root, "", lines);
-  const int line = nearest_line(lines, key);
+  int line = nearest_line(lines, key);
+  // A key the base file does not have, on the path of a swept key: the sweep
+  // made it (a typo inside the sweep's key path, say), so point at the sweep.
+  if (!lines.count(key))
+    for (const Setting* s : sets)
+      if (!key.empty() && s->key.compare(0, key.size(), key) == 0 && s->key.size() > key.size() &&
+          s->key[key.size()] == '.')
+        line = s->line;
   return with_line(file, line) + ": " + point + (params.empty() ? "" : " (" + params + ")") + ": " + body;
 }
 

@@ -182,13 +182,7 @@ class PlanReader {
 
 // nullopt when the document has no `sweep` key (then it is a plain config).
 std::optional<Plan> read_plan(const std::string& text, const std::string& file) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception&) {
-    (void)parse_config(text, file);  // reports the syntax error in the one format
-    throw;
-  }
+  const YAML::Node root = load_config_document(text, file);
   if (!root.IsMap()) return std::nullopt;
   YAML::Node sweep;
   int line = 0;
