@@ -290,5 +290,16 @@ TEST(WorkloadErrors, MappingOptions) {
   EXPECT_DOUBLE_EQ(c.arch.dram_bandwidth_gbps, 204.8);  // default kept
 }
 
+// A layer that writes its own distribution gets its distribution errors at
+// its own key, though its bits come from workload.defaults (it was reported at
+// workload.defaults.weights.distribution).
+TEST(WorkloadErrors, LayerDistributionErrorAtTheLayer) {
+  EXPECT_TRUE(has_error(kNetHead +
+                            "    - {name: fc, type: linear, in_features: 8, out_features: 4,\n"
+                            "       weights: {distribution: {kind: normal, std: 0.5, correlation: 0.5}}}\n",
+                        7, "workload.layers[0].weights.distribution.correlation", "0.5",
+                        "correlation applies to inputs only"));
+}
+
 }  // namespace
 }  // namespace cimmc

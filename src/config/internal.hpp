@@ -89,7 +89,11 @@ class Checker {
 // Bits, signedness and distribution of one operand at key path p; the role
 // decides which distribution keys apply (correlation: inputs only).
 enum class OperandRole { inputs, weights };
-void check_operand(const Checker& c, const std::string& p, const OperandSpec& op, OperandRole role);
+// Bits and signedness are reported under p, the distribution under
+// dist_parent (default p): a layer may take its bits from workload.defaults
+// and write its own distribution.
+void check_operand(const Checker& c, const std::string& p, const OperandSpec& op, OperandRole role,
+                   const std::string& dist_parent = "");
 // Operand signedness against the macro's encodings, and the cycle / column
 // limits of the model; p_x / p_w are the operands' key paths.
 void check_operands_fit_macro(const Checker& c, const MacroSpec& m, const OperandSpec& x, const std::string& p_x,

@@ -77,12 +77,13 @@ void check_distribution(const Checker& c, const std::string& p, const Distributi
 
 }  // namespace
 
-void check_operand(const Checker& c, const std::string& p, const OperandSpec& op, OperandRole role) {
+void check_operand(const Checker& c, const std::string& p, const OperandSpec& op, OperandRole role,
+                   const std::string& dist_parent) {
   c.check(p + ".bits", op.bits, rule::kOperandBits);
   // Signed operands are symmetric, |q| <= 2^(n-1)-1: one bit would hold only 0.
   if (op.is_signed && op.bits < 2)
     c.fail(p + ".bits", std::to_string(op.bits), "signed operands need at least 2 bits");
-  check_distribution(c, p + ".distribution", op.dist, role);
+  check_distribution(c, (dist_parent.empty() ? p : dist_parent) + ".distribution", op.dist, role);
 }
 
 namespace {

@@ -106,8 +106,13 @@ void check_layer_operands(const Checker& c, const MacroSpec& m, const LayerWhere
     check_operand(c, px, x, OperandRole::inputs);
     check_operand(c, pw, wt, OperandRole::weights);
   } else {
-    check_operand(c, px, l.inputs, OperandRole::inputs);
-    check_operand(c, pw, l.weights, OperandRole::weights);
+    // A distribution the layer writes itself is reported there, whatever its bits.
+    auto dist_at = [&](const char* which, const std::string& fallback) {
+      const std::string own = w.base() + "." + which;
+      return c.written(own + ".distribution") ? own : fallback;
+    };
+    check_operand(c, px, l.inputs, OperandRole::inputs, dist_at("inputs", px));
+    check_operand(c, pw, l.weights, OperandRole::weights, dist_at("weights", pw));
   }
   check_operands_fit_macro(c, m, l.inputs, px, l.weights, pw);
 }
