@@ -13,7 +13,9 @@ void put_params(Table& t, const ParamColumns& p, std::size_t point) {
   for (std::size_t k = 0; k < p.keys.size(); ++k) {
     const std::string& v = p.values[point][k];
     const std::string desc = "swept config value at key path " + p.keys[k];
-    if (p.numeric[k])
+    if (p.integral[k])
+      t.put(p.keys[k], static_cast<I>(std::strtoll(v.c_str(), nullptr, 10)), "as in the config", desc);
+    else if (p.numeric[k])
       t.put(p.keys[k], v.empty() ? std::numeric_limits<double>::quiet_NaN() : std::strtod(v.c_str(), nullptr),
             "as in the config", desc);
     else

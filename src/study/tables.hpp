@@ -17,6 +17,7 @@ struct ParamColumns {
   std::vector<std::size_t> ids;                  // [position] -> the point's index in the whole sweep
   std::vector<std::string> keys;
   std::vector<bool> numeric;
+  std::vector<bool> integral;                    // every value set and an integer: stored as int64
   std::vector<std::vector<std::string>> values;  // [point][key], "" when a point leaves it unset
 };
 
