@@ -1,0 +1,82 @@
+// Loop-nest mappings of a GEMM onto a storage hierarchy, and the access counts
+// they imply (issue 12 item 2, foundation). Nothing outside this module uses
+// it yet; YAML, studies and search come later.
+//
+//   problem.hpp    GEMM dims (M, K, N), operands and which dims index them
+//   hierarchy.hpp  storage levels, capacities, bypass, fan-outs
+//   nest.hpp       the mapping (factors, orders, spatial factors) and its checks
+//   counts.hpp     what an evaluation returns
+//   analysis.hpp   closed-form counts (fast: the search will call it)
+//   simulate.hpp   brute-force walk (slow: the tests' reference)
+//
+// SEMANTICS. Both analysis.cpp and simulate.cpp implement exactly these rules;
+// they are the definition of every count.
+//
+// Time. The nest runs in lockstep: one time step is one combination of all
+// temporal loop indices (nest order, innermost fastest); spatial loops are
+// instances running side by side. In every time step every compute unit
+// (instance below the innermost level) does one MAC. time_steps = product of
+// all temporal factors.
+//
+// Tiles. Level i's tile of an operand is the set of elements the loops of
+// levels >= i (temporal and spatial) touch for the current indices of the loops
+// above it (temporal loops of levels < i, and the spatial indices that name the
+// instance). An instance holds at most one tile per operand it keeps; level 0
+// holds whole tensors. tile_words = the tile's size per instance; capacity
+// checks compare it (sum over kept operands, for a shared capacity) with the
+// level's capacity. No double buffering: a tile replaces the previous one.
+//
+// Inputs and weights. At the start of a time step, each instance whose
+// required tile differs from what it holds fetches the elements it lacks from
+// the nearest level above that keeps the operand (levels that bypass it are
+// skipped): fills at the instance, reads at the source. A source instance
+// serving several instances in the same time step reads each distinct element
+// once (multicast). Compute units hold nothing: each MAC reads its input and
+// weight from the innermost level keeping them, again once per distinct
+// element per source instance per time step (so a weight used by all
+// spatial-M units is one read; a weight used in two consecutive time steps is
+// two reads — model a register level to keep it).
+//   Consequence (analysis): fills at level i = visits x tile x instances,
+//   where visits = the product of the temporal bounds above level i from the
+//   outermost loop down to the innermost loop relevant to the operand;
+//   irrelevant loops below that one are temporal reuse (stationarity).
+//   Reads at the source = fills / (product of the irrelevant spatial factors
+//   on the fan-outs in between).
+//
+// Outputs (partial sums flow up only; there are no output fills). Each
+// residency of an output tile at an instance starts empty. An update is a
+// partial sum arriving at a level from below: from the compute units
+// (products of the MACs of a time step) or from a child's drain. Updates that
+// arrive at one instance in one time step for the same element are reduced
+// on the way (adder tree across spatial K) and count once. The first update
+// of an element in a residency is a plain write; every later one is a
+// read-modify-write: one read plus the write. So for outputs
+//   updates = every word written from below,
+//   reads   = updates - first writes (the RMW reads),
+//   drains  = words read out and sent to the level above.
+// When an instance's required output tile changes, or at the end of the nest,
+// it drains every element it has written (all of its tile: a residency always
+// sees whole sweeps of the loops below) to the nearest level above that keeps
+// outputs, which receives them as updates. Drains cascade inside out in one
+// time step, so a child's drain lands in its parent's old tile before the
+// parent drains. Level 0 never drains; its first writes are the M x N final
+// outputs. A level keeps an output tile until a loop above it relevant to
+// outputs (M or N) changes: K loops above that are inside the innermost
+// relevant loop accumulate in place; K loops outside it make the tile leave
+// and return, and each return costs one drain more here and one RMW more above.
+//
+// Tile job. What one instance of the innermost level's fan-out does in one
+// time step: shape = the innermost spatial factors (K: macro rows, N: macro
+// columns, M: input vectors at once); runs = time_steps x instances of the
+// innermost level. runs x shape product = MACs.
+//
+// Not modelled yet (issue 12): sliding-window conv (input halos), ragged
+// (non-dividing) tiles, double buffering, bandwidth and latency, interconnect
+// hop counts, energies, the macro's bit loops.
+#pragma once
+#include "loopnest/analysis.hpp"
+#include "loopnest/counts.hpp"
+#include "loopnest/hierarchy.hpp"
+#include "loopnest/nest.hpp"
+#include "loopnest/problem.hpp"
+#include "loopnest/simulate.hpp"

@@ -1,0 +1,64 @@
+// A loop-nest mapping of a GEMM onto a Hierarchy, Timeloop-style: at every
+// level a temporal factor and a loop order for each dimension, and below every
+// level a spatial factor per dimension across its fan-out. The full nest, from
+// the outside in, is
+//   level 0 temporal loops (in level 0's order)
+//   fan-out 0 spatial loops (parallel)
+//   level 1 temporal loops ... fan-out L-1 spatial loops -> compute units.
+// Level i's tile of an operand is what the loops of levels >= i (temporal and
+// spatial) touch; see loopnest.hpp for what the counts mean.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "loopnest/hierarchy.hpp"
+#include "loopnest/problem.hpp"
+
+namespace cimmc::loopnest {
+
+struct LevelLoops {
+  std::array<std::int64_t, kDims> temporal{1, 1, 1};       // by Dim
+  std::array<Dim, kDims> order{Dim::M, Dim::K, Dim::N};   // outermost first
+  std::array<std::int64_t, kDims> spatial{1, 1, 1};        // across this level's fan-out
+};
+
+struct LoopNest {
+  std::vector<LevelLoops> levels;  // one per hierarchy level, same indexing
+};
+
+// Extents (per dimension) of level i's tile and instances of level i, for
+// levels 0..L (L = below the innermost level: one compute unit, extent 1).
+// Pure arithmetic on the factors; validation and the analytic model share it.
+struct TileGeometry {
+  int levels = 0;
+  std::array<std::array<std::int64_t, kDims>, kMaxLevels + 1> extent{};
+  std::array<std::int64_t, kMaxLevels + 1> instances{};
+  std::int64_t words(int level, Operand op) const {
+    std::int64_t w = 1;
+    for (int d = 0; d < kDims; ++d)
+      if (relevant(op, d)) w *= extent[std::size_t(level)][std::size_t(d)];
+    return w;
+  }
+};
+// Precondition: 1 <= nest.levels.size() <= kMaxLevels.
+TileGeometry tile_geometry(const LoopNest& nest);
+
+// "" when `nest` is a legal mapping of `shape` on `h`, else the first rule it
+// breaks: the hierarchy's own rules, one LevelLoops per level, factors >= 1,
+// each order a permutation, per dimension the temporal and spatial factors
+// multiply to the layer's size, the spatial factors below a level use at most
+// its fan-out, and every level's tiles of the operands it keeps fit its
+// capacity (shared: their sum). No allocation when the nest is legal.
+std::string mapping_error(const Hierarchy& h, const GemmShape& shape, const LoopNest& nest);
+
+// Throws LoopNestError with mapping_error's message.
+void require_valid(const Hierarchy& h, const GemmShape& shape, const LoopNest& nest);
+
+// One line, outermost first, e.g. "DRAM[K3 N2 M1] {M2} GLB[M2 N1 K1] {K4}":
+// each level's temporal factors in its loop order, then the spatial factors
+// used below it (omitted when all are 1).
+std::string describe(const Hierarchy& h, const LoopNest& nest);
+
+}  // namespace cimmc::loopnest
