@@ -8,14 +8,11 @@
 #include <map>
 
 #include "cli/commands.hpp"
+#include "engine/engine.hpp"
+#include "study/estimate.hpp"
 #include "study/plan.hpp"
 
 namespace cimmc {
-
-// Single-core throughput of the sampler measured by benchmarks/bench_macro.cpp
-// on a quickstart-like macro: 4.1e10 cell reads/s noise-free, 3.0e10 with read
-// noise, 2.4e10 with programming variation; the estimate takes the slowest.
-constexpr double kCellReadsPerSecondPerCore = 2.4e10;
 
 int cmd_plan(const CliArgs& a) {
   const Sweep sweep = load_study(a);
@@ -30,7 +27,10 @@ int cmd_plan(const CliArgs& a) {
       for (const std::string& r : lp.space.pruned) ++reasons[r];
     }
   const int threads = a.threads > 0 ? a.threads : omp_get_max_threads();
-  const double seconds = plan.cell_reads / (kCellReadsPerSecondPerCore * threads);
+  EngineOptions eo;
+  eo.backend = Backend::cpu;
+  eo.cpu_isa = parse_cpu_isa(a.cpu_isa);
+  const SamplingEstimate est = estimate_sampling(plan, eo, threads);
   std::printf("%s: %zu hardware point(s)", sweep.points.front().config.name.c_str(), sweep.points.size());
   if (!sweep.keys.empty()) {
     std::printf(" over");
@@ -43,8 +43,10 @@ int cmd_plan(const CliArgs& a) {
   std::printf("  unique tile jobs:   %zu (dedupe saves %.1f%%)\n", plan.jobs.size(),
               plan.job_refs ? 100.0 * (1.0 - static_cast<double>(plan.jobs.size()) / plan.job_refs) : 0.0);
   std::printf("  cell reads:         %.3g\n", plan.cell_reads);
-  std::printf("  estimated sampling: %.1f s on %d CPU thread(s) (at %.2g cell reads/s per core)\n", seconds,
-              threads, kCellReadsPerSecondPerCore);
+  std::printf("  estimated sampling: %.1f s on %d CPU thread(s) (%zu tile job(s) timed here: %.2g s each before\n"
+              "                      sampling, then %.2g cell reads/s per core)\n",
+              est.seconds, threads, est.jobs_timed, est.fixed_seconds,
+              est.seconds_per_cell_read > 0 ? 1.0 / est.seconds_per_cell_read : 0.0);
   return 0;
 }
 
