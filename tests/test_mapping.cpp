@@ -3,6 +3,8 @@
 // that do not fit, pruning, objective selection and determinism.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include <cmath>
 #include <limits>
 
@@ -359,4 +361,45 @@ TEST(Mapping, EnumerationIsDeterministic) {
     }
   }
   EXPECT_STREQ(loop_order_name(LoopOrder::output_reuse), "output_reuse");
+}
+
+// Input fetches from the global buffer under input reuse when a layer takes
+// several rounds of the macros: each (group, k) input slice is fetched once
+// per round holding one of its n tiles. Against the placement walked tile by
+// tile, on random layers, macros and macro counts (the closed form replaced
+// this walk, which took minutes on a 2^24 x 2^24 layer).
+TEST(Mapping, InputFetchesOfManyRoundsEqualTheTileWalk) {
+  std::mt19937 rng(91);
+  int multi_round = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    LayerSpec l = linear_300();
+    l.tokens = 1 + static_cast<int>(rng() % 3);
+    l.C = 1 + static_cast<int>(rng() % 700);
+    l.M = 1 + static_cast<int>(rng() % 300);
+    const Gemm g{l.tokens, l.C, l.M, 1};
+    const MacroSpec m = macro(8 << (rng() % 5), 8 << (rng() % 4));
+    const ArchSpec a = arch(1 + static_cast<int>(rng() % 6));
+    const MappingSpace s = enumerate_mappings(l, g, m, a, options(false));
+    for (const Mapping& mp : s.feasible) {
+      if (mp.order != LoopOrder::input_reuse || mp.rounds == 1) continue;
+      ++multi_round;
+      const std::int64_t kt = mp.k_tiles, nt = mp.n_tiles, per_round = mp.placed_per_macro * a.macros;
+      double elems = 0;  // the walk: every tile in placement order
+      for (std::int64_t k = 0; k < kt; ++k) {
+        const int rows = k == kt - 1 && l.C % m.rows ? l.C % m.rows : m.rows;
+        std::int64_t last = -1;
+        for (std::int64_t n = 0; n < nt; ++n) {
+          const std::int64_t r = (n * kt + k) / per_round;
+          if (r != last) elems += rows;
+          last = r;
+        }
+      }
+      int log2k = 0;
+      while ((std::int64_t{1} << log2k) < l.C) ++log2k;
+      const double out_bits = 4 + 4 + log2k;
+      EXPECT_EQ(mp.global_buffer_bits, l.tokens * elems * 4 + static_cast<double>(l.tokens) * l.M * out_bits)
+          << "C " << l.C << " M " << l.M << " rows " << m.rows << " cols " << m.cols << " macros " << a.macros;
+    }
+  }
+  EXPECT_GT(multi_round, 50);
 }

@@ -43,10 +43,13 @@ int cmd_plan(const CliArgs& a) {
   std::printf("  unique tile jobs:   %zu (dedupe saves %.1f%%)\n", plan.jobs.size(),
               plan.job_refs ? 100.0 * (1.0 - static_cast<double>(plan.jobs.size()) / plan.job_refs) : 0.0);
   std::printf("  cell reads:         %.3g\n", plan.cell_reads);
-  std::printf("  estimated sampling: %.1f s on %d CPU thread(s) (%zu tile job(s) timed here: %.2g s each before\n"
-              "                      sampling, then %.2g cell reads/s per core)\n",
-              est.seconds, threads, est.jobs_timed, est.fixed_seconds,
-              est.seconds_per_cell_read > 0 ? 1.0 / est.seconds_per_cell_read : 0.0);
+  std::printf("  estimated sampling: %.1f s on %d CPU thread(s) (%zu tile job(s) timed here", est.seconds, threads,
+              est.jobs_timed);
+  if (est.seconds_per_cell_read > 0)
+    std::printf(": %.2g s each before sampling, then %.2g cell reads/s per core)\n", est.fixed_seconds,
+                1.0 / est.seconds_per_cell_read);
+  else
+    std::printf(", whole: one array instance each)\n");
   return 0;
 }
 
