@@ -119,3 +119,27 @@ TEST_F(InputFiles, SecondYamlDocumentIsAnError) {
   std::ofstream(cfg) << "---\nname: a\n";  // a leading marker starts the one document
   EXPECT_EQ(run("plan " + cfg).out.find("second YAML document"), std::string::npos);
 }
+
+// Aliases of aliases: twelve lines that expand to 10^10 nodes. Refused at
+// once (a sweep's copy of the document used to expand it without bound);
+// a few ordinary aliases are fine.
+TEST_F(InputFiles, AliasBombIsRefusedQuickly) {
+  std::string bomb = "name: s\nx0: &x0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n";
+  for (int i = 1; i < 10; ++i) {
+    const std::string n = std::to_string(i), prev = std::to_string(i - 1);
+    bomb.append("x").append(n).append(": &x").append(n).append(" [*x").append(prev);
+    for (int k = 1; k < 10; ++k) bomb.append(", *x").append(prev);
+    bomb.append("]\n");
+  }
+  const std::string cfg = (dir / "bomb.yaml").string();
+  std::ofstream(cfg) << bomb << "sweep: {cartesian: {macro.noise: [*x9]}}\n";
+  const Ran r = run("plan " + cfg);
+  EXPECT_EQ(r.code, 2) << r.out.substr(0, 300);
+  EXPECT_NE(r.out.find("YAML nodes once its aliases are expanded"), std::string::npos) << r.out.substr(0, 300);
+  std::ofstream(cfg) << "name: a\nrun: &r {samples: 64}\nmacro: {rows: 64, cols: 64, weight_encoding: unsigned}\n"
+                        "workload:\n  tile: {rows_used: 8, cols_used: 2}\n"
+                        "  inputs: {bits: 4, distribution: &d {kind: uniform, low: 0, high: 1}}\n"
+                        "  weights: {bits: 4, distribution: *d}\n";
+  const Ran ok = run("plan " + cfg);
+  EXPECT_EQ(ok.code, 0) << ok.out;
+}
