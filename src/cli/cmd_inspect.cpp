@@ -56,6 +56,10 @@ int cmd_inspect(const CliArgs& a) {
                 static_cast<unsigned long long>(s.points_total), s.complete ? "" : " (checkpoint, incomplete)");
     for (const std::string& k : s.sweep_keys) std::printf(" %s", k.c_str());
     std::printf("%s\n", s.sweep_keys.empty() ? " none" : "");
+    if (s.shard.count > 0)
+      std::printf("  shard %llu/%llu: points %llu to %llu (cimmc merge joins the shards)\n",
+                  static_cast<unsigned long long>(s.shard.index), static_cast<unsigned long long>(s.shard.count),
+                  static_cast<unsigned long long>(s.shard.begin), static_cast<unsigned long long>(s.shard.end - 1));
     print_table("layers", s.layers);
     print_table("network", s.network);
     print_table("jobs", s.jobs);

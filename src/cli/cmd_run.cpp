@@ -14,6 +14,7 @@
 #include "pricing/pricing.hpp"
 #include "study/plan.hpp"
 #include "study/runner.hpp"
+#include "study/shard.hpp"
 
 namespace cimmc {
 
@@ -75,6 +76,22 @@ std::optional<std::pair<const char*, double>> value_dependence(const EventEnergy
 
 int cmd_run(const CliArgs& a) {
   const Sweep sweep = load_study(a);
+  ShardLayout shard;
+  if (!a.shard.empty()) {
+    try {
+      shard = parse_shard(a.shard);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--shard: ") + e.what());
+    }
+    if (sweep.points.size() == 1 && is_single_tile(sweep.points.front().config))
+      throw UsageError("--shard applies to network and sweep runs (this config is one tile job)");
+    if (a.model == "hybrid")
+      throw UsageError("--shard: --model hybrid cannot be sharded (it refines the best points of the whole sweep)");
+    if (a.output.empty()) throw UsageError("--shard needs -o PART.h5 (the shard file that cimmc merge joins)");
+    if (shard.count > sweep.points.size())
+      throw UsageError("--shard " + a.shard + ": " + std::to_string(shard.count) + " shards of " +
+                       std::to_string(sweep.points.size()) + " point(s): at most one shard per point");
+  }
   const std::optional<OutputClaim> claim = claim_output(a);  // fail before sampling, not after
   const std::string target = claim ? claim->target() : "";
   EngineOptions opt;
@@ -109,6 +126,7 @@ int cmd_run(const CliArgs& a) {
   so.output = target;
   so.resume = a.resume;
   so.chunk_points = a.chunk_points;
+  so.shard = shard;
   so.prov = Provenance{CIMMC_VERSION, CIMMC_GIT_SHA, iso8601_utc_now(), backend, device, a.command_line,
                        first.run.seed};
   ProgressLine progress("study");
@@ -117,7 +135,13 @@ int cmd_run(const CliArgs& a) {
   const StudyFile file = run_study(sweep, so, stats);
   progress.finish();
   print_study_summary(std::cout, sweep, file, stats);
-  if (!a.output.empty()) std::cout << "\n  wrote " << a.output << "\n";
+  if (!a.output.empty()) {
+    std::cout << "\n  wrote " << a.output;
+    if (file.shard.count > 0)
+      std::cout << " (shard " << file.shard.index << "/" << file.shard.count << ": points " << file.shard.begin
+                << " to " << file.shard.end - 1 << " of " << file.points_total << ")";
+    std::cout << "\n";
+  }
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "config/sweep.hpp"
 #include "engine/engine.hpp"
@@ -27,6 +28,8 @@ struct CliArgs {
   std::string model = "sampled";   // sampled, statistical, hybrid
   std::size_t refine = 3;
   bool energy_only = false;        // statistical / hybrid: the energy-only statistical model
+  std::string shard;               // run: "I/N", "" = the whole sweep
+  std::vector<std::string> inputs; // merge: the shard files after the first (which is in `config`)
   std::string command_line;
 };
 
@@ -34,6 +37,7 @@ int cmd_run(const CliArgs& a);
 int cmd_plan(const CliArgs& a);
 int cmd_inspect(const CliArgs& a);
 int cmd_validate(const CliArgs& a);
+int cmd_merge(const CliArgs& a);
 
 Backend parse_backend(const std::string& s);
 

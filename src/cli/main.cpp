@@ -16,10 +16,12 @@ int main(int argc, char** argv) {
   CliArgs a;
   for (int i = 0; i < argc; ++i) a.command_line += (i ? " " : "") + std::string(argv[i]);
   cxxopts::Options options("cimmc", "Monte Carlo energy and accuracy of compute-in-memory accelerators");
-  options.positional_help("run CONFIG | plan CONFIG | validate CONFIG | inspect FILE");
+  options.positional_help("run CONFIG | plan CONFIG | validate CONFIG | inspect FILE | merge SHARD.h5... -o OUT.h5");
   options.add_options()
-      ("command", "run, plan, validate or inspect", cxxopts::value<std::string>())
-      ("config", "YAML configuration file (inspect: an HDF5 file)", cxxopts::value<std::string>())
+      ("command", "run, plan, validate, inspect or merge", cxxopts::value<std::string>())
+      ("config", "YAML configuration file (inspect: an HDF5 file; merge: the first shard file)",
+       cxxopts::value<std::string>())
+      ("inputs", "merge: the other shard files", cxxopts::value<std::vector<std::string>>())
       ("o,output", "write the results to this HDF5 file", cxxopts::value<std::string>())
       ("samples", "override run.samples (MVMs per tile job)", cxxopts::value<std::uint64_t>())
       ("seed", "override run.seed", cxxopts::value<std::uint64_t>())
@@ -34,10 +36,12 @@ int main(int argc, char** argv) {
       ("refine", "hybrid: points sampled per objective (energy, latency, SQNR)",
        cxxopts::value<std::size_t>()->default_value("3"))
       ("energy-only", "statistical, hybrid: energy without accuracy, CiMLoop's scope, ~100x faster")
+      ("shard", "run: compute shard I (from 0) of N of the sweep, I/N; join the shard files with cimmc merge",
+       cxxopts::value<std::string>())
       ("chunk-points", "hardware points sampled per batch and checkpoint", cxxopts::value<std::size_t>()->default_value("8"))
       ("h,help", "show this help")
       ("version", "show the version");
-  options.parse_positional({"command", "config"});
+  options.parse_positional({"command", "config", "inputs"});
   try {
     const auto args = options.parse(argc, argv);
     if (args.count("help")) { std::cout << options.help() << "\n"; return 0; }
@@ -62,6 +66,12 @@ int main(int argc, char** argv) {
     a.model = args["model"].as<std::string>();
     a.refine = args["refine"].as<std::size_t>();
     a.energy_only = args.count("energy-only") > 0;
+    if (args.count("shard")) a.shard = args["shard"].as<std::string>();
+    if (args.count("inputs")) a.inputs = args["inputs"].as<std::vector<std::string>>();
+    if (!a.inputs.empty() && cmd != "merge")
+      throw UsageError(cmd + ": unexpected argument '" + a.inputs.front() + "' (one " +
+                       (cmd == "inspect" ? "FILE" : "CONFIG") + " only)");
+    if (!a.shard.empty() && cmd != "run") throw UsageError("--shard applies to run");
     if (a.model != "sampled" && a.model != "statistical" && a.model != "hybrid")
       throw UsageError("--model: value '" + a.model + "': must be one of: sampled, statistical, hybrid");
     if (a.energy_only && a.model == "sampled")
@@ -70,9 +80,11 @@ int main(int argc, char** argv) {
     if (a.chunk_points < 1) throw UsageError("--chunk-points: value '0': must be >= 1");
     if (!a.mappings.empty() && a.mappings != "best" && a.mappings != "all")
       throw UsageError("--mappings: value '" + a.mappings + "': must be one of: best, all");
-    if (cmd != "run" && cmd != "plan" && cmd != "inspect" && cmd != "validate")
-      throw UsageError("unknown command '" + cmd + "' (known: run, plan, inspect, validate)");
-    if (a.config.empty()) throw UsageError(cmd + ": missing " + (cmd == "inspect" ? "FILE" : "CONFIG"));
+    if (cmd != "run" && cmd != "plan" && cmd != "inspect" && cmd != "validate" && cmd != "merge")
+      throw UsageError("unknown command '" + cmd + "' (known: run, plan, inspect, validate, merge)");
+    if (a.config.empty())
+      throw UsageError(cmd + ": missing " + (cmd == "inspect" ? "FILE" : cmd == "merge" ? "shard files" : "CONFIG"));
+    if (cmd == "merge") return cmd_merge(a);
     if (cmd == "run") return cmd_run(a);
     if (cmd == "plan") return cmd_plan(a);
     if (cmd == "validate") return cmd_validate(a);

@@ -43,6 +43,11 @@ void print_study_summary(std::ostream& os, const Sweep& sweep, const StudyFile& 
   const auto& sq = num(n, "sqnr_db");
   const auto& sqmin = num(n, "sqnr_db_min");
   const auto& clip = num(n, "clip_rate");
+  // Rows are points in sweep order; a shard's start after the first point.
+  const Column* pc = n.find("point");
+  const auto point_of = [&](std::size_t row) {
+    return pc ? static_cast<std::size_t>(std::get<std::vector<std::int64_t>>(pc->data)[row]) : row;
+  };
   std::vector<std::size_t> show;
   if (e.size() <= 12) {
     for (std::size_t i = 0; i < e.size(); ++i) show.push_back(i);
@@ -61,10 +66,10 @@ void print_study_summary(std::ostream& os, const Sweep& sweep, const StudyFile& 
   os << "\n";
   for (std::size_t i : show) {
     char line[200];
-    std::snprintf(line, sizeof line, "  %5zu  %12.4f  %9.4f  %14.3f  %8.3f  %10.2f  %11.2f  %10.3g", i, e[i] * 1e-6,
+    std::snprintf(line, sizeof line, "  %5zu  %12.4f  %9.4f  %14.3f  %8.3f  %10.2f  %11.2f  %10.3g", point_of(i), e[i] * 1e-6,
                   ci[i] * 1e-6, lat[i] * 1e-3, tw[i], sq[i], sqmin[i], clip[i]);
     os << line;
-    for (const auto& kv : sweep.points[i].params) os << "   " << kv.second;
+    for (const auto& kv : sweep.points[point_of(i)].params) os << "   " << kv.second;
     os << "\n";
   }
 }

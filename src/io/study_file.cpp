@@ -69,6 +69,12 @@ void write_study_file(const std::string& path, const StudyFile& s) {
     h5::write_attr(f, "points_done", s.points_done);
     h5::write_attr(f, "samples", s.samples);
     h5::write_attr(f, "complete", static_cast<std::uint8_t>(s.complete));
+    if (s.shard.count > 0) {
+      h5::write_attr(f, "shard_index", s.shard.index);
+      h5::write_attr(f, "shard_count", s.shard.count);
+      h5::write_attr(f, "shard_point_begin", s.shard.begin);
+      h5::write_attr(f, "shard_point_end", s.shard.end);
+    }
     write_table(f.createGroup("layers"), s.layers);
     write_table(f.createGroup("network"), s.network);
     write_table(f.createGroup("jobs"), s.jobs);
@@ -99,6 +105,12 @@ StudyFile read_study_file(const std::string& path) {
     s.points_done = h5::read_attr<std::uint64_t>(f, "points_done");
     s.samples = h5::read_attr<std::uint64_t>(f, "samples");
     s.complete = h5::read_attr<std::uint8_t>(f, "complete") != 0;
+    if (f.attrExists("shard_count")) {
+      s.shard.index = h5::read_attr<std::uint64_t>(f, "shard_index");
+      s.shard.count = h5::read_attr<std::uint64_t>(f, "shard_count");
+      s.shard.begin = h5::read_attr<std::uint64_t>(f, "shard_point_begin");
+      s.shard.end = h5::read_attr<std::uint64_t>(f, "shard_point_end");
+    }
     s.layers = read_table(f.openGroup("layers"));
     s.network = read_table(f.openGroup("network"));
     s.jobs = read_table(f.openGroup("jobs"));

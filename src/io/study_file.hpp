@@ -15,6 +15,13 @@ namespace cimmc {
 
 inline constexpr const char* kStudyFileType = "cimmc.study";
 
+// A shard of a sweep (`cimmc run --shard I/N`): shard `index` of `count` holds
+// the rows of points [begin, end) of the sweep. count = 0: not a shard.
+struct ShardLayout {
+  std::uint64_t index = 0, count = 0, begin = 0, end = 0;
+  bool operator==(const ShardLayout&) const = default;
+};
+
 struct StudyFile {
   Provenance prov;
   std::string name, config_text, config_path;
@@ -22,6 +29,7 @@ struct StudyFile {
   std::uint64_t points_total = 0, points_done = 0;
   std::uint64_t samples = 0;            // run.samples after CLI overrides (resume must match)
   bool complete = false;
+  ShardLayout shard;                    // points_done counts this shard's points
   Table layers, network, jobs;
 };
 

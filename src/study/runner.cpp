@@ -13,6 +13,7 @@
 
 #include "study/plan.hpp"
 #include "study/rollup.hpp"
+#include "study/shard.hpp"
 #include "study/stat_jobs.hpp"
 #include "study/tables.hpp"
 
@@ -63,6 +64,7 @@ void check_resumable(const StudyFile& part, const StudyFile& fresh, const std::s
   if (part.prov.seed != fresh.prov.seed) bad("the seed");
   if (part.samples != fresh.samples) bad("run.samples");
   if (part.points_total != fresh.points_total) bad("the number of points");
+  if (part.shard != fresh.shard) bad("the shard (--shard I/N and its point range)");
 }
 
 StudyFile empty_file(const Sweep& sweep, const StudyOptions& opt) {
@@ -101,6 +103,19 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
   StudyFile out = empty_file(sweep, opt);
   std::set<std::string> jobs_listed;  // /jobs holds each job once, in order of first use
 
+  // One plan for the whole study, so every unique tile job is known up front:
+  // a job is evaluated when a chunk first needs it and dropped after its last
+  // use. A shard plans every point too: the cut depends on all of them.
+  const std::size_t total = points.size();
+  const StudyPlan plan = make_plan(points, 0, total);
+  PointRange range{0, total};
+  if (opt.shard.count > 0) {
+    range = split_points(plan, opt.shard.count).at(opt.shard.index);
+    out.shard = opt.shard;
+    out.shard.begin = range.begin;
+    out.shard.end = range.end;
+  }
+
   // Only sampled passes checkpoint: statistical ones cannot resume (run_study
   // refuses), and rewriting the growing file after every chunk cost a
   // 1,024-point statistical sweep more than its model did.
@@ -119,10 +134,6 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
     stats.points_resumed = out.points_done;
   }
 
-  // One plan for the whole study, so every unique tile job is known up front:
-  // a job is evaluated when a chunk first needs it and dropped after its last use.
-  const std::size_t total = points.size();
-  const StudyPlan plan = make_plan(points, 0, total);
   std::vector<std::size_t> last_use(plan.jobs.size(), 0);
   for (const PointPlan& pp : plan.points)
     for (const LayerPlan& lp : pp.layers)
@@ -135,8 +146,9 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
   store.sampled.resize(plan.jobs.size());
   store.stat.resize(plan.jobs.size());
 
-  for (std::size_t a = out.points_done; a < total; a += opt.chunk_points) {
-    const std::size_t b = std::min(total, a + opt.chunk_points);
+  const std::size_t span_points = range.end - range.begin;
+  for (std::size_t a = range.begin + out.points_done; a < range.end; a += opt.chunk_points) {
+    const std::size_t b = std::min(range.end, a + opt.chunk_points);
     StudyPlan chunk;  // the chunk's points; job indices stay global
     chunk.points.assign(plan.points.begin() + a, plan.points.begin() + b);
     std::vector<std::size_t> need;
@@ -159,12 +171,12 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
       std::vector<StatJob> results = evaluate_statistical(cfgs, ids, threads, opt.energy_only);
       for (std::size_t k = 0; k < need.size(); ++k) store.stat[need[k]] = std::make_unique<StatJob>(std::move(results[k]));
       stats.jobs_statistical += need.size();
-      if (opt.progress) opt.progress(static_cast<double>(b) / total);
+      if (opt.progress) opt.progress(static_cast<double>(b - range.begin) / span_points);
     } else {
       EngineOptions eo = opt.engine;
       if (opt.progress) {
-        const double done = static_cast<double>(a), span = static_cast<double>(b - a);
-        eo.progress = [&, done, span](double f) { opt.progress((done + f * span) / total); };
+        const double done = static_cast<double>(a - range.begin), span = static_cast<double>(b - a);
+        eo.progress = [&, done, span](double f) { opt.progress((done + f * span) / span_points); };
       }
       std::vector<JobResult> results = run_jobs(cfgs, ids, eo);
       for (std::size_t k = 0; k < need.size(); ++k)
@@ -185,10 +197,10 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
           append_job_row(out.jobs, plan.job_keys[j], plan.job_ids[j], *store.sampled[j]);
     for (std::size_t j = 0; j < plan.jobs.size(); ++j)
       if (store.has(j) && last_use[j] < b) store.drop(j);
-    out.points_done = b;
-    if (!partial.empty() && b < total) write_study_file(partial, out);
+    out.points_done = b - range.begin;
+    if (!partial.empty() && b < range.end) write_study_file(partial, out);
   }
-  stats.points = total;
+  stats.points = span_points;
   out.complete = true;
   stats.seconds += seconds_since(t0);
   return out;
@@ -238,6 +250,8 @@ Table merge_rows(const Table& base, const Table& fine, const std::set<std::int64
 StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& stats) {
   if (opt.model == Model::sampled && opt.energy_only)
     throw std::invalid_argument("energy_only applies to the statistical and hybrid models");
+  if (opt.model == Model::hybrid && opt.shard.count > 0)
+    throw std::invalid_argument("--model hybrid cannot be sharded: it refines the best points of the whole sweep");
   if (opt.model != Model::sampled && opt.resume)
     throw IoError("--resume applies to --model sampled (statistical runs take no checkpoint)");
   StudyFile out;

@@ -31,6 +31,9 @@ struct StudyOptions {
   std::string output;                // "" = keep in memory only
   bool resume = false;               // continue from output + ".partial"
   std::size_t chunk_points = 8;      // points planned and sampled together
+  // count > 0: compute only shard `index` of `count` (study/shard.hpp); the
+  // file holds that shard's points and says which (StudyFile::shard).
+  ShardLayout shard;
   Provenance prov;
   std::function<void(double fraction)> progress;
 };

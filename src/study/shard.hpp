@@ -1,0 +1,39 @@
+// Shards of a sweep for Slurm job arrays (`cimmc run --shard I/N`): the
+// points are cut into N contiguous ranges of about equal sampling work, and
+// the same plan gives the same cut on every machine and for every I. A shard
+// samples every tile job its points use, including jobs another shard uses
+// too: jobs are keyed by their content, so both draw the same numbers and
+// `cimmc merge` keeps one row of each (study/merge.hpp).
+#pragma once
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "io/study_file.hpp"
+#include "study/plan.hpp"
+
+namespace cimmc {
+
+struct PointRange {
+  std::size_t begin = 0, end = 0;  // plan.points[begin, end)
+};
+
+// Sampling work of one tile job in cell reads: its samples and calibration
+// pilot, plus a fixed cost per job (operand tables, set-up) expressed in cell
+// reads. Pure arithmetic on the job, so every machine gets the same number.
+double job_cost(const Config& job);
+
+// Work of a shard of points [r.begin, r.end): each tile job they use, once.
+double range_cost(const StudyPlan& plan, PointRange r);
+
+// Cuts the plan's points into `count` contiguous non-empty ranges, in order,
+// that minimize the largest range_cost (exact: the cost only grows as a range
+// grows, so filling greedily up to a bound is optimal, and the bound is found
+// by bisection). Throws std::invalid_argument when count is 0 or more than
+// the points.
+std::vector<PointRange> split_points(const StudyPlan& plan, std::size_t count);
+
+// "I/N" with 0 <= I < N; throws std::invalid_argument naming the rule.
+ShardLayout parse_shard(const std::string& text);
+
+}  // namespace cimmc
