@@ -1,5 +1,9 @@
 // `cimmc inspect FILE`: what a cimmc HDF5 file holds, in one screen.
 #include <H5Cpp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <cmath>
 #include <cstdio>
@@ -34,9 +38,7 @@ void print_table(const char* group, const Table& t) {
   std::printf("\n");
 }
 
-}  // namespace
-
-int cmd_inspect(const CliArgs& a) {
+int inspect_here(const CliArgs& a) {
   std::string type;
   {
     const h5::QuietErrors quiet;
@@ -77,6 +79,62 @@ int cmd_inspect(const CliArgs& a) {
   std::printf("  rms output error %.4g LSB over %.0f outputs\n", t.outputs > 0 ? std::sqrt(t.sum_err2 / t.outputs) : 0.0,
               t.outputs);
   return 0;
+}
+
+
+std::string drain(int fd) {
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace
+
+// A corrupt file can crash libhdf5 itself (segfaults and heap aborts inside it
+// on files with flipped bytes), which no exception handler catches. So the
+// file is read in a child process: its output is passed on when it finishes,
+// and a crash becomes one line and exit 4.
+int cmd_inspect(const CliArgs& a) {
+  std::fflush(stdout);
+  int out[2], err[2];
+  if (::pipe(out) != 0 || ::pipe(err) != 0) return inspect_here(a);
+  const pid_t pid = ::fork();
+  if (pid < 0) return inspect_here(a);
+  if (pid == 0) {
+    ::dup2(out[1], STDOUT_FILENO);
+    ::dup2(err[1], STDERR_FILENO);
+    ::close(out[0]), ::close(out[1]), ::close(err[0]), ::close(err[1]);
+    int code = 0;
+    try {
+      code = inspect_here(a);
+    } catch (const IoError& e) {
+      std::fprintf(stderr, "cimmc: %s\n", e.what());
+      code = 4;
+    } catch (const std::exception& e) {  // bad_alloc from a corrupt size, and the like
+      std::fprintf(stderr, "cimmc: %s: cannot be read (%s): the file is corrupt\n", a.config.c_str(), e.what());
+      code = 4;
+    }
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::_exit(code);
+  }
+  ::close(out[1]);
+  ::close(err[1]);
+  const std::string printed = drain(out[0]), errors = drain(err[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  if (WIFSIGNALED(status))
+    throw IoError(a.config + ": cannot be read: libhdf5 crashed on it (signal " + std::to_string(WTERMSIG(status)) +
+                  "); the file is corrupt");
+  std::fwrite(printed.data(), 1, printed.size(), stdout);
+  std::fwrite(errors.data(), 1, errors.size(), stderr);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 4;
 }
 
 }  // namespace cimmc

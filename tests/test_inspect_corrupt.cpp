@@ -1,0 +1,53 @@
+// `cimmc inspect` on corrupt files: one line and exit 4, never a crash, an
+// HDF5 error stack or an "internal error". libhdf5 itself segfaults or aborts
+// on some flipped bits (tests/data/corrupt/), so inspect reads in a child.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+
+#include "shell_util.hpp"
+
+namespace fs = std::filesystem;
+using namespace cimmc::test;
+
+namespace {
+const std::string kSrc = CIMMC_SOURCE_DIR;
+
+void expect_one_line_exit_4(const Ran& r, const std::string& what) {
+  EXPECT_EQ(r.code, 4) << what << ": " << r.out.substr(0, 400);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << what << ": " << r.out.substr(0, 400);
+  EXPECT_EQ(r.out.find("internal error"), std::string::npos) << what;
+}
+}  // namespace
+
+TEST(InspectCorrupt, FilesThatCrashLibhdf5AreOneLineAndExitFour) {
+  for (const char* name : {"segfault.h5", "abort.h5", "bad_alloc.h5"}) {
+    const Ran r = cimmc::test::cimmc("inspect " + kSrc + "/tests/data/corrupt/" + name);
+    expect_one_line_exit_4(r, name);  // was: SIGSEGV, SIGABRT, internal error (exit 1)
+    EXPECT_NE(r.out.find("corrupt"), std::string::npos) << r.out;
+  }
+}
+
+// Random bit flips of a good file: each read ends in the summary (exit 0) or
+// one line with exit 4.
+TEST(InspectCorrupt, RandomBitFlipsNeverCrash) {
+  std::ifstream in(kSrc + "/tests/regression/study.h5", std::ios::binary);
+  const std::string good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(good.size(), 1000u);
+  const fs::path file = fs::temp_directory_path() / ("cimmc_flip_" + std::to_string(::getpid()) + ".h5");
+  std::mt19937 rng(17);
+  for (int trial = 0; trial < 60; ++trial) {
+    std::string bad = good;
+    for (int k = 0; k < 8; ++k) bad[rng() % bad.size()] ^= static_cast<char>(1 << (rng() % 8));
+    std::ofstream(file, std::ios::binary) << bad;
+    const Ran r = cimmc::test::cimmc("inspect " + file.string());
+    if (r.code != 0) expect_one_line_exit_4(r, "trial " + std::to_string(trial));
+  }
+  fs::remove(file);
+}
