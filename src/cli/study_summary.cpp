@@ -61,12 +61,15 @@ void print_study_summary(std::ostream& os, const Sweep& sweep, const StudyFile& 
   os << "\n";
   for (std::size_t i : show) {
     char line[200];
-    std::snprintf(line, sizeof line, "  %5zu  %12.4f  %9.4f  %14.3f  %8.3f  %10.2f  %11.2f  %10.3g", i, e[i] * 1e-6,
-                  ci[i] * 1e-6, lat[i] * 1e-3, tw[i], sq[i], sqmin[i], clip[i]);
+    char ci_text[16] = "      n/a";  // no CI: the file's ci_note, printed below, says why
+    if (!std::isnan(ci[i])) std::snprintf(ci_text, sizeof ci_text, "%9.4f", ci[i] * 1e-6);
+    std::snprintf(line, sizeof line, "  %5zu  %12.4f  %s  %14.3f  %8.3f  %10.2f  %11.2f  %10.3g", i, e[i] * 1e-6,
+                  ci_text, lat[i] * 1e-3, tw[i], sq[i], sqmin[i], clip[i]);
     os << line;
     for (const auto& kv : sweep.points[i].params) os << "   " << kv.second;
     os << "\n";
   }
+  if (!f.ci_note.empty()) os << "  " << f.ci_note << "\n";
 }
 
 }  // namespace cimmc

@@ -69,6 +69,7 @@ void write_study_file(const std::string& path, const StudyFile& s) {
     h5::write_attr(f, "points_done", s.points_done);
     h5::write_attr(f, "samples", s.samples);
     h5::write_attr(f, "complete", static_cast<std::uint8_t>(s.complete));
+    h5::write_attr(f, "ci_note", s.ci_note);
     write_table(f.createGroup("layers"), s.layers);
     write_table(f.createGroup("network"), s.network);
     write_table(f.createGroup("jobs"), s.jobs);
@@ -99,6 +100,7 @@ StudyFile read_study_file(const std::string& path) {
     s.points_done = h5::read_attr<std::uint64_t>(f, "points_done");
     s.samples = h5::read_attr<std::uint64_t>(f, "samples");
     s.complete = h5::read_attr<std::uint8_t>(f, "complete") != 0;
+    if (f.attrExists("ci_note")) s.ci_note = h5::read_attr_string(f, "ci_note");  // format 2.1
     s.layers = read_table(f.openGroup("layers"));
     s.network = read_table(f.openGroup("network"));
     s.jobs = read_table(f.openGroup("jobs"));

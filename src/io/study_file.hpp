@@ -22,6 +22,8 @@ struct StudyFile {
   std::uint64_t points_total = 0, points_done = 0;
   std::uint64_t samples = 0;            // run.samples after CLI overrides (resume must match)
   bool complete = false;
+  // Why standard errors / CIs in the tables are NaN ("" when none is): root attribute ci_note.
+  std::string ci_note;
   Table layers, network, jobs;
 };
 
