@@ -277,6 +277,9 @@ TEST(Config, SigmasAndOffConductanceAreBoundedByGOn) {
   EXPECT_TRUE(has_error("macro:\n  g_on_us: 10\n  g_off_us: 9.999\n" + kWorkload, 3, "macro.g_off_us", "9.999",
                         "must be at most macro.g_on_us / 1.01 (g_on_us is 10)"));
   EXPECT_NO_THROW(parse_config("macro:\n  g_on_us: 10.1\n  g_off_us: 10\n" + kWorkload, kFile));
+  // Exactly at the bound, though 10 x 1e-6 rounds to 9.999999999999999e-06 in double.
+  EXPECT_NO_THROW(parse_config("macro:\n  g_on_us: 1e-6\n  g_off_us: 0\n  noise: {programming_sigma_us: 1e-5}\n" +
+                               kWorkload, kFile));
   // Values set after parsing (CLI overrides, swept points) meet the same rules.
   Config c = parse_config(kWorkload, kFile);
   c.energy.vdd_v = 1e300;

@@ -105,7 +105,10 @@ void check_macro(const Checker& c, const MacroSpec& m) {
   c.check("macro.dac_bits", m.dac_bits, rule::kDacBits);
   c.check("macro.g_on_us", m.g_on_us, rule::kConductanceUs);
   c.check("macro.g_off_us", m.g_off_us, rule::kOffConductanceUs);
-  if (!(m.g_off_us * rule::kMinOnOffRatio <= m.g_on_us))
+  // Products of decimal bounds round: 1e-12 of slack keeps a value written
+  // exactly at the bound (g_on / 1.01, 10 x g_on) inside it.
+  constexpr double kSlack = 1 + 1e-12;
+  if (!(m.g_off_us * rule::kMinOnOffRatio <= m.g_on_us * kSlack))
     c.fail("macro.g_off_us", number_text(m.g_off_us),
            "must be at most macro.g_on_us / " + number_text(rule::kMinOnOffRatio) + " (g_on_us is " +
                number_text(m.g_on_us) + "): an on/off ratio below " + number_text(rule::kMinOnOffRatio) +
@@ -119,7 +122,7 @@ void check_macro(const Checker& c, const MacroSpec& m) {
   // An absolute sigma is bounded by the conductances it perturbs.
   for (const auto& [key, sigma] : {std::pair<const char*, double>{"programming_sigma_us", n.prog_sigma_us},
                                    {"read_sigma_us", n.read_sigma_us}})
-    if (sigma > rule::kMaxSigmaOverGOn * m.g_on_us)
+    if (sigma > rule::kMaxSigmaOverGOn * m.g_on_us * kSlack)
       c.fail(std::string("macro.noise.") + key, number_text(sigma),
              "must be at most " + number_text(rule::kMaxSigmaOverGOn) + " x macro.g_on_us = " +
                  number_text(rule::kMaxSigmaOverGOn * m.g_on_us) + " (g_on_us is " + number_text(m.g_on_us) +
