@@ -213,3 +213,19 @@ TEST_F(Cli, MissingConfidenceIntervalIsExplained) {
   EXPECT_EQ(s.out.find("nan"), std::string::npos) << s.out;
   EXPECT_EQ(read_study_file(out).ci_note.rfind(note, 0), 0u);
 }
+
+// validate without standard errors (one array instance per job): a z-score
+// needs one, so none is computed, nothing is flagged and the note says why.
+// Before, a NaN standard error counted as "no spread": every energy that
+// differed beyond rounding was flagged with z = inf.
+TEST_F(Cli, ValidateWithoutStandardErrorsFlagsNothing) {
+  const std::string cfg = write("small.yaml", kSmall), out = (dir / "v.h5").string();
+  const Result r = run("validate " + cfg + " -o " + out + " --samples 16 --backend cpu");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("no CI: all 16 samples are in one array instance"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" 0 of "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("inf"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("nan"), std::string::npos) << r.out;
+  const H5::H5File f(out, H5F_ACC_RDONLY);
+  EXPECT_EQ(h5::read_attr_string(f, "ci_note").rfind("no CI: all 16 samples", 0), 0u);
+}

@@ -79,6 +79,7 @@ void write_study_file(const std::string& path, const StudyFile& s) {
 void write_validation_file(const std::string& path, const StudyFile& meta, const Table& validation) {
   h5::write_file_atomically(path, [&](H5::H5File& f) {
     h5::write_provenance(f, kValidationFileType, meta.name, meta.config_text, meta.config_path, meta.prov);
+    h5::write_attr(f, "ci_note", meta.ci_note);
     write_table(f.createGroup("validation"), validation);
   });
 }
