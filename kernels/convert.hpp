@@ -171,6 +171,15 @@ CIMMC_HD void count_set(const Workspace& ws, std::uint64_t* CIMMC_RESTRICT col_h
   }
 }
 
+// The clamps of a conversion, safe for values validation never lets through
+// (a column value overflowing float becomes inf, and inf - inf NaN): a NaN
+// must never become a histogram index. std::max(lo, x) is (lo < x) ? x : lo,
+// which is lo for NaN, so the bottom bin takes it and the outer std::min sees
+// no NaN; +inf clamps to the top, -inf to the bottom. For every other value
+// this equals min(max(x, lo), hi) (signed zeros aside, which cast and add
+// alike), so finite results keep their bits.
+CIMMC_HD double clamp_low_nan(double x, double lo, double hi) { return std::min(hi, std::max(lo, x)); }
+
 // Read noise of a conversion: none, one sigma for every column (absolute
 // sources), or a sigma per column (proportional to its cell currents).
 enum class NoiseKind { none, absolute, proportional };
@@ -192,14 +201,15 @@ CIMMC_HD std::uint64_t convert_pass(const Columns& colv, const ConvConsts k, con
     double val = colv(p, sq);
     // Column-value bin (nearest centre, clamped) of the value before noise.
     // Histogram slots carry the shard offset, so the counting pass is two increments.
-    col_idx[p] = static_cast<std::uint32_t>(std::min(std::max((val - k.col_lo) * k.inv_bw + 0.5, 0.0), k.top_bin)) +
+    col_idx[p] = static_cast<std::uint32_t>(clamp_low_nan((val - k.col_lo) * k.inv_bw + 0.5, 0.0, k.top_bin)) +
                  static_cast<std::uint32_t>(p % kShards * k.ncol);
     if constexpr (Noise == NoiseKind::absolute) val += static_cast<double>(noise[p] * k.abs_sd);
     if constexpr (Noise == NoiseKind::proportional) val += static_cast<double>(noise[p] * sqrtf(k.abs_var + k.rel2 * sq));
-    // ADC: nearest code; inputs beyond the range clip to the end codes.
+    // ADC: nearest code; inputs beyond the range clip to the end codes (a NaN
+    // to the bottom one, counted as clipped).
     const double cf = floor(val * k.inv_delta + 0.5);
-    const double cc = std::min(std::max(cf, k.cmin), k.cmax);
-    clipped += (cf < k.cmin) + (cf > k.cmax);
+    const double cc = clamp_low_nan(cf, k.cmin, k.cmax);
+    clipped += !(cf >= k.cmin) + (cf > k.cmax);
     adc_idx[p] = static_cast<std::uint32_t>(cc - k.cmin) + static_cast<std::uint32_t>(p % kAdcShards * k.ncode);
     ypart[p] += k.scale * cc;
   }

@@ -2,12 +2,16 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
+#include "io/h5_util.hpp"
 #include "io/hdf5_file.hpp"
+#include "io/study_file.hpp"
 #include "launcher.hpp"
 #include "shell_util.hpp"
 
@@ -158,4 +162,58 @@ TEST_F(Cli, PlanAndInspectDescribeASweep) {
   EXPECT_NE(i.out.find("/network: 3 rows"), std::string::npos) << i.out;
   const Result j = run("inspect " + write("not.h5", "plain text"));
   EXPECT_EQ(j.code, 4);
+}
+
+// With all samples in one array instance there are no batch groups to form a
+// CI from: the summary and the file say so instead of printing NaN (issue
+// 10: the CI was silently NaN when samples <= inputs_per_instance).
+TEST_F(Cli, MissingConfidenceIntervalIsExplained) {
+  const std::string cfg = write("small.yaml", kSmall), out = (dir / "r.h5").string();
+  const std::string note = "no CI: all 16 samples are in one array instance (run.inputs_per_instance = 16)";
+  const Result one = run("run " + cfg + " -o " + out + " --samples 16 --backend cpu");
+  ASSERT_EQ(one.code, 0) << one.out;
+  EXPECT_NE(one.out.find(note), std::string::npos) << one.out;
+  EXPECT_EQ(one.out.find("nan"), std::string::npos) << one.out;
+  {
+    const H5::H5File f(out, H5F_ACC_RDONLY);
+    EXPECT_EQ(h5::read_attr_string(f.openGroup("energy/per_mvm"), "ci_note").rfind(note, 0), 0u);
+    EXPECT_EQ(h5::read_attr_string(f.openGroup("summary"), "ci_note").rfind(note, 0), 0u);
+    const std::vector<double> total = h5::read_dataset<double>(f.openGroup("energy/per_mvm"), "total", {4});
+    EXPECT_TRUE(std::isfinite(total[0]));
+    EXPECT_TRUE(std::isnan(total[1]));
+  }
+  // Two instances: a CI, and an empty note.
+  const Result two = run("run " + cfg + " -o " + out + " --samples 32 --backend cpu");
+  ASSERT_EQ(two.code, 0) << two.out;
+  EXPECT_EQ(two.out.find("no CI"), std::string::npos) << two.out;
+  {
+    const H5::H5File f(out, H5F_ACC_RDONLY);
+    EXPECT_EQ(h5::read_attr_string(f.openGroup("energy/per_mvm"), "ci_note"), "");
+    const std::vector<double> total = h5::read_dataset<double>(f.openGroup("energy/per_mvm"), "total", {4});
+    EXPECT_TRUE(std::isfinite(total[1]));
+  }
+  // A sweep (study file): the note is a root attribute and a printed line.
+  const std::string sweep = write("sweep.yaml", std::string(kSmall) + "sweep:\n  cartesian:\n    macro.adc.bits: [4, 5]\n");
+  const Result s = run("run " + sweep + " -o " + out + " --samples 16 --backend cpu");
+  ASSERT_EQ(s.code, 0) << s.out;
+  EXPECT_NE(s.out.find(note), std::string::npos) << s.out;
+  EXPECT_NE(s.out.find("(2 of 2 points)"), std::string::npos) << s.out;
+  EXPECT_EQ(s.out.find("nan"), std::string::npos) << s.out;
+  EXPECT_EQ(read_study_file(out).ci_note.rfind(note, 0), 0u);
+}
+
+// validate without standard errors (one array instance per job): a z-score
+// needs one, so none is computed, nothing is flagged and the note says why.
+// Before, a NaN standard error counted as "no spread": every energy that
+// differed beyond rounding was flagged with z = inf.
+TEST_F(Cli, ValidateWithoutStandardErrorsFlagsNothing) {
+  const std::string cfg = write("small.yaml", kSmall), out = (dir / "v.h5").string();
+  const Result r = run("validate " + cfg + " -o " + out + " --samples 16 --backend cpu");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("no CI: all 16 samples are in one array instance"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" 0 of "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("inf"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("nan"), std::string::npos) << r.out;
+  const H5::H5File f(out, H5F_ACC_RDONLY);
+  EXPECT_EQ(h5::read_attr_string(f, "ci_note").rfind("no CI: all 16 samples", 0), 0u);
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "config_test_util.hpp"
 #include "config/config.hpp"
@@ -180,7 +181,7 @@ TEST(Config, IntegerOutOfRange) {
 TEST(Config, NegativeValueForUnsignedIntegerIsARangeError) {
   EXPECT_TRUE(has_error("run:\n  seed: -1\n" + kWorkload, 2, "run.seed", "-1", "must be an integer >= 0"));
   EXPECT_TRUE(has_error("macro:\n  adc:\n    count: -3\n" + kWorkload, 3, "macro.adc.count", "-3",
-                        "must be an integer >= 0"));
+                        "must be an integer in [0, 65536]"));
 }
 
 TEST(Config, FractionForIntegerIsATypeError) {
@@ -197,9 +198,93 @@ TEST(Config, NumbersMustBeFinite) {
   EXPECT_TRUE(has_error("macro:\n  noise:\n    read_sigma_us: .nan\n" + kWorkload, 3,
                         "macro.noise.read_sigma_us", ".nan", "must be a finite number"));
   EXPECT_TRUE(has_error("macro:\n  g_on_us: ten\n" + kWorkload, 2, "macro.g_on_us", "ten", "must be a number"));
-  EXPECT_TRUE(has_error("macro:\n  g_on_us: 0\n" + kWorkload, 2, "macro.g_on_us", "0", "must be a number > 0"));
+  EXPECT_TRUE(has_error("macro:\n  g_on_us: 0\n" + kWorkload, 2, "macro.g_on_us", "0", "must be a number in [1e-06, 1e+06]"));
   EXPECT_TRUE(has_error("macro:\n  noise:\n    stuck_on: 1.5\n" + kWorkload, 3, "macro.noise.stuck_on", "1.5",
                         "must be a number in [0, 1]"));
+}
+
+// Absurd values the old rules allowed (issue 10): a programming sigma of 1e19
+// crashed the sampler, a supply of 1e300 V or a bandwidth of 1e-300 gave inf
+// or NaN results with exit 0. Every number with a unit has a physical range
+// (rules.hpp); each row is (section text, line, key, value, rule).
+TEST(Config, PhysicalRangesRefuseAbsurdValues) {
+  struct Row {
+    std::string yaml;
+    int line;
+    std::string key, value, rule;
+  };
+  const std::vector<Row> rows = {
+      {"macro:\n  noise:\n    programming_sigma_rel: 1e19\n", 3, "macro.noise.programming_sigma_rel", "1e19",
+       "must be a number in [0, 10]"},
+      {"macro:\n  noise:\n    read_sigma_rel: 10.5\n", 3, "macro.noise.read_sigma_rel", "10.5",
+       "must be a number in [0, 10]"},
+      {"macro:\n  noise:\n    programming_sigma_us: 1e20\n", 3, "macro.noise.programming_sigma_us", "1e20",
+       "must be a number in [0, 1e+07]"},
+      {"macro:\n  g_on_us: 1e7\n", 2, "macro.g_on_us", "1e7", "must be a number in [1e-06, 1e+06]"},
+      {"macro:\n  g_on_us: 1e-300\n", 2, "macro.g_on_us", "1e-300", "must be a number in [1e-06, 1e+06]"},
+      {"macro:\n  adc:\n    noise_lsb: 1e30\n", 3, "macro.adc.noise_lsb", "1e30", "must be a number in [0, 65536]"},
+      {"macro:\n  adc:\n    range: max\n    max: 1e300\n", 4, "macro.adc.max", "1e300",
+       "must be a number in [1e-06, 1e+12]"},
+      {"macro:\n  adc:\n    count: 70000\n", 3, "macro.adc.count", "70000", "must be an integer in [0, 65536]"},
+      {"macro:\n  adc:\n    conversion_ns: 1e-300\n", 3, "macro.adc.conversion_ns", "1e-300",
+       "must be a number in [0.001, 1e+06]"},
+      {"energy:\n  vdd_v: 1e300\n", 2, "energy.vdd_v", "1e300", "must be a number in [0.01, 100]"},
+      {"energy:\n  read_voltage_v: 1e-9\n", 2, "energy.read_voltage_v", "1e-9", "must be a number in [0.001, 100]"},
+      {"energy:\n  read_pulse_ns: 1e300\n", 2, "energy.read_pulse_ns", "1e300", "must be a number in [0.001, 1e+06]"},
+      {"energy:\n  leakage_uw: 1e300\n", 2, "energy.leakage_uw", "1e300", "must be a number in [0, 1e+06]"},
+      {"energy:\n  adc: {e2_pj: 1e300}\n", 2, "energy.adc.e2_pj", "1e300", "must be a number in [0, 1e+06]"},
+      {"architecture:\n  clock_ghz: 1e300\n", 2, "architecture.clock_ghz", "1e300", "must be a number in [1e-04, 100]"},
+      {"architecture:\n  row_settle_ns: 1e300\n", 2, "architecture.row_settle_ns", "1e300",
+       "must be a number in [0, 1e+06]"},
+      {"architecture:\n  global_buffer: {bandwidth_bits_per_cycle: 1e-300}\n", 2,
+       "architecture.global_buffer.bandwidth_bits_per_cycle", "1e-300", "must be 0 or a number in [0.001, 1e+12]"},
+      {"architecture:\n  dram: {bandwidth_gbps: 1e-300}\n", 2, "architecture.dram.bandwidth_gbps", "1e-300",
+       "must be a number in [0.001, 1e+09]"},
+      {"architecture:\n  dram: {energy_pj_per_bit: 1e7}\n", 2, "architecture.dram.energy_pj_per_bit", "1e7",
+       "must be a number in [0, 1e+06]"},
+      {"architecture:\n  macros: 16777217\n", 2, "architecture.macros", "16777217",
+       "must be an integer in [1, 16777216]"},
+  };
+  for (const Row& r : rows) EXPECT_TRUE(has_error(r.yaml + kWorkload, r.line, r.key, r.value, r.rule)) << r.yaml;
+  // Operand distributions: any unit, but within +-1e15 and scales >= 1e-15.
+  const std::string head = "workload:\n  inputs:\n    bits: 8\n    distribution: ";
+  const std::string rest = "\n  weights:\n    bits: 8\n    signed: true\n    distribution: {kind: normal, std: 0.5}\n";
+  EXPECT_TRUE(has_error(head + "{kind: normal, mean: 1e300, std: 1}" + rest, 4, "workload.inputs.distribution.mean",
+                        "1e300", "must be a number in [-1e+15, 1e+15]"));
+  EXPECT_TRUE(has_error(head + "{kind: laplace, b: 1e-300}" + rest, 4, "workload.inputs.distribution.b", "1e-300",
+                        "must be a number in [1e-15, 1e+15]"));
+  EXPECT_TRUE(has_error(head + "{kind: uniform, low: 0, high: 1, clip: 1e300}" + rest, 4,
+                        "workload.inputs.distribution.clip", "1e300", "must be a number in [1e-15, 1e+15]"));
+  EXPECT_TRUE(has_error(head + "{kind: histogram, bins: [1e300, 1e300, 1e300]}" + rest, 4,
+                        "workload.inputs.distribution.bins[0]", "1e300", "must be a number in [0, 1e+15]"));
+  // The ends of the ranges are allowed; 0 means unlimited for buffer bandwidth.
+  EXPECT_NO_THROW(parse_config("macro:\n  g_on_us: 1e6\n  g_off_us: 0\n  noise: {programming_sigma_rel: 10, "
+                               "read_sigma_us: 1e7}\nenergy:\n  vdd_v: 100\narchitecture:\n  clock_ghz: 1e-4\n  "
+                               "input_buffer: {bandwidth_bits_per_cycle: 0}\n  output_buffer: "
+                               "{bandwidth_bits_per_cycle: 1e-3}\n" + kWorkload,
+                               kFile));
+}
+
+// Rules between keys: an absolute sigma is at most 10 x g_on_us, and the
+// on/off ratio g_on / g_off is at least 1.01.
+TEST(Config, SigmasAndOffConductanceAreBoundedByGOn) {
+  EXPECT_TRUE(has_error("macro:\n  g_on_us: 10\n  noise:\n    programming_sigma_us: 101\n" + kWorkload, 4,
+                        "macro.noise.programming_sigma_us", "101",
+                        "must be at most 10 x macro.g_on_us = 100 (g_on_us is 10)"));
+  EXPECT_TRUE(has_error("macro:\n  g_on_us: 2\n  noise:\n    read_sigma_us: 20.5\n" + kWorkload, 4,
+                        "macro.noise.read_sigma_us", "20.5", "must be at most 10 x macro.g_on_us = 20 (g_on_us is 2)"));
+  EXPECT_NO_THROW(parse_config("macro:\n  g_on_us: 2\n  noise:\n    read_sigma_us: 20\n" + kWorkload, kFile));
+  EXPECT_TRUE(has_error("macro:\n  g_on_us: 10\n  g_off_us: 9.999\n" + kWorkload, 3, "macro.g_off_us", "9.999",
+                        "must be at most macro.g_on_us / 1.01 (g_on_us is 10)"));
+  EXPECT_NO_THROW(parse_config("macro:\n  g_on_us: 10.1\n  g_off_us: 10\n" + kWorkload, kFile));
+  // Exactly at the bound, though 10 x 1e-6 rounds to 9.999999999999999e-06 in double.
+  EXPECT_NO_THROW(parse_config("macro:\n  g_on_us: 1e-6\n  g_off_us: 0\n  noise: {programming_sigma_us: 1e-5}\n" +
+                               kWorkload, kFile));
+  // Values set after parsing (CLI overrides, swept points) meet the same rules.
+  Config c = parse_config(kWorkload, kFile);
+  c.energy.vdd_v = 1e300;
+  EXPECT_EQ(test::config_error([&] { validate(c, kFile); }),
+            "cfg.yaml: energy.vdd_v: value '1e+300': must be a number in [0.01, 100]");
 }
 
 TEST(Config, BooleansAndEnumsAreChecked) {
@@ -442,7 +527,7 @@ TEST(Config, StuckProbabilitiesSumToAtMostOne) {
 
 TEST(Config, GOffBelowGOn) {
   EXPECT_TRUE(has_error("macro:\n  g_on_us: 5\n  g_off_us: 5\n" + kWorkload, 3, "macro.g_off_us", "5",
-                        "must be less than macro.g_on_us (5)"));
+                        "must be at most macro.g_on_us / 1.01 (g_on_us is 5)"));
 }
 
 TEST(Config, AdcMaxPresentIffRangeIsMax) {
@@ -488,7 +573,7 @@ TEST(Config, InlineHistogramBins) {
   EXPECT_TRUE(has_error(head + "      bins: [0.25, 0.5, 0.25, 0]\n" + rest, 6, "workload.inputs.distribution.bins",
                         "[0.25, 0.5, 0.25, 0]", "must be a list of 2^N-1 bins with N >= 2"));
   EXPECT_TRUE(has_error(head + "      bins:\n        - 0.5\n        - -0.1\n        - 0.5\n" + rest, 8,
-                        "workload.inputs.distribution.bins[1]", "-0.1", "must be a number >= 0"));
+                        "workload.inputs.distribution.bins[1]", "-0.1", "must be a number in [0, 1e+15]"));
   EXPECT_TRUE(has_error(head + "      bins: [0, 0, 0]\n" + rest, 6, "workload.inputs.distribution.bins", "[0, 0, 0]",
                         "positive sum"));
   EXPECT_TRUE(has_error(head + "      bins: [1, 1, 1]\n      tensor: Inputs\n" + rest, 7,

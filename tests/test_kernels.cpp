@@ -1,6 +1,7 @@
 // Unit checks of the kernels' bit-level helpers against their definitions.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <random>
@@ -148,6 +149,45 @@ TEST(Kernels, CellIndicesPast2To31) {
   const GroupMoments m = r.totals();
   EXPECT_EQ(m.outputs, 2.0 * v.N);
   EXPECT_LT(m.sum_err2, 1e-6 * m.sum_ref2);
+}
+
+// Values no config may set (validation caps relative sigmas at 10) still may
+// not crash the sampler: with programming variation of 1e19-1e30 x the level,
+// proportional read noise squares overflow float and column values become
+// inf or NaN. Every conversion must still land in a column bin and an ADC
+// code (NaN at the bottom, +inf at the top), and outputs stay finite. Before
+// the NaN-safe clamps a NaN became a random uint32 histogram index: a
+// segfault or counts written outside the histograms.
+TEST(Kernels, NonFiniteColumnValuesLandInEndBins) {
+  for (const double prog_rel : {1e19, 1e30}) {
+    for (const CpuIsa isa : supported_cpu_isas()) {
+      Config c = test::small_config();
+      c.macro.bits_per_cell = 2;
+      c.macro.weight_encoding = WeightEncoding::differential;
+      c.macro.g_off_us = 0.1;
+      c.macro.noise.prog_sigma_rel = prog_rel;
+      c.macro.noise.read_sigma_rel = 0.02;
+      c.tile.weights = test::uniform_operand(8, true, -1.0, 1.0, 1.0);
+      c.tile.inputs = test::uniform_operand(8, false, 0.0, 1.0, 1.0);
+      c.run.samples = 256;
+      EngineOptions o;
+      o.backend = Backend::cpu;
+      o.threads = 1;
+      o.cpu_isa = isa;
+      const JobResult r = run_job(c, o);
+      const std::uint64_t conv = r.conversions();
+      ASSERT_GT(conv, 0u);
+      for (const Hist h : {Hist::col, Hist::adc}) {
+        std::uint64_t n = 0;
+        for (std::uint64_t x : r.total(h)) n += x;
+        EXPECT_EQ(n, conv) << kHistNames[static_cast<int>(h)] << " sigma_rel " << prog_rel << " isa "
+                           << cpu_isa_name(isa);
+      }
+      const GroupMoments m = r.totals();
+      EXPECT_TRUE(std::isfinite(m.sum_err) && std::isfinite(m.sum_err2) && std::isfinite(m.max_abs_err))
+          << "sigma_rel " << prog_rel << " isa " << cpu_isa_name(isa);
+    }
+  }
 }
 
 }  // namespace

@@ -120,6 +120,7 @@ TEST_F(Shard, MergedShardsEqualTheSingleRunBitForBit) {
     expect_same_table(want.layers, got.layers, "layers");
     expect_same_table(want.network, got.network, "network");
     expect_same_table(want.jobs, got.jobs, "jobs");
+    EXPECT_EQ(got.ci_note, want.ci_note);
     EXPECT_EQ(got.config_text, want.config_text);
     EXPECT_EQ(got.config_path, want.config_path);
     EXPECT_EQ(got.name, want.name);
@@ -261,4 +262,17 @@ TEST(ShardSplit, BalancesSamplingWorkWhereEqualCountsDoNot) {
   EXPECT_THROW(split_points(plan, 0), std::invalid_argument);
   EXPECT_EQ(parse_shard("2/5").index, 2u);
   for (const char* bad : {"5/5", "1", "/3", "a/3", "1/0", "-1/3", "1/3x"}) EXPECT_THROW(parse_shard(bad), std::invalid_argument) << bad;
+}
+
+// With every job's samples in one array instance there are no CIs: the merged
+// file's note counts the points of the whole sweep, as a single run's does.
+TEST_F(Shard, MergedNoteOnMissingCisCountsTheWholeSweep) {
+  const std::string single = path("single.h5");
+  ASSERT_EQ(test::cimmc("run " + cfg + " --backend cpu --threads 2 --samples 16 -o " + single).code, 0);
+  const std::string merged = path("merged.h5");
+  const std::string a = shard(0, 2, "", "--samples 16"), b = shard(1, 2, "", "--samples 16");
+  ASSERT_EQ(test::cimmc("merge " + a + " " + b + " -o " + merged).code, 0);
+  const StudyFile want = read_study_file(single), got = read_study_file(merged);
+  EXPECT_NE(want.ci_note.find("(6 of 6 points)"), std::string::npos) << want.ci_note;
+  EXPECT_EQ(got.ci_note, want.ci_note);
 }

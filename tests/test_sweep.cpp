@@ -237,7 +237,24 @@ TEST(Sweep, FailingPointIsReportedAtItsSweepValue) {
   EXPECT_TRUE(has_error(kBase + "sweep:\n  points:\n    - workload.weights.distribution:\n        kind: normal\n"
                                 "        std: -1\n",
                         21, "sweep.points[0].workload.weights.distribution.std", "-1",
-                        "must be a number > 0 (sweep point 0)"));
+                        "must be a number in [1e-15, 1e+15] (sweep point 0)"));
+}
+
+// Swept values meet the physical ranges (issue 10: a swept supply of 1e300 V
+// gave inf energies), reported at the sweep value with the point.
+TEST(Sweep, SweptValuesMeetPhysicalRanges) {
+  EXPECT_EQ(error_of(kBase + "sweep:\n  cartesian:\n    energy.vdd_v: [0.9, 1e300]\n"),
+            "cfg.yaml:19: sweep.cartesian.energy.vdd_v[1]: value '1e300': must be a number in [0.01, 100] (sweep point 1)");
+  EXPECT_EQ(error_of(kBase + "sweep:\n  points:\n    - {architecture.global_buffer.bandwidth_bits_per_cycle: 1e-300}\n"),
+            "cfg.yaml:19: sweep.points[0].architecture.global_buffer.bandwidth_bits_per_cycle: value '1e-300': "
+            "must be 0 or a number in [0.001, 1e+12] (sweep point 0)");
+  // A cross-key rule broken by a swept g_on_us names the point at the base key's line.
+  const std::string noisy = kBase;
+  EXPECT_TRUE(test::is_config_error(
+      error_of(std::string(noisy).replace(noisy.find("  adc:"), 0, "  noise: {read_sigma_us: 50}\n") +
+               "sweep:\n  cartesian:\n    macro.g_on_us: [10, 2]\n"),
+      "cfg.yaml", 7, "sweep point 1 (macro.g_on_us=2): macro.noise.read_sigma_us", "50",
+      "must be at most 10 x macro.g_on_us = 20"));
 }
 
 TEST(Sweep, FailingBaseKeyNamesThePointAndTheBaseLine) {

@@ -258,17 +258,18 @@ TEST(WorkloadErrors, DistillerFileEditedBetweenParsesIsReadAgain) {
 
 TEST(WorkloadErrors, ArchitectureRanges) {
   EXPECT_TRUE(has_error("architecture:\n  macros: 0\n" + kTile, 2, "architecture.macros", "0",
-                        "must be an integer >= 1"));
+                        "must be an integer in [1, 16777216]"));
   EXPECT_TRUE(has_error("architecture:\n  clock_ghz: 0\n" + kTile, 2, "architecture.clock_ghz", "0",
-                        "must be a number > 0"));
+                        "must be a number in [1e-04, 100]"));
   EXPECT_TRUE(has_error("architecture:\n  row_settle_ns: -1\n" + kTile, 2, "architecture.row_settle_ns", "-1",
-                        "must be a number >= 0"));
+                        "must be a number in [0, 1e+06]"));
   EXPECT_TRUE(has_error("architecture:\n  global_buffer: {energy_pj_per_bit: -0.1}\n" + kTile, 2,
-                        "architecture.global_buffer.energy_pj_per_bit", "-0.1", "must be a number >= 0"));
+                        "architecture.global_buffer.energy_pj_per_bit", "-0.1", "must be a number in [0, 1e+06]"));
   EXPECT_TRUE(has_error("architecture:\n  input_buffer:\n    bandwidth_bits_per_cycle: -8\n" + kTile, 3,
-                        "architecture.input_buffer.bandwidth_bits_per_cycle", "-8", "must be a number >= 0"));
+                        "architecture.input_buffer.bandwidth_bits_per_cycle", "-8",
+                        "must be 0 or a number in [0.001, 1e+12]"));
   EXPECT_TRUE(has_error("architecture:\n  dram: {bandwidth_gbps: 0}\n" + kTile, 2, "architecture.dram.bandwidth_gbps",
-                        "0", "must be a number > 0"));
+                        "0", "must be a number in [0.001, 1e+09]"));
   EXPECT_TRUE(has_error("architecture:\n  dram: {pj_per_bit: 3}\n" + kTile, 2, "architecture.dram.pj_per_bit", "3",
                         "unknown key (allowed: energy_pj_per_bit, bandwidth_gbps)"));
 }

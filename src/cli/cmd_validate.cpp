@@ -59,6 +59,7 @@ int cmd_validate(const CliArgs& a) {
                   1.96 * c.sampled_se, 100.0 * c.rel_err, c.z);
     }
   }
+  if (!v.ci_note.empty()) std::printf("\n  %s\n", v.ci_note.c_str());
   std::printf("\n  %zu of %zu comparisons flagged\n", v.flagged, v.rows.size());
   if (!a.output.empty()) {
     StudyFile meta;
@@ -67,6 +68,7 @@ int cmd_validate(const CliArgs& a) {
     meta.name = sweep.points.front().config.name;
     meta.config_text = sweep.source_text;
     meta.config_path = sweep.path;
+    meta.ci_note = v.ci_note;
     write_validation_file(claim->target(), meta, validation_table(v));
     std::printf("  wrote %s\n", a.output.c_str());
   }

@@ -19,6 +19,8 @@ std::string cell(double v, const char* f = "%.4g") {
   return b;
 }
 
+std::string or_na(double v, const char* f) { return std::isnan(v) ? std::string("n/a") : cell(v, f); }
+
 }  // namespace
 
 void print_study_summary(std::ostream& os, const Sweep& sweep, const StudyFile& f, const StudyStats& st) {
@@ -66,12 +68,16 @@ void print_study_summary(std::ostream& os, const Sweep& sweep, const StudyFile& 
   os << "\n";
   for (std::size_t i : show) {
     char line[200];
-    std::snprintf(line, sizeof line, "  %5zu  %12.4f  %9.4f  %14.3f  %8.3f  %10.2f  %11.2f  %10.3g", point_of(i), e[i] * 1e-6,
-                  ci[i] * 1e-6, lat[i] * 1e-3, tw[i], sq[i], sqmin[i], clip[i]);
+    // NaN is shown as n/a: no CI (the file's ci_note, printed below, says why), or
+    // accuracy not predicted (--energy-only).
+    std::snprintf(line, sizeof line, "  %5zu  %12.4f  %9s  %14.3f  %8.3f  %10s  %11s  %10s", point_of(i), e[i] * 1e-6,
+                  or_na(ci[i] * 1e-6, "%.4f").c_str(), lat[i] * 1e-3, tw[i], or_na(sq[i], "%.2f").c_str(),
+                  or_na(sqmin[i], "%.2f").c_str(), or_na(clip[i], "%.3g").c_str());
     os << line;
     for (const auto& kv : sweep.points[point_of(i)].params) os << "   " << kv.second;
     os << "\n";
   }
+  if (!f.ci_note.empty()) os << "  " << f.ci_note << "\n";
 }
 
 }  // namespace cimmc

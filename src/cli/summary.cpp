@@ -13,6 +13,11 @@ std::string fmt(const char* f, double a) {
   return buf;
 }
 
+// A CI half-width, or "n/a" when there is none (Report::ci_note says why).
+std::string half_width(const Estimate& e) {
+  return std::isnan(e.ci_hi) ? std::string(11, ' ') + "n/a" : fmt("%14.3f", e.ci_hi - e.mean);
+}
+
 }  // namespace
 
 void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, const Report& rep) {
@@ -28,13 +33,14 @@ void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, cons
   const double total = rep.total_pj.mean;
   for (int c = 0; c < kComponents; ++c) {
     const Estimate& e = rep.component_pj[c];
-    const double half = std::isnan(e.ci_hi) ? NAN : e.ci_hi - e.mean;
     const std::string name = kComponentNames[c];
     os << "  " << name << std::string(12 - name.size(), ' ') << fmt("%10.3f", e.mean)
-       << fmt("%14.3f", half) << fmt("%7.1f%%", total > 0 ? 100.0 * e.mean / total : 0.0)
+       << half_width(e) << fmt("%7.1f%%", total > 0 ? 100.0 * e.mean / total : 0.0)
        << fmt("%13.0f", rep.events_per_mvm[c]) << "\n";
   }
-  os << "  total       " << fmt("%10.3f", total) << fmt("%14.3f", rep.total_pj.ci_hi - total) << "\n\n";
+  os << "  total       " << fmt("%10.3f", total) << half_width(rep.total_pj) << "\n";
+  if (!rep.ci_note.empty()) os << "  " << rep.ci_note << "\n";
+  os << "\n";
   os << "  " << fmt("%.4f pJ/MAC", rep.pj_per_mac) << fmt(" | %.2f TOPS/W", rep.tops_per_w)
      << fmt(" | %.1f ns/MVM", rep.latency_ns) << fmt(" | %.3f TOPS per macro", rep.tops) << "\n";
   const Accuracy& a = rep.accuracy;

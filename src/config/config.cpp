@@ -29,10 +29,10 @@ void read_run(const MapReader& r, RunSpec& run) {
 void read_noise(const MapReader& r, NoiseSpec& n) {
   r.allow_only({"programming_sigma_us", "programming_sigma_rel", "read_sigma_us", "read_sigma_rel",
                 "stuck_off", "stuck_on"});
-  r.read("programming_sigma_us", n.prog_sigma_us, rule::kNonNegative);
-  r.read("programming_sigma_rel", n.prog_sigma_rel, rule::kNonNegative);
-  r.read("read_sigma_us", n.read_sigma_us, rule::kNonNegative);
-  r.read("read_sigma_rel", n.read_sigma_rel, rule::kNonNegative);
+  r.read("programming_sigma_us", n.prog_sigma_us, rule::kAbsSigmaUs);
+  r.read("programming_sigma_rel", n.prog_sigma_rel, rule::kRelSigma);
+  r.read("read_sigma_us", n.read_sigma_us, rule::kAbsSigmaUs);
+  r.read("read_sigma_rel", n.read_sigma_rel, rule::kRelSigma);
   r.read("stuck_off", n.stuck_off, rule::kProbability);
   r.read("stuck_on", n.stuck_on, rule::kProbability);
 }
@@ -42,11 +42,11 @@ void read_adc(const MapReader& r, AdcSpec& a) {
   r.read("bits", a.bits, rule::kAdcBits);
   r.read_enum<AdcRange>("range", a.range,
                         {{"full", AdcRange::full}, {"max", AdcRange::max}, {"calibrated", AdcRange::calibrated}});
-  r.read("max", a.max_value, rule::kPositive);  // presence vs range: a cross-field rule
+  r.read("max", a.max_value, rule::kAdcMax);  // presence vs range: a cross-field rule
   r.read("quantile", a.quantile, rule::kQuantile);
-  r.read("noise_lsb", a.noise_lsb, rule::kNonNegative);
-  r.read("count", a.count, rule::kNonNegativeInt);
-  r.read("conversion_ns", a.conversion_ns, rule::kPositive);
+  r.read("noise_lsb", a.noise_lsb, rule::kAdcNoiseLsb);
+  r.read("count", a.count, rule::kAdcCount);
+  r.read("conversion_ns", a.conversion_ns, rule::kTimeNs);
 }
 
 void read_macro(const MapReader& r, MacroSpec& m) {
@@ -68,27 +68,27 @@ void read_macro(const MapReader& r, MacroSpec& m) {
                               {"offset", InputEncoding::offset},
                               {"twos_complement", InputEncoding::twos_complement},
                               {"sign_magnitude", InputEncoding::sign_magnitude}});
-  r.read("g_on_us", m.g_on_us, rule::kPositive);
-  r.read("g_off_us", m.g_off_us, rule::kNonNegative);
+  r.read("g_on_us", m.g_on_us, rule::kConductanceUs);
+  r.read("g_off_us", m.g_off_us, rule::kOffConductanceUs);
   read_noise(r.section("noise"), m.noise);
   read_adc(r.section("adc"), m.adc);
 }
 
 void read_event_energy(const MapReader& r, EventEnergy& e) {
   r.allow_only({"e0_pj", "e1_pj", "e2_pj", "epop_pj"});
-  r.read("e0_pj", e.e0_pj, rule::kNonNegative);
-  r.read("e1_pj", e.e1_pj, rule::kNonNegative);
-  r.read("e2_pj", e.e2_pj, rule::kNonNegative);
-  r.read("epop_pj", e.epop_pj, rule::kNonNegative);
+  r.read("e0_pj", e.e0_pj, rule::kEnergyPj);
+  r.read("e1_pj", e.e1_pj, rule::kEnergyPj);
+  r.read("e2_pj", e.e2_pj, rule::kEnergyPj);
+  r.read("epop_pj", e.epop_pj, rule::kEnergyPj);
 }
 
 void read_energy(const MapReader& r, EnergySpec& e) {
   r.allow_only({"vdd_v", "read_voltage_v", "read_pulse_ns", "leakage_uw", "dac", "row_driver", "column",
                 "adc", "shift_add", "accumulator"});
-  r.read("vdd_v", e.vdd_v, rule::kPositive);
-  r.read("read_voltage_v", e.read_voltage_v, rule::kPositive);
-  r.read("read_pulse_ns", e.read_pulse_ns, rule::kPositive);
-  r.read("leakage_uw", e.leakage_uw, rule::kNonNegative);
+  r.read("vdd_v", e.vdd_v, rule::kSupplyV);
+  r.read("read_voltage_v", e.read_voltage_v, rule::kReadVoltageV);
+  r.read("read_pulse_ns", e.read_pulse_ns, rule::kTimeNs);
+  r.read("leakage_uw", e.leakage_uw, rule::kLeakageUw);
   read_event_energy(r.section("dac"), e.dac);
   read_event_energy(r.section("row_driver"), e.row_driver);
   read_event_energy(r.section("column"), e.column);

@@ -92,9 +92,9 @@ std::vector<double> cimloop_histogram(const YAML::Node& doc, const std::string& 
   std::vector<double> bins;
   for (std::size_t i = 0; i < h.size(); ++i) {
     double d = 0;
-    if (parse_number(h[i], d) != Parse::ok || !in_range(rule::kNonNegative, d))
+    if (parse_number(h[i], d) != Parse::ok || !in_range(rule::kHistogramBin, d))
       throw DataError(name + ":" + std::to_string(h[i].Mark().line + 1) + ": " + where + "[" +
-                      std::to_string(i) + "] '" + node_text(h[i]) + "' must be a number >= 0");
+                      std::to_string(i) + "] '" + node_text(h[i]) + "' " + rule_text(rule::kHistogramBin));
     bins.push_back(d);
   }
   if (auto problem = bins_shape_problem(bins)) throw DataError(name + ": " + where + ": " + *problem);
@@ -109,7 +109,7 @@ void read_histogram(const MapReader& r, std::vector<double>& bins) {
   if (!has_file) {
     r.require("bins", "is required for kind histogram (or give file and tensor)");
     if (r.has("tensor")) r.fail("tensor", node_text(r.get("tensor")), "is only allowed with file");
-    bins = r.read_number_list("bins", rule::kNonNegative);
+    bins = r.read_number_list("bins", rule::kHistogramBin);
     if (auto problem = bins_shape_problem(bins)) r.fail("bins", node_text(r.get("bins")), *problem);
     return;
   }
@@ -179,38 +179,38 @@ void read_distribution(const MapReader& r, DistributionSpec& out) {
   r.require("kind");
   r.read_enum("kind", out.kind, kKinds);
   r.allow_only(allowed_keys(out.kind));
-  r.read("clip", out.clip, rule::kPositive);
+  r.read("clip", out.clip, rule::kOperandScale);
   r.read("correlation", out.correlation, rule::kCorrelation);
   const std::string for_kind = std::string("is required for kind ") + to_string(out.kind);
   switch (out.kind) {
     case DistKind::normal:
-      r.read("mean", out.mean, rule::kAny);
+      r.read("mean", out.mean, rule::kOperandValue);
       r.require("std", for_kind);
-      r.read("std", out.std, rule::kPositive);
+      r.read("std", out.std, rule::kOperandScale);
       break;
     case DistKind::laplace:
-      r.read("mean", out.mean, rule::kAny);
+      r.read("mean", out.mean, rule::kOperandValue);
       r.require("b", for_kind);
-      r.read("b", out.b, rule::kPositive);
+      r.read("b", out.b, rule::kOperandScale);
       break;
     case DistKind::uniform:  // high >= low is checked with the cross-field rules
       r.require("low", for_kind);
       r.require("high", for_kind);
-      r.read("low", out.low, rule::kAny);
-      r.read("high", out.high, rule::kAny);
+      r.read("low", out.low, rule::kOperandValue);
+      r.read("high", out.high, rule::kOperandValue);
       break;
     case DistKind::constant:
       r.require("value", for_kind);
-      r.read("value", out.value, rule::kAny);
+      r.read("value", out.value, rule::kOperandValue);
       break;
     case DistKind::relu_normal:
       r.require("std", for_kind);
-      r.read("std", out.std, rule::kPositive);
+      r.read("std", out.std, rule::kOperandScale);
       r.read("zero_fraction", out.zero_fraction, rule::kProbability);
       break;
     case DistKind::relu_laplace:
       r.require("b", for_kind);
-      r.read("b", out.b, rule::kPositive);
+      r.read("b", out.b, rule::kOperandScale);
       r.read("zero_fraction", out.zero_fraction, rule::kProbability);
       break;
     case DistKind::histogram: read_histogram(r, out.bins); break;

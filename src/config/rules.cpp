@@ -19,6 +19,7 @@ bool in_range(const IntRule& r, IntValue v) {
 
 bool in_range(const NumRule& r, double v) {
   if (!std::isfinite(v)) return false;
+  if (r.zero_too && v == 0) return true;
   if (r.lo_open ? !(v > r.lo) : !(v >= r.lo)) return false;
   if (r.hi_open ? !(v < r.hi) : !(v <= r.hi)) return false;
   return true;
@@ -33,6 +34,11 @@ std::string rule_text(const IntRule& r, bool too_large) {
 }
 
 std::string rule_text(const NumRule& r) {
+  if (r.zero_too) {
+    NumRule interval = r;
+    interval.zero_too = false;
+    return "must be 0 or a " + rule_text(interval).substr(std::string("must be a ").size());
+  }
   const bool has_lo = std::isfinite(r.lo), has_hi = std::isfinite(r.hi);
   if (!has_lo && !has_hi) return "must be a number";
   if (has_lo && !has_hi) return std::string("must be a number ") + (r.lo_open ? "> " : ">= ") + number_text(r.lo);
@@ -41,9 +47,9 @@ std::string rule_text(const NumRule& r) {
          number_text(r.hi) + (r.hi_open ? ")" : "]");
 }
 
-std::optional<std::size_t> first_negative_bin(const std::vector<double>& bins) {
+std::optional<std::size_t> first_bad_bin(const std::vector<double>& bins) {
   for (std::size_t i = 0; i < bins.size(); ++i)
-    if (!in_range(rule::kNonNegative, bins[i])) return i;
+    if (!in_range(rule::kHistogramBin, bins[i])) return i;
   return std::nullopt;
 }
 

@@ -25,12 +25,14 @@ struct IntValue {
 };
 
 // Finite number in the interval lo..hi; the flags make an end open. Infinite
-// ends mean unbounded.
+// ends mean unbounded. zero_too: 0 is allowed besides the interval (the
+// "0 = unlimited" convention of bandwidths).
 struct NumRule {
   double lo = -std::numeric_limits<double>::infinity();
   double hi = std::numeric_limits<double>::infinity();
   bool lo_open = false;
   bool hi_open = false;
+  bool zero_too = false;
 };
 
 bool in_range(const IntRule& r, IntValue v);
@@ -61,7 +63,7 @@ inline constexpr IntRule kOperandBits{1, 16};  // signed operands need 2: a cros
 inline constexpr IntRule kLayerDim{1, 16777216};
 // distribution kind patches: the kernel side (odd is a cross-field rule)
 inline constexpr IntRule kPatchKernel{1, 7};
-// numbers
+// numbers without a physical scale (keys with a unit take a physical range below)
 inline constexpr NumRule kAny{};
 inline constexpr NumRule kPositive{0.0, std::numeric_limits<double>::infinity(), true, false};
 inline constexpr NumRule kNonNegative{0.0, std::numeric_limits<double>::infinity(), false, false};
@@ -69,11 +71,77 @@ inline constexpr NumRule kProbability{0.0, 1.0, false, false};
 inline constexpr NumRule kQuantile{0.0, 1.0, true, false};
 // Gaussian-copula equicorrelation: rho = 1 would make every row one draw.
 inline constexpr NumRule kCorrelation{0.0, 1.0, false, true};
+
+// ---- Physical ranges. Every number a config sets is bounded by what a device
+// or circuit can be, with the reason next to the bound (docs/config.md repeats
+// them). Beyond validity they keep every product the models form (energies x
+// event counts, variances, latencies x powers) finite in double and the
+// kernels' conductances and their squares finite in float.
+
+// Conductances [µS]: 1 pS (a 1 TOhm cell, below any readable memory device)
+// to 1 S (a 1 Ohm cell is a wire, not a memory). g_off may be 0 (an ideal off
+// state); its ratio to g_on is a cross-field rule (kMinOnOffRatio).
+inline constexpr NumRule kConductanceUs{1e-6, 1e6};
+inline constexpr NumRule kOffConductanceUs{0.0, 1e6};
+// g_on / g_off >= 1.01: a smaller on/off ratio leaves under 1% of the current
+// between the end levels (STT-MRAM, the lowest of real cells, has about 2-3).
+// It also bounds the g_off term of a column, g_off / g_lsb, to 1500 levels.
+inline constexpr double kMinOnOffRatio = 1.01;
+// Relative sigmas (programming variation, read noise): measured ReRAM/PCM/
+// FeFET cells lie within 0.01-0.5; a standard deviation above 10 times the
+// conductance describes no device.
+inline constexpr NumRule kRelSigma{0.0, 10.0};
+// Absolute sigmas [µS]: the same 10 x, of the top conductance g_on_us (a
+// cross-field rule, kMaxSigmaOverGOn); here 10 x the largest g_on.
+inline constexpr double kMaxSigmaOverGOn = 10.0;
+inline constexpr NumRule kAbsSigmaUs{0.0, 1e7};
+// ADC input-referred noise [LSB]: noise wider than the 2^16 codes of the
+// largest ADC allowed is not a converter.
+inline constexpr NumRule kAdcNoiseLsb{0.0, 65536.0};
+// ADC top-code column value [cell level x DAC level]: the largest column value
+// is 65536 rows x 255 DAC levels x (15 + 1500 levels of g_off) < 2.6e10; 1e12
+// is past it, and below 1e-6 every conversion clips.
+inline constexpr NumRule kAdcMax{1e-6, 1e12};
+// ADCs per macro: 0 (one per column) up to the largest macro.cols.
+inline constexpr IntRule kAdcCount{0, 65536};
+// Times [ns]: 1 ps (faster than any ADC conversion, read pulse or clock edge
+// in CMOS) to 1 ms (a millisecond per conversion or read is no accelerator).
+inline constexpr NumRule kTimeNs{1e-3, 1e6};
+inline constexpr NumRule kTimeOrZeroNs{0.0, 1e6};  // settle times: 0 = none
+// Digital clock [GHz]: 100 kHz (the slowest sensor-node logic) to 100 GHz
+// (beyond any CMOS clock).
+inline constexpr NumRule kClockGhz{1e-4, 100.0};
+// Voltages [V]: up to 100 V (no on-chip supply or read pulse is higher). The
+// supply is at least 10 mV (below the 26 mV thermal voltage no logic
+// switches); a read voltage at least 1 mV (under it the bitline signal is
+// below its thermal noise).
+inline constexpr NumRule kSupplyV{0.01, 100.0};
+inline constexpr NumRule kReadVoltageV{1e-3, 100.0};
+// Energies [pJ]: per event, per bit or per event-value coefficient, 0 up to
+// 1 uJ (1e6 pJ; a DRAM bit costs ~4 pJ, an ADC conversion ~1 pJ).
+inline constexpr NumRule kEnergyPj{0.0, 1e6};
+// Macro leakage [µW]: 0 up to 1 W per macro.
+inline constexpr NumRule kLeakageUw{0.0, 1e6};
+// Buffer bandwidth [bits per clock cycle]: 0 = unlimited (the existing
+// convention), else 1e-3 (one bit per thousand cycles) up to 1e12.
+inline constexpr NumRule kBitsPerCycle{1e-3, 1e12, false, false, true};
+// DRAM bandwidth [Gbit/s]: 1 Mbit/s up to 1e9 Gbit/s (HBM3 stacks give ~1e4).
+inline constexpr NumRule kDramGbps{1e-3, 1e9};
+// Macros per system: up to 2^24 (16.7 million macros of even 64 x 64 cells
+// are 7e10 cells, more than any CiM system).
+inline constexpr IntRule kMacros{1, 16777216};
+// Operand distributions, in whatever unit the data has (the quantizer sees
+// only ratios): locations within +-1e15, scales (std, b, clip) in
+// [1e-15, 1e15]. Wider would let ratios and their squares leave double range.
+inline constexpr NumRule kOperandValue{-1e15, 1e15};
+inline constexpr NumRule kOperandScale{1e-15, 1e15};
+// Histogram bins: weights >= 0 (they need not sum to 1), at most 1e15 each.
+inline constexpr NumRule kHistogramBin{0.0, 1e15};
 }  // namespace rule
 
-// Histogram bins (CiMLoop layout): 2^N-1 entries, N >= 2, all >= 0, sum > 0.
-// Returns the index of the first negative bin, if any.
-std::optional<std::size_t> first_negative_bin(const std::vector<double>& bins);
+// Histogram bins (CiMLoop layout): 2^N-1 entries, N >= 2, each in
+// rule::kHistogramBin, sum > 0. Returns the index of the first bin out of range, if any.
+std::optional<std::size_t> first_bad_bin(const std::vector<double>& bins);
 // The rule the list as a whole breaks (length or sum), if any.
 std::optional<std::string> bins_shape_problem(const std::vector<double>& bins);
 

@@ -8,24 +8,24 @@ namespace {
 
 void read_buffer(const MapReader& r, BufferSpec& b) {
   r.allow_only({"energy_pj_per_bit", "bandwidth_bits_per_cycle"});
-  r.read("energy_pj_per_bit", b.energy_pj_per_bit, rule::kNonNegative);
-  r.read("bandwidth_bits_per_cycle", b.bandwidth_bits_per_cycle, rule::kNonNegative);  // 0 = unlimited
+  r.read("energy_pj_per_bit", b.energy_pj_per_bit, rule::kEnergyPj);
+  r.read("bandwidth_bits_per_cycle", b.bandwidth_bits_per_cycle, rule::kBitsPerCycle);  // 0 = unlimited
 }
 
 }  // namespace
 
 void read_architecture(const MapReader& r, ArchSpec& a) {
   r.allow_only({"macros", "clock_ghz", "row_settle_ns", "input_buffer", "output_buffer", "global_buffer", "dram"});
-  r.read("macros", a.macros, rule::kPositiveInt);
-  r.read("clock_ghz", a.clock_ghz, rule::kPositive);
-  r.read("row_settle_ns", a.row_settle_ns, rule::kNonNegative);
+  r.read("macros", a.macros, rule::kMacros);
+  r.read("clock_ghz", a.clock_ghz, rule::kClockGhz);
+  r.read("row_settle_ns", a.row_settle_ns, rule::kTimeOrZeroNs);
   read_buffer(r.section("input_buffer"), a.input_buffer);
   read_buffer(r.section("output_buffer"), a.output_buffer);
   read_buffer(r.section("global_buffer"), a.global_buffer);
   const MapReader dram = r.section("dram");
   dram.allow_only({"energy_pj_per_bit", "bandwidth_gbps"});
-  dram.read("energy_pj_per_bit", a.dram_pj_per_bit, rule::kNonNegative);
-  dram.read("bandwidth_gbps", a.dram_bandwidth_gbps, rule::kPositive);
+  dram.read("energy_pj_per_bit", a.dram_pj_per_bit, rule::kEnergyPj);
+  dram.read("bandwidth_gbps", a.dram_bandwidth_gbps, rule::kDramGbps);
 }
 
 void read_mapping(const MapReader& r, MappingOptions& m) {

@@ -26,7 +26,7 @@ std::string list_text(const std::vector<double>& v) {
 }
 
 void check_distribution(const Checker& c, const std::string& p, const DistributionSpec& d, OperandRole role) {
-  c.check(p + ".clip", d.clip, rule::kPositive);
+  c.check(p + ".clip", d.clip, rule::kOperandScale);
   c.check(p + ".correlation", d.correlation, rule::kCorrelation);
   // Weights are drawn per array instance, not per input vector: there is no
   // "row of one vector" for them to correlate along.
@@ -34,33 +34,33 @@ void check_distribution(const Checker& c, const std::string& p, const Distributi
     c.fail(p + ".correlation", number_text(d.correlation), "correlation applies to inputs only");
   switch (d.kind) {
     case DistKind::normal:
-      c.check(p + ".mean", d.mean, rule::kAny);
-      c.check(p + ".std", d.std, rule::kPositive);
+      c.check(p + ".mean", d.mean, rule::kOperandValue);
+      c.check(p + ".std", d.std, rule::kOperandScale);
       break;
     case DistKind::laplace:
-      c.check(p + ".mean", d.mean, rule::kAny);
-      c.check(p + ".b", d.b, rule::kPositive);
+      c.check(p + ".mean", d.mean, rule::kOperandValue);
+      c.check(p + ".b", d.b, rule::kOperandScale);
       break;
     case DistKind::uniform:
-      c.check(p + ".low", d.low, rule::kAny);
-      c.check(p + ".high", d.high, rule::kAny);
+      c.check(p + ".low", d.low, rule::kOperandValue);
+      c.check(p + ".high", d.high, rule::kOperandValue);
       if (d.high < d.low) c.fail(p + ".high", number_text(d.high), "must be >= low (" + number_text(d.low) + ")");
       // The quantizer scales by max(|low|, |high|) when there is no clip.
       if (!d.clip && d.low == 0 && d.high == 0)
         c.fail(p + ".clip", "<missing>", "is required when uniform has low = high = 0");
       break;
-    case DistKind::constant: c.check(p + ".value", d.value, rule::kAny); break;
+    case DistKind::constant: c.check(p + ".value", d.value, rule::kOperandValue); break;
     case DistKind::relu_normal:
-      c.check(p + ".std", d.std, rule::kPositive);
+      c.check(p + ".std", d.std, rule::kOperandScale);
       c.check(p + ".zero_fraction", d.zero_fraction, rule::kProbability);
       break;
     case DistKind::relu_laplace:
-      c.check(p + ".b", d.b, rule::kPositive);
+      c.check(p + ".b", d.b, rule::kOperandScale);
       c.check(p + ".zero_fraction", d.zero_fraction, rule::kProbability);
       break;
     case DistKind::histogram:
-      if (auto i = first_negative_bin(d.bins))
-        c.fail(p + ".bins[" + std::to_string(*i) + "]", number_text(d.bins[*i]), rule_text(rule::kNonNegative));
+      if (auto i = first_bad_bin(d.bins))
+        c.fail(p + ".bins[" + std::to_string(*i) + "]", number_text(d.bins[*i]), rule_text(rule::kHistogramBin));
       if (auto problem = bins_shape_problem(d.bins)) c.fail(p + ".bins", list_text(d.bins), *problem);
       break;
     case DistKind::patches:
@@ -104,17 +104,30 @@ void check_macro(const Checker& c, const MacroSpec& m) {
            "must be an integer in [0, " + std::to_string(m.rows) + "] (at most macro.rows)");
   c.check("macro.bits_per_cell", m.bits_per_cell, rule::kBitsPerCell);
   c.check("macro.dac_bits", m.dac_bits, rule::kDacBits);
-  c.check("macro.g_on_us", m.g_on_us, rule::kPositive);
-  c.check("macro.g_off_us", m.g_off_us, rule::kNonNegative);
-  if (!(m.g_off_us < m.g_on_us))
+  c.check("macro.g_on_us", m.g_on_us, rule::kConductanceUs);
+  c.check("macro.g_off_us", m.g_off_us, rule::kOffConductanceUs);
+  // Products of decimal bounds round: 1e-12 of slack keeps a value written
+  // exactly at the bound (g_on / 1.01, 10 x g_on) inside it.
+  constexpr double kSlack = 1 + 1e-12;
+  if (!(m.g_off_us * rule::kMinOnOffRatio <= m.g_on_us * kSlack))
     c.fail("macro.g_off_us", number_text(m.g_off_us),
-           "must be less than macro.g_on_us (" + number_text(m.g_on_us) + ")");
+           "must be at most macro.g_on_us / " + number_text(rule::kMinOnOffRatio) + " (g_on_us is " +
+               number_text(m.g_on_us) + "): an on/off ratio below " + number_text(rule::kMinOnOffRatio) +
+               " describes no memory cell");
 
   const NoiseSpec& n = m.noise;
-  c.check("macro.noise.programming_sigma_us", n.prog_sigma_us, rule::kNonNegative);
-  c.check("macro.noise.programming_sigma_rel", n.prog_sigma_rel, rule::kNonNegative);
-  c.check("macro.noise.read_sigma_us", n.read_sigma_us, rule::kNonNegative);
-  c.check("macro.noise.read_sigma_rel", n.read_sigma_rel, rule::kNonNegative);
+  c.check("macro.noise.programming_sigma_us", n.prog_sigma_us, rule::kAbsSigmaUs);
+  c.check("macro.noise.programming_sigma_rel", n.prog_sigma_rel, rule::kRelSigma);
+  c.check("macro.noise.read_sigma_us", n.read_sigma_us, rule::kAbsSigmaUs);
+  c.check("macro.noise.read_sigma_rel", n.read_sigma_rel, rule::kRelSigma);
+  // An absolute sigma is bounded by the conductances it perturbs.
+  for (const auto& [key, sigma] : {std::pair<const char*, double>{"programming_sigma_us", n.prog_sigma_us},
+                                   {"read_sigma_us", n.read_sigma_us}})
+    if (sigma > rule::kMaxSigmaOverGOn * m.g_on_us * kSlack)
+      c.fail(std::string("macro.noise.") + key, number_text(sigma),
+             "must be at most " + number_text(rule::kMaxSigmaOverGOn) + " x macro.g_on_us = " +
+                 number_text(rule::kMaxSigmaOverGOn * m.g_on_us) + " (g_on_us is " + number_text(m.g_on_us) +
+                 "): a sigma above 10 times the top conductance describes no device");
   c.check("macro.noise.stuck_off", n.stuck_off, rule::kProbability);
   c.check("macro.noise.stuck_on", n.stuck_on, rule::kProbability);
   if (n.stuck_off + n.stuck_on > 1)
@@ -126,15 +139,15 @@ void check_macro(const Checker& c, const MacroSpec& m) {
   // max_value 0 is how the struct says "no max given".
   if (a.range == AdcRange::max) {
     if (a.max_value == 0) c.fail("macro.adc.max", "<missing>", "is required when macro.adc.range is max");
-    c.check("macro.adc.max", a.max_value, rule::kPositive);
+    c.check("macro.adc.max", a.max_value, rule::kAdcMax);
   } else if (a.max_value != 0) {
     c.fail("macro.adc.max", number_text(a.max_value),
            std::string("is only allowed when macro.adc.range is max (it is ") + to_string(a.range) + ")");
   }
   c.check("macro.adc.quantile", a.quantile, rule::kQuantile);
-  c.check("macro.adc.noise_lsb", a.noise_lsb, rule::kNonNegative);
-  c.check("macro.adc.count", a.count, rule::kNonNegativeInt);
-  c.check("macro.adc.conversion_ns", a.conversion_ns, rule::kPositive);
+  c.check("macro.adc.noise_lsb", a.noise_lsb, rule::kAdcNoiseLsb);
+  c.check("macro.adc.count", a.count, rule::kAdcCount);
+  c.check("macro.adc.conversion_ns", a.conversion_ns, rule::kTimeNs);
 }
 
 }  // namespace
@@ -249,17 +262,17 @@ void check_tile(const Checker& c, const Config& cfg) {
 }
 
 void check_event_energy(const Checker& c, const std::string& p, const EventEnergy& e) {
-  c.check(p + ".e0_pj", e.e0_pj, rule::kNonNegative);
-  c.check(p + ".e1_pj", e.e1_pj, rule::kNonNegative);
-  c.check(p + ".e2_pj", e.e2_pj, rule::kNonNegative);
-  c.check(p + ".epop_pj", e.epop_pj, rule::kNonNegative);
+  c.check(p + ".e0_pj", e.e0_pj, rule::kEnergyPj);
+  c.check(p + ".e1_pj", e.e1_pj, rule::kEnergyPj);
+  c.check(p + ".e2_pj", e.e2_pj, rule::kEnergyPj);
+  c.check(p + ".epop_pj", e.epop_pj, rule::kEnergyPj);
 }
 
 void check_energy(const Checker& c, const EnergySpec& e) {
-  c.check("energy.vdd_v", e.vdd_v, rule::kPositive);
-  c.check("energy.read_voltage_v", e.read_voltage_v, rule::kPositive);
-  c.check("energy.read_pulse_ns", e.read_pulse_ns, rule::kPositive);
-  c.check("energy.leakage_uw", e.leakage_uw, rule::kNonNegative);
+  c.check("energy.vdd_v", e.vdd_v, rule::kSupplyV);
+  c.check("energy.read_voltage_v", e.read_voltage_v, rule::kReadVoltageV);
+  c.check("energy.read_pulse_ns", e.read_pulse_ns, rule::kTimeNs);
+  c.check("energy.leakage_uw", e.leakage_uw, rule::kLeakageUw);
   check_event_energy(c, "energy.dac", e.dac);
   check_event_energy(c, "energy.row_driver", e.row_driver);
   check_event_energy(c, "energy.column", e.column);

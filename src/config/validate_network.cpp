@@ -95,11 +95,11 @@ void check_layer_operands(const Checker& c, const MacroSpec& m, const LayerWhere
     // The histograms came from the file: report them there; bits and
     // signedness are the defaults'.
     for (const auto& [tensor, op] : {std::pair<const char*, const OperandSpec*>{"Inputs", &l.inputs}, {"Weights", &l.weights}}) {
-      if (auto i = first_negative_bin(op->dist.bins))
+      if (auto i = first_bad_bin(op->dist.bins))
         w.fail(std::string("problem.histograms.") + tensor + "[" + std::to_string(*i) + "]", number_text(op->dist.bins[*i]),
-               rule_text(rule::kNonNegative));
+               rule_text(rule::kHistogramBin));
       if (auto problem = bins_shape_problem(op->dist.bins)) w.fail(std::string("problem.histograms.") + tensor, "", *problem);
-      if (op->dist.clip) c.check("workload.distiller.file", *op->dist.clip, rule::kPositive);
+      if (op->dist.clip) c.check("workload.distiller.file", *op->dist.clip, rule::kOperandScale);
     }
     OperandSpec x = l.inputs, wt = l.weights;
     x.dist = wt.dist = DistributionSpec{};
@@ -142,18 +142,18 @@ void check_network(const Checker& c, const Config& cfg) {
 }
 
 void check_architecture(const Checker& c, const ArchSpec& a) {
-  c.check("architecture.macros", a.macros, rule::kPositiveInt);
-  c.check("architecture.clock_ghz", a.clock_ghz, rule::kPositive);
-  c.check("architecture.row_settle_ns", a.row_settle_ns, rule::kNonNegative);
+  c.check("architecture.macros", a.macros, rule::kMacros);
+  c.check("architecture.clock_ghz", a.clock_ghz, rule::kClockGhz);
+  c.check("architecture.row_settle_ns", a.row_settle_ns, rule::kTimeOrZeroNs);
   for (const auto& [key, b] : {std::pair<const char*, const BufferSpec*>{"input_buffer", &a.input_buffer},
                                {"output_buffer", &a.output_buffer},
                                {"global_buffer", &a.global_buffer}}) {
     const std::string p = std::string("architecture.") + key;
-    c.check(p + ".energy_pj_per_bit", b->energy_pj_per_bit, rule::kNonNegative);
-    c.check(p + ".bandwidth_bits_per_cycle", b->bandwidth_bits_per_cycle, rule::kNonNegative);
+    c.check(p + ".energy_pj_per_bit", b->energy_pj_per_bit, rule::kEnergyPj);
+    c.check(p + ".bandwidth_bits_per_cycle", b->bandwidth_bits_per_cycle, rule::kBitsPerCycle);
   }
-  c.check("architecture.dram.energy_pj_per_bit", a.dram_pj_per_bit, rule::kNonNegative);
-  c.check("architecture.dram.bandwidth_gbps", a.dram_bandwidth_gbps, rule::kPositive);
+  c.check("architecture.dram.energy_pj_per_bit", a.dram_pj_per_bit, rule::kEnergyPj);
+  c.check("architecture.dram.bandwidth_gbps", a.dram_bandwidth_gbps, rule::kDramGbps);
 }
 
 }  // namespace cimmc::config_detail

@@ -99,18 +99,19 @@ void write_energy(const H5::Group& e, const JobResult& r, const EnergyTables& t,
                       Meta{"pJ", std::string(desc) + ", by component (see `components`)"});
   };
   per_component("mean", &Estimate::mean, "mean energy per MVM");
-  per_component("se", &Estimate::se, "standard error of the mean over the 32 batch groups");
-  per_component("ci_lo", &Estimate::ci_lo, "lower end of the 95% confidence interval");
-  per_component("ci_hi", &Estimate::ci_hi, "upper end of the 95% confidence interval");
+  per_component("se", &Estimate::se, "standard error of the mean over the 32 batch groups; NaN when ci_note says why");
+  per_component("ci_lo", &Estimate::ci_lo, "lower end of the 95% confidence interval; NaN when ci_note says why");
+  per_component("ci_hi", &Estimate::ci_hi, "upper end of the 95% confidence interval; NaN when ci_note says why");
   const std::array<double, 4> total = {rep.total_pj.mean, rep.total_pj.se, rep.total_pj.ci_lo,
                                        rep.total_pj.ci_hi};
   h5::write_dataset(pg, "total", total.data(), {total.size()},
-                    Meta{"pJ", "total energy per MVM: [mean, se, ci_lo, ci_hi]"});
+                    Meta{"pJ", "total energy per MVM: [mean, se, ci_lo, ci_hi]; se and CI NaN when ci_note says why"});
   h5::write_dataset(pg, "events_per_mvm", rep.events_per_mvm.data(), {rep.events_per_mvm.size()},
                     Meta{"events", "mean events per MVM, by component (see `components`)"});
   for (const char* name : {"mean", "se", "ci_lo", "ci_hi", "events_per_mvm"})
     h5::write_attr_strings(pg.openDataSet(name), "components", comps);
   h5::write_attr_strings(pg.openDataSet("total"), "fields", {"mean", "se", "ci_lo", "ci_hi"});
+  h5::write_attr(pg, "ci_note", rep.ci_note);
 }
 
 void write_summary(const H5::Group& s, const Report& rep) {
@@ -124,9 +125,9 @@ void write_summary(const H5::Group& s, const Report& rep) {
   put("latency_ns", rep.latency_ns, "ns", "latency of one MVM");
   put("tops", rep.tops, "TOPS", "throughput of one macro running MVMs back to back");
   put("err_mean", a.err_mean.mean, "LSB", "mean output error (LSB = one unit of the dot product)");
-  put("err_mean_se", a.err_mean.se, "LSB", "standard error of err_mean over the batch groups");
-  put("err_mean_ci_lo", a.err_mean.ci_lo, "LSB", "lower end of err_mean's 95% interval");
-  put("err_mean_ci_hi", a.err_mean.ci_hi, "LSB", "upper end of err_mean's 95% interval");
+  put("err_mean_se", a.err_mean.se, "LSB", "standard error of err_mean over the batch groups; NaN when ci_note says why");
+  put("err_mean_ci_lo", a.err_mean.ci_lo, "LSB", "lower end of err_mean's 95% interval; NaN when ci_note says why");
+  put("err_mean_ci_hi", a.err_mean.ci_hi, "LSB", "upper end of err_mean's 95% interval; NaN when ci_note says why");
   put("err_std", a.err_std, "LSB", "standard deviation of the output error");
   put("err_rms", a.err_rms, "LSB", "root mean square output error");
   put("max_abs_err", a.max_abs_err, "LSB", "largest absolute output error");
@@ -134,6 +135,7 @@ void write_summary(const H5::Group& s, const Report& rep) {
   put("err_rel", a.err_rel, "1", "err_std / ref_std");
   put("sqnr_db", a.sqnr_db, "dB", "10 log10(sum ref^2 / sum err^2); +inf when lossless");
   put("clip_rate", a.clip_rate, "1", "clipped ADC conversions / conversions");
+  h5::write_attr(s, "ci_note", rep.ci_note);
 }
 
 // ---- reading

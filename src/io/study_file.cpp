@@ -75,6 +75,7 @@ void write_study_file(const std::string& path, const StudyFile& s) {
       h5::write_attr(f, "shard_point_begin", s.shard.begin);
       h5::write_attr(f, "shard_point_end", s.shard.end);
     }
+    h5::write_attr(f, "ci_note", s.ci_note);
     write_table(f.createGroup("layers"), s.layers);
     write_table(f.createGroup("network"), s.network);
     write_table(f.createGroup("jobs"), s.jobs);
@@ -84,6 +85,7 @@ void write_study_file(const std::string& path, const StudyFile& s) {
 void write_validation_file(const std::string& path, const StudyFile& meta, const Table& validation) {
   h5::write_file_atomically(path, [&](H5::H5File& f) {
     h5::write_provenance(f, kValidationFileType, meta.name, meta.config_text, meta.config_path, meta.prov);
+    h5::write_attr(f, "ci_note", meta.ci_note);
     write_table(f.createGroup("validation"), validation);
   });
 }
@@ -111,6 +113,7 @@ StudyFile read_study_file(const std::string& path) {
       s.shard.begin = h5::read_attr<std::uint64_t>(f, "shard_point_begin");
       s.shard.end = h5::read_attr<std::uint64_t>(f, "shard_point_end");
     }
+    if (f.attrExists("ci_note")) s.ci_note = h5::read_attr_string(f, "ci_note");  // format 2.1
     s.layers = read_table(f.openGroup("layers"));
     s.network = read_table(f.openGroup("network"));
     s.jobs = read_table(f.openGroup("jobs"));

@@ -30,6 +30,8 @@ struct StudyFile {
   std::uint64_t samples = 0;            // run.samples after CLI overrides (resume must match)
   bool complete = false;
   ShardLayout shard;                    // points_done counts this shard's points
+  // Why standard errors / CIs in the tables are NaN ("" when none is): root attribute ci_note.
+  std::string ci_note;
   Table layers, network, jobs;
 };
 

@@ -15,6 +15,13 @@ double student_t975(int df) {
   return 1.95996 + 2.4 / df;  // asymptotic expansion, < 0.1% off beyond 31
 }
 
+std::string no_ci_note(std::uint64_t samples, int per_instance) {
+  if (per_instance <= 0 || samples > static_cast<std::uint64_t>(per_instance)) return "";
+  return "no CI: all " + std::to_string(samples) + " samples are in one array instance (run.inputs_per_instance = " +
+         std::to_string(per_instance) + "); a confidence interval needs 2 or more: lower run.inputs_per_instance " +
+         "or raise run.samples";
+}
+
 Estimate ratio_estimate(const double* x, const double* n, int groups) {
   double sx = 0, sn = 0;
   int used = 0;
@@ -85,6 +92,7 @@ Report price(const JobResult& r, const EnergyTables& t) {
   Report rep;
   for (int c = 0; c < kComponents; ++c) rep.component_pj[c] = ratio_estimate(e[c], n, G);
   rep.total_pj = ratio_estimate(total, n, G);
+  if (std::isnan(rep.total_pj.se)) rep.ci_note = no_ci_note(r.samples(), v.per_instance);
 
   const double samples = static_cast<double>(r.samples());
   auto events = [&](Hist h) {

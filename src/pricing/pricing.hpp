@@ -57,6 +57,8 @@ struct Report {
   double latency_ns = 0;
   double tops = 0;           // one macro, back-to-back MVMs
   Accuracy accuracy;
+  // Why the standard errors and CIs are NaN; empty when they exist.
+  std::string ci_note;
 };
 
 Report price(const JobResult& r, const EnergyTables& t);
@@ -71,6 +73,11 @@ std::array<double, kComponents> component_energy(const JobView& v, const double*
 // over groups with n_g > 0, its standard error from the spread of the group
 // ratios, and a Student-t 95% interval; se is NaN with fewer than 2 groups.
 Estimate ratio_estimate(const double* x, const double* n, int groups);
+
+// The explanation that comes with a NaN CI: batch means need samples in at
+// least 2 batch groups, so at least 2 array instances. `samples` MVMs with
+// `per_instance` inputs per instance; empty when there are 2 instances or more.
+std::string no_ci_note(std::uint64_t samples, int per_instance);
 
 // 97.5% quantile of Student's t with df degrees of freedom.
 double student_t975(int df);

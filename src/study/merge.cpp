@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <cmath>
 #include <map>
 
 #include "study/tables.hpp"
@@ -131,6 +132,18 @@ StudyFile merge_shards(std::vector<ShardInput> shards, const Provenance& prov) {
                          " (different backends? CPU and CUDA agree only statistically where noise is on)");
       }
     }
+  }
+  // The note on missing CIs counts points: recount them over the whole sweep,
+  // keeping the reason a shard gave (the text before its own count).
+  out.ci_note.clear();
+  std::size_t missing = 0;
+  for (const ShardInput& sh : shards) {
+    const std::string& note = sh.file.ci_note;
+    if (!note.empty() && out.ci_note.empty()) out.ci_note = note.substr(0, note.rfind(" ("));
+  }
+  if (const Column* se = out.network.find("total_pj_se"); se && !out.ci_note.empty()) {
+    for (double v : std::get<std::vector<double>>(se->data)) missing += std::isnan(v);
+    out.ci_note += " (" + std::to_string(missing) + " of " + std::to_string(out.network.rows()) + " points)";
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -53,6 +54,26 @@ ParamColumns param_columns(const Sweep& sweep) {
       if (end == row[k].c_str() || *end != '\0' || errno == ERANGE) p.integral[k] = false;
     }
   return p;
+}
+
+// The explanation NaN standard errors come with: how many points have none,
+// and why (their tile jobs' samples fit in one array instance).
+std::string study_ci_note(const Sweep& sweep, const Table& network) {
+  const Column* se_col = network.find("total_pj_se");
+  const Column* point_col = network.find("point");
+  if (!se_col || !point_col) return "";
+  const auto& se = std::get<std::vector<double>>(se_col->data);
+  const auto& point = std::get<std::vector<std::int64_t>>(point_col->data);
+  std::size_t missing = 0, first = 0;
+  for (std::size_t i = 0; i < se.size(); ++i)
+    if (std::isnan(se[i]) && missing++ == 0) first = i;
+  if (missing == 0) return "";
+  std::string note;
+  for (const SweepPoint& p : sweep.points)
+    if (static_cast<std::int64_t>(p.index) == point[first])
+      note = no_ci_note(p.config.run.samples, p.config.run.inputs_per_instance);
+  if (note.empty()) note = "no CI: fewer than 2 batch groups of a tile job hold samples";
+  return note + " (" + std::to_string(missing) + " of " + std::to_string(se.size()) + " points)";
 }
 
 // A checkpoint may only continue the same study: same file text, seed and samples.
@@ -281,6 +302,7 @@ StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& sta
   } else {
     out = run_pass(sweep, opt, opt.model, stats);
   }
+  out.ci_note = study_ci_note(sweep, out.network);
   if (!opt.output.empty()) {
     write_study_file(opt.output, out);
     std::error_code ec;

@@ -28,15 +28,17 @@ void put_costs(Table& t, const Costs& c, const char* scope) {
   for (int i = 0; i < kComponents; ++i) {
     const std::string n = kComponentNames[i];
     t.put(n + "_pj", c.macro_pj[i].mean, "pJ", "macro component " + n + " energy" + per);
-    t.put(n + "_pj_se", c.macro_pj[i].se, "pJ", "standard error of " + n + "_pj");
+    t.put(n + "_pj_se", c.macro_pj[i].se, "pJ", "standard error of " + n + "_pj; NaN when the file's ci_note says why");
   }
   for (int i = 0; i < kMemories; ++i) {
     const std::string n = kMemoryNames[i];
     t.put(n + "_pj", c.memory_pj[i], "pJ", n + " access energy" + per);
   }
   t.put("total_pj", c.total_pj.mean, "pJ", "total energy" + per);
-  t.put("total_pj_se", c.total_pj.se, "pJ", "standard error of total_pj (independent tile jobs)");
-  t.put("total_pj_ci95", 1.96 * c.total_pj.se, "pJ", "half-width of the 95% confidence interval of total_pj");
+  t.put("total_pj_se", c.total_pj.se, "pJ",
+        "standard error of total_pj (independent tile jobs); NaN when the file's ci_note says why");
+  t.put("total_pj_ci95", 1.96 * c.total_pj.se, "pJ",
+        "half-width of the 95% confidence interval of total_pj; NaN when the file's ci_note says why");
   t.put("macs", c.macs, "MAC", std::string("multiply-accumulates") + per);
   t.put("latency_ns", c.latency_ns, "ns", std::string("latency") + per);
   t.put("tops", c.tops, "TOPS", "throughput, 2 ops per MAC");

@@ -19,8 +19,11 @@ double ratio_se(const std::vector<double>& x, const std::vector<double>& n) {
 void compare(Validation& out, Comparison c) {
   const double diff = c.statistical - c.sampled;
   c.rel_err = c.sampled != 0 ? diff / std::fabs(c.sampled) : (diff == 0 ? 0.0 : std::copysign(INFINITY, diff));
-  // A spread below rounding (deterministic components) is no spread at all.
-  if (c.sampled_se > 1e-9 * std::fabs(c.sampled)) {
+  // No standard error (one array instance): nothing to compare against.
+  if (std::isnan(c.sampled_se)) {
+    c.z = std::numeric_limits<double>::quiet_NaN();
+    c.flagged = false;
+  } else if (c.sampled_se > 1e-9 * std::fabs(c.sampled)) {  // a spread below rounding is no spread at all
     c.z = diff / c.sampled_se;
     c.flagged = std::fabs(c.z) > 4.0;
   } else {  // no spread to compare against: agreement to rounding passes
@@ -70,6 +73,7 @@ Validation validate_study(const Sweep& sweep, const EngineOptions& opt) {
     const Config& tc = plan.jobs[j];
     const JobCost s = statistical_job_cost(tc, nullptr, sj);
     const JobCost m = sampled_job_cost(tc, nullptr, sampled[j]);
+    if (v.ci_note.empty() && !m.rep.ci_note.empty()) v.ci_note = m.rep.ci_note + "; z is n/a where it needs one";
     Comparison base;
     base.job = j;
     base.layer = name_of[j];
@@ -146,9 +150,11 @@ Table validation_table(const Validation& v) {
     t.put("units", c.units, "1", "units of statistical, sampled and sampled_se");
     t.put("statistical", c.statistical, "see units", "statistical (independence) model value");
     t.put("sampled", c.sampled, "see units", "Monte Carlo mean");
-    t.put("sampled_se", c.sampled_se, "see units", "standard error of the Monte Carlo mean (batch groups)");
+    t.put("sampled_se", c.sampled_se, "see units",
+          "standard error of the Monte Carlo mean (batch groups); NaN when the file's ci_note says why");
     t.put("rel_err", c.rel_err, "1", "(statistical - sampled) / |sampled|");
-    t.put("z", c.z, "1", "(statistical - sampled) / sampled_se");
+    t.put("z", c.z, "1",
+          "(statistical - sampled) / sampled_se; NaN for adc_full_scale rows and where sampled_se is NaN");
     t.put("flagged", static_cast<std::int64_t>(c.flagged), "1", "1 when |z| > 4 (or any difference without spread)");
   }
   return t;

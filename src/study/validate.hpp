@@ -8,6 +8,8 @@
 // Calibrated ADCs: an informational row `adc_full_scale` (z NaN, never
 // flagged) compares the model's predicted quantile with the sampler's pilot,
 // and every other metric is computed by the model at the pilot's full scale.
+// A sampled metric without a standard error (all samples of a job in one
+// array instance) gets z NaN, is never flagged, and `ci_note` says why.
 #pragma once
 #include <string>
 #include <vector>
@@ -31,6 +33,7 @@ struct Validation {
   std::vector<Comparison> rows;
   std::size_t jobs = 0, flagged = 0;
   double seconds_sampled = 0, seconds_statistical = 0;
+  std::string ci_note;  // why some z are NaN (no standard error); empty when none is
 };
 
 Validation validate_study(const Sweep& sweep, const EngineOptions& opt);
