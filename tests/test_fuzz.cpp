@@ -219,6 +219,10 @@ class Mutator {
     log.push_back("unknown key: " + path + "." + key);
     m[key] = 1;
   }
+  // One alias per mutation, never nested ones: an alias bomb (nine levels of
+  // ten aliases) used as a sweep value is expanded before the file is checked
+  // and grows without bound (`plan` ran past 30 s; issue 10, "Hangs and
+  // memory blow-ups", bounded by that item).
   void alias(const std::vector<Site>& sites) {
     Site a = rng_.pick(sites);
     const Site& b = rng_.pick(sites);
