@@ -52,31 +52,9 @@ Hierarchy cim_hierarchy() {
 std::vector<LoopNest> legal_pool(const Hierarchy& h, const GemmShape& g, std::size_t want) {
   std::mt19937_64 rng(12);
   std::vector<LoopNest> pool;
-  const int L = h.size();
   for (std::int64_t tries = 0; pool.size() < want; ++tries) {
     if (tries > 50'000'000) throw std::runtime_error("bench_loopnest: too few legal mappings found");
-    LoopNest n;
-    n.levels.resize(std::size_t(L));
-    std::array<std::int64_t, kMaxLevels> used{};
-    used.fill(1);
-    for (int d = 0; d < kDims; ++d) {
-      std::int64_t rest = g.size(d);
-      for (std::int64_t p = 2; rest > 1;) {
-        if (rest % p != 0) {
-          ++p;
-          continue;
-        }
-        rest /= p;
-        const std::size_t i = std::size_t(rng() % std::uint64_t(L));
-        if (rng() % 2 == 0 && used[i] * p <= h.levels[i].fanout) {
-          n.levels[i].spatial[std::size_t(d)] *= p;
-          used[i] *= p;
-        } else {
-          n.levels[i].temporal[std::size_t(d)] *= p;
-        }
-      }
-    }
-    for (LevelLoops& l : n.levels) std::shuffle(l.order.begin(), l.order.end(), rng);
+    LoopNest n = random_nest(rng, h, g);
     if (mapping_error(h, g, n).empty()) pool.push_back(std::move(n));
   }
   return pool;

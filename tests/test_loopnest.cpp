@@ -255,42 +255,14 @@ TEST(LoopNest, DescribeIsReadable) {
 
 namespace {
 
-// Random legal nest of `g` on `h` (capacities ignored): each prime factor of
-// each dimension goes to a random level, temporally or (when the fan-out has
-// room) spatially.
-LoopNest random_nest(std::mt19937_64& rng, const Hierarchy& h, const GemmShape& g) {
-  const int L = h.size();
-  LoopNest n;
-  n.levels.resize(std::size_t(L));
-  std::array<std::int64_t, kMaxLevels> used{};
-  used.fill(1);
-  for (int d = 0; d < kDims; ++d) {
-    std::int64_t rest = g.size(d);
-    for (std::int64_t p = 2; rest > 1;) {
-      if (rest % p != 0) {
-        ++p;
-        continue;
-      }
-      rest /= p;
-      const std::size_t i = std::size_t(rng() % std::uint64_t(L));
-      if (rng() % 2 == 0 && used[i] * p <= h.levels[i].fanout) {
-        n.levels[i].spatial[std::size_t(d)] *= p;
-        used[i] *= p;
-      } else {
-        n.levels[i].temporal[std::size_t(d)] *= p;
-      }
-    }
-  }
-  for (LevelLoops& l : n.levels) std::shuffle(l.order.begin(), l.order.end(), rng);
-  return n;
-}
-
 Hierarchy random_hierarchy(std::mt19937_64& rng) {
   static const std::int64_t fanouts[] = {1, 1, 2, 3, 4, 6, 8};
   const int L = 1 + int(rng() % 4);
   Hierarchy h;
   for (int i = 0; i < L; ++i) {
-    StorageLevel l = level("L" + std::to_string(i), fanouts[rng() % 7]);
+    std::string name = "L";  // appended, not "L" + ...: g++ 12 warns falsely (-Wrestrict) on that
+    name += std::to_string(i);
+    StorageLevel l = level(name, fanouts[rng() % 7]);
     if (i > 0)
       for (bool& k : l.holds) k = rng() % 10 < 7;
     h.levels.push_back(l);

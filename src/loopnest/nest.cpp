@@ -1,5 +1,6 @@
 #include "loopnest/nest.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "loopnest/text.hpp"
@@ -136,6 +137,33 @@ std::string describe(const Hierarchy& h, const LoopNest& nest) {
     }
   }
   return s;
+}
+
+LoopNest random_nest(std::mt19937_64& rng, const Hierarchy& h, const GemmShape& g) {
+  const int L = h.size();
+  LoopNest n;
+  n.levels.resize(std::size_t(L));
+  std::array<std::int64_t, kMaxLevels> used{};
+  used.fill(1);
+  for (int d = 0; d < kDims; ++d) {
+    std::int64_t rest = g.size(d);
+    for (std::int64_t p = 2; rest > 1;) {
+      if (rest % p != 0) {
+        ++p;
+        continue;
+      }
+      rest /= p;
+      const std::size_t i = std::size_t(rng() % std::uint64_t(L));
+      if (rng() % 2 == 0 && used[i] * p <= h.levels[i].fanout) {
+        n.levels[i].spatial[std::size_t(d)] *= p;
+        used[i] *= p;
+      } else {
+        n.levels[i].temporal[std::size_t(d)] *= p;
+      }
+    }
+  }
+  for (LevelLoops& l : n.levels) std::shuffle(l.order.begin(), l.order.end(), rng);
+  return n;
 }
 
 }  // namespace cimmc::loopnest

@@ -10,6 +10,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -60,5 +61,12 @@ void require_valid(const Hierarchy& h, const GemmShape& shape, const LoopNest& n
 // each level's temporal factors in its loop order, then the spatial factors
 // used below it (omitted when all are 1).
 std::string describe(const Hierarchy& h, const LoopNest& nest);
+
+// A random nest of `shape` on `h`: each prime factor of each dimension goes to
+// a random level, spatially when a coin says so and the level's fan-out has
+// room, else temporally; loop orders shuffled. Always factor-complete and
+// within the fan-outs; capacities are not considered (check mapping_error).
+// For sampled searches, tests and benchmarks.
+LoopNest random_nest(std::mt19937_64& rng, const Hierarchy& h, const GemmShape& shape);
 
 }  // namespace cimmc::loopnest
