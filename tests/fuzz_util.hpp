@@ -1,7 +1,8 @@
-// The config fuzzer's two tools (tests/test_fuzz.cpp): a YAML mutator over a
-// config tree, deterministic for a seed, and a child-process runner with a
-// time bound (SIGKILL to the process group) and a memory bound (RLIMIT_AS,
-// and the peak RSS the kernel reports).
+// The config fuzzer's tools (tests/test_fuzz.cpp): a child-process runner
+// with a time bound (SIGKILL to the process group) and a memory bound
+// (RLIMIT_AS, and the peak RSS the kernel reports), the pieces of a YAML
+// mutator (sites of a config tree, deterministic choices), and the checks of
+// a finished run's output file.
 #pragma once
 #include <fcntl.h>
 #include <signal.h>
@@ -9,6 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
 
 #include <chrono>
 #include <cstdint>
@@ -19,6 +23,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "io/h5_util.hpp"
+#include "io/study_file.hpp"
 
 namespace cimmc::fuzz {
 
@@ -153,6 +160,68 @@ inline YAML::Node plain(const std::string& text) {
   YAML::Node n(YAML::NodeType::Scalar);
   n = text;
   return n;
+}
+
+// ---- checking a finished run
+
+
+// Every float in the output file is finite unless the format says otherwise.
+std::vector<std::string> check_run_file(const H5::H5File& f) {
+  std::vector<std::string> bad;
+  const auto check = [&](const H5::Group& g, const std::string& path, const std::string& name, bool nan_ok,
+                         bool inf_ok) {
+    const std::vector<hsize_t> dims = h5::dataset_dims(g, name);
+    for (const double v : h5::read_dataset<double>(g, name, dims))
+      if ((std::isnan(v) && !nan_ok) || (std::isinf(v) && !inf_ok)) {
+        bad.push_back(path + "/" + name + " holds " + std::to_string(v));
+        return;
+      }
+  };
+  const H5::Group pm = f.openGroup("energy/per_mvm"), sm = f.openGroup("summary");
+  const bool no_ci = !h5::read_attr_string(pm, "ci_note").empty();
+  for (const char* n : {"mean", "events_per_mvm"}) check(pm, "per_mvm", n, false, false);
+  for (const char* n : {"se", "ci_lo", "ci_hi", "total"}) check(pm, "per_mvm", n, no_ci, false);
+  const std::vector<double> total = h5::read_dataset<double>(pm, "total", {4});
+  if (!std::isfinite(total[0])) bad.push_back("per_mvm/total[0] (mean) = " + std::to_string(total[0]));
+  const H5::Group tables = f.openGroup("energy/tables");
+  for (hsize_t i = 0; i < tables.getNumObjs(); ++i) check(tables, "tables", tables.getObjnameByIdx(i), false, false);
+  for (hsize_t i = 0; i < sm.getNumObjs(); ++i) {
+    const std::string n = sm.getObjnameByIdx(i);
+    const bool ci = n.find("_se") != std::string::npos || n.find("_ci_") != std::string::npos;
+    check(sm, "summary", n, ci && !h5::read_attr_string(sm, "ci_note").empty(), n == "sqnr_db");
+  }
+  const H5::Group mo = f.openGroup("job/moments");
+  for (const char* n : {"sum_err", "sum_err2", "sum_ref", "sum_ref2", "max_abs_err", "outputs"}) check(mo, "moments", n, false, false);
+  return bad;
+}
+
+std::vector<std::string> check_study_file(const std::string& path) {
+  std::vector<std::string> bad;
+  const StudyFile s = read_study_file(path);
+  const bool no_ci = !s.ci_note.empty();
+  for (const Table* t : {&s.layers, &s.network, &s.jobs}) {
+    const Column* model = t->find("model");
+    for (const Column& c : t->columns()) {
+      const auto* v = std::get_if<std::vector<double>>(&c.data);
+      if (!v || std::find(s.sweep_keys.begin(), s.sweep_keys.end(), c.name) != s.sweep_keys.end()) continue;
+      const bool se = c.name.ends_with("_se") || c.name == "total_pj_ci95";
+      const bool accuracy = c.name == "err_rms_lsb" || c.name == "err_mean_lsb" || c.name.starts_with("sqnr_db") ||
+                            c.name == "clip_rate";
+      std::size_t count = 0, first = 0;
+      for (std::size_t i = 0; i < v->size(); ++i) {
+        const double x = (*v)[i];
+        if (std::isfinite(x)) continue;
+        const bool energy_only = model && std::get<std::vector<std::string>>(model->data)[i] == "statistical_energy";
+        if (std::isnan(x) && ((se && no_ci) || (accuracy && energy_only))) continue;
+        if (x == INFINITY && c.name.starts_with("sqnr_db")) continue;  // lossless
+        if (count++ == 0) first = i;
+      }
+      if (count)
+        bad.push_back(c.name + " in " + std::to_string(count) + " of " + std::to_string(v->size()) + " rows (row " +
+                      std::to_string(first) + ": " + std::to_string((*v)[first]) + ")");
+    }
+  }
+  return bad;
 }
 
 }  // namespace cimmc::fuzz
