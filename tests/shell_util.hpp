@@ -26,6 +26,22 @@ inline Ran shell_stdout(const std::string& cmd) {
 
 inline Ran shell(const std::string& cmd) { return shell_stdout(cmd + " 2>&1"); }
 
+// A small single-tile config (300 samples, a 32 x 64 macro) that runs in a
+// fraction of a second: the CLI tests' standard input.
+inline const char* kSmallTileYaml = R"(name: cli
+run: {samples: 300, seed: 5, inputs_per_instance: 16}
+macro:
+  rows: 32
+  cols: 64
+  bits_per_cell: 2
+  weight_encoding: differential
+  adc: {bits: 5, range: full}
+workload:
+  tile: {rows_used: 32, cols_used: 4}
+  inputs: {bits: 4, signed: false, distribution: {kind: relu_normal, std: 1.0, zero_fraction: 0.5}}
+  weights: {bits: 4, signed: true, distribution: {kind: normal, std: 0.5}}
+)";
+
 // The cimmc binary under test with `args`.
 inline Ran cimmc(const std::string& args) { return shell(std::string(CIMMC_BINARY) + " " + args); }
 

@@ -39,19 +39,7 @@ class Cli : public ::testing::Test {
   }
 };
 
-const char* kSmall = R"(name: cli
-run: {samples: 300, seed: 5, inputs_per_instance: 16}
-macro:
-  rows: 32
-  cols: 64
-  bits_per_cell: 2
-  weight_encoding: differential
-  adc: {bits: 5, range: full}
-workload:
-  tile: {rows_used: 32, cols_used: 4}
-  inputs: {bits: 4, signed: false, distribution: {kind: relu_normal, std: 1.0, zero_fraction: 0.5}}
-  weights: {bits: 4, signed: true, distribution: {kind: normal, std: 0.5}}
-)";
+const char* kSmall = test::kSmallTileYaml;
 
 }  // namespace
 

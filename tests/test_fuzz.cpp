@@ -331,7 +331,7 @@ TEST_P(Fuzz, MutantsExitZeroWithFiniteResultsOrTwoWithALine) {
   for (char c : stem) name_hash = (name_hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   const std::regex error_line("(^|\\n)cimmc: " + std::regex_replace((dir / "").string(), std::regex("[.^$|()\\[\\]{}*+?\\\\]"), "\\$&") +
                               "case\\.yaml:[0-9]+: [^\\n]+\\n");
-  int exit0 = 0, exit2 = 0;
+  int exit0 = 0, exit2 = 0, failed = 0;
   double slowest = 0;
   for (long i = 0; i < cases; ++i) {
     Rng rng(seed * 0x9E3779B97F4A7C15ull + name_hash * 1000003 + static_cast<std::uint64_t>(i));
@@ -395,11 +395,15 @@ TEST_P(Fuzz, MutantsExitZeroWithFiniteResultsOrTwoWithALine) {
       fs::create_directories(keep);
       std::ofstream(fs::path(keep) / (stem + "_" + std::to_string(i) + ".yaml"), std::ios::binary) << text;
     }
-    ADD_FAILURE() << plan.config << " case " << i << ": " << what << "\n  mutations:" << muts << "\n  command: " << cmd
+    ++failed;
+    EXPECT_TRUE(problems.empty()) << plan.config << " case " << i << ": " << what << "\n  mutations:" << muts << "\n  command: " << cmd
                   << "\n  stderr: " << r.err.substr(0, 2000) << "\n  stdout: " << r.out.substr(0, 2000);
   }
   std::cout << "[ fuzz     ] " << plan.config << ": " << cases << " cases, " << exit0 << " exit 0, " << exit2
             << " exit 2, slowest " << slowest << " s\n";
+  // Every case ended in one of the two allowed ways.
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(static_cast<long>(exit0 + exit2), cases);
   fs::remove_all(dir);
 }
 

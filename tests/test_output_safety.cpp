@@ -31,6 +31,7 @@
 #include "io/hdf5_file.hpp"
 #include "io/output_path.hpp"
 #include "io/study_file.hpp"
+#include "shell_util.hpp"
 
 namespace fs = std::filesystem;
 using namespace cimmc;
@@ -115,19 +116,7 @@ std::vector<std::string> temporaries(const fs::path& dir) {
   return found;
 }
 
-const char* kSmall = R"(name: safety
-run: {samples: 300, seed: 5, inputs_per_instance: 16}
-macro:
-  rows: 32
-  cols: 64
-  bits_per_cell: 2
-  weight_encoding: differential
-  adc: {bits: 5, range: full}
-workload:
-  tile: {rows_used: 32, cols_used: 4}
-  inputs: {bits: 4, signed: false, distribution: {kind: relu_normal, std: 1.0, zero_fraction: 0.5}}
-  weights: {bits: 4, signed: true, distribution: {kind: normal, std: 0.5}}
-)";
+const char* kSmall = cimmc::test::kSmallTileYaml;
 const std::string kSweep = std::string(kSmall) + "sweep:\n  cartesian:\n    macro.adc.bits: [4, 5, 6]\n";
 // About 15 s of sampling on one core: a check that comes after sampling shows as time
 // and as the backend line, which cmd_run prints just before it samples.

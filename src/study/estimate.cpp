@@ -12,16 +12,7 @@ double seconds_of(const Config& job, const EngineOptions& opt) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Cell reads of `samples` samples of the job, its calibration pilot included.
-double reads(const Config& job, std::uint64_t samples) {
-  const MacroSpec& m = job.macro;
-  double per_sample = static_cast<double>(job.tile.rows_used) * job.tile.cols_used *
-                      phys_cols_per_weight(m, job.tile.weights) * input_cycles(m, job.tile.inputs);
-  Config c = job;
-  c.run.samples = samples;
-  const double pilot = m.adc.range == AdcRange::calibrated ? static_cast<double>(c.run.pilot()) : 0.0;
-  return per_sample * (static_cast<double>(samples) + pilot);
-}
+double reads(const Config& job, std::uint64_t samples) { return job_cell_reads(job, samples, true); }
 
 }  // namespace
 

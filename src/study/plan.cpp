@@ -40,12 +40,6 @@ MappingSpace tile_mapping(const Config& c) {
   return s;
 }
 
-double cell_reads(const Config& job) {
-  const MacroSpec& m = job.macro;
-  return static_cast<double>(job.run.samples) * job.tile.rows_used * job.tile.cols_used *
-         phys_cols_per_weight(m, job.tile.weights) * input_cycles(m, job.tile.inputs);
-}
-
 }  // namespace
 
 StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first, std::size_t last) {
@@ -57,7 +51,7 @@ StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first,
     std::string key = job_key(tc);
     auto [it, fresh] = index.emplace(key, plan.jobs.size());
     if (fresh) {
-      plan.cell_reads += cell_reads(tc);
+      plan.cell_reads += job_cell_reads(tc, tc.run.samples, false);
       plan.jobs.push_back(std::move(tc));
       plan.job_ids.push_back(job_id_of(key));
       plan.job_keys.push_back(std::move(key));

@@ -60,11 +60,7 @@ std::vector<PointRange> fill(const std::vector<std::vector<std::size_t>>& uses, 
 }  // namespace
 
 double job_cost(const Config& job) {
-  const MacroSpec& m = job.macro;
-  const double per_sample = static_cast<double>(job.tile.rows_used) * job.tile.cols_used *
-                            phys_cols_per_weight(m, job.tile.weights) * input_cycles(m, job.tile.inputs);
-  const double pilot = m.adc.range == AdcRange::calibrated ? static_cast<double>(job.run.pilot()) : 0.0;
-  return per_sample * (static_cast<double>(job.run.samples) + pilot) + kJobFixedReads;
+  return job_cell_reads(job, job.run.samples, true) + kJobFixedReads;
 }
 
 double range_cost(const StudyPlan& plan, PointRange r) {

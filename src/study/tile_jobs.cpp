@@ -129,6 +129,15 @@ std::string job_key(const Config& c) {
   return o;
 }
 
+double job_cell_reads(const Config& c, std::uint64_t samples, bool with_pilot) {
+  const MacroSpec& m = c.macro;
+  const double per_sample = static_cast<double>(c.tile.rows_used) * c.tile.cols_used *
+                            phys_cols_per_weight(m, c.tile.weights) * input_cycles(m, c.tile.inputs);
+  const std::uint64_t pilot = std::min(c.run.pilot_samples, samples);  // RunSpec::pilot() for this many samples
+  const bool calibrated = with_pilot && m.adc.range == AdcRange::calibrated;
+  return per_sample * (static_cast<double>(samples) + (calibrated ? static_cast<double>(pilot) : 0.0));
+}
+
 JobId job_id_of(const std::string& key) {
   const XXH128_hash_t h = XXH3_128bits(key.data(), key.size());
   return JobId{h.low64, h.high64};

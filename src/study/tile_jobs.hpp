@@ -23,6 +23,12 @@ Config tile_config(const Config& point, const LayerSpec* layer, int rows_used, i
 // price the histograms.
 std::string job_key(const Config& tile_cfg);
 
+// Cell reads of `samples` samples of a tile job (rows x physical columns x
+// input cycles each), plus those of the calibration pilot such a run draws
+// when `with_pilot`: the sampling work the plan, its estimate and the shard
+// split weigh jobs by.
+double job_cell_reads(const Config& tile_cfg, std::uint64_t samples, bool with_pilot);
+
 using philox::JobId;
 using philox::StreamKey;
 
