@@ -29,7 +29,7 @@ const GemmShape kLayers[] = {{12544, 147, 64}, {3136, 576, 64},  {784, 1152, 128
 StorageLevel make_level(const char* name, std::int64_t fanout, std::array<bool, 3> holds, Capacity cap) {
   StorageLevel l;
   l.name = name;
-  l.fanout = fanout;
+  l.set_fanout(fanout);
   l.holds = holds;
   l.capacity = cap;
   return l;
@@ -38,12 +38,14 @@ StorageLevel make_level(const char* name, std::int64_t fanout, std::array<bool, 
 // DRAM -> global buffer (64 Ki words, 4 tiles) -> tile buffer (8 Ki words,
 // inputs and outputs only, 4 macros) -> macro (128-word input register,
 // 128 x 32 weight cells, 32 accumulators; its array spreads K over 128 rows
-// and N over 32 columns: fan-out 4,096).
+// and N over 32 columns: two fan-out axes, 128 rows admit K, 32 columns N).
 Hierarchy cim_hierarchy() {
-  return {{make_level("DRAM", 1, {true, true, true}, Capacity::unbounded()),
-           make_level("GLB", 4, {true, true, true}, Capacity::shared(65536)),
-           make_level("TileBuf", 4, {true, false, true}, Capacity::shared(8192)),
-           make_level("Macro", 4096, {true, true, true}, Capacity::per_operand(128, 4096, 32))}};
+  Hierarchy h{{make_level("DRAM", 1, {true, true, true}, Capacity::unbounded()),
+               make_level("GLB", 4, {true, true, true}, Capacity::shared(65536)),
+               make_level("TileBuf", 4, {true, false, true}, Capacity::shared(8192)),
+               make_level("Macro", 1, {true, true, true}, Capacity::per_operand(128, 4096, 32))}};
+  h.levels[3].fanout = {FanoutAxis{128, 1u << int(Dim::K)}, FanoutAxis{32, 1u << int(Dim::N)}};
+  return h;
 }
 
 // Random legal mappings: prime factors of each dimension dealt to random

@@ -24,7 +24,7 @@ StorageLevel level(const std::string& name, std::int64_t fanout = 1, std::array<
   l.name = name;
   l.holds = holds;
   l.capacity = cap;
-  l.fanout = fanout;
+  l.set_fanout(fanout);
   return l;
 }
 
@@ -220,7 +220,7 @@ TEST(LoopNest, RejectsIllegalNests) {
   expect_rejected(h, g, two_level_nest({2, 2, 1}, {2, 1, 2}), "loop nest: K factors multiply to 2, the layer has K = 3");
   expect_rejected(h, g, two_level_nest({2, 3, 2}, {2, 1, 2}), "loop nest: N factors multiply to 4, the layer has N = 2");
   expect_rejected(h, g, two_level_nest({1, 3, 1}, {2, 1, 1}, {2, 1, 2}),
-                  "level 0 'DRAM': spatial factors M2 K1 N2 need 4 instances, its fan-out is 2");
+                  "level 0 'DRAM': spatial factors M2 K1 N2 need 4 instances along fan-out axis 0, it has 2");
   expect_rejected(h, g, two_level_nest({0, 3, 1}, {4, 1, 2}), "level 0 'DRAM': M factors must be at least 1");
   expect_rejected(h, g, LoopNest{{loops({4, 3, 2}, {Dim::M, Dim::K, Dim::N})}},
                   "loop nest: 1 levels of loops for a hierarchy of 2 levels");
@@ -239,11 +239,45 @@ TEST(LoopNest, RejectsIllegalNests) {
 
   expect_rejected({{level("DRAM", 1, {true, false, true}), level("Buf")}}, g, n,
                   "level 0 'DRAM': the outermost level must keep weights (it is where the tensors live)");
-  expect_rejected({{level("DRAM", 0), level("Buf")}}, g, n, "level 0 'DRAM': fan-out must be at least 1");
+  expect_rejected({{level("DRAM", 0), level("Buf")}}, g, n, "level 0 'DRAM': fan-out must be at least 1 along each axis");
   expect_rejected({{level("DRAM"), level("Buf", 1, {true, true, true}, Capacity::shared(0))}}, g, n,
                   "level 1 'Buf': shared capacity must be at least 1 word");
   expect_rejected(h, {4, 0, 2}, n, "layer: K must be at least 1");
   EXPECT_THROW(simulate(h, g, two_level_nest({2, 2, 1}, {2, 1, 2})), LoopNestError);
+
+  Hierarchy bad_energy = h;
+  bad_energy.levels[1].energy[1].write_pj_per_bit = -1;
+  expect_rejected(bad_energy, g, n, "level 1 'Buf': weights energies must be finite and >= 0");
+  Hierarchy bad_mesh = h;
+  bad_mesh.levels[0].link = {Topology::mesh, 3, 1, 0.1, 0};
+  expect_rejected(bad_mesh, g, n, "level 0 'DRAM': a mesh of 3 x 1 does not tile a fan-out of 2 instances");
+}
+
+// A macro-like fan-out: 4 rows admit K, 2 columns admit N. Spatial factors
+// fill each axis on its own; M cannot unroll at all.
+TEST(LoopNest, FanoutAxesPlaceDimensions) {
+  Hierarchy h = two_levels();
+  h.levels[1].fanout = {FanoutAxis{4, 1u << int(Dim::K)}, FanoutAxis{2, 1u << int(Dim::N)}};
+  const GemmShape g{2, 4, 2};
+  const LoopNest fits{{loops({2, 1, 1}, {Dim::M, Dim::K, Dim::N}), loops({1, 1, 1}, {Dim::M, Dim::K, Dim::N}, {1, 4, 2})}};
+  const NestCounts c = counts(h, g, fits);
+  EXPECT_EQ(c.job.shape, (std::array<std::int64_t, 3>{1, 4, 2}));
+  EXPECT_EQ(c.job.runs, 2);
+  expect_rejected(h, {2, 8, 1}, {{loops({2, 1, 1}, {Dim::M, Dim::K, Dim::N}), loops({1, 1, 1}, {Dim::M, Dim::K, Dim::N}, {1, 8, 1})}},
+                  "level 1 'Buf': spatial factors M1 K8 N1 need 8 instances along fan-out axis 0, it has 4");
+  expect_rejected(h, g, {{loops({1, 1, 1}, {Dim::M, Dim::K, Dim::N}), loops({1, 1, 1}, {Dim::M, Dim::K, Dim::N}, {2, 4, 2})}},
+                  "level 1 'Buf': no fan-out axis admits spatial M2");
+  Hierarchy overlap = h;
+  overlap.levels[1].fanout[1].dims |= 1u << int(Dim::K);
+  expect_rejected(overlap, g, fits, "level 1 'Buf': the two fan-out axes must admit different dimensions");
+  // random_nest respects the axes.
+  std::mt19937_64 rng(3);
+  for (int t = 0; t < 200; ++t) {
+    const LoopNest n = random_nest(rng, h, {4, 8, 4});
+    EXPECT_EQ(n.levels[1].spatial[0], 1);
+    EXPECT_LE(n.levels[1].spatial[1], 4);
+    EXPECT_LE(n.levels[1].spatial[2], 2);
+  }
 }
 
 TEST(LoopNest, DescribeIsReadable) {
@@ -263,6 +297,10 @@ Hierarchy random_hierarchy(std::mt19937_64& rng) {
     std::string name = "L";  // appended, not "L" + ...: g++ 12 warns falsely (-Wrestrict) on that
     name += std::to_string(i);
     StorageLevel l = level(name, fanouts[rng() % 7]);
+    if (rng() % 4 == 0) {  // two axes with a random split of the dimensions
+      const DimMask x = DimMask(rng() % 8);
+      l.fanout = {FanoutAxis{fanouts[rng() % 7], x}, FanoutAxis{fanouts[rng() % 7], ~x}};
+    }
     if (i > 0)
       for (bool& k : l.holds) k = rng() % 10 < 7;
     h.levels.push_back(l);

@@ -41,6 +41,12 @@ std::string capacity_error(const Hierarchy& h, int i, const TileGeometry& g) {
 
 }  // namespace
 
+int spatial_axis(const StorageLevel& l, int d) {
+  for (int a = 0; a < 2; ++a)
+    if (l.fanout[std::size_t(a)].size > 1 && (l.fanout[std::size_t(a)].dims >> d & 1u)) return a;
+  return -1;
+}
+
 TileGeometry tile_geometry(const LoopNest& nest) {
   TileGeometry g;
   const int L = int(nest.levels.size());
@@ -83,19 +89,26 @@ std::string mapping_error(const Hierarchy& h, const GemmShape& shape, const Loop
         return cat(level_label(h, i), ": loop order must name M, K and N once each");
       seen[std::size_t(di)] = true;
     }
-    double used = 1;
     for (int d = 0; d < kDims; ++d) {
       const std::size_t du = std::size_t(d);
       if (l.temporal[du] < 1 || l.spatial[du] < 1)
         return cat(level_label(h, i), ": ", dim_name(d), " factors must be at least 1");
       overflow[du] = overflow[du] || __builtin_mul_overflow(product[du], l.temporal[du], &product[du]) ||
                      __builtin_mul_overflow(product[du], l.spatial[du], &product[du]);
-      used *= double(l.spatial[du]);
     }
-    const std::int64_t fanout = h.levels[std::size_t(i)].fanout;
-    if (used > double(fanout))
-      return cat(level_label(h, i), ": spatial factors M", l.spatial[0], " K", l.spatial[1], " N", l.spatial[2],
-                 " need ", std::llround(used), " instances, its fan-out is ", fanout);
+    const StorageLevel& lv = h.levels[std::size_t(i)];
+    for (int a = 0; a < 2; ++a) {
+      const FanoutAxis& ax = lv.fanout[std::size_t(a)];
+      double on_axis = 1;
+      for (int d = 0; d < kDims; ++d)
+        if (spatial_axis(lv, d) == a) on_axis *= double(l.spatial[std::size_t(d)]);
+      if (on_axis > double(ax.size))
+        return cat(level_label(h, i), ": spatial factors M", l.spatial[0], " K", l.spatial[1], " N", l.spatial[2],
+                   " need ", std::llround(on_axis), " instances along fan-out axis ", a, ", it has ", ax.size);
+    }
+    for (int d = 0; d < kDims; ++d)
+      if (l.spatial[std::size_t(d)] > 1 && spatial_axis(lv, d) < 0)
+        return cat(level_label(h, i), ": no fan-out axis admits spatial ", dim_name(d), l.spatial[std::size_t(d)]);
   }
   for (int d = 0; d < kDims; ++d)
     if (overflow[std::size_t(d)] || product[std::size_t(d)] != shape.size(d))
@@ -143,8 +156,8 @@ LoopNest random_nest(std::mt19937_64& rng, const Hierarchy& h, const GemmShape& 
   const int L = h.size();
   LoopNest n;
   n.levels.resize(std::size_t(L));
-  std::array<std::int64_t, kMaxLevels> used{};
-  used.fill(1);
+  std::array<std::array<std::int64_t, 2>, kMaxLevels> used{};
+  for (auto& u : used) u = {1, 1};
   for (int d = 0; d < kDims; ++d) {
     std::int64_t rest = g.size(d);
     for (std::int64_t p = 2; rest > 1;) {
@@ -154,9 +167,10 @@ LoopNest random_nest(std::mt19937_64& rng, const Hierarchy& h, const GemmShape& 
       }
       rest /= p;
       const std::size_t i = std::size_t(rng() % std::uint64_t(L));
-      if (rng() % 2 == 0 && used[i] * p <= h.levels[i].fanout) {
+      const int a = spatial_axis(h.levels[i], d);
+      if (rng() % 2 == 0 && a >= 0 && used[i][std::size_t(a)] * p <= h.levels[i].fanout[std::size_t(a)].size) {
         n.levels[i].spatial[std::size_t(d)] *= p;
-        used[i] *= p;
+        used[i][std::size_t(a)] *= p;
       } else {
         n.levels[i].temporal[std::size_t(d)] *= p;
       }

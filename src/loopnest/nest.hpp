@@ -46,11 +46,15 @@ struct TileGeometry {
 // Precondition: 1 <= nest.levels.size() <= kMaxLevels.
 TileGeometry tile_geometry(const LoopNest& nest);
 
+// The fan-out axis of `l` along which dimension d unrolls: the first axis of
+// size > 1 that admits it, or -1 (no spatial factor > 1 allowed for d).
+int spatial_axis(const StorageLevel& l, int d);
+
 // "" when `nest` is a legal mapping of `shape` on `h`, else the first rule it
 // breaks: the hierarchy's own rules, one LevelLoops per level, factors >= 1,
 // each order a permutation, per dimension the temporal and spatial factors
-// multiply to the layer's size, the spatial factors below a level use at most
-// its fan-out, and every level's tiles of the operands it keeps fit its
+// multiply to the layer's size, the spatial factors below a level fit its fan-out axes
+// (each dimension on the axis spatial_axis names), and every level's tiles of the operands it keeps fit its
 // capacity (shared: their sum). No allocation when the nest is legal.
 std::string mapping_error(const Hierarchy& h, const GemmShape& shape, const LoopNest& nest);
 
