@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include "fuzz_util.hpp"
 
 namespace fs = std::filesystem;
@@ -117,8 +119,9 @@ struct TextEdit {
 
 class Mutator {
  public:
-  Mutator(YAML::Node root, Rng& rng, std::string empty_dir)
-      : root_(root), rng_(rng), empty_dir_(std::move(empty_dir)), network_(root["workload"]["cimloop"].IsDefined()) {}
+  // scratch: a directory holding `empty/`, a FIFO `fifo` and `loop/00.yaml`, a symbolic-link loop.
+  Mutator(YAML::Node root, Rng& rng, std::string scratch)
+      : root_(root), rng_(rng), scratch_(std::move(scratch)), network_(root["workload"]["cimloop"].IsDefined()) {}
   std::vector<std::string> log;   // what was done, for the failure message
   std::vector<TextEdit> edits;
 
@@ -257,20 +260,19 @@ class Mutator {
     }
     log.push_back("sweep: " + s.path + " -> " + v);
   }
-  // Data files: missing, a directory, empty, the wrong kind. FIFOs,
-  // /dev/zero and /dev/urandom are left out: reading them never ends (issue
-  // 10, "Hangs and memory blow-ups": bound every input read, regular files
-  // only). So is a directory holding a symbolic-link loop (/tmp had one):
-  // listing it is "internal error", exit 1 (issue 10, "Estimates and
-  // messages", a symlink loop gives "internal error"); the empty directory is ours.
+  // Data files: missing, a directory, empty, the wrong kind, and the hostile
+  // ones issue 10 found: a FIFO and /dev/zero (read forever before input
+  // reads were bounded to regular files) and a directory whose layer file is
+  // a symbolic-link loop ("internal error" before it was named).
   void data_path(const std::vector<Site>& sites) {
     for (const Site& c : sites)
       if (c.in_map && (c.key == "file" || c.key == "dir") && rng_.chance(50)) {
         Site s = c;
         const std::vector<std::string> paths = {
-            "/nonexistent/x.yaml", empty_dir_, "/dev/null", (kConfigs / "quickstart.yaml").string(),
+            "/nonexistent/x.yaml", scratch_ + "/empty", "/dev/null", (kConfigs / "quickstart.yaml").string(),
             (kConfigs / "../data/cimloop_workloads/resnet18").lexically_normal().string(),
-            (kConfigs / "../data/cimloop_workloads/resnet18/00.yaml").lexically_normal().string(), ""};
+            (kConfigs / "../data/cimloop_workloads/resnet18/00.yaml").lexically_normal().string(), "",
+            scratch_ + "/fifo", "/dev/zero", scratch_ + "/loop", scratch_ + "/loop/00.yaml"};
         return replace(s, plain(rng_.pick(paths)), "path");
       }
   }
@@ -288,7 +290,7 @@ class Mutator {
 
   YAML::Node root_;
   Rng& rng_;
-  std::string empty_dir_;
+  std::string scratch_;
   bool network_;
 };
 
@@ -326,6 +328,9 @@ TEST_P(Fuzz, MutantsExitZeroWithFiniteResultsOrTwoWithALine) {
   const std::string stem = fs::path(plan.config).stem().string();
   const fs::path dir = fs::temp_directory_path() / ("cimmc_fuzz_" + std::to_string(::getpid()) + "_" + stem);
   fs::create_directories(dir / "empty");
+  fs::create_directories(dir / "loop");
+  if (!fs::exists(dir / "fifo")) ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
+  if (!fs::is_symlink(dir / "loop" / "00.yaml")) fs::create_symlink(dir / "loop" / "00.yaml", dir / "loop" / "00.yaml");
   const YAML::Node base = load_base(plan.config);
   std::uint64_t name_hash = 1469598103934665603ull;  // FNV-1a: the same mutants on every platform
   for (char c : stem) name_hash = (name_hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
@@ -336,7 +341,7 @@ TEST_P(Fuzz, MutantsExitZeroWithFiniteResultsOrTwoWithALine) {
   for (long i = 0; i < cases; ++i) {
     Rng rng(seed * 0x9E3779B97F4A7C15ull + name_hash * 1000003 + static_cast<std::uint64_t>(i));
     YAML::Node root = YAML::Clone(base);
-    Mutator mut(root, rng, (dir / "empty").string());
+    Mutator mut(root, rng, dir.string());
     const int n = rng.chance(70) ? 1 : rng.chance(75) ? 2 : 3;
     for (int k = 0; k < n; ++k) mut.mutate_once();
     YAML::Emitter em;

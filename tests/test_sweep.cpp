@@ -359,5 +359,17 @@ TEST(Sweep, TypoInsideASweptKeyPathPointsAtTheSweepLine) {
       << e;
 }
 
+// A point that creates `workload` in a file without one leaves its required
+// keys unset: the error points at the sweep line (it had no line at all).
+TEST(Sweep, KeyMissingUnderASweptMappingPointsAtTheSweepLine) {
+  const std::string e = error_of("name: t\nmacro: {rows: 64, cols: 64}\nsweep:\n  points:\n"
+                                 "    - {workload.tile.rows_used: 8}\n");
+  EXPECT_EQ(e.rfind(std::string(kFile) + ":5: sweep point 0 (workload.tile.rows_used=8): workload.inputs: value "
+                                          "'<missing>': is required",
+                    0),
+            0u)
+      << e;
+}
+
 }  // namespace
 }  // namespace cimmc

@@ -189,6 +189,19 @@ TEST(WorkloadErrors, CimloopDirectory) {
                         "must be an integer in [1, 16777216]"));
 }
 
+// A layer file that is a symbolic-link loop is named with the OS's reason
+// (it was "internal error", exit 1); a loop under another name is not a layer
+// and is skipped.
+TEST(WorkloadErrors, CimloopSymlinkLoop) {
+  const ScratchDir d("loop");
+  d.write("00.yaml", "{C: 3, M: 4, P: 4}");
+  std::filesystem::create_symlink(d.path / "notes.txt", d.path / "notes.txt");
+  EXPECT_EQ(parse_config(cimloop_yaml(d.path.string()), kFile).network.layers.size(), 1u);
+  std::filesystem::create_symlink(d.path / "01.yaml", d.path / "01.yaml");
+  EXPECT_TRUE(has_error(cimloop_yaml(d.path.string()), 3, "workload.cimloop.dir", d.path.string(),
+                        "cannot read " + (d.path / "01.yaml").string() + ": Too many levels of symbolic links"));
+}
+
 TEST(WorkloadErrors, CimloopBadLayerFiles) {
   const ScratchDir d("bad");
   d.write("00.yaml", "{C: 3, M: 0, P: 4}");

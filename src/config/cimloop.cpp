@@ -135,10 +135,21 @@ LayerSpec layer_from_file(const std::filesystem::path& file, int batch, const Op
 }
 
 // NN.yaml: digits only (problem_base.yaml and friends are not layers).
-bool is_layer_file(const std::filesystem::directory_entry& e) {
-  const std::string stem = e.path().stem().string();
-  return e.is_regular_file() && e.path().extension() == ".yaml" && !stem.empty() &&
+bool is_layer_name(const std::filesystem::path& p) {
+  const std::string stem = p.stem().string();
+  return p.extension() == ".yaml" && !stem.empty() &&
          std::all_of(stem.begin(), stem.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// A layer file that cannot be looked at (a symbolic-link loop, a dangling
+// link, no permission) is the user's error, named with the OS's reason; other
+// entries are not ours to judge and are skipped.
+bool is_layer_file(const std::filesystem::directory_entry& e) {
+  if (!is_layer_name(e.path())) return false;
+  std::error_code ec;
+  const bool regular = e.is_regular_file(ec);
+  if (ec) throw DataError("cannot read " + e.path().string() + ": " + ec.message());
+  return regular;
 }
 
 }  // namespace
@@ -150,8 +161,10 @@ std::vector<LayerSpec> import_cimloop_dir(const std::filesystem::path& dir, int 
     throw DataError("cannot open directory " + dir.string() +
                     (std::filesystem::exists(dir, ec) ? ": not a directory" : ": no such directory"));
   std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (is_layer_file(e)) files.push_back(e.path());
+  std::filesystem::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec))
+    if (is_layer_file(*it)) files.push_back(it->path());
+  if (ec) throw DataError("cannot list directory " + dir.string() + ": " + ec.message());
   if (files.empty()) throw DataError(dir.string() + " holds no CiMLoop layer files (NN.yaml)");
   // By layer number, so 9.yaml comes before 10.yaml whether or not names are zero-padded.
   std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {

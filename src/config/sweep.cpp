@@ -106,6 +106,27 @@ int nearest_line(const LineTable& lines, std::string path) {
   return 0;
 }
 
+// Characters of the longest whole-component prefix two key paths share
+// ("workload.inputs" and "workload.tile.rows" share "workload": 8).
+std::size_t common_path(const std::string& a, const std::string& b) {
+  std::size_t n = 0;
+  for (std::size_t i = 0;; ++i) {
+    const bool end_a = i == a.size() || a[i] == '.' || a[i] == '[';
+    const bool end_b = i == b.size() || b[i] == '.' || b[i] == '[';
+    if (end_a && end_b) n = i;
+    if (i == a.size() || i == b.size() || a[i] != b[i]) return n;
+  }
+}
+
+// `path` or its nearest ancestor that the table has ("" when none).
+std::string deepest_in(const LineTable& lines, std::string path) {
+  while (!path.empty() && !lines.count(path)) {
+    const auto cut = path.find_last_of(".[");
+    path = cut == std::string::npos ? std::string() : path.substr(0, cut);
+  }
+  return path;
+}
+
 std::string with_line(const std::string& file, int line) {
   return line > 0 ? file + ":" + std::to_string(line) : file;
 }
@@ -142,13 +163,17 @@ std::string point_error(const std::string& msg, const std::string& file, const Y
   LineTable lines;
   collect_lines(root, "", lines);
   int line = nearest_line(lines, key);
-  // A key the base file does not have, on the path of a swept key: the sweep
-  // made it (a typo inside the sweep's key path, say), so point at the sweep.
-  if (!lines.count(key))
-    for (const Setting* s : sets)
-      if (!key.empty() && s->key.compare(0, key.size(), key) == 0 && s->key.size() > key.size() &&
-          s->key[key.size()] == '.')
-        line = s->line;
+  // When a swept key shares more of the failing key's path than the base file
+  // has, the sweep made that part of the document (a typo inside the sweep's
+  // key path, or a point that creates `workload` in a file without one and
+  // leaves a required key under it unset), so point at the sweep entry.
+  const std::size_t in_base = common_path(key, deepest_in(lines, key));
+  std::size_t best = in_base;
+  for (const Setting* s : sets)
+    if (const std::size_t c = common_path(key, s->key); c > best) {
+      best = c;
+      line = s->line;
+    }
   return with_line(file, line) + ": " + point + (params.empty() ? "" : " (" + params + ")") + ": " + body;
 }
 
