@@ -1,49 +1,50 @@
 // `cimmc plan CONFIG`: what a run would do, without sampling: points, layers,
 // mappings (and why some were pruned), tile-job uses, unique jobs after
-// dedupe, and an estimate of the sampling time.
+// dedupe, and an estimate of the sampling time. Sweeps are planned a chunk at
+// a time; beyond study/plan_summary.hpp's exact limit they are summarised
+// from a sample, and the output says so.
 #include <omp.h>
 
 #include <cstdio>
-#include <iostream>
-#include <map>
 
 #include "cli/commands.hpp"
 #include "engine/engine.hpp"
-#include "study/estimate.hpp"
-#include "study/plan.hpp"
+#include "study/plan_summary.hpp"
 
 namespace cimmc {
 
 int cmd_plan(const CliArgs& a) {
-  const Sweep sweep = load_study(a);
-  std::vector<const Config*> points;
-  for (const SweepPoint& p : sweep.points) points.push_back(&p.config);
-  const StudyPlan plan = make_plan(points, 0, points.size());
-  std::map<std::string, std::size_t> reasons;
-  std::size_t layers = 0;
-  for (const PointPlan& pp : plan.points)
-    for (const LayerPlan& lp : pp.layers) {
-      ++layers;
-      for (const std::string& r : lp.space.pruned) ++reasons[r];
-    }
-  const int threads = a.threads > 0 ? a.threads : omp_get_max_threads();
-  EngineOptions eo;
-  eo.backend = Backend::cpu;
-  eo.cpu_isa = parse_cpu_isa(a.cpu_isa);
-  const SamplingEstimate est = estimate_sampling(plan, eo, threads);
-  std::printf("%s: %zu hardware point(s)", sweep.points.front().config.name.c_str(), sweep.points.size());
-  if (!sweep.keys.empty()) {
+  const SweepSource sweep = SweepSource::load(a.config);
+  SummaryOptions opt;
+  opt.adjust = [&](Config& c) { apply_overrides(c, a); };
+  opt.threads = a.threads > 0 ? a.threads : omp_get_max_threads();
+  opt.engine.backend = Backend::cpu;
+  opt.engine.cpu_isa = parse_cpu_isa(a.cpu_isa);
+  const PlanSummary s = summarize_plan(sweep, opt);
+  const char* about = s.exact ? "" : "~";
+  const std::string name = sweep.points_at({0}).front().config.name;
+  std::printf("%s: %zu hardware point(s)", name.c_str(), s.points);
+  if (!sweep.keys().empty()) {
     std::printf(" over");
-    for (const std::string& k : sweep.keys) std::printf(" %s", k.c_str());
+    for (const std::string& k : sweep.keys()) std::printf(" %s", k.c_str());
   }
-  std::printf("\n  layer evaluations:  %zu\n", layers);
-  std::printf("  mappings:           %zu feasible, %zu pruned\n", plan.mappings, plan.pruned);
-  for (const auto& [reason, count] : reasons) std::printf("    pruned x%zu: %s\n", count, reason.c_str());
-  std::printf("  tile-job uses:      %zu\n", plan.job_refs);
-  std::printf("  unique tile jobs:   %zu (dedupe saves %.1f%%)\n", plan.jobs.size(),
-              plan.job_refs ? 100.0 * (1.0 - static_cast<double>(plan.jobs.size()) / plan.job_refs) : 0.0);
-  std::printf("  cell reads:         %.3g\n", plan.cell_reads);
-  std::printf("  estimated sampling: %.1f s on %d CPU thread(s) (%zu tile job(s) timed here", est.seconds, threads,
+  std::printf("\n");
+  if (!s.exact) {
+    std::printf("  summarised from %zu planned point(s): every swept value once, and an even sample; '~' marks "
+                "estimates\n", s.points_planned);
+    std::printf("  axes that change tile jobs:");
+    for (const std::string& k : s.job_axes) std::printf(" %s", k.c_str());
+    std::printf("%s\n", s.job_axes.empty() ? " none" : "");
+  }
+  std::printf("  layer evaluations:  %s%.0f\n", about, s.layer_evaluations);
+  std::printf("  mappings:           %s%.0f feasible, %s%.0f pruned\n", about, s.mappings, about, s.pruned);
+  for (const auto& [reason, count] : s.pruned_reasons) std::printf("    pruned x%s%.0f: %s\n", about, count, reason.c_str());
+  std::printf("  tile-job uses:      %s%.0f\n", about, s.job_refs);
+  std::printf("  unique tile jobs:   %s%.0f (dedupe saves %.1f%%)\n", about, s.unique_jobs,
+              s.job_refs > 0 ? 100.0 * (1.0 - s.unique_jobs / s.job_refs) : 0.0);
+  std::printf("  cell reads:         %s%.3g\n", about, s.cell_reads);
+  const SamplingEstimate& est = s.estimate;
+  std::printf("  estimated sampling: %.1f s on %d CPU thread(s) (%zu tile job(s) timed here", est.seconds, opt.threads,
               est.jobs_timed);
   if (est.seconds_per_cell_read > 0)
     std::printf(": %.2g s each before sampling, then %.2g cell reads/s per core)\n", est.fixed_seconds,

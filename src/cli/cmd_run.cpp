@@ -18,15 +18,17 @@
 
 namespace cimmc {
 
+void apply_overrides(Config& c, const CliArgs& a) {
+  if (a.samples) c.run.samples = *a.samples;
+  if (a.seed) c.run.seed = *a.seed;
+  if (a.mappings == "all") c.mapping.keep_all = true;
+  if (a.mappings == "best") c.mapping.keep_all = false;
+  validate(c, a.config);
+}
+
 Sweep load_study(const CliArgs& a) {
   Sweep s = load_sweep(a.config);
-  for (SweepPoint& p : s.points) {
-    if (a.samples) p.config.run.samples = *a.samples;
-    if (a.seed) p.config.run.seed = *a.seed;
-    if (a.mappings == "all") p.config.mapping.keep_all = true;
-    if (a.mappings == "best") p.config.mapping.keep_all = false;
-    validate(p.config, a.config);
-  }
+  for (SweepPoint& p : s.points) apply_overrides(p.config, a);
   return s;
 }
 

@@ -41,8 +41,11 @@ int cmd_merge(const CliArgs& a);
 
 Backend parse_backend(const std::string& s);
 
-// The sweep of CONFIG with the command-line overrides applied to every point
-// and validated again.
+// The command-line overrides (--samples, --seed, --mappings) applied to one
+// point, which is then validated again.
+void apply_overrides(Config& c, const CliArgs& a);
+
+// The sweep of CONFIG with the command-line overrides applied to every point.
 Sweep load_study(const CliArgs& a);
 
 // -o checked, locked and cleaned (io/output_path.hpp) before any work; empty

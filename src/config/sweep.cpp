@@ -12,6 +12,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <sstream>
 
@@ -210,33 +211,67 @@ SweepPoint build_point(const Plan& plan, const std::vector<const Setting*>& sets
   return p;
 }
 
+}  // namespace
+
+SweepSource::SweepSource(std::string yaml_text, std::string path_for_messages)
+    : text_(std::move(yaml_text)), path_(std::move(path_for_messages)) {
+  const std::optional<Plan> plan = config_detail::read_plan(text_, path_);
+  if (!plan) return;  // one point: the file itself
+  has_sweep_ = true;
+  keys_ = plan->keys;
+  for (const auto& axis : plan->axes) {
+    axis_sizes_.push_back(axis.size());
+    std::string names;
+    for (const Setting& st : axis.front()) names += (names.empty() ? "" : "+") + st.key;
+    axis_names_.push_back(names);
+  }
+  grid_ = plan->axes.empty() ? (plan->extra.empty() ? 1 : 0) : config_detail::plan_size(*plan, path_) - plan->extra.size();
+  size_ = grid_ + plan->extra.size();
+}
+
+SweepSource SweepSource::load(const std::string& path) {
+  return SweepSource(config_detail::read_config_text(path), path);
+}
+
+std::size_t SweepSource::grid_index(const std::vector<std::size_t>& steps) const {
+  std::size_t index = 0;
+  for (std::size_t a = 0; a < axis_sizes_.size(); ++a) index = index * axis_sizes_[a] + steps.at(a);
+  return index;
+}
+
+std::vector<SweepPoint> SweepSource::points(std::size_t first, std::size_t last) const {
+  std::vector<std::size_t> indices;
+  for (std::size_t i = first; i < std::min(last, size_); ++i) indices.push_back(i);
+  return points_at(indices);
+}
+
 // Points are independent, so they are built in parallel: with network
 // workloads parse_config rereads every layer's data file, which dominates.
 // yaml-cpp nodes are not safe to share between threads even for reading (a
 // lookup can modify a node), so each thread reads the text into its own Plan.
 // The error reported is the one of the lowest failing index, as in a serial run.
-Sweep expand(const Plan& plan, const std::string& text, const std::string& file) {
-  Sweep sw;
-  sw.path = file;
-  sw.source_text = text;
-  sw.keys = plan.keys;
-  const std::size_t grid = plan.axes.empty() ? (plan.extra.empty() ? 1 : 0) : config_detail::plan_size(plan, file) - plan.extra.size();
-  const std::size_t total = grid + plan.extra.size();
-  sw.points.resize(total);
-  std::atomic<std::size_t> first_bad{total};
+std::vector<SweepPoint> SweepSource::points_at(const std::vector<std::size_t>& indices) const {
+  std::vector<SweepPoint> out(indices.size());
+  if (!has_sweep_) {  // no sweep section: the file is one config, with parse_config's own lines
+    for (SweepPoint& p : out) p = SweepPoint{0, {}, parse_config(text_, path_)};
+    return out;
+  }
+  const std::size_t none = std::numeric_limits<std::size_t>::max();
+  std::atomic<std::size_t> first_bad{none};
   std::exception_ptr error;
-#pragma omp parallel if (total > 1)
+#pragma omp parallel if (indices.size() > 1)
   {
     std::optional<Plan> own;
     std::vector<const Setting*> sets;
 #pragma omp for schedule(dynamic)
-    for (std::int64_t i = 0; i < static_cast<std::int64_t>(total); ++i) {
-      const auto index = static_cast<std::size_t>(i);
+    for (std::int64_t k = 0; k < static_cast<std::int64_t>(indices.size()); ++k) {
+      const std::size_t index = indices[static_cast<std::size_t>(k)];
       if (index > first_bad.load()) continue;  // a lower point already failed
       try {
-        if (!own) own = config_detail::read_plan(text, file);
-        settings_of(*own, grid, index, sets);
-        sw.points[index] = build_point(*own, sets, index, text, file);
+        if (index >= size_) throw std::out_of_range("sweep point index out of range");
+        if (!own) own = config_detail::read_plan(text_, path_);
+        settings_of(*own, grid_, index, sets);
+        out[static_cast<std::size_t>(k)] = build_point(*own, sets, index, text_, path_);
       } catch (...) {
 #pragma omp critical(cimmc_sweep_error)
         if (index < first_bad.load()) {
@@ -247,18 +282,16 @@ Sweep expand(const Plan& plan, const std::string& text, const std::string& file)
     }
   }
   if (error) std::rethrow_exception(error);
-  return sw;
+  return out;
 }
 
-}  // namespace
-
 Sweep parse_sweep(const std::string& yaml_text, const std::string& path_for_messages) {
-  const std::optional<Plan> plan = config_detail::read_plan(yaml_text, path_for_messages);
-  if (plan) return expand(*plan, yaml_text, path_for_messages);
-  Sweep sw;  // no sweep section: the file is one config, with parse_config's own lines
+  const SweepSource src(yaml_text, path_for_messages);
+  Sweep sw;
   sw.path = path_for_messages;
   sw.source_text = yaml_text;
-  sw.points.push_back(SweepPoint{0, {}, parse_config(yaml_text, path_for_messages)});
+  sw.keys = src.keys();
+  sw.points = src.points(0, src.size());
   return sw;
 }
 

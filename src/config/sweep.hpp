@@ -35,6 +35,45 @@ struct Sweep {
   std::vector<SweepPoint> points; // grid points (last axis fastest), then the explicit points
 };
 
+// A sweep read and structurally checked but not expanded: points are built
+// and validated on demand, so a 10^7-point sweep costs its file, not 10^7
+// configs (issue 10: expanding one took 15 GB before point 0's error).
+// Points are numbered as in Sweep::points: the grid (last axis fastest), then
+// the explicit points.
+class SweepSource {
+ public:
+  SweepSource(std::string yaml_text, std::string path_for_messages);
+  static SweepSource load(const std::string& path);
+
+  std::size_t size() const { return size_; }
+  const std::vector<std::string>& keys() const { return keys_; }
+  const std::string& path() const { return path_; }
+  const std::string& source_text() const { return text_; }
+  // Steps of each grid axis (a cartesian key, or a zip group), outermost
+  // first; empty without a grid. grid_size() = their product (0 when the
+  // sweep has explicit points only); explicit points follow the grid.
+  const std::vector<std::size_t>& axis_sizes() const { return axis_sizes_; }
+  // Each axis's key, or its zip group's keys joined by '+'.
+  const std::vector<std::string>& axis_names() const { return axis_names_; }
+  std::size_t grid_size() const { return grid_; }
+  std::size_t grid_index(const std::vector<std::size_t>& steps) const;
+
+  // Points [first, last) (clipped to size()), built and validated in
+  // parallel; a bad point throws the ConfigError parse_sweep would (the
+  // lowest failing index among those asked for).
+  std::vector<SweepPoint> points(std::size_t first, std::size_t last) const;
+  // The points at `indices` (each < size()), in that order, by the same rules.
+  std::vector<SweepPoint> points_at(const std::vector<std::size_t>& indices) const;
+
+ private:
+  std::string text_, path_;
+  bool has_sweep_ = false;
+  std::vector<std::string> keys_;
+  std::vector<std::size_t> axis_sizes_;
+  std::vector<std::string> axis_names_;
+  std::size_t grid_ = 1, size_ = 1;
+};
+
 // A file without a `sweep` section (or with an empty one) gives one point with
 // no params, identical to parse_config. path_for_messages names the file in
 // errors and anchors relative data paths, as in parse_config.

@@ -16,18 +16,17 @@ double reads(const Config& job, std::uint64_t samples) { return job_cell_reads(j
 
 }  // namespace
 
-SamplingEstimate estimate_sampling(const StudyPlan& plan, const EngineOptions& opt_in, int threads,
-                                   std::size_t max_jobs, double budget_seconds) {
+SamplingEstimate estimate_sampling(const std::vector<const Config*>& timed, double unique_jobs, double total_reads,
+                                   const EngineOptions& opt_in, int threads, double budget_seconds) {
   SamplingEstimate e;
-  if (plan.jobs.empty()) return e;
+  if (timed.empty()) return e;
   EngineOptions opt = opt_in;
   opt.threads = 1;
   opt.progress = nullptr;
-  const std::size_t n = plan.jobs.size(), k = std::min(max_jobs, n);
   const auto t0 = std::chrono::steady_clock::now();
   double fixed = 0, slope = 0;
-  for (std::size_t i = 0; i < k; ++i) {
-    const Config& job = plan.jobs[i * n / k];
+  for (const Config* jp : timed) {
+    const Config& job = *jp;
     // One array instance, then up to 16: the difference is the cost of the
     // extra samples, the rest is what a job costs before its first sample.
     const std::uint64_t per = static_cast<std::uint64_t>(job.run.inputs_per_instance);
@@ -48,10 +47,18 @@ SamplingEstimate estimate_sampling(const StudyPlan& plan, const EngineOptions& o
   }
   e.fixed_seconds = fixed / e.jobs_timed;
   e.seconds_per_cell_read = slope / e.jobs_timed;
+  e.seconds = (e.fixed_seconds * unique_jobs + e.seconds_per_cell_read * total_reads) / std::max(1, threads);
+  return e;
+}
+
+SamplingEstimate estimate_sampling(const StudyPlan& plan, const EngineOptions& opt, int threads,
+                                   std::size_t max_jobs, double budget_seconds) {
+  const std::size_t n = plan.jobs.size(), k = std::min(max_jobs, n);
+  std::vector<const Config*> timed;
+  for (std::size_t i = 0; i < k; ++i) timed.push_back(&plan.jobs[i * n / k]);
   double total_reads = 0;
   for (const Config& job : plan.jobs) total_reads += reads(job, job.run.samples);
-  e.seconds = (e.fixed_seconds * n + e.seconds_per_cell_read * total_reads) / std::max(1, threads);
-  return e;
+  return estimate_sampling(timed, static_cast<double>(n), total_reads, opt, threads, budget_seconds);
 }
 
 }  // namespace cimmc

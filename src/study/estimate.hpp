@@ -6,6 +6,7 @@
 // jobs are small and mostly on the conductance path.
 #pragma once
 #include <cstddef>
+#include <vector>
 
 #include "engine/engine.hpp"
 #include "study/plan.hpp"
@@ -23,5 +24,12 @@ struct SamplingEstimate {
 // `budget_seconds` are spent (at least one job is always timed).
 SamplingEstimate estimate_sampling(const StudyPlan& plan, const EngineOptions& opt, int threads,
                                    std::size_t max_jobs = 8, double budget_seconds = 1.0);
+
+// The same measurement on jobs the caller picked (`timed`, all of them unless
+// the budget runs out first), priced for a study of `unique_jobs` jobs with
+// `total_reads` cell reads (job_cell_reads with the pilot): for plans that
+// are streamed or sampled and never hold every job.
+SamplingEstimate estimate_sampling(const std::vector<const Config*>& timed, double unique_jobs, double total_reads,
+                                   const EngineOptions& opt, int threads, double budget_seconds = 1.0);
 
 }  // namespace cimmc
