@@ -295,6 +295,19 @@ Tally compare_random(std::mt19937_64& rng, int triples, Draw draw) {
   return t;
 }
 
+// Every triple compared, and the draw exercises what it claims to (the
+// numbers go in the commit message).
+void expect_coverage(const Tally& t, const char* what) {
+  EXPECT_EQ(t.compared, 1200);
+  EXPECT_GT(t.multi_level, 300);
+  EXPECT_GT(t.spatial, 300);
+  EXPECT_GT(t.bypassing, 300);
+  EXPECT_GT(t.overflowing, 50);
+  std::printf("%s: compared %d triples: %d with 3-4 levels, %d with spatial factors, %d with bypass, %d over "
+              "capacity, %d with partial (halo) fetches\n",
+              what, t.compared, t.multi_level, t.spatial, t.bypassing, t.overflowing, t.halo);
+}
+
 }  // namespace
 
 TEST(LoopNest, AnalyticEqualsSimulatorOnRandomGemms) {
@@ -307,15 +320,8 @@ TEST(LoopNest, AnalyticEqualsSimulatorOnRandomGemms) {
     } while (s.macs() > 1200);
     return s;
   });
-  EXPECT_EQ(t.compared, 1200);
-  // The draw must exercise what it claims to (numbers for the commit message).
-  EXPECT_GT(t.multi_level, 300);
-  EXPECT_GT(t.spatial, 300);
-  EXPECT_GT(t.bypassing, 300);
-  EXPECT_GT(t.overflowing, 50);
+  expect_coverage(t, "GEMMs");
   EXPECT_EQ(t.halo, 0);  // GEMM tiles never overlap partially
-  std::printf("GEMMs: compared %d triples: %d with 3-4 levels, %d with spatial factors, %d with bypass, %d over capacity\n",
-              t.compared, t.multi_level, t.spatial, t.bypassing, t.overflowing);
 }
 
 // Small convs: groups, batch, channels, 1-6 output rows and columns, 1-3 taps,
@@ -341,13 +347,6 @@ TEST(LoopNest, AnalyticEqualsSimulatorOnRandomConvs) {
     } while (s.macs() > 1500);
     return s;
   });
-  EXPECT_EQ(t.compared, 1200);
-  EXPECT_GT(t.multi_level, 300);
-  EXPECT_GT(t.spatial, 300);
-  EXPECT_GT(t.bypassing, 300);
-  EXPECT_GT(t.overflowing, 50);
+  expect_coverage(t, "convs");
   EXPECT_GT(t.halo, 100);
-  std::printf("convs: compared %d triples: %d with 3-4 levels, %d with spatial factors, %d with bypass, %d over "
-              "capacity, %d with partial (halo) fetches\n",
-              t.compared, t.multi_level, t.spatial, t.bypassing, t.overflowing, t.halo);
 }

@@ -1,5 +1,6 @@
 #include "loopnest/analysis.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace cimmc::loopnest {
@@ -7,32 +8,46 @@ namespace cimmc::loopnest {
 namespace {
 
 // One temporal loop with bound > 1, in nest order (outermost first).
+// No member initializers: temporal_loops() writes every entry it uses, and
+// clearing 64 unused entries per evaluation costs as much as the analysis.
 struct TemporalLoop {
-  int dim = 0;
-  std::int64_t bound = 1;
-  std::int64_t stride = 1;  // coordinate step of `dim` per index step
-  std::int64_t outer = 1;   // product of the bounds of the loops outside it
+  int dim;
+  bool block;           // G, N or C: input tiles along it are aligned blocks
+  std::int64_t bound;
+  std::int64_t outer;   // product of the bounds of the loops outside it
+  std::int64_t step_h;  // input window rows one step moves: stride (P) or dilation (R) x coordinate step
+  std::int64_t step_w;  // columns alike (Q, S)
 };
 
 struct TemporalLoops {
-  std::array<TemporalLoop, std::size_t(kMaxLevels) * kDims> loop{};
-  std::array<int, kMaxLevels + 1> above{};  // above[i]: loops of levels < i, a prefix of `loop`
-  std::int64_t steps = 1;                   // product of every bound
+  std::array<TemporalLoop, std::size_t(kMaxLevels) * kDims> loop;
+  std::array<int, kMaxLevels + 1> above;  // above[i]: loops of levels < i, a prefix of `loop`
+  std::int64_t steps = 1;                 // product of every bound
 };
 
 TemporalLoops temporal_loops(const LoopNest& nest, const TileGeometry& g) {
   TemporalLoops t;
   int n = 0;
+  // Table lookups instead of a switch on the dim: random nests make the
+  // branches unpredictable, and mispredictions cost more than the analysis.
+  std::array<std::int64_t, kDims> rows{}, cols{};
+  rows[std::size_t(Dim::P)] = g.stride_h;
+  rows[std::size_t(Dim::R)] = g.dilation_h;
+  cols[std::size_t(Dim::Q)] = g.stride_w;
+  cols[std::size_t(Dim::S)] = g.dilation_w;
   for (int i = 0; i < g.levels; ++i) {
     t.above[std::size_t(i)] = n;
     const LevelLoops& l = nest.levels[std::size_t(i)];
     for (Dim dd : l.order) {
       const std::size_t d = std::size_t(dd);
       const std::int64_t b = l.temporal[d];
-      if (b == 1) continue;
       // Coordinates are mixed-radix numbers: one step of this loop skips the
-      // spatial loop of the same level and the whole tile below.
-      t.loop[std::size_t(n++)] = {int(d), b, l.spatial[d] * g.extent[std::size_t(i) + 1][d], t.steps};
+      // spatial loop of the same level and the whole tile below. Written
+      // always and kept when b > 1 (no branch, as above).
+      const std::int64_t stride = l.spatial[d] * g.extent[std::size_t(i) + 1][d];
+      const bool block = dd == Dim::G || dd == Dim::N || dd == Dim::C;
+      t.loop[std::size_t(n)] = {int(d), block, b, t.steps, rows[d] * stride, cols[d] * stride};
+      n += b != 1;
       t.steps *= b;
     }
   }
@@ -56,22 +71,19 @@ std::int64_t input_fills(const TemporalLoops& t, const TileGeometry& g, int i) {
   const std::int64_t block = x(Dim::G) * x(Dim::N) * x(Dim::C);
   const std::int64_t wh = window(x(Dim::P), x(Dim::R), g.stride_h, g.dilation_h);
   const std::int64_t ww = window(x(Dim::Q), x(Dim::S), g.stride_w, g.dilation_w);
-  std::array<std::int64_t, kDims> wrap{};  // sum over the loops inside of (bound - 1) x stride, by dim
-  bool blocked = false;                    // a G, N or C loop at or inside the current one
-  std::int64_t fills = tile;               // the first tile
+  // Sums over the loops inside the current one of (bound - 1) x their
+  // window step: how far those loops' wrap-around moves the window back.
+  std::int64_t wrap_h = 0, wrap_w = 0;
+  bool blocked = false;       // a G, N or C loop at or inside the current one
+  std::int64_t fills = tile;  // the first tile
   for (int j = t.above[std::size_t(i)]; j-- > 0;) {
     const TemporalLoop& lp = t.loop[std::size_t(j)];
-    const Dim d = Dim(lp.dim);
-    blocked = blocked || d == Dim::G || d == Dim::N || d == Dim::C;
-    std::int64_t fetch = tile;
-    if (!blocked) {
-      auto shift = [&](Dim s) { return (d == s ? lp.stride : 0) - wrap[std::size_t(s)]; };
-      const std::int64_t dh = std::llabs(g.stride_h * shift(Dim::P) + g.dilation_h * shift(Dim::R));
-      const std::int64_t dw = std::llabs(g.stride_w * shift(Dim::Q) + g.dilation_w * shift(Dim::S));
-      fetch = tile - (dh < wh && dw < ww ? block * (wh - dh) * (ww - dw) : 0);
-    }
-    fills += lp.outer * (lp.bound - 1) * fetch;
-    wrap[std::size_t(lp.dim)] += (lp.bound - 1) * lp.stride;
+    blocked |= lp.block;
+    const std::int64_t dh = std::llabs(lp.step_h - wrap_h), dw = std::llabs(lp.step_w - wrap_w);
+    const std::int64_t overlap = block * std::max<std::int64_t>(0, wh - dh) * std::max<std::int64_t>(0, ww - dw);
+    fills += lp.outer * (lp.bound - 1) * (blocked ? tile : tile - overlap);
+    wrap_h += (lp.bound - 1) * lp.step_h;
+    wrap_w += (lp.bound - 1) * lp.step_w;
   }
   return fills;
 }
@@ -105,7 +117,7 @@ NestCounts analyze_unchecked(const Hierarchy& h, const ConvShape& shape, const L
     for (; j < t.above[std::size_t(i)]; ++j) {
       const TemporalLoop& lp = t.loop[std::size_t(j)];
       for (Operand op : kAllOperands)
-        if (relevant(op, lp.dim)) v[std::size_t(op)] = lp.outer * lp.bound;
+        v[std::size_t(op)] = relevant(op, lp.dim) ? lp.outer * lp.bound : v[std::size_t(op)];
     }
     visits[std::size_t(i)] = v;
   }

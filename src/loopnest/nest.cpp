@@ -77,16 +77,18 @@ TileGeometry tile_geometry(const ConvShape& shape, const LoopNest& nest) {
   g.stride_w = shape.stride_w;
   g.dilation_h = shape.dilation_h;
   g.dilation_w = shape.dilation_w;
-  g.extent[std::size_t(L)] = kUnitFactors;
-  g.instances[0] = 1;
+  // Built in locals: the result may alias nothing the compiler can rule out,
+  // and storing through it would serialise the loops.
+  std::array<std::int64_t, kDims> e = kUnitFactors;
+  g.extent[std::size_t(L)] = e;
   for (int i = L - 1; i >= 0; --i) {
     const LevelLoops& l = nest.levels[std::size_t(i)];
-    for (int d = 0; d < kDims; ++d)
-      g.extent[std::size_t(i)][std::size_t(d)] =
-          g.extent[std::size_t(i) + 1][std::size_t(d)] * l.temporal[std::size_t(d)] * l.spatial[std::size_t(d)];
+    for (std::size_t d = 0; d < kDims; ++d) e[d] *= l.temporal[d] * l.spatial[d];
+    g.extent[std::size_t(i)] = e;
   }
+  std::int64_t n = 1;
+  g.instances[0] = 1;
   for (int i = 0; i < L; ++i) {
-    std::int64_t n = g.instances[std::size_t(i)];
     for (std::int64_t f : nest.levels[std::size_t(i)].spatial) n *= f;
     g.instances[std::size_t(i) + 1] = n;
   }
