@@ -41,17 +41,18 @@ inline std::array<std::int64_t, kDims> gemm_factors(std::array<std::int64_t, 3> 
   return factors({{gM, mkn[0]}, {gK, mkn[1]}, {gN, mkn[2]}});
 }
 
-// A loop order that starts with `first` (outermost first); the other dims
-// follow in kDimOrder.
+// A loop order that starts with `first` (distinct dims, outermost first); the
+// other dims follow in kDimOrder.
 template <std::size_t n>
 std::array<Dim, kDims> order(std::array<Dim, n> first) {
+  static_assert(n <= kDims);
   std::array<Dim, kDims> o{};
   std::size_t k = 0;
   for (Dim d : first) o[k++] = d;
   for (Dim d : kDimOrder) {
     bool named = false;
     for (Dim f : first) named = named || f == d;
-    if (!named) o[k++] = d;
+    if (!named && k < kDims) o[k++] = d;
   }
   return o;
 }

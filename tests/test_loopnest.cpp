@@ -184,6 +184,11 @@ TEST(LoopNest, RejectsIllegalNests) {
   ConvShape strided = g;
   strided.dilation_w = 0;
   expect_rejected(h, strided, n, "layer: dilation_w must be at least 1");
+  ConvShape huge = gemm(1 << 20, 1 << 20, 1 << 20);  // 2^60 MACs, fine at stride 1
+  EXPECT_EQ(shape_error(huge), "");
+  huge.stride_h = 8;
+  EXPECT_EQ(shape_error(huge),
+            "layer: MACs x max(stride_h, dilation_h) x max(stride_w, dilation_w) exceed 2^62 (counts would overflow)");
   EXPECT_THROW(simulate(h, g, two_level_nest({2, 2, 1}, {2, 1, 2})), LoopNestError);
 
   Hierarchy bad_energy = h;

@@ -45,8 +45,8 @@
 // irrelevant to the operand (inputs: M; weights: N, P, Q) are one destination
 // (multicast), instances that differ in a relevant one are separate
 // destinations, each read for separately even where their windows overlap
-// (neighbours' halos) or coincide (p+1, r and p, r+1 read the same input
-// row). Merging those would need a network that combines arbitrary
+// (neighbours' halos) or coincide (at stride = dilation, p+1, r and p, r+1
+// read the same input row). Merging those would need a network that combines arbitrary
 // overlapping requests; not merging them moves at least what hardware must.
 // Compute units hold nothing: each MAC reads its input and weight from the
 // innermost level keeping them, once per destination per time step (so a

@@ -60,6 +60,13 @@ std::string shape_error(const ConvShape& shape) {
                     (double(shape.P - 1) * double(shape.stride_h) + double(shape.R - 1) * double(shape.dilation_h) + 1) *
                     (double(shape.Q - 1) * double(shape.stride_w) + double(shape.S - 1) * double(shape.dilation_w) + 1);
   if (macs > kMaxWords || in > kMaxWords) return "layer: more than 2^62 MACs or input words";
+  // An input window is at most its box x max(stride, dilation) per axis, so
+  // every input count is at most this bound: keeping it in range keeps the
+  // analytic model's products in int64.
+  const double spread = double(std::max(shape.stride_h, shape.dilation_h)) *
+                        double(std::max(shape.stride_w, shape.dilation_w));
+  if (macs * spread > kMaxWords)
+    return "layer: MACs x max(stride_h, dilation_h) x max(stride_w, dilation_w) exceed 2^62 (counts would overflow)";
   return {};
 }
 
