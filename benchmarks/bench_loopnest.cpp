@@ -5,9 +5,14 @@
 //   BM_loopnest_check_and_analyze/<layer>: mapping_error() then
 //     analyze_unchecked() on the same pool: what a search pays per legal
 //     candidate when it validates each one.
-// Layers (batch 1, conv lowered by im2col): 0 conv1 12544x147x64,
-// 1 conv2_x 3136x576x64, 2 conv3_x 784x1152x128, 3 conv4_x 196x2304x256,
-// 4 conv5_x 49x4608x512, 5 fc 1x512x1000.
+// Layers (ResNet-18, batch 1, as convs): 0 conv1 7x7/2 3->64 at 112x112,
+// 1 conv2_x 3x3 64->64 at 56x56, 2 conv3_1 3x3/2 64->128 at 28x28,
+// 3 conv4_x 3x3 256->256 at 14x14, 4 conv5_x 3x3 512->512 at 7x7,
+// 5 downsample 1x1/2 128->256 at 14x14, 6 fc 512->1000.
+//   BM_loopnest_analyze_im2col/<layer>: the six GEMMs im2col lowers conv1,
+//     conv2_x .. conv5_x and fc to (0 12544x147x64, 1 3136x576x64,
+//     2 784x1152x128, 3 196x2304x256, 4 49x4608x512, 5 1x512x1000), as
+//     the model measured them before it knew convs.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -23,8 +28,21 @@ using namespace cimmc::loopnest;
 
 namespace {
 
-const GemmShape kLayers[] = {{12544, 147, 64}, {3136, 576, 64},  {784, 1152, 128},
-                             {196, 2304, 256}, {49, 4608, 512}, {1, 512, 1000}};
+ConvShape conv(std::int64_t c, std::int64_t m, std::int64_t p, std::int64_t r, std::int64_t stride) {
+  ConvShape s;
+  s.C = c;
+  s.M = m;
+  s.P = s.Q = p;
+  s.R = s.S = r;
+  s.stride_h = s.stride_w = stride;
+  return s;
+}
+
+const ConvShape kLayers[] = {conv(3, 64, 112, 7, 2),  conv(64, 64, 56, 3, 1),  conv(64, 128, 28, 3, 2),
+                             conv(256, 256, 14, 3, 1), conv(512, 512, 7, 3, 1), conv(128, 256, 14, 1, 2),
+                             gemm(1, 512, 1000)};
+const ConvShape kIm2col[] = {gemm(12544, 147, 64), gemm(3136, 576, 64),  gemm(784, 1152, 128),
+                             gemm(196, 2304, 256), gemm(49, 4608, 512), gemm(1, 512, 1000)};
 
 StorageLevel make_level(const char* name, std::int64_t fanout, std::array<bool, 3> holds, Capacity cap) {
   StorageLevel l;
@@ -37,21 +55,23 @@ StorageLevel make_level(const char* name, std::int64_t fanout, std::array<bool, 
 
 // DRAM -> global buffer (64 Ki words, 4 tiles) -> tile buffer (8 Ki words,
 // inputs and outputs only, 4 macros) -> macro (128-word input register,
-// 128 x 32 weight cells, 32 accumulators; its array spreads K over 128 rows
-// and N over 32 columns: two fan-out axes, 128 rows admit K, 32 columns N).
+// 128 x 32 weight cells, 32 accumulators; its array spreads the reduction
+// C, R, S over 128 rows and output channels M over 32 columns: two fan-out
+// axes).
 Hierarchy cim_hierarchy() {
   Hierarchy h{{make_level("DRAM", 1, {true, true, true}, Capacity::unbounded()),
                make_level("GLB", 4, {true, true, true}, Capacity::shared(65536)),
                make_level("TileBuf", 4, {true, false, true}, Capacity::shared(8192)),
                make_level("Macro", 1, {true, true, true}, Capacity::per_operand(128, 4096, 32))}};
-  h.levels[3].fanout = {FanoutAxis{128, 1u << int(Dim::K)}, FanoutAxis{32, 1u << int(Dim::N)}};
+  const DimMask rows = 1u << int(Dim::C) | 1u << int(Dim::R) | 1u << int(Dim::S);
+  h.levels[3].fanout = {FanoutAxis{128, rows}, FanoutAxis{32, 1u << int(Dim::M)}};
   return h;
 }
 
 // Random legal mappings: prime factors of each dimension dealt to random
 // levels, temporally or spatially where the fan-out has room; random orders;
 // kept only when mapping_error() accepts them (capacities included).
-std::vector<LoopNest> legal_pool(const Hierarchy& h, const GemmShape& g, std::size_t want) {
+std::vector<LoopNest> legal_pool(const Hierarchy& h, const ConvShape& g, std::size_t want) {
   std::mt19937_64 rng(12);
   std::vector<LoopNest> pool;
   for (std::int64_t tries = 0; pool.size() < want; ++tries) {
@@ -63,25 +83,29 @@ std::vector<LoopNest> legal_pool(const Hierarchy& h, const GemmShape& g, std::si
 }
 
 // Built piece by piece: chained operator+ trips a false -Wrestrict in g++ 12.
-std::string label(const GemmShape& g) {
-  std::string s = "M";
-  s += std::to_string(g.M);
-  s += " K";
-  s += std::to_string(g.K);
-  s += " N";
-  s += std::to_string(g.N);
+std::string label(const ConvShape& g) {
+  std::string s;
+  for (int d = 0; d < kDims; ++d)
+    if (g.size(d) != 1) {
+      if (!s.empty()) s += ' ';
+      s += dim_name(d);
+      s += std::to_string(g.size(d));
+    }
+  if (g.stride_h != 1) {
+    s += " /";
+    s += std::to_string(g.stride_h);
+  }
   return s;
 }
 
-void BM_loopnest_analyze(benchmark::State& state) {
+void analyze_pool(benchmark::State& state, const ConvShape& g) {
   const Hierarchy h = cim_hierarchy();
-  const GemmShape g = kLayers[state.range(0)];
   const std::vector<LoopNest> pool = legal_pool(h, g, 4096);
   std::size_t i = 0;
   std::int64_t sink = 0;
   for (auto _ : state) {
     const NestCounts c = analyze_unchecked(h, g, pool[i]);
-    sink += c.at(0, Operand::weights).reads;
+    sink += c.at(0, Operand::weights).reads + c.at(1, Operand::inputs).fills;
     benchmark::DoNotOptimize(sink);
     i = (i + 1) & 4095;
   }
@@ -89,9 +113,12 @@ void BM_loopnest_analyze(benchmark::State& state) {
   state.SetLabel(label(g));
 }
 
+void BM_loopnest_analyze(benchmark::State& state) { analyze_pool(state, kLayers[state.range(0)]); }
+void BM_loopnest_analyze_im2col(benchmark::State& state) { analyze_pool(state, kIm2col[state.range(0)]); }
+
 void BM_loopnest_check_and_analyze(benchmark::State& state) {
   const Hierarchy h = cim_hierarchy();
-  const GemmShape g = kLayers[state.range(0)];
+  const ConvShape g = kLayers[state.range(0)];
   const std::vector<LoopNest> pool = legal_pool(h, g, 4096);
   std::size_t i = 0;
   std::int64_t sink = 0;
@@ -106,5 +133,6 @@ void BM_loopnest_check_and_analyze(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_loopnest_analyze)->DenseRange(0, 5);
-BENCHMARK(BM_loopnest_check_and_analyze)->DenseRange(0, 5);
+BENCHMARK(BM_loopnest_analyze)->DenseRange(0, 6);
+BENCHMARK(BM_loopnest_check_and_analyze)->DenseRange(0, 6);
+BENCHMARK(BM_loopnest_analyze_im2col)->DenseRange(0, 5);

@@ -30,8 +30,8 @@ struct LevelCounts {
 };
 
 // The work below one instance of the innermost level in one time step: one
-// MVM of the macro when the innermost fan-out is its array (K over rows, N over
-// columns). Every run has the same shape: factors divide the layer exactly.
+// MVM of the macro when the innermost fan-out is its array (C, R, S over rows,
+// M over columns). Every run has the same shape: factors divide the layer exactly.
 struct TileJob {
   std::array<std::int64_t, kDims> shape{};  // by Dim: spatial factors of the innermost fan-out
   std::int64_t runs = 0;                     // time steps x instances of the innermost level

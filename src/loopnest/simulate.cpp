@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "loopnest/sim_content.hpp"
@@ -14,6 +15,8 @@ namespace {
 using sim::Coord;
 using sim::Held;
 using sim::Instance;
+using sim::Tensor;
+using Request = std::pair<std::int64_t, std::int64_t>;  // (destination key, element)
 
 struct Loop {
   int dim = 0;
@@ -25,7 +28,8 @@ struct Loop {
 
 class Simulator {
  public:
-  Simulator(const Hierarchy& h, const GemmShape& s, const LoopNest& nest) : h_(h), s_(s), L_(h.size()) {
+  Simulator(const Hierarchy& h, const ConvShape& s, const LoopNest& nest) : h_(h), s_(s), L_(h.size()) {
+    for (Operand op : kAllOperands) size_[std::size_t(op)] = sim::tensor_size(s, op);
     for (int i = 0; i < L_; ++i) {
       const LevelLoops& l = nest.levels[std::size_t(i)];
       for (Dim d : l.order) loops_.push_back({int(d), l.temporal[std::size_t(d)], i, false, 1});
@@ -43,7 +47,7 @@ class Simulator {
     // the spatial loops above it, numbered mixed-radix in nest order, so an
     // ancestor's number is a prefix: id / (instances[c] / instances[a]).
     instances_.assign(std::size_t(L_) + 1, 1);
-    extent_.assign(std::size_t(L_) + 1, Coord{1, 1, 1});
+    extent_.assign(std::size_t(L_) + 1, kUnitFactors);
     for (int i = 0; i <= L_; ++i)
       for (const Loop& lp : loops_) {
         if (lp.level < i && lp.spatial) instances_[std::size_t(i)] *= lp.bound;
@@ -56,12 +60,13 @@ class Simulator {
       state_[std::size_t(i)].resize(std::size_t(instances_[std::size_t(i)]));
       for (auto& p : pending_) p[std::size_t(i)].resize(std::size_t(instances_[std::size_t(i)]));
       if (h.levels[std::size_t(i)].keeps(Operand::outputs))
-        for (Instance& x : state_[std::size_t(i)]) x.written.assign(std::size_t(s.M * s.N), 0);
+        for (Instance& x : state_[std::size_t(i)]) x.written.assign(std::size_t(s.words(Operand::outputs)), 0);
     }
     for (Operand op : kAllOperands) {  // level 0 holds the whole tensor from the start
+      Coord all{};
+      for (int d = 0; d < kDims; ++d) all[std::size_t(d)] = s.size(d);
       Held& top = state_[0][0].held[std::size_t(op)];
-      top.valid = true;
-      top.hi = {s.M, s.K, s.N};
+      top = sim::footprint(s, op, Coord{}, all);
       note_tile(0, op, top);
     }
     macs_seen_.assign(std::size_t(s.macs()), 0);
@@ -102,7 +107,26 @@ class Simulator {
   std::int64_t ancestor(int c, std::int64_t x, int a) const {
     return x / (instances_[std::size_t(c)] / instances_[std::size_t(a)]);
   }
-  std::int64_t element(Operand op, const Coord& c) const { return sim::element(s_, op, c); }
+  // Requests reaching level a's instance from instance x of level c (c = L: a
+  // compute unit) are keyed by the child's indices along the spatial loops in
+  // between that are relevant to op: siblings that differ only in irrelevant
+  // dimensions are one destination (multicast; outputs: reduced), all others
+  // are served separately even where their windows overlap (loopnest.hpp).
+  std::int64_t destination(int c, std::int64_t x, int a, Operand op) const {
+    std::int64_t key = 0, rest = x;  // least significant digit: the innermost spatial loop above c
+    for (std::size_t j = loops_.size(); j-- > 0;) {
+      const Loop& lp = loops_[j];
+      if (lp.level < a) break;
+      if (!lp.spatial || lp.level >= c) continue;
+      const std::int64_t k = rest % lp.bound;
+      rest /= lp.bound;
+      if (relevant(op, lp.dim)) key = key * lp.bound + k;
+    }
+    return key;
+  }
+  Request request(int c, std::int64_t x, int a, Operand op, const Tensor& t) const {
+    return {destination(c, x, a, op), sim::element(size_[std::size_t(op)], t)};
+  }
 
   // Origin of level i's tile (i = L: a compute unit's MAC) for instance x now.
   Coord origin(int i, std::int64_t x) const {
@@ -120,16 +144,15 @@ class Simulator {
     }
     return c;
   }
-  Held required(int i, std::int64_t x) const {
-    Held t;
-    t.valid = true;
-    t.lo = origin(i, x);
-    for (int d = 0; d < kDims; ++d) t.hi[std::size_t(d)] = t.lo[std::size_t(d)] + extent_[std::size_t(i)][std::size_t(d)];
-    return t;
+  Held required(int i, std::int64_t x, Operand op) const {
+    const Coord lo = origin(i, x);
+    Coord hi;
+    for (int d = 0; d < kDims; ++d) hi[std::size_t(d)] = lo[std::size_t(d)] + extent_[std::size_t(i)][std::size_t(d)];
+    return sim::footprint(s_, op, lo, hi);
   }
   void note_tile(int i, Operand op, const Held& t) {
     auto& peak = r_.level[std::size_t(i)].tile_words[std::size_t(op)];
-    peak = std::max(peak, sim::words(op, t));
+    peak = std::max(peak, sim::words(t));
   }
 
   // Partial sums gathered for level a this step: one update per distinct
@@ -138,13 +161,12 @@ class Simulator {
     AccessCounts& cnt = r_.level[std::size_t(a)].op[std::size_t(Operand::outputs)];
     auto& level = pending_[std::size_t(Operand::outputs)][std::size_t(a)];
     for (std::size_t y = 0; y < level.size(); ++y) {
-      std::vector<std::int64_t>& p = level[y];
+      std::vector<Request>& p = level[y];
       std::sort(p.begin(), p.end());
       p.erase(std::unique(p.begin(), p.end()), p.end());
       Instance& in = state_[std::size_t(a)][y];
-      for (std::int64_t e : p) {
-        const Coord c{e / s_.N, 0, e % s_.N};
-        if (!sim::inside(Operand::outputs, in.held[std::size_t(Operand::outputs)], c))
+      for (auto [key, e] : p) {
+        if (!sim::inside(in.held[std::size_t(Operand::outputs)], sim::coordinates(size_[std::size_t(Operand::outputs)], e)))
           throw std::logic_error("simulate: an output update reached a level that does not hold it");
         ++cnt.updates;
         if (in.written[std::size_t(e)]) {
@@ -157,7 +179,7 @@ class Simulator {
       p.clear();
     }
   }
-  // Reads one parent level serves this step: one per distinct element per instance.
+  // Reads one parent level serves this step: one per distinct request per instance.
   void apply_reads(int a, Operand op) {
     for (auto& p : pending_[std::size_t(op)][std::size_t(a)]) {
       std::sort(p.begin(), p.end());
@@ -176,11 +198,12 @@ class Simulator {
     for (std::int64_t x = 0; x < instances_[std::size_t(c)]; ++x) {
       Instance& in = state_[std::size_t(c)][std::size_t(x)];
       Held& held = in.held[std::size_t(Operand::outputs)];
-      const Held want = flush ? Held{} : required(c, x);
-      if (!flush && sim::same_tile(Operand::outputs, held, want)) continue;
+      const Held want = flush ? Held{} : required(c, x, Operand::outputs);
+      if (!flush && held == want) continue;
+      const std::int64_t key = destination(c, x, a, Operand::outputs);
       for (std::int64_t e : in.written_list) {
         ++cnt.drains;
-        pending_[std::size_t(Operand::outputs)][std::size_t(a)][std::size_t(ancestor(c, x, a))].push_back(e);
+        pending_[std::size_t(Operand::outputs)][std::size_t(a)][std::size_t(ancestor(c, x, a))].push_back({key, e});
         in.written[std::size_t(e)] = 0;
       }
       in.written_list.clear();
@@ -197,15 +220,15 @@ class Simulator {
     AccessCounts& cnt = r_.level[std::size_t(i)].op[std::size_t(op)];
     for (std::int64_t x = 0; x < instances_[std::size_t(i)]; ++x) {
       Held& held = state_[std::size_t(i)][std::size_t(x)].held[std::size_t(op)];
-      const Held want = required(i, x);
-      if (sim::same_tile(op, held, want)) continue;
+      const Held want = required(i, x, op);
+      if (held == want) continue;
       const std::int64_t y = ancestor(i, x, a);
       const Held& source = state_[std::size_t(a)][std::size_t(y)].held[std::size_t(op)];
-      sim::for_each(op, want, [&](const Coord& c) {
-        if (held.valid && sim::inside(op, held, c)) return;
-        if (!sim::inside(op, source, c)) throw std::logic_error("simulate: a fill asked a level for data it does not hold");
+      sim::for_each(want, [&](const Tensor& c) {
+        if (sim::inside(held, c)) return;
+        if (!sim::inside(source, c)) throw std::logic_error("simulate: a fill asked a level for data it does not hold");
         ++cnt.fills;
-        pending_[std::size_t(op)][std::size_t(a)][std::size_t(y)].push_back(element(op, c));
+        pending_[std::size_t(op)][std::size_t(a)][std::size_t(y)].push_back(request(i, x, a, op, c));
       });
       held = want;
       note_tile(i, op, want);
@@ -232,14 +255,21 @@ class Simulator {
       std::array<std::vector<std::int64_t>, kDims> seen;  // coordinates this tile job touches
       for (std::int64_t u = job * per_job; u < (job + 1) * per_job; ++u) {
         const Coord c = origin(L_, u);
-        ++macs_seen_[std::size_t((c[0] * s_.K + c[1]) * s_.N + c[2])];
-        for (int d = 0; d < kDims; ++d) seen[std::size_t(d)].push_back(c[std::size_t(d)]);
+        std::int64_t mac = 0;
+        for (int d = 0; d < kDims; ++d) {
+          mac = mac * s_.size(d) + c[std::size_t(d)];
+          seen[std::size_t(d)].push_back(c[std::size_t(d)]);
+        }
+        ++macs_seen_[std::size_t(mac)];
+        Coord one = c;
+        for (std::int64_t& k : one) ++k;
         const std::pair<int, Operand> uses[] = {{hin, Operand::inputs}, {hw, Operand::weights}, {ho, Operand::outputs}};
         for (auto [lvl, op] : uses) {
           const std::int64_t y = ancestor(L_, u, lvl);
-          if (!sim::inside(op, state_[std::size_t(lvl)][std::size_t(y)].held[std::size_t(op)], c))
+          const Tensor t = sim::footprint(s_, op, c, one).lo;  // a MAC's window is one element
+          if (!sim::inside(state_[std::size_t(lvl)][std::size_t(y)].held[std::size_t(op)], t))
             throw std::logic_error("simulate: a MAC needs data its level does not hold");
-          pending_[std::size_t(op)][std::size_t(lvl)][std::size_t(y)].push_back(element(op, c));
+          pending_[std::size_t(op)][std::size_t(lvl)][std::size_t(y)].push_back(request(L_, u, lvl, op, t));
         }
       }
       TileJob shape;
@@ -259,7 +289,8 @@ class Simulator {
   }
 
   const Hierarchy& h_;
-  GemmShape s_;
+  ConvShape s_;
+  std::array<Tensor, kOperands> size_{};  // tensor sizes, by Operand
   int L_;
   std::vector<Loop> loops_;
   std::vector<std::int64_t> instances_;  // by level, 0..L
@@ -268,23 +299,24 @@ class Simulator {
   std::vector<std::vector<Instance>> state_;
   // [operand][level][instance]: elements asked for (inputs, weights) or sent up
   // (outputs) this step, tallied once per distinct element.
-  std::array<std::vector<std::vector<std::vector<std::int64_t>>>, kOperands> pending_;
+  std::array<std::vector<std::vector<std::vector<Request>>>, kOperands> pending_;
   std::vector<char> macs_seen_;
   NestCounts r_;
 };
 
 }  // namespace
 
-NestCounts simulate(const Hierarchy& h, const GemmShape& shape, const LoopNest& nest, std::int64_t max_macs) {
+NestCounts simulate(const Hierarchy& h, const ConvShape& shape, const LoopNest& nest, std::int64_t max_macs) {
   if (std::string e = hierarchy_error(h); !e.empty()) throw LoopNestError(e);
+  if (std::string e = shape_error(shape); !e.empty()) throw LoopNestError(e);
   if (nest.levels.size() != h.levels.size())
     throw LoopNestError("simulate: the loop nest and the hierarchy have different numbers of levels");
   for (const LevelLoops& l : nest.levels)
     for (int d = 0; d < kDims; ++d)
       if (l.temporal[std::size_t(d)] < 1 || l.spatial[std::size_t(d)] < 1)
         throw LoopNestError("simulate: loop factors must be at least 1");
-  if (shape.M < 1 || shape.K < 1 || shape.N < 1 || shape.macs() > max_macs)
-    throw LoopNestError("simulate: layer sizes must be at least 1 and the layer small enough to walk");
+  if (shape.macs() > max_macs || shape.words(Operand::inputs) > max_macs)
+    throw LoopNestError("simulate: the layer is too large to walk");
   // Without this a nest covering more than the layer would index past the tensors.
   for (int d = 0; d < kDims; ++d) {
     double p = 1;
