@@ -1,50 +1,43 @@
 // Cost model and mapping search speed on one core (issue 12 targets: 10^6
 // evaluations/s/core; a 10^5-mapping budget per ResNet-18 layer).
 //   BM_loopnest_analyze_cost/<layer>: analyze_unchecked() + cost() over a
-//     pool of 4,096 legal sampled mappings (Mapspace::sample) of the layer.
-//   BM_loopnest_search/<layer>: search() with a 10^5 budget, energy
-//     objective, best 1; counters: legal and evaluated mappings, exhaustive.
-// Layers as in bench_loopnest.cpp (batch 1, im2col GEMMs). The hierarchy is
-// bench_loopnest.cpp's (same capacities and fan-outs) with prices added; the
-// prices are placeholders that only exercise every cost term (speed does
-// not depend on their values).
+//     pool of 4,096 legal guided draws (Mapspace::sample) of the layer.
+//   BM_loopnest_search/<layer>/<sampler>: search() with a 10^5 budget,
+//     energy objective, best 1, sampler 0 = guided, 1 = uniform; counters:
+//     legal draws and their fraction, distinct factor splits among the legal
+//     draws of one run, exhaustive, the best energy found.
+// Layers and hierarchy: loopnest_layers.hpp (ResNet-18 convs and fc; macro
+// fan-out rows admit C, R, S, columns admit M), with prices added and the
+// tile buffer double-buffered (so it must hold two tiles). The prices are
+// placeholders that only exercise every cost term (speed does not depend on
+// their values).
 #include <benchmark/benchmark.h>
 
+#include <set>
 #include <stdexcept>
 #include <vector>
 
 #include "loopnest/loopnest.hpp"
 #include "loopnest/mapspace.hpp"
 #include "loopnest/search.hpp"
+#include "loopnest_layers.hpp"
 
 using namespace cimmc::loopnest;
+using namespace loopnest_bench;
 
 namespace {
 
-const GemmShape kResNet18[] = {{12544, 147, 64}, {3136, 576, 64},  {784, 1152, 128},
-                               {196, 2304, 256}, {49, 4608, 512}, {1, 512, 1000}};
-
 Hierarchy priced_cim() {
-  auto level = [](const char* name, std::array<bool, 3> holds, Capacity cap, double pj, double bw) {
-    StorageLevel l;
-    l.name = name;
-    l.holds = holds;
-    l.capacity = cap;
-    for (PortEnergy& e : l.energy) e = {pj, 1.2 * pj};
-    l.bandwidth_bits_per_cycle = bw;
-    return l;
-  };
-  Hierarchy h{{level("DRAM", {true, true, true}, Capacity::unbounded(), 20, 64),
-               level("GLB", {true, true, true}, Capacity::shared(65536), 1, 256),
-               level("TileBuf", {true, false, true}, Capacity::shared(8192), 0.3, 128),
-               level("Macro", {true, true, true}, Capacity::per_operand(128, 4096, 32), 0.05, 0)},
-              1.0};
-  h.levels[1].set_fanout(4);
+  Hierarchy h = cim_hierarchy();
+  const double pj[] = {20, 1, 0.3, 0.05}, bw[] = {64, 256, 128, 0};
+  for (int i = 0; i < h.size(); ++i) {
+    StorageLevel& l = h.levels[std::size_t(i)];
+    for (PortEnergy& e : l.energy) e = {pj[i], 1.2 * pj[i]};
+    l.bandwidth_bits_per_cycle = bw[i];
+  }
   h.levels[1].link = {Topology::mesh, 2, 2, 0.1, 256};
-  h.levels[2].set_fanout(4);
   h.levels[2].link = {Topology::tree, 0, 0, 0.05, 0};
   h.levels[2].double_buffered = true;
-  h.levels[3].fanout = {FanoutAxis{128, 1u << int(Dim::K)}, FanoutAxis{32, 1u << int(Dim::N)}};
   return h;
 }
 
@@ -58,7 +51,7 @@ CostParams bench_params() {
 
 void BM_loopnest_analyze_cost(benchmark::State& state) {
   const Hierarchy h = priced_cim();
-  const GemmShape g = kResNet18[state.range(0)];
+  const ConvShape g = kLayers[state.range(0)];
   const Mapspace ms(h, g);
   SplitMix64 rng{7};
   std::vector<LoopNest> pool;
@@ -66,8 +59,7 @@ void BM_loopnest_analyze_cost(benchmark::State& state) {
   n.levels.resize(std::size_t(h.size()));
   for (std::int64_t tries = 0; pool.size() < 4096; ++tries) {
     if (tries > 50'000'000) throw std::runtime_error("bench: too few legal mappings found");
-    ms.sample(rng, n);
-    if (ms.fits(n)) pool.push_back(n);
+    if (ms.sample(rng, n)) pool.push_back(n);
   }
   const CostParams p = bench_params();
   std::size_t i = 0;
@@ -79,25 +71,58 @@ void BM_loopnest_analyze_cost(benchmark::State& state) {
     i = (i + 1) & 4095;
   }
   state.SetItemsProcessed(state.iterations());
+  state.SetLabel(label(g));
+}
+
+// Distinct factor splits among the legal draws of `draws` draws (outside the
+// timed loop: a property of the sampler, not of the search's speed).
+std::int64_t distinct_splits(const Mapspace& ms, Sampler sampler, std::int64_t draws) {
+  SplitMix64 rng{1};
+  LoopNest n;
+  n.levels.resize(std::size_t(ms.hierarchy().size()));
+  std::set<std::vector<std::int64_t>> seen;
+  for (std::int64_t k = 0; k < draws; ++k) {
+    bool ok;
+    if (sampler == Sampler::guided) {
+      ok = ms.sample(rng, n);
+    } else {
+      ms.sample_uniform(rng, n);
+      ok = ms.fits(n);
+    }
+    if (!ok) continue;
+    std::vector<std::int64_t> f;
+    for (const LevelLoops& l : n.levels) {
+      f.insert(f.end(), l.temporal.begin(), l.temporal.end());
+      f.insert(f.end(), l.spatial.begin(), l.spatial.end());
+    }
+    seen.insert(std::move(f));
+  }
+  return std::int64_t(seen.size());
 }
 
 void BM_loopnest_search(benchmark::State& state) {
   const Hierarchy h = priced_cim();
-  const GemmShape g = kResNet18[state.range(0)];
+  const ConvShape g = kLayers[state.range(0)];
   SearchOptions o;
   o.budget = 100'000;
+  o.sampler = state.range(1) == 0 ? Sampler::guided : Sampler::uniform;
   SearchReport r;
   for (auto _ : state) {
     r = search(h, g, bench_params(), o);
     benchmark::DoNotOptimize(r.best.data());
   }
   state.counters["legal"] = double(r.legal);
-  state.counters["evaluated"] = double(r.evaluated);
+  state.counters["legal_frac"] = double(r.legal) / double(r.candidates);
+  state.counters["distinct"] = double(distinct_splits(Mapspace(h, g), o.sampler, o.budget));
   state.counters["exhaustive"] = r.exhaustive ? 1 : 0;
   state.counters["best_uJ"] = r.best.empty() ? 0 : r.best[0].score * 1e-6;
+  state.SetLabel(label(g));
 }
 
 }  // namespace
 
-BENCHMARK(BM_loopnest_analyze_cost)->DenseRange(0, 5);
-BENCHMARK(BM_loopnest_search)->DenseRange(0, 5)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_loopnest_analyze_cost)->DenseRange(0, 6);
+BENCHMARK(BM_loopnest_search)
+    ->ArgsProduct({benchmark::CreateDenseRange(0, 6, 1), {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);

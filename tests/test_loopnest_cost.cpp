@@ -3,6 +3,7 @@
 // link counts against an independent union of explicit links.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <set>
 #include <utility>
@@ -10,12 +11,13 @@
 #include "loopnest/cost.hpp"
 #include "loopnest/loopnest.hpp"
 #include "loopnest/routes.hpp"
+#include "loopnest_test_util.hpp"
 
 using namespace cimmc::loopnest;
+using namespace loopnest_test;
 
 namespace {
 
-constexpr Operand I = Operand::inputs, W = Operand::weights, O = Operand::outputs;
 constexpr std::size_t iI = 0, iW = 1, iO = 2;
 
 StorageLevel priced(const std::string& name, double read_pj, double write_pj) {
@@ -32,9 +34,11 @@ CostParams params() {
   return p;
 }
 
+// Two levels of GEMM loops (loopnest_test_util.hpp: {m, k, n} factors, the
+// GEMM's dims as the conv's N, C, M).
 LoopNest nest2(std::array<std::int64_t, 3> t0, std::array<Dim, 3> o0, std::array<std::int64_t, 3> t1,
                std::array<std::int64_t, 3> s0 = {1, 1, 1}) {
-  return {{{t0, o0, s0}, {t1, {Dim::M, Dim::K, Dim::N}, {1, 1, 1}}}};
+  return {{loops(t0, o0, s0), loops(t1, {gM, gK, gN})}};
 }
 
 // DRAM (read 2, write 3 pJ/bit) -> Buf (read 0.5, write 0.25) -> compute, GEMM 2x3x4.
@@ -48,7 +52,7 @@ const GemmShape kG{2, 3, 4};
 // outputs with every step: 24. All 24 output drains are partial sums.
 TEST(LoopNestCost, StorageEnergyByHand) {
   const Hierarchy h = dram_buf();
-  const LoopNest n = nest2({2, 3, 4}, {Dim::M, Dim::K, Dim::N}, {1, 1, 1});
+  const LoopNest n = nest2({2, 3, 4}, {gM, gK, gN}, {1, 1, 1});
   const NestCounts c = analyze(h, kG, n);
   ASSERT_EQ(c.at(1, I).fills, 6);
   ASSERT_EQ(c.at(1, W).fills, 24);
@@ -77,7 +81,7 @@ TEST(LoopNestCost, StorageEnergyByHand) {
 // read-modify-write; Buf's own updates and RMW reads are partial sums.
 TEST(LoopNestCost, FinalOutputsAtOutputPrecision) {
   const Hierarchy h = dram_buf();
-  const LoopNest n = nest2({2, 1, 4}, {Dim::M, Dim::K, Dim::N}, {1, 3, 1});
+  const LoopNest n = nest2({2, 1, 4}, {gM, gK, gN}, {1, 3, 1});
   const NestCounts c = analyze(h, kG, n);
   ASSERT_EQ(c.at(1, O).drains, 8);
   ASSERT_EQ(c.at(1, O).updates, 24);
@@ -97,7 +101,7 @@ TEST(LoopNestCost, BusInterconnectByHand) {
   Hierarchy h = dram_buf();
   h.levels[0].set_fanout(4);
   h.levels[0].link.hop_pj_per_bit = 0.1;
-  const LoopNest n = nest2({2, 3, 1}, {Dim::M, Dim::K, Dim::N}, {1, 1, 1}, {1, 1, 4});
+  const LoopNest n = nest2({2, 3, 1}, {gM, gK, gN}, {1, 1, 1}, {1, 1, 4});
   const NestCounts c = analyze(h, kG, n);
   const NestCost e = cost(h, kG, n, c, params());
   ASSERT_EQ(c.at(0, I).reads, 6);
@@ -117,7 +121,7 @@ TEST(LoopNestCost, MeshAndTreeInterconnectByHand) {
   Hierarchy h = dram_buf();
   h.levels[0].set_fanout(4);
   h.levels[0].link = {Topology::mesh, 2, 2, 0.1, 0};
-  const LoopNest n = nest2({2, 3, 1}, {Dim::M, Dim::K, Dim::N}, {1, 1, 1}, {1, 1, 4});
+  const LoopNest n = nest2({2, 3, 1}, {gM, gK, gN}, {1, 1, 1}, {1, 1, 4});
   ASSERT_EQ(hierarchy_error(h), "");
   const NestCounts c = analyze(h, kG, n);
   NestCost e = cost(h, kG, n, c, params());
@@ -140,7 +144,7 @@ TEST(LoopNestCost, LatencyByHand) {
   h.clock_ghz = 2;
   h.levels[0].bandwidth_bits_per_cycle = 64;
   h.levels[1].bandwidth_bits_per_cycle = 16;
-  const LoopNest n = nest2({2, 3, 4}, {Dim::M, Dim::K, Dim::N}, {1, 1, 1});
+  const LoopNest n = nest2({2, 3, 4}, {gM, gK, gN}, {1, 1, 1});
   const NestCounts c = analyze(h, kG, n);
   CostParams p = params();
   p.cycles_per_run = 2;
@@ -167,7 +171,7 @@ TEST(LoopNestCost, LinkBandwidthByHand) {
   Hierarchy h = dram_buf();
   h.levels[0].set_fanout(4);
   h.levels[0].link.bandwidth_bits_per_cycle = 8;
-  const LoopNest n = nest2({2, 3, 1}, {Dim::M, Dim::K, Dim::N}, {1, 1, 1}, {1, 1, 4});
+  const LoopNest n = nest2({2, 3, 1}, {gM, gK, gN}, {1, 1, 1}, {1, 1, 4});
   const NestCost e = cost(h, kG, n, analyze(h, kG, n), params());
   EXPECT_DOUBLE_EQ(e.link_cycles[0], 192.0 / 8);
   EXPECT_DOUBLE_EQ(e.cycles, 24);
@@ -178,25 +182,30 @@ namespace {
 // Independent link count: the explicit set of links in the union of each
 // group's routes. Children are placed as cost.hpp states; the group of a
 // child is its tuple of op-relevant spatial indices.
-std::int64_t links_by_set(const StorageLevel& lv, const std::array<std::int64_t, 3>& s, Operand op) {
-  std::vector<std::pair<std::array<std::int64_t, 3>, std::int64_t>> children;  // (group, index)
-  std::array<std::int64_t, 3> i{};
-  for (i[0] = 0; i[0] < s[0]; ++i[0])
-    for (i[1] = 0; i[1] < s[1]; ++i[1])
-      for (i[2] = 0; i[2] < s[2]; ++i[2]) {
-        std::array<std::int64_t, 2> pos{0, 0}, w{1, 1};
-        std::array<std::int64_t, 3> grp{};
-        for (int d = 0; d < 3; ++d) {
-          const int a = spatial_axis(lv, d);
-          if (a >= 0) {
-            pos[std::size_t(a)] += i[std::size_t(d)] * w[std::size_t(a)];
-            w[std::size_t(a)] *= s[std::size_t(d)];
-          }
-          grp[std::size_t(d)] = relevant(op, d) ? i[std::size_t(d)] : -1;
-        }
-        children.push_back({grp, pos[0] + lv.fanout[0].size * pos[1]});
+using Spatial = std::array<std::int64_t, kDims>;
+
+std::int64_t links_by_set(const StorageLevel& lv, const Spatial& s, Operand op) {
+  std::vector<std::pair<Spatial, std::int64_t>> children;  // (group, index)
+  Spatial i{};  // odometer over every dim's spatial index, dim 0 fastest
+  for (bool more = true; more;) {
+    std::array<std::int64_t, 2> pos{0, 0}, w{1, 1};
+    Spatial grp{};
+    for (int d = 0; d < kDims; ++d) {
+      const int a = spatial_axis(lv, d);
+      if (a >= 0) {
+        pos[std::size_t(a)] += i[std::size_t(d)] * w[std::size_t(a)];
+        w[std::size_t(a)] *= s[std::size_t(d)];
       }
-  std::set<std::array<std::int64_t, 3>> groups;
+      grp[std::size_t(d)] = relevant(op, d) ? i[std::size_t(d)] : -1;
+    }
+    children.push_back({grp, pos[0] + lv.fanout[0].size * pos[1]});
+    more = false;
+    for (std::size_t d = 0; d < kDims && !more; ++d) {
+      more = ++i[d] < s[d];
+      if (!more) i[d] = 0;
+    }
+  }
+  std::set<Spatial> groups;
   for (auto& c : children) groups.insert(c.first);
   if (lv.link.topology == Topology::bus) return std::int64_t(groups.size());
   std::int64_t total = 0;
@@ -225,12 +234,13 @@ std::int64_t links_by_set(const StorageLevel& lv, const std::array<std::int64_t,
 TEST(LoopNestCost, RouteLinksMatchExplicitUnion) {
   std::mt19937_64 rng(5);
   const std::array<std::int64_t, 4> sizes{2, 3, 4, 8};
-  int checked = 0;
+  int checked = 0, spread = 0;
   for (int trial = 0; trial < 400; ++trial) {
     StorageLevel lv;
     const std::int64_t a0 = sizes[rng() % 4], a1 = sizes[rng() % 4];
-    const int split = int(rng() % 3);  // which dims the second axis admits
-    lv.fanout = {FanoutAxis{a0, kAnyDim & ~(1u << split)}, FanoutAxis{a1, 1u << split}};
+    // The second axis admits a random non-empty proper subset of the dims.
+    const DimMask second = DimMask(1 + rng() % ((1u << kDims) - 2));
+    lv.fanout = {FanoutAxis{a0, ((1u << kDims) - 1) & ~second}, FanoutAxis{a1, second}};
     const bool mesh = rng() % 2;
     if (mesh) {
       const std::int64_t F = a0 * a1, mx = (F % 4 == 0 && rng() % 2) ? 4 : a0;
@@ -238,11 +248,15 @@ TEST(LoopNestCost, RouteLinksMatchExplicitUnion) {
     } else {
       lv.link.topology = Topology::tree;
     }
-    // Random spatial factors that fit: divisors of the axes, dealt to dims.
-    std::array<std::int64_t, 3> s{1, 1, 1};
+    // Random spatial factors that fit: divisors of the axes, dealt to dims
+    // in a random order (so any dim can get the big factor).
+    Spatial s = kUnitFactors;
+    std::array<int, kDims> dims{};
+    for (int d = 0; d < kDims; ++d) dims[std::size_t(d)] = d;
+    std::shuffle(dims.begin(), dims.end(), rng);
     for (int a = 0; a < 2; ++a) {
       std::int64_t room = a == 0 ? a0 : a1;
-      for (int d = 0; d < 3; ++d) {
+      for (int d : dims) {
         if (spatial_axis(lv, d) != a) continue;
         std::vector<std::int64_t> divs;
         for (std::int64_t f = 1; f <= room; ++f)
@@ -251,6 +265,9 @@ TEST(LoopNestCost, RouteLinksMatchExplicitUnion) {
         room /= s[std::size_t(d)];
       }
     }
+    int used = 0;
+    for (std::int64_t f : s) used += f > 1;
+    spread += used >= 3;
     for (Operand op : kAllOperands) {
       SCOPED_TRACE(testing::Message() << "trial " << trial << " op " << operand_name(op));
       EXPECT_EQ(route_links(lv, s, op), links_by_set(lv, s, op));
@@ -258,6 +275,7 @@ TEST(LoopNestCost, RouteLinksMatchExplicitUnion) {
     }
   }
   EXPECT_EQ(checked, 1200);
+  EXPECT_GT(spread, 40);  // many trials mix three or more dims on the fan-out
 }
 
 TEST(LoopNestCost, RejectsBadParameters) {

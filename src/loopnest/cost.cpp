@@ -22,7 +22,7 @@ double per_instance_cycles(double bits, double bandwidth, std::int64_t instances
 
 }  // namespace
 
-NestCost cost(const Hierarchy& h, const GemmShape& shape, const LoopNest& nest, const NestCounts& c,
+NestCost cost(const Hierarchy& h, const ConvShape& shape, const LoopNest& nest, const NestCounts& c,
               const CostParams& p) {
   const int L = h.size();
   const std::int64_t out_words = shape.words(Operand::outputs);

@@ -87,7 +87,7 @@ struct NestCost {
 };
 
 // Precondition: `counts` = analyze(h, shape, nest) and the nest is legal.
-NestCost cost(const Hierarchy& h, const GemmShape& shape, const LoopNest& nest, const NestCounts& counts,
+NestCost cost(const Hierarchy& h, const ConvShape& shape, const LoopNest& nest, const NestCounts& counts,
               const CostParams& p);
 
 // "" when `p` is usable with `h`, else the rule it breaks: widths > 0,

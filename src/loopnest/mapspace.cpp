@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
 
 namespace cimmc::loopnest {
 
@@ -42,10 +43,10 @@ std::uint64_t binomial(std::uint64_t n, std::uint64_t k) {
   return std::uint64_t(r);
 }
 
-Mapspace::Mapspace(const Hierarchy& h, const GemmShape& shape) : h_(h), shape_(shape) {
+Mapspace::Mapspace(const Hierarchy& h, const ConvShape& shape) : h_(h), shape_(shape) {
   if (std::string e = hierarchy_error(h); !e.empty()) throw LoopNestError(e);
+  if (std::string e = shape_error(shape); !e.empty()) throw LoopNestError(e);
   for (int d = 0; d < kDims; ++d) {
-    if (shape.size(d) < 1) throw LoopNestError(std::string("layer: ") + dim_name(d) + " must be at least 1");
     std::vector<Slot>& s = slot_list_[std::size_t(d)];
     for (int i = 0; i < h.size(); ++i) {
       s.push_back({i, false});
@@ -53,6 +54,7 @@ Mapspace::Mapspace(const Hierarchy& h, const GemmShape& shape) : h_(h), shape_(s
     }
     slots_[std::size_t(d)] = int(s.size());
     std::int64_t n = shape.size(d);
+    if (n > 1) varying_[std::size_t(n_varying_++)] = d;
     for (std::int64_t p = 2; p * p <= n; ++p) {
       int e = 0;
       for (; n % p == 0; n /= p) ++e;
@@ -63,33 +65,62 @@ Mapspace::Mapspace(const Hierarchy& h, const GemmShape& shape) : h_(h), shape_(s
   build_classes();
 }
 
+namespace {
+
+// Order signature (PRUNING in mapspace.hpp) of `loops` (non-trivial dims,
+// outermost first) for the operands flagged in `below`: per weights and
+// outputs a mask, for inputs a mask and a sequence (4 bits a dim, 1-based).
+using Signature = std::array<std::uint64_t, kOperands + 1>;
+
+Signature signature(const std::vector<int>& loops, const std::array<bool, kOperands>& below) {
+  Signature sig{};
+  for (Operand op : {Operand::weights, Operand::outputs}) {
+    if (!below[std::size_t(op)]) continue;
+    std::uint64_t inside = 0;
+    for (auto it = loops.rbegin(); it != loops.rend() && !relevant(op, *it); ++it) inside |= 1u << *it;
+    sig[std::size_t(op)] = inside;
+  }
+  if (below[std::size_t(Operand::inputs)]) {
+    std::size_t k = loops.size();  // first loop inside the innermost G, N or C loop
+    while (k > 0 && loops[k - 1] != int(Dim::G) && loops[k - 1] != int(Dim::N) && loops[k - 1] != int(Dim::C)) --k;
+    std::uint64_t outside = 0, inside = 0;
+    for (std::size_t j = 0; j < k; ++j) outside |= 1u << loops[j];
+    for (std::size_t j = k; j < loops.size(); ++j) inside = inside << 4 | std::uint64_t(loops[j] + 1);
+    sig[std::size_t(Operand::inputs)] = outside;
+    sig[kOperands] = inside;
+  }
+  return sig;
+}
+
+}  // namespace
+
 void Mapspace::build_classes() {
+  static_assert(kDims <= 15, "input order signatures pack a dim into 4 bits");
   const int L = h_.size();
-  classes_.assign(std::size_t(L), std::vector<std::vector<std::array<Dim, kDims>>>(std::size_t(1) << kDims));
+  std::uint32_t layer_mask = 0;  // dims that can have a bound > 1
+  for (int k = 0; k < n_varying_; ++k) layer_mask |= 1u << varying_[std::size_t(k)];
+  std::vector<std::array<bool, kOperands>> patterns;
   for (int i = 0; i < L; ++i) {
     std::array<bool, kOperands> below{};
     for (int j = i + 1; j < L; ++j)
       for (Operand op : kAllOperands) below[std::size_t(op)] = below[std::size_t(op)] || h_.levels[std::size_t(j)].keeps(op);
+    auto it = std::find(patterns.begin(), patterns.end(), below);
+    table_of_[std::size_t(i)] = int(it - patterns.begin());
+    if (it != patterns.end()) continue;
+    patterns.push_back(below);
+    std::vector<Orders>& table = tables_.emplace_back(std::size_t(1) << kDims);
     for (std::uint32_t mask = 0; mask < (1u << kDims); ++mask) {
+      if ((mask & ~layer_mask) != 0) continue;  // never asked for
       std::vector<int> loops, trivial;
       for (int d = 0; d < kDims; ++d) (mask >> d & 1u ? loops : trivial).push_back(d);
-      std::vector<std::array<std::uint32_t, kOperands>> seen;
+      std::set<Signature> seen;
       do {
-        // Signature: per operand kept below, the loops inside its innermost relevant one.
-        std::array<std::uint32_t, kOperands> sig{};
-        for (Operand op : kAllOperands) {
-          if (!below[std::size_t(op)]) continue;
-          std::uint32_t inside = 0;
-          for (auto it = loops.rbegin(); it != loops.rend() && !relevant(op, *it); ++it) inside |= 1u << *it;
-          sig[std::size_t(op)] = inside;
-        }
-        if (std::find(seen.begin(), seen.end(), sig) != seen.end()) continue;
-        seen.push_back(sig);
+        if (!seen.insert(signature(loops, below)).second) continue;
         std::array<Dim, kDims> order{};
         std::size_t k = 0;
         for (int d : trivial) order[k++] = Dim(d);  // bound-1 loops: position irrelevant
         for (int d : loops) order[k++] = Dim(d);
-        classes_[std::size_t(i)][mask].push_back(order);
+        table[mask].push_back(order);
       } while (std::next_permutation(loops.begin(), loops.end()));
     }
   }
@@ -125,20 +156,9 @@ bool Mapspace::fits(const LoopNest& n) const {
       if (on_axis[std::size_t(a)] > lv.fanout[std::size_t(a)].size) return false;
     }
   }
-  const TileGeometry g = tile_geometry(n);
-  for (int i = 0; i < L; ++i) {
-    const StorageLevel& lv = h_.levels[std::size_t(i)];
-    const Capacity& c = lv.capacity;
-    if (c.kind == CapacityKind::unbounded) continue;
-    std::int64_t total = 0;
-    for (Operand op : kAllOperands) {
-      if (!lv.keeps(op)) continue;
-      const std::int64_t w = g.words(i, op);
-      if (c.kind == CapacityKind::per_operand && w > c.operand_words[std::size_t(op)]) return false;
-      total += w;
-    }
-    if (c.kind == CapacityKind::shared && total > c.shared_words) return false;
-  }
+  const TileGeometry g = tile_geometry(shape_, n);
+  for (int i = 0; i < L; ++i)
+    if (!fits_capacity(h_.levels[std::size_t(i)], g, i)) return false;
   return true;
 }
 
@@ -224,32 +244,69 @@ bool Mapspace::enumerate(const std::function<void(const LoopNest&)>& visit, std:
   return !w.stopped;
 }
 
-void Mapspace::sample(SplitMix64& rng, LoopNest& out) const {
-  reset(out);
-  for (int d = 0; d < kDims; ++d) {
-    const std::vector<Slot>& s = slot_list_[std::size_t(d)];
-    const std::uint64_t k = s.size();
-    for (const Prime& pr : primes_[std::size_t(d)]) {
-      // Stars and bars: a uniform choice of k - 1 bar positions among
-      // e + k - 1 (selection sampling, in order).
-      std::uint64_t n = std::uint64_t(pr.e) + k - 1, bars = k - 1;
-      std::size_t slot = 0;
-      for (std::uint64_t pos = 0; pos < std::uint64_t(pr.e) + k - 1; ++pos, --n) {
-        if (rng.below(n) < bars) {
-          --bars;
-          ++slot;
-        } else {
-          LevelLoops& l = out.levels[std::size_t(s[slot].level)];
-          (s[slot].spatial ? l.spatial : l.temporal)[std::size_t(d)] *= pr.p;
-        }
+
+// Stars and bars per prime of dimension d: a uniform choice of the k - 1
+// bar positions among e + k - 1 (selection sampling, in order). Multiplies
+// into `out`'s factors of d, which the caller has reset to 1.
+void Mapspace::draw_dim(SplitMix64& rng, int d, LoopNest& out) const {
+  const std::vector<Slot>& s = slot_list_[std::size_t(d)];
+  const std::uint64_t k = s.size();
+  for (const Prime& pr : primes_[std::size_t(d)]) {
+    std::uint64_t n = std::uint64_t(pr.e) + k - 1, bars = k - 1;
+    std::size_t slot = 0;
+    for (std::uint64_t pos = 0; pos < std::uint64_t(pr.e) + k - 1; ++pos, --n) {
+      if (rng.below(n) < bars) {
+        --bars;
+        ++slot;
+      } else {
+        LevelLoops& l = out.levels[std::size_t(s[slot].level)];
+        (s[slot].spatial ? l.spatial : l.temporal)[std::size_t(d)] *= pr.p;
       }
     }
   }
+}
+
+namespace {
+
+void clear_dim(LoopNest& n, int d) {
+  for (LevelLoops& l : n.levels) l.temporal[std::size_t(d)] = l.spatial[std::size_t(d)] = 1;
+}
+
+}  // namespace
+
+void Mapspace::sample_uniform(SplitMix64& rng, LoopNest& out) const {
+  reset(out);
+  for (int d = 0; d < kDims; ++d) draw_dim(rng, d, out);
   for (int i = 0; i < h_.size(); ++i) {
     LevelLoops& l = out.levels[std::size_t(i)];
     const auto& c = order_classes(i, nontrivial_mask(l));
     l.order = c[std::size_t(rng.below(c.size()))];
   }
+}
+
+bool Mapspace::sample(SplitMix64& rng, LoopNest& out) const {
+  reset(out);
+  // A fresh dimension order per draw (Fisher-Yates), so no dimension always
+  // gets first pick of the capacities and fan-outs.
+  std::array<int, kDims> dims = varying_;
+  for (int k = n_varying_ - 1; k > 0; --k) std::swap(dims[std::size_t(k)], dims[rng.below(std::uint64_t(k) + 1)]);
+  bool ok = n_varying_ > 0 || fits(out);  // a layer of all-1 dims still has to fit level 0
+  for (int k = 0; k < n_varying_ && ok; ++k) {
+    const int d = dims[std::size_t(k)];
+    ok = false;
+    for (int t = 0; t < kSampleRetries && !ok; ++t) {
+      if (t > 0) clear_dim(out, d);
+      draw_dim(rng, d, out);
+      ok = fits(out);
+    }
+  }
+  if (!ok) return false;
+  for (int i = 0; i < h_.size(); ++i) {
+    LevelLoops& l = out.levels[std::size_t(i)];
+    const auto& c = order_classes(i, nontrivial_mask(l));
+    l.order = c[std::size_t(rng.below(c.size()))];
+  }
+  return true;
 }
 
 }  // namespace cimmc::loopnest

@@ -11,17 +11,34 @@
 // enumeration counts what survives them.
 //
 // PRUNING (exact: no distinct cost is lost).
-//  * Orders: a level's order changes the counts only through `visits` of the
-//    levels below (analysis.cpp): for each operand kept somewhere below, the
-//    set of loops with bound > 1 that sit inside its innermost relevant loop
-//    there. Orders with the same such sets for every operand are one class;
-//    one representative is kept (so the innermost level has one order, and
-//    loops of bound 1 never matter). Classes are computed once per level and
-//    set of non-trivial loops.
+//  * Orders: a level's order changes the counts only through the levels
+//    below it (analysis.cpp), and only through its loops with bound > 1.
+//    Orders with the same signature, per operand kept somewhere below, are
+//    one class; one representative is kept (so the innermost level has one
+//    order). Weights and outputs (box tiles): the set of loops inside the
+//    innermost relevant loop (they are stationarity; visits = the product
+//    of the bounds outside). Inputs (sliding windows): the loops at or
+//    outside the innermost G, N or C loop as a set (every step of each
+//    refills the whole tile, and outer x (bound - 1) summed over a run of
+//    such loops telescopes to an order-free total), and the loops inside it
+//    as a sequence (the window's overlap on each step depends on which
+//    P, Q, R, S, M loops wrap inside it and on their outer products). Classes
+//    are built once per pattern of operands kept below and per set of
+//    non-trivial loops that the layer allows (dims of size 1 never loop).
 //  * Fan-outs and capacities: checked after each dimension is assigned. The
 //    dimensions not assigned yet are 1 everywhere, so tile sizes and axis
 //    products only grow as the assignment completes: a partial assignment
 //    that breaks a rule has no legal completion.
+//
+// SAMPLING. sample_uniform draws every prime's exponent uniformly over its
+// dimension's slots; on real layers most such draws break a fan-out or a
+// capacity. sample (guided) assigns the dimensions of size > 1 one at a time
+// in a shuffled order, checking fits() on the partial assignment after each
+// (monotone, as above) and redrawing that dimension's split up to
+// kSampleRetries times; if every retry fails the draw is reported illegal.
+// The result is a legal mapping far more often, no longer uniform over the
+// raw space (each dimension is uniform given the ones before it and given
+// that it fits). Both are pure functions of the generator's state.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -52,7 +69,7 @@ std::uint64_t binomial(std::uint64_t n, std::uint64_t k);
 class Mapspace {
  public:
   // Throws LoopNestError when the hierarchy or the layer is invalid.
-  Mapspace(const Hierarchy& h, const GemmShape& shape);
+  Mapspace(const Hierarchy& h, const ConvShape& shape);
 
   int slots(int d) const { return slots_[std::size_t(d)]; }
   std::uint64_t factorizations() const;  // closed form, saturating
@@ -68,7 +85,13 @@ class Mapspace {
   // over its dimension's slots) and, per level, a uniform order class; written
   // into `out` (already sized to the hierarchy: no allocation). May break
   // fan-out sizes or capacities: check with fits().
-  void sample(SplitMix64& rng, LoopNest& out) const;
+  void sample_uniform(SplitMix64& rng, LoopNest& out) const;
+
+  // The guided draw (SAMPLING above) into `out`, sized as for
+  // sample_uniform. Returns whether `out` fits (when false, `out` is some
+  // illegal nest); allocation-free.
+  static constexpr int kSampleRetries = 8;
+  bool sample(SplitMix64& rng, LoopNest& out) const;
 
   // Fan-out axis products and capacities (the rest of mapping_error holds by
   // construction for what enumerate and sample produce).
@@ -76,12 +99,13 @@ class Mapspace {
 
   // The representative orders of level i when the loops of `nontrivial`
   // (bit d: dimension d has a temporal bound > 1) are the level's.
+  // Precondition: only dimensions of size > 1 in `nontrivial`.
   const std::vector<std::array<Dim, kDims>>& order_classes(int level, std::uint32_t nontrivial) const {
-    return classes_[std::size_t(level)][nontrivial];
+    return tables_[std::size_t(table_of_[std::size_t(level)])][nontrivial];
   }
 
   const Hierarchy& hierarchy() const { return h_; }
-  const GemmShape& shape() const { return shape_; }
+  const ConvShape& shape() const { return shape_; }
 
  private:
   struct Slot {
@@ -93,13 +117,20 @@ class Mapspace {
     int e;
   };
   Hierarchy h_;
-  GemmShape shape_;
+  ConvShape shape_;
   std::array<int, kDims> slots_{};
   std::array<std::vector<Slot>, kDims> slot_list_;
   std::array<std::vector<Prime>, kDims> primes_;
-  std::vector<std::vector<std::vector<std::array<Dim, kDims>>>> classes_;  // [level][mask]
+  std::array<int, kDims> varying_{};  // dims of size > 1 (the first n_varying_)
+  int n_varying_ = 0;
+  // Order classes: tables_[t][mask], one table per pattern of operands kept
+  // below a level; table_of_[level] = t.
+  using Orders = std::vector<std::array<Dim, kDims>>;
+  std::vector<std::vector<Orders>> tables_;
+  std::array<int, kMaxLevels> table_of_{};
 
   void build_classes();
+  void draw_dim(SplitMix64& rng, int d, LoopNest& out) const;
 };
 
 }  // namespace cimmc::loopnest

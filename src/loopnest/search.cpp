@@ -40,13 +40,17 @@ class TopK {
   std::vector<RankedMapping> best_;
 };
 
-std::uint64_t layer_seed(std::uint64_t seed, const GemmShape& shape) {
+std::uint64_t layer_seed(std::uint64_t seed, const ConvShape& shape) {
   SplitMix64 mix{seed};
   std::uint64_t s = mix();
-  for (int d = 0; d < kDims; ++d) {
-    SplitMix64 m{s ^ std::uint64_t(shape.size(d))};
+  // Every number that makes the layer what it is, so layers that differ only
+  // in stride or dilation get different streams.
+  auto mix_in = [&s](std::int64_t v) {
+    SplitMix64 m{s ^ std::uint64_t(v)};
     s = m();
-  }
+  };
+  for (int d = 0; d < kDims; ++d) mix_in(shape.size(d));
+  for (std::int64_t v : {shape.stride_h, shape.stride_w, shape.dilation_h, shape.dilation_w}) mix_in(v);
   return s;
 }
 
@@ -66,7 +70,7 @@ bool ranks_before(const RankedMapping& a, const RankedMapping& b) {
   return nest_less(a.nest, b.nest);
 }
 
-SearchReport search(const Hierarchy& h, const GemmShape& shape, const CostParams& params, const SearchOptions& opt) {
+SearchReport search(const Hierarchy& h, const ConvShape& shape, const CostParams& params, const SearchOptions& opt) {
   if (opt.budget < 1) throw LoopNestError("search: budget must be at least 1 mapping");
   if (opt.keep < 1) throw LoopNestError("search: must keep at least 1 mapping");
   if (std::string e = cost_params_error(h, params); !e.empty()) throw LoopNestError(e);
@@ -99,9 +103,13 @@ SearchReport search(const Hierarchy& h, const GemmShape& shape, const CostParams
     LoopNest n;
     n.levels.resize(std::size_t(h.size()));
     for (std::int64_t k = 0; k < opt.budget; ++k) {
-      ms.sample(rng, n);
       ++r.candidates;
-      if (!ms.fits(n)) continue;
+      if (opt.sampler == Sampler::guided) {
+        if (!ms.sample(rng, n)) continue;
+      } else {
+        ms.sample_uniform(rng, n);
+        if (!ms.fits(n)) continue;
+      }
       ++r.legal;
       evaluate(n);
     }

@@ -8,9 +8,10 @@
 // Exhaustive: Mapspace::enumerate with at most `budget` visits and
 // 16 x budget partial assignments; if it completes, every legal mapping (one
 // per order class) was evaluated. Otherwise (or in `sampled` mode) `budget`
-// draws of Mapspace::sample from a SplitMix64 seeded by (seed, layer sizes):
-// each draw is checked (fits) and, when legal, evaluated. Draws are with
-// replacement. Single-threaded: every figure is independent of threads.
+// draws from a SplitMix64 seeded by (seed, layer sizes, strides, dilations):
+// Mapspace::sample (guided, the default) or sample_uniform; each legal draw
+// is evaluated. Draws are with replacement. Single-threaded: every figure is
+// independent of threads.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -24,6 +25,9 @@ namespace cimmc::loopnest {
 
 enum class Objective : std::uint8_t { energy, latency, edp };
 enum class SearchMode : std::uint8_t { automatic, exhaustive, sampled };
+// How sampled mode draws (mapspace.hpp SAMPLING): guided draws are legal far
+// more often; uniform is the plain draw over the raw factor space.
+enum class Sampler : std::uint8_t { guided, uniform };
 
 struct SearchOptions {
   Objective objective = Objective::energy;
@@ -31,6 +35,7 @@ struct SearchOptions {
   std::int64_t budget = 100'000;            // mappings evaluated (exhaustive) or draws (sampled)
   int keep = 1;                             // best K
   std::uint64_t seed = 1;
+  Sampler sampler = Sampler::guided;
 };
 
 struct RankedMapping {
@@ -58,6 +63,6 @@ bool ranks_before(const RankedMapping& a, const RankedMapping& b);
 // Throws LoopNestError on an invalid hierarchy, layer, cost parameters or
 // options (budget >= 1, keep >= 1), or in exhaustive mode when the space
 // does not fit the budget.
-SearchReport search(const Hierarchy& h, const GemmShape& shape, const CostParams& params, const SearchOptions& opt);
+SearchReport search(const Hierarchy& h, const ConvShape& shape, const CostParams& params, const SearchOptions& opt);
 
 }  // namespace cimmc::loopnest
