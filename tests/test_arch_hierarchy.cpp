@@ -59,12 +59,20 @@ TEST(ArchHierarchy, OperandBitsAreTheLayerPrecisionsAndTheAccumulatorWidth) {
   EXPECT_EQ(hier::layer_operand_bits(x, signed_weights(8), 1)[2], 14);
 }
 
-TEST(ArchHierarchy, RolesNameTheGemmDimensions) {
-  EXPECT_EQ(hier::role_dims(hier::DimRole::reduction), ln::DimMask{1} << int(ln::Dim::K));
-  EXPECT_EQ(hier::role_dims(hier::DimRole::output_channels), ln::DimMask{1} << int(ln::Dim::N));
-  EXPECT_EQ(hier::role_dims(hier::DimRole::vectors), ln::DimMask{1} << int(ln::Dim::M));
+static ln::DimMask bits_of(std::initializer_list<ln::Dim> dims) {
+  ln::DimMask m = 0;
+  for (ln::Dim d : dims) m |= ln::DimMask{1} << int(d);
+  return m;
+}
+
+// Input vectors are batch x output pixels, the reduction input channels x
+// kernel, output channels the weight columns (im2col's M, K, N).
+TEST(ArchHierarchy, RolesNameTheConvDimensions) {
+  EXPECT_EQ(hier::role_dims(hier::DimRole::reduction), bits_of({ln::Dim::C, ln::Dim::R, ln::Dim::S}));
+  EXPECT_EQ(hier::role_dims(hier::DimRole::output_channels), bits_of({ln::Dim::M}));
+  EXPECT_EQ(hier::role_dims(hier::DimRole::vectors), bits_of({ln::Dim::N, ln::Dim::P, ln::Dim::Q}));
   EXPECT_EQ(hier::dims_of(hier::kAllRoles), ln::kAnyDim);
-  EXPECT_EQ(hier::dims_of(0b101), (ln::DimMask{1} << int(ln::Dim::M)) | (ln::DimMask{1} << int(ln::Dim::N)));
+  EXPECT_EQ(hier::dims_of(0b101), bits_of({ln::Dim::N, ln::Dim::P, ln::Dim::Q, ln::Dim::M}));
 }
 
 TEST(ArchHierarchy, CapacityBitsBecomeWordsAtEachOperandsPrecision) {
@@ -130,7 +138,7 @@ TEST(ArchHierarchy, TheMacroLevelTakesRowsAndWeightColumnsFromTheMacro) {
   EXPECT_EQ(m.levels[0].energy[2].write_pj_per_bit, 11.7);
   EXPECT_EQ(m.levels[0].bandwidth_bits_per_cycle, 64);
   EXPECT_EQ(m.levels[1].fanout_instances(), 8);
-  EXPECT_EQ(m.levels[1].fanout[0].dims, ln::DimMask{1} << int(ln::Dim::M));
+  EXPECT_EQ(m.levels[1].fanout[0].dims, hier::role_dims(hier::DimRole::vectors));
   EXPECT_EQ(m.levels[1].link.topology, ln::Topology::mesh);
   EXPECT_EQ(m.levels[1].link.mesh_x, 4);
   EXPECT_EQ(m.levels[1].link.mesh_y, 2);
@@ -142,9 +150,9 @@ TEST(ArchHierarchy, TheMacroLevelTakesRowsAndWeightColumnsFromTheMacro) {
   EXPECT_FALSE(cells.keeps(ln::Operand::inputs));
   EXPECT_FALSE(cells.keeps(ln::Operand::outputs));
   EXPECT_EQ(cells.fanout[0].size, 128);  // rows admit the reduction
-  EXPECT_EQ(cells.fanout[0].dims, ln::DimMask{1} << int(ln::Dim::K));
+  EXPECT_EQ(cells.fanout[0].dims, bits_of({ln::Dim::C, ln::Dim::R, ln::Dim::S}));
   EXPECT_EQ(cells.fanout[1].size, 128);  // 1024 columns / 8 per weight admit output channels
-  EXPECT_EQ(cells.fanout[1].dims, ln::DimMask{1} << int(ln::Dim::N));
+  EXPECT_EQ(cells.fanout[1].dims, bits_of({ln::Dim::M}));
   EXPECT_EQ(cells.capacity.kind, ln::CapacityKind::per_operand);
   EXPECT_EQ(cells.capacity.operand_words[1], 128 * 128);
   EXPECT_EQ(cells.energy[1].write_pj_per_bit, 0.0119);

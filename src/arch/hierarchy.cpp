@@ -67,11 +67,19 @@ OperandBits layer_operand_bits(const OperandSpec& inputs, const OperandSpec& wei
 
 // The conv change replaces these three lines (vectors: N, P, Q; reduction:
 // C, R, S; output channels: M).
+namespace {
+ln::DimMask bit(ln::Dim d) { return ln::DimMask{1} << int(d); }
+}  // namespace
+
+// The conv dimensions (loopnest/problem.hpp) of each role: input vectors are
+// batch x output pixels (the GEMM's M), the reduction is input channels x
+// kernel (K), output channels are the weight columns (N). Groups belong to no
+// role: only a fan-out that admits every role spreads them.
 ln::DimMask role_dims(DimRole role) {
   switch (role) {
-    case DimRole::vectors: return ln::DimMask{1} << int(ln::Dim::M);
-    case DimRole::reduction: return ln::DimMask{1} << int(ln::Dim::K);
-    case DimRole::output_channels: return ln::DimMask{1} << int(ln::Dim::N);
+    case DimRole::vectors: return bit(ln::Dim::N) | bit(ln::Dim::P) | bit(ln::Dim::Q);
+    case DimRole::reduction: return bit(ln::Dim::C) | bit(ln::Dim::R) | bit(ln::Dim::S);
+    case DimRole::output_channels: return bit(ln::Dim::M);
   }
   return 0;
 }

@@ -33,7 +33,7 @@ struct OperandBits {
 OperandBits layer_operand_bits(const OperandSpec& inputs, const OperandSpec& weights, std::int64_t K);
 
 // The loop dimensions a role stands for. The one place that knows the
-// loop-nest dimension set (GEMM M, K, N today).
+// loop-nest dimension set (conv G N M C P Q R S).
 loopnest::DimMask role_dims(DimRole role);
 loopnest::DimMask dims_of(RoleMask roles);
 

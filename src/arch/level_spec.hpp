@@ -30,7 +30,7 @@ struct CapacitySpec {
 };
 
 // What a fan-out axis may split, by the role of a loop in the layer, so the
-// spec does not change when the loop-nest dimensions do (GEMM M, K, N today,
+// spec does not change when the loop-nest dimensions do (GEMM M, K, N once,
 // conv dims later): arch/hierarchy.cpp maps roles to dimensions in one place.
 enum class DimRole : std::uint8_t {
   vectors = 0,          // input vectors (GEMM M: batch x output pixels)
