@@ -51,6 +51,8 @@ std::vector<LayerSpec> import_cimloop_dir(const std::filesystem::path& dir, int 
 // rules in docs/config.md). Throws DataError.
 void apply_distiller_stats(const std::filesystem::path& file, std::vector<LayerSpec>& layers);
 void read_architecture(const MapReader& r, ArchSpec& arch);
+// `architecture.hierarchy` (hierarchy.cpp); absent or null leaves h empty.
+void read_hierarchy(const MapReader& arch_reader, hier::HierarchySpec& h);
 void read_mapping(const MapReader& r, MappingOptions& mapping);
 
 // ---- shared by the rule checks (validate.cpp, validate_network.cpp)
@@ -106,5 +108,9 @@ void check_tile_counts(const Checker& c, const Config& cfg, long long K, long lo
 // The network, architecture and mapping sections (validate_network.cpp).
 void check_network(const Checker& c, const Config& cfg);
 void check_architecture(const Checker& c, const ArchSpec& a);
+// The hierarchy's cross-field rules: level order and kinds, contents, fan-outs
+// against architecture.macros and the meshes, capacities against every
+// layer's operand words (validate_hierarchy.cpp).
+void check_hierarchy(const Checker& c, const Config& cfg);
 
 }  // namespace cimmc::config_detail

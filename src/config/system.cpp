@@ -1,5 +1,8 @@
 // `architecture:` (the system around the macros) and `mapping:` (what the
 // mapping search optimizes and keeps).
+#include <algorithm>
+
+#include "arch/hierarchy.hpp"
 #include "config/internal.hpp"
 
 namespace cimmc::config_detail {
@@ -15,7 +18,8 @@ void read_buffer(const MapReader& r, BufferSpec& b) {
 }  // namespace
 
 void read_architecture(const MapReader& r, ArchSpec& a) {
-  r.allow_only({"macros", "clock_ghz", "row_settle_ns", "input_buffer", "output_buffer", "global_buffer", "dram"});
+  r.allow_only({"macros", "clock_ghz", "row_settle_ns", "input_buffer", "output_buffer", "global_buffer", "dram",
+                "hierarchy"});
   r.read("macros", a.macros, rule::kMacros);
   r.read("clock_ghz", a.clock_ghz, rule::kClockGhz);
   r.read("row_settle_ns", a.row_settle_ns, rule::kTimeOrZeroNs);
@@ -26,6 +30,11 @@ void read_architecture(const MapReader& r, ArchSpec& a) {
   dram.allow_only({"energy_pj_per_bit", "bandwidth_gbps"});
   dram.read("energy_pj_per_bit", a.dram_pj_per_bit, rule::kEnergyPj);
   dram.read("bandwidth_gbps", a.dram_bandwidth_gbps, rule::kDramGbps);
+  read_hierarchy(r, a.hierarchy);
+  // A hierarchy fixes the macro count; `macros` may then be left out. Clamped
+  // into kMacros' range so check_hierarchy reports the fan-outs, not this value.
+  if (!a.hierarchy.empty() && !r.has("macros"))
+    a.macros = int(std::clamp<double>(hier::macro_instances(a.hierarchy), 1, double(rule::kMacros.hi)));
 }
 
 void read_mapping(const MapReader& r, MappingOptions& m) {

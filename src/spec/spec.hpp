@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "arch/level_spec.hpp"
+
 namespace cimmc {
 
 enum class DistKind { normal, laplace, uniform, constant, relu_normal, relu_laplace, histogram, patches };
@@ -183,6 +185,9 @@ struct ArchSpec {
   BufferSpec global_buffer{0.198, 512.0};  // MIREDO 28 nm SRAM global buffer, 0.198 pJ/bit
   double dram_pj_per_bit = 3.7;            // ZigZag-IMC example DRAM energy
   double dram_bandwidth_gbps = 204.8;      // bits per ns (> 0): 25.6 GB/s (one DDR4-3200 channel) x 8
+  // architecture.hierarchy: the system as storage levels (arch/level_spec.hpp);
+  // empty when the config gives none. Not yet used by the study (issue 12).
+  hier::HierarchySpec hierarchy;
 };
 
 enum class Objective { energy, latency, edp };
