@@ -65,8 +65,6 @@ OperandBits layer_operand_bits(const OperandSpec& inputs, const OperandSpec& wei
   return OperandBits{{inputs.bits, weights.bits, inputs.bits + weights.bits + ceil_log2(K)}};
 }
 
-// The conv change replaces these three lines (vectors: N, P, Q; reduction:
-// C, R, S; output channels: M).
 namespace {
 ln::DimMask bit(ln::Dim d) { return ln::DimMask{1} << int(d); }
 }  // namespace

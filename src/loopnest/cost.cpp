@@ -86,13 +86,19 @@ NestCost cost(const Hierarchy& h, const ConvShape& shape, const LoopNest& nest, 
     }
   }
 
-  r.macro_pj = double(c.job.runs) * p.job_energy_pj;
+  JobFigures job{p.job_energy_pj, p.cycles_per_run};
+  if (p.job_figures) {
+    job = (*p.job_figures)(c.job);
+    if (!(job.energy_pj >= 0) || !std::isfinite(job.energy_pj) || !(job.cycles > 0) || !std::isfinite(job.cycles))
+      throw LoopNestError("cost: the tile job's figures must be a finite energy >= 0 and cycles > 0");
+  }
+  r.macro_pj = double(c.job.runs) * job.energy_pj;
   r.total_pj = r.macro_pj;
   for (int i = 0; i < L; ++i)
     for (int o = 0; o < kOperands; ++o)
       r.total_pj += r.level_pj[std::size_t(i)][std::size_t(o)] + r.link_pj[std::size_t(i)][std::size_t(o)];
 
-  r.compute_cycles = double(c.time_steps) * p.cycles_per_run;
+  r.compute_cycles = double(c.time_steps) * job.cycles;
   double bound = r.compute_cycles, serial = 0;
   for (int i = 0; i < L; ++i) {
     const StorageLevel& lv = h.levels[std::size_t(i)];

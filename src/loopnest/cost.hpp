@@ -51,6 +51,7 @@
 // live there).
 #pragma once
 #include <array>
+#include <functional>
 
 #include "loopnest/counts.hpp"
 #include "loopnest/hierarchy.hpp"
@@ -66,10 +67,24 @@ struct WordBits {
   double outputs = 8;  // final outputs, requantized
 };
 
+// One tile-job run of the macro: its energy (periphery + array, sampled or
+// modelled elsewhere) and the cycles it occupies the macro.
+struct JobFigures {
+  double energy_pj = 0;
+  double cycles = 1;
+};
+// Figures by job shape: a macro's energy and time per run depend on the rows
+// and columns a mapping uses, so a search over mappings needs them per shape.
+using JobFiguresFn = std::function<JobFigures(const TileJob&)>;
+
 struct CostParams {
   WordBits bits;
-  double job_energy_pj = 0;   // one tile-job run of the macro (periphery + array), sampled elsewhere
-  double cycles_per_run = 1;  // cycles one tile-job run occupies its macro
+  double job_energy_pj = 0;   // one tile-job run, when every mapping's job costs the same
+  double cycles_per_run = 1;
+  // When set, replaces the two above with the figures of each nest's own tile
+  // job; cost() throws LoopNestError when it returns a negative or non-finite
+  // energy or non-positive cycles.
+  const JobFiguresFn* job_figures = nullptr;
 };
 
 struct NestCost {
