@@ -1,6 +1,7 @@
-// Loop-nest mappings of a conv (or GEMM) onto a storage hierarchy, and the access counts
-// they imply (issue 12 item 2, foundation). Nothing outside this module uses
-// it yet; YAML, studies and search come later.
+// Loop-nest mappings of a conv (or GEMM) onto a storage hierarchy, the access counts
+// they imply, their energy and latency, and the search for the best ones
+// (issue 12 items 2-4). Nothing outside this module uses it yet; YAML and
+// studies come later.
 //
 //   problem.hpp    conv dims (G N M C P Q R S), strides, dilations, operands,
 //                  which dims index them; a GEMM is a conv (gemm())
@@ -9,6 +10,12 @@
 //   counts.hpp     what an evaluation returns
 //   analysis.hpp   closed-form counts (fast: the search will call it)
 //   simulate.hpp   brute-force walk (slow: the tests' reference)
+//   cost.hpp       energy (levels, interconnect, macro runs) and latency
+//                  (compute, ports, links, swap stalls) from the counts
+//   routes.hpp     links per multicast/reduction group on a bus, tree or mesh
+//   mapspace.hpp   the space of mappings: closed-form size, exact pruning,
+//                  enumeration, uniform and guided (mostly legal) sampling
+//   search.hpp     exhaustive within a budget, else seeded sampling; best K
 //
 // SEMANTICS. Both analysis.cpp and simulate.cpp implement exactly these rules;
 // they are the definition of every count.
@@ -32,7 +39,10 @@
 // An instance holds at most one tile per operand it keeps; level 0
 // holds whole tensors. tile_words = the tile's size per instance; capacity
 // checks compare it (sum over kept operands, for a shared capacity) with the
-// level's capacity. No double buffering: a tile replaces the previous one.
+// level's capacity, twice it for a double-buffered level (the next tile
+// arrives while the current one is in use). Double buffering changes no
+// count: a tile still replaces the previous one once; cost.hpp prices the
+// overlap as latency.
 //
 // Inputs and weights. At the start of a time step, each instance whose
 // required tile differs from what it holds fetches the elements it lacks from
@@ -94,12 +104,14 @@
 // = MACs.
 //
 // Not modelled yet (issue 12): padding as such (inputs are the padded tensor), ragged
-// (non-dividing) tiles, double buffering, bandwidth and latency, interconnect
-// hop counts, energies, the macro's bit loops.
+// (non-dividing) tiles, the macro's bit loops.
 #pragma once
 #include "loopnest/analysis.hpp"
+#include "loopnest/cost.hpp"
 #include "loopnest/counts.hpp"
 #include "loopnest/hierarchy.hpp"
+#include "loopnest/mapspace.hpp"
 #include "loopnest/nest.hpp"
 #include "loopnest/problem.hpp"
+#include "loopnest/search.hpp"
 #include "loopnest/simulate.hpp"

@@ -18,26 +18,25 @@ constexpr double kMaxWords = 4611686018427387904.0;  // 2^62
 
 std::string capacity_error(const Hierarchy& h, int i, const TileGeometry& g) {
   const StorageLevel& l = h.levels[std::size_t(i)];
+  if (fits_capacity(l, g, i)) return {};
   const Capacity& c = l.capacity;
-  if (c.kind == CapacityKind::unbounded) return {};
+  // Only a failing level pays for the message.
+  const std::int64_t copies = tile_copies(l);
+  const std::string twice = copies == 2 ? " (double-buffered: two tiles)" : "";
   std::int64_t total = 0;
   for (Operand op : kAllOperands) {
     if (!l.keeps(op)) continue;
-    const std::int64_t w = g.words(i, op);
+    const std::int64_t w = copies * g.words(i, op);
     total += w;
     if (c.kind == CapacityKind::per_operand && w > c.operand_words[int(op)])
-      return cat(level_label(h, i), ": ", operand_name(op), " tile of ", w, " words exceeds its capacity of ",
-                 c.operand_words[int(op)], " words");
+      return cat(level_label(h, i), ": ", operand_name(op), " tile", twice, " of ", w,
+                 " words exceeds its capacity of ", c.operand_words[int(op)], " words");
   }
-  if (c.kind == CapacityKind::shared && total > c.shared_words) {
-    std::string parts;
-    for (Operand op : kAllOperands)
-      if (l.keeps(op))
-        parts += cat(parts.empty() ? "" : " + ", operand_name(op), ' ', g.words(i, op));
-    return cat(level_label(h, i), ": tiles of ", total, " words (", parts, ") exceed its shared capacity of ",
-               c.shared_words, " words");
-  }
-  return {};
+  std::string parts;
+  for (Operand op : kAllOperands)
+    if (l.keeps(op)) parts += cat(parts.empty() ? "" : " + ", operand_name(op), ' ', copies * g.words(i, op));
+  return cat(level_label(h, i), ": tiles", twice, " of ", total, " words (", parts,
+             ") exceed its shared capacity of ", c.shared_words, " words");
 }
 
 }  // namespace
@@ -68,6 +67,20 @@ std::string shape_error(const ConvShape& shape) {
   if (macs * spread > kMaxWords)
     return "layer: MACs x max(stride_h, dilation_h) x max(stride_w, dilation_w) exceed 2^62 (counts would overflow)";
   return {};
+}
+
+bool fits_capacity(const StorageLevel& l, const TileGeometry& g, int i) {
+  const Capacity& c = l.capacity;
+  if (c.kind == CapacityKind::unbounded) return true;
+  const std::int64_t copies = tile_copies(l);
+  std::int64_t total = 0;
+  for (Operand op : kAllOperands) {
+    if (!l.keeps(op)) continue;
+    const std::int64_t w = copies * g.words(i, op);
+    if (c.kind == CapacityKind::per_operand && w > c.operand_words[std::size_t(op)]) return false;
+    total += w;
+  }
+  return c.kind != CapacityKind::shared || total <= c.shared_words;
 }
 
 int spatial_axis(const StorageLevel& l, int d) {

@@ -64,6 +64,16 @@ TileGeometry tile_geometry(const ConvShape& shape, const LoopNest& nest);
 // size > 1 that admits it, or -1 (no spatial factor > 1 allowed for d).
 int spatial_axis(const StorageLevel& l, int d);
 
+// Tiles of each kept operand a level must hold at once: two when it is
+// double-buffered (the next tile arrives while the current one is in use,
+// hierarchy.hpp), else one.
+inline std::int64_t tile_copies(const StorageLevel& l) { return l.double_buffered ? 2 : 1; }
+
+// Whether level i's tiles (g.words x tile_copies, per operand or summed for a
+// shared capacity) fit its capacity. The one capacity rule: mapping_error and
+// Mapspace::fits both call it.
+bool fits_capacity(const StorageLevel& l, const TileGeometry& g, int i);
+
 // "" when the layer is usable, else the first rule it breaks: every dimension,
 // stride and dilation >= 1, at most 2^62 MACs and input words.
 std::string shape_error(const ConvShape& shape);
@@ -73,7 +83,7 @@ std::string shape_error(const ConvShape& shape);
 // each order a permutation, per dimension the temporal and spatial factors
 // multiply to the layer's size, the spatial factors below a level fit its fan-out axes
 // (each dimension on the axis spatial_axis names), and every level's tiles of the operands it keeps fit its
-// capacity (shared: their sum). No allocation when the nest is legal.
+// capacity (shared: their sum; double-buffered: two of each, fits_capacity). No allocation when the nest is legal.
 std::string mapping_error(const Hierarchy& h, const ConvShape& shape, const LoopNest& nest);
 
 // Throws LoopNestError with mapping_error's message.

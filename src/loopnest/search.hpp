@@ -1,0 +1,68 @@
+// Mapping search over a layer's mapspace (issue 12 item 3): exhaustive when
+// the pruned space fits the budget, else a deterministic random sample of
+// `budget` draws. Keeps the best `keep` mappings by the objective, ties broken
+// by the nest itself (lexicographic over levels: temporal factors, spatial
+// factors, order), so the result is a pure function of (hierarchy, layer,
+// cost parameters, options).
+//
+// Exhaustive: Mapspace::enumerate with at most `budget` visits and
+// 16 x budget partial assignments; if it completes, every legal mapping (one
+// per order class) was evaluated. Otherwise (or in `sampled` mode) `budget`
+// draws from a SplitMix64 seeded by (seed, layer sizes, strides, dilations):
+// Mapspace::sample (guided, the default) or sample_uniform; each legal draw
+// is evaluated. Draws are with replacement. Single-threaded: every figure is
+// independent of threads.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "loopnest/cost.hpp"
+#include "loopnest/hierarchy.hpp"
+#include "loopnest/nest.hpp"
+#include "loopnest/problem.hpp"
+
+namespace cimmc::loopnest {
+
+enum class Objective : std::uint8_t { energy, latency, edp };
+enum class SearchMode : std::uint8_t { automatic, exhaustive, sampled };
+// How sampled mode draws (mapspace.hpp SAMPLING): guided draws are legal far
+// more often; uniform is the plain draw over the raw factor space.
+enum class Sampler : std::uint8_t { guided, uniform };
+
+struct SearchOptions {
+  Objective objective = Objective::energy;
+  SearchMode mode = SearchMode::automatic;  // exhaustive: throw if the space exceeds the budget
+  std::int64_t budget = 100'000;            // mappings evaluated (exhaustive) or draws (sampled)
+  int keep = 1;                             // best K
+  std::uint64_t seed = 1;
+  Sampler sampler = Sampler::guided;
+};
+
+struct RankedMapping {
+  LoopNest nest;
+  NestCost cost;
+  double score = 0;  // the objective: pJ, ns or pJ x ns
+};
+
+struct SearchReport {
+  std::uint64_t size = 0;            // Mapspace::size(): raw closed form (saturating)
+  std::uint64_t factorizations = 0;  // Mapspace::factorizations()
+  bool exhaustive = false;
+  std::int64_t candidates = 0;  // exhaustive: legal mappings enumerated; sampled: draws
+  std::int64_t legal = 0;       // candidates that fit fan-outs and capacities
+  std::int64_t evaluated = 0;   // analyzed and costed (= legal)
+  std::int64_t kept = 0;        // best.size()
+  std::vector<RankedMapping> best;  // best first
+};
+
+double objective_value(Objective o, const NestCost& c);
+
+// Strict weak order of the search: lower score first, then the smaller nest.
+bool ranks_before(const RankedMapping& a, const RankedMapping& b);
+
+// Throws LoopNestError on an invalid hierarchy, layer, cost parameters or
+// options (budget >= 1, keep >= 1), or in exhaustive mode when the space
+// does not fit the budget.
+SearchReport search(const Hierarchy& h, const ConvShape& shape, const CostParams& params, const SearchOptions& opt);
+
+}  // namespace cimmc::loopnest
