@@ -6,10 +6,12 @@
 #define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <cstdint>
 #include <stdexcept>
+#include <thread>
 
 #include "cluster/ranks.hpp"
 
@@ -22,6 +24,20 @@ void check(int rc, const char* what) {
   int len = 0;
   MPI_Error_string(rc, text, &len);
   throw std::runtime_error(std::string(what) + ": " + std::string(text, len));
+}
+
+// Waits for a nonblocking collective by testing it every 200 us. A blocking
+// one spins a core while this rank waits for the others (rank 0 rolling up
+// and checkpointing, a rank with a longer share): on a node whose cores are
+// all ranks, or shared with other jobs, that spinning takes the CPU the
+// working ranks need. 200 us per chunk is nothing against a chunk's sampling.
+void wait(MPI_Request& req, const char* what) {
+  int done = 0;
+  for (;;) {
+    check(MPI_Test(&req, &done, MPI_STATUS_IGNORE), what);
+    if (done) return;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
 }
 
 int as_count(std::size_t n) {
@@ -59,7 +75,9 @@ class MpiRanks final : public Ranks {
   std::vector<std::string> gather(const std::string& mine) override {
     const int n = as_count(mine.size());
     std::vector<int> counts(rank_ == 0 ? size_ : 0), displs(counts.size());
-    check(MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Gather");
+    MPI_Request req;
+    check(MPI_Igather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD, &req), "MPI_Igather");
+    wait(req, "MPI_Igather");
     std::string all;
     if (rank_ == 0) {
       std::size_t total = 0;
@@ -70,9 +88,10 @@ class MpiRanks final : public Ranks {
       as_count(total);
       all.resize(total);
     }
-    check(MPI_Gatherv(mine.data(), n, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE, 0,
-                      MPI_COMM_WORLD),
-          "MPI_Gatherv");
+    check(MPI_Igatherv(mine.data(), n, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE, 0,
+                       MPI_COMM_WORLD, &req),
+          "MPI_Igatherv");
+    wait(req, "MPI_Igatherv");
     std::vector<std::string> out;
     for (int r = 0; r < static_cast<int>(counts.size()); ++r) out.push_back(all.substr(displs[r], counts[r]));
     return out;
@@ -80,9 +99,12 @@ class MpiRanks final : public Ranks {
 
   std::string broadcast(const std::string& data) override {
     std::uint64_t n = rank_ == 0 ? data.size() : 0;
-    check(MPI_Bcast(&n, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
+    MPI_Request req;
+    check(MPI_Ibcast(&n, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD, &req), "MPI_Ibcast");
+    wait(req, "MPI_Ibcast");
     std::string out = rank_ == 0 ? data : std::string(n, '\0');
-    check(MPI_Bcast(out.data(), as_count(n), MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Bcast");
+    check(MPI_Ibcast(out.data(), as_count(n), MPI_BYTE, 0, MPI_COMM_WORLD, &req), "MPI_Ibcast");
+    wait(req, "MPI_Ibcast");
     return out;
   }
 
