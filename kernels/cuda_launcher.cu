@@ -91,9 +91,16 @@ int cuda_device_count() {
   return n;
 }
 
+void cuda_use_device(int ordinal) {
+  if (cudaSetDevice(ordinal) != cudaSuccess)
+    throw DeviceError("cannot use CUDA device " + std::to_string(ordinal) + ": " +
+                      cudaGetErrorString(cudaGetLastError()));
+}
+
 std::string cuda_device_name() {
+  int d = 0;
   cudaDeviceProp p{};
-  if (cudaGetDeviceProperties(&p, 0) != cudaSuccess) return "unknown CUDA device";
+  if (cudaGetDevice(&d) != cudaSuccess || cudaGetDeviceProperties(&p, d) != cudaSuccess) return "unknown CUDA device";
   return std::string(p.name) + ", " + std::to_string(p.totalGlobalMem >> 20) + " MiB";
 }
 

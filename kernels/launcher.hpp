@@ -47,7 +47,11 @@ void launch_cpu_lanes(const JobView* jobs, const JobOutput* outs, int njobs, int
 
 // Number of CUDA devices usable by this binary (0 without the CUDA backend).
 int cuda_device_count();
-std::string cuda_device_name();
+// Makes GPU `ordinal` (0 .. cuda_device_count()-1) the one this process's
+// launches and cuda_device_name use: an MPI rank takes the GPU of its local
+// rank. Without the CUDA backend it does nothing.
+void cuda_use_device(int ordinal);
+std::string cuda_device_name();  // the GPU in use
 void launch_cuda(const JobView* jobs, const JobOutput* outs, int njobs,
                  const ProgressFn& progress);
 

@@ -14,6 +14,7 @@
 #include "config/sweep.hpp"
 #include "io/study_file.hpp"
 #include "shell_util.hpp"
+#include "table_test_util.hpp"
 #include "study/plan.hpp"
 #include "study/shard.hpp"
 #include "study/tables.hpp"
@@ -21,6 +22,7 @@
 
 namespace fs = std::filesystem;
 using namespace cimmc;
+using cimmc::test::expect_same_table;
 
 namespace {
 
@@ -28,31 +30,6 @@ namespace {
 // only prices), so cuts inside a group make two shards sample the same jobs.
 const std::string kSweep = test::tiny_network("run: {samples: 128, seed: 11, inputs_per_instance: 16}") +
                            "sweep:\n  cartesian:\n    macro.adc.bits: [4, 6]\n    energy.adc.e0_pj: [0.1, 0.2, 0.3]\n";
-
-// Columns equal bit for bit (NaN equal to the same NaN), as test_regression.cpp.
-template <class T>
-bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
-  if constexpr (std::is_same_v<T, std::string>) return a == b;
-  else return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
-}
-
-void expect_same_table(const Table& want, const Table& got, const std::string& what) {
-  ASSERT_EQ(want.rows(), got.rows()) << what;
-  ASSERT_EQ(want.columns().size(), got.columns().size()) << what;
-  for (std::size_t i = 0; i < want.columns().size(); ++i) {
-    const Column& c = want.columns()[i];
-    EXPECT_EQ(c.name, got.columns()[i].name) << what << ": column order";
-    const Column* g = got.find(c.name);
-    ASSERT_NE(g, nullptr) << what << "/" << c.name;
-    EXPECT_EQ(c.units, g->units) << what << "/" << c.name;
-    EXPECT_EQ(c.description, g->description) << what << "/" << c.name;
-    ASSERT_EQ(c.data.index(), g->data.index()) << what << "/" << c.name;
-    std::visit([&](const auto& v) {
-      using V = std::decay_t<decltype(v)>;
-      EXPECT_TRUE(same_bits(v, std::get<V>(g->data))) << what << "/" << c.name << " differs";
-    }, c.data);
-  }
-}
 
 class Shard : public ::testing::Test {
  protected:
@@ -117,20 +94,7 @@ TEST_F(Shard, MergedShardsEqualTheSingleRunBitForBit) {
     const test::Ran m = test::cimmc("merge" + args + " -o " + merged);
     ASSERT_EQ(m.code, 0) << m.out;
     const StudyFile got = read_study_file(merged);
-    expect_same_table(want.layers, got.layers, "layers");
-    expect_same_table(want.network, got.network, "network");
-    expect_same_table(want.jobs, got.jobs, "jobs");
-    EXPECT_EQ(got.ci_note, want.ci_note);
-    EXPECT_EQ(got.config_text, want.config_text);
-    EXPECT_EQ(got.config_path, want.config_path);
-    EXPECT_EQ(got.name, want.name);
-    EXPECT_EQ(got.sweep_keys, want.sweep_keys);
-    EXPECT_EQ(got.prov.seed, want.prov.seed);
-    EXPECT_EQ(got.prov.backend, want.prov.backend);
-    EXPECT_EQ(got.samples, want.samples);
-    EXPECT_EQ(got.points_total, want.points_total);
-    EXPECT_EQ(got.points_done, want.points_done);
-    EXPECT_TRUE(got.complete);
+    test::expect_same_study(want, got);
     EXPECT_EQ(got.shard.count, 0u);  // a merged file is a whole study, not a shard
     // And by h5diff, every dataset and its attributes.
     for (const char* g : {"/layers", "/network", "/jobs"})

@@ -5,13 +5,42 @@
 // from a sample, and the output says so.
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/commands.hpp"
 #include "engine/engine.hpp"
+#include "study/estimate.hpp"
+#include "study/partition.hpp"
+#include "study/plan.hpp"
 #include "study/plan_summary.hpp"
+#include "study/shard.hpp"
 
 namespace cimmc {
+
+namespace {
+
+// `--ranks N`: the partition an MPI run on N ranks would make (the run's own
+// functions), priced in the run's units for the balance and in this machine's
+// timed seconds for the wall time.
+void print_ranks(const StudyPlan& plan, const SamplingEstimate& est, std::size_t ranks, std::size_t chunk_points,
+                 int threads) {
+  const std::size_t span = chunk_span(chunk_points, ranks);
+  const PointRange all{0, plan.points.size()};
+  const RankLoad units = rank_load(plan, all, span, ranks, [](const Config& j) { return job_cost(j); });
+  const RankLoad secs = rank_load(plan, all, span, ranks, [&](const Config& j) {
+    return (est.fixed_seconds + est.seconds_per_cell_read * job_cell_reads(j, j.run.samples, true)) / threads;
+  });
+  const auto [lo, hi] = std::minmax_element(units.jobs.begin(), units.jobs.end());
+  std::printf("  on %zu MPI rank(s) x %d thread(s): chunks of %zu point(s), tile jobs dealt by estimated cost (LPT)\n",
+              ranks, threads, span);
+  std::printf("    load balance:     %.4f (largest rank's cost / mean; %zu to %zu jobs per rank)\n", units.balance(),
+              *lo, *hi);
+  std::printf("    predicted:        %.1f s sampling, %.1f%% parallel efficiency (ranks wait at each chunk's end)\n",
+              secs.wall, 100.0 * secs.efficiency());
+}
+
+}  // namespace
 
 int cmd_plan(const CliArgs& a) {
   const SweepSource sweep = SweepSource::load(a.config);
@@ -51,6 +80,16 @@ int cmd_plan(const CliArgs& a) {
                 1.0 / est.seconds_per_cell_read);
   else
     std::printf(", whole: one array instance each)\n");
+  if (a.ranks > 0) {
+    // The rank partition needs every job of every chunk: the whole plan.
+    if (!s.exact)
+      throw UsageError("--ranks: the sweep has " + std::to_string(s.points) + " points; the rank partition is "
+                       "computed for sweeps of at most " + std::to_string(opt.exact_limit) + " points");
+    const Sweep whole = load_study(a);
+    std::vector<const Config*> points;
+    for (const SweepPoint& p : whole.points) points.push_back(&p.config);
+    print_ranks(make_plan(points, 0, points.size()), est, a.ranks, a.chunk_points, opt.threads);
+  }
   return 0;
 }
 

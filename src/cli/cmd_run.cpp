@@ -1,11 +1,13 @@
 // `cimmc run CONFIG`: one tile job (a detailed run file with its histograms)
 // or a study (a network and/or a sweep: column tables per layer and network).
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <utility>
 
 #include "cimmc_version.hpp"
 #include "cli/commands.hpp"
+#include "cluster/ranks.hpp"
 #include "cli/progress.hpp"
 #include "cli/summary.hpp"
 #include "config/config.hpp"
@@ -74,9 +76,8 @@ std::optional<std::pair<const char*, double>> value_dependence(const EventEnergy
   return std::nullopt;
 }
 
-}  // namespace
-
-int cmd_run(const CliArgs& a) {
+int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
+  const bool root = !ranks || ranks->rank() == 0;
   const Sweep sweep = load_study(a);
   ShardLayout shard;
   if (!a.shard.empty()) {
@@ -94,21 +95,28 @@ int cmd_run(const CliArgs& a) {
       throw UsageError("--shard " + a.shard + ": " + std::to_string(shard.count) + " shards of " +
                        std::to_string(sweep.points.size()) + " point(s): at most one shard per point");
   }
-  const std::optional<OutputClaim> claim = claim_output(a);  // fail before sampling, not after
+  const Config& first = sweep.points.front().config;
+  const bool one_tile = sweep.points.size() == 1 && is_single_tile(first) && a.model == "sampled";
+  if (one_tile && ranks && ranks->size() > 1)
+    throw UsageError("mpirun: this config is one tile job, which one process samples (run it without mpirun)");
+  // Only rank 0 writes, so only rank 0 claims the output; it fails before sampling, not after.
+  const std::optional<OutputClaim> claim = root ? claim_output(a) : std::nullopt;
   const std::string target = claim ? claim->target() : "";
   EngineOptions opt;
   opt.backend = parse_backend(a.backend);
   opt.threads = a.threads;
   opt.cpu_isa = parse_cpu_isa(a.cpu_isa);
+  if (ranks && opt.backend != Backend::cpu)  // one rank per GPU on each host
+    if (const int gpus = cuda_device_count(); gpus > 0) cuda_use_device(ranks->local_rank() % gpus);
   std::string device;
   const std::string backend = resolve_backend(opt.backend, &device, opt.cpu_isa);
-  std::cerr << "cimmc: backend " << backend << " (" << device << ")"
-            << (opt.backend == Backend::automatic ? (backend == "cpu" ? ", no CUDA GPU found" : ", GPU found") : "")
-            << "\n";
+  if (root)
+    std::cerr << "cimmc: backend " << backend << " (" << device << ")"
+              << (opt.backend == Backend::automatic ? (backend == "cpu" ? ", no CUDA GPU found" : ", GPU found") : "")
+              << (ranks ? ", on rank 0 of " + std::to_string(ranks->size()) + " MPI rank(s)" : "") << "\n";
   opt.backend = backend == "cuda" ? Backend::cuda : Backend::cpu;
 
-  const Config& first = sweep.points.front().config;
-  if (sweep.points.size() == 1 && is_single_tile(first) && a.model == "sampled") {
+  if (one_tile) {
     if (a.resume) throw UsageError("--resume applies to network and sweep runs (this config is one tile job)");
     return run_tile(first, a, target, opt, backend, device);
   }
@@ -131,9 +139,14 @@ int cmd_run(const CliArgs& a) {
   so.shard = shard;
   so.prov = Provenance{CIMMC_VERSION, CIMMC_GIT_SHA, iso8601_utc_now(), backend, device, a.command_line,
                        first.run.seed};
+  so.ranks = ranks;
+  StudyStats stats;
+  if (!root) {  // the other ranks sample their share and leave the rest to rank 0
+    run_study(sweep, so, stats);
+    return 0;
+  }
   ProgressLine progress("study");
   so.progress = [&](double f) { progress.update(f); };
-  StudyStats stats;
   const StudyFile file = run_study(sweep, so, stats);
   progress.finish();
   print_study_summary(std::cout, sweep, file, stats);
@@ -145,6 +158,27 @@ int cmd_run(const CliArgs& a) {
     std::cout << "\n";
   }
   return 0;
+}
+
+}  // namespace
+
+// Under mpirun every rank runs this; an error on one rank ends them all with
+// its exit code (the others would wait for it at the next chunk's end).
+int cmd_run(const CliArgs& a) {
+  std::unique_ptr<cluster::Ranks> ranks;
+  try {
+    ranks = cluster::join_ranks();
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
+  if (!ranks) return run_ranks(a, nullptr);
+  try {
+    return run_ranks(a, ranks.get());
+  } catch (...) {
+    const int code = report_error(std::current_exception(), "rank " + std::to_string(ranks->rank()) + ": ");
+    if (ranks->size() > 1) ranks->abort(code);
+    return code;
+  }
 }
 
 }  // namespace cimmc

@@ -2,6 +2,7 @@
 // catches the typed errors; each command does one job.
 #pragma once
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -29,6 +30,7 @@ struct CliArgs {
   std::size_t refine = 3;
   bool energy_only = false;        // statistical / hybrid: the energy-only statistical model
   std::string shard;               // run: "I/N", "" = the whole sweep
+  std::size_t ranks = 0;           // plan: predict an MPI run on this many ranks (0: don't)
   std::vector<std::string> inputs; // merge: the shard files after the first (which is in `config`)
   std::string command_line;
 };
@@ -40,6 +42,12 @@ int cmd_validate(const CliArgs& a);
 int cmd_merge(const CliArgs& a);
 
 Backend parse_backend(const std::string& s);
+
+// Prints the error `e` holds on stderr ("cimmc: " + where + message) and
+// returns its exit code: bad input 2, an unavailable device 3, a file problem
+// 4, anything else 1. The one place the codes are decided (main, and each
+// rank of an MPI run).
+int report_error(const std::exception_ptr& e, const std::string& where = "");
 
 // The command-line overrides (--samples, --seed, --mappings) applied to one
 // point, which is then validated again.

@@ -1,6 +1,6 @@
 // cimmc command line: parse arguments, then hand over to a command. Typed
-// errors are caught here once: bad input exits 2, an unavailable device 3,
-// a file problem 4.
+// errors are caught here once and turned into exit codes by report_error
+// (errors.cpp): bad input exits 2, an unavailable device 3, a file problem 4.
 #include <cxxopts.hpp>
 #include <iostream>
 
@@ -38,7 +38,9 @@ int main(int argc, char** argv) {
       ("energy-only", "statistical, hybrid: energy without accuracy, CiMLoop's scope, ~100x faster")
       ("shard", "run: compute shard I (from 0) of N of the sweep, I/N; join the shard files with cimmc merge",
        cxxopts::value<std::string>())
-      ("chunk-points", "hardware points sampled per batch and checkpoint", cxxopts::value<std::size_t>()->default_value("8"))
+      ("chunk-points", "hardware points sampled per batch and checkpoint (per rank under MPI)",
+       cxxopts::value<std::size_t>()->default_value("8"))
+      ("ranks", "plan: predict the time and load balance of an MPI run on N ranks", cxxopts::value<std::size_t>())
       ("h,help", "show this help")
       ("version", "show the version");
   options.parse_positional({"command", "config", "inputs"});
@@ -67,6 +69,11 @@ int main(int argc, char** argv) {
     a.refine = args["refine"].as<std::size_t>();
     a.energy_only = args.count("energy-only") > 0;
     if (args.count("shard")) a.shard = args["shard"].as<std::string>();
+    if (args.count("ranks")) {
+      a.ranks = args["ranks"].as<std::size_t>();
+      if (cmd != "plan") throw UsageError("--ranks applies to plan (a run takes its ranks from mpirun -np N)");
+      if (a.ranks < 1) throw UsageError("--ranks: value '0': must be >= 1");
+    }
     if (args.count("inputs")) a.inputs = args["inputs"].as<std::vector<std::string>>();
     if (!a.inputs.empty() && cmd != "merge")
       throw UsageError(cmd + ": unexpected argument '" + a.inputs.front() + "' (one " +
@@ -89,23 +96,7 @@ int main(int argc, char** argv) {
     if (cmd == "plan") return cmd_plan(a);
     if (cmd == "validate") return cmd_validate(a);
     return cmd_inspect(a);
-  } catch (const cxxopts::exceptions::exception& e) {
-    std::cerr << "cimmc: " << e.what() << "\n";
-    return 2;
-  } catch (const UsageError& e) {
-    std::cerr << "cimmc: " << e.what() << "\n";
-    return 2;
-  } catch (const ConfigError& e) {
-    std::cerr << "cimmc: " << e.what() << "\n";
-    return 2;
-  } catch (const DeviceError& e) {
-    std::cerr << "cimmc: " << e.what() << "\n";
-    return 3;
-  } catch (const IoError& e) {
-    std::cerr << "cimmc: " << e.what() << "\n";
-    return 4;
-  } catch (const std::exception& e) {
-    std::cerr << "cimmc: internal error: " << e.what() << "\n";
-    return 1;
+  } catch (...) {
+    return report_error(std::current_exception());
   }
 }

@@ -79,6 +79,7 @@ void write_study_file(const std::string& path, const StudyFile& s) {
     write_table(f.createGroup("layers"), s.layers);
     write_table(f.createGroup("network"), s.network);
     write_table(f.createGroup("jobs"), s.jobs);
+    if (s.ranks.rows() > 0) write_table(f.createGroup("ranks"), s.ranks);
   });
 }
 
@@ -117,6 +118,7 @@ StudyFile read_study_file(const std::string& path) {
     s.layers = read_table(f.openGroup("layers"));
     s.network = read_table(f.openGroup("network"));
     s.jobs = read_table(f.openGroup("jobs"));
+    if (f.nameExists("ranks")) s.ranks = read_table(f.openGroup("ranks"));  // MPI runs only
     return s;
   } catch (const H5::Exception& e) {
     throw IoError("cannot read " + path + ": " + h5::describe(e));

@@ -33,6 +33,10 @@ struct StudyFile {
   // Why standard errors / CIs in the tables are NaN ("" when none is): root attribute ci_note.
   std::string ci_note;
   Table layers, network, jobs;
+  // MPI runs (`mpirun ... cimmc run`): one row per rank, where it ran, with
+  // what, and its share of the tile jobs. Empty (no /ranks group) otherwise.
+  // Provenance only: the other tables are the same bits for any rank count.
+  Table ranks;
 };
 
 void write_study_file(const std::string& path, const StudyFile& s);  // atomic

@@ -299,6 +299,11 @@ bool Mapspace::sample(SplitMix64& rng, LoopNest& out) const {
       draw_dim(rng, d, out);
       ok = fits(out);
     }
+    if (!ok) {  // the whole dim as a level-0 loop: grows no tile below level 0
+      clear_dim(out, d);
+      out.levels[0].temporal[std::size_t(d)] = shape_.size(d);
+      ok = fits(out);
+    }
   }
   if (!ok) return false;
   for (int i = 0; i < h_.size(); ++i) {

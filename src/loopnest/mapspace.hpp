@@ -35,10 +35,13 @@
 // capacity. sample (guided) assigns the dimensions of size > 1 one at a time
 // in a shuffled order, checking fits() on the partial assignment after each
 // (monotone, as above) and redrawing that dimension's split up to
-// kSampleRetries times; if every retry fails the draw is reported illegal.
-// The result is a legal mapping far more often, no longer uniform over the
-// raw space (each dimension is uniform given the ones before it and given
-// that it fits). Both are pure functions of the generator's state.
+// kSampleRetries times; if every retry fails the whole dimension becomes a
+// level-0 temporal loop, which grows no tile below level 0 and no fan-out,
+// so the partial assignment still fits. A guided draw is therefore illegal
+// only when level 0 cannot hold the layer at all. It is no longer uniform
+// over the raw space (each dimension is uniform given the ones before it
+// and given that it fits, with the fallback's extra weight). Both samplers
+// are pure functions of the generator's state.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -88,8 +91,8 @@ class Mapspace {
   void sample_uniform(SplitMix64& rng, LoopNest& out) const;
 
   // The guided draw (SAMPLING above) into `out`, sized as for
-  // sample_uniform. Returns whether `out` fits (when false, `out` is some
-  // illegal nest); allocation-free.
+  // sample_uniform. Returns whether `out` fits (false only when level 0
+  // cannot hold the layer; `out` is then some illegal nest); allocation-free.
   static constexpr int kSampleRetries = 8;
   bool sample(SplitMix64& rng, LoopNest& out) const;
 

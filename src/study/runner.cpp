@@ -12,9 +12,11 @@
 #include <set>
 #include <stdexcept>
 
+#include "study/partition.hpp"
 #include "study/plan.hpp"
 #include "study/rollup.hpp"
 #include "study/shard.hpp"
+#include "study/spread.hpp"
 #include "study/stat_jobs.hpp"
 #include "study/tables.hpp"
 
@@ -137,11 +139,19 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
     out.shard.end = range.end;
   }
 
+  // Under MPI, sampled jobs are spread over the ranks and only rank 0 keeps
+  // rows; statistical passes run whole everywhere (see StudyOptions::ranks).
+  cluster::Ranks* ranks = opt.ranks;
+  const bool spread = ranks && model == Model::sampled;
+  const bool keep_rows = !spread || ranks->rank() == 0;
+  const std::size_t span = chunk_span(opt.chunk_points, ranks ? ranks->size() : 1);
+
   // Only sampled passes checkpoint: statistical ones cannot resume (run_study
   // refuses), and rewriting the growing file after every chunk cost a
   // 1,024-point statistical sweep more than its model did.
-  const std::string partial = opt.output.empty() || model != Model::sampled ? "" : partial_path(opt.output);
-  if (opt.resume) {
+  const std::string partial =
+      opt.output.empty() || model != Model::sampled || !keep_rows ? "" : partial_path(opt.output);
+  if (opt.resume && keep_rows) {
     if (partial.empty() || !std::filesystem::exists(partial))
       throw IoError("--resume: no checkpoint " + (partial.empty() ? std::string("(no -o given)") : partial));
     StudyFile part = read_study_file(partial);
@@ -154,6 +164,8 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
       for (const std::string& k : std::get<std::vector<std::string>>(keys->data)) jobs_listed.insert(k);
     stats.points_resumed = out.points_done;
   }
+  if (opt.resume && spread)  // the other ranks start where rank 0's checkpoint ends
+    out.points_done = std::stoull(ranks->broadcast(std::to_string(out.points_done)));
 
   std::vector<std::size_t> last_use(plan.jobs.size(), 0);
   for (const PointPlan& pp : plan.points)
@@ -168,17 +180,11 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
   store.stat.resize(plan.jobs.size());
 
   const std::size_t span_points = range.end - range.begin;
-  for (std::size_t a = range.begin + out.points_done; a < range.end; a += opt.chunk_points) {
-    const std::size_t b = std::min(range.end, a + opt.chunk_points);
-    StudyPlan chunk;  // the chunk's points; job indices stay global
-    chunk.points.assign(plan.points.begin() + a, plan.points.begin() + b);
-    std::vector<std::size_t> need;
-    std::set<std::size_t> seen;
-    for (const PointPlan& pp : chunk.points)
-      for (const LayerPlan& lp : pp.layers)
-        for (const auto& ids : lp.jobs)
-          for (std::size_t j : ids)
-            if (!store.has(j) && seen.insert(j).second) need.push_back(j);
+  const PointRange todo{range.begin + out.points_done, range.end};
+  const std::vector<std::vector<std::size_t>> chunks = chunk_jobs(plan, todo, span);
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    const std::size_t a = todo.begin + c * span, b = std::min(range.end, a + span);
+    const std::vector<std::size_t>& need = chunks[c];
     const auto ts = std::chrono::steady_clock::now();
     std::vector<const Config*> cfgs;
     std::vector<JobId> ids;
@@ -196,15 +202,20 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
     } else {
       EngineOptions eo = opt.engine;
       if (opt.progress) {
-        const double done = static_cast<double>(a - range.begin), span = static_cast<double>(b - a);
-        eo.progress = [&, done, span](double f) { opt.progress((done + f * span) / span_points); };
+        const double done = static_cast<double>(a - range.begin), width = static_cast<double>(b - a);
+        eo.progress = [&, done, width](double f) { opt.progress((done + f * width) / span_points); };
       }
-      std::vector<JobResult> results = run_jobs(cfgs, ids, eo);
-      for (std::size_t k = 0; k < need.size(); ++k)
+      std::vector<JobResult> results =
+          spread ? sample_over_ranks(plan, need, eo, *ranks, stats.ranks) : run_jobs(cfgs, ids, eo);
+      for (std::size_t k = 0; k < results.size(); ++k)
         store.sampled[need[k]] = std::make_unique<JobResult>(std::move(results[k]));
       stats.jobs_sampled += need.size();
     }
     stats.sampling_seconds += seconds_since(ts);
+    out.points_done = b - range.begin;
+    if (!keep_rows) continue;
+    StudyPlan chunk;  // the chunk's points; job indices stay global
+    chunk.points.assign(plan.points.begin() + a, plan.points.begin() + b);
     const JobPricer pricer = [&](std::size_t j, const Config& point, const LayerSpec* layer) {
       return model == Model::statistical ? statistical_job_cost(point, layer, *store.stat[j])
                                          : sampled_job_cost(point, layer, *store.sampled[j]);
@@ -218,7 +229,6 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
           append_job_row(out.jobs, plan.job_keys[j], plan.job_ids[j], *store.sampled[j]);
     for (std::size_t j = 0; j < plan.jobs.size(); ++j)
       if (store.has(j) && last_use[j] < b) store.drop(j);
-    out.points_done = b - range.begin;
     if (!partial.empty() && b < range.end) write_study_file(partial, out);
   }
   stats.points = span_points;
@@ -275,6 +285,9 @@ StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& sta
     throw std::invalid_argument("--model hybrid cannot be sharded: it refines the best points of the whole sweep");
   if (opt.model != Model::sampled && opt.resume)
     throw IoError("--resume applies to --model sampled (statistical runs take no checkpoint)");
+  const bool root = !opt.ranks || opt.ranks->rank() == 0;
+  std::vector<std::string> described;  // rank 0: every rank's host, backend and device
+  if (opt.ranks) described = describe_ranks(*opt.ranks, opt.prov.backend, opt.prov.device);
   StudyFile out;
   if (opt.model == Model::hybrid) {
     StudyOptions screen = opt;
@@ -295,15 +308,19 @@ StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& sta
     stats.points_refined = fine_sweep.points.size();
     stats.sampling_seconds += fine_stats.sampling_seconds;
     stats.seconds += fine_stats.seconds;
+    stats.ranks = fine_stats.ranks;
     out = coarse;
-    out.layers = merge_rows(coarse.layers, fine.layers, refined);
-    out.network = merge_rows(coarse.network, fine.network, refined);
-    out.jobs = fine.jobs;
+    if (root) {  // the other ranks of an MPI run hold no sampled rows
+      out.layers = merge_rows(coarse.layers, fine.layers, refined);
+      out.network = merge_rows(coarse.network, fine.network, refined);
+      out.jobs = fine.jobs;
+    }
   } else {
     out = run_pass(sweep, opt, opt.model, stats);
   }
   out.ci_note = study_ci_note(sweep, out.network);
-  if (!opt.output.empty()) {
+  if (opt.ranks) out.ranks = rank_table(*opt.ranks, described, stats.ranks);
+  if (!opt.output.empty() && root) {
     write_study_file(opt.output, out);
     std::error_code ec;
     std::filesystem::remove(partial_path(opt.output), ec);

@@ -8,9 +8,11 @@
 #include <functional>
 #include <string>
 
+#include "cluster/ranks.hpp"
 #include "config/sweep.hpp"
 #include "engine/engine.hpp"
 #include "io/study_file.hpp"
+#include "study/spread.hpp"
 
 namespace cimmc {
 
@@ -30,18 +32,25 @@ struct StudyOptions {
   EngineOptions engine;              // backend and threads (progress is set here)
   std::string output;                // "" = keep in memory only
   bool resume = false;               // continue from output + ".partial"
-  std::size_t chunk_points = 8;      // points planned and sampled together
+  std::size_t chunk_points = 8;      // points sampled together (per rank under MPI)
   // count > 0: compute only shard `index` of `count` (study/shard.hpp); the
   // file holds that shard's points and says which (StudyFile::shard).
   ShardLayout shard;
   Provenance prov;
   std::function<void(double fraction)> progress;
+  // The ranks of an MPI run (null: one process). Every rank calls run_study
+  // with the same sweep and options; sampled jobs are spread over the ranks
+  // (study/spread.hpp), and only rank 0 rolls up, checkpoints and writes: the
+  // others return an empty StudyFile. Statistical passes (cheap, analytic) run
+  // whole on every rank, so hybrid picks the same points everywhere.
+  cluster::Ranks* ranks = nullptr;
 };
 
 struct StudyStats {
   std::size_t points = 0, mappings = 0, pruned = 0, job_refs = 0, jobs_sampled = 0, points_resumed = 0;
   std::size_t jobs_statistical = 0, points_refined = 0;
   double seconds = 0, sampling_seconds = 0;
+  RankTally ranks;                   // MPI runs: each rank's share of the sampled jobs
 };
 
 // Returns the finished file contents (written to opt.output when set).

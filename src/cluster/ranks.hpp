@@ -1,0 +1,38 @@
+// The processes of one run: a single process, or the ranks of an MPI job
+// (`mpirun -np N cimmc run ...`). This is the only interface the rest of
+// cimmc sees of MPI; every MPI call lives in mpi_ranks.cpp. Messages are byte
+// strings: what they hold (tile-job results, checkpoint positions) is the
+// study runner's business, not the transport's.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cimmc::cluster {
+
+class Ranks {
+ public:
+  virtual ~Ranks() = default;
+  virtual int rank() const = 0;        // 0 .. size()-1; rank 0 writes the files
+  virtual int size() const = 0;
+  virtual int local_rank() const = 0;  // rank among those on this host: picks the GPU
+  virtual std::string host() const = 0;
+  // Rank 0 gets every rank's `mine`, in rank order; the others get nothing.
+  virtual std::vector<std::string> gather(const std::string& mine) = 0;
+  // Every rank gets rank 0's `data` (the others' argument is ignored).
+  virtual std::string broadcast(const std::string& data) = 0;
+  // Ends every rank of the job with `code` (an error on one rank would
+  // otherwise leave the others waiting for it forever).
+  [[noreturn]] virtual void abort(int code) = 0;
+};
+
+// The size of the MPI job a launcher (mpirun, srun) started this process in,
+// which it exports before main; 0 when no launcher did.
+int launcher_world_size();
+
+// Joins the MPI job this process was launched into, or returns null when no
+// launcher started it. Throws std::runtime_error when launched as ranks by a
+// binary built without MPI: N copies of one run would each write the file.
+std::unique_ptr<Ranks> join_ranks();
+
+}  // namespace cimmc::cluster

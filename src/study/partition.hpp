@@ -1,0 +1,52 @@
+// How an MPI run spreads a study's sampling over its ranks, and what that
+// predicts. The run is cut into chunks of points; each chunk's tile jobs that
+// no earlier chunk sampled are dealt to the ranks by LPT (longest processing
+// time first) on their estimated cost (job_cost, study/shard.hpp), and the
+// ranks meet at the end of each chunk, where rank 0 rolls up, appends the rows
+// and checkpoints. `cimmc run` under mpirun and `cimmc plan --ranks` both call
+// these functions, so the plan predicts the partition the run makes.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "study/plan.hpp"
+#include "study/shard.hpp"
+
+namespace cimmc {
+
+// Points per chunk of a run on `ranks` ranks: --chunk-points per rank, so
+// that each rank has jobs to sample in every chunk however many ranks there
+// are (one process: chunk_points itself).
+std::size_t chunk_span(std::size_t chunk_points, std::size_t ranks);
+
+// LPT: items in decreasing cost (equal costs in index order), each to the
+// rank with the least cost so far (equal loads: the lowest rank). Returns the
+// rank of each item. Pure arithmetic in a fixed order: the same costs give
+// the same partition on every rank and machine. Throws std::invalid_argument
+// when ranks is 0.
+std::vector<std::uint32_t> partition_lpt(const std::vector<double>& cost, std::size_t ranks);
+
+// The tile jobs each chunk of points [range.begin, range.end) samples: those
+// its points use that no earlier chunk of the range did, in first-use order.
+std::vector<std::vector<std::size_t>> chunk_jobs(const StudyPlan& plan, PointRange range, std::size_t span);
+
+// partition_lpt of plan jobs `jobs` by job_cost.
+std::vector<std::uint32_t> partition_jobs(const StudyPlan& plan, const std::vector<std::size_t>& jobs,
+                                          std::size_t ranks);
+
+// What the partition of a whole run gives, priced by `price` (job_cost for
+// the run's own units, or seconds from estimate_sampling).
+struct RankLoad {
+  std::vector<double> cost;       // per rank, all chunks
+  std::vector<std::size_t> jobs;  // per rank, all chunks
+  double total = 0;               // all ranks
+  double wall = 0;                // sum over chunks of the largest rank's cost: ranks wait at each chunk's end
+  double balance() const;         // largest rank total / mean rank total (1 = perfect)
+  double efficiency() const;      // total / (ranks * wall)
+};
+RankLoad rank_load(const StudyPlan& plan, PointRange range, std::size_t span, std::size_t ranks,
+                   const std::function<double(const Config&)>& price);
+
+}  // namespace cimmc
