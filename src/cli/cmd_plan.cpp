@@ -80,6 +80,11 @@ int cmd_plan(const CliArgs& a) {
                 1.0 / est.seconds_per_cell_read);
   else
     std::printf(", whole: one array instance each)\n");
+  {
+    SweepPoint first = sweep.points_at({0}).front();
+    apply_overrides(first.config, a);
+    if (!first.config.arch.hierarchy.empty() && !is_single_tile(first.config)) print_hierarchy_plan(first.config);
+  }
   if (a.ranks > 0) {
     // The rank partition needs every job of every chunk: the whole plan.
     if (!s.exact)

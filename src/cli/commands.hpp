@@ -49,6 +49,10 @@ Backend parse_backend(const std::string& s);
 // rank of an MPI run).
 int report_error(const std::exception_ptr& e, const std::string& where = "");
 
+// `cimmc plan`'s report of point 0's layers searched on its
+// architecture.hierarchy (cli/hier_report.cpp).
+void print_hierarchy_plan(const Config& point);
+
 // The command-line overrides (--samples, --seed, --mappings) applied to one
 // point, which is then validated again.
 void apply_overrides(Config& c, const CliArgs& a);

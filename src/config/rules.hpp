@@ -130,6 +130,7 @@ inline constexpr NumRule kDramGbps{1e-3, 1e9};
 // Macros per system: up to 2^24 (16.7 million macros of even 64 x 64 cells
 // are 7e10 cells, more than any CiM system).
 inline constexpr IntRule kMacros{1, 16777216};
+inline constexpr IntRule kSearchBudget{1, 1000000000};
 // architecture.hierarchy: fan-out and mesh sizes per axis, bounded like the
 // macros they multiply to; capacities in bits up to 2^62 (an exabit: any DRAM).
 inline constexpr IntRule kFanout{1, 16777216};

@@ -38,11 +38,12 @@ void read_architecture(const MapReader& r, ArchSpec& a) {
 }
 
 void read_mapping(const MapReader& r, MappingOptions& m) {
-  r.allow_only({"objective", "keep", "duplication"});
+  r.allow_only({"objective", "keep", "duplication", "search_budget"});
   r.read_enum<Objective>("objective", m.objective,
                          {{"energy", Objective::energy}, {"latency", Objective::latency}, {"edp", Objective::edp}});
   r.read_enum<bool>("keep", m.keep_all, {{"best", false}, {"all", true}});
   r.read("duplication", m.allow_duplication);
+  r.read("search_budget", m.search_budget, rule::kSearchBudget);
 }
 
 }  // namespace cimmc::config_detail

@@ -293,6 +293,7 @@ void check_config(const Config& cfg, const std::string& file, const LineTable* l
     check_network(c, cfg);
   check_energy(c, cfg.energy);
   check_architecture(c, cfg.arch);
+  c.check("mapping.search_budget", cfg.mapping.search_budget, rule::kSearchBudget);
   check_hierarchy(c, cfg);
 }
 

@@ -60,7 +60,7 @@ ln::Objective objective(Objective o) {
 }  // namespace
 
 LayerSearch search_layer(const Config& point, const LayerSpec& layer, const MvmFiguresFn& mvm, int keep,
-                         std::int64_t budget) {
+                         std::int64_t budget, ln::SearchMode mode) {
   LayerSearch r;
   r.shape = conv_shape(layer);
   const std::int64_t K = r.shape.C * r.shape.R * r.shape.S;
@@ -78,6 +78,7 @@ LayerSearch search_layer(const Config& point, const LayerSpec& layer, const MvmF
   ln::SearchOptions opt;
   opt.objective = objective(point.mapping.objective);
   opt.budget = budget;
+  opt.mode = mode;
   opt.keep = keep;
   opt.seed = point.run.seed;
   r.report = ln::search(r.hierarchy, r.shape, params, opt);

@@ -55,6 +55,6 @@ struct LayerSearch {
 // by the point's run seed. Throws hier::HierarchyError when the layer cannot
 // be held at all, loopnest::LoopNestError when no mapping is legal.
 LayerSearch search_layer(const Config& point, const LayerSpec& layer, const MvmFiguresFn& mvm, int keep,
-                         std::int64_t budget);
+                         std::int64_t budget, loopnest::SearchMode mode = loopnest::SearchMode::automatic);
 
 }  // namespace cimmc::hiermap

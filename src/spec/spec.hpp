@@ -197,6 +197,10 @@ struct MappingOptions {
   Objective objective = Objective::energy;
   bool keep_all = false;                   // --mappings all
   bool allow_duplication = true;
+  // Loop-nest search of a hierarchy (architecture.hierarchy): mappings
+  // evaluated per layer (exhaustive when the pruned mapspace fits, else this
+  // many seeded random draws).
+  int search_budget = 10000;
 };
 
 struct Config {

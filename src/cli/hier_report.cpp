@@ -1,0 +1,75 @@
+// `cimmc plan` on a config with architecture.hierarchy: every layer of point 0
+// searched over its loop-nest mapspace (study/hier_layers.hpp), with the
+// mapspace sizes, what the search evaluated and kept, the best mapping, and
+// its energy by level, link and macro next to each other. The sampled study
+// does not use the hierarchy yet: this is what it will map.
+#include <cstdio>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "loopnest/nest.hpp"
+#include "study/hier_layers.hpp"
+
+namespace cimmc {
+
+namespace {
+
+namespace ln = loopnest;
+
+// "DRAM 1.2e+05 (inputs 3e+04 weights 9e+04)": a level's or link's energy and
+// its operands', skipping zeros.
+std::string breakdown(const std::string& name, const std::array<double, ln::kOperands>& pj) {
+  double total = 0;
+  for (double v : pj) total += v;
+  if (total == 0) return "";
+  char buf[160];
+  std::string s = name;
+  std::snprintf(buf, sizeof buf, " %.3g (", total);
+  s += buf;
+  bool first = true;
+  for (ln::Operand op : ln::kAllOperands)
+    if (pj[std::size_t(op)] != 0) {
+      std::snprintf(buf, sizeof buf, "%s%s %.3g", first ? "" : " ", ln::operand_name(op), pj[std::size_t(op)]);
+      s += buf;
+      first = false;
+    }
+  return s + ")";
+}
+
+}  // namespace
+
+void print_hierarchy_plan(const Config& point) {
+  const std::vector<HierLayer> layers = search_hierarchy(point, 1, point.mapping.search_budget);
+  std::printf("  hierarchy (point 0; best mapping per layer by %s, search budget %d; sampled runs do not use it "
+              "yet):\n", to_string(point.mapping.objective), point.mapping.search_budget);
+  double net_pj = 0, net_macro = 0, net_ns = 0;
+  for (const HierLayer& hl : layers) {
+    const LayerSpec& layer = point.network.layers[hl.layer];
+    const ln::SearchReport& r = hl.search.report;
+    std::printf("    %s: mapspace %.3g (%.3g factor splits), %s %lld, legal %lld, kept %lld; %zu tile shape(s) priced\n",
+                layer.name.c_str(), double(r.size), double(r.factorizations), r.exhaustive ? "enumerated" : "drew",
+                static_cast<long long>(r.candidates), static_cast<long long>(r.legal), static_cast<long long>(r.kept),
+                hl.shapes_evaluated);
+    if (r.best.empty()) continue;
+    const ln::RankedMapping& b = r.best.front();
+    const ln::Hierarchy& h = hl.search.hierarchy;
+    std::printf("      %s\n", ln::describe(h, b.nest).c_str());
+    std::string parts;
+    for (int i = 0; i < h.size(); ++i) {
+      const std::string lv = breakdown(h.levels[std::size_t(i)].name, b.cost.level_pj[std::size_t(i)]);
+      const std::string lk = breakdown(h.levels[std::size_t(i)].name + "->", b.cost.link_pj[std::size_t(i)]);
+      for (const std::string& p : {lv, lk})
+        if (!p.empty()) parts += ", " + p;
+    }
+    const double rep = layer.repeat;
+    std::printf("      %.4g pJ per inference: macro %.3g%s; %.4g ns\n", b.cost.total_pj * rep, b.cost.macro_pj * rep,
+                parts.c_str(), b.cost.ns * rep);
+    net_pj += b.cost.total_pj * rep;
+    net_macro += b.cost.macro_pj * rep;
+    net_ns += b.cost.ns * rep;
+  }
+  std::printf("    network: %.4g pJ per inference (macro %.1f%%), %.4g ns with layers one after another\n", net_pj,
+              net_pj > 0 ? 100.0 * net_macro / net_pj : 0.0, net_ns);
+}
+
+}  // namespace cimmc

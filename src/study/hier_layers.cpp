@@ -1,0 +1,45 @@
+#include "study/hier_layers.hpp"
+
+#include <algorithm>
+
+#include "arch/timing.hpp"
+#include "study/stat_jobs.hpp"
+#include "study/tile_jobs.hpp"
+
+namespace cimmc {
+
+hiermap::MvmFigures MvmFiguresCache::operator()(const hiermap::TileShape& t) {
+  const std::pair key{t.rows_used, t.cols_used};
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  // The tile job the study would sample for this shape, through the
+  // energy-only statistical model (no accuracy needed to rank mappings).
+  const Config tc = tile_config(point_, &layer_, t.rows_used, t.cols_used);
+  const JobId id = job_id_of(job_key(tc));
+  const std::vector<StatJob> s = evaluate_statistical({&tc}, {id}, 1, true);
+  const JobCost cost = statistical_job_cost(point_, &layer_, s.front());
+  const MacroSpec& m = point_.macro;
+  const int rows_active = m.rows_active > 0 ? std::min(m.rows_active, t.rows_used) : t.rows_used;
+  const int groups = (t.rows_used + rows_active - 1) / rows_active;
+  const int ppw = phys_cols_per_weight(m, layer_.weights);
+  const double ns = mvm_latency_ns(m, rows_active, groups, input_cycles(m, layer_.inputs), t.cols_used * ppw,
+                                   point_.arch.row_settle_ns);
+  const hiermap::MvmFigures f{cost.rep.total_pj.mean, ns};
+  cache_.emplace(key, f);
+  return f;
+}
+
+std::vector<HierLayer> search_hierarchy(const Config& point, int keep, std::int64_t budget) {
+  std::vector<HierLayer> out;
+  for (std::size_t l = 0; l < point.network.layers.size(); ++l) {
+    const LayerSpec& layer = point.network.layers[l];
+    MvmFiguresCache cache(point, layer);
+    HierLayer h;
+    h.layer = l;
+    h.search = hiermap::search_layer(point, layer, [&](const hiermap::TileShape& t) { return cache(t); }, keep, budget);
+    h.shapes_evaluated = cache.shapes_evaluated();
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+}  // namespace cimmc

@@ -1,0 +1,42 @@
+// The hierarchy path of a study (issue 12): each layer of a point whose
+// architecture has a `hierarchy` is searched over its loop-nest mapspace
+// (hiermap/), with the macro's energy per MVM of every tile shape the search
+// meets taken from the statistical energy model (priced with the point's own
+// energy parameters) and its time from arch/timing.hpp. Only the kept
+// mappings' tile jobs would then be sampled: the sampling work does not grow
+// with the mapspace.
+#pragma once
+#include <cstddef>
+#include <map>
+#include <vector>
+
+#include "hiermap/hiermap.hpp"
+#include "spec/spec.hpp"
+
+namespace cimmc {
+
+// Energy and time of one MVM per tile shape of `layer` at `point`, evaluated
+// once per shape and kept (`shapes_evaluated` counts them).
+class MvmFiguresCache {
+ public:
+  MvmFiguresCache(const Config& point, const LayerSpec& layer) : point_(point), layer_(layer) {}
+  hiermap::MvmFigures operator()(const hiermap::TileShape& t);
+  std::size_t shapes_evaluated() const { return cache_.size(); }
+
+ private:
+  const Config& point_;
+  const LayerSpec& layer_;
+  std::map<std::pair<int, int>, hiermap::MvmFigures> cache_;
+};
+
+struct HierLayer {
+  std::size_t layer = 0;
+  hiermap::LayerSearch search;
+  std::size_t shapes_evaluated = 0;
+};
+
+// Every layer of `point` (network mode, non-empty hierarchy) searched with
+// `budget` and the best `keep` kept.
+std::vector<HierLayer> search_hierarchy(const Config& point, int keep, std::int64_t budget);
+
+}  // namespace cimmc
