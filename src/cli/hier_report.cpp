@@ -1,8 +1,8 @@
 // `cimmc plan` on a config with architecture.hierarchy: every layer of point 0
 // searched over its loop-nest mapspace (study/hier_layers.hpp), with the
 // mapspace sizes, what the search evaluated and kept, the best mapping, and
-// its energy by level, link and macro next to each other. The sampled study
-// does not use the hierarchy yet: this is what it will map.
+// its energy by level, link and macro next to each other (macro energy from
+// the statistical model: `cimmc run` samples the chosen nests' tile jobs).
 #include <cstdio>
 #include <string>
 
@@ -40,8 +40,8 @@ std::string breakdown(const std::string& name, const std::array<double, ln::kOpe
 
 void print_hierarchy_plan(const Config& point) {
   const std::vector<HierLayer> layers = search_hierarchy(point, 1, point.mapping.search_budget);
-  std::printf("  hierarchy (point 0; best mapping per layer by %s, search budget %d; sampled runs do not use it "
-              "yet):\n", to_string(point.mapping.objective), point.mapping.search_budget);
+  std::printf("  hierarchy (point 0; best mapping per layer by %s, search budget %d; macro energy "
+              "statistical):\n", to_string(point.mapping.objective), point.mapping.search_budget);
   double net_pj = 0, net_macro = 0, net_ns = 0;
   for (const HierLayer& hl : layers) {
     const LayerSpec& layer = point.network.layers[hl.layer];

@@ -2,9 +2,9 @@
 // architecture has a `hierarchy` is searched over its loop-nest mapspace
 // (hiermap/), with the macro's energy per MVM of every tile shape the search
 // meets taken from the statistical energy model (priced with the point's own
-// energy parameters) and its time from arch/timing.hpp. Only the kept
-// mappings' tile jobs would then be sampled: the sampling work does not grow
-// with the mapspace.
+// energy parameters) and its time from arch/timing.hpp. make_plan
+// (study/plan_hier.hpp) then samples only the kept mappings' tile jobs: the
+// sampling work does not grow with the mapspace.
 #pragma once
 #include <cstddef>
 #include <map>

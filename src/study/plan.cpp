@@ -43,6 +43,7 @@ MappingSpace tile_mapping(const Config& c) {
 }  // namespace
 
 StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first, std::size_t last) {
+  check_hierarchy_names(points);
   StudyPlan plan;
   std::unordered_map<std::string, std::size_t> index;
   auto job_for = [&](const Config& point, const LayerSpec* layer, int rows, int cols) {
@@ -76,15 +77,23 @@ StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first,
         lp.name = layer->name;
         lp.gemm = lower(*layer);
         lp.repeat = layer->repeat;
-        lp.space = enumerate_mappings(*layer, lp.gemm, c.macro, c.arch, c.mapping);
+        if (uses_hierarchy(c))
+          lp.hier = plan_hier_layer(c, *layer, lp.gemm, lp.space);
+        else
+          lp.space = enumerate_mappings(*layer, lp.gemm, c.macro, c.arch, c.mapping);
       } else {
         lp.name = c.name;
         lp.space = tile_mapping(c);
         const TileUse& t = lp.space.feasible[0].tiles[0];
         lp.gemm = Gemm{1, t.rows_used, t.cols_used, 1};
       }
-      plan.mappings += lp.space.feasible.size();
-      plan.pruned += lp.space.pruned.size();
+      if (lp.hier) {  // the search's legal nests, and its illegal draws as pruned
+        plan.mappings += std::size_t(lp.hier->legal);
+        plan.pruned += std::size_t(lp.hier->candidates - lp.hier->legal);
+      } else {
+        plan.mappings += lp.space.feasible.size();
+        plan.pruned += lp.space.pruned.size();
+      }
       // Every mapping of a layer tiles it alike: its tile shapes are looked up once.
       std::map<std::pair<int, int>, std::size_t> shapes;
       for (const Mapping& m : lp.space.feasible) {

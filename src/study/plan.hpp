@@ -9,6 +9,7 @@
 
 #include "mapping/mapping.hpp"
 #include "spec/spec.hpp"
+#include "study/plan_hier.hpp"
 #include "study/tile_jobs.hpp"
 #include "workload/gemm.hpp"
 
@@ -21,6 +22,9 @@ struct LayerPlan {
   int repeat = 1;
   MappingSpace space;
   std::vector<std::vector<std::size_t>> jobs;  // [mapping][tile use] -> StudyPlan::jobs index
+  // Set when the point has architecture.hierarchy: the kept loop nests,
+  // nests[i] behind space.feasible[i] (study/plan_hier.hpp).
+  std::shared_ptr<const HierLayerPlan> hier;
 };
 
 struct PointPlan {
@@ -39,6 +43,7 @@ struct StudyPlan {
 };
 
 // Plans points [first, last) of `points` (configs of a sweep, in order).
+// Throws ConfigError when the points disagree on their hierarchy levels.
 StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first, std::size_t last);
 
 // Single-tile configs run as a one-layer study with one mapping: the tile itself.

@@ -126,6 +126,10 @@ RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points, 
           k.memory_pj[i] = bits[i] * pj_bit[i] * rep;
           k.total_pj.mean += k.memory_pj[i];
         }
+        if (lp.hier) {
+          k.hier = nest_costs(*lp.hier, mi, rep);
+          k.total_pj.mean += k.hier.storage_pj();
+        }
         set_errors(k, u, priced);
         k.macs = m.macs * rep;
         k.latency_ns = m.latency_ns * rep;
@@ -144,12 +148,14 @@ RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points, 
         row.mapping = static_cast<int>(mi);
         row.selected = rank == 0;
         row.m = &lp.space.feasible[mi];
+        row.hier = lp.hier.get();
         row.cost = costs[mi];
         if (rank == 0) {
           Costs& n = net.cost;
           const Costs& k = costs[mi];
           for (int ci = 0; ci < kComponents; ++ci) n.macro_pj[ci].mean += k.macro_pj[ci].mean;
           for (int i = 0; i < kMemories; ++i) n.memory_pj[i] += k.memory_pj[i];
+          if (!k.hier.levels.empty()) add_hier_costs(n.hier, k.hier);
           n.total_pj.mean += k.total_pj.mean;
           for (const auto& [j, mvms] : uses[mi]) add_mvms(net_uses, j, mvms);
           n.macs += k.macs;

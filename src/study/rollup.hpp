@@ -7,6 +7,10 @@
 // several tile uses or layers) counts once, with all its MVMs:
 // se = sqrt(sum_jobs (MVMs_j se_j)^2). Buffers and DRAM are bits x pJ/bit.
 // Everything is per inference and multiplied by the layer's repeat.
+// A layer mapped on a hierarchy (plan_hier.hpp) prices its macro the same way
+// (runs x the job's energy per MVM) and adds the nest's level and link
+// energies (rollup_hier.hpp) instead of the flat buffers; latency is the
+// nest's. With keep: all its kept nests are re-ranked by these totals.
 // Accuracy: a layer output sums one partial result per K tile; tile errors are
 // taken as independent, so per-output mean squared error and signal power add
 // over the k tiles: mse = sum_t tiles_t cols_t mse_t / (N groups), likewise the
@@ -23,6 +27,7 @@
 #include "engine/result.hpp"
 #include "pricing/pricing.hpp"
 #include "study/plan.hpp"
+#include "study/rollup_hier.hpp"
 
 namespace cimmc {
 
@@ -33,7 +38,8 @@ inline constexpr std::array<const char*, kMemories> kMemoryNames = {"input_buffe
 
 struct Costs {
   std::array<Estimate, kComponents> macro_pj{};  // per inference
-  std::array<double, kMemories> memory_pj{};
+  std::array<double, kMemories> memory_pj{};  // flat mappings (0 for a hierarchy's)
+  HierCosts hier;                             // a hierarchy's levels and links (empty when flat)
   Estimate total_pj;
   double macs = 0, latency_ns = 0, tops = 0, tops_per_w = 0, pj_per_mac = 0;
   double mse = 0, signal = 0, err_mean = 0, conversions = 0, clipped = 0;  // accuracy sums
@@ -48,6 +54,7 @@ struct LayerRow {
   int mapping = 0;
   bool selected = false;
   const Mapping* m = nullptr;  // into the plan
+  const HierLayerPlan* hier = nullptr;  // into the plan when mapped on a hierarchy: nest `mapping`
   Costs cost;
 };
 

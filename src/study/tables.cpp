@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <limits>
 
+#include "study/tables_hier.hpp"
+
 namespace cimmc {
 namespace {
 
@@ -30,10 +32,13 @@ void put_costs(Table& t, const Costs& c, const char* scope) {
     t.put(n + "_pj", c.macro_pj[i].mean, "pJ", "macro component " + n + " energy" + per);
     t.put(n + "_pj_se", c.macro_pj[i].se, "pJ", "standard error of " + n + "_pj; NaN when the file's ci_note says why");
   }
-  for (int i = 0; i < kMemories; ++i) {
-    const std::string n = kMemoryNames[i];
-    t.put(n + "_pj", c.memory_pj[i], "pJ", n + " access energy" + per);
-  }
+  if (c.hier.levels.empty())
+    for (int i = 0; i < kMemories; ++i) {
+      const std::string n = kMemoryNames[i];
+      t.put(n + "_pj", c.memory_pj[i], "pJ", n + " access energy" + per);
+    }
+  else
+    put_hier_costs(t, c.hier, per);
   t.put("total_pj", c.total_pj.mean, "pJ", "total energy" + per);
   t.put("total_pj_se", c.total_pj.se, "pJ",
         "standard error of total_pj (independent tile jobs); NaN when the file's ci_note says why");
@@ -52,6 +57,12 @@ void put_costs(Table& t, const Costs& c, const char* scope) {
 
 }  // namespace
 
+void put_conversions(Table& t, const Mapping& m) {
+  t.put("macro_activations", m.macro_activations, "MVM", "MVMs per inference of the layer (one repeat)");
+  t.put("dac_conversions", m.dac_conversions, "conversion", "DAC conversions per inference (one repeat)");
+  t.put("adc_conversions", m.adc_conversions, "conversion", "ADC conversions per inference (one repeat)");
+}
+
 void append_layer_rows(Table& t, const RollUp& r, const ParamColumns& params, const std::string& model) {
   for (const LayerRow& row : r.layers) {
     const Mapping& m = *row.m;
@@ -62,14 +73,17 @@ void append_layer_rows(Table& t, const RollUp& r, const ParamColumns& params, co
     t.put("layer_name", row.layer_name, "1", "layer name");
     t.put("mapping", static_cast<I>(row.mapping), "1", "mapping index in enumeration order");
     t.put("selected", static_cast<I>(row.selected), "1", "1 for the best mapping by the objective");
+    if (row.hier) {
+      put_nest_columns(t, *row.hier, static_cast<std::size_t>(row.mapping), m);
+      put_costs(t, row.cost, "layer (all repeats)");
+      continue;
+    }
     t.put("duplication", static_cast<I>(m.duplication), "1", "copies of the weights on idle macros");
     t.put("loop_order", std::string(loop_order_name(m.order)), "1", "input_reuse or output_reuse");
     t.put("k_tiles", static_cast<I>(m.k_tiles), "1", "tiles along K (rows)");
     t.put("n_tiles", static_cast<I>(m.n_tiles), "1", "tiles along N (weight columns)");
     t.put("rounds", static_cast<I>(m.rounds), "1", "rounds when the weights do not fit the macros");
-    t.put("macro_activations", m.macro_activations, "MVM", "MVMs per inference of the layer (one repeat)");
-    t.put("dac_conversions", m.dac_conversions, "conversion", "DAC conversions per inference (one repeat)");
-    t.put("adc_conversions", m.adc_conversions, "conversion", "ADC conversions per inference (one repeat)");
+    put_conversions(t, m);
     t.put("input_buffer_bits", m.input_buffer_bits, "bit", "input buffer traffic per inference (one repeat)");
     t.put("output_buffer_bits", m.output_buffer_bits, "bit", "output buffer traffic per inference (one repeat)");
     t.put("global_buffer_bits", m.global_buffer_bits, "bit", "global buffer traffic per inference (one repeat)");

@@ -24,6 +24,9 @@ struct ParamColumns {
 // `model` names what produced the rows: "sampled" or "statistical".
 void append_layer_rows(Table& t, const RollUp& r, const ParamColumns& params, const std::string& model);
 void append_network_rows(Table& t, const RollUp& r, const ParamColumns& params, const std::string& model);
+// macro_activations, dac_conversions, adc_conversions of a layer row (flat
+// and hierarchy rows alike).
+void put_conversions(Table& t, const Mapping& m);
 // Copies row `row` of `src` to the end of `dst` (same columns).
 void append_row(Table& dst, const Table& src, std::size_t row);
 void append_job_row(Table& t, const std::string& key, const JobId& job_id, const JobResult& r);
