@@ -78,9 +78,11 @@ TEST(HierLayers, TileShapeReadsTheMacroAxes) {
 
 // conv2_1 of ResNet-18 (3x3, 64 -> 64 channels, 56 x 56) on the ZigZag-like
 // AIMC system, reduced to 4 -> 4 channels on 2 x 2 outputs so the pruned
-// mapspace can be enumerated: the default sampled search with a 20,000-draw
-// budget finds the exhaustive search's best energy, and never anything
-// better (the exhaustive one is the optimum of the same space).
+// mapspace can be enumerated: the default sampled search with a 2,000-
+// mapping budget (1,500 draws, 500 refinement moves; draws alone needed
+// 20,000, and 500 in all still finds it at this seed) finds the exhaustive
+// search's best energy, and never anything better (the exhaustive one is the
+// optimum of the same space).
 TEST(HierLayers, SearchFindsTheExhaustiveOptimumOnZigzagConv2_1) {
   const Config c = zigzag();
   ASSERT_GE(c.network.layers.size(), 2u);
@@ -96,9 +98,9 @@ TEST(HierLayers, SearchFindsTheExhaustiveOptimumOnZigzagConv2_1) {
   const hiermap::MvmFiguresFn fig = [&](const hiermap::TileShape& t) { return cache(t); };
   const hiermap::LayerSearch ex = hiermap::search_layer(c, l, fig, 1, 2'000'000, ln::SearchMode::exhaustive);
   ASSERT_TRUE(ex.report.exhaustive);
-  EXPECT_GT(ex.report.legal, 20 * 20'000);  // 688,664 order classes: the draws cannot just cover them
+  EXPECT_GT(ex.report.legal, 300 * 2'000);  // 688,664 order classes: the search cannot just cover them
   ASSERT_FALSE(ex.report.best.empty());
-  const hiermap::LayerSearch sampled = hiermap::search_layer(c, l, fig, 1, 20'000, ln::SearchMode::sampled);
+  const hiermap::LayerSearch sampled = hiermap::search_layer(c, l, fig, 1, 2'000, ln::SearchMode::sampled);
   ASSERT_FALSE(sampled.report.best.empty());
   EXPECT_GE(sampled.report.best[0].score, ex.report.best[0].score);
   EXPECT_DOUBLE_EQ(sampled.report.best[0].score, ex.report.best[0].score)
