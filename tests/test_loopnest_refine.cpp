@@ -118,7 +118,9 @@ TEST(LoopNestRefine, ClimbEndsAtALocalOptimumNoWorseThanItsStart) {
               if (&f == &t || f % p != 0) continue;
               f /= p;
               t *= p;
-              if (mapping_error(h, g, m).empty()) EXPECT_GE(energy(h, g, m), s) << describe(h, m);
+              if (mapping_error(h, g, m).empty()) {
+                EXPECT_GE(energy(h, g, m), s) << describe(h, m);
+              }
             }
         }
       for (std::size_t i = 0; i < n.levels.size(); ++i)
