@@ -2,10 +2,13 @@
 // evaluations/s/core; a 10^5-mapping budget per ResNet-18 layer).
 //   BM_loopnest_analyze_cost/<layer>: analyze_unchecked() + cost() over a
 //     pool of 4,096 legal guided draws (Mapspace::sample) of the layer.
-//   BM_loopnest_search/<layer>/<sampler>: search() with a 10^5 budget,
-//     energy objective, best 1, sampler 0 = guided, 1 = uniform; counters:
-//     legal draws and their fraction, distinct factor splits among the legal
-//     draws of one run, exhaustive, the best energy found.
+//   BM_loopnest_search/<layer>/<strategy>: search() with a 10^5 budget,
+//     energy objective, best 1; strategy 0 = guided draws only, 1 = uniform
+//     draws only (neither refined: the search before refinement), 2 = the
+//     default (mixed guided and filled draws, a quarter of the budget
+//     refining the best 4); counters: legal candidates and their fraction,
+//     distinct factor splits among the legal draws of one run (strategy 2:
+//     mixed draws), exhaustive, the best energy found, refinement moves taken.
 // Layers and hierarchy: loopnest_layers.hpp (ResNet-18 convs and fc; macro
 // fan-out rows admit C, R, S, columns admit M), with prices added and the
 // tile buffer double-buffered (so it must hold two tiles). The prices are
@@ -83,11 +86,11 @@ std::int64_t distinct_splits(const Mapspace& ms, Sampler sampler, std::int64_t d
   std::set<std::vector<std::int64_t>> seen;
   for (std::int64_t k = 0; k < draws; ++k) {
     bool ok;
-    if (sampler == Sampler::guided) {
-      ok = ms.sample(rng, n);
-    } else {
+    if (sampler == Sampler::uniform) {
       ms.sample_uniform(rng, n);
       ok = ms.fits(n);
+    } else {
+      ok = sampler == Sampler::guided || k % 2 == 0 ? ms.sample(rng, n) : ms.sample_filled(rng, n);
     }
     if (!ok) continue;
     std::vector<std::int64_t> f;
@@ -105,7 +108,9 @@ void BM_loopnest_search(benchmark::State& state) {
   const ConvShape g = kLayers[state.range(0)];
   SearchOptions o;
   o.budget = 100'000;
-  o.sampler = state.range(1) == 0 ? Sampler::guided : Sampler::uniform;
+  const Sampler strategies[] = {Sampler::guided, Sampler::uniform, Sampler::mixed};
+  o.sampler = strategies[state.range(1)];
+  if (o.sampler != Sampler::mixed) o.refine_fraction = 0;
   SearchReport r;
   for (auto _ : state) {
     r = search(h, g, bench_params(), o);
@@ -113,7 +118,8 @@ void BM_loopnest_search(benchmark::State& state) {
   }
   state.counters["legal"] = double(r.legal);
   state.counters["legal_frac"] = double(r.legal) / double(r.candidates);
-  state.counters["distinct"] = double(distinct_splits(Mapspace(h, g), o.sampler, o.budget));
+  state.counters["distinct"] = double(distinct_splits(Mapspace(h, g), o.sampler, r.draws));
+  state.counters["moves_taken"] = double(r.refine_improved);
   state.counters["exhaustive"] = r.exhaustive ? 1 : 0;
   state.counters["best_uJ"] = r.best.empty() ? 0 : r.best[0].score * 1e-6;
   state.SetLabel(label(g));
@@ -123,6 +129,6 @@ void BM_loopnest_search(benchmark::State& state) {
 
 BENCHMARK(BM_loopnest_analyze_cost)->DenseRange(0, 6);
 BENCHMARK(BM_loopnest_search)
-    ->ArgsProduct({benchmark::CreateDenseRange(0, 6, 1), {0, 1}})
+    ->ArgsProduct({benchmark::CreateDenseRange(0, 6, 1), {0, 1, 2}})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3);

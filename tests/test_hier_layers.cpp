@@ -5,9 +5,11 @@
 // reduced so an exhaustive search is possible, is the exhaustive optimum.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 
 #include "config/config.hpp"
 #include "hiermap/hiermap.hpp"
+#include "loopnest/analysis.hpp"
 #include "study/hier_layers.hpp"
 #include "workload/gemm.hpp"
 
@@ -76,9 +78,11 @@ TEST(HierLayers, TileShapeReadsTheMacroAxes) {
 
 // conv2_1 of ResNet-18 (3x3, 64 -> 64 channels, 56 x 56) on the ZigZag-like
 // AIMC system, reduced to 4 -> 4 channels on 2 x 2 outputs so the pruned
-// mapspace can be enumerated: the default sampled search with a 20,000-draw
-// budget finds the exhaustive search's best energy, and never anything
-// better (the exhaustive one is the optimum of the same space).
+// mapspace can be enumerated: the default sampled search with a 2,000-
+// mapping budget (1,500 draws, 500 refinement moves; draws alone needed
+// 20,000, and 500 in all still finds it at this seed) finds the exhaustive
+// search's best energy, and never anything better (the exhaustive one is the
+// optimum of the same space).
 TEST(HierLayers, SearchFindsTheExhaustiveOptimumOnZigzagConv2_1) {
   const Config c = zigzag();
   ASSERT_GE(c.network.layers.size(), 2u);
@@ -94,9 +98,9 @@ TEST(HierLayers, SearchFindsTheExhaustiveOptimumOnZigzagConv2_1) {
   const hiermap::MvmFiguresFn fig = [&](const hiermap::TileShape& t) { return cache(t); };
   const hiermap::LayerSearch ex = hiermap::search_layer(c, l, fig, 1, 2'000'000, ln::SearchMode::exhaustive);
   ASSERT_TRUE(ex.report.exhaustive);
-  EXPECT_GT(ex.report.legal, 20 * 20'000);  // 688,664 order classes: the draws cannot just cover them
+  EXPECT_GT(ex.report.legal, 300 * 2'000);  // 688,664 order classes: the search cannot just cover them
   ASSERT_FALSE(ex.report.best.empty());
-  const hiermap::LayerSearch sampled = hiermap::search_layer(c, l, fig, 1, 20'000, ln::SearchMode::sampled);
+  const hiermap::LayerSearch sampled = hiermap::search_layer(c, l, fig, 1, 2'000, ln::SearchMode::sampled);
   ASSERT_FALSE(sampled.report.best.empty());
   EXPECT_GE(sampled.report.best[0].score, ex.report.best[0].score);
   EXPECT_DOUBLE_EQ(sampled.report.best[0].score, ex.report.best[0].score)
@@ -109,4 +113,38 @@ TEST(HierLayers, SearchFindsTheExhaustiveOptimumOnZigzagConv2_1) {
     for (int o = 0; o < ln::kOperands; ++o) sum += b.level_pj[std::size_t(i)][std::size_t(o)] + b.link_pj[std::size_t(i)][std::size_t(o)];
   EXPECT_NEAR(sum, b.total_pj, 1e-9 * b.total_pj);
   EXPECT_GT(b.macro_pj, 0.0);
+}
+
+// Full conv2_1 on the ZigZag-like system with the default budget (10^4):
+// the macro's energy per MAC of the best mapping's tile is within 1.5x of
+// the lowest any tile shape conv2_1 can form reaches (rows: C x R x S
+// divisor products up to 128, columns: M's divisors), all priced here by
+// the same statistical model. Guided draws alone settled for 16 x 2, at
+// ~6x that. Two runs give the same mapping.
+TEST(HierLayers, DefaultBudgetFillsTheMacroOnZigzagConv2_1) {
+  const Config c = zigzag();
+  const LayerSpec& l = c.network.layers[1];
+  ASSERT_EQ(l.C, 64);
+  ASSERT_EQ(l.M, 64);
+  ASSERT_EQ(l.R * l.S, 9);
+  MvmFiguresCache cache(c, l);
+  const hiermap::MvmFiguresFn fig = [&](const hiermap::TileShape& t) { return cache(t); };
+  double best_per_mac = 1e300;
+  for (int cr = 1; cr <= 64; cr *= 2)
+    for (int r : {1, 3})
+      for (int s : {1, 3})
+        for (int m = 1; m <= 64; m *= 2)
+          if (cr * r * s <= 128) best_per_mac = std::min(best_per_mac, fig({cr * r * s, m}).energy_pj / (cr * r * s * m));
+  const std::int64_t budget = c.mapping.search_budget;
+  ASSERT_EQ(budget, 10'000);
+  const hiermap::LayerSearch a = hiermap::search_layer(c, l, fig, 1, budget);
+  const hiermap::LayerSearch b = hiermap::search_layer(c, l, fig, 1, budget);
+  ASSERT_FALSE(a.report.best.empty());
+  const ln::RankedMapping& best = a.report.best[0];
+  const double per_mac = best.cost.macro_pj / double(a.shape.macs());
+  const hiermap::TileShape t = hiermap::tile_shape(a.hierarchy, ln::analyze(a.hierarchy, a.shape, best.nest).job);
+  EXPECT_LE(per_mac, 1.5 * best_per_mac) << ln::describe(a.hierarchy, best.nest) << " tile " << t.rows_used << " x "
+                                         << t.cols_used << ", best " << best_per_mac << " pJ/MAC";
+  EXPECT_EQ(ln::describe(a.hierarchy, best.nest), ln::describe(b.hierarchy, b.report.best[0].nest));
+  EXPECT_EQ(best.score, b.report.best[0].score);
 }

@@ -61,6 +61,14 @@ ln::Objective objective(Objective o) {
 
 LayerSearch search_layer(const Config& point, const LayerSpec& layer, const MvmFiguresFn& mvm, int keep,
                          std::int64_t budget, ln::SearchMode mode) {
+  ln::SearchOptions opt;
+  opt.budget = budget;
+  opt.mode = mode;
+  opt.keep = keep;
+  return search_layer(point, layer, mvm, opt);
+}
+
+LayerSearch search_layer(const Config& point, const LayerSpec& layer, const MvmFiguresFn& mvm, ln::SearchOptions opt) {
   LayerSearch r;
   r.shape = conv_shape(layer);
   const std::int64_t K = r.shape.C * r.shape.R * r.shape.S;
@@ -75,11 +83,7 @@ LayerSearch search_layer(const Config& point, const LayerSpec& layer, const MvmF
   ln::CostParams params;
   params.bits = r.bits;
   params.job_figures = &figures;
-  ln::SearchOptions opt;
   opt.objective = objective(point.mapping.objective);
-  opt.budget = budget;
-  opt.mode = mode;
-  opt.keep = keep;
   opt.seed = point.run.seed;
   r.report = ln::search(r.hierarchy, r.shape, params, opt);
   return r;

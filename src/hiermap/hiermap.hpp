@@ -56,5 +56,9 @@ struct LayerSearch {
 // be held at all, loopnest::LoopNestError when no mapping is legal.
 LayerSearch search_layer(const Config& point, const LayerSpec& layer, const MvmFiguresFn& mvm, int keep,
                          std::int64_t budget, loopnest::SearchMode mode = loopnest::SearchMode::automatic);
+// The same with the search's other options (sampler, refinement) as given;
+// objective and seed still come from the point.
+LayerSearch search_layer(const Config& point, const LayerSpec& layer, const MvmFiguresFn& mvm,
+                         loopnest::SearchOptions opt);
 
 }  // namespace cimmc::hiermap

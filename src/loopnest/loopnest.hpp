@@ -15,7 +15,10 @@
 //   routes.hpp     links per multicast/reduction group on a bus, tree or mesh
 //   mapspace.hpp   the space of mappings: closed-form size, exact pruning,
 //                  enumeration, uniform and guided (mostly legal) sampling
-//   search.hpp     exhaustive within a budget, else seeded sampling; best K
+//                  and filled draws (fan-out axes first: mapspace_fill.cpp)
+//   refine.hpp     hill climbing from a mapping (prime-factor moves, loop swaps)
+//   search.hpp     exhaustive within a budget, else seeded draws then
+//                  refinement of the best; best K
 //
 // SEMANTICS. Both analysis.cpp and simulate.cpp implement exactly these rules;
 // they are the definition of every count.
@@ -113,5 +116,6 @@
 #include "loopnest/mapspace.hpp"
 #include "loopnest/nest.hpp"
 #include "loopnest/problem.hpp"
+#include "loopnest/refine.hpp"
 #include "loopnest/search.hpp"
 #include "loopnest/simulate.hpp"

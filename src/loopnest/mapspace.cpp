@@ -63,6 +63,7 @@ Mapspace::Mapspace(const Hierarchy& h, const ConvShape& shape) : h_(h), shape_(s
     if (n > 1) primes_[std::size_t(d)].push_back({n, 1});
   }
   build_classes();
+  build_divisors();
 }
 
 namespace {
@@ -245,24 +246,47 @@ bool Mapspace::enumerate(const std::function<void(const LoopNest&)>& visit, std:
 }
 
 
-// Stars and bars per prime of dimension d: a uniform choice of the k - 1
-// bar positions among e + k - 1 (selection sampling, in order). Multiplies
-// into `out`'s factors of d, which the caller has reset to 1.
+namespace {
+
+// Stars and bars: e copies of one prime over k slots, a uniform choice of the
+// k - 1 bar positions among e + k - 1 (selection sampling, in order);
+// `put(slot)` receives each copy.
+template <class Put>
+void spread_prime(SplitMix64& rng, int e, std::uint64_t k, const Put& put) {
+  std::uint64_t n = std::uint64_t(e) + k - 1, bars = k - 1;
+  std::size_t slot = 0;
+  for (std::uint64_t pos = 0; pos < std::uint64_t(e) + k - 1; ++pos, --n) {
+    if (rng.below(n) < bars) {
+      --bars;
+      ++slot;
+    } else {
+      put(slot);
+    }
+  }
+}
+
+}  // namespace
+
+// Each prime of dimension d over d's slots; multiplies into `out`'s factors
+// of d, which the caller has reset to 1.
 void Mapspace::draw_dim(SplitMix64& rng, int d, LoopNest& out) const {
   const std::vector<Slot>& s = slot_list_[std::size_t(d)];
-  const std::uint64_t k = s.size();
+  for (const Prime& pr : primes_[std::size_t(d)])
+    spread_prime(rng, pr.e, s.size(), [&](std::size_t k) {
+      LevelLoops& l = out.levels[std::size_t(s[k].level)];
+      (s[k].spatial ? l.spatial : l.temporal)[std::size_t(d)] *= pr.p;
+    });
+}
+
+// The primes of `rest` (a divisor of d's size) over the temporal slots, one
+// per level, uniformly; multiplies into `out`'s temporal factors of d.
+void Mapspace::draw_rest(SplitMix64& rng, int d, std::int64_t rest, LoopNest& out) const {
   for (const Prime& pr : primes_[std::size_t(d)]) {
-    std::uint64_t n = std::uint64_t(pr.e) + k - 1, bars = k - 1;
-    std::size_t slot = 0;
-    for (std::uint64_t pos = 0; pos < std::uint64_t(pr.e) + k - 1; ++pos, --n) {
-      if (rng.below(n) < bars) {
-        --bars;
-        ++slot;
-      } else {
-        LevelLoops& l = out.levels[std::size_t(s[slot].level)];
-        (s[slot].spatial ? l.spatial : l.temporal)[std::size_t(d)] *= pr.p;
-      }
-    }
+    int e = 0;
+    for (; rest % pr.p == 0; rest /= pr.p) ++e;
+    if (e > 0)
+      spread_prime(rng, e, std::uint64_t(h_.size()),
+                   [&](std::size_t k) { out.levels[k].temporal[std::size_t(d)] *= pr.p; });
   }
 }
 
@@ -277,11 +301,7 @@ void clear_dim(LoopNest& n, int d) {
 void Mapspace::sample_uniform(SplitMix64& rng, LoopNest& out) const {
   reset(out);
   for (int d = 0; d < kDims; ++d) draw_dim(rng, d, out);
-  for (int i = 0; i < h_.size(); ++i) {
-    LevelLoops& l = out.levels[std::size_t(i)];
-    const auto& c = order_classes(i, nontrivial_mask(l));
-    l.order = c[std::size_t(rng.below(c.size()))];
-  }
+  draw_orders(rng, out);
 }
 
 bool Mapspace::sample(SplitMix64& rng, LoopNest& out) const {
@@ -306,12 +326,16 @@ bool Mapspace::sample(SplitMix64& rng, LoopNest& out) const {
     }
   }
   if (!ok) return false;
+  draw_orders(rng, out);
+  return true;
+}
+
+void Mapspace::draw_orders(SplitMix64& rng, LoopNest& out) const {
   for (int i = 0; i < h_.size(); ++i) {
     LevelLoops& l = out.levels[std::size_t(i)];
     const auto& c = order_classes(i, nontrivial_mask(l));
     l.order = c[std::size_t(rng.below(c.size()))];
   }
-  return true;
 }
 
 }  // namespace cimmc::loopnest

@@ -4,6 +4,7 @@
 
 #include "loopnest/analysis.hpp"
 #include "loopnest/mapspace.hpp"
+#include "loopnest/refine.hpp"
 
 namespace cimmc::loopnest {
 
@@ -30,10 +31,17 @@ class TopK {
       if (score > worst.score || (score == worst.score && !nest_less(n, worst.nest))) return;
     }
     RankedMapping m{n, c, score};
-    best_.insert(std::upper_bound(best_.begin(), best_.end(), m, ranks_before), std::move(m));
+    const auto at = std::upper_bound(best_.begin(), best_.end(), m, ranks_before);
+    // A nest drawn twice, or met again by a climb, is kept once.
+    if (at != best_.begin() && !ranks_before(*(at - 1), m)) return;
+    best_.insert(at, std::move(m));
     if (best_.size() > keep_) best_.pop_back();
   }
-  std::vector<RankedMapping> take() { return std::move(best_); }
+  const std::vector<RankedMapping>& best() const { return best_; }
+  std::vector<RankedMapping> take(std::size_t keep) {
+    if (best_.size() > keep) best_.resize(keep);
+    return std::move(best_);
+  }
 
  private:
   std::size_t keep_;
@@ -73,18 +81,25 @@ bool ranks_before(const RankedMapping& a, const RankedMapping& b) {
 SearchReport search(const Hierarchy& h, const ConvShape& shape, const CostParams& params, const SearchOptions& opt) {
   if (opt.budget < 1) throw LoopNestError("search: budget must be at least 1 mapping");
   if (opt.keep < 1) throw LoopNestError("search: must keep at least 1 mapping");
+  if (!(opt.refine_fraction >= 0 && opt.refine_fraction <= 1)) throw LoopNestError("search: refine_fraction must be in [0, 1]");
+  if (opt.refine_starts < 0) throw LoopNestError("search: refine_starts must not be negative");
   if (std::string e = cost_params_error(h, params); !e.empty()) throw LoopNestError(e);
   const Mapspace ms(h, shape);
   SearchReport r;
   r.size = ms.size();
   r.factorizations = ms.factorizations();
 
-  TopK top(opt.keep);
+  // Keeps at least the refinement's starts; the first `keep` of a longer
+  // list are the same as a list of `keep`, so the result is consistent across keep.
+  const int held = std::max(opt.keep, opt.refine_starts);
+  TopK top(held);
   auto evaluate = [&](const LoopNest& n) {
     const NestCounts counts = analyze_unchecked(h, shape, n);
     const NestCost c = cost(h, shape, n, counts, params);
-    top.offer(n, c, objective_value(opt.objective, c));
+    const double score = objective_value(opt.objective, c);
+    top.offer(n, c, score);
     ++r.evaluated;
+    return score;
   };
 
   if (opt.mode != SearchMode::sampled) {
@@ -94,27 +109,50 @@ SearchReport search(const Hierarchy& h, const ConvShape& shape, const CostParams
     } else if (opt.mode == SearchMode::exhaustive) {
       throw LoopNestError("search: the mapspace has more legal mappings than the budget allows");
     } else {
-      top = TopK(opt.keep);
+      top = TopK(held);
       r.evaluated = 0;
     }
   }
   if (!r.exhaustive) {
-    SplitMix64 rng{layer_seed(opt.seed, shape)};
+    const std::int64_t refine_budget =
+        opt.budget < kMinRefineBudget || opt.refine_starts == 0 ? 0 : std::int64_t(opt.refine_fraction * double(opt.budget));
+    const std::uint64_t seed = layer_seed(opt.seed, shape);
+    SplitMix64 rng{seed};
     LoopNest n;
     n.levels.resize(std::size_t(h.size()));
-    for (std::int64_t k = 0; k < opt.budget; ++k) {
-      ++r.candidates;
-      if (opt.sampler == Sampler::guided) {
-        if (!ms.sample(rng, n)) continue;
-      } else {
-        ms.sample_uniform(rng, n);
-        if (!ms.fits(n)) continue;
+    for (std::int64_t k = 0; k < opt.budget - refine_budget; ++k) {
+      ++r.draws;
+      bool ok;
+      switch (opt.sampler) {
+        case Sampler::guided: ok = ms.sample(rng, n); break;
+        case Sampler::filled: ok = ms.sample_filled(rng, n); break;
+        case Sampler::mixed: ok = k % 2 == 0 ? ms.sample(rng, n) : ms.sample_filled(rng, n); break;
+        case Sampler::uniform:
+        default:
+          ms.sample_uniform(rng, n);
+          ok = ms.fits(n);
       }
+      if (!ok) continue;
       ++r.legal;
       evaluate(n);
     }
+    // Refinement: its own stream, so the draws do not depend on it.
+    SplitMix64 climb{seed ^ 0x5bd1e995a3c4f00dULL};
+    std::vector<RankedMapping> starts(top.best().begin(),
+                                      top.best().begin() + std::min<std::ptrdiff_t>(opt.refine_starts, std::ptrdiff_t(top.best().size())));
+    RefineStats st;
+    std::int64_t left = refine_budget;
+    for (std::size_t s = 0; s < starts.size() && left > 0; ++s) {
+      const std::int64_t before = st.tried;
+      refine(ms, starts[s].nest, starts[s].score, evaluate, climb, left / std::int64_t(starts.size() - s), st);
+      left -= st.tried - before;
+    }
+    r.refine_tried = st.tried;
+    r.refine_improved = st.improved;
+    r.legal += st.legal;
+    r.candidates = r.draws + r.refine_tried;
   }
-  r.best = top.take();
+  r.best = top.take(std::size_t(opt.keep));
   r.kept = std::int64_t(r.best.size());
   return r;
 }
