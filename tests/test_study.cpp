@@ -19,6 +19,7 @@
 #include "study_test_util.hpp"
 #include "study/partition.hpp"
 #include "study/plan.hpp"
+#include "study/plan_stream.hpp"
 #include "study/runner.hpp"
 #include "study/tile_jobs.hpp"
 
@@ -350,4 +351,33 @@ TEST(Study, SixteenBitAdcChunkRunsInBoundedMemory) {
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(read_study_file((dir / "a.h5").string()).network.rows(), 24u);
   fs::remove_all(dir);
+}
+
+// Issue 10: the runner keeps only the skeleton of the whole sweep's plan (job
+// indices per point, layer and mapping) and plans each chunk's mapping spaces
+// again. Both must name the jobs make_plan names, in the same order.
+TEST(Study, PlanSkeletonAndChunkPlansMatchTheWholePlan) {
+  const Sweep s = parse_sweep(
+      with_sweep("sweep:\n  cartesian:\n    macro.adc.bits: [4, 5, 6]\n    energy.adc.e0_pj: [0.1, 0.2]\n"), "tiny.yaml");
+  std::vector<const Config*> pts;
+  for (const SweepPoint& p : s.points) pts.push_back(&p.config);
+  const StudyPlan whole = make_plan(pts, 0, pts.size());
+  const StreamPlan stream = plan_skeleton(pts, 4);  // chunks of 4 points: jobs shared across them
+  const StudyPlan& sk = stream.skeleton;
+  EXPECT_EQ(sk.job_keys, whole.job_keys);
+  EXPECT_EQ(sk.job_refs, whole.job_refs);
+  EXPECT_EQ(sk.mappings, whole.mappings);
+  EXPECT_EQ(sk.cell_reads, whole.cell_reads);
+  ASSERT_EQ(sk.points.size(), whole.points.size());
+  for (std::size_t p = 0; p < pts.size(); p += 3) {
+    const StudyPlan chunk = plan_points(stream, pts, p, std::min(pts.size(), p + 3));
+    for (std::size_t q = p; q < std::min(pts.size(), p + 3); ++q)
+      for (std::size_t l = 0; l < whole.points[q].layers.size(); ++l) {
+        const LayerPlan &w = whole.points[q].layers[l], &k = sk.points[q].layers[l];
+        EXPECT_EQ(k.jobs, w.jobs);
+        EXPECT_TRUE(k.space.feasible.empty()) << "the skeleton holds no mapping space";
+        EXPECT_EQ(chunk.points[q - p].layers[l].jobs, w.jobs);
+        EXPECT_EQ(chunk.points[q - p].layers[l].space.feasible.size(), w.space.feasible.size());
+      }
+  }
 }

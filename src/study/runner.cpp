@@ -18,6 +18,7 @@
 #include "study/job_budget.hpp"
 #include "study/partition.hpp"
 #include "study/plan.hpp"
+#include "study/plan_stream.hpp"
 #include "study/rollup.hpp"
 #include "study/shard.hpp"
 #include "study/spread.hpp"
@@ -165,8 +166,10 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
   // One plan for the whole study, so every unique tile job is known up front:
   // a job is evaluated when a chunk first needs it and dropped after its last
   // use. A shard plans every point too: the cut depends on all of them.
+  // The mapping spaces are planned per chunk again (study/plan_stream.hpp).
   const std::size_t total = points.size();
-  const StudyPlan plan = make_plan(points, 0, total);
+  const StreamPlan stream = plan_skeleton(points);
+  const StudyPlan& plan = stream.skeleton;
   PointRange range{0, total};
   if (opt.shard.count > 0) {
     range = split_points(plan, opt.shard.count).at(opt.shard.index);
@@ -275,8 +278,7 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
     stats.sampling_seconds += seconds_since(ts);
     out.points_done = b - range.begin;
     if (keep_rows) {
-      StudyPlan chunk;  // the chunk's points; job indices stay global
-      chunk.points.assign(plan.points.begin() + a, plan.points.begin() + b);
+      const StudyPlan chunk = plan_points(stream, points, a, b);  // job indices stay global
       const JobPricer pricer = [&](std::size_t j, const Config& point, const LayerSpec* layer) {
         if (model == Model::statistical) return statistical_job_cost(point, layer, *store.stat[j]);
         const auto it = priced.find(PricedUse{j, &point, layer});
