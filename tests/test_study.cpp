@@ -14,8 +14,12 @@
 #include <thread>
 
 #include "config/sweep.hpp"
+#include "engine/engine.hpp"
+#include "shell_util.hpp"
 #include "study_test_util.hpp"
+#include "study/partition.hpp"
 #include "study/plan.hpp"
+#include "study/plan_stream.hpp"
 #include "study/runner.hpp"
 #include "study/tile_jobs.hpp"
 
@@ -283,5 +287,97 @@ TEST(Study, TablesIdenticalForAnyThreadCountAndChunking) {
     expect_same_tables(files[0].layers, files[i].layers, "layers");
     expect_same_tables(files[0].network, files[i].network, "network");
     expect_same_tables(files[0].jobs, files[i].jobs, "jobs");
+  }
+}
+
+// Issue 10: a chunk's sampled results are bounded by a byte budget. A tiny
+// budget samples one job per batch and keeps none between chunks (jobs shared
+// by every point are sampled again by each chunk); the tables are the same bits.
+TEST(Study, ResultBudgetChangesMemoryNotTables) {
+  const Sweep s = parse_sweep(
+      with_sweep("sweep:\n  cartesian:\n    energy.adc.e0_pj: [0.5, 1.0, 2.0]\n    macro.adc.bits: [6, 7]\n"),
+      "tiny.yaml");
+  std::vector<const Config*> pts;
+  for (const SweepPoint& p : s.points) pts.push_back(&p.config);
+  const StudyPlan plan = make_plan(pts, 0, pts.size());
+  std::size_t one_job = 0;
+  for (const Config& j : plan.jobs) one_job = std::max(one_job, job_bytes(j).sampling);
+  struct Run { std::size_t budget, chunk; };
+  const Run runs[] = {{std::size_t{1} << 30, 8}, {1, 1}, {3 * one_job, 1}, {3 * one_job, 4}};
+  std::vector<StudyFile> files;
+  std::vector<StudyStats> stats;
+  for (const Run& r : runs) {
+    StudyOptions o;
+    o.engine.backend = Backend::cpu;
+    o.chunk_points = r.chunk;
+    o.result_budget_bytes = r.budget;
+    StudyStats st;
+    files.push_back(run_study(s, o, st));
+    stats.push_back(st);
+    // One job over budget is sampled alone; otherwise the budget holds.
+    EXPECT_LE(st.result_bytes_peak, std::max(r.budget, one_job)) << r.budget;
+  }
+  EXPECT_EQ(stats[0].jobs_sampled, plan.jobs.size());
+  // Budget 1, one point per chunk: each point samples its own jobs again.
+  std::size_t per_point = 0;
+  for (std::size_t p = 0; p < pts.size(); ++p) per_point += chunk_jobs(plan, PointRange{p, p + 1}, 1).front().size();
+  EXPECT_EQ(stats[1].jobs_sampled, per_point);
+  EXPECT_GT(stats[1].jobs_sampled, plan.jobs.size());
+  for (std::size_t i = 1; i < files.size(); ++i) {
+    expect_same_tables(files[0].layers, files[i].layers, "layers");
+    expect_same_tables(files[0].network, files[i].network, "network");
+    expect_same_tables(files[0].jobs, files[i].jobs, "jobs");
+  }
+}
+
+// Issue 10: with a 16-bit ADC each sampled job holds 32 x 65,536 codes of
+// histograms (16 MiB); one chunk of 24 points of 4 jobs each needed 1.6 GB
+// and ended in bad_alloc ("internal error") under a 1 GB address-space limit
+// (40 points: 2.7 GB resident). Within a 256 MiB budget it fits.
+TEST(Study, SixteenBitAdcChunkRunsInBoundedMemory) {
+  const fs::path dir = fs::temp_directory_path() / ("cimmc_budget_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::string stds;
+  for (int i = 0; i < 24; ++i) stds += (i ? ", " : "") + std::to_string(0.3 + 0.01 * i);
+  std::string yaml = test::tiny_network("run: {samples: 64, seed: 3, inputs_per_instance: 16}") +
+                     "sweep:\n  cartesian:\n    workload.defaults.weights.distribution.std: [" + stds + "]\n";
+  const std::size_t at = yaml.find("bits: 6");
+  ASSERT_NE(at, std::string::npos);
+  yaml.replace(at, 7, "bits: 16");
+  std::ofstream(dir / "adc16.yaml") << yaml;
+  const test::Ran r = test::shell("ulimit -v 1000000; " + std::string(CIMMC_BINARY) + " run " +
+                                  (dir / "adc16.yaml").string() + " --backend cpu --threads 2 --chunk-points 24" +
+                                  " --memory-budget 256 -o " + (dir / "a.h5").string() + " < /dev/null");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(read_study_file((dir / "a.h5").string()).network.rows(), 24u);
+  fs::remove_all(dir);
+}
+
+// Issue 10: the runner keeps only the skeleton of the whole sweep's plan (job
+// indices per point, layer and mapping) and plans each chunk's mapping spaces
+// again. Both must name the jobs make_plan names, in the same order.
+TEST(Study, PlanSkeletonAndChunkPlansMatchTheWholePlan) {
+  const Sweep s = parse_sweep(
+      with_sweep("sweep:\n  cartesian:\n    macro.adc.bits: [4, 5, 6]\n    energy.adc.e0_pj: [0.1, 0.2]\n"), "tiny.yaml");
+  std::vector<const Config*> pts;
+  for (const SweepPoint& p : s.points) pts.push_back(&p.config);
+  const StudyPlan whole = make_plan(pts, 0, pts.size());
+  const StreamPlan stream = plan_skeleton(pts, 4);  // chunks of 4 points: jobs shared across them
+  const StudyPlan& sk = stream.skeleton;
+  EXPECT_EQ(sk.job_keys, whole.job_keys);
+  EXPECT_EQ(sk.job_refs, whole.job_refs);
+  EXPECT_EQ(sk.mappings, whole.mappings);
+  EXPECT_EQ(sk.cell_reads, whole.cell_reads);
+  ASSERT_EQ(sk.points.size(), whole.points.size());
+  for (std::size_t p = 0; p < pts.size(); p += 3) {
+    const StudyPlan chunk = plan_points(stream, pts, p, std::min(pts.size(), p + 3));
+    for (std::size_t q = p; q < std::min(pts.size(), p + 3); ++q)
+      for (std::size_t l = 0; l < whole.points[q].layers.size(); ++l) {
+        const LayerPlan &w = whole.points[q].layers[l], &k = sk.points[q].layers[l];
+        EXPECT_EQ(k.jobs, w.jobs);
+        EXPECT_TRUE(k.space.feasible.empty()) << "the skeleton holds no mapping space";
+        EXPECT_EQ(chunk.points[q - p].layers[l].jobs, w.jobs);
+        EXPECT_EQ(chunk.points[q - p].layers[l].space.feasible.size(), w.space.feasible.size());
+      }
   }
 }

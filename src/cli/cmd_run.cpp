@@ -136,6 +136,7 @@ int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
   so.output = target;
   so.resume = a.resume;
   so.chunk_points = a.chunk_points;
+  so.result_budget_bytes = a.memory_budget_mib << 20;
   so.shard = shard;
   so.prov = Provenance{CIMMC_VERSION, CIMMC_GIT_SHA, iso8601_utc_now(), backend, device, a.command_line,
                        first.run.seed};

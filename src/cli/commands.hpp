@@ -26,6 +26,7 @@ struct CliArgs {
   bool resume = false;
   std::string mappings;            // "" (config decides), best, all
   std::size_t chunk_points = 8;
+  std::size_t memory_budget_mib = 1024;  // run: StudyOptions::result_budget_bytes in MiB
   std::string model = "sampled";   // sampled, statistical, hybrid
   std::size_t refine = 3;
   bool energy_only = false;        // statistical / hybrid: the energy-only statistical model

@@ -1,5 +1,6 @@
 #include <cxxopts.hpp>
 #include <iostream>
+#include <new>
 
 #include "cli/commands.hpp"
 #include "config/config.hpp"
@@ -25,6 +26,10 @@ int report_error(const std::exception_ptr& e, const std::string& where) {
     return say(x, "", 3);
   } catch (const IoError& x) {
     return say(x, "", 4);
+  } catch (const std::bad_alloc& x) {  // say what to lower, not "internal error"
+    std::cerr << "cimmc: " << where << "out of memory (" << x.what()
+              << "): lower --memory-budget or --chunk-points, or run fewer points per process (--shard)\n";
+    return 1;
   } catch (const std::exception& x) {
     return say(x, "internal error: ", 1);
   }

@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
        cxxopts::value<std::string>())
       ("chunk-points", "hardware points sampled per batch and checkpoint (per rank under MPI)",
        cxxopts::value<std::size_t>()->default_value("8"))
+      ("memory-budget", "run: MiB of sampled tile-job results held at once; a chunk samples in batches within it "
+       "(same results for any budget)", cxxopts::value<std::size_t>()->default_value("1024"))
       ("ranks", "plan: predict the time and load balance of an MPI run on N ranks", cxxopts::value<std::size_t>())
       ("h,help", "show this help")
       ("version", "show the version");
@@ -66,6 +68,8 @@ int main(int argc, char** argv) {
     if (args.count("mappings")) a.mappings = args["mappings"].as<std::string>();
     a.chunk_points = args["chunk-points"].as<std::size_t>();
     a.model = args["model"].as<std::string>();
+    a.memory_budget_mib = args["memory-budget"].as<std::size_t>();
+    if (a.memory_budget_mib < 1) throw UsageError("--memory-budget: value '0': must be >= 1 (MiB)");
     a.refine = args["refine"].as<std::size_t>();
     a.energy_only = args.count("energy-only") > 0;
     if (args.count("shard")) a.shard = args["shard"].as<std::string>();

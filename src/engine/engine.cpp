@@ -129,6 +129,21 @@ std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const st
   return out;
 }
 
+JobBytes job_bytes(const Config& cfg) {
+  BuiltJob b;
+  build_job(cfg, philox::JobId{}, b, false);
+  const JobView& v = b.view;
+  const std::size_t hist = static_cast<std::size_t>(kBatchGroups) * v.hist_size * sizeof(std::uint64_t);
+  JobBytes out;
+  out.result = sizeof(JobResult) + hist + kBatchGroups * sizeof(GroupMoments);
+  out.sampling = out.result + static_cast<std::size_t>(v.instances) * sizeof(InstanceMoments);
+  if (cfg.macro.adc.range == AdcRange::calibrated) {  // the pilot's histograms live until the batch ends
+    const std::uint64_t pilot_instances = (cfg.run.pilot() + v.per_instance - 1) / v.per_instance;
+    out.sampling += hist + pilot_instances * sizeof(InstanceMoments);
+  }
+  return out;
+}
+
 JobResult run_job(const Config& cfg, const EngineOptions& opt) {
   return std::move(run_jobs({&cfg}, {philox::JobId{}}, opt).front());
 }

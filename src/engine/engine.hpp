@@ -28,6 +28,16 @@ std::string resolve_backend(Backend requested, std::string* device, CpuIsa cpu_i
 // One tile job (single-tile configs), job id 0.
 JobResult run_job(const Config& cfg, const EngineOptions& opt);
 
+// Memory one tile job takes in run_jobs, from its view alone (nothing is
+// sampled): `sampling` while the batch runs (its histograms, its calibration
+// pilot's, its instance moments), `result` for the JobResult it returns. The
+// histograms dominate: kBatchGroups x (ADC codes + column-value bins + ...) x
+// 8 bytes, 16 MiB per job for a 16-bit ADC. Studies budget their chunks by it.
+struct JobBytes {
+  std::size_t sampling = 0, result = 0;
+};
+JobBytes job_bytes(const Config& cfg);
+
 // Many tile jobs in one launch (after one launch for their calibration
 // pilots). Job ids key the random streams: the same (seed, id, config) gives
 // the same results in any batch. wall_seconds is the whole batch's time.

@@ -9,11 +9,16 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <map>
 #include <set>
+#include <tuple>
+#include <utility>
 #include <stdexcept>
 
+#include "study/job_budget.hpp"
 #include "study/partition.hpp"
 #include "study/plan.hpp"
+#include "study/plan_stream.hpp"
 #include "study/rollup.hpp"
 #include "study/shard.hpp"
 #include "study/spread.hpp"
@@ -114,6 +119,38 @@ struct JobStore {
   }
 };
 
+// A sampled job's cost at one of a chunk's uses: (job, point, layer or null).
+using PricedUse = std::tuple<std::size_t, const Config*, const LayerSpec*>;
+
+// Each job's uses by the points [a, b), as roll_up asks for them.
+std::map<std::size_t, std::vector<std::pair<const Config*, const LayerSpec*>>> chunk_uses(
+    const StudyPlan& plan, const std::vector<const Config*>& points, std::size_t a, std::size_t b) {
+  std::map<std::size_t, std::vector<std::pair<const Config*, const LayerSpec*>>> out;
+  for (std::size_t p = a; p < b; ++p) {
+    const Config& c = *points[p];
+    for (const LayerPlan& lp : plan.points[p].layers) {
+      const std::pair use{&c, is_single_tile(c) ? nullptr : &c.network.layers[lp.layer]};
+      for (const auto& ids : lp.jobs)
+        for (std::size_t j : ids) {
+          auto& u = out[j];
+          if (std::find(u.begin(), u.end(), use) == u.end()) u.push_back(use);
+        }
+    }
+  }
+  return out;
+}
+
+std::vector<const Config*> job_configs(const StudyPlan& plan, const std::vector<std::size_t>& jobs) {
+  std::vector<const Config*> out;
+  for (std::size_t j : jobs) out.push_back(&plan.jobs[j]);
+  return out;
+}
+std::vector<JobId> job_ids(const StudyPlan& plan, const std::vector<std::size_t>& jobs) {
+  std::vector<JobId> out;
+  for (std::size_t j : jobs) out.push_back(plan.job_ids[j]);
+  return out;
+}
+
 // One pass over the sweep with one model (sampled or statistical); keeps a
 // checkpoint and writes the output when opt.output is set.
 StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, StudyStats& stats) {
@@ -129,8 +166,10 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
   // One plan for the whole study, so every unique tile job is known up front:
   // a job is evaluated when a chunk first needs it and dropped after its last
   // use. A shard plans every point too: the cut depends on all of them.
+  // The mapping spaces are planned per chunk again (study/plan_stream.hpp).
   const std::size_t total = points.size();
-  const StudyPlan plan = make_plan(points, 0, total);
+  const StreamPlan stream = plan_skeleton(points);
+  const StudyPlan& plan = stream.skeleton;
   PointRange range{0, total};
   if (opt.shard.count > 0) {
     range = split_points(plan, opt.shard.count).at(opt.shard.index);
@@ -178,58 +217,83 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
   JobStore store;
   store.sampled.resize(plan.jobs.size());
   store.stat.resize(plan.jobs.size());
+  JobBudget budget(plan, opt.result_budget_bytes);
 
   const std::size_t span_points = range.end - range.begin;
   const PointRange todo{range.begin + out.points_done, range.end};
-  const std::vector<std::vector<std::size_t>> chunks = chunk_jobs(plan, todo, span);
-  for (std::size_t c = 0; c < chunks.size(); ++c) {
-    const std::size_t a = todo.begin + c * span, b = std::min(range.end, a + span);
-    const std::vector<std::size_t>& need = chunks[c];
+  for (std::size_t a = todo.begin; a < todo.end; a += span) {
+    const std::size_t b = std::min(range.end, a + span);
+    // The chunk's jobs in first-use order, less those an earlier chunk left
+    // in the store: every job when resuming, only new ones otherwise (and
+    // any the budget made an earlier chunk drop).
+    std::vector<std::size_t> need;
+    const std::vector<std::vector<std::size_t>> used = chunk_jobs(plan, PointRange{a, b}, b - a);
+    for (std::size_t j : used.front())
+      if (!(model == Model::sampled ? budget.kept(j) : store.has(j))) need.push_back(j);
     const auto ts = std::chrono::steady_clock::now();
-    std::vector<const Config*> cfgs;
-    std::vector<JobId> ids;
-    for (std::size_t j : need) {
-      cfgs.push_back(&plan.jobs[j]);
-      ids.push_back(plan.job_ids[j]);
-    }
+    // Sampled jobs are priced for the chunk's uses as soon as their batch
+    // ends, so only those a later chunk needs stay whole (study/job_budget.hpp).
+    std::map<PricedUse, JobCost> priced;
     if (model == Model::statistical) {
       // Analytic jobs are deterministic: any thread order.
+      std::vector<const Config*> cfgs;
+      std::vector<JobId> ids;
+      for (std::size_t j : need) {
+        cfgs.push_back(&plan.jobs[j]);
+        ids.push_back(plan.job_ids[j]);
+      }
       const int threads = opt.engine.threads > 0 ? opt.engine.threads : omp_get_max_threads();
       std::vector<StatJob> results = evaluate_statistical(cfgs, ids, threads, opt.energy_only);
       for (std::size_t k = 0; k < need.size(); ++k) store.stat[need[k]] = std::make_unique<StatJob>(std::move(results[k]));
       stats.jobs_statistical += need.size();
       if (opt.progress) opt.progress(static_cast<double>(b - range.begin) / span_points);
     } else {
-      EngineOptions eo = opt.engine;
-      if (opt.progress) {
-        const double done = static_cast<double>(a - range.begin), width = static_cast<double>(b - a);
-        eo.progress = [&, done, width](double f) { opt.progress((done + f * width) / span_points); };
+      const auto uses = chunk_uses(plan, points, a, b);
+      std::size_t started = 0;
+      for (const std::vector<std::size_t>& batch : budget.batches(need)) {
+        EngineOptions eo = opt.engine;
+        if (opt.progress) {
+          const double width = static_cast<double>(b - a) / need.size();
+          const double done = (a - range.begin) + width * started, bw = width * batch.size();
+          eo.progress = [&, done, bw](double f) { opt.progress((done + f * bw) / span_points); };
+        }
+        std::vector<JobResult> results = spread ? sample_over_ranks(plan, batch, eo, *ranks, stats.ranks)
+                                                : run_jobs(job_configs(plan, batch), job_ids(plan, batch), eo);
+        stats.jobs_sampled += batch.size();
+        started += batch.size();
+        for (std::size_t k = 0; k < batch.size(); ++k) {
+          const std::size_t j = batch[k];
+          const bool later = last_use[j] >= b && budget.keep(j);  // every rank: they decide alike
+          if (!keep_rows) continue;
+          if (jobs_listed.insert(plan.job_keys[j]).second)
+            append_job_row(out.jobs, plan.job_keys[j], plan.job_ids[j], results[k]);
+          for (const auto& [point, layer] : uses.at(j))
+            priced.emplace(PricedUse{j, point, layer}, sampled_job_cost(*point, layer, results[k]));
+          if (later) store.sampled[j] = std::make_unique<JobResult>(std::move(results[k]));
+          JobResult().hist.swap(results[k].hist);  // free it now, not with the batch
+        }
       }
-      std::vector<JobResult> results =
-          spread ? sample_over_ranks(plan, need, eo, *ranks, stats.ranks) : run_jobs(cfgs, ids, eo);
-      for (std::size_t k = 0; k < results.size(); ++k)
-        store.sampled[need[k]] = std::make_unique<JobResult>(std::move(results[k]));
-      stats.jobs_sampled += need.size();
+      stats.result_bytes_peak = std::max(stats.result_bytes_peak, budget.peak());
     }
     stats.sampling_seconds += seconds_since(ts);
     out.points_done = b - range.begin;
-    if (!keep_rows) continue;
-    StudyPlan chunk;  // the chunk's points; job indices stay global
-    chunk.points.assign(plan.points.begin() + a, plan.points.begin() + b);
-    const JobPricer pricer = [&](std::size_t j, const Config& point, const LayerSpec* layer) {
-      return model == Model::statistical ? statistical_job_cost(point, layer, *store.stat[j])
-                                         : sampled_job_cost(point, layer, *store.sampled[j]);
-    };
-    const RollUp ru = roll_up(chunk, points, pricer);
-    append_layer_rows(out.layers, ru, params, model_name);
-    append_network_rows(out.network, ru, params, model_name);
-    if (model == Model::sampled)
-      for (std::size_t j : need)
-        if (jobs_listed.insert(plan.job_keys[j]).second)
-          append_job_row(out.jobs, plan.job_keys[j], plan.job_ids[j], *store.sampled[j]);
+    if (keep_rows) {
+      const StudyPlan chunk = plan_points(stream, points, a, b);  // job indices stay global
+      const JobPricer pricer = [&](std::size_t j, const Config& point, const LayerSpec* layer) {
+        if (model == Model::statistical) return statistical_job_cost(point, layer, *store.stat[j]);
+        const auto it = priced.find(PricedUse{j, &point, layer});
+        return it != priced.end() ? it->second : sampled_job_cost(point, layer, *store.sampled[j]);
+      };
+      const RollUp ru = roll_up(chunk, points, pricer);
+      append_layer_rows(out.layers, ru, params, model_name);
+      append_network_rows(out.network, ru, params, model_name);
+    }
     for (std::size_t j = 0; j < plan.jobs.size(); ++j)
-      if (store.has(j) && last_use[j] < b) store.drop(j);
-    if (!partial.empty() && b < range.end) write_study_file(partial, out);
+      if (last_use[j] < b) {
+        if (store.has(j)) store.drop(j);
+        budget.release(j);
+      }
+    if (keep_rows && !partial.empty() && b < range.end) write_study_file(partial, out);
   }
   stats.points = span_points;
   out.complete = true;

@@ -33,6 +33,9 @@ struct StudyOptions {
   std::string output;                // "" = keep in memory only
   bool resume = false;               // continue from output + ".partial"
   std::size_t chunk_points = 8;      // points sampled together (per rank under MPI)
+  // Bytes of sampled tile-job results held at once (study/job_budget.hpp):
+  // a chunk samples in sub-batches within it. Any budget gives the same tables.
+  std::size_t result_budget_bytes = std::size_t{1} << 30;
   // count > 0: compute only shard `index` of `count` (study/shard.hpp); the
   // file holds that shard's points and says which (StudyFile::shard).
   ShardLayout shard;
@@ -49,6 +52,7 @@ struct StudyOptions {
 struct StudyStats {
   std::size_t points = 0, mappings = 0, pruned = 0, job_refs = 0, jobs_sampled = 0, points_resumed = 0;
   std::size_t jobs_statistical = 0, points_refined = 0;
+  std::size_t result_bytes_peak = 0;  // sampled results held at once, estimated (JobBudget::peak)
   double seconds = 0, sampling_seconds = 0;
   RankTally ranks;                   // MPI runs: each rank's share of the sampled jobs
 };
