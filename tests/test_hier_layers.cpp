@@ -2,12 +2,19 @@
 // loops have the MACs of its im2col lowering, a nest's tile job is read off
 // the macro's row and column axes, and on configs/arch-zigzag-aimc.yaml
 // (issue 12 configuration b) the search's best mapping of ResNet-18 conv2_1,
-// reduced so an exhaustive search is possible, is the exhaustive optimum.
+// reduced so an exhaustive search is possible, is the exhaustive optimum;
+// `cimmc plan`'s hierarchy report agrees with the statistical run.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 
 #include "config/config.hpp"
+#include "io/study_file.hpp"
+#include "shell_util.hpp"
 #include "hiermap/hiermap.hpp"
 #include "loopnest/analysis.hpp"
 #include "study/hier_layers.hpp"
@@ -147,4 +154,30 @@ TEST(HierLayers, DefaultBudgetFillsTheMacroOnZigzagConv2_1) {
                                          << t.cols_used << ", best " << best_per_mac << " pJ/MAC";
   EXPECT_EQ(ln::describe(a.hierarchy, best.nest), ln::describe(b.hierarchy, b.report.best[0].nest));
   EXPECT_EQ(best.score, b.report.best[0].score);
+}
+
+// `cimmc plan` reports point 0's hierarchy searches from the plan it made (it
+// searched every layer twice before): its per-layer lines and network total
+// agree with what `cimmc run --model statistical --energy-only` rolls up
+// from the same nests through the study's own pricing.
+TEST(HierLayers, PlanReportAgreesWithTheStatisticalRun) {
+  const std::string cfg = std::string(CIMMC_SOURCE_DIR) + "/configs/arch-mesh4x4.yaml";
+  const test::Ran plan = test::cimmc("plan " + cfg);
+  ASSERT_EQ(plan.code, 0) << plan.out;
+  const std::size_t at = plan.out.find("    network: ");
+  ASSERT_NE(at, std::string::npos) << plan.out;
+  const double plan_pj = std::strtod(plan.out.c_str() + at + 13, nullptr);
+  std::size_t layers = 0;
+  for (std::size_t p = plan.out.find(" tile shape(s) priced"); p != std::string::npos;
+       p = plan.out.find(" tile shape(s) priced", p + 1))
+    ++layers;
+  EXPECT_EQ(layers, 21u);
+  const std::string out = (std::filesystem::temp_directory_path() / ("cimmc_hier_plan_" + std::to_string(::getpid()) + ".h5")).string();
+  const test::Ran run = test::cimmc("run " + cfg + " --model statistical --energy-only -o " + out);
+  ASSERT_EQ(run.code, 0) << run.out;
+  const StudyFile f = read_study_file(out);
+  std::filesystem::remove(out);
+  const auto& total = std::get<std::vector<double>>(f.network.find("total_pj")->data);
+  ASSERT_EQ(total.size(), 1u);
+  EXPECT_NEAR(plan_pj, total[0], 1e-3 * total[0]);  // plan prints 4 significant digits
 }

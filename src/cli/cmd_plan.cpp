@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "engine/engine.hpp"
@@ -49,6 +50,12 @@ int cmd_plan(const CliArgs& a) {
   opt.threads = a.threads > 0 ? a.threads : omp_get_max_threads();
   opt.engine.backend = Backend::cpu;
   opt.engine.cpu_isa = parse_cpu_isa(a.cpu_isa);
+  std::optional<PointPlan> first_plan;  // point 0 as planned: its hierarchy searches are reported, not redone
+  std::optional<Config> first_config;
+  opt.first_point = [&](const PointPlan& p, const Config& c) {
+    first_plan = p;
+    first_config = c;
+  };
   const PlanSummary s = summarize_plan(sweep, opt);
   const char* about = s.exact ? "" : "~";
   const std::string name = sweep.points_at({0}).front().config.name;
@@ -80,11 +87,7 @@ int cmd_plan(const CliArgs& a) {
                 1.0 / est.seconds_per_cell_read);
   else
     std::printf(", whole: one array instance each)\n");
-  {
-    SweepPoint first = sweep.points_at({0}).front();
-    apply_overrides(first.config, a);
-    if (!first.config.arch.hierarchy.empty() && !is_single_tile(first.config)) print_hierarchy_plan(first.config);
-  }
+  if (first_plan && uses_hierarchy(*first_config)) print_hierarchy_plan(*first_plan, *first_config);
   if (a.ranks > 0) {
     // The rank partition needs every job of every chunk: the whole plan.
     if (!s.exact)

@@ -52,7 +52,8 @@ int report_error(const std::exception_ptr& e, const std::string& where = "");
 
 // `cimmc plan`'s report of point 0's layers searched on its
 // architecture.hierarchy (cli/hier_report.cpp).
-void print_hierarchy_plan(const Config& point);
+struct PointPlan;
+void print_hierarchy_plan(const PointPlan& plan, const Config& point);
 
 // The command-line overrides (--samples, --seed, --mappings) applied to one
 // point, which is then validated again.

@@ -1,5 +1,5 @@
 // `cimmc plan` on a config with architecture.hierarchy: every layer of point 0
-// searched over its loop-nest mapspace (study/hier_layers.hpp), with the
+// as the plan searched it over its loop-nest mapspace (study/plan_hier.hpp), with the
 // mapspace sizes, what the search evaluated and kept, the best mapping, and
 // its energy by level, link and macro next to each other (macro energy from
 // the statistical model: `cimmc run` samples the chosen nests' tile jobs).
@@ -8,7 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "loopnest/nest.hpp"
-#include "study/hier_layers.hpp"
+#include "study/plan.hpp"
 
 namespace cimmc {
 
@@ -38,22 +38,23 @@ std::string breakdown(const std::string& name, const std::array<double, ln::kOpe
 
 }  // namespace
 
-void print_hierarchy_plan(const Config& point) {
-  const std::vector<HierLayer> layers = search_hierarchy(point, 1, point.mapping.search_budget);
+void print_hierarchy_plan(const PointPlan& plan, const Config& point) {
   std::printf("  hierarchy (point 0; best mapping per layer by %s, search budget %d; macro energy "
               "statistical):\n", to_string(point.mapping.objective), point.mapping.search_budget);
   double net_pj = 0, net_macro = 0, net_ns = 0;
-  for (const HierLayer& hl : layers) {
-    const LayerSpec& layer = point.network.layers[hl.layer];
-    const ln::SearchReport& r = hl.search.report;
-    std::printf("    %s: mapspace %.3g (%.3g factor splits), %s %lld, legal %lld, kept %lld; %zu tile shape(s) priced\n",
-                layer.name.c_str(), double(r.size), double(r.factorizations), r.exhaustive ? "enumerated" : "drew",
-                static_cast<long long>(r.candidates), static_cast<long long>(r.legal), static_cast<long long>(r.kept),
-                hl.shapes_evaluated);
-    if (r.best.empty()) continue;
-    const ln::RankedMapping& b = r.best.front();
-    const ln::Hierarchy& h = hl.search.hierarchy;
-    std::printf("      %s\n", ln::describe(h, b.nest).c_str());
+  for (const LayerPlan& lp : plan.layers) {
+    if (!lp.hier) continue;
+    const HierLayerPlan& hl = *lp.hier;
+    const LayerSpec& layer = point.network.layers[lp.layer];
+    // "tried": draws plus refinement moves (loopnest/search.hpp), so it can be below the budget.
+    std::printf("    %s: mapspace %.3g (%.3g factor splits), %s %lld, legal %lld, kept %zu; %zu tile shape(s) priced\n",
+                layer.name.c_str(), double(hl.size), double(hl.factorizations), hl.exhaustive ? "enumerated" : "tried",
+                static_cast<long long>(hl.candidates), static_cast<long long>(hl.legal), hl.nests.size(),
+                hl.shapes_priced);
+    if (hl.nests.empty()) continue;
+    const HierNest& b = hl.nests.front();
+    const ln::Hierarchy& h = hl.hierarchy;
+    std::printf("      %s\n", b.text.c_str());
     std::string parts;
     for (int i = 0; i < h.size(); ++i) {
       const std::string lv = breakdown(h.levels[std::size_t(i)].name, b.cost.level_pj[std::size_t(i)]);

@@ -28,18 +28,4 @@ hiermap::MvmFigures MvmFiguresCache::operator()(const hiermap::TileShape& t) {
   return f;
 }
 
-std::vector<HierLayer> search_hierarchy(const Config& point, int keep, std::int64_t budget) {
-  std::vector<HierLayer> out;
-  for (std::size_t l = 0; l < point.network.layers.size(); ++l) {
-    const LayerSpec& layer = point.network.layers[l];
-    MvmFiguresCache cache(point, layer);
-    HierLayer h;
-    h.layer = l;
-    h.search = hiermap::search_layer(point, layer, [&](const hiermap::TileShape& t) { return cache(t); }, keep, budget);
-    h.shapes_evaluated = cache.shapes_evaluated();
-    out.push_back(std::move(h));
-  }
-  return out;
-}
-
 }  // namespace cimmc

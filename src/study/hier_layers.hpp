@@ -8,7 +8,6 @@
 #pragma once
 #include <cstddef>
 #include <map>
-#include <vector>
 
 #include "hiermap/hiermap.hpp"
 #include "spec/spec.hpp"
@@ -28,15 +27,5 @@ class MvmFiguresCache {
   const LayerSpec& layer_;
   std::map<std::pair<int, int>, hiermap::MvmFigures> cache_;
 };
-
-struct HierLayer {
-  std::size_t layer = 0;
-  hiermap::LayerSearch search;
-  std::size_t shapes_evaluated = 0;
-};
-
-// Every layer of `point` (network mode, non-empty hierarchy) searched with
-// `budget` and the best `keep` kept.
-std::vector<HierLayer> search_hierarchy(const Config& point, int keep, std::int64_t budget);
 
 }  // namespace cimmc

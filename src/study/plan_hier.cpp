@@ -27,6 +27,10 @@ std::shared_ptr<const HierLayerPlan> plan_hier_layer(const Config& point, const 
   out->shape = s.shape;
   out->legal = s.report.legal;
   out->candidates = s.report.candidates;
+  out->size = s.report.size;
+  out->factorizations = s.report.factorizations;
+  out->exhaustive = s.report.exhaustive;
+  out->shapes_priced = figures.shapes_evaluated();
   const MacroSpec& macro = point.macro;
   const int ppw = phys_cols_per_weight(macro, layer.weights);
   const int cycles = input_cycles(macro, layer.inputs);

@@ -38,6 +38,9 @@ struct HierLayerPlan {
   loopnest::Hierarchy hierarchy;
   loopnest::ConvShape shape;
   std::int64_t legal = 0, candidates = 0;  // what the search evaluated (SearchReport)
+  std::uint64_t size = 0, factorizations = 0;  // the mapspace (SearchReport)
+  bool exhaustive = false;
+  std::size_t shapes_priced = 0;           // tile shapes the search priced statistically
   std::vector<HierNest> nests;             // best first; [i] is mapping i of the layer
 };
 

@@ -72,7 +72,9 @@ void plan_points(const SweepSource& sweep, const std::vector<std::size_t>& indic
     const StudyPlan plan = make_plan(configs, 0, configs.size());
     counts.points += plan.points.size();
     counts.refs += static_cast<double>(plan.job_refs);
-    for (const PointPlan& pp : plan.points) {
+    for (std::size_t k = 0; k < plan.points.size(); ++k) {
+      const PointPlan& pp = plan.points[k];
+      if (opt.first_point && part[k] == 0) opt.first_point(pp, *configs[k]);
       std::vector<JobId> ids;
       counts.layers += static_cast<double>(pp.layers.size());
       for (const LayerPlan& lp : pp.layers) {

@@ -27,6 +27,7 @@
 #include "config/sweep.hpp"
 #include "engine/engine.hpp"
 #include "study/estimate.hpp"
+#include "study/plan.hpp"
 
 namespace cimmc {
 
@@ -38,6 +39,9 @@ struct SummaryOptions {
   EngineOptions engine;              // for timing the estimate
   int threads = 1;
   std::size_t timed_jobs = 8;        // jobs sampled briefly for the time estimate
+  // Called with point 0's plan and config when it is planned (for reports
+  // that would otherwise plan it again, e.g. its hierarchy searches).
+  std::function<void(const PointPlan&, const Config&)> first_point;
 };
 
 struct PlanSummary {
