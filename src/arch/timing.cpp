@@ -5,6 +5,15 @@
 
 namespace cimmc {
 
+int rows_summed(const MacroSpec& m, int rows_used) {
+  return m.rows_active > 0 ? std::min(m.rows_active, rows_used) : rows_used;
+}
+
+int row_groups(const MacroSpec& m, int rows_used) {
+  const int r = rows_summed(m, rows_used);
+  return (rows_used + r - 1) / r;
+}
+
 double adc_conversion_ns(const MacroSpec& m, int rows_summed) {
   return m.adc.conversion_ns ? *m.adc.conversion_ns : m.adc.bits * (0.00653 * rows_summed + 0.640);
 }

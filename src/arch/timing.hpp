@@ -5,6 +5,12 @@
 
 namespace cimmc {
 
+// Rows summed per ADC conversion of a tile using `rows_used` rows (all of them
+// unless rows_active limits a conversion), and the conversions per column per
+// input cycle that takes: ceil(rows_used / rows summed).
+int rows_summed(const MacroSpec& m, int rows_used);
+int row_groups(const MacroSpec& m, int rows_used);
+
 // ZigZag-IMC ADC delay ~ B * (0.00653 * rows_summed + 0.640) ns unless the
 // config sets adc.conversion_ns.
 double adc_conversion_ns(const MacroSpec& m, int rows_summed);

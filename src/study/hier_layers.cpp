@@ -18,10 +18,9 @@ hiermap::MvmFigures MvmFiguresCache::operator()(const hiermap::TileShape& t) {
   const std::vector<StatJob> s = evaluate_statistical({&tc}, {id}, 1, true);
   const JobCost cost = statistical_job_cost(point_, &layer_, s.front());
   const MacroSpec& m = point_.macro;
-  const int rows_active = m.rows_active > 0 ? std::min(m.rows_active, t.rows_used) : t.rows_used;
-  const int groups = (t.rows_used + rows_active - 1) / rows_active;
   const int ppw = phys_cols_per_weight(m, layer_.weights);
-  const double ns = mvm_latency_ns(m, rows_active, groups, input_cycles(m, layer_.inputs), t.cols_used * ppw,
+  const double ns = mvm_latency_ns(m, rows_summed(m, t.rows_used), row_groups(m, t.rows_used),
+                                   input_cycles(m, layer_.inputs), t.cols_used * ppw,
                                    point_.arch.row_settle_ns);
   const hiermap::MvmFigures f{cost.rep.total_pj.mean, ns};
   cache_.emplace(key, f);

@@ -21,8 +21,7 @@ MappingSpace tile_mapping(const Config& c) {
   const int ppw = phys_cols_per_weight(m, c.tile.weights);
   const int K = c.tile.rows_used > 0 ? c.tile.rows_used : m.rows;
   const int N = c.tile.cols_used > 0 ? c.tile.cols_used : m.cols / ppw;
-  const int R = m.rows_active > 0 ? std::min(m.rows_active, K) : K;
-  const int G = (K + R - 1) / R, cycles = input_cycles(m, c.tile.inputs);
+  const int R = rows_summed(m, K), G = row_groups(m, K), cycles = input_cycles(m, c.tile.inputs);
   Mapping t;
   t.phys_cols_per_weight = ppw;
   t.weights_per_macro = m.cols / ppw;

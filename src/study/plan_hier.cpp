@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "arch/timing.hpp"
 #include "config/config.hpp"
 #include "loopnest/analysis.hpp"
 #include "loopnest/nest.hpp"
@@ -59,10 +60,8 @@ std::shared_ptr<const HierLayerPlan> plan_hier_layer(const Config& point, const 
     const std::int64_t runs = n.counts.job.runs;
     m.tiles = {TileUse{t.rows_used, t.cols_used, m.total_tiles, runs}};
     m.macro_activations = double(runs);
-    const int rows_active = macro.rows_active > 0 ? std::min(macro.rows_active, t.rows_used) : t.rows_used;
-    const int row_groups = (t.rows_used + rows_active - 1) / rows_active;
     m.dac_conversions = double(runs) * t.rows_used * cycles;
-    m.adc_conversions = double(runs) * cycles * row_groups * t.cols_used * ppw;
+    m.adc_conversions = double(runs) * cycles * row_groups(macro, t.rows_used) * t.cols_used * ppw;
     m.compute_ns = r.cost.compute_cycles / s.hierarchy.clock_ghz;
     m.latency_ns = r.cost.ns;
     m.memory_ns = std::max(0.0, m.latency_ns - m.compute_ns);
