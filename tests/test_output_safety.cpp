@@ -358,6 +358,10 @@ TEST_F(OutputSafety, FullDiskExitsFourAndKeepsTheOldFile) {
   expect_failed_write_kept_old(run("run " + sweep + " --seed 6 --chunk-points 1 -o " + study), study, old_study,
                                "No space left on device");
   EXPECT_FALSE(fs::exists(study + ".partial"));
+  // A statistical study streams its rows into a temporary on disk
+  // (io/study_stream.hpp): HDF5 itself meets the full disk, and the same rules hold.
+  expect_failed_write_kept_old(run("run " + sweep + " --model statistical --seed 6 -o " + study), study, old_study,
+                               "No space left on device");
 }
 
 TEST_F(OutputSafety, WriteFailureWithoutRootExitsFourAndKeepsTheOldFile) {
@@ -373,6 +377,10 @@ TEST_F(OutputSafety, WriteFailureWithoutRootExitsFourAndKeepsTheOldFile) {
     ::setrlimit(RLIMIT_FSIZE, &lim);
   };
   expect_failed_write_kept_old(run("run " + cfg + " --seed 6 -o " + out, limit), out, old, "File too large");
+  const std::string sweep = write("sweep.yaml", kSweep), study = (dir / "study.h5").string();
+  write("study.h5", old);
+  expect_failed_write_kept_old(run("run " + sweep + " --model statistical -o " + study, limit), study, old,
+                               "File too large");
   const std::string v = (dir / "v.h5").string();
   write("v.h5", old);
   expect_failed_write_kept_old(run("validate " + cfg + " -o " + v, limit), v, old, "File too large");

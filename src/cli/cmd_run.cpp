@@ -1,5 +1,6 @@
 // `cimmc run CONFIG`: one tile job (a detailed run file with its histograms)
 // or a study (a network and/or a sweep: column tables per layer and network).
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "study/plan.hpp"
 #include "study/runner.hpp"
 #include "study/shard.hpp"
+#include "study/stream_pass.hpp"
 
 namespace cimmc {
 
@@ -76,8 +78,78 @@ std::optional<std::pair<const char*, double>> value_dependence(const EventEnergy
   return std::nullopt;
 }
 
+// --energy-only refuses points whose energies depend on values it skips.
+void check_energy_only(const SweepPoint& p, const std::string& path) {
+  for (const auto& [name, e] : {std::pair{"column", &p.config.energy.column}, std::pair{"adc", &p.config.energy.adc}})
+    if (const auto dep = value_dependence(*e))
+      throw UsageError(std::string("--energy-only: ") + path + ": point " + std::to_string(p.index) + ": energy." +
+                       name + "." + dep->first + " = " + std::to_string(dep->second) +
+                       " makes the energy depend on the value; that needs the distributions --energy-only "
+                       "skips (run without it)");
+}
+
+struct Engine {
+  EngineOptions opt;
+  std::string backend, device;
+};
+
+// The backend and threads of the run, announced on stderr by rank 0.
+Engine setup_engine(const CliArgs& a, cluster::Ranks* ranks, bool root) {
+  Engine e;
+  EngineOptions& opt = e.opt;
+  opt.backend = parse_backend(a.backend);
+  opt.threads = a.threads;
+  opt.cpu_isa = parse_cpu_isa(a.cpu_isa);
+  if (ranks && opt.backend != Backend::cpu)  // one rank per GPU on each host
+    if (const int gpus = cuda_device_count(); gpus > 0) cuda_use_device(ranks->local_rank() % gpus);
+  e.backend = resolve_backend(opt.backend, &e.device, opt.cpu_isa);
+  if (root)
+    std::cerr << "cimmc: backend " << e.backend << " (" << e.device << ")"
+              << (opt.backend == Backend::automatic ? (e.backend == "cpu" ? ", no CUDA GPU found" : ", GPU found") : "")
+              << (ranks ? ", on rank 0 of " + std::to_string(ranks->size()) + " MPI rank(s)" : "") << "\n";
+  opt.backend = e.backend == "cuda" ? Backend::cuda : Backend::cpu;
+  return e;
+}
+
+// --model statistical without --shard or MPI (study/stream_pass.hpp).
+int run_streaming(const CliArgs& a) {
+  if (a.resume) throw IoError("--resume applies to --model sampled (statistical runs take no checkpoint)");
+  const SweepSource src = SweepSource::load(a.config);
+  const auto prepare = [&](SweepPoint& p) {
+    apply_overrides(p.config, a);
+    if (a.energy_only) check_energy_only(p, src.path());
+  };
+  std::vector<SweepPoint> head = src.points(0, 1);  // point 0's errors come before any work
+  prepare(head.front());
+  const std::optional<OutputClaim> claim = claim_output(a);
+  const Engine engine = setup_engine(a, nullptr, true);
+  StudyOptions so;
+  so.energy_only = a.energy_only;
+  so.model = Model::statistical;
+  so.engine = engine.opt;
+  so.output = claim ? claim->target() : "";
+  so.prov = Provenance{CIMMC_VERSION, CIMMC_GIT_SHA, iso8601_utc_now(), engine.backend, engine.device, a.command_line,
+                       head.front().config.run.seed};
+  StudyStats stats;
+  ProgressLine progress("study");
+  so.progress = [&](double f) { progress.update(f); };
+  const StreamedStudy s = run_streamed(src, prepare, so, stats);
+  progress.finish();
+  const auto& rows = std::get<std::vector<std::int64_t>>(s.file.network.find("point")->data);
+  const ParamsOf params_of = [&](std::size_t p) {
+    return s.params.at(static_cast<std::size_t>(std::find(rows.begin(), rows.end(), static_cast<std::int64_t>(p)) - rows.begin()));
+  };
+  print_study_summary(std::cout, src.keys(), s.layers, params_of, s.file, stats);
+  if (!a.output.empty()) std::cout << "\n  wrote " << a.output << "\n";
+  return 0;
+}
+
 int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
   const bool root = !ranks || ranks->rank() == 0;
+  // Statistical studies stream: points are built a chunk at a time and rows
+  // go to the file as they come (study/stream_pass.hpp), so the sweep is
+  // never expanded whole. MPI runs keep the whole-sweep path (its /ranks table).
+  if (a.model == "statistical" && a.shard.empty() && !ranks) return run_streaming(a);
   const Sweep sweep = load_study(a);
   ShardLayout shard;
   if (!a.shard.empty()) {
@@ -102,32 +174,17 @@ int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
   // Only rank 0 writes, so only rank 0 claims the output; it fails before sampling, not after.
   const std::optional<OutputClaim> claim = root ? claim_output(a) : std::nullopt;
   const std::string target = claim ? claim->target() : "";
-  EngineOptions opt;
-  opt.backend = parse_backend(a.backend);
-  opt.threads = a.threads;
-  opt.cpu_isa = parse_cpu_isa(a.cpu_isa);
-  if (ranks && opt.backend != Backend::cpu)  // one rank per GPU on each host
-    if (const int gpus = cuda_device_count(); gpus > 0) cuda_use_device(ranks->local_rank() % gpus);
-  std::string device;
-  const std::string backend = resolve_backend(opt.backend, &device, opt.cpu_isa);
-  if (root)
-    std::cerr << "cimmc: backend " << backend << " (" << device << ")"
-              << (opt.backend == Backend::automatic ? (backend == "cpu" ? ", no CUDA GPU found" : ", GPU found") : "")
-              << (ranks ? ", on rank 0 of " + std::to_string(ranks->size()) + " MPI rank(s)" : "") << "\n";
-  opt.backend = backend == "cuda" ? Backend::cuda : Backend::cpu;
+  const Engine engine = setup_engine(a, ranks, root);
+  const EngineOptions& opt = engine.opt;
+  const std::string& backend = engine.backend;
+  const std::string& device = engine.device;
 
   if (one_tile) {
     if (a.resume) throw UsageError("--resume applies to network and sweep runs (this config is one tile job)");
     return run_tile(first, a, target, opt, backend, device);
   }
   if (a.energy_only)  // refuse before any work: the skipped distributions would be needed
-    for (const SweepPoint& p : sweep.points)
-      for (const auto& [name, e] : {std::pair{"column", &p.config.energy.column}, std::pair{"adc", &p.config.energy.adc}})
-        if (const auto dep = value_dependence(*e))
-          throw UsageError(std::string("--energy-only: ") + sweep.path + ": point " + std::to_string(p.index) +
-                           ": energy." + name + "." + dep->first + " = " + std::to_string(dep->second) +
-                           " makes the energy depend on the value; that needs the distributions --energy-only "
-                           "skips (run without it)");
+    for (const SweepPoint& p : sweep.points) check_energy_only(p, sweep.path);
   StudyOptions so;
   so.energy_only = a.energy_only;
   so.model = a.model == "statistical" ? Model::statistical : a.model == "hybrid" ? Model::hybrid : Model::sampled;
@@ -150,7 +207,9 @@ int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
   so.progress = [&](double f) { progress.update(f); };
   const StudyFile file = run_study(sweep, so, stats);
   progress.finish();
-  print_study_summary(std::cout, sweep, file, stats);
+  const std::size_t layers = first.network.layers.empty() ? 1 : first.network.layers.size();
+  print_study_summary(std::cout, sweep.keys, layers, [&](std::size_t p) { return sweep.points[p].params; }, file,
+                      stats);
   if (!a.output.empty()) {
     std::cout << "\n  wrote " << a.output;
     if (file.shard.count > 0)

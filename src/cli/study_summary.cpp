@@ -23,11 +23,10 @@ std::string or_na(double v, const char* f) { return std::isnan(v) ? std::string(
 
 }  // namespace
 
-void print_study_summary(std::ostream& os, const Sweep& sweep, const StudyFile& f, const StudyStats& st) {
-  const Config& c = sweep.points.front().config;
-  const std::size_t layers = c.network.layers.empty() ? 1 : c.network.layers.size();
+void print_study_summary(std::ostream& os, const std::vector<std::string>& keys, std::size_t layers,
+                         const ParamsOf& params_of, const StudyFile& f, const StudyStats& st) {
   os << f.name << ": " << st.points << " hardware point(s) x " << layers << " layer(s); " << st.mappings
-     << " feasible mappings (" << st.pruned << " pruned); " << f.layers.rows() << " layer rows kept\n";
+     << " feasible mappings (" << st.pruned << " pruned); " << st.layer_rows << " layer rows kept\n";
   const std::size_t unique = st.jobs_statistical ? st.jobs_statistical : st.jobs_sampled;
   os << "  tile jobs: " << st.job_refs << " uses, " << unique << " unique";
   if (st.job_refs > 0)
@@ -51,7 +50,7 @@ void print_study_summary(std::ostream& os, const Sweep& sweep, const StudyFile& 
     return pc ? static_cast<std::size_t>(std::get<std::vector<std::int64_t>>(pc->data)[row]) : row;
   };
   std::vector<std::size_t> show;
-  if (e.size() <= 12) {
+  if (e.size() <= 12 && e.size() == st.points) {
     for (std::size_t i = 0; i < e.size(); ++i) show.push_back(i);
   } else {  // the extremes: lowest energy, lowest latency, best SQNR
     std::size_t be = 0, bl = 0, bs = 0;
@@ -61,10 +60,10 @@ void print_study_summary(std::ostream& os, const Sweep& sweep, const StudyFile& 
       if (sq[i] > sq[bs]) bs = i;
     }
     show = {be, bl, bs};
-    os << "  rows shown: lowest energy, lowest latency, best SQNR (of " << e.size() << ")\n";
+    os << "  rows shown: lowest energy, lowest latency, best SQNR (of " << st.points << ")\n";
   }
   os << "  point   energy [uJ]   +/-95%      latency [us]   TOPS/W    SQNR [dB]  worst layer   clip rate";
-  for (const std::string& k : sweep.keys) os << "   " << k;
+  for (const std::string& k : keys) os << "   " << k;
   os << "\n";
   for (std::size_t i : show) {
     char line[200];
@@ -74,7 +73,7 @@ void print_study_summary(std::ostream& os, const Sweep& sweep, const StudyFile& 
                   or_na(ci[i] * 1e-6, "%.4f").c_str(), lat[i] * 1e-3, tw[i], or_na(sq[i], "%.2f").c_str(),
                   or_na(sqmin[i], "%.2f").c_str(), or_na(clip[i], "%.3g").c_str());
     os << line;
-    for (const auto& kv : sweep.points[point_of(i)].params) os << "   " << kv.second;
+    for (const auto& kv : params_of(point_of(i))) os << "   " << kv.second;
     os << "\n";
   }
   if (!f.ci_note.empty()) os << "  " << f.ci_note << "\n";

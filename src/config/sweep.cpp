@@ -4,6 +4,7 @@
 // generated text; they are translated back to lines of the original file.
 #include "config/sweep.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
@@ -282,6 +283,38 @@ std::vector<SweepPoint> SweepSource::points_at(const std::vector<std::size_t>& i
     }
   }
   if (error) std::rethrow_exception(error);
+  return out;
+}
+
+std::vector<std::vector<std::string>> SweepSource::key_values() const {
+  std::vector<std::vector<std::string>> out(keys_.size());
+  if (!has_sweep_) return out;
+  const std::optional<Plan> plan = config_detail::read_plan(text_, path_);
+  const auto add = [&](std::size_t k, const std::string& v) {
+    if (std::find(out[k].begin(), out[k].end(), v) == out[k].end()) out[k].push_back(v);
+  };
+  const auto key_of = [&](const Setting& st) {
+    return static_cast<std::size_t>(std::find(keys_.begin(), keys_.end(), st.key) - keys_.begin());
+  };
+  std::vector<bool> on_grid(keys_.size(), false);
+  for (const auto& axis : plan->axes)
+    for (const auto& step : axis)
+      for (const Setting& st : step) {
+        on_grid[key_of(st)] = true;
+        add(key_of(st), value_text(st.value));
+      }
+  if (grid_ > 0)
+    for (std::size_t k = 0; k < keys_.size(); ++k)
+      if (!on_grid[k]) add(k, "");
+  for (const auto& point : plan->extra) {
+    std::vector<bool> set(keys_.size(), false);
+    for (const Setting& st : point) {
+      set[key_of(st)] = true;
+      add(key_of(st), value_text(st.value));
+    }
+    for (std::size_t k = 0; k < keys_.size(); ++k)
+      if (!set[k]) add(k, "");
+  }
   return out;
 }
 

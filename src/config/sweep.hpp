@@ -64,6 +64,10 @@ class SweepSource {
   std::vector<SweepPoint> points(std::size_t first, std::size_t last) const;
   // The points at `indices` (each < size()), in that order, by the same rules.
   std::vector<SweepPoint> points_at(const std::vector<std::size_t>& indices) const;
+  // Every value text (as in SweepPoint::params) each key of keys() takes, in
+  // order of appearance, each once, plus "" when some point leaves the key
+  // unset: what typing a parameter column needs, without building points.
+  std::vector<std::vector<std::string>> key_values() const;
 
  private:
   std::string text_, path_;

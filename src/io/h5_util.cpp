@@ -167,7 +167,7 @@ void write_file_atomically(const std::string& path, const std::function<void(H5:
       fapl.setFcloseDegree(H5F_CLOSE_STRONG);  // close() releases every object still open
       fapl.setCore(std::size_t{1} << 20, false);
       // The name only identifies the file inside HDF5; nothing is created there.
-      H5::H5File f(target + ".tmp." + std::to_string(::getpid()), H5F_ACC_TRUNC,
+      H5::H5File f(temporary_of(target), H5F_ACC_TRUNC,
                    H5::FileCreatPropList::DEFAULT, fapl);
       body(f);
       f.flush(H5F_SCOPE_GLOBAL);

@@ -89,20 +89,27 @@ void check_replaceable(const std::string& shown, const std::string& target) {
                   "; cimmc replaces only regular files, never a special file");
 }
 
+namespace {
+
+// "cannot write OUT: STEP: OS ERROR" after removing the temporary `tmp`.
+[[noreturn]] void fail_write(const std::string& shown, const std::string& target, const std::string& tmp,
+                             const std::string& step, int err, bool created) {
+  if (created) ::unlink(tmp.c_str());
+  throw IoError("cannot write " + where(shown, target) + ": " + step + ": " + os_error(err) +
+                (::access(target.c_str(), F_OK) == 0 ? " (the existing file was left as it was)" : ""));
+}
+
+}  // namespace
+
+std::string temporary_of(const std::string& target) { return target + ".tmp." + std::to_string(::getpid()); }
+
 void write_bytes_atomically(const std::string& shown, const std::string& target, const void* bytes,
                             std::size_t size) {
-  const std::string tmp = target + ".tmp." + std::to_string(::getpid());
-  const auto fail = [&](const std::string& step, int err, bool created) {
-    if (created) ::unlink(tmp.c_str());
-    throw IoError("cannot write " + where(shown, target) + ": " + step + ": " + os_error(err) +
-                  (::access(target.c_str(), F_OK) == 0 ? " (the existing file was left as it was)" : ""));
-  };
+  const std::string tmp = temporary_of(target);
   // A leftover of an earlier process that had our pid; never followed.
   ::unlink(tmp.c_str());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
-  if (fd < 0) fail("cannot create " + tmp, errno, false);
-  struct stat old {};
-  if (::stat(target.c_str(), &old) == 0 && S_ISREG(old.st_mode)) ::fchmod(fd, old.st_mode & 0777);
+  if (fd < 0) fail_write(shown, target, tmp, "cannot create " + tmp, errno, false);
   const char* p = static_cast<const char*>(bytes);
   for (std::size_t left = size; left > 0;) {
     const ssize_t n = ::write(fd, p, left);
@@ -110,22 +117,32 @@ void write_bytes_atomically(const std::string& shown, const std::string& target,
     if (n <= 0) {
       const int err = n < 0 ? errno : EIO;
       ::close(fd);
-      fail("writing " + tmp, err, true);
+      fail_write(shown, target, tmp, "writing " + tmp, err, true);
     }
     p += n;
     left -= static_cast<std::size_t>(n);
   }
+  // close() is called once whatever it returns: after a failed close the
+  // descriptor is gone, and closing it again could close someone else's.
+  if (::close(fd) != 0) fail_write(shown, target, tmp, "closing " + tmp, errno, true);
+  commit_temporary(shown, tmp, target);
+}
+
+void commit_temporary(const std::string& shown, const std::string& tmp, const std::string& target) {
+  struct stat old {};
+  if (::stat(target.c_str(), &old) == 0 && S_ISREG(old.st_mode)) ::chmod(tmp.c_str(), old.st_mode & 0777);
   // The data must be on disk before the name points at it, or a crash could
   // leave a complete-looking name over an empty file.
+  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) fail_write(shown, target, tmp, "opening " + tmp, errno, true);
   if (::fsync(fd) != 0) {
     const int err = errno;
     ::close(fd);
-    fail("syncing " + tmp, err, true);
+    fail_write(shown, target, tmp, "syncing " + tmp, err, true);
   }
-  // close() is called once whatever it returns: after a failed close the
-  // descriptor is gone, and closing it again could close someone else's.
-  if (::close(fd) != 0) fail("closing " + tmp, errno, true);
-  if (std::rename(tmp.c_str(), target.c_str()) != 0) fail("renaming " + tmp + " to " + target, errno, true);
+  ::close(fd);
+  if (std::rename(tmp.c_str(), target.c_str()) != 0)
+    fail_write(shown, target, tmp, "renaming " + tmp + " to " + target, errno, true);
   // Make the rename itself durable; a directory that cannot be synced is no error.
   const int dfd = ::open(directory_of(target).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {

@@ -31,6 +31,15 @@ void check_replaceable(const std::string& shown, const std::string& target);
 void write_bytes_atomically(const std::string& shown, const std::string& target, const void* bytes,
                             std::size_t size);
 
+// "<target>.tmp.<pid>": where an atomic write builds its file.
+std::string temporary_of(const std::string& target);
+
+// The last steps of an atomic write, for a temporary `tmp` written by other
+// means (a study streamed to disk, io/study_stream.hpp): keep a replaced
+// file's permission bits, fsync `tmp`, rename it over `target`, fsync the
+// directory. On failure `tmp` is removed and IoError names `shown` and the OS error.
+void commit_temporary(const std::string& shown, const std::string& tmp, const std::string& target);
+
 // Removes the atomic writer's leftovers of killed runs beside `target`:
 // "<name>.tmp.<pid>" and "<name>.partial.tmp.<pid>" (regular files) whose pid
 // is not a running process. Files that are one of `keep` are never touched.

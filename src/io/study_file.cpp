@@ -3,10 +3,9 @@
 #include <filesystem>
 
 #include "io/h5_util.hpp"
+#include "io/study_parts.hpp"
 
 namespace cimmc {
-
-namespace {
 
 void write_table(const H5::Group& g, const Table& t) {
   const std::vector<hsize_t> dims = {t.rows()};
@@ -32,6 +31,8 @@ void write_table(const H5::Group& g, const Table& t) {
   for (const Column& c : t.columns()) order.push_back(c.name);
   h5::write_attr_strings(g, "columns", order);  // HDF5 lists names alphabetically; keep ours
 }
+
+namespace {
 
 Table read_table(const H5::Group& g) {
   Table t;
@@ -61,25 +62,29 @@ Table read_table(const H5::Group& g) {
 
 }  // namespace
 
+void write_study_head(const H5::H5File& f, const StudyFile& s) {
+  h5::write_provenance(f, kStudyFileType, s.name, s.config_text, s.config_path, s.prov);
+  h5::write_attr_strings(f, "sweep_keys", s.sweep_keys);
+  h5::write_attr(f, "points_total", s.points_total);
+  h5::write_attr(f, "points_done", s.points_done);
+  h5::write_attr(f, "samples", s.samples);
+  h5::write_attr(f, "complete", static_cast<std::uint8_t>(s.complete));
+  if (s.shard.count > 0) {
+    h5::write_attr(f, "shard_index", s.shard.index);
+    h5::write_attr(f, "shard_count", s.shard.count);
+    h5::write_attr(f, "shard_point_begin", s.shard.begin);
+    h5::write_attr(f, "shard_point_end", s.shard.end);
+  }
+  h5::write_attr(f, "ci_note", s.ci_note);
+  write_table(f.createGroup("jobs"), s.jobs);
+  if (s.ranks.rows() > 0) write_table(f.createGroup("ranks"), s.ranks);
+}
+
 void write_study_file(const std::string& path, const StudyFile& s) {
   h5::write_file_atomically(path, [&](H5::H5File& f) {
-    h5::write_provenance(f, kStudyFileType, s.name, s.config_text, s.config_path, s.prov);
-    h5::write_attr_strings(f, "sweep_keys", s.sweep_keys);
-    h5::write_attr(f, "points_total", s.points_total);
-    h5::write_attr(f, "points_done", s.points_done);
-    h5::write_attr(f, "samples", s.samples);
-    h5::write_attr(f, "complete", static_cast<std::uint8_t>(s.complete));
-    if (s.shard.count > 0) {
-      h5::write_attr(f, "shard_index", s.shard.index);
-      h5::write_attr(f, "shard_count", s.shard.count);
-      h5::write_attr(f, "shard_point_begin", s.shard.begin);
-      h5::write_attr(f, "shard_point_end", s.shard.end);
-    }
-    h5::write_attr(f, "ci_note", s.ci_note);
+    write_study_head(f, s);
     write_table(f.createGroup("layers"), s.layers);
     write_table(f.createGroup("network"), s.network);
-    write_table(f.createGroup("jobs"), s.jobs);
-    if (s.ranks.rows() > 0) write_table(f.createGroup("ranks"), s.ranks);
   });
 }
 

@@ -52,6 +52,7 @@ struct StudyOptions {
 struct StudyStats {
   std::size_t points = 0, mappings = 0, pruned = 0, job_refs = 0, jobs_sampled = 0, points_resumed = 0;
   std::size_t jobs_statistical = 0, points_refined = 0;
+  std::size_t layer_rows = 0;        // rows of /layers written
   std::size_t result_bytes_peak = 0;  // sampled results held at once, estimated (JobBudget::peak)
   double seconds = 0, sampling_seconds = 0;
   RankTally ranks;                   // MPI runs: each rank's share of the sampled jobs

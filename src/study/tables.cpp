@@ -1,5 +1,6 @@
 #include "study/tables.hpp"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -56,6 +57,24 @@ void put_costs(Table& t, const Costs& c, const char* scope) {
 }
 
 }  // namespace
+
+void set_param_types(ParamColumns& p, const std::vector<std::vector<std::string>>& values_by_key) {
+  p.numeric.assign(p.keys.size(), true);
+  p.integral.assign(p.keys.size(), true);
+  for (std::size_t k = 0; k < p.keys.size(); ++k)
+    for (const std::string& v : values_by_key[k]) {
+      if (v.empty()) {
+        p.integral[k] = false;  // int64 has no NaN for "unset"
+        continue;
+      }
+      char* end = nullptr;
+      std::strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != '\0') p.numeric[k] = p.integral[k] = false;
+      errno = 0;
+      std::strtoll(v.c_str(), &end, 10);
+      if (end == v.c_str() || *end != '\0' || errno == ERANGE) p.integral[k] = false;
+    }
+}
 
 void put_conversions(Table& t, const Mapping& m) {
   t.put("macro_activations", m.macro_activations, "MVM", "MVMs per inference of the layer (one repeat)");

@@ -21,6 +21,12 @@ struct ParamColumns {
   std::vector<std::vector<std::string>> values;  // [point][key], "" when a point leaves it unset
 };
 
+// Sets numeric and integral of p's keys from every value each key takes
+// (values_by_key[k], "" for a point that leaves key k unset): numeric when every
+// set value parses as a number; integral when, besides, every value is set and
+// an integer as written (4, -3; not 1e3), so pandas gets int64, not 4.0.
+void set_param_types(ParamColumns& p, const std::vector<std::vector<std::string>>& values_by_key);
+
 // `model` names what produced the rows: "sampled" or "statistical".
 void append_layer_rows(Table& t, const RollUp& r, const ParamColumns& params, const std::string& model);
 void append_network_rows(Table& t, const RollUp& r, const ParamColumns& params, const std::string& model);

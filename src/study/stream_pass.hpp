@@ -1,0 +1,44 @@
+// Statistical studies of any size in memory that does not grow with the
+// number of points (issue 10). A chunk of points at a time is built from the
+// sweep file, planned, priced with analytic tile jobs (a bounded cache: jobs
+// are deterministic, so evaluating one twice changes nothing), rolled up, and
+// its rows appended to the output file (io/study_stream.hpp). Nothing else
+// keeps per-point state but the few rows the summary shows.
+//
+// The rows are the ones run_study's statistical pass gives for the whole sweep
+// at once (same values, same order, same column types): tests/test_stream.cpp
+// compares the two.
+#pragma once
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/sweep.hpp"
+#include "study/runner.hpp"
+
+namespace cimmc {
+
+using PointParams = std::vector<std::pair<std::string, std::string>>;
+
+struct StreamedStudy {
+  // Head of the file written (attributes as written; /jobs empty); `network`
+  // holds only summary rows: every point's when there are at most 12, else
+  // the first point's and those with the lowest energy, the lowest latency
+  // and the best SQNR (first of equals), in point order.
+  StudyFile file;
+  std::vector<PointParams> params;  // of file.network's rows
+  std::size_t layers = 1;           // per point (1 for a tile)
+};
+
+// When run_study would take this path instead of loading the whole sweep:
+// --model statistical, no shard.
+bool streams(const StudyOptions& opt);
+
+// `prepare` is called on every point as it is built (the CLI's overrides and
+// checks). opt.output "" keeps nothing but the summary rows. `chunk` points
+// are planned and rolled up together (any chunk gives the same rows).
+StreamedStudy run_streamed(const SweepSource& src, const std::function<void(SweepPoint&)>& prepare,
+                           const StudyOptions& opt, StudyStats& stats, std::size_t chunk = 256);
+
+}  // namespace cimmc
