@@ -14,6 +14,7 @@
 #include "study/partition.hpp"
 #include "study/plan.hpp"
 #include "study/shard.hpp"
+#include "study/tile_jobs.hpp"
 #include "study_test_util.hpp"
 
 using namespace cimmc;
@@ -121,6 +122,40 @@ TEST(Partition, ChunksHoldEachJobOnceWhereItIsFirstUsed) {
     }
 }
 
+// The streamed load (plans of a few points at a time, job keys only between
+// them) against rank_load on the whole plan: the same bits, for chunk spans
+// that do and do not divide the sweep, several layouts in one pass, planned
+// 1, 4 or all points at a time. The
+// sweep shares jobs between points (energy keys do not change jobs).
+TEST(Partition, StreamedLoadEqualsTheWholePlans) {
+  const std::string yaml = test::tiny_network("run: {samples: 64, seed: 1, inputs_per_instance: 16}") +
+                           "sweep:\n  cartesian:\n    macro.adc.bits: [4, 6]\n    energy.adc.e0_pj: [1, 2]\n"
+                           "    macro.rows: [32, 64, 128]\n";
+  const Sweep sweep = parse_sweep(yaml, "sweep.yaml");
+  const StudyPlan plan = plan_of(sweep);
+  const auto plan_points = [&](std::size_t first, std::size_t last) {
+    std::vector<const Config*> pts;
+    for (const SweepPoint& p : sweep.points) pts.push_back(&p.config);
+    return make_plan(pts, first, last);
+  };
+  const auto cost = [](const Config& j) { return job_cost(j); };
+  const auto reads = [](const Config& j) { return job_cell_reads(j, j.run.samples, true); };
+  const std::vector<RankLayout> layouts = {{1, 2}, {3, 5}, {3, 12}, {2, 1}};
+  for (std::size_t step : {1, 4, 100}) {
+    const auto got = stream_rank_load(plan_points, 12, layouts, step, {cost, reads});
+    for (std::size_t l = 0; l < layouts.size(); ++l) {
+      const auto [ranks, span] = layouts[l];
+      const RankLoad want[] = {rank_load(plan, {0, 12}, span, ranks, cost), rank_load(plan, {0, 12}, span, ranks, reads)};
+      for (int k = 0; k < 2; ++k) {
+        EXPECT_EQ(got[l][k].cost, want[k].cost) << ranks << " ranks, span " << span << ", step " << step;
+        EXPECT_EQ(got[l][k].jobs, want[k].jobs);
+        EXPECT_EQ(got[l][k].total, want[k].total);
+        EXPECT_EQ(got[l][k].wall, want[k].wall);
+      }
+    }
+  }
+}
+
 TEST(Partition, EqualJobsBalanceInClosedForm) {
   const StudyPlan plan = plan_of(parse_sweep(kEqualJobs, "equal.yaml"));
   ASSERT_EQ(plan.jobs.size(), 5u);
@@ -155,8 +190,15 @@ TEST(Partition, PlanRanksPrintsThatBalance) {
   const test::Ran bad = test::cimmc("run " + cfg.string() + " --ranks 2");
   EXPECT_EQ(bad.code, 2) << bad.out;
   EXPECT_NE(bad.out.find("--ranks applies to plan"), std::string::npos) << bad.out;
-  const test::Ran zero = test::cimmc("plan " + cfg.string() + " --ranks 0");
-  EXPECT_EQ(zero.code, 2) << zero.out;
-  EXPECT_NE(zero.out.find("must be >= 1"), std::string::npos) << zero.out;
+  // A list gives each layout from one pass over the sweep, the same numbers.
+  const test::Ran both = test::cimmc("plan " + cfg.string() + " --ranks 2,4 --threads 1");
+  EXPECT_EQ(both.code, 0) << both.out;
+  ASSERT_NE(both.out.find("load balance:     1.6000"), std::string::npos) << both.out;
+  EXPECT_LT(both.out.find("load balance:     1.2000"), both.out.find("load balance:     1.6000")) << both.out;
+  for (const char* v : {"0", "2,,4", "2,x", "-3", "1000001"}) {
+    const test::Ran bad_list = test::cimmc("plan " + cfg.string() + " --ranks " + v);
+    EXPECT_EQ(bad_list.code, 2) << bad_list.out;
+    EXPECT_NE(bad_list.out.find("must be an integer in [1, 1000000]"), std::string::npos) << v << ": " << bad_list.out;
+  }
   std::filesystem::remove(cfg);
 }

@@ -21,24 +21,39 @@ namespace cimmc {
 
 namespace {
 
-// `--ranks N`: the partition an MPI run on N ranks would make (the run's own
-// functions), priced in the run's units for the balance and in this machine's
-// timed seconds for the wall time.
-void print_ranks(const StudyPlan& plan, const SamplingEstimate& est, std::size_t ranks, std::size_t chunk_points,
-                 int threads) {
-  const std::size_t span = chunk_span(chunk_points, ranks);
-  const PointRange all{0, plan.points.size()};
-  const RankLoad units = rank_load(plan, all, span, ranks, [](const Config& j) { return job_cost(j); });
-  const RankLoad secs = rank_load(plan, all, span, ranks, [&](const Config& j) {
-    return (est.fixed_seconds + est.seconds_per_cell_read * job_cell_reads(j, j.run.samples, true)) / threads;
-  });
-  const auto [lo, hi] = std::minmax_element(units.jobs.begin(), units.jobs.end());
-  std::printf("  on %zu MPI rank(s) x %d thread(s): chunks of %zu point(s), tile jobs dealt by estimated cost (LPT)\n",
-              ranks, threads, span);
-  std::printf("    load balance:     %.4f (largest rank's cost / mean; %zu to %zu jobs per rank)\n", units.balance(),
-              *lo, *hi);
-  std::printf("    predicted:        %.1f s sampling, %.1f%% parallel efficiency (ranks wait at each chunk's end)\n",
-              secs.wall, 100.0 * secs.efficiency());
+// `--ranks N[,N...]`: the partition an MPI run on N ranks would make (the
+// run's own functions), priced in the run's units for the balance and in this
+// machine's timed seconds for the wall time. The sweep is planned a chunk at a
+// time, once for all the rank counts (stream_rank_load), so any size works,
+// in time proportional to its points.
+void print_ranks(const SweepSource& sweep, const CliArgs& a, const SamplingEstimate& est, int threads) {
+  std::vector<RankLayout> layouts;
+  for (std::size_t r : a.ranks) layouts.push_back({r, chunk_span(a.chunk_points, r)});
+  const auto plan_points = [&](std::size_t first, std::size_t last) {
+    std::vector<SweepPoint> pts = sweep.points(first, last);
+    std::vector<const Config*> cfgs;
+    for (SweepPoint& p : pts) {
+      apply_overrides(p.config, a);
+      cfgs.push_back(&p.config);
+    }
+    return make_plan(cfgs, 0, cfgs.size());
+  };
+  const auto loads = stream_rank_load(
+      plan_points, sweep.size(), layouts, 256,
+      {[](const Config& j) { return job_cost(j); },
+       [&](const Config& j) {
+         return (est.fixed_seconds + est.seconds_per_cell_read * job_cell_reads(j, j.run.samples, true)) / threads;
+       }});
+  for (std::size_t l = 0; l < layouts.size(); ++l) {
+    const RankLoad &units = loads[l][0], &secs = loads[l][1];
+    const auto [lo, hi] = std::minmax_element(units.jobs.begin(), units.jobs.end());
+    std::printf("  on %zu MPI rank(s) x %d thread(s): chunks of %zu point(s), tile jobs dealt by estimated cost (LPT)\n",
+                layouts[l].ranks, threads, layouts[l].span);
+    std::printf("    load balance:     %.4f (largest rank's cost / mean; %zu to %zu jobs per rank)\n", units.balance(),
+                *lo, *hi);
+    std::printf("    predicted:        %.1f s sampling, %.1f%% parallel efficiency (ranks wait at each chunk's end)\n",
+                secs.wall, 100.0 * secs.efficiency());
+  }
 }
 
 }  // namespace
@@ -88,16 +103,7 @@ int cmd_plan(const CliArgs& a) {
   else
     std::printf(", whole: one array instance each)\n");
   if (first_plan && uses_hierarchy(*first_config)) print_hierarchy_plan(*first_plan, *first_config);
-  if (a.ranks > 0) {
-    // The rank partition needs every job of every chunk: the whole plan.
-    if (!s.exact)
-      throw UsageError("--ranks: the sweep has " + std::to_string(s.points) + " points; the rank partition is "
-                       "computed for sweeps of at most " + std::to_string(opt.exact_limit) + " points");
-    const Sweep whole = load_study(a);
-    std::vector<const Config*> points;
-    for (const SweepPoint& p : whole.points) points.push_back(&p.config);
-    print_ranks(make_plan(points, 0, points.size()), est, a.ranks, a.chunk_points, opt.threads);
-  }
+  if (!a.ranks.empty()) print_ranks(sweep, a, est, opt.threads);
   return 0;
 }
 

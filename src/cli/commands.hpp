@@ -31,7 +31,7 @@ struct CliArgs {
   std::size_t refine = 3;
   bool energy_only = false;        // statistical / hybrid: the energy-only statistical model
   std::string shard;               // run: "I/N", "" = the whole sweep
-  std::size_t ranks = 0;           // plan: predict an MPI run on this many ranks (0: don't)
+  std::vector<std::size_t> ranks;  // plan: predict MPI runs on these many ranks (empty: don't)
   std::vector<std::string> inputs; // merge: the shard files after the first (which is in `config`)
   std::string command_line;
 };

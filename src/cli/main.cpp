@@ -1,6 +1,8 @@
 // cimmc command line: parse arguments, then hand over to a command. Typed
 // errors are caught here once and turned into exit codes by report_error
 // (errors.cpp): bad input exits 2, an unavailable device 3, a file problem 4.
+#include <cerrno>
+#include <cstdlib>
 #include <cxxopts.hpp>
 #include <iostream>
 
@@ -42,7 +44,8 @@ int main(int argc, char** argv) {
        cxxopts::value<std::size_t>()->default_value("8"))
       ("memory-budget", "run: MiB of sampled tile-job results held at once; a chunk samples in batches within it "
        "(same results for any budget)", cxxopts::value<std::size_t>()->default_value("1024"))
-      ("ranks", "plan: predict the time and load balance of an MPI run on N ranks", cxxopts::value<std::size_t>())
+      ("ranks", "plan: predict the time and load balance of MPI runs on N ranks (a list: 64,512,4096)",
+       cxxopts::value<std::string>())
       ("h,help", "show this help")
       ("version", "show the version");
   options.parse_positional({"command", "config", "inputs"});
@@ -74,9 +77,19 @@ int main(int argc, char** argv) {
     a.energy_only = args.count("energy-only") > 0;
     if (args.count("shard")) a.shard = args["shard"].as<std::string>();
     if (args.count("ranks")) {
-      a.ranks = args["ranks"].as<std::size_t>();
       if (cmd != "plan") throw UsageError("--ranks applies to plan (a run takes its ranks from mpirun -np N)");
-      if (a.ranks < 1) throw UsageError("--ranks: value '0': must be >= 1");
+      const std::string list = args["ranks"].as<std::string>();
+      for (std::size_t at = 0; at <= list.size();) {
+        const std::size_t comma = std::min(list.find(',', at), list.size());
+        const std::string v = list.substr(at, comma - at);
+        char* end = nullptr;
+        errno = 0;
+        const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || v.front() == '-' || errno == ERANGE || n < 1 || n > 1000000)
+          throw UsageError("--ranks: value '" + v + "': must be an integer in [1, 1000000] (or a list: 64,512,4096)");
+        a.ranks.push_back(static_cast<std::size_t>(n));
+        at = comma + 1;
+      }
     }
     if (args.count("inputs")) a.inputs = args["inputs"].as<std::vector<std::string>>();
     if (!a.inputs.empty() && cmd != "merge")

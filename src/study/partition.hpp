@@ -49,4 +49,21 @@ struct RankLoad {
 RankLoad rank_load(const StudyPlan& plan, PointRange range, std::size_t span, std::size_t ranks,
                    const std::function<double(const Config&)>& price);
 
+// A run's layout for stream_rank_load: ranks, and points per chunk (chunk_span).
+struct RankLayout {
+  std::size_t ranks = 1, span = 1;
+};
+
+// rank_load of a whole sweep of `points` points that is never planned at
+// once: plan_points(first, last) plans points [first, last) (at most `step`
+// at a time, with their own job indices), and only the keys of the jobs seen
+// stay between calls. One pass serves several layouts (`cimmc plan --ranks
+// 64,512,4096`): out[layout][price] is the same numbers as rank_load on the
+// whole plan with that layout and price, for sweeps beyond what one plan
+// holds (10^6 points).
+std::vector<std::vector<RankLoad>> stream_rank_load(
+    const std::function<StudyPlan(std::size_t first, std::size_t last)>& plan_points, std::size_t points,
+    const std::vector<RankLayout>& layouts, std::size_t step,
+    const std::vector<std::function<double(const Config&)>>& prices);
+
 }  // namespace cimmc
