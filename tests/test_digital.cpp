@@ -10,11 +10,16 @@
 //   - config rules of macro.kind digital.
 #include <gtest/gtest.h>
 
+#include <H5Cpp.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <vector>
 
 #include "config/config.hpp"
+#include "io/hdf5_file.hpp"
 #include "config_test_util.hpp"
 #include "pricing/pricing.hpp"
 #include "test_util.hpp"
@@ -217,6 +222,27 @@ TEST(Digital, SameBitsForAnyThreadCount) {
   c.run.inputs_per_instance = 16;
   const JobResult a = run_cpu(c, 1), b = run_cpu(c, 2);
   EXPECT_EQ(a.hist, b.hist);
+}
+
+TEST(Digital, RunFileKeepsTheToggleCountersAndTheirPrices) {
+  const Config c = tiny();
+  const JobResult r = run_cpu(c);
+  const EnergyTables t = make_energy_tables(c, r);
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("cimmc_digital_" + std::to_string(::getpid()) + ".h5")).string();
+  write_run_file(path, c, r, t, price(r, t), Provenance{});
+  const RunFile f = read_run_file(path);
+  EXPECT_TRUE(f.result.view.digital);
+  EXPECT_EQ(f.result.view.tree_stages, 2);
+  EXPECT_EQ(f.result.hist, r.hist);
+  EXPECT_EQ(f.result.toggles(), (std::vector<std::uint64_t>{9, 9, 3, 6, 6, 2}));
+  // Re-pricing the file's counts gives the energy of the run.
+  EXPECT_EQ(price(f.result, make_energy_tables(c, f.result)).total_pj.mean, price(r, t).total_pj.mean);
+  const H5::H5File h(path, H5F_ACC_RDONLY);
+  std::vector<double> toggle(t.toggle.size());
+  h.openDataSet("/energy/tables/toggle").read(toggle.data(), H5::PredType::NATIVE_DOUBLE);
+  EXPECT_EQ(toggle, t.toggle);
+  std::filesystem::remove(path);
 }
 
 // ---- config
