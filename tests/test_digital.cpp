@@ -22,6 +22,7 @@
 #include "io/hdf5_file.hpp"
 #include "config_test_util.hpp"
 #include "pricing/pricing.hpp"
+#include "study/stat_jobs.hpp"
 #include "test_util.hpp"
 
 using namespace cimmc;
@@ -243,6 +244,12 @@ TEST(Digital, RunFileKeepsTheToggleCountersAndTheirPrices) {
   h.openDataSet("/energy/tables/toggle").read(toggle.data(), H5::PredType::NATIVE_DOUBLE);
   EXPECT_EQ(toggle, t.toggle);
   std::filesystem::remove(path);
+}
+
+TEST(Digital, StatisticalModelRefusesDigitalMacros) {
+  const Config c = tiny();
+  EXPECT_NE(config_error([&] { evaluate_statistical(c, JobId{}); }).find("covers analog macros only"),
+            std::string::npos);
 }
 
 // ---- config
