@@ -22,6 +22,8 @@
 #include "io/hdf5_file.hpp"
 #include "config_test_util.hpp"
 #include "pricing/pricing.hpp"
+#include "config/sweep.hpp"
+#include "study/runner.hpp"
 #include "study/stat_jobs.hpp"
 #include "test_util.hpp"
 
@@ -250,6 +252,46 @@ TEST(Digital, StatisticalModelRefusesDigitalMacros) {
   const Config c = tiny();
   EXPECT_NE(config_error([&] { evaluate_statistical(c, JobId{}); }).find("covers analog macros only"),
             std::string::npos);
+}
+
+TEST(Digital, StudyJobRowsCarryTheToggles) {
+  // tiny() as a config file, swept over the macro kind: the digital job's row
+  // has the hand counts of ToggleCountsOfConstantOperandsByHand, the analog
+  // job's row zeros (the columns exist because the study has a digital point).
+  const Sweep sw = parse_sweep(R"(name: kinds
+run: {samples: 2, seed: 1, inputs_per_instance: 2}
+macro: {rows: 3, cols: 64, bits_per_cell: 1, weight_encoding: unsigned}
+workload:
+  tile: {cols_used: 1}
+  inputs: {bits: 2, distribution: {kind: constant, value: 2, clip: 3}}
+  weights: {bits: 1, distribution: {kind: constant, value: 1, clip: 1}}
+sweep:
+  cartesian:
+    macro.kind: [analog, digital]
+)", "kinds.yaml");
+  StudyOptions o;
+  o.engine.backend = Backend::cpu;
+  StudyStats st;
+  const StudyFile f = run_study(sw, o, st);
+  ASSERT_EQ(f.jobs.rows(), 2u);
+  auto icol = [&](const char* n) { return std::get<std::vector<std::int64_t>>(f.jobs.find(n)->data); };
+  const std::vector<std::int64_t> stages = icol("tree_stages");
+  const std::size_t d = stages[0] == 2 ? 0 : 1, a = 1 - d;
+  EXPECT_EQ(stages[d], 2);
+  EXPECT_EQ(stages[a], 0);
+  EXPECT_EQ(icol("toggles_input")[d], 9);
+  EXPECT_EQ(icol("toggles_multiplier")[d], 9);
+  EXPECT_EQ(icol("toggles_adder_tree")[d], 9);
+  EXPECT_EQ(icol("toggles_accumulator")[d], 6);
+  EXPECT_EQ(icol("toggles_output")[d], 2);
+  EXPECT_EQ(icol("toggles_adder_tree")[a], 0);
+  const auto& by_stage = std::get<std::vector<std::string>>(f.jobs.find("toggles_by_stage")->data);
+  EXPECT_EQ(by_stage[d], "3 6");
+  EXPECT_EQ(by_stage[a], "");
+  const auto& sqnr = std::get<std::vector<double>>(f.network.find("sqnr_db")->data);
+  const auto& kind = std::get<std::vector<std::string>>(f.network.find("macro.kind")->data);
+  for (std::size_t i = 0; i < kind.size(); ++i)
+    if (kind[i] == "digital") EXPECT_EQ(sqnr[i], std::numeric_limits<double>::infinity());
 }
 
 // ---- config

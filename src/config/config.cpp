@@ -189,6 +189,27 @@ std::string config_detail::read_config_text(const std::string& path) {
 
 Config load_config(const std::string& path) { return parse_config(config_detail::read_config_text(path), path); }
 
+void fail_config_key(const Config& cfg, const std::string& key_path, const std::string& value,
+                     const std::string& rule) {
+  int line = 1;
+  try {
+    // reset(), not =: assigning a yaml-cpp node writes into the node it refers to.
+    YAML::Node n = YAML::Load(cfg.source_text);
+    for (std::size_t at = 0; n && n.IsMap();) {
+      const std::size_t dot = key_path.find('.', at);
+      const YAML::Node& parent = n;  // const lookup: a missing key is not inserted
+      n.reset(parent[key_path.substr(at, dot == std::string::npos ? std::string::npos : dot - at)]);
+      if (dot == std::string::npos) {
+        if (n && n.Mark().line >= 0) line = n.Mark().line + 1;
+        break;
+      }
+      at = dot + 1;
+    }
+  } catch (const YAML::Exception&) {  // the text parsed once already; keep line 1
+  }
+  config_detail::fail(cfg.source_path, line, key_path, value, rule);
+}
+
 void validate(const Config& cfg, const std::string& path_for_messages) {
   config_detail::check_config(cfg, path_for_messages, nullptr);
 }

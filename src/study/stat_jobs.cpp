@@ -10,17 +10,14 @@
 
 namespace cimmc {
 
-namespace {
-
 // The statistical model predicts analog events (DAC levels, column values,
 // ADC codes); a digital macro's toggles it does not predict.
 void refuse_digital(const Config& c) {
   if (c.macro.kind == MacroKind::digital)
-    throw ConfigError(c.source_path + ": macro.kind: digital: the statistical model (--model statistical or "
-                      "hybrid, cimmc validate) covers analog macros only; run the sampled model (--model sampled)");
+    fail_config_key(c, "macro.kind", "digital",
+                    "the statistical model (--model statistical or hybrid, cimmc validate) covers analog macros "
+                    "only; run the sampled model (--model sampled)");
 }
-
-}  // namespace
 
 std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile_cfgs,
                                           const std::vector<JobId>& job_ids, int threads,
