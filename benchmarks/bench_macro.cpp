@@ -4,7 +4,8 @@
 //   gemv    - a plain exact int8 GEMV (the digital answer).
 // Shape: 128 inputs x 128 weights, 8b x 8b, 2-bit cells, differential
 // (8 physical columns per weight), bit-serial inputs -> 128 x 1024 x 8 =
-// 1.05e6 cell reads per MVM.
+// 1.05e6 cell reads per MVM. The digital macro (BM_cimmc_digital) has the
+// same shape with 1-bit two's-complement cells: the same cell reads.
 #include <benchmark/benchmark.h>
 
 #include <omp.h>
@@ -41,6 +42,11 @@ Config macro_config(int variant) {
   c.run.inputs_per_instance = 64;
   if (variant == 1) c.macro.noise.read_sigma_us = 0.2;
   if (variant == 2) c.macro.noise.prog_sigma_rel = 0.03;
+  if (variant == 3) {  // digital: 1-bit cells, two's complement -> 8 columns per weight, the same cell reads
+    c.macro.kind = MacroKind::digital;
+    c.macro.bits_per_cell = 1;
+    c.macro.weight_encoding = WeightEncoding::twos_complement;
+  }
   return c;
 }
 
@@ -73,6 +79,14 @@ void BM_cimmc(benchmark::State& state) {
             [](const JobView& v, const JobOutput& o) { launch_cpu(&v, &o, 1, 1, nullptr); });
 }
 BENCHMARK(BM_cimmc)->Arg(0)->Arg(1)->Arg(2)->ArgName("noise_free0_read1_prog2")->Unit(benchmark::kMillisecond);
+
+// The digital macro of the same shape (128 rows, 128 8-bit weights on 1024
+// one-bit columns, 8 bit-serial cycles): every column's adder tree with
+// toggles counted at every stage, accumulators and output registers.
+void BM_cimmc_digital(benchmark::State& state) {
+  run_macro(state, 3, 2048, [](const JobView& v, const JobOutput& o) { launch_cpu(&v, &o, 1, 1, nullptr); });
+}
+BENCHMARK(BM_cimmc_digital)->Unit(benchmark::kMillisecond);
 
 // One core, each x86 level this CPU runs (registered in main): the speed of
 // every dispatched path, all giving the same bits (tests/test_cpu_isa.cpp).
@@ -251,6 +265,8 @@ int main(int argc, char** argv) {
   std::printf("  cimmc noise-free        %10.3g cell reads/s  %9.0f MVM/s\n", nf * reads, nf);
   if (!std::isnan(rn)) std::printf("  cimmc read noise        %10.3g cell reads/s  (%.2fx the noise-free time)\n", rn * reads, nf / rn);
   if (!std::isnan(pv)) std::printf("  cimmc prog. variation   %10.3g cell reads/s  (%.2fx the noise-free time)\n", pv * reads, nf / pv);
+  const double dg = get("BM_cimmc_digital");
+  if (!std::isnan(dg)) std::printf("  cimmc digital, toggles  %10.3g cell reads/s  (%.2fx the analog noise-free time)\n", dg * reads, nf / dg);
   if (!std::isnan(sc)) std::printf("  per-cell scalar sim     %10.3g cell reads/s  -> cimmc is %.1fx faster\n", sc * reads, nf / sc);
   if (!std::isnan(gv)) std::printf("  exact int8 GEMV         %10.3g MVM/s         -> cimmc MVM costs %.0fx a digital GEMV\n", gv, gv / nf);
   print_paths(reads);

@@ -13,6 +13,13 @@ constexpr int kBatchGroups = 32;     // batch-means groups for standard errors (
 
 struct NormalBin;  // normal.hpp
 
+// Digital toggle counters, in order (stage s of the adder tree at kTogStage1 + s - 1):
+// input lines, multiplier outputs, tree stages 1..S, accumulator, output register.
+constexpr int kTogInput = 0, kTogMult = 1, kTogStage1 = 2;
+constexpr int kMaxTreeStages = 16;  // R <= 65536 rows per tree
+// After the S stages: the accumulator at kTogStage1 + S, the output register at
+// kTogStage1 + S + 1; tog_len = S + 4.
+
 enum class WPart : std::uint8_t { plain, pos, neg, sign_bit, signed_mag };
 
 // Discrete distribution over quantized integers, sampled by Walker's alias
@@ -68,8 +75,15 @@ struct JobView {
   double col_lo = 0.0;
   double col_bw = 1.0;
   int col_nbins = 1;
+  // ---- digital macros (macro.kind digital, kernels/digital_model.hpp): an
+  // adder tree of tree_stages = ceil(log2 R) stages per physical column, an
+  // accumulator of acc_bits and an output register of out_bits (two's complement).
+  bool digital = false;
+  int tree_stages = 0;
+  int acc_bits = 0, out_bits = 0;
   // ---- histogram layout inside one group's block of hist_size counters
-  int off_dac = 0, off_row = 0, off_cell = 0, off_adc = 0, off_col = 0, hist_size = 0;
+  // (off_tog, tog_len: the digital toggle counters, kTog* below; tog_len 0 for analog)
+  int off_dac = 0, off_row = 0, off_cell = 0, off_adc = 0, off_col = 0, off_tog = 0, tog_len = 0, hist_size = 0;
   // ---- sampling
   std::uint64_t seed = 1;
   philox::JobId job_id;

@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "convert.hpp"
+#include "digital_model.hpp"
 #include "encoding.hpp"
 #include "workspace.hpp"
 #include "hd.hpp"
@@ -301,6 +302,7 @@ template <class Exec>
 CIMMC_HD LaneStats run_instance(const JobView& v, const Workspace& ws, std::uint32_t inst,
                                 std::uint64_t* hist, const Exec& ex) {
   program_instance(v, ws, inst, ex);
+  if (v.digital) digital_program(v, ws, ex);
   LaneStats st;
   const std::uint64_t s0 = static_cast<std::uint64_t>(inst) * v.per_instance;
   std::uint64_t s1 = s0 + v.per_instance;
@@ -308,7 +310,8 @@ CIMMC_HD LaneStats run_instance(const JobView& v, const Workspace& ws, std::uint
   for (std::uint64_t s = s0; s < s1; ++s) {
     const std::uint32_t si = static_cast<std::uint32_t>(s);
     sample_inputs(v, ws, si, hist, ex);
-    if (v.float_path) convert_all<true>(v, ws, si, st, ex);
+    if (v.digital) digital_sample(v, ws, hist, ex);
+    else if (v.float_path) convert_all<true>(v, ws, si, st, ex);
     else convert_all<false>(v, ws, si, st, ex);
     finish_sample(v, ws, st, ex);
   }

@@ -47,6 +47,19 @@ struct Workspace {
   // far apart: 16 ADC copies ran read noise 8% faster than 4 (32: no gain).
   std::uint64_t* col_local; // kShards * col_nbins
   std::uint64_t* adc_local; // kAdcShards * (code_max - code_min + 1)
+  // Digital macros only (one word each otherwise): the state of every adder
+  // tree between evaluations, column-minor ([..][p]) so the CPU loop over
+  // columns vectorizes and GPU lanes read coalesced.
+  std::uint64_t* dwt;       // G*wpg*P: weight bits, [g][k][p]
+  std::uint64_t* dmul;      // G*wpg*P: multiplier outputs of every cell, [g][k][p]
+  std::uint64_t* dstage;    // 6*wpg*P: stages 1..6 in SWAR fields, [s-1][k][p]
+  std::uint64_t* dmask;     // 6*wpg: fields of stage s in word k that are adders
+  std::uint64_t* dline;     // G*wpg: input bits on the rows' lines
+  std::uint32_t* dword;     // wpg*P: stage-6 (64-row) sums, then the cross-word stages in place
+  std::uint32_t* dcross;    // dcross_len(v)*P: outputs of the stages beyond 64 rows
+  std::int64_t* dacc;       // P: accumulator registers
+  std::int64_t* dout;       // N: output registers
+  std::uint64_t* dtog;      // tog_len: this sample's toggles (one lane's share)
 };
 
 constexpr int kShards = 4;
@@ -68,6 +81,14 @@ CIMMC_HD LaneStats combine(const LaneStats& a, const LaneStats& b) {
   r.clipped = a.clipped + b.clipped;
   r.conversions = a.conversions + b.conversions;
   return r;
+}
+
+// Adders of the tree stages beyond one 64-row word (stages 7..S): stage t has
+// ceil(wpg / 2^(t-6)) nodes.
+CIMMC_HD int dcross_len(const JobView& v) {
+  int n = 0;
+  for (int t = 7; t <= v.tree_stages; ++t) n += (v.wpg + (1 << (t - 6)) - 1) >> (t - 6);
+  return n > 0 ? n : 1;
 }
 
 // Byte layout of a Workspace inside one scratch block (host sizes it, both bind it).
@@ -108,6 +129,18 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.xsum, 1);
   take(w.col_local, static_cast<std::size_t>(kShards) * v.col_nbins);
   take(w.adc_local, static_cast<std::size_t>(kAdcShards) * (v.code_max - v.code_min + 1));
+  const std::size_t D = v.digital ? 1 : 0;  // digital arrays shrink to one element for analog jobs
+  const std::size_t Pd = D ? P : 1, Wd = D ? W : 1, Gd = D ? G : 1;
+  take(w.dwt, Gd * Wd * Pd);
+  take(w.dmul, Gd * Wd * Pd);
+  take(w.dstage, 6 * Wd * Pd);
+  take(w.dmask, 6 * Wd);
+  take(w.dline, Gd * Wd);
+  take(w.dword, Wd * Pd);
+  take(w.dcross, D ? static_cast<std::size_t>(dcross_len(v)) * P : 1);
+  take(w.dacc, Pd);
+  take(w.dout, D ? N : 1);
+  take(w.dtog, D ? static_cast<std::size_t>(v.tog_len) : 1);
   return (off + 63) & ~std::size_t(63);
 }
 

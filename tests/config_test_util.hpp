@@ -19,6 +19,23 @@ std::string config_error(Parse&& parse) {
   return "";
 }
 
+// A valid workload section (8 lines). Tests put the section under test in
+// front of it, so that section's line numbers count from 1.
+inline const std::string kValidWorkload = R"(workload:
+  inputs:
+    bits: 8
+    distribution: {kind: relu_normal, std: 1.0, zero_fraction: 0.5}
+  weights:
+    bits: 8
+    signed: true
+    distribution: {kind: normal, std: 0.5}
+)";
+
+// parse_config's ConfigError message for `yaml` read as `file` ("" when valid).
+inline std::string parse_error(const std::string& yaml, const std::string& file) {
+  return config_error([&] { parse_config(yaml, file); });
+}
+
 // `msg` is exactly "FILE:LINE: KEY: value 'VALUE': " followed by a rule that
 // contains `rule`, on one line.
 inline ::testing::AssertionResult is_config_error(const std::string& msg, const std::string& file, int line,

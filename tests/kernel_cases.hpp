@@ -68,6 +68,20 @@ inline std::vector<KernelCase> kernel_cases() {
   corr.macro.noise.read_sigma_us = 0.1;
   out.push_back({"correlated_inputs", corr});
 
+  // The digital kind (kernels/digital_model.hpp): adder trees of 64 rows
+  // shared by the two row groups, two's-complement weights and inputs.
+  Config digital = base;
+  digital.macro.kind = MacroKind::digital;
+  digital.macro.bits_per_cell = 1;
+  digital.macro.weight_encoding = WeightEncoding::twos_complement;
+  digital.macro.input_encoding = InputEncoding::twos_complement;
+  digital.tile.inputs = uniform_operand(8, true, -1.0, 1.0, 1.0);
+  out.push_back({"digital_adder_tree", digital});
+  Config wide = digital;  // a 100-row tree: stage 7 adds word sums, ragged fields are wires
+  wide.macro.rows_active = 0;
+  wide.macro.weight_encoding = WeightEncoding::differential;
+  out.push_back({"digital_wide_tree", wide});
+
   if (std::filesystem::exists(kFashionMnist)) {
     Config patches = base;
     patches.tile.rows_used = 9;

@@ -15,21 +15,9 @@ namespace {
 
 const std::string kFile = "cfg.yaml";
 
-// A valid workload section (8 lines). Tests put the section under test in
-// front of it, so that section's line numbers count from 1.
-const std::string kWorkload = R"(workload:
-  inputs:
-    bits: 8
-    distribution: {kind: relu_normal, std: 1.0, zero_fraction: 0.5}
-  weights:
-    bits: 8
-    signed: true
-    distribution: {kind: normal, std: 0.5}
-)";
+const std::string& kWorkload = test::kValidWorkload;
 
-std::string error_of(const std::string& yaml) {
-  return test::config_error([&] { parse_config(yaml, kFile); });
-}
+std::string error_of(const std::string& yaml) { return test::parse_error(yaml, kFile); }
 
 ::testing::AssertionResult has_error(const std::string& yaml, int line, const std::string& key,
                                      const std::string& value, const std::string& rule) {
@@ -304,7 +292,7 @@ TEST(Config, BooleansAndEnumsAreChecked) {
 
 TEST(Config, UnknownKeyListsTheAllowedOnes) {
   EXPECT_TRUE(has_error("macro:\n  rows: 64\n  colums: 64\n" + kWorkload, 3, "macro.colums", "64",
-                        "unknown key (allowed: rows, cols, rows_active, bits_per_cell, weight_encoding, dac_bits, "
+                        "unknown key (allowed: kind, rows, cols, rows_active, bits_per_cell, weight_encoding, dac_bits, "
                         "input_encoding, g_on_us, g_off_us, noise, adc)"));
   EXPECT_TRUE(has_error(kWorkload + "sweep: {}\n", 9, "sweep", "<mapping>",
                         "unknown key (allowed: name, run, macro, workload, energy, architecture, mapping)"));

@@ -308,7 +308,8 @@ struct Plan {
 const std::vector<Plan> kPlans = {
     {"quickstart.yaml", 60, true}, {"fashion-patches.yaml", 30, true}, {"resnet18.yaml", 40, true},
     {"vgg16.yaml", 30, true},      {"mobilenetv3.yaml", 25, false},    {"vit.yaml", 20, false},
-    {"gpt2-medium.yaml", 20, false}, {"sweep-resnet18.yaml", 25, false}, {"arch-mesh4x4.yaml", 25, false}};
+    {"gpt2-medium.yaml", 20, false}, {"sweep-resnet18.yaml", 25, false}, {"arch-mesh4x4.yaml", 25, false},
+    {"digital.yaml", 25, false}};
 
 // Test names and ctest show the config, not the struct's bytes.
 void PrintTo(const Plan& p, std::ostream* os) { *os << p.config; }

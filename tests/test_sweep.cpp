@@ -24,15 +24,7 @@ macro:
   weight_encoding: differential
   adc:
     bits: 6
-workload:
-  inputs:
-    bits: 8
-    distribution: {kind: relu_normal, std: 1.0, zero_fraction: 0.5}
-  weights:
-    bits: 8
-    signed: true
-    distribution: {kind: normal, std: 0.5}
-)";
+)" + test::kValidWorkload;
 
 std::string error_of(const std::string& yaml) {
   return test::config_error([&] { parse_sweep(yaml, kFile); });

@@ -15,6 +15,12 @@ int row_groups(const MacroSpec& m, int rows_used);
 // config sets adc.conversion_ns.
 double adc_conversion_ns(const MacroSpec& m, int rows_summed);
 
+// One evaluation of a digital macro's adder tree over rows_summed rows and its
+// accumulator: the carry ripples through the last stage (S + 1 bits) after one
+// full adder per earlier stage, (2S + 1) full-adder delays (ZigZag-IMC gate
+// delays). A first-order figure until digital timing is modelled.
+double digital_evaluation_ns(int rows_summed);
+
 // Per (input cycle, row group): settle the rows, then convert every used
 // physical column on adc.count shared ADCs (0 = one per column).
 double mvm_latency_ns(const MacroSpec& m, int rows_summed, int row_groups, int cycles, int phys_cols,

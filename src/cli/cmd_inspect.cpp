@@ -75,6 +75,10 @@ int inspect_here(const CliArgs& a) {
   std::printf("  /job/histograms: dac_level[%d] active_rows[%d] cell_level_pair[%dx%d] adc_code[%d] column_value[%d]\n",
               r.result.dac_levels, r.result.row_bins, r.result.dac_levels, r.result.cell_levels, r.result.adc_codes,
               v.col_nbins);
+  if (v.digital)
+    std::printf("  digital macro: adder trees of %d rows, %d stages; toggles[%d] (inputs, multipliers, stages, "
+                "accumulators, outputs)\n",
+                v.R, v.tree_stages, v.tog_len);
   const GroupMoments t = r.result.totals();
   std::printf("  rms output error %.4g LSB over %.0f outputs\n", t.outputs > 0 ? std::sqrt(t.sum_err2 / t.outputs) : 0.0,
               t.outputs);

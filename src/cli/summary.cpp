@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace cimmc {
 namespace {
@@ -18,6 +19,17 @@ std::string half_width(const Estimate& e) {
   return std::isnan(e.ci_hi) ? std::string(11, ' ') + "n/a" : fmt("%14.3f", e.ci_hi - e.mean);
 }
 
+// What the components count on a digital macro, and the adder tree's toggles by stage.
+void print_digital_events(std::ostream& os, const JobResult& r) {
+  os << "  (digital: events are bit toggles; row_driver = input lines, cell = multipliers, column = adder\n"
+        "  tree, accumulator = accumulator registers, shift_add = output registers)\n";
+  const std::vector<std::uint64_t> t = r.toggles();
+  const double n = static_cast<double>(r.samples());
+  os << "  adder-tree toggles/MVM by stage:";
+  for (int s = 1; s <= r.view.tree_stages; ++s) os << fmt(" %.0f", n > 0 ? t[kTogStage1 + s - 1] / n : 0.0);
+  os << "\n";
+}
+
 }  // namespace
 
 void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, const Report& rep) {
@@ -27,8 +39,12 @@ void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, cons
      << fmt("%.2f s", r.wall_seconds) << "\n";
   os << "  inputs " << cfg.tile.inputs.bits << "b " << to_string(cfg.macro.input_encoding) << ", " << v.cycles
      << " cycles x " << v.dac_bits << " DAC bits; weights " << cfg.tile.weights.bits << "b "
-     << to_string(cfg.macro.weight_encoding) << ", " << v.bpc << " bits/cell; ADC " << cfg.macro.adc.bits
-     << "b " << to_string(cfg.macro.adc.range) << fmt(" (full scale %.1f)", r.adc_full_scale) << "\n\n";
+     << to_string(cfg.macro.weight_encoding) << ", " << v.bpc << " bits/cell; ";
+  if (v.digital)
+    os << "digital: adder tree of " << v.R << " rows (" << v.tree_stages << " stages) per column, no ADC\n\n";
+  else
+    os << "ADC " << cfg.macro.adc.bits << "b " << to_string(cfg.macro.adc.range)
+       << fmt(" (full scale %.1f)", r.adc_full_scale) << "\n\n";
   os << "  component      pJ/MVM    95% CI +/-   share   events/MVM\n";
   const double total = rep.total_pj.mean;
   for (int c = 0; c < kComponents; ++c) {
@@ -40,6 +56,7 @@ void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, cons
   }
   os << "  total       " << fmt("%10.3f", total) << half_width(rep.total_pj) << "\n";
   if (!rep.ci_note.empty()) os << "  " << rep.ci_note << "\n";
+  if (v.digital) print_digital_events(os, r);
   os << "\n";
   os << "  " << fmt("%.4f pJ/MAC", rep.pj_per_mac) << fmt(" | %.2f TOPS/W", rep.tops_per_w)
      << fmt(" | %.1f ns/MVM", rep.latency_ns) << fmt(" | %.3f TOPS per macro", rep.tops) << "\n";

@@ -50,8 +50,12 @@ void read_adc(const MapReader& r, AdcSpec& a) {
 }
 
 void read_macro(const MapReader& r, MacroSpec& m) {
-  r.allow_only({"rows", "cols", "rows_active", "bits_per_cell", "weight_encoding", "dac_bits",
+  r.allow_only({"kind", "rows", "cols", "rows_active", "bits_per_cell", "weight_encoding", "dac_bits",
                 "input_encoding", "g_on_us", "g_off_us", "noise", "adc"});
+  r.read_enum<MacroKind>("kind", m.kind, {{"analog", MacroKind::analog}, {"digital", MacroKind::digital}});
+  // SRAM cells hold one bit: that is the digital kind's default (a written
+  // value other than 1 is refused by check_digital_macro).
+  if (m.kind == MacroKind::digital) m.bits_per_cell = 1;
   r.read("rows", m.rows, rule::kArrayDim);
   r.read("cols", m.cols, rule::kArrayDim);
   r.read("rows_active", m.rows_active, rule::kArrayDimOrZero);
@@ -84,7 +88,7 @@ void read_event_energy(const MapReader& r, EventEnergy& e) {
 
 void read_energy(const MapReader& r, EnergySpec& e) {
   r.allow_only({"vdd_v", "read_voltage_v", "read_pulse_ns", "leakage_uw", "dac", "row_driver", "column",
-                "adc", "shift_add", "accumulator"});
+                "adc", "shift_add", "accumulator", "multiplier", "adder_tree"});
   r.read("vdd_v", e.vdd_v, rule::kSupplyV);
   r.read("read_voltage_v", e.read_voltage_v, rule::kReadVoltageV);
   r.read("read_pulse_ns", e.read_pulse_ns, rule::kTimeNs);
@@ -95,6 +99,8 @@ void read_energy(const MapReader& r, EnergySpec& e) {
   read_event_energy(r.section("adc"), e.adc);
   read_event_energy(r.section("shift_add"), e.shift_add);
   read_event_energy(r.section("accumulator"), e.accumulator);
+  read_event_energy(r.section("multiplier"), e.multiplier);
+  read_event_energy(r.section("adder_tree"), e.adder_tree);
 }
 
 }  // namespace
@@ -182,6 +188,27 @@ std::string config_detail::read_config_text(const std::string& path) {
 }
 
 Config load_config(const std::string& path) { return parse_config(config_detail::read_config_text(path), path); }
+
+void fail_config_key(const Config& cfg, const std::string& key_path, const std::string& value,
+                     const std::string& rule) {
+  int line = 1;
+  try {
+    // reset(), not =: assigning a yaml-cpp node writes into the node it refers to.
+    YAML::Node n = YAML::Load(cfg.source_text);
+    for (std::size_t at = 0; n && n.IsMap();) {
+      const std::size_t dot = key_path.find('.', at);
+      const YAML::Node& parent = n;  // const lookup: a missing key is not inserted
+      n.reset(parent[key_path.substr(at, dot == std::string::npos ? std::string::npos : dot - at)]);
+      if (dot == std::string::npos) {
+        if (n && n.Mark().line >= 0) line = n.Mark().line + 1;
+        break;
+      }
+      at = dot + 1;
+    }
+  } catch (const YAML::Exception&) {  // the text parsed once already; keep line 1
+  }
+  config_detail::fail(cfg.source_path, line, key_path, value, rule);
+}
 
 void validate(const Config& cfg, const std::string& path_for_messages) {
   config_detail::check_config(cfg, path_for_messages, nullptr);

@@ -32,4 +32,10 @@ Config parse_config(const std::string& yaml_text, const std::string& path_for_me
 // have no line numbers.
 void validate(const Config& cfg, const std::string& path_for_messages);
 
+// A rule a finished Config breaks for a later stage (a model option it does
+// not support): the one-line ConfigError for `key_path`, its line looked up in
+// cfg.source_text (1 when the key is not written there, e.g. a default).
+[[noreturn]] void fail_config_key(const Config& cfg, const std::string& key_path, const std::string& value,
+                                  const std::string& rule);
+
 }  // namespace cimmc

@@ -82,6 +82,15 @@ class Checker {
   }
   // True when `path` was written in the file (always false without lines).
   bool written(const std::string& path) const { return lines_ && lines_->count(path) > 0; }
+  // The first key written at `path` or below it ("" when none, or without lines).
+  std::string written_under(const std::string& path) const {
+    if (!lines_) return "";
+    const auto it = lines_->lower_bound(path);
+    if (it == lines_->end()) return "";
+    const std::string& k = it->first;
+    const bool below = k == path || (k.size() > path.size() && k.compare(0, path.size(), path) == 0 && k[path.size()] == '.');
+    return below ? k : "";
+  }
 
  private:
   const std::string& file_;
@@ -107,6 +116,9 @@ void check_tile_counts(const Checker& c, const Config& cfg, long long K, long lo
                        const std::string& where);
 // The network, architecture and mapping sections (validate_network.cpp).
 void check_network(const Checker& c, const Config& cfg);
+// The rules of macro.kind (validate_digital.cpp): keys of the other kind
+// refused; digital: 1-bit cells, bit-serial inputs, encodings the adder tree adds.
+void check_macro_kind(const Checker& c, const Config& cfg);
 void check_architecture(const Checker& c, const ArchSpec& a);
 // The hierarchy's cross-field rules: level order and kinds, contents, fan-outs
 // against architecture.macros and the meshes, capacities against every

@@ -279,6 +279,8 @@ void check_energy(const Checker& c, const EnergySpec& e) {
   check_event_energy(c, "energy.adc", e.adc);
   check_event_energy(c, "energy.shift_add", e.shift_add);
   check_event_energy(c, "energy.accumulator", e.accumulator);
+  check_event_energy(c, "energy.multiplier", e.multiplier);
+  check_event_energy(c, "energy.adder_tree", e.adder_tree);
 }
 
 }  // namespace
@@ -287,6 +289,7 @@ void check_config(const Config& cfg, const std::string& file, const LineTable* l
   const Checker c(file, lines);
   check_run(c, cfg.run);
   check_macro(c, cfg.macro);
+  check_macro_kind(c, cfg);
   if (cfg.network.layers.empty())
     check_tile(c, cfg);
   else

@@ -65,6 +65,23 @@ void set_input_cycles(const MacroSpec& m, const OperandSpec& x, JobView& v) {
   }
 }
 
+// Digital macros: exact integer arithmetic (no g_off current, no noise), an
+// adder tree over the R active rows and registers wide enough for any value.
+void set_digital(JobView& v) {
+  v.digital = true;
+  v.r_off = 0.f;
+  v.prog_abs = v.prog_rel = v.read_abs = v.read_rel = v.adc_noise = 0.f;
+  v.float_path = v.noisy = false;
+  v.tree_stages = 0;
+  while ((1 << v.tree_stages) < v.R) ++v.tree_stages;
+  int groups = 0;  // accumulating G tree outputs adds ceil(log2 G) bits
+  while ((1 << groups) < v.G) ++groups;
+  // Tree output: S + 1 bits; shifted by up to in_bits - 1 cycles and summed
+  // over cycles and groups; one sign bit (a two's-complement sign cycle subtracts).
+  v.acc_bits = v.in_bits + v.tree_stages + groups + 1;
+  v.out_bits = v.acc_bits + v.w_bits + 1;  // the weight-bit columns shifted and added (+1: differential's pair)
+}
+
 }  // namespace
 
 void set_adc_full_scale(JobView& v, double full_scale) {
@@ -100,16 +117,21 @@ void build_job(const Config& cfg, philox::JobId job_id, BuiltJob& out, bool samp
   v.float_path = v.prog_abs > 0 || v.prog_rel > 0 || v.read_rel > 0;
   v.adc_noise = static_cast<float>(m.adc.noise_lsb);
   v.noisy = v.read_abs > 0 || v.read_rel > 0 || v.adc_noise > 0;
+  if (m.kind == MacroKind::digital) set_digital(v);
 
   // ADC: unsigned columns use codes [0, 2^B-1]; signed (sign-magnitude) columns
   // a symmetric range. `full` never quantizes finer than one integer step.
   const int amax = (1 << m.dac_bits) - 1;
   out.v_full = static_cast<double>(v.R) * amax * (v.L - 1 + v.r_off);
-  v.code_max = v.signed_cols ? (1 << (m.adc.bits - 1)) - 1 : (1 << m.adc.bits) - 1;
-  v.code_min = v.signed_cols ? -v.code_max : 0;
-  if (v.code_max < 1) throw std::invalid_argument("a signed column needs at least 2 ADC bits");
-  const double fs_full = std::max(out.v_full, static_cast<double>(v.code_max));
-  set_adc_full_scale(v, m.adc.range == AdcRange::max ? m.adc.max_value : fs_full);
+  if (!v.digital) {  // a digital job keeps one empty ADC code (no conversions) and step 1
+    v.code_max = v.signed_cols ? (1 << (m.adc.bits - 1)) - 1 : (1 << m.adc.bits) - 1;
+    v.code_min = v.signed_cols ? -v.code_max : 0;
+    if (v.code_max < 1) throw std::invalid_argument("a signed column needs at least 2 ADC bits");
+    const double fs_full = std::max(out.v_full, static_cast<double>(v.code_max));
+    set_adc_full_scale(v, m.adc.range == AdcRange::max ? m.adc.max_value : fs_full);
+  } else {
+    v.code_min = v.code_max = 0;
+  }
 
   // Column-value histogram: integer bins when the span allows, at most 4096 bins.
   const double span = std::ceil(v.signed_cols ? 2 * out.v_full : out.v_full);
@@ -123,7 +145,9 @@ void build_job(const Config& cfg, philox::JobId job_id, BuiltJob& out, bool samp
   v.off_cell = v.off_row + v.R + 1;
   v.off_adc = v.off_cell + A * v.L;
   v.off_col = v.off_adc + (v.code_max - v.code_min + 1);
-  v.hist_size = v.off_col + v.col_nbins;
+  v.off_tog = v.off_col + v.col_nbins;
+  v.tog_len = v.digital ? kTogStage1 + v.tree_stages + 2 : 0;
+  v.hist_size = v.off_tog + v.tog_len;
 
   v.seed = cfg.run.seed;
   v.job_id = job_id;

@@ -53,6 +53,15 @@ std::vector<std::uint64_t> JobResult::total(Hist h) const {
   return t;
 }
 
+std::vector<std::uint64_t> JobResult::toggles() const {
+  std::vector<std::uint64_t> t(static_cast<std::size_t>(view.tog_len), 0);
+  for (int g = 0; g < kBatchGroups; ++g) {
+    const std::uint64_t* b = hist.data() + static_cast<std::size_t>(g) * view.hist_size + view.off_tog;
+    for (std::size_t i = 0; i < t.size(); ++i) t[i] += b[i];
+  }
+  return t;
+}
+
 GroupMoments JobResult::totals() const {
   GroupMoments s;
   for (const GroupMoments& g : groups) {

@@ -46,6 +46,9 @@ struct JobResult {
   // Offset and length of a histogram inside one group's block.
   int offset(Hist h) const;
   int length(Hist h) const;
+  // Digital macros: the toggle counters (kTogInput, kTogMult, kTogStage1 ...
+  // in job_view.hpp) summed over all groups; empty for analog jobs.
+  std::vector<std::uint64_t> toggles() const;
   // Moments summed over all groups (max_abs_err: the largest).
   GroupMoments totals() const;
   std::uint64_t samples() const { return totals().samples; }

@@ -28,6 +28,17 @@ void write_root(const H5::H5File& f, const Config& cfg, const Provenance& p) {
   h5::write_provenance(f, kRunFileType, cfg.name, cfg.source_text, cfg.source_path, p);
 }
 
+// Digital jobs only, so analog files keep their layout: the tree's shape and
+// the toggle counters per batch group.
+void write_toggles(const H5::Group& job, const H5::Group& hg, const JobResult& r) {
+  const JobView& v = r.view;
+  visit_digital_scalars(v, [&](const char* name, const auto& x) { h5::write_attr(job, name, x); });
+  const auto hs = static_cast<std::size_t>(v.hist_size), n = static_cast<std::size_t>(v.tog_len);
+  std::vector<std::uint64_t> buf(kGroups * n);
+  for (std::size_t g = 0; g < kGroups; ++g) std::copy_n(r.hist.begin() + g * hs + v.off_tog, n, buf.begin() + g * n);
+  h5::write_dataset(hg, "toggles", buf.data(), {kGroups, n}, Meta{"toggles", kToggleDescription, true});
+}
+
 void write_job(const H5::Group& job, const JobResult& r) {
   visit_job_scalars(r.view, r, [&](const char* name, const auto& x) {
     using T = std::decay_t<decltype(x)>;
@@ -55,6 +66,7 @@ void write_job(const H5::Group& job, const JobResult& r) {
     h5::write_dataset(hg, kHistNames[h], buf.data(), s.dims,
                       Meta{"events", kHistDescriptions[h], true});
   }
+  if (v.digital) write_toggles(job, hg, r);
   std::vector<double> centres(v.col_nbins);
   for (int b = 0; b < v.col_nbins; ++b) centres[b] = v.col_lo + b * v.col_bw;
   h5::write_dataset(hg, "column_value_centres", centres.data(), {centres.size()},
@@ -88,6 +100,9 @@ void write_energy(const H5::Group& e, const JobResult& r, const EnergyTables& t,
   h5::write_scalar(tg, "leakage_per_mvm", t.leakage_per_mvm,
                    Meta{"pJ", "leakage power times the latency of one MVM"});
   h5::write_scalar(tg, "latency_ns", t.latency_ns, Meta{"ns", "latency of one MVM of the tile"});
+  if (!t.toggle.empty())
+    h5::write_dataset(tg, "toggle", t.toggle.data(), {t.toggle.size()},
+                      Meta{"pJ", "digital macro: energy of one toggle, by counter of /job/histograms/toggles"});
 
   const H5::Group pg = e.createGroup("per_mvm");
   const std::vector<std::string> comps(kComponentNames.begin(), kComponentNames.end());
@@ -150,6 +165,8 @@ JobResult read_job(const H5::Group& job) {
   r.backend = h5::read_attr_string(job, "backend");
   JobView& v = r.view;
   v.key = philox::stream_key(v.seed, v.job_id);  // derived, so not stored
+  v.digital = job.attrExists("tree_stages");  // format 2.4: digital jobs carry their tree
+  if (v.digital) visit_digital_scalars(v, [&](const char* name, auto& x) { x = h5::read_attr<int>(job, name); });
   check_layout(r);  // bounds ppw, cycles and offsets before anything is indexed
   const auto want = [](const char* name, std::size_t got, int n) {
     if (got != static_cast<std::size_t>(n))
@@ -178,6 +195,12 @@ JobResult read_job(const H5::Group& job) {
     const std::vector<std::uint64_t> buf = h5::read_dataset<std::uint64_t>(hg, kHistNames[h], s.dims);
     for (std::size_t g = 0; g < kGroups; ++g)
       std::copy_n(buf.begin() + g * s.length, s.length, r.hist.begin() + g * hs + s.offset);
+  }
+
+  if (v.digital) {
+    const auto n = static_cast<std::size_t>(v.tog_len);
+    const std::vector<std::uint64_t> buf = h5::read_dataset<std::uint64_t>(hg, "toggles", {kGroups, n});
+    for (std::size_t g = 0; g < kGroups; ++g) std::copy_n(buf.begin() + g * n, n, r.hist.begin() + g * hs + v.off_tog);
   }
 
   const H5::Group mg = job.openGroup("moments");

@@ -38,6 +38,14 @@ void check_layout(const JobResult& r) {
                     "' does not fit in the job's hist_size block");
     ranges.emplace_back(s.offset, s.offset + s.length);
   }
+  if (v.tog_len < 0 || (v.digital && (v.tree_stages < 0 || v.tree_stages > kMaxTreeStages ||
+                                      v.tog_len != kTogStage1 + v.tree_stages + 2)))
+    throw IoError("job toggle counters (tog_len) do not match tree_stages");
+  if (v.tog_len > 0) {
+    if (v.off_tog < 0 || v.off_tog + v.tog_len > v.hist_size)
+      throw IoError("the job's toggle counters do not fit in its hist_size block");
+    ranges.emplace_back(v.off_tog, v.off_tog + v.tog_len);
+  }
   std::sort(ranges.begin(), ranges.end());
   for (std::size_t i = 1; i < ranges.size(); ++i)
     if (ranges[i].first < ranges[i - 1].second) throw IoError("histogram ranges overlap");
@@ -57,6 +65,7 @@ void check_result(const JobResult& r) {
     const HistSlot s = hist_slot(r, h);
     std::fill_n(covered.begin() + s.offset, s.length, true);
   }
+  std::fill_n(covered.begin() + r.view.off_tog, r.view.tog_len, true);
   for (std::size_t i = 0; i < r.hist.size(); ++i)
     if (!covered[i % hs] && r.hist[i] != 0)
       throw IoError("result has counts outside its histogram ranges");

@@ -42,6 +42,18 @@ void visit_job_scalars(View& v, Result& r, F&& f) {
   f("wall_seconds", r.wall_seconds);
 }
 
+// The digital tree's /job attributes (present only on digital jobs).
+template <class View, class F>
+void visit_digital_scalars(View& v, F&& f) {
+  f("tree_stages", v.tree_stages), f("acc_bits", v.acc_bits), f("out_bits", v.out_bits);
+  f("off_tog", v.off_tog), f("tog_len", v.tog_len);
+}
+
+inline constexpr const char* kToggleDescription =
+    "digital macro bit toggles between consecutive evaluations of the same hardware (zero state after "
+    "programming), by counter: [input lines, multiplier outputs, adder-tree stage 1..tree_stages outputs, "
+    "accumulator registers, output registers]";
+
 // /job/moments: one dataset of kBatchGroups values per GroupMoments field.
 template <class F>
 void visit_moments(F&& f) {

@@ -165,7 +165,8 @@ Mapping make_mapping(const LayerSpec& layer, const Tiling& t, const MacroSpec& m
     const double mvms = static_cast<double>(u.mvms);
     m.macro_activations += mvms;
     m.dac_conversions += mvms * u.rows_used * t.cycles;
-    m.adc_conversions += mvms * t.cycles * t.row_groups(u.rows_used) * u.cols_used * t.ppw;
+    if (macro.kind == MacroKind::analog)  // a digital macro's adder trees convert nothing
+      m.adc_conversions += mvms * t.cycles * t.row_groups(u.rows_used) * u.cols_used * t.ppw;
     m.input_buffer_bits += mvms * u.rows_used * t.x_bits;
   }
 

@@ -6,24 +6,19 @@
 
 #include "arch/timing.hpp"
 #include "pricing/pricing.hpp"
+#include "pricing/zigzag.hpp"
 
 namespace cimmc {
 namespace {
 
-// ZigZag-IMC 28 nm constants (Houshmand, Sun, Verhelst): NAND2 input
-// capacitance 0.7 fF; wordline and bitline capacitance per cell = half a NAND2.
-constexpr double kCellWireCapF = 0.35e-15;
-constexpr double kFullAdderJ = 3.40e-15;   // 1-bit full adder
-constexpr double kDffJ = 1.70e-15;         // one flip-flop write
-constexpr double kPjPerJ = 1e12;
+using zigzag::kCellWireCapF, zigzag::kFullAdderJ, zigzag::kDffJ, zigzag::kPjPerJ;
 
-struct Poly {
-  double e0 = 0, e1 = 0, e2 = 0, epop = 0;
-  double operator()(double v) const {
-    const auto iv = static_cast<std::uint64_t>(std::max(0.0, std::round(v)));
-    return e0 + e1 * v + e2 * v * v + epop * std::popcount(iv);
-  }
-};
+}  // namespace
+
+double Poly::operator()(double v) const {
+  const auto iv = static_cast<std::uint64_t>(std::max(0.0, std::round(v)));
+  return e0 + e1 * v + e2 * v * v + epop * std::popcount(iv);
+}
 
 Poly resolve(const EventEnergy& e, Poly d) {
   if (e.e0_pj) d.e0 = *e.e0_pj;
@@ -32,8 +27,6 @@ Poly resolve(const EventEnergy& e, Poly d) {
   if (e.epop_pj) d.epop = *e.epop_pj;
   return d;
 }
-
-}  // namespace
 
 EnergyTables make_energy_tables(const Config& cfg, const JobResult& r) {
   const JobView& v = r.view;
@@ -76,6 +69,7 @@ EnergyTables make_energy_tables(const Config& cfg, const JobResult& r) {
   t.shift_add = resolve(e.shift_add, {width * kFullAdderJ * kPjPerJ})(0);
   t.accumulator = resolve(e.accumulator, {width * kDffJ * kPjPerJ})(0);
 
+  if (v.digital) digital_energy_tables(cfg, r, t);
   t.latency_ns = mvm_latency_ns(m, v.R, v.G, v.cycles, v.P);
   t.leakage_per_mvm = e.leakage_uw * 1e-6 * t.latency_ns * 1e-9 * kPjPerJ;
   return t;

@@ -66,10 +66,13 @@ std::array<double, kComponents> component_energy(const JobView& v, const double*
                                                  const EnergyTables& t) {
   const double conv_per_mvm = static_cast<double>(v.cycles) * v.G * v.P;
   const double acc_per_mvm = static_cast<double>(v.cycles) * v.G * v.N;
-  return {dot(hist + v.off_dac, t.dac),        dot(hist + v.off_row, t.row_driver),
-          dot(hist + v.off_cell, t.cell),      dot(hist + v.off_col, t.column),
-          dot(hist + v.off_adc, t.adc),        mvms * conv_per_mvm * t.shift_add,
-          mvms * acc_per_mvm * t.accumulator, mvms * t.leakage_per_mvm};
+  std::array<double, kComponents> e = {dot(hist + v.off_dac, t.dac),        dot(hist + v.off_row, t.row_driver),
+                                       dot(hist + v.off_cell, t.cell),      dot(hist + v.off_col, t.column),
+                                       dot(hist + v.off_adc, t.adc),        mvms * conv_per_mvm * t.shift_add,
+                                       mvms * acc_per_mvm * t.accumulator, mvms * t.leakage_per_mvm};
+  for (std::size_t i = 0; i < t.toggle.size(); ++i)
+    e[static_cast<int>(t.toggle_component[i])] += hist[v.off_tog + i] * t.toggle[i];
+  return e;
 }
 
 Report price(const JobResult& r, const EnergyTables& t) {
@@ -103,6 +106,13 @@ Report price(const JobResult& r, const EnergyTables& t) {
   rep.events_per_mvm = {events(Hist::dac), events(Hist::row),
                         events(Hist::cell), events(Hist::col), events(Hist::adc), conv_per_mvm,
                         acc_per_mvm, 1.0};
+  if (v.digital) {  // the priced events are toggles; no DAC, no ADC
+    rep.events_per_mvm.fill(0.0);
+    rep.events_per_mvm[static_cast<int>(Component::leakage)] = 1.0;
+    const std::vector<std::uint64_t> tog = r.toggles();
+    for (std::size_t i = 0; i < tog.size(); ++i)
+      rep.events_per_mvm[static_cast<int>(t.toggle_component[i])] += samples > 0 ? static_cast<double>(tog[i]) / samples : 0.0;
+  }
   rep.macs_per_mvm = static_cast<double>(v.K) * v.N;
   rep.pj_per_mac = rep.total_pj.mean / rep.macs_per_mvm;
   rep.tops_per_w = 2.0 * rep.macs_per_mvm / rep.total_pj.mean;

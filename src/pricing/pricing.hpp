@@ -30,11 +30,28 @@ struct EnergyTables {
   std::vector<double> adc;          // by code (index = code - code_min)
   double shift_add = 0;             // per conversion
   double accumulator = 0;           // per (cycle, row group, output)
+  // Digital macros: energy of one toggle of each counter of the job's toggle
+  // section (kTogInput, kTogMult, kTogStage1 ... in job_view.hpp) and the
+  // component it is charged to. Empty for analog jobs.
+  std::vector<double> toggle;
+  std::vector<Component> toggle_component;
   double leakage_per_mvm = 0;       // leakage power x MVM latency
   double latency_ns = 0;            // one MVM of the tile
 };
 
 EnergyTables make_energy_tables(const Config& cfg, const JobResult& r);
+
+// E(v) = e0 + e1 v + e2 v^2 + epop popcount(v) [pJ]; resolve() lets a config's
+// EventEnergy override a default's coefficients.
+struct Poly {
+  double e0 = 0, e1 = 0, e2 = 0, epop = 0;
+  double operator()(double v) const;
+};
+Poly resolve(const EventEnergy& e, Poly d);
+
+// A digital job's tables (digital_energy.cpp): the analog tables at zero
+// (the sizes the histograms need) and the per-toggle energies.
+void digital_energy_tables(const Config& cfg, const JobResult& r, EnergyTables& t);
 
 struct Accuracy {
   Estimate err_mean;         // mean MVM error [output LSB = one unit of the integer dot product]

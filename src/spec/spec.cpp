@@ -42,6 +42,8 @@ const char* to_string(AdcRange r) {
   }
   return "?";
 }
+const char* to_string(MacroKind k) { return k == MacroKind::digital ? "digital" : "analog"; }
+
 const char* to_string(LayerKind k) {
   switch (k) {
     case LayerKind::conv2d: return "conv2d";

@@ -60,6 +60,10 @@ enum class WeightEncoding { unsigned_plain, offset, differential, twos_complemen
 // How a signed input becomes DAC levels per cycle.
 enum class InputEncoding { unsigned_plain, offset, twos_complement, sign_magnitude };
 enum class AdcRange { full, max, calibrated };
+// analog: today's crossbar (cell currents summed on bitlines, ADCs).
+// digital: SRAM DIMC, 1-bit cells feeding NOR multipliers and an adder tree
+// per column, exact outputs, no ADC (kernels/digital_model.hpp).
+enum class MacroKind { analog, digital };
 
 struct NoiseSpec {
   double prog_sigma_us = 0.0;   // programming variation, absolute (µS), static per array instance
@@ -81,10 +85,11 @@ struct AdcSpec {
 };
 
 struct MacroSpec {
+  MacroKind kind = MacroKind::analog;
   int rows = 128;
   int cols = 128;
-  int rows_active = 0;          // rows summed per conversion (0 = all rows used)
-  int bits_per_cell = 2;
+  int rows_active = 0;          // rows summed per conversion (0 = all rows used); digital: adder-tree inputs
+  int bits_per_cell = 2;        // digital: 1 (the default there)
   WeightEncoding weight_encoding = WeightEncoding::differential;
   int dac_bits = 1;
   InputEncoding input_encoding = InputEncoding::unsigned_plain;
@@ -111,6 +116,11 @@ struct EnergySpec {
   EventEnergy adc;              // per conversion; v = output code (offset to start at 0)
   EventEnergy shift_add;        // per conversion; v unused (0)
   EventEnergy accumulator;      // per (cycle, row group, output); v unused (0)
+  // Digital macros price toggles (v unused, 0): row_driver per input-line
+  // toggle, multiplier per product-bit toggle, adder_tree per adder output-bit
+  // toggle, accumulator / shift_add per register bit toggle (docs/config.md).
+  EventEnergy multiplier;
+  EventEnergy adder_tree;
   double leakage_uw = 0.0;      // macro leakage power, times MVM latency
 };
 
@@ -220,6 +230,7 @@ const char* to_string(DistKind k);
 const char* to_string(WeightEncoding e);
 const char* to_string(InputEncoding e);
 const char* to_string(AdcRange r);
+const char* to_string(MacroKind k);
 const char* to_string(LayerKind k);
 const char* to_string(Objective o);
 

@@ -145,6 +145,8 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<const Config*> points;
   for (const SweepPoint& p : sweep.points) points.push_back(&p.config);
+  const bool digital = std::any_of(points.begin(), points.end(),
+                                   [](const Config* c) { return c->macro.kind == MacroKind::digital; });
   const ParamColumns params = param_columns(sweep);
   const std::string model_name =
       model == Model::sampled ? "sampled" : opt.energy_only ? "statistical_energy" : "statistical";
@@ -254,7 +256,7 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
           const bool later = last_use[j] >= b && budget.keep(j);  // every rank: they decide alike
           if (!keep_rows) continue;
           if (jobs_listed.insert(plan.job_keys[j]).second)
-            append_job_row(out.jobs, plan.job_keys[j], plan.job_ids[j], results[k]);
+            append_job_row(out.jobs, plan.job_keys[j], plan.job_ids[j], results[k], digital);
           for (const auto& [point, layer] : uses.at(j))
             priced.emplace(PricedUse{j, point, layer}, sampled_job_cost(*point, layer, results[k]));
           if (later) store.sampled[j] = std::make_unique<JobResult>(std::move(results[k]));
@@ -337,6 +339,8 @@ StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& sta
     throw std::invalid_argument("--model hybrid cannot be sharded: it refines the best points of the whole sweep");
   if (opt.model != Model::sampled && opt.resume)
     throw IoError("--resume applies to --model sampled (statistical runs take no checkpoint)");
+  if (opt.model != Model::sampled)
+    for (const SweepPoint& p : sweep.points) refuse_digital(p.config);
   const bool root = !opt.ranks || opt.ranks->rank() == 0;
   std::vector<std::string> described;  // rank 0: every rank's host, backend and device
   if (opt.ranks) described = describe_ranks(*opt.ranks, opt.prov.backend, opt.prov.device);

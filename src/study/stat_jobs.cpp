@@ -5,13 +5,24 @@
 #include <string>
 #include <utility>
 
+#include "config/config.hpp"
 #include "study/tile_jobs.hpp"
 
 namespace cimmc {
 
+// The statistical model predicts analog events (DAC levels, column values,
+// ADC codes); a digital macro's toggles it does not predict.
+void refuse_digital(const Config& c) {
+  if (c.macro.kind == MacroKind::digital)
+    fail_config_key(c, "macro.kind", "digital",
+                    "the statistical model (--model statistical or hybrid, cimmc validate) covers analog macros "
+                    "only; run the sampled model (--model sampled)");
+}
+
 std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile_cfgs,
                                           const std::vector<JobId>& job_ids, int threads,
                                           bool energy_only) {
+  for (const Config* c : tile_cfgs) refuse_digital(*c);
   if (energy_only) {
     std::vector<StatJob> out(tile_cfgs.size());
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
@@ -54,6 +65,7 @@ StatJob evaluate_statistical(const Config& tile_cfg, JobId job_id) {
 }
 
 StatJob evaluate_statistical_at(const Config& tile_cfg, JobId job_id, double adc_full_scale) {
+  refuse_digital(tile_cfg);
   StatJob s;
   s.job = std::make_unique<BuiltJob>();
   build_job(tile_cfg, job_id, *s.job, false);

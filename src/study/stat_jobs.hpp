@@ -30,6 +30,11 @@ std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile
                                           bool energy_only = false);
 // One job alone.
 StatJob evaluate_statistical(const Config& tile_cfg, JobId job_id);
+// The statistical model predicts analog events only: a ConfigError at the
+// config's macro.kind line for a digital macro (callers check the sweep's
+// points, which keep their text, before any work; evaluate_statistical checks
+// its jobs again).
+void refuse_digital(const Config& c);
 // One job with its ADC full scale (column value at the top code) given, e.g.
 // the one a sampled run calibrated: the models then see the same ADC.
 StatJob evaluate_statistical_at(const Config& tile_cfg, JobId job_id, double adc_full_scale);

@@ -124,7 +124,34 @@ void append_network_rows(Table& t, const RollUp& r, const ParamColumns& params, 
   }
 }
 
-void append_job_row(Table& t, const std::string& key, const JobId& job_id, const JobResult& r) {
+namespace {
+
+// A digital job's toggle counters summed over its samples (docs/hdf5-format.md
+// "/jobs"); zeros and "" for an analog job of a study that has digital ones.
+void put_toggles(Table& t, const JobResult& r) {
+  const JobView& v = r.view;
+  const std::vector<std::uint64_t> tog = r.toggles();
+  auto at = [&](int i) { return v.digital ? static_cast<I>(tog[i]) : I{0}; };
+  I tree = 0;
+  std::string stages;
+  for (int s = 0; v.digital && s < v.tree_stages; ++s) {
+    tree += static_cast<I>(tog[kTogStage1 + s]);
+    stages += (s ? " " : "") + std::to_string(tog[kTogStage1 + s]);
+  }
+  t.put("tree_stages", static_cast<I>(v.tree_stages), "stage", "adder-tree stages per column (0: analog job)");
+  t.put("toggles_input", at(kTogInput), "toggle", "input-line bit toggles over all samples (digital jobs)");
+  t.put("toggles_multiplier", at(kTogMult), "toggle", "multiplier output toggles over all samples (digital jobs)");
+  t.put("toggles_adder_tree", tree, "toggle", "adder output bit toggles of all tree stages over all samples");
+  t.put("toggles_accumulator", v.digital ? at(kTogStage1 + v.tree_stages) : I{0}, "toggle",
+        "accumulator register bit toggles over all samples (digital jobs)");
+  t.put("toggles_output", v.digital ? at(kTogStage1 + v.tree_stages + 1) : I{0}, "toggle",
+        "output register bit toggles over all samples (digital jobs)");
+  t.put("toggles_by_stage", stages, "toggle", "adder-tree toggles of stage 1, 2, ... over all samples, space-separated");
+}
+
+}  // namespace
+
+void append_job_row(Table& t, const std::string& key, const JobId& job_id, const JobResult& r, bool digital) {
   const GroupMoments s = r.totals();
   t.put("key", key, "1", "every sampled parameter of the tile job (job identity)");
   t.put("job_id", to_hex(job_id), "1", "XXH3-128 of key in hex: with the seed it keys the random streams");
@@ -140,6 +167,7 @@ void append_job_row(Table& t, const std::string& key, const JobId& job_id, const
   t.put("clipped", static_cast<I>(s.clipped), "conversion", "clipped ADC conversions");
   t.put("conversions", static_cast<I>(s.conversions), "conversion", "ADC conversions");
   t.put("adc_full_scale", r.adc_full_scale, "column value", "column value at the top ADC code");
+  if (digital) put_toggles(t, r);
 }
 
 }  // namespace cimmc

@@ -35,6 +35,8 @@ void append_network_rows(Table& t, const RollUp& r, const ParamColumns& params, 
 void put_conversions(Table& t, const Mapping& m);
 // Copies row `row` of `src` to the end of `dst` (same columns).
 void append_row(Table& dst, const Table& src, std::size_t row);
-void append_job_row(Table& t, const std::string& key, const JobId& job_id, const JobResult& r);
+// digital: the study has a digital macro (any point of the sweep, so every
+// shard and chunk writes the same columns): the toggle columns follow.
+void append_job_row(Table& t, const std::string& key, const JobId& job_id, const JobResult& r, bool digital);
 
 }  // namespace cimmc

@@ -115,6 +115,8 @@ std::string job_key(const Config& c) {
                    m.noise.read_sigma_rel, m.noise.stuck_off, m.noise.stuck_on, m.adc.max_value, m.adc.quantile,
                    m.adc.noise_lsb})
     put(o, x);
+  // Analog keys stay as they were (job ids, and so random streams, unchanged).
+  if (m.kind == MacroKind::digital) o += "|digital";
   o += "|x:";
   put_operand(o, c.tile.inputs);
   o += "|w:";

@@ -38,7 +38,10 @@ void compare(Validation& out, Comparison c) {
 
 Validation validate_study(const Sweep& sweep, const EngineOptions& opt) {
   std::vector<const Config*> points;
-  for (const SweepPoint& p : sweep.points) points.push_back(&p.config);
+  for (const SweepPoint& p : sweep.points) {
+    refuse_digital(p.config);
+    points.push_back(&p.config);
+  }
   const StudyPlan plan = make_plan(points, 0, points.size());
   // The first layer that uses each job, for labels.
   std::vector<std::string> name_of(plan.jobs.size());

@@ -1,0 +1,231 @@
+// The digital (DIMC) macro kind, beside the analog crossbar of convert.hpp:
+// 1-bit SRAM cells feed one NOR/AND multiplier each, every physical column
+// (one weight bit) sums its R active rows in an adder tree, the tree output
+// is shift-added into an accumulator per column over input cycles and row
+// groups, and the columns of one weight are combined into an output register.
+// Outputs are exact. Energy is data-dependent: every bit of every stage output
+// is compared with its value at the tree's previous evaluation (the previous
+// cycle, row group or input vector of the same array instance; zero after
+// programming) and each change is counted as a toggle.
+//
+// The tree is the full binary tree over rows in order: stage s (1..S, S =
+// ceil(log2 R)) has adders of s-bit inputs whose (s+1)-bit outputs each sum
+// 2^s consecutive rows. Where R is not a power of two, a node whose right
+// subtree holds no row is a wire, not an adder, and its output is not counted.
+// Within one 64-row word the stage outputs are the fields of the SWAR
+// popcount (stage s: 2^s-bit fields), so 64 rows' worth of a stage costs a few
+// word operations, and the toggles of all its adders are one popcount of an
+// XOR. Stages beyond 64 rows add word sums as integers.
+//
+// Operand sampling, encodings and programming are shared with the analog kind
+// (macro_model.hpp); only the conversion step differs.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "hd.hpp"
+#include "job_view.hpp"
+#include "workspace.hpp"
+
+namespace cimmc {
+inline namespace CIMMC_ISA_NS {  // hd.hpp
+
+// Low bits of each 2^s-bit field: 0x5555.. for s = 1, 0x3333.. for s = 2, ...
+CIMMC_HOT std::uint64_t swar_mask(int s) { return ~0ull / ((1ull << (1 << (s - 1))) + 1ull); }
+
+// One tree stage on a word: 2^(s-1)-bit fields added in pairs.
+CIMMC_HOT std::uint64_t swar_stage(std::uint64_t x, int s) {
+  const std::uint64_t m = swar_mask(s);
+  return (x & m) + ((x >> (1 << (s - 1))) & m);
+}
+
+// Stage s of a column's word: the new SWAR value replaces `state`, and the
+// bits that changed in the fields that are adders are added to `toggles`.
+CIMMC_HOT std::uint64_t stage_step(std::uint64_t x, int s, std::uint64_t& state, std::uint64_t adders,
+                                   std::uint64_t& toggles) {
+  x = swar_stage(x, s);
+  toggles += popc64((x ^ state) & adders);
+  state = x;
+  return x;
+}
+
+// Node i of stage t (covering rows [i 2^t, (i+1) 2^t)) is an adder when its
+// right child holds a row of the R-row tree.
+CIMMC_HD bool tree_adder(std::int64_t i, int t, int R) {
+  return (i << t) + (std::int64_t{1} << (t - 1)) < R;
+}
+
+CIMMC_HD std::uint64_t low_mask(int bits) { return bits >= 64 ? ~0ull : (1ull << bits) - 1ull; }
+
+// After programming: the weight bits in column-minor order, all tree state at
+// zero, and which SWAR fields are adders.
+template <class Exec>
+CIMMC_HD void digital_program(const JobView& v, const Workspace& ws, const Exec& ex) {
+  const int lane = ex.lane(), nl = ex.nlanes();
+  const int P = v.P, W = v.wpg, G = v.G;
+  const std::int64_t gwp = static_cast<std::int64_t>(G) * W * P;
+  for (std::int64_t idx = lane; idx < gwp; idx += nl) {
+    const std::int64_t p = idx % P, gk = idx / P;  // bpc = 1: wbits is [p][g][k]
+    ws.dwt[idx] = ws.wbits[p * G * W + gk];
+    ws.dmul[idx] = 0;
+  }
+  for (std::int64_t idx = lane; idx < 6ll * W * P; idx += nl) ws.dstage[idx] = 0;
+  for (int idx = lane; idx < 6 * W; idx += nl) {
+    const int s = idx / W + 1, k = idx % W, width = 1 << s;
+    std::uint64_t m = 0;
+    for (int i = 0; i < 64 / width; ++i)
+      if (tree_adder(static_cast<std::int64_t>(k) * (64 / width) + i, s, v.R)) m |= low_mask(width) << (i * width);
+    ws.dmask[idx] = m;
+  }
+  for (int idx = lane; idx < G * W; idx += nl) ws.dline[idx] = 0;
+  for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(dcross_len(v)) * P; idx += nl) ws.dcross[idx] = 0;
+  for (int p = lane; p < P; p += nl) ws.dacc[p] = 0;
+  for (int n = lane; n < v.N; n += nl) ws.dout[n] = 0;
+  ex.sync();
+}
+
+// Stages 1..6 of word k of every column for one evaluation: leaves
+// (multiplier outputs) = input bits & weight bits. Adds the toggles of the
+// multipliers and of each stage to tog, leaves each column's 64-row sum in
+// dword[k][p].
+template <class Exec>
+CIMMC_HD void tree_word(const JobView& v, const Workspace& ws, std::uint64_t ak, int g, int k, std::uint64_t* tog,
+                        const Exec& ex) {
+  const int P = v.P, W = v.wpg;
+  const std::size_t gk = (static_cast<std::size_t>(g) * W + k) * P, wp = static_cast<std::size_t>(W) * P;
+  const std::uint64_t* CIMMC_RESTRICT wt = ws.dwt + gk;
+  std::uint64_t* CIMMC_RESTRICT mul = ws.dmul + gk;
+  std::uint64_t* CIMMC_RESTRICT s1 = ws.dstage + static_cast<std::size_t>(k) * P;
+  std::uint64_t* CIMMC_RESTRICT s2 = s1 + wp;
+  std::uint64_t* CIMMC_RESTRICT s3 = s2 + wp;
+  std::uint64_t* CIMMC_RESTRICT s4 = s3 + wp;
+  std::uint64_t* CIMMC_RESTRICT s5 = s4 + wp;
+  std::uint64_t* CIMMC_RESTRICT s6 = s5 + wp;
+  std::uint32_t* CIMMC_RESTRICT sum = ws.dword + static_cast<std::size_t>(k) * P;
+  const std::uint64_t m1 = ws.dmask[k], m2 = ws.dmask[W + k], m3 = ws.dmask[2 * W + k], m4 = ws.dmask[3 * W + k],
+                      m5 = ws.dmask[4 * W + k], m6 = ws.dmask[5 * W + k];
+  std::uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, t6 = 0;
+  // Columns are independent; without the hint GCC gives up on proving the
+  // nine arrays apart and leaves the loop scalar (5x slower).
+#if !defined(__CUDA_ARCH__)
+#pragma GCC ivdep
+#endif
+  for (int p = ex.lane(); p < P; p += ex.nlanes()) {
+    std::uint64_t x = ak & wt[p];
+    t0 += popc64(x ^ mul[p]);
+    mul[p] = x;
+    x = stage_step(x, 1, s1[p], m1, t1);
+    x = stage_step(x, 2, s2[p], m2, t2);
+    x = stage_step(x, 3, s3[p], m3, t3);
+    x = stage_step(x, 4, s4[p], m4, t4);
+    x = stage_step(x, 5, s5[p], m5, t5);
+    x = stage_step(x, 6, s6[p], m6, t6);
+    sum[p] = static_cast<std::uint32_t>(x);
+  }
+  // Stages past S have no adder fields (masks 0), so only S counters exist.
+  const std::uint64_t t[7] = {t0, t1, t2, t3, t4, t5, t6};
+  tog[kTogMult] += t[0];
+  for (int s = 1; s <= 6 && s <= v.tree_stages; ++s) tog[kTogStage1 + s - 1] += t[s];
+}
+
+// Stage 7 of a 65..128-row tree (two words) for every column, vectorized:
+// the common case of tree_cross.
+template <class Exec>
+CIMMC_HD void tree_stage7(const JobView& v, const Workspace& ws, std::uint64_t* tog, const Exec& ex) {
+  const int P = v.P;
+  std::uint32_t* CIMMC_RESTRICT w0 = ws.dword;
+  const std::uint32_t* CIMMC_RESTRICT w1 = ws.dword + P;
+  std::uint32_t* CIMMC_RESTRICT x = ws.dcross;
+  std::uint64_t t = 0;
+  for (int p = ex.lane(); p < P; p += ex.nlanes()) {
+    const std::uint32_t s = w0[p] + w1[p];
+    t += popc64(s ^ x[p]);
+    x[p] = s;
+    w0[p] = s;
+  }
+  tog[kTogStage1 + 6] += t;
+}
+
+// Stages 7..S of column p: word sums added in pairs, in place in dword, so
+// dword[p] ends as the tree output.
+CIMMC_HD void tree_cross(const JobView& v, const Workspace& ws, int p, std::uint64_t* tog) {
+  const std::size_t P = static_cast<std::size_t>(v.P);
+  std::uint32_t* w = ws.dword;
+  std::uint32_t* x = ws.dcross;
+  int n = v.wpg;
+  std::size_t node = 0;
+  for (int t = 7; t <= v.tree_stages; ++t) {
+    const int m = (n + 1) / 2;
+    std::uint64_t tt = 0;
+    for (int i = 0; i < m; ++i, ++node) {
+      const std::uint32_t s = w[2 * i * P + p] + (2 * i + 1 < n ? w[(2 * i + 1) * P + p] : 0u);
+      if (tree_adder(i, t, v.R)) {
+        tt += popc64(s ^ x[node * P + p]);
+        x[node * P + p] = s;
+      }
+      w[i * P + p] = s;
+    }
+    tog[kTogStage1 + t - 1] += tt;
+    n = m;
+  }
+}
+
+// One sample (input vector): every (input cycle, row group) evaluates every
+// column's tree; the accumulators add the outputs shifted by the cycle's
+// weight (negative for a two's-complement sign cycle); the output registers
+// take the weighted column sums. ypart gets the accumulators for finish_sample.
+template <class Exec>
+CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_t* hist, const Exec& ex) {
+  const int lane = ex.lane(), nl = ex.nlanes();
+  const int P = v.P, W = v.wpg, G = v.G, S = v.tree_stages;
+  std::uint64_t tog[kMaxTreeStages + 4] = {};
+  const double inv_bw = 1.0 / v.col_bw;
+  const std::uint32_t top = static_cast<std::uint32_t>(v.col_nbins - 1);
+  const std::uint64_t acc_mask = low_mask(v.acc_bits);
+  for (int c = 0; c < v.cycles; ++c) {
+    const std::int64_t coef = static_cast<std::int64_t>(v.in_coef[c]);
+    for (int g = 0; g < G; ++g) {
+      const std::uint64_t* a = ws.abits + (static_cast<std::size_t>(c) * G + g) * W;  // dac_bits = 1
+      if (lane == 0)
+        for (int k = 0; k < W; ++k) {
+          tog[kTogInput] += popc64(a[k] ^ ws.dline[g * W + k]);
+          ws.dline[g * W + k] = a[k];
+        }
+      for (int k = 0; k < W; ++k) tree_word(v, ws, a[k], g, k, tog, ex);
+      if (W == 2) tree_stage7(v, ws, tog, ex);
+      else if (W > 2)
+        for (int p = lane; p < P; p += nl) tree_cross(v, ws, p, tog);
+      // dword[p] now holds column p's tree output.
+      const std::uint32_t* CIMMC_RESTRICT out = ws.dword;
+      std::int64_t* CIMMC_RESTRICT accs = ws.dacc;
+      const std::int64_t keep = c == 0 && g == 0 ? 0 : -1;  // the first evaluation loads instead of adding
+      std::uint64_t ta = 0;
+      for (int p = lane; p < P; p += nl) {
+        const std::int64_t old = accs[p], acc = (old & keep) + coef * static_cast<std::int64_t>(out[p]);
+        ta += popc64(static_cast<std::uint64_t>(acc ^ old) & acc_mask);
+        accs[p] = acc;
+      }
+      tog[kTogStage1 + S] += ta;
+      for (int p = lane; p < P; p += nl) {
+        std::uint32_t bin = static_cast<std::uint32_t>(out[p] * inv_bw + 0.5);
+        bin = bin < top ? bin : top;
+        ex.add(&ws.col_local[static_cast<std::size_t>(p % kShards) * v.col_nbins + bin], 1);
+      }
+    }
+  }
+  for (int p = lane; p < P; p += nl) ws.ypart[p] = static_cast<double>(ws.dacc[p]);
+  ex.sync();  // an output reads the accumulators of columns other lanes own
+  const std::uint64_t out_mask = low_mask(v.out_bits);
+  for (int n = lane; n < v.N; n += nl) {
+    std::int64_t y = 0;
+    for (int q = 0; q < v.ppw; ++q) y += static_cast<std::int64_t>(v.w_coef[q]) * ws.dacc[n * v.ppw + q];
+    tog[kTogStage1 + S + 1] += popc64(static_cast<std::uint64_t>(y ^ ws.dout[n]) & out_mask);
+    ws.dout[n] = y;
+  }
+  for (int i = 0; i < v.tog_len; ++i)
+    if (tog[i]) ex.add(&hist[v.off_tog + i], tog[i]);
+  ex.sync();
+}
+
+}  // namespace CIMMC_ISA_NS
+}  // namespace cimmc

@@ -1,0 +1,73 @@
+// Rules of macro.kind digital. A digital SRAM macro has no conductances, no
+// analog noise and no ADC: keys describing them are refused rather than
+// silently ignored, so a config never claims a setting that has no effect.
+#include <string>
+
+#include "config/internal.hpp"
+
+namespace cimmc::config_detail {
+
+namespace {
+
+
+
+// `value`: the key's value as text; sections are shown as <mapping>.
+void refuse_written(const Checker& c, const std::string& path, const std::string& why,
+                    const std::string& value = "<mapping>") {
+  const std::string key = c.written_under(path);
+  if (!key.empty()) c.fail(key, key == path ? value : "<mapping>", why + " (remove it, or change macro.kind)");
+}
+
+// Value-dependent event energies (e1, e2, epop) mean nothing for a toggle,
+// which has no value; only e0_pj (energy per toggle) is read.
+void check_toggle_energy(const Checker& c, const std::string& p, const EventEnergy& e) {
+  for (const auto& [key, val] : {std::pair<const char*, const std::optional<double>*>{"e1_pj", &e.e1_pj},
+                                 {"e2_pj", &e.e2_pj},
+                                 {"epop_pj", &e.epop_pj}})
+    if (*val)
+      c.fail(p + "." + key, number_text(**val),
+             "a digital macro prices toggles, which carry no value: only e0_pj (energy per toggle) applies");
+}
+
+}  // namespace
+
+void check_macro_kind(const Checker& c, const Config& cfg) {
+  const MacroSpec& m = cfg.macro;
+  if (m.kind == MacroKind::analog) {
+    for (const char* k : {"energy.multiplier", "energy.adder_tree"})
+      refuse_written(c, k, "prices an event of digital macros only");
+    return;
+  }
+  refuse_written(c, "macro.adc", "is an analog setting: a digital macro adds exactly in an adder tree and has no ADC");
+  refuse_written(c, "macro.noise", "is an analog setting: a digital SRAM macro reads its bits exactly");
+  refuse_written(c, "macro.g_on_us", "is an analog setting: a digital macro has no cell conductances",
+                 number_text(m.g_on_us));
+  refuse_written(c, "macro.g_off_us", "is an analog setting: a digital macro has no cell conductances",
+                 number_text(m.g_off_us));
+  for (const char* k : {"energy.dac", "energy.column", "energy.adc"})
+    refuse_written(c, k, "prices an analog event a digital macro does not have");
+  refuse_written(c, "energy.read_voltage_v", "prices an analog event a digital macro does not have",
+                 number_text(cfg.energy.read_voltage_v));
+  refuse_written(c, "energy.read_pulse_ns", "prices an analog event a digital macro does not have",
+                 number_text(cfg.energy.read_pulse_ns));
+  if (m.bits_per_cell != 1)
+    c.fail("macro.bits_per_cell", std::to_string(m.bits_per_cell),
+           "must be 1 when macro.kind is digital (an SRAM cell holds one bit)");
+  if (m.dac_bits != 1)
+    c.fail("macro.dac_bits", std::to_string(m.dac_bits),
+           "must be 1 when macro.kind is digital: inputs are applied bit-serially (multi-bit input cycles are "
+           "not modelled yet)");
+  if (m.weight_encoding == WeightEncoding::sign_magnitude)
+    c.fail("macro.weight_encoding", "sign_magnitude",
+           "cannot be used when macro.kind is digital: the adder tree adds unsigned products (use twos_complement, "
+           "offset or differential)");
+  if (!cfg.arch.hierarchy.levels.empty())
+    c.fail("macro.kind", "digital", "cannot be used with architecture.hierarchy yet (single tiles and flat networks only)");
+  check_toggle_energy(c, "energy.row_driver", cfg.energy.row_driver);
+  check_toggle_energy(c, "energy.multiplier", cfg.energy.multiplier);
+  check_toggle_energy(c, "energy.adder_tree", cfg.energy.adder_tree);
+  check_toggle_energy(c, "energy.shift_add", cfg.energy.shift_add);
+  check_toggle_energy(c, "energy.accumulator", cfg.energy.accumulator);
+}
+
+}  // namespace cimmc::config_detail
