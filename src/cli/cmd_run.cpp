@@ -42,6 +42,24 @@ std::optional<OutputClaim> claim_output(const CliArgs& a) {
   return claim;
 }
 
+StudyFile output_meta(const Sweep& sweep, const CliArgs& a, const std::string& backend, const std::string& device) {
+  StudyFile meta;
+  meta.prov = Provenance{CIMMC_VERSION, CIMMC_GIT_SHA, iso8601_utc_now(), backend, device, a.command_line,
+                         sweep.points.front().config.run.seed};
+  meta.name = sweep.points.front().config.name;
+  meta.config_text = sweep.source_text;
+  meta.config_path = sweep.path;
+  return meta;
+}
+
+EngineOptions engine_options(const CliArgs& a) {
+  EngineOptions opt;
+  opt.backend = parse_backend(a.backend);
+  opt.threads = a.threads;
+  opt.cpu_isa = parse_cpu_isa(a.cpu_isa);
+  return opt;
+}
+
 Backend parse_backend(const std::string& s) {
   if (s == "auto") return Backend::automatic;
   if (s == "cpu") return Backend::cpu;
@@ -102,10 +120,7 @@ int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
   // Only rank 0 writes, so only rank 0 claims the output; it fails before sampling, not after.
   const std::optional<OutputClaim> claim = root ? claim_output(a) : std::nullopt;
   const std::string target = claim ? claim->target() : "";
-  EngineOptions opt;
-  opt.backend = parse_backend(a.backend);
-  opt.threads = a.threads;
-  opt.cpu_isa = parse_cpu_isa(a.cpu_isa);
+  EngineOptions opt = engine_options(a);
   if (ranks && opt.backend != Backend::cpu)  // one rank per GPU on each host
     if (const int gpus = cuda_device_count(); gpus > 0) cuda_use_device(ranks->local_rank() % gpus);
   std::string device;

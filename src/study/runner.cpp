@@ -35,34 +35,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-ParamColumns param_columns(const Sweep& sweep) {
-  ParamColumns p;
-  for (const SweepPoint& sp : sweep.points) p.ids.push_back(sp.index);
-  p.keys = sweep.keys;
-  p.numeric.assign(p.keys.size(), true);
-  p.integral.assign(p.keys.size(), true);
-  p.values.assign(sweep.points.size(), std::vector<std::string>(p.keys.size()));
-  for (std::size_t i = 0; i < sweep.points.size(); ++i)
-    for (const auto& [key, value] : sweep.points[i].params)
-      for (std::size_t k = 0; k < p.keys.size(); ++k)
-        if (p.keys[k] == key) p.values[i][k] = value;
-  for (std::size_t k = 0; k < p.keys.size(); ++k)
-    for (const auto& row : p.values) {
-      if (row[k].empty()) {
-        p.integral[k] = false;  // int64 has no NaN for "unset"
-        continue;
-      }
-      char* end = nullptr;
-      std::strtod(row[k].c_str(), &end);
-      if (end == row[k].c_str() || *end != '\0') p.numeric[k] = p.integral[k] = false;
-      // Integers as written (4, -3, 1e3 is not one): pandas then gets int64, not 4.0.
-      errno = 0;
-      std::strtoll(row[k].c_str(), &end, 10);
-      if (end == row[k].c_str() || *end != '\0' || errno == ERANGE) p.integral[k] = false;
-    }
-  return p;
-}
-
 // The explanation NaN standard errors come with: how many points have none,
 // and why (their tile jobs' samples fit in one array instance).
 std::string study_ci_note(const Sweep& sweep, const Table& network) {

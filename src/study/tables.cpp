@@ -1,5 +1,6 @@
 #include "study/tables.hpp"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -10,6 +11,8 @@ namespace cimmc {
 namespace {
 
 using I = std::int64_t;
+
+}  // namespace
 
 void put_params(Table& t, const ParamColumns& p, std::size_t point) {
   for (std::size_t k = 0; k < p.keys.size(); ++k) {
@@ -24,6 +27,8 @@ void put_params(Table& t, const ParamColumns& p, std::size_t point) {
       t.put(p.keys[k], v, "as in the config", desc);
   }
 }
+
+namespace {
 
 void put_costs(Table& t, const Costs& c, const char* scope) {
   const std::string per = std::string(" per inference of the ") + scope;
@@ -135,6 +140,34 @@ void append_row(Table& dst, const Table& src, std::size_t row) {
           dst.put(c.name, static_cast<V>(v[row]), c.units, c.description);
         },
         c.data);
+}
+
+ParamColumns param_columns(const Sweep& sweep) {
+  ParamColumns p;
+  for (const SweepPoint& sp : sweep.points) p.ids.push_back(sp.index);
+  p.keys = sweep.keys;
+  p.numeric.assign(p.keys.size(), true);
+  p.integral.assign(p.keys.size(), true);
+  p.values.assign(sweep.points.size(), std::vector<std::string>(p.keys.size()));
+  for (std::size_t i = 0; i < sweep.points.size(); ++i)
+    for (const auto& [key, value] : sweep.points[i].params)
+      for (std::size_t k = 0; k < p.keys.size(); ++k)
+        if (p.keys[k] == key) p.values[i][k] = value;
+  for (std::size_t k = 0; k < p.keys.size(); ++k)
+    for (const auto& row : p.values) {
+      if (row[k].empty()) {
+        p.integral[k] = false;  // int64 has no NaN for "unset"
+        continue;
+      }
+      char* end = nullptr;
+      std::strtod(row[k].c_str(), &end);
+      if (end == row[k].c_str() || *end != '\0') p.numeric[k] = p.integral[k] = false;
+      // Integers as written (4, -3, 1e3 is not one): pandas then gets int64, not 4.0.
+      errno = 0;
+      std::strtoll(row[k].c_str(), &end, 10);
+      if (end == row[k].c_str() || *end != '\0' || errno == ERANGE) p.integral[k] = false;
+    }
+  return p;
 }
 
 }  // namespace cimmc

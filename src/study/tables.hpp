@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/sweep.hpp"
 #include "engine/result.hpp"
 #include "io/table.hpp"
 #include "study/rollup.hpp"
@@ -20,6 +21,10 @@ struct ParamColumns {
   std::vector<bool> integral;                    // every value set and an integer: stored as int64
   std::vector<std::vector<std::string>> values;  // [point][key], "" when a point leaves it unset
 };
+
+// The sweep's parameter columns, and point `point`'s values put into a row.
+ParamColumns param_columns(const Sweep& sweep);
+void put_params(Table& t, const ParamColumns& p, std::size_t point);
 
 // `model` names what produced the rows: "sampled" or "statistical".
 void append_layer_rows(Table& t, const RollUp& r, const ParamColumns& params, const std::string& model);
