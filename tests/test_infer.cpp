@@ -6,12 +6,15 @@
 // times the configured per-event energies.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
 
 #include "infer/task.hpp"
 #include "onnx/import.hpp"
-#include "test_util.hpp"
+#include "shell_util.hpp"
+#include "infer_test_util.hpp"
 
 using namespace cimmc;
 using namespace cimmc::infer;
@@ -23,17 +26,7 @@ Network tiny_cnn() { return onnx::load_network(std::string(CIMMC_SOURCE_DIR) + "
 // 8-bit inputs, 8-bit weights, 64 x 64 macro; lossless when
 // 2^adc_bits - 1 >= rows x (2^dac_bits - 1) x (2^bits_per_cell - 1).
 Config lossless(WeightEncoding enc, int bpc, int dac_bits, int adc_bits) {
-  Config c = test::small_config();
-  c.macro.weight_encoding = enc;
-  c.macro.bits_per_cell = bpc;
-  c.macro.dac_bits = dac_bits;
-  c.macro.adc.bits = adc_bits;
-  c.macro.adc.range = AdcRange::full;
-  c.tile.inputs.bits = 8;
-  c.tile.weights.bits = 8;
-  c.tile.weights.is_signed = true;
-  c.run.inputs_per_instance = 32;
-  return c;
+  return test::infer_macro(64, enc, bpc, dac_bits, adc_bits, 32);
 }
 
 EngineOptions cpu(int threads) {
@@ -107,25 +100,25 @@ namespace {
 
 // conv 3x3 1 -> 4 (pad 1) on 4 x 4, ReLU, max-pool 2, flatten 16, linear 16 -> 5,
 // random weights: classes vary from image to image (tiny_cnn's biases pick one).
+Op make_op(OpKind kind, const char* name, Shape in, Shape out) {
+  return Op{.kind = kind, .name = name, .in = in, .out = out, .weight = {}, .bias = {}};
+}
+
 Network random_net(unsigned seed) {
   std::mt19937 g(seed);
   std::normal_distribution<float> n(0.f, 1.f);
   Network net;
   net.input = Shape{1, 4, 4, false};
-  Op c;
-  c.kind = OpKind::conv;
-  c.name = "conv";
-  c.in = net.input;
-  c.out = Shape{4, 4, 4, false};
+  Op c = make_op(OpKind::conv, "conv", net.input, Shape{4, 4, 4, false});
   c.kh = c.kw = 3;
   c.pad_t = c.pad_l = c.pad_b = c.pad_r = 1;
   for (int i = 0; i < 4 * 9; ++i) c.weight.push_back(n(g));
   for (int i = 0; i < 4; ++i) c.bias.push_back(0.1f * n(g));
-  Op r{OpKind::relu, "relu", c.out, c.out};
-  Op p{OpKind::maxpool, "pool", c.out, Shape{4, 2, 2, false}};
+  const Op r = make_op(OpKind::relu, "relu", c.out, c.out);
+  Op p = make_op(OpKind::maxpool, "pool", c.out, Shape{4, 2, 2, false});
   p.kh = p.kw = p.stride_h = p.stride_w = 2;
-  Op f{OpKind::flatten, "flat", p.out, Shape{16, 1, 1, true}};
-  Op l{OpKind::linear, "fc", f.out, Shape{5, 1, 1, true}};
+  const Op f = make_op(OpKind::flatten, "flat", p.out, Shape{16, 1, 1, true});
+  Op l = make_op(OpKind::linear, "fc", f.out, Shape{5, 1, 1, true});
   for (int i = 0; i < 16 * 5; ++i) l.weight.push_back(n(g));
   l.bias.assign(5, 0.f);
   net.ops = {c, r, p, f, l};
@@ -207,4 +200,23 @@ TEST(Infer, EnergyIsTheSumOfEveryTileJobsEvents) {
   for (const TileEnergy& t : r.chips[0].tiles) layers += t.energy_pj;
   EXPECT_EQ(layers, r.chips[0].energy_pj);
   EXPECT_EQ(r.chips[0].mvms, static_cast<std::uint64_t>(conv_mvms + fc_mvms));
+}
+
+// `cimmc infer` on a config whose model is a bad ONNX file: exit 2, the file
+// and the node named.
+TEST(Infer, BadOnnxModelIsExitTwoNamingTheNode) {
+  const std::string images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+  if (!std::filesystem::exists(images)) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::string dir = ::testing::TempDir() + "infer_bad_onnx";
+  std::filesystem::create_directories(dir);
+  for (const char* model : {"bad_op", "bad_missing", "bad_shape"}) {
+    std::ofstream(dir + "/bad.yaml") << "name: bad\nworkload:\n  inputs: {bits: 8, signed: false}\n"
+                                     << "  weights: {bits: 8, signed: true}\ntask:\n  model: " << CIMMC_SOURCE_DIR
+                                     << "/tests/data/onnx/" << model << ".onnx\n  images: " << images
+                                     << "\n  labels: /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz\n"
+                                     << "  count: 10\n  calibration_count: 10\n";
+    const test::Ran r = test::cimmc("infer " + dir + "/bad.yaml");
+    EXPECT_EQ(r.code, 2) << r.out;
+    EXPECT_NE(r.out.find(std::string(model) + ".onnx: node '"), std::string::npos) << r.out;
+  }
 }
