@@ -38,7 +38,11 @@ struct Network {
   Shape input;         // one sample
   std::vector<Op> ops;
   int classes() const { return static_cast<int>(ops.back().out.size()); }
-  int gemm_layers() const;
+  int gemm_layers() const {
+    int n = 0;
+    for (const Op& op : ops) n += op.is_gemm();
+    return n;
+  }
 };
 
 }  // namespace cimmc::infer

@@ -309,11 +309,3 @@ Network import_network(const Model& m, const std::string& source) {
 Network load_network(const std::string& path) { return import_network(read_model(path), path); }
 
 }  // namespace cimmc::onnx
-
-namespace cimmc::infer {
-int Network::gemm_layers() const {
-  int n = 0;
-  for (const Op& op : ops) n += op.is_gemm();
-  return n;
-}
-}  // namespace cimmc::infer

@@ -5,8 +5,8 @@
 //
 // Why not libprotobuf: ONNX needs five message types of onnx.proto, about 40
 // fields, read once per run; generated code would add protoc, the .proto file
-// and a library to the build for what this ~150-line decoder does
-// (docs/config.md, "ONNX import").
+// and a library to the build for what this decoder and model.cpp do in ~330
+// lines (docs/config.md, `task`).
 #pragma once
 #include <cstdint>
 #include <stdexcept>
