@@ -116,6 +116,10 @@ std::size_t table_bytes(const JobView* jobs, int njobs) {
     b += static_cast<std::size_t>(kBatchGroups) * v.hist_size * sizeof(std::uint64_t);
     b += static_cast<std::size_t>(v.instances) * sizeof(InstanceMoments);
     if (v.x_z) b += v.x_dist.n * sizeof(float);
+    // Given operands and outputs (inference, src/infer/)
+    if (v.w_given) b += static_cast<std::size_t>(v.N) * v.K * sizeof(std::int32_t);
+    if (v.x_given) b += static_cast<std::size_t>(v.samples) * v.K * sizeof(std::int32_t);
+    if (v.y_out) b += static_cast<std::size_t>(v.samples) * v.N * sizeof(double);
     if (v.x_npatches > 0) {
       const std::uint32_t npos = (v.x_img_h - v.x_kernel + 1) * (v.x_img_w - v.x_kernel + 1);
       b += static_cast<std::size_t>(v.x_npatches / npos) * v.x_img_h * v.x_img_w + 256 * sizeof(std::int32_t);
@@ -146,6 +150,7 @@ void launch_one(const JobView* jobs, const JobOutput* outs, int njobs, const Pro
   std::vector<thrust::device_vector<InstanceMoments>> moms;
   std::vector<thrust::device_vector<float>> scores;  // copula thresholds of correlated inputs
   std::vector<thrust::device_vector<std::uint8_t>> pixels;  // images of patch inputs
+  std::vector<thrust::device_vector<double>> ys;             // macro outputs of given operands
   std::vector<DeviceJob> host_jobs(njobs);
   std::uint64_t total = 0;
   auto upload = [&](const AliasView& a) {
@@ -157,7 +162,8 @@ void launch_one(const JobView* jobs, const JobOutput* outs, int njobs, const Pro
                      thrust::raw_pointer_cast(ints.back().data()), a.n};
   };
   probs.reserve(2 * njobs);
-  ints.reserve(5 * njobs);
+  ints.reserve(7 * njobs);
+  ys.reserve(njobs);
   hists.reserve(njobs);
   moms.reserve(njobs);
   scores.reserve(njobs);
@@ -179,6 +185,20 @@ void launch_one(const JobView* jobs, const JobOutput* outs, int njobs, const Pro
       d.view.x_pixels = thrust::raw_pointer_cast(pixels.back().data());
       ints.emplace_back(v.x_lut, v.x_lut + 256);
       d.view.x_lut = thrust::raw_pointer_cast(ints.back().data());
+    }
+    if (jobs[i].w_given) {
+      const JobView& v = jobs[i];
+      ints.emplace_back(v.w_given, v.w_given + static_cast<std::size_t>(v.N) * v.K);
+      d.view.w_given = thrust::raw_pointer_cast(ints.back().data());
+    }
+    if (jobs[i].x_given) {
+      const JobView& v = jobs[i];
+      ints.emplace_back(v.x_given, v.x_given + static_cast<std::size_t>(v.samples) * v.K);
+      d.view.x_given = thrust::raw_pointer_cast(ints.back().data());
+    }
+    if (jobs[i].y_out) {
+      ys.emplace_back(static_cast<std::size_t>(jobs[i].samples) * jobs[i].N);
+      d.view.y_out = thrust::raw_pointer_cast(ys.back().data());
     }
     hists.emplace_back(static_cast<std::size_t>(kBatchGroups) * jobs[i].hist_size, 0);
     moms.emplace_back(jobs[i].instances);
@@ -219,6 +239,11 @@ void launch_one(const JobView* jobs, const JobOutput* outs, int njobs, const Pro
     for (std::size_t k = 0; k < h.size(); ++k) outs[i].hist[k] += h[k];
     thrust::copy(moms[i].begin(), moms[i].end(), outs[i].moments);
   }
+  for (int i = 0, k = 0; i < njobs; ++i)
+    if (jobs[i].y_out) {
+      thrust::copy(ys[k].begin(), ys[k].end(), jobs[i].y_out);
+      ++k;
+    }
 }
 
 }  // namespace

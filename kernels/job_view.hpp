@@ -106,6 +106,18 @@ struct JobView {
   const std::int32_t* x_lut = nullptr;  // 256 entries: pixel -> quantized input
   int x_img_h = 0, x_img_w = 0, x_kernel = 0;
   std::uint32_t x_npatches = 0;          // images x patch positions per image
+  // Given operands (inference through the macro, src/infer/): when w_given is
+  // set the array holds these N x K weights ([n][j]) instead of drawn ones,
+  // and every instance programs them with the same programming-variation and
+  // fault draws (instance slot 0): one array instance is one chip, serving all
+  // samples. x_given holds samples x K inputs ([sample][j]); y_out receives
+  // samples x N macro outputs (the shift-added, corrected dot products).
+  // Noise draws use sample index sample_base + s, so a batch of the inputs
+  // draws what the same samples would in one long run.
+  const std::int32_t* w_given = nullptr;
+  const std::int32_t* x_given = nullptr;
+  double* y_out = nullptr;
+  std::uint32_t sample_base = 0;
 };
 
 // Raw error moments of one array instance; the host reduces them in instance

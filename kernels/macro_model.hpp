@@ -59,10 +59,15 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
                                const Exec& ex) {
   const int lane = ex.lane(), nl = ex.nlanes();
   const std::uint32_t sb = v.stream_base;
+  if (v.w_given) inst = 0;  // one chip: the same programming draws for every batch of samples
   // Products of array sizes are 64-bit: N*K and P*K reach 2^32 (65536 x 65536
   // arrays), P*bpc*G*wpg 2^34. Philox slots (blk) stay below 2^30.
   const std::int64_t nw = static_cast<std::int64_t>(v.N) * v.K;
   for (std::int64_t blk = lane; blk * 4 < nw; blk += nl) {
+    if (v.w_given) {
+      for (int t = 0; t < 4 && blk * 4 + t < nw; ++t) ws.w[blk * 4 + t] = v.w_given[blk * 4 + t];
+      continue;
+    }
     const philox::Counter r = philox::draw(v.key, inst, static_cast<std::uint32_t>(blk), philox::kWeights + sb);
     for (int t = 0; t < 4 && blk * 4 + t < nw; ++t) ws.w[blk * 4 + t] = alias_draw(v.w_dist, r.v[t]);
   }
@@ -162,8 +167,9 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
 // 0..ceil(K/4)-1 with K <= 65536, so the last slot is never a row's.
 constexpr std::uint32_t kCommonSlot = 0xFFFFFFFFu;
 
+// `local` indexes given inputs (x_given); `sample` addresses the draws.
 template <class Exec>
-CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t sample,
+CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t sample, std::uint64_t local,
                             std::uint64_t* hist, const Exec& ex) {
   const int lane = ex.lane(), nl = ex.nlanes();
   const int A = 1 << v.dac_bits;
@@ -187,10 +193,11 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
   }
   for (int blk = lane; blk * 4 < v.K; blk += nl) {
     philox::Counter r{};
-    if (!patches) r = philox::draw(v.key, sample, blk, philox::kInputs + v.stream_base);
+    if (!patches && !v.x_given) r = philox::draw(v.key, sample, blk, philox::kInputs + v.stream_base);
     for (int t = 0; t < 4 && blk * 4 + t < v.K; ++t) {
       const int j = blk * 4 + t;
-      const int x = patches ? patch_input(v, first, j)
+      const int x = v.x_given ? v.x_given[local * v.K + j]
+                    : patches ? patch_input(v, first, j)
                     : corr  ? copula_draw(v, common + own * std_normal_precise(r.v[t]))
                             : alias_draw(v.x_dist, r.v[t]);
       ws.x[j] = x;
@@ -236,7 +243,8 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
 // them to the moments in column order, so the float sums are the same bits
 // for any number of lanes (one on the CPU, a block on the GPU).
 template <class Exec>
-CIMMC_HD void finish_sample(const JobView& v, const Workspace& ws, LaneStats& st, const Exec& ex) {
+CIMMC_HD void finish_sample(const JobView& v, const Workspace& ws, std::uint64_t local, LaneStats& st,
+                            const Exec& ex) {
   const int lane = ex.lane(), nl = ex.nlanes();
   const double xsum = static_cast<double>(*ws.xsum);
   const double k_off = static_cast<double>(v.K) * v.x_offset * v.w_offset;
@@ -249,6 +257,7 @@ CIMMC_HD void finish_sample(const JobView& v, const Workspace& ws, LaneStats& st
     for (int j = 0; j < v.K; ++j) ref += static_cast<std::int64_t>(ws.x[j]) * wn[j];
     ws.err[n] = y - static_cast<double>(ref);
     ws.ref[n] = static_cast<double>(ref);
+    if (v.y_out) v.y_out[local * v.N + n] = y;
   }
   ex.sync();
   if (lane == 0) {
@@ -308,12 +317,12 @@ CIMMC_HD LaneStats run_instance(const JobView& v, const Workspace& ws, std::uint
   std::uint64_t s1 = s0 + v.per_instance;
   s1 = s1 < v.samples ? s1 : v.samples;
   for (std::uint64_t s = s0; s < s1; ++s) {
-    const std::uint32_t si = static_cast<std::uint32_t>(s);
-    sample_inputs(v, ws, si, hist, ex);
+    const std::uint32_t si = static_cast<std::uint32_t>(s) + v.sample_base;
+    sample_inputs(v, ws, si, s, hist, ex);
     if (v.digital) digital_sample(v, ws, hist, ex);
     else if (v.float_path) convert_all<true>(v, ws, si, st, ex);
     else convert_all<false>(v, ws, si, st, ex);
-    finish_sample(v, ws, st, ex);
+    finish_sample(v, ws, s, st, ex);
   }
   flush_instance(v, ws, hist, ex);
   return ex.reduce(st);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""Accuracy-energy Pareto front of a cimmc study file (network rows).
+"""Accuracy-energy Pareto front of a cimmc study file (network rows) or task file (`cimmc infer -o`).
 
 usage: scripts/pareto.py STUDY.h5 [-o front.png] [--x total_pj|pj_per_mac] [--y sqnr_db|sqnr_db_min]
+       scripts/pareto.py TASK.h5 [-o front.png]   (x energy_nj_per_image, y top1 with its 95% CI)
 
 Every hardware point is a dot; the Pareto-optimal ones (no other point has
 both lower energy and higher accuracy) are joined and labelled with their
@@ -31,21 +32,28 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("study")
     ap.add_argument("-o", "--output", default="pareto.png")
-    ap.add_argument("--x", default="pj_per_mac")
-    ap.add_argument("--y", default="sqnr_db")
+    ap.add_argument("--x", help="column on the x axis (default pj_per_mac; task files energy_nj_per_image)")
+    ap.add_argument("--y", help="column on the y axis (default sqnr_db; task files top1)")
     a = ap.parse_args()
     with h5py.File(a.study, "r") as f:
-        if f.attrs["filetype"] != "cimmc.study":
-            raise SystemExit(f"{a.study}: not a cimmc study file")
-        net = f["network"]
+        kind = f.attrs["filetype"]
+        if kind not in ("cimmc.study", "cimmc.task"):
+            raise SystemExit(f"{a.study}: not a cimmc study or task file")
+        task = kind == "cimmc.task"
+        a.x = a.x or ("energy_nj_per_image" if task else "pj_per_mac")
+        a.y = a.y or ("top1" if task else "sqnr_db")
+        net = f["task" if task else "network"]
         keys = list(f.attrs["sweep_keys"]) if f.attrs["sweep_keys"].shape else []
         xs, ys = net[a.x][:], net[a.y][:]
+        yerr = net["top1_ci_images"][:] if task and a.y == "top1" else None
         xunit, yunit = net[a.x].attrs["units"], net[a.y].attrs["units"]
         params = {k: (net[k].asstr()[:] if net[k].dtype.kind == "O" else net[k][:]) for k in keys}
         name = f.attrs["name"]
     front = pareto(list(xs), list(ys))
     fig, ax = plt.subplots(figsize=(8, 5.5))
     ax.scatter(xs, ys, s=10, c="0.65", label=f"{len(xs)} hardware points")
+    if yerr is not None:
+        ax.errorbar(xs, ys, yerr=yerr, fmt="none", ecolor="0.75", lw=0.8, label="95% CI over images")
     ax.plot([xs[i] for i in front], [ys[i] for i in front], "o-", c="tab:red", ms=5, label="Pareto front")
     # Label every other front point (they crowd at the low-energy end).
     for n, i in enumerate(front):

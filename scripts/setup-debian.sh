@@ -9,6 +9,13 @@ packages=(build-essential cmake pkg-config libyaml-cpp-dev libcxxopts-dev libhdf
           qemu-user  # tests run the binary on emulated CPUs without AVX / AVX-512
           dataset-fashion-mnist)  # real images for distribution kind patches (Expat, ~30 MB)
 
+# Optional, only for scripts/train_fashion.py (retraining data/models/) and
+# tests/data/onnx/make_onnx.py; neither the build nor `make test` needs them:
+#   scripts/setup-debian.sh --train   also installs python3-torch python3-onnx
+if [ "${1:-}" = "--train" ]; then
+  packages+=(python3-torch python3-onnx)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -295,7 +295,7 @@ TEST(Config, UnknownKeyListsTheAllowedOnes) {
                         "unknown key (allowed: kind, rows, cols, rows_active, bits_per_cell, weight_encoding, dac_bits, "
                         "input_encoding, g_on_us, g_off_us, noise, adc)"));
   EXPECT_TRUE(has_error(kWorkload + "sweep: {}\n", 9, "sweep", "<mapping>",
-                        "unknown key (allowed: name, run, macro, workload, energy, architecture, mapping)"));
+                        "unknown key (allowed: name, run, macro, workload, energy, architecture, mapping, task)"));
 }
 
 TEST(Config, DistributionKeysDependOnKind) {

@@ -94,7 +94,7 @@ TEST(Kernels, InstanceCountsPast32BitsFoldExactly) {
   program_instance(v, ws, 0, OneLane{});
   const std::uint64_t start = 0xFFFFFFFFull;
   for (int i = 0; i < v.K * A; ++i) ws.cnt[i] = start;
-  sample_inputs(v, ws, 0, hist.data(), OneLane{});
+  sample_inputs(v, ws, 0, 0, hist.data(), OneLane{});
   std::vector<std::uint64_t> want(static_cast<std::size_t>(v.K) * A, start);
   for (int cyc = 0; cyc < v.cycles; ++cyc)
     for (int j = 0; j < v.K; ++j) ++want[static_cast<std::size_t>(j) * A + ws.a[cyc * v.K + j]];

@@ -44,6 +44,24 @@ std::optional<OutputClaim> claim_output(const CliArgs& a) {
   return claim;
 }
 
+StudyFile output_meta(const Sweep& sweep, const CliArgs& a, const std::string& backend, const std::string& device) {
+  StudyFile meta;
+  meta.prov = Provenance{CIMMC_VERSION, CIMMC_GIT_SHA, iso8601_utc_now(), backend, device, a.command_line,
+                         sweep.points.front().config.run.seed};
+  meta.name = sweep.points.front().config.name;
+  meta.config_text = sweep.source_text;
+  meta.config_path = sweep.path;
+  return meta;
+}
+
+EngineOptions engine_options(const CliArgs& a) {
+  EngineOptions opt;
+  opt.backend = parse_backend(a.backend);
+  opt.threads = a.threads;
+  opt.cpu_isa = parse_cpu_isa(a.cpu_isa);
+  return opt;
+}
+
 Backend parse_backend(const std::string& s) {
   if (s == "auto") return Backend::automatic;
   if (s == "cpu") return Backend::cpu;
@@ -96,10 +114,8 @@ struct Engine {
 // The backend and threads of the run, announced on stderr by rank 0.
 Engine setup_engine(const CliArgs& a, cluster::Ranks* ranks, bool root) {
   Engine e;
+  e.opt = engine_options(a);
   EngineOptions& opt = e.opt;
-  opt.backend = parse_backend(a.backend);
-  opt.threads = a.threads;
-  opt.cpu_isa = parse_cpu_isa(a.cpu_isa);
   if (ranks && opt.backend != Backend::cpu)  // one rank per GPU on each host
     if (const int gpus = cuda_device_count(); gpus > 0) cuda_use_device(ranks->local_rank() % gpus);
   e.backend = resolve_backend(opt.backend, &e.device, opt.cpu_isa);

@@ -15,10 +15,7 @@ namespace cimmc {
 int cmd_validate(const CliArgs& a) {
   const Sweep sweep = load_study(a);
   const std::optional<OutputClaim> claim = claim_output(a);  // fail before sampling, not after
-  EngineOptions opt;
-  opt.backend = parse_backend(a.backend);
-  opt.threads = a.threads;
-  opt.cpu_isa = parse_cpu_isa(a.cpu_isa);
+  EngineOptions opt = engine_options(a);
   std::string device;
   const std::string backend = resolve_backend(opt.backend, &device, opt.cpu_isa);
   opt.backend = backend == "cuda" ? Backend::cuda : Backend::cpu;
@@ -62,12 +59,7 @@ int cmd_validate(const CliArgs& a) {
   if (!v.ci_note.empty()) std::printf("\n  %s\n", v.ci_note.c_str());
   std::printf("\n  %zu of %zu comparisons flagged\n", v.flagged, v.rows.size());
   if (!a.output.empty()) {
-    StudyFile meta;
-    meta.prov = Provenance{CIMMC_VERSION, CIMMC_GIT_SHA, iso8601_utc_now(), backend, device, a.command_line,
-                           sweep.points.front().config.run.seed};
-    meta.name = sweep.points.front().config.name;
-    meta.config_text = sweep.source_text;
-    meta.config_path = sweep.path;
+    StudyFile meta = output_meta(sweep, a, backend, device);
     meta.ci_note = v.ci_note;
     write_validation_file(claim->target(), meta, validation_table(v));
     std::printf("  wrote %s\n", a.output.c_str());

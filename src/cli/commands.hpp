@@ -41,8 +41,11 @@ int cmd_plan(const CliArgs& a);
 int cmd_inspect(const CliArgs& a);
 int cmd_validate(const CliArgs& a);
 int cmd_merge(const CliArgs& a);
+int cmd_infer(const CliArgs& a);
 
 Backend parse_backend(const std::string& s);
+// --backend, --threads, --cpu-isa.
+EngineOptions engine_options(const CliArgs& a);
 
 // Prints the error `e` holds on stderr ("cimmc: " + where + message) and
 // returns its exit code: bad input 2, an unavailable device 3, a file problem
@@ -65,5 +68,9 @@ Sweep load_study(const CliArgs& a);
 // -o checked, locked and cleaned (io/output_path.hpp) before any work; empty
 // without -o. Stale temporaries it removed are named on stderr.
 std::optional<OutputClaim> claim_output(const CliArgs& a);
+
+// Provenance, name and config of a file written for `sweep` (validate, infer).
+struct StudyFile;
+StudyFile output_meta(const Sweep& sweep, const CliArgs& a, const std::string& backend, const std::string& device);
 
 }  // namespace cimmc

@@ -5,7 +5,9 @@
 #include "cli/commands.hpp"
 #include "config/config.hpp"
 #include "engine/engine.hpp"
+#include "infer/quant.hpp"
 #include "io/hdf5_file.hpp"
+#include "onnx/wire.hpp"
 
 namespace cimmc {
 
@@ -21,6 +23,10 @@ int report_error(const std::exception_ptr& e, const std::string& where) {
   } catch (const UsageError& x) {
     return say(x, "", 2);
   } catch (const ConfigError& x) {
+    return say(x, "", 2);
+  } catch (const onnx::OnnxError& x) {
+    return say(x, "", 2);
+  } catch (const infer::InferError& x) {
     return say(x, "", 2);
   } catch (const DeviceError& x) {
     return say(x, "", 3);

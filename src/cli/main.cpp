@@ -18,9 +18,10 @@ int main(int argc, char** argv) {
   CliArgs a;
   for (int i = 0; i < argc; ++i) a.command_line += (i ? " " : "") + std::string(argv[i]);
   cxxopts::Options options("cimmc", "Monte Carlo energy and accuracy of compute-in-memory accelerators");
-  options.positional_help("run CONFIG | plan CONFIG | validate CONFIG | inspect FILE | merge SHARD.h5... -o OUT.h5");
+  options.positional_help(
+      "run CONFIG | plan CONFIG | validate CONFIG | inspect FILE | merge SHARD.h5... -o OUT.h5 | infer CONFIG");
   options.add_options()
-      ("command", "run, plan, validate, inspect or merge", cxxopts::value<std::string>())
+      ("command", "run, plan, validate, inspect, merge or infer", cxxopts::value<std::string>())
       ("config", "YAML configuration file (inspect: an HDF5 file; merge: the first shard file)",
        cxxopts::value<std::string>())
       ("inputs", "merge: the other shard files", cxxopts::value<std::vector<std::string>>())
@@ -104,14 +105,15 @@ int main(int argc, char** argv) {
     if (a.chunk_points < 1) throw UsageError("--chunk-points: value '0': must be >= 1");
     if (!a.mappings.empty() && a.mappings != "best" && a.mappings != "all")
       throw UsageError("--mappings: value '" + a.mappings + "': must be one of: best, all");
-    if (cmd != "run" && cmd != "plan" && cmd != "inspect" && cmd != "validate" && cmd != "merge")
-      throw UsageError("unknown command '" + cmd + "' (known: run, plan, inspect, validate, merge)");
+    if (cmd != "run" && cmd != "plan" && cmd != "inspect" && cmd != "validate" && cmd != "merge" && cmd != "infer")
+      throw UsageError("unknown command '" + cmd + "' (known: run, plan, inspect, validate, merge, infer)");
     if (a.config.empty())
       throw UsageError(cmd + ": missing " + (cmd == "inspect" ? "FILE" : cmd == "merge" ? "shard files" : "CONFIG"));
     if (cmd == "merge") return cmd_merge(a);
     if (cmd == "run") return cmd_run(a);
     if (cmd == "plan") return cmd_plan(a);
     if (cmd == "validate") return cmd_validate(a);
+    if (cmd == "infer") return cmd_infer(a);
     return cmd_inspect(a);
   } catch (...) {
     return report_error(std::current_exception());

@@ -6,13 +6,14 @@
 #include <vector>
 
 namespace cimmc {
-namespace {
 
 std::string fmt(const char* f, double a) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, a);
   return buf;
 }
+
+namespace {
 
 // A CI half-width, or "n/a" when there is none (Report::ci_note says why).
 std::string half_width(const Estimate& e) {

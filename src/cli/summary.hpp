@@ -8,6 +8,8 @@
 
 namespace cimmc {
 void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, const Report& rep);
+// One number through a printf format ("%.3f").
+std::string fmt(const char* f, double a);
 }
 
 #include <functional>

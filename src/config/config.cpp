@@ -162,12 +162,13 @@ Config parse_config(const std::string& yaml_text, const std::string& path_for_me
     config_detail::fail(path_for_messages, 1, "", config_detail::node_text(root),
                         "the document must be a mapping of top-level keys");
   const MapReader top(ctx, root, "", 1);
-  top.allow_only({"name", "run", "macro", "workload", "energy", "architecture", "mapping"});
+  top.allow_only({"name", "run", "macro", "workload", "energy", "architecture", "mapping", "task"});
 
   Config cfg;
   top.read("name", cfg.name);
   read_run(top.section("run"), cfg.run);
   read_macro(top.section("macro"), cfg.macro);
+  if (top.has("task")) config_detail::read_task(top.section("task"), cfg.task);  // before workload: see read_tile_mode
   config_detail::read_workload(top.required_section("workload"), cfg);
   read_energy(top.section("energy"), cfg.energy);
   config_detail::read_architecture(top.section("architecture"), cfg.arch);

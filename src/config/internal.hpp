@@ -54,6 +54,8 @@ void read_architecture(const MapReader& r, ArchSpec& arch);
 // `architecture.hierarchy` (hierarchy.cpp); absent or null leaves h empty.
 void read_hierarchy(const MapReader& arch_reader, hier::HierarchySpec& h);
 void read_mapping(const MapReader& r, MappingOptions& mapping);
+// `task:` (task.cpp); absent leaves t.model empty.
+void read_task(const MapReader& r, TaskSpec& t);
 
 // ---- shared by the rule checks (validate.cpp, validate_network.cpp)
 

@@ -21,15 +21,17 @@ void read_operand(const MapReader& r, OperandSpec& op, bool distribution_require
   op.dist = d;
 }
 
-void read_tile_mode(const MapReader& r, TileSpec& t) {
+// With a task (inference), operands take only bits and signedness: the
+// network gives the values.
+void read_tile_mode(const MapReader& r, TileSpec& t, bool distributions) {
   for (const char* key : {"network", "defaults", "distiller"})
     if (r.has(key)) r.fail(key, node_text(r.get(key)), kNetworkOnly);
   const MapReader tile = r.section("tile");
   tile.allow_only({"rows_used", "cols_used"});
   tile.read("rows_used", t.rows_used, rule::kArrayDimOrZero);
   tile.read("cols_used", t.cols_used, rule::kArrayDimOrZero);
-  read_operand(r.required_section("inputs"), t.inputs, true);
-  read_operand(r.required_section("weights"), t.weights, true);
+  read_operand(r.required_section("inputs"), t.inputs, distributions);
+  read_operand(r.required_section("weights"), t.weights, distributions);
 }
 
 // workload.defaults.<which>: everything optional; whether it names a
@@ -192,7 +194,7 @@ void read_workload(const MapReader& r, Config& cfg) {
     }
     mode = key;
   }
-  if (mode.empty() || mode == "tile") return read_tile_mode(r, cfg.tile);
+  if (mode.empty() || mode == "tile") return read_tile_mode(r, cfg.tile, cfg.task.model.empty());
 
   for (const char* key : {"inputs", "weights"})
     if (r.has(key))

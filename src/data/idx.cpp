@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <set>
 #include <tuple>
 
@@ -49,22 +48,34 @@ std::uint32_t big_endian(const unsigned char* b) {
   return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
 }
 
-// images > 0 and keep = false: read the pixels into a small buffer and drop
-// them, to check that the file holds them.
-IdxImages read(const std::string& path, int images, bool keep = true) {
-  std::optional<GzFile> opened;
+std::unique_ptr<GzFile> open_gz(const std::string& path) {
+  std::unique_ptr<GzFile> g;
   try {
-    opened.emplace(path);
+    g = std::make_unique<GzFile>(path);
   } catch (const InputFileError& e) {
     throw IdxError(e.what());
   }
-  GzFile& g = *opened;
-  if (!g.f) throw IdxError("cannot open " + path + ": gzip could not start");
-  unsigned char h[16];
-  read_exact(g, h, 4, path);
+  if (!g->f) throw IdxError("cannot open " + path + ": gzip could not start");
+  return g;
+}
+
+// An IDX file whose magic number (its first 4 bytes) is `magic`.
+std::unique_ptr<GzFile> open_idx(const std::string& path, std::uint32_t magic, const std::string& what) {
+  std::unique_ptr<GzFile> g = open_gz(path);
+  unsigned char h[4];
+  read_exact(*g, h, 4, path);
+  if (big_endian(h) != magic) throw IdxError(path + " is not an IDX " + what);
+  return g;
+}
+
+// images > 0 and keep = false: read the pixels into a small buffer and drop
+// them, to check that the file holds them.
+IdxImages read(const std::string& path, int images, bool keep = true) {
   // Labels (0x0801) and other element types are IDX too, but not images.
-  if (big_endian(h) != 0x00000803u)
-    throw IdxError(path + " is not an IDX image file (magic 0x00000803: unsigned bytes, 3 dimensions)");
+  const std::unique_ptr<GzFile> opened =
+      open_idx(path, 0x00000803u, "image file (magic 0x00000803: unsigned bytes, 3 dimensions)");
+  GzFile& g = *opened;
+  unsigned char h[16];
   read_exact(g, h + 4, 12, path);
   IdxImages out;
   const std::uint32_t n = big_endian(h + 4), r = big_endian(h + 8), c = big_endian(h + 12);
@@ -91,6 +102,20 @@ IdxImages read(const std::string& path, int images, bool keep = true) {
 }
 
 }  // namespace
+
+std::vector<std::uint8_t> read_idx_labels(const std::string& path, int count) {
+  const std::unique_ptr<GzFile> opened =
+      open_idx(path, 0x00000801u, "label file (magic 0x00000801: unsigned bytes, 1 dimension)");
+  GzFile& g = *opened;
+  unsigned char h[4];
+  read_exact(g, h, 4, path);
+  const std::uint32_t n = big_endian(h);
+  if (count < 1 || static_cast<std::uint32_t>(count) > n)
+    throw IdxError(path + " holds " + std::to_string(n) + " labels, not " + std::to_string(count));
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(count));
+  read_exact(g, out.data(), out.size(), path);
+  return out;
+}
 
 IdxImages read_idx_header(const std::string& path) { return read(path, 0); }
 

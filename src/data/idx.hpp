@@ -23,6 +23,8 @@ struct IdxImages {
   const std::uint8_t* image(int i) const { return pixels.data() + static_cast<std::size_t>(i) * rows * cols; }
 };
 
+// The first `count` labels of an IDX label file (magic 0x00000801).
+std::vector<std::uint8_t> read_idx_labels(const std::string& path, int count);
 // The header only: count = images in the file, pixels empty.
 IdxImages read_idx_header(const std::string& path);
 // The first `images` images (1 <= images <= the file's count).

@@ -85,12 +85,18 @@ JobResult assemble(const JobView& v, Sampled&& s, const std::string& backend) {
 
 std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const std::vector<philox::JobId>& job_ids,
                                 const EngineOptions& opt) {
+  return run_jobs(cfgs, job_ids, opt, nullptr);
+}
+
+std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const std::vector<philox::JobId>& job_ids,
+                                const EngineOptions& opt, const ViewHook& complete) {
   const std::string backend = resolve_backend(opt.backend, nullptr, opt.cpu_isa);
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<BuiltJob>> jobs;
   for (std::size_t i = 0; i < cfgs.size(); ++i) {
     jobs.push_back(std::make_unique<BuiltJob>());
     build_job(*cfgs[i], job_ids.at(i), *jobs.back());
+    if (complete) complete(i, jobs.back()->view);
   }
 
   // Calibration pilots, all in one launch, on their own random streams with
@@ -101,6 +107,7 @@ std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const st
     if (cfgs[i]->macro.adc.range != AdcRange::calibrated) continue;
     JobView p = jobs[i]->view;
     p.stream_base = philox::kPilot;
+    p.y_out = nullptr;
     p.samples = cfgs[i]->run.pilot();
     p.instances = static_cast<std::uint32_t>((p.samples + p.per_instance - 1) / p.per_instance);
     pilots.push_back(p);

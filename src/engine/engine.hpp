@@ -1,6 +1,7 @@
 // Runs one tile job through a backend: optional calibration pilot, the main
 // sampling run, and the fixed-order reduction of instance moments into groups.
 #pragma once
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -43,5 +44,13 @@ JobBytes job_bytes(const Config& cfg);
 // the same results in any batch. wall_seconds is the whole batch's time.
 std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const std::vector<philox::JobId>& job_ids,
                                 const EngineOptions& opt);
+
+// The same, with `complete(i, view)` called on each job's view once it is
+// built, before calibration and sampling: inference (src/infer/) sets the
+// given weights and inputs and the output buffer there. The calibration pilot
+// never writes y_out.
+using ViewHook = std::function<void(std::size_t, JobView&)>;
+std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const std::vector<philox::JobId>& job_ids,
+                                const EngineOptions& opt, const ViewHook& complete);
 
 }  // namespace cimmc

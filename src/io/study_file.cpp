@@ -96,6 +96,14 @@ void write_validation_file(const std::string& path, const StudyFile& meta, const
   });
 }
 
+void write_task_file(const std::string& path, const StudyFile& meta, const Table& task) {
+  h5::write_file_atomically(path, [&](H5::H5File& f) {
+    h5::write_provenance(f, kTaskFileType, meta.name, meta.config_text, meta.config_path, meta.prov);
+    h5::write_attr_strings(f, "sweep_keys", meta.sweep_keys);
+    write_table(f.createGroup("task"), task);
+  });
+}
+
 StudyFile read_study_file(const std::string& path) {
   const h5::QuietErrors quiet;
   try {

@@ -46,4 +46,9 @@ inline constexpr const char* kValidationFileType = "cimmc.validation";
 void write_validation_file(const std::string& path, const StudyFile& meta, const Table& validation);
 StudyFile read_study_file(const std::string& path);
 
+// `cimmc infer -o`: provenance, the swept key paths (root attribute
+// sweep_keys) and one row per hardware point, /task.
+inline constexpr const char* kTaskFileType = "cimmc.task";
+void write_task_file(const std::string& path, const StudyFile& meta, const Table& task);
+
 }  // namespace cimmc

@@ -213,6 +213,19 @@ struct MappingOptions {
   int search_budget = 10000;
 };
 
+// task: inference of a real network through the macros (`cimmc infer`,
+// src/infer/). Paths are resolved against the config's directory. Operand bits
+// come from workload.inputs / workload.weights (the tile's operands).
+struct TaskSpec {
+  std::string model;               // ONNX file ("" = no task section)
+  std::string images, labels;      // IDX test images and labels
+  int count = 10000;               // test images used (the first ones)
+  std::string calibration_images;  // IDX images for the activation scales ("" = the test images)
+  int calibration_count = 1000;
+  int chips = 1;                   // chip instances (programming variation and faults per chip)
+  int batch_images = 500;          // images per launch
+};
+
 struct Config {
   std::string source_path;      // the YAML file
   std::string source_text;      // its full text (stored in HDF5 provenance)
@@ -224,6 +237,7 @@ struct Config {
   NetworkSpec network;          // network mode when it has layers
   ArchSpec arch;
   MappingOptions mapping;
+  TaskSpec task;
 };
 
 const char* to_string(DistKind k);

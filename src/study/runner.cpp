@@ -35,22 +35,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-ParamColumns param_columns(const Sweep& sweep) {
-  ParamColumns p;
-  for (const SweepPoint& sp : sweep.points) p.ids.push_back(sp.index);
-  p.keys = sweep.keys;
-  p.values.assign(sweep.points.size(), std::vector<std::string>(p.keys.size()));
-  for (std::size_t i = 0; i < sweep.points.size(); ++i)
-    for (const auto& [key, value] : sweep.points[i].params)
-      for (std::size_t k = 0; k < p.keys.size(); ++k)
-        if (p.keys[k] == key) p.values[i][k] = value;
-  std::vector<std::vector<std::string>> by_key(p.keys.size());
-  for (const auto& row : p.values)
-    for (std::size_t k = 0; k < p.keys.size(); ++k) by_key[k].push_back(row[k]);
-  set_param_types(p, by_key);
-  return p;
-}
-
 // The explanation NaN standard errors come with: how many points have none,
 // and why (their tile jobs' samples fit in one array instance).
 std::string study_ci_note(const Sweep& sweep, const Table& network) {

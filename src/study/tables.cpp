@@ -12,6 +12,8 @@ namespace {
 
 using I = std::int64_t;
 
+}  // namespace
+
 void put_params(Table& t, const ParamColumns& p, std::size_t point) {
   for (std::size_t k = 0; k < p.keys.size(); ++k) {
     const std::string& v = p.values[point][k];
@@ -25,6 +27,8 @@ void put_params(Table& t, const ParamColumns& p, std::size_t point) {
       t.put(p.keys[k], v, "as in the config", desc);
   }
 }
+
+namespace {
 
 void put_costs(Table& t, const Costs& c, const char* scope) {
   const std::string per = std::string(" per inference of the ") + scope;
@@ -182,6 +186,22 @@ void append_row(Table& dst, const Table& src, std::size_t row) {
           dst.put(c.name, static_cast<V>(v[row]), c.units, c.description);
         },
         c.data);
+}
+
+ParamColumns param_columns(const Sweep& sweep) {
+  ParamColumns p;
+  for (const SweepPoint& sp : sweep.points) p.ids.push_back(sp.index);
+  p.keys = sweep.keys;
+  p.values.assign(sweep.points.size(), std::vector<std::string>(p.keys.size()));
+  for (std::size_t i = 0; i < sweep.points.size(); ++i)
+    for (const auto& [key, value] : sweep.points[i].params)
+      for (std::size_t k = 0; k < p.keys.size(); ++k)
+        if (p.keys[k] == key) p.values[i][k] = value;
+  std::vector<std::vector<std::string>> by_key(p.keys.size());
+  for (const auto& row : p.values)
+    for (std::size_t k = 0; k < p.keys.size(); ++k) by_key[k].push_back(row[k]);
+  set_param_types(p, by_key);
+  return p;
 }
 
 }  // namespace cimmc

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/sweep.hpp"
 #include "engine/result.hpp"
 #include "io/table.hpp"
 #include "study/rollup.hpp"
@@ -26,6 +27,10 @@ struct ParamColumns {
 // set value parses as a number; integral when, besides, every value is set and
 // an integer as written (4, -3; not 1e3), so pandas gets int64, not 4.0.
 void set_param_types(ParamColumns& p, const std::vector<std::vector<std::string>>& values_by_key);
+
+// The sweep's parameter columns, and point `point`'s values put into a row.
+ParamColumns param_columns(const Sweep& sweep);
+void put_params(Table& t, const ParamColumns& p, std::size_t point);
 
 // `model` names what produced the rows: "sampled" or "statistical".
 void append_layer_rows(Table& t, const RollUp& r, const ParamColumns& params, const std::string& model);

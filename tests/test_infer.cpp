@@ -1,0 +1,222 @@
+// Inference through the macro model (src/infer/): with a lossless macro (ADC
+// codes >= the largest column value, CrossSim's rule; g_off = 0; no noise)
+// every integer product equals the exact int64 sum, so the network's logits
+// and classes equal the integer-quantized network's bit for bit; the energy
+// of an inference equals the events counted by hand from the layer shapes
+// times the configured per-event energies.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "infer/task.hpp"
+#include "onnx/import.hpp"
+#include "shell_util.hpp"
+#include "infer_test_util.hpp"
+
+using namespace cimmc;
+using namespace cimmc::infer;
+
+namespace {
+
+Network tiny_cnn() { return onnx::load_network(std::string(CIMMC_SOURCE_DIR) + "/tests/data/onnx/tiny_cnn.onnx"); }
+
+// 8-bit inputs, 8-bit weights, 64 x 64 macro; lossless when
+// 2^adc_bits - 1 >= rows x (2^dac_bits - 1) x (2^bits_per_cell - 1).
+Config lossless(WeightEncoding enc, int bpc, int dac_bits, int adc_bits) {
+  return test::infer_macro(64, enc, bpc, dac_bits, adc_bits, 32);
+}
+
+EngineOptions cpu(int threads) {
+  EngineOptions o;
+  o.backend = Backend::cpu;
+  o.threads = threads;
+  return o;
+}
+
+// Random layer operands: X unsigned 8-bit (a quarter zeros, as after ReLU), W signed 8-bit.
+struct Operands {
+  Op op;
+  LayerQuant q;
+  std::vector<std::int32_t> X;
+  std::int64_t M;
+};
+
+Operands random_layer(int M, int K, int N, unsigned seed) {
+  std::mt19937 g(seed);
+  Operands o;
+  o.M = M;
+  o.op.kind = OpKind::linear;
+  o.op.in = Shape{K, 1, 1, true};
+  o.op.out = Shape{N, 1, 1, true};
+  o.q.w.resize(static_cast<std::size_t>(N) * K);
+  for (auto& w : o.q.w) w = static_cast<int>(g() % 255) - 127;
+  o.X.resize(static_cast<std::size_t>(M) * K);
+  for (auto& x : o.X) x = g() % 4 == 0 ? 0 : static_cast<int>(g() % 256);
+  return o;
+}
+
+}  // namespace
+
+class LosslessMacro : public ::testing::TestWithParam<std::tuple<WeightEncoding, int, int>> {};
+
+// K = 150 over 64-row tiles (64, 64, 22) and N = 20 over the tiles' weight
+// columns: partial sums of three K tiles, added digitally, and several N tiles.
+TEST_P(LosslessMacro, LayerProductsEqualExactIntegerSums) {
+  const auto [enc, bpc, dac] = GetParam();
+  const int need = 64 * ((1 << dac) - 1) * ((1 << bpc) - 1);
+  int adc = 1;
+  while ((1 << adc) - 1 < need) ++adc;
+  if (enc == WeightEncoding::sign_magnitude) ++adc;  // signed columns: codes -(2^(B-1) - 1) .. 2^(B-1) - 1
+  const Config c = lossless(enc, bpc, dac, adc);
+  const Operands o = random_layer(300, 150, 20, 11);
+  std::vector<double> exact, macro;
+  exact_int_gemm(o.q, o.op, o.X, o.M, exact);
+  MacroGemm mg(c, task_bits(c), cpu(2), 0);
+  mg.set_batch(0, 300);
+  mg(0, o.q, o.op, o.X, o.M, macro);
+  ASSERT_EQ(macro.size(), exact.size());
+  for (std::size_t i = 0; i < exact.size(); ++i) ASSERT_EQ(macro[i], exact[i]) << "output " << i;
+  EXPECT_GE(mg.tiles().size(), 3u);  // really tiled (K in three)
+  // One ADC bit fewer than the rule: the same products are no longer exact.
+  Config lossy = lossless(enc, bpc, dac, adc - 1);
+  MacroGemm ml(lossy, task_bits(lossy), cpu(2), 0);
+  ml.set_batch(0, 300);
+  ml(0, o.q, o.op, o.X, o.M, macro);
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < exact.size(); ++i) differ += macro[i] != exact[i];
+  EXPECT_GT(differ, exact.size() / 10);
+}
+
+INSTANTIATE_TEST_SUITE_P(Encodings, LosslessMacro,
+                         ::testing::Values(std::tuple{WeightEncoding::differential, 2, 1},
+                                           std::tuple{WeightEncoding::twos_complement, 1, 2},
+                                           std::tuple{WeightEncoding::offset, 4, 1},
+                                           std::tuple{WeightEncoding::sign_magnitude, 2, 1}));
+
+namespace {
+
+// conv 3x3 1 -> 4 (pad 1) on 4 x 4, ReLU, max-pool 2, flatten 16, linear 16 -> 5,
+// random weights: classes vary from image to image (tiny_cnn's biases pick one).
+Op make_op(OpKind kind, const char* name, Shape in, Shape out) {
+  return Op{.kind = kind, .name = name, .in = in, .out = out, .weight = {}, .bias = {}};
+}
+
+Network random_net(unsigned seed) {
+  std::mt19937 g(seed);
+  std::normal_distribution<float> n(0.f, 1.f);
+  Network net;
+  net.input = Shape{1, 4, 4, false};
+  Op c = make_op(OpKind::conv, "conv", net.input, Shape{4, 4, 4, false});
+  c.kh = c.kw = 3;
+  c.pad_t = c.pad_l = c.pad_b = c.pad_r = 1;
+  for (int i = 0; i < 4 * 9; ++i) c.weight.push_back(n(g));
+  for (int i = 0; i < 4; ++i) c.bias.push_back(0.1f * n(g));
+  const Op r = make_op(OpKind::relu, "relu", c.out, c.out);
+  Op p = make_op(OpKind::maxpool, "pool", c.out, Shape{4, 2, 2, false});
+  p.kh = p.kw = p.stride_h = p.stride_w = 2;
+  const Op f = make_op(OpKind::flatten, "flat", p.out, Shape{16, 1, 1, true});
+  Op l = make_op(OpKind::linear, "fc", f.out, Shape{5, 1, 1, true});
+  for (int i = 0; i < 16 * 5; ++i) l.weight.push_back(n(g));
+  l.bias.assign(5, 0.f);
+  net.ops = {c, r, p, f, l};
+  return net;
+}
+
+TaskData random_images(int count, unsigned seed) {
+  std::mt19937 g(seed);
+  TaskData d;
+  d.count = d.calibration_count = count;
+  d.sample_size = 16;
+  for (int i = 0; i < count * 16; ++i) d.x.push_back(static_cast<float>(g() % 256) / 255.f);
+  d.calibration = d.x;
+  for (int i = 0; i < count; ++i) d.labels.push_back(static_cast<int>(g() % 3));  // classes 0..2 fit both nets
+  return d;
+}
+
+}  // namespace
+
+// Whole network, image by image: lossless macro classes = quantized classes,
+// on any thread count and batch size; read noise changes some.
+TEST(Infer, LosslessMacroClassifiesEveryImageAsTheQuantizedNetwork) {
+  const Network net = random_net(9);
+  const TaskData d = random_images(120, 3);
+  Config c = lossless(WeightEncoding::differential, 2, 1, 8);
+  c.task.chips = 2;
+  c.task.batch_images = 50;
+  const TaskResult r = run_task(c, net, d, cpu(1));
+  ASSERT_EQ(r.chips.size(), 2u);
+  for (const ChipResult& chip : r.chips) {
+    EXPECT_EQ(chip.pred, r.quant_pred);
+    EXPECT_EQ(chip.correct, r.quant_correct);
+  }
+  std::set<int> classes(r.quant_pred.begin(), r.quant_pred.end());
+  EXPECT_GE(classes.size(), 3u);  // the equality is not that of a constant
+
+  c.macro.noise.read_sigma_rel = 0.5;
+  c.macro.adc.bits = 5;
+  c.task.batch_images = 120;
+  const TaskResult a = run_task(c, net, d, cpu(1));
+  c.task.batch_images = 7;
+  const TaskResult b = run_task(c, net, d, cpu(2));
+  EXPECT_EQ(a.chips[0].pred, b.chips[0].pred);  // batch size and threads do not matter
+  EXPECT_EQ(a.chips[1].pred, b.chips[1].pred);
+  // Exact event counts, priced per batch: sums over other batches round differently.
+  EXPECT_NEAR(a.chips[0].energy_pj, b.chips[0].energy_pj, 1e-12 * a.chips[0].energy_pj);
+  int changed = 0;
+  for (int i = 0; i < 120; ++i) changed += a.chips[0].pred[i] != r.quant_pred[i];
+  EXPECT_GT(changed, 0);
+}
+
+// Energy: only ADC conversions (1 pJ) and accumulator writes (1000 pJ) cost
+// anything, so the total is their counts from the layer shapes: per MVM of a
+// tile with K rows (one row group) and N weights of 2 x 4 columns
+// (differential, 2 bits/cell, 8-bit weights): 8 input cycles x 8N conversions
+// and 8 x N accumulator writes.
+TEST(Infer, EnergyIsTheSumOfEveryTileJobsEvents) {
+  const Network net = tiny_cnn();
+  const int images = 40;
+  const TaskData d = random_images(images, 5);
+  Config c = lossless(WeightEncoding::differential, 2, 1, 8);
+  c.macro.g_off_us = 0.0;
+  EventEnergy zero;
+  zero.e0_pj = zero.e1_pj = zero.e2_pj = zero.epop_pj = 0.0;
+  for (EventEnergy* e : {&c.energy.dac, &c.energy.row_driver, &c.energy.column, &c.energy.adc, &c.energy.shift_add,
+                         &c.energy.accumulator})
+    *e = zero;
+  c.energy.adc.e0_pj = 1.0;
+  c.energy.accumulator.e0_pj = 1000.0;
+  c.energy.read_voltage_v = 1e-3;  // cell reads: < 1e-10 pJ each
+  c.energy.read_pulse_ns = 1e-3;
+  c.task.batch_images = 16;
+  const TaskResult r = run_task(c, net, d, cpu(2));
+  // conv: 16 positions x images MVMs, N = 2; linear: images MVMs, N = 3.
+  const double conv_mvms = 16.0 * images, fc_mvms = images;
+  const double expected = conv_mvms * (8 * 8 * 2 * 1.0 + 8 * 2 * 1000.0) + fc_mvms * (8 * 8 * 3 * 1.0 + 8 * 3 * 1000.0);
+  EXPECT_NEAR(r.chips[0].energy_pj, expected, expected * 1e-9);
+  double layers = 0;
+  for (const TileEnergy& t : r.chips[0].tiles) layers += t.energy_pj;
+  EXPECT_EQ(layers, r.chips[0].energy_pj);
+  EXPECT_EQ(r.chips[0].mvms, static_cast<std::uint64_t>(conv_mvms + fc_mvms));
+}
+
+// `cimmc infer` on a config whose model is a bad ONNX file: exit 2, the file
+// and the node named.
+TEST(Infer, BadOnnxModelIsExitTwoNamingTheNode) {
+  const std::string images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+  if (!std::filesystem::exists(images)) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::string dir = ::testing::TempDir() + "infer_bad_onnx";
+  std::filesystem::create_directories(dir);
+  for (const char* model : {"bad_op", "bad_missing", "bad_shape"}) {
+    std::ofstream(dir + "/bad.yaml") << "name: bad\nworkload:\n  inputs: {bits: 8, signed: false}\n"
+                                     << "  weights: {bits: 8, signed: true}\ntask:\n  model: " << CIMMC_SOURCE_DIR
+                                     << "/tests/data/onnx/" << model << ".onnx\n  images: " << images
+                                     << "\n  labels: /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz\n"
+                                     << "  count: 10\n  calibration_count: 10\n";
+    const test::Ran r = test::cimmc("infer " + dir + "/bad.yaml");
+    EXPECT_EQ(r.code, 2) << r.out;
+    EXPECT_NE(r.out.find(std::string(model) + ".onnx: node '"), std::string::npos) << r.out;
+  }
+}
