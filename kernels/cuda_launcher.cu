@@ -115,6 +115,7 @@ std::size_t table_bytes(const JobView* jobs, int njobs) {
     b += (v.x_dist.n + v.w_dist.n) * (sizeof(std::uint64_t) + 2 * sizeof(std::int32_t));
     b += static_cast<std::size_t>(kBatchGroups) * v.hist_size * sizeof(std::uint64_t);
     b += static_cast<std::size_t>(v.instances) * sizeof(InstanceMoments);
+    if (v.col_capture) b += capture_values(v) * sizeof(double);
     if (v.x_z) b += v.x_dist.n * sizeof(float);
     if (v.x_npatches > 0) {
       const std::uint32_t npos = (v.x_img_h - v.x_kernel + 1) * (v.x_img_w - v.x_kernel + 1);
@@ -146,6 +147,7 @@ void launch_one(const JobView* jobs, const JobOutput* outs, int njobs, const Pro
   std::vector<thrust::device_vector<InstanceMoments>> moms;
   std::vector<thrust::device_vector<float>> scores;  // copula thresholds of correlated inputs
   std::vector<thrust::device_vector<std::uint8_t>> pixels;  // images of patch inputs
+  std::vector<thrust::device_vector<double>> captures;  // calibration pilots' column values
   std::vector<DeviceJob> host_jobs(njobs);
   std::uint64_t total = 0;
   auto upload = [&](const AliasView& a) {
@@ -162,6 +164,7 @@ void launch_one(const JobView* jobs, const JobOutput* outs, int njobs, const Pro
   moms.reserve(njobs);
   scores.reserve(njobs);
   pixels.reserve(njobs);
+  captures.reserve(njobs);
   for (int i = 0; i < njobs; ++i) {
     DeviceJob& d = host_jobs[i];
     d.view = jobs[i];
@@ -179,6 +182,10 @@ void launch_one(const JobView* jobs, const JobOutput* outs, int njobs, const Pro
       d.view.x_pixels = thrust::raw_pointer_cast(pixels.back().data());
       ints.emplace_back(v.x_lut, v.x_lut + 256);
       d.view.x_lut = thrust::raw_pointer_cast(ints.back().data());
+    }
+    if (jobs[i].col_capture) {
+      captures.emplace_back(capture_values(jobs[i]), 0.0);
+      d.view.col_capture = thrust::raw_pointer_cast(captures.back().data());
     }
     hists.emplace_back(static_cast<std::size_t>(kBatchGroups) * jobs[i].hist_size, 0);
     moms.emplace_back(jobs[i].instances);
@@ -219,6 +226,11 @@ void launch_one(const JobView* jobs, const JobOutput* outs, int njobs, const Pro
     for (std::size_t k = 0; k < h.size(); ++k) outs[i].hist[k] += h[k];
     thrust::copy(moms[i].begin(), moms[i].end(), outs[i].moments);
   }
+  for (int i = 0, k = 0; i < njobs; ++i)
+    if (jobs[i].col_capture) {
+      thrust::copy(captures[k].begin(), captures[k].end(), jobs[i].col_capture);
+      ++k;
+    }
 }
 
 }  // namespace

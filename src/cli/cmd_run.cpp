@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "cimmc_version.hpp"
@@ -17,6 +18,7 @@
 #include "study/plan.hpp"
 #include "study/runner.hpp"
 #include "study/shard.hpp"
+#include "study/stat_jobs.hpp"
 
 namespace cimmc {
 
@@ -128,6 +130,10 @@ int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
                            ": energy." + name + "." + dep->first + " = " + std::to_string(dep->second) +
                            " makes the energy depend on the value; that needs the distributions --energy-only "
                            "skips (run without it)");
+  if (a.model != "sampled" && !a.energy_only)
+    for (const SweepPoint& p : sweep.points)
+      if (const std::string why = statistical_refusal(p.config.macro); !why.empty())
+        throw UsageError("--model " + a.model + ": " + sweep.path + ": point " + std::to_string(p.index) + ": " + why);
   StudyOptions so;
   so.energy_only = a.energy_only;
   so.model = a.model == "statistical" ? Model::statistical : a.model == "hybrid" ? Model::hybrid : Model::sampled;

@@ -18,6 +18,17 @@ std::string half_width(const Estimate& e) {
   return std::isnan(e.ci_hi) ? std::string(11, ' ') + "n/a" : fmt("%14.3f", e.ci_hi - e.mean);
 }
 
+// The ADC's full scale, one per weight slice when calibrated per slice, and
+// what an ideal ADC's codes stand for.
+std::string adc_scales(const JobResult& r) {
+  const JobView& v = r.view;
+  if (v.adc_mode == AdcMode::ideal) return fmt(" (no quantization; codes counted at full scale %.1f)", r.adc_full_scale);
+  if (v.adc_mode != AdcMode::per_slice) return fmt(" (full scale %.1f)", r.adc_full_scale);
+  std::string s = " (full scale per column of a weight:";
+  for (int q = 0; q < v.ppw; ++q) s += fmt(" %.1f", v.adc_delta_q[q] * v.code_max);
+  return s + ")";
+}
+
 }  // namespace
 
 void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, const Report& rep) {
@@ -28,7 +39,7 @@ void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, cons
   os << "  inputs " << cfg.tile.inputs.bits << "b " << to_string(cfg.macro.input_encoding) << ", " << v.cycles
      << " cycles x " << v.dac_bits << " DAC bits; weights " << cfg.tile.weights.bits << "b "
      << to_string(cfg.macro.weight_encoding) << ", " << v.bpc << " bits/cell; ADC " << cfg.macro.adc.bits
-     << "b " << to_string(cfg.macro.adc.range) << fmt(" (full scale %.1f)", r.adc_full_scale) << "\n\n";
+     << "b " << to_string(cfg.macro.adc.range) << adc_scales(r) << "\n\n";
   os << "  component      pJ/MVM    95% CI +/-   share   events/MVM\n";
   const double total = rep.total_pj.mean;
   for (int c = 0; c < kComponents; ++c) {

@@ -59,7 +59,7 @@ struct OperandSpec {
 enum class WeightEncoding { unsigned_plain, offset, differential, twos_complement, sign_magnitude };
 // How a signed input becomes DAC levels per cycle.
 enum class InputEncoding { unsigned_plain, offset, twos_complement, sign_magnitude };
-enum class AdcRange { full, max, calibrated };
+enum class AdcRange { full, max, calibrated, ideal };
 
 struct NoiseSpec {
   double prog_sigma_us = 0.0;   // programming variation, absolute (µS), static per array instance
@@ -75,6 +75,12 @@ struct AdcSpec {
   AdcRange range = AdcRange::full;
   double max_value = 0.0;       // range=max: column value mapped to the top code (cell-level x DAC-level units)
   double quantile = 0.999;      // range=calibrated: quantile of the pilot column values
+  // range=calibrated: one range per weight slice, each from its own columns'
+  // pilot values (CrossSim calibrates each slice separately).
+  bool per_slice = false;
+  // range=calibrated: round each calibrated range up to a power-of-two number
+  // of on-cell units (CrossSim's 128/2^k rule).
+  bool round_pow2 = false;
   double noise_lsb = 0.0;       // input-referred Gaussian noise, in ADC LSBs
   int count = 0;                // ADCs per macro, shared by the columns (0 = one per column)
   std::optional<double> conversion_ns;  // default: ZigZag-IMC delay model

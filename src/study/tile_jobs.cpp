@@ -115,6 +115,9 @@ std::string job_key(const Config& c) {
                    m.noise.read_sigma_rel, m.noise.stuck_off, m.noise.stuck_on, m.adc.max_value, m.adc.quantile,
                    m.adc.noise_lsb})
     put(o, x);
+  // Appended only when set, so the keys (and random streams) of jobs without them stay as they were.
+  if (m.adc.per_slice || m.adc.round_pow2)
+    o += std::string("|adc:") + (m.adc.per_slice ? "s" : "") + (m.adc.round_pow2 ? "p" : "");
   o += "|x:";
   put_operand(o, c.tile.inputs);
   o += "|w:";
