@@ -308,7 +308,10 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
   for (int c = 0; c < v.cycles; ++c) {
     for (int g = 0; g < G; ++g) {
       const int cg = c * G + g;
-      if (k.noisy) {
+      // A calibration pilot only records the values before noise: no noise
+      // draws, no conversions (its histograms and moments are not used).
+      const bool capture = v.col_capture != nullptr;
+      if (k.noisy && !capture) {
         fill_noise(v, ws, sample, cg, ex);
         ex.sync();
       }
@@ -322,18 +325,21 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
       if (FloatPath) {
         conductance_columns(v, ws, c, g, v.read_rel > 0.f, ex);
         const FloatColumns cols{ws.fval, ws.fsq};
-        clipped += convert_any(cols, v.adc_mode, k, ws, col_h, adc_h, P, ex);
-        if (v.col_capture) capture_set(v, cols, sample, cg, ex);
+        if (capture) capture_set(v, cols, sample, cg, ex);
+        else clipped += convert_any(cols, v.adc_mode, k, ws, col_h, adc_h, P, ex);
       } else {
         const PlaneColumns cols{ab, wb, v.signed_cols ? ws.negbits + g * wpg : nullptr, stride, v.dac_bits,
                                 v.bpc, wpg, v.ppw, G, v.r_off, static_cast<double>(ws.suma[cg])};
-        if (fixed_ok)
-          clipped += convert_fixed(v, ab, wb, stride, v.r_off * static_cast<double>(ws.suma[cg]), k, ws, col_h,
-                                   adc_h, ex, done);
-        if (!done) clipped += convert_any(cols, v.adc_mode, k, ws, col_h, adc_h, P, ex);
-        if (v.col_capture) capture_set(v, cols, sample, cg, ex);
+        if (capture) {
+          capture_set(v, cols, sample, cg, ex);
+        } else {
+          if (fixed_ok)
+            clipped += convert_fixed(v, ab, wb, stride, v.r_off * static_cast<double>(ws.suma[cg]), k, ws, col_h,
+                                     adc_h, ex, done);
+          if (!done) clipped += convert_any(cols, v.adc_mode, k, ws, col_h, adc_h, P, ex);
+        }
       }
-      if (k.noisy) ex.sync();
+      if (k.noisy && !capture) ex.sync();
     }
   }
   st.clipped += clipped;

@@ -136,7 +136,7 @@ TEST(AdcCalibration, ExactQuantileIsTheSortedRank) {
           break;
         }
       std::vector<double> work = x;
-      EXPECT_EQ(exact_quantile(work, q), want) << n << " " << q;
+      EXPECT_EQ(exact_quantile(work.data(), work.data() + n, q), want) << n << " " << q;
     }
   }
 }
@@ -166,13 +166,15 @@ TEST(AdcCalibration, PerSliceQuantilesAgainstBruteForce) {
   AdcSpec adc;
   adc.quantile = 0.9;
   adc.per_slice = true;
-  const auto fs = calibrated_full_scales(v, values.data(), adc);
+  std::vector<double> work = values;  // calibration overwrites its input
+  const auto fs = calibrated_full_scales(v, work.data(), adc);
   EXPECT_EQ(fs[0], brute([](int q) { return q == 0 || q == 2; }, 0.9));  // low slice: pos0 with neg0
   EXPECT_EQ(fs[1], brute([](int q) { return q == 1 || q == 3; }, 0.9));
   EXPECT_EQ(fs[2], fs[0]);
   EXPECT_EQ(fs[3], fs[1]);
   adc.per_slice = false;
-  const auto shared = calibrated_full_scales(v, values.data(), adc);
+  work = values;
+  const auto shared = calibrated_full_scales(v, work.data(), adc);
   EXPECT_EQ(shared[0], brute([](int) { return true; }, 0.9));
   EXPECT_EQ(shared[3], shared[0]);
 }

@@ -7,14 +7,14 @@
 
 namespace cimmc {
 
-double exact_quantile(std::vector<double>& mags, double quantile) {
-  if (mags.empty()) return 0.0;
+double exact_quantile(double* first, double* last, double quantile) {
+  const std::size_t n = static_cast<std::size_t>(last - first);
+  if (n == 0) return 0.0;
   // The rank the histogram walk stops at: the first count c with c >= q * n.
-  const double target = quantile * static_cast<double>(mags.size());
-  std::size_t rank = static_cast<std::size_t>(std::ceil(target));
-  rank = std::clamp<std::size_t>(rank, 1, mags.size());
-  auto nth = mags.begin() + static_cast<std::ptrdiff_t>(rank - 1);
-  std::nth_element(mags.begin(), nth, mags.end());
+  const double target = quantile * static_cast<double>(n);
+  const std::size_t rank = std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(target)), 1, n);
+  double* nth = first + (rank - 1);
+  std::nth_element(first, nth, last);
   return *nth;
 }
 
@@ -30,16 +30,15 @@ double round_up_pow2(double fs, double unit) { return unit * std::exp2(std::ceil
 
 }  // namespace
 
-std::array<double, kMaxPhysPerWeight> calibrated_full_scales(const JobView& v, const double* values,
-                                                              const AdcSpec& adc) {
-  // Column positions pooled per group: all of them, or one group per slice.
-  const int groups = adc.per_slice ? v.ppw : 1;
-  std::vector<std::vector<double>> mags(groups);
+std::array<double, kMaxPhysPerWeight> calibrated_full_scales(const JobView& v, double* values, const AdcSpec& adc) {
   const std::uint64_t n = capture_values(v);
-  for (auto& m : mags) m.reserve(static_cast<std::size_t>(n / v.ppw * (adc.per_slice ? 1 : v.ppw)));
-  for (std::uint64_t i = 0; i < n; ++i) {
-    const int q = static_cast<int>(i % static_cast<std::uint64_t>(v.P)) % v.ppw;
-    mags[adc.per_slice ? adc_slice_of(v, q) : 0].push_back(std::fabs(values[i]));
+  for (std::uint64_t i = 0; i < n; ++i) values[i] = std::fabs(values[i]);
+  // Column positions pooled per group: all of them in place, or one copy per slice.
+  std::vector<std::vector<double>> slices(adc.per_slice ? v.ppw : 0);
+  if (adc.per_slice) {
+    for (auto& m : slices) m.reserve(static_cast<std::size_t>(n / v.ppw));
+    for (std::uint64_t i = 0; i < n; ++i)
+      slices[adc_slice_of(v, static_cast<int>(i % static_cast<std::uint64_t>(v.P)) % v.ppw)].push_back(values[i]);
   }
   std::array<double, kMaxPhysPerWeight> fs{};
   for (int q = 0; q < v.ppw; ++q) {
@@ -48,7 +47,8 @@ std::array<double, kMaxPhysPerWeight> calibrated_full_scales(const JobView& v, c
       fs[q] = fs[grp];
       continue;
     }
-    double f = exact_quantile(mags[grp], adc.quantile);
+    double f = adc.per_slice ? exact_quantile(slices[grp].data(), slices[grp].data() + slices[grp].size(), adc.quantile)
+                             : exact_quantile(values, values + n, adc.quantile);
     if (f <= 0) f = v.col_bw;  // all-zero pilot values: keep one bin of range
     if (adc.round_pow2) f = round_up_pow2(f, on_cell_unit(v));
     fs[q] = f;

@@ -10,9 +10,10 @@
 
 namespace cimmc {
 
-// The smallest m among `mags` with at least `quantile` of them <= m (the rule
-// column_quantile() applies to histogram bins); 0 for no values. Reorders mags.
-double exact_quantile(std::vector<double>& mags, double quantile);
+// The smallest m among [first, last) with at least `quantile` of them <= m
+// (the rule column_quantile() applies to histogram bins); 0 for no values.
+// Reorders the values.
+double exact_quantile(double* first, double* last, double quantile);
 
 // The weight slice a physical column position q (0 .. ppw-1) belongs to: a
 // differential pair's negative column shares its positive twin's slice.
@@ -25,8 +26,8 @@ double on_cell_unit(const JobView& v);
 // Full scale per column position q from a pilot's column values (laid out as
 // JobView::col_capture says; |value| for signed columns): one quantile over all
 // columns, or one per weight slice; a zero quantile keeps one column bin.
-std::array<double, kMaxPhysPerWeight> calibrated_full_scales(const JobView& v, const double* values,
-                                                              const AdcSpec& adc);
+// Overwrites the values (with |value|, reordered) to need no second copy.
+std::array<double, kMaxPhysPerWeight> calibrated_full_scales(const JobView& v, double* values, const AdcSpec& adc);
 
 // Sets the view's ADC steps from per-position full scales: AdcMode::per_slice
 // when they differ by position, else the shared step of position 0.

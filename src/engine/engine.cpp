@@ -157,7 +157,7 @@ JobBytes job_bytes(const Config& cfg) {
   if (cfg.macro.adc.range == AdcRange::calibrated) {  // the pilot's histograms and values, while it runs
     const std::uint64_t pilot_instances = (cfg.run.pilot() + v.per_instance - 1) / v.per_instance;
     const std::uint64_t values = cfg.run.pilot() * static_cast<std::uint64_t>(v.cycles) * v.G * v.P;
-    out.sampling += hist + pilot_instances * sizeof(InstanceMoments) + 2 * values * sizeof(double);
+    out.sampling += hist + pilot_instances * sizeof(InstanceMoments) + values * sizeof(double);
   }
   return out;
 }
