@@ -98,8 +98,8 @@ std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const st
     build_job(*cfgs[i], job_ids.at(i), *jobs.back());
   }
 
-  // Calibration pilots on their own random streams with the full-range ADC;
-  // they record every column value, from which the range is calibrated.
+  // Calibration pilots on their own random streams: they record every column
+  // value before noise (and convert nothing), from which the range is calibrated.
   // Pilots go in launches of at most kCaptureBudget bytes of recorded values.
   std::vector<JobView> pilots;
   std::vector<std::size_t> pilot_of;
