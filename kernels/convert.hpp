@@ -155,6 +155,9 @@ struct FixedColumns {
 // Everything the per-column loop needs, as plain values.
 struct ConvConsts {
   double inv_delta, col_lo, inv_bw, top_bin, cmin, cmax, scale;
+  double coef;                  // the cycle's input coefficient (scale = coef * adc_delta)
+  const double *dq, *iq;        // AdcMode::per_slice: step and inverse step by column position
+  int ppw;
   float abs_var, abs_sd, rel2;  // noise variance from absolute sources, its root, proportional sigma^2
   int ncol, ncode;  // shard strides of the local histograms
   bool noisy;
@@ -187,8 +190,9 @@ enum class NoiseKind { none, absolute, proportional };
 // A conversion set in two passes: the per-column arithmetic first, with no
 // memory dependences or branches between columns so the CPU compiler
 // vectorizes it, then the histogram increments (count_set). Returns the
-// clipped conversions.
-template <NoiseKind Noise, class Columns, class Exec>
+// clipped conversions. An ideal ADC passes the noisy value on unquantized and
+// never clips; its code is still counted at the shared step.
+template <NoiseKind Noise, AdcMode Mode, class Columns, class Exec>
 CIMMC_HD std::uint64_t convert_pass(const Columns& colv, const ConvConsts k, const Workspace& ws, std::uint64_t* col_h,
                                     std::uint64_t* adc_h, int P, const Exec& ex) {
   const float* CIMMC_RESTRICT noise = ws.noise;
@@ -207,22 +211,48 @@ CIMMC_HD std::uint64_t convert_pass(const Columns& colv, const ConvConsts k, con
     if constexpr (Noise == NoiseKind::proportional) val += static_cast<double>(noise[p] * sqrtf(k.abs_var + k.rel2 * sq));
     // ADC: nearest code; inputs beyond the range clip to the end codes (a NaN
     // to the bottom one, counted as clipped).
-    const double cf = floor(val * k.inv_delta + 0.5);
+    double inv_delta = k.inv_delta, scale = k.scale;
+    if constexpr (Mode == AdcMode::per_slice) {
+      const int q = p % k.ppw;
+      inv_delta = k.iq[q];
+      scale = k.coef * k.dq[q];
+    }
+    const double cf = floor(val * inv_delta + 0.5);
     const double cc = clamp_low_nan(cf, k.cmin, k.cmax);
-    clipped += !(cf >= k.cmin) + (cf > k.cmax);
+    if constexpr (Mode != AdcMode::ideal) clipped += !(cf >= k.cmin) + (cf > k.cmax);
     adc_idx[p] = static_cast<std::uint32_t>(cc - k.cmin) + static_cast<std::uint32_t>(p % kAdcShards * k.ncode);
-    ypart[p] += k.scale * cc;
+    if constexpr (Mode == AdcMode::ideal) ypart[p] += k.coef * val;
+    else ypart[p] += scale * cc;
   }
   count_set(ws, col_h, adc_h, P, ex);
   return clipped;
 }
 
-template <class Columns, class Exec>
+template <AdcMode Mode, class Columns, class Exec>
 CIMMC_HD std::uint64_t convert_set(const Columns& colv, const ConvConsts& k, const Workspace& ws, std::uint64_t* col_h,
                                    std::uint64_t* adc_h, int P, const Exec& ex) {
-  if (!k.noisy) return convert_pass<NoiseKind::none>(colv, k, ws, col_h, adc_h, P, ex);
-  if (k.rel2 > 0.f) return convert_pass<NoiseKind::proportional>(colv, k, ws, col_h, adc_h, P, ex);
-  return convert_pass<NoiseKind::absolute>(colv, k, ws, col_h, adc_h, P, ex);
+  if (!k.noisy) return convert_pass<NoiseKind::none, Mode>(colv, k, ws, col_h, adc_h, P, ex);
+  if (k.rel2 > 0.f) return convert_pass<NoiseKind::proportional, Mode>(colv, k, ws, col_h, adc_h, P, ex);
+  return convert_pass<NoiseKind::absolute, Mode>(colv, k, ws, col_h, adc_h, P, ex);
+}
+
+// Any ADC mode; the unrolled fixed columns (convert_fixed) take the shared one only.
+template <class Columns, class Exec>
+CIMMC_HD std::uint64_t convert_any(const Columns& colv, AdcMode mode, const ConvConsts& k, const Workspace& ws,
+                                   std::uint64_t* col_h, std::uint64_t* adc_h, int P, const Exec& ex) {
+  if (mode == AdcMode::per_slice) return convert_set<AdcMode::per_slice>(colv, k, ws, col_h, adc_h, P, ex);
+  if (mode == AdcMode::ideal) return convert_set<AdcMode::ideal>(colv, k, ws, col_h, adc_h, P, ex);
+  return convert_set<AdcMode::shared>(colv, k, ws, col_h, adc_h, P, ex);
+}
+
+// The calibration pilot's record of the set's column values before noise.
+template <class Columns, class Exec>
+CIMMC_HD void capture_set(const JobView& v, const Columns& colv, std::uint32_t sample, int cg, const Exec& ex) {
+  double* out = v.col_capture + (static_cast<std::size_t>(sample) * v.cycles * v.G + cg) * v.P;
+  for (int p = ex.lane(); p < v.P; p += ex.nlanes()) {
+    float sq;
+    out[p] = colv(p, sq);
+  }
 }
 
 template <class Exec>
@@ -235,7 +265,7 @@ CIMMC_HD std::uint64_t convert_fixed(const JobView& v, const std::uint64_t* ab, 
     cols.wbits = wb;
     cols.stride = stride;
     cols.offset = offset;
-    return convert_set(cols, k, ws, col_h, adc_h, v.P, ex);
+    return convert_set<AdcMode::shared>(cols, k, ws, col_h, adc_h, v.P, ex);
   };
   switch (v.bpc * 8 + v.wpg) {
     case 1 * 8 + 1: return run(FixedColumns<1, 1>{});
@@ -266,8 +296,11 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
   k.ncode = v.code_max - v.code_min + 1;
   k.noisy = v.noisy;
   k.rel2 = v.read_rel * v.read_rel;
+  k.dq = v.adc_delta_q;
+  k.iq = v.adc_inv_q;
+  k.ppw = v.ppw;
   const float adc_var = v.adc_noise * v.adc_noise * static_cast<float>(v.adc_delta * v.adc_delta);
-  const bool fixed_ok = !FloatPath && v.dac_bits == 1 && !v.signed_cols;
+  const bool fixed_ok = !FloatPath && v.dac_bits == 1 && !v.signed_cols && v.adc_mode == AdcMode::shared;
   std::uint64_t* col_h = ws.col_local;
   std::uint64_t* adc_h = ws.adc_local;
   std::uint64_t clipped = 0;
@@ -275,10 +308,14 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
   for (int c = 0; c < v.cycles; ++c) {
     for (int g = 0; g < G; ++g) {
       const int cg = c * G + g;
-      if (k.noisy) {
+      // A calibration pilot only records the values before noise: no noise
+      // draws, no conversions (its histograms and moments are not used).
+      const bool capture = v.col_capture != nullptr;
+      if (k.noisy && !capture) {
         fill_noise(v, ws, sample, cg, ex);
         ex.sync();
       }
+      k.coef = v.in_coef[c];
       k.scale = v.in_coef[c] * v.adc_delta;
       k.abs_var = v.read_abs * v.read_abs * ws.suma2[cg] + adc_var;
       k.abs_sd = sqrtf(k.abs_var);
@@ -288,18 +325,21 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
       if (FloatPath) {
         conductance_columns(v, ws, c, g, v.read_rel > 0.f, ex);
         const FloatColumns cols{ws.fval, ws.fsq};
-        clipped += convert_set(cols, k, ws, col_h, adc_h, P, ex);
+        if (capture) capture_set(v, cols, sample, cg, ex);
+        else clipped += convert_any(cols, v.adc_mode, k, ws, col_h, adc_h, P, ex);
       } else {
-        if (fixed_ok)
-          clipped += convert_fixed(v, ab, wb, stride, v.r_off * static_cast<double>(ws.suma[cg]), k, ws, col_h,
-                                   adc_h, ex, done);
-        if (!done) {
-          const PlaneColumns cols{ab, wb, v.signed_cols ? ws.negbits + g * wpg : nullptr, stride, v.dac_bits,
-                                  v.bpc, wpg, v.ppw, G, v.r_off, static_cast<double>(ws.suma[cg])};
-          clipped += convert_set(cols, k, ws, col_h, adc_h, P, ex);
+        const PlaneColumns cols{ab, wb, v.signed_cols ? ws.negbits + g * wpg : nullptr, stride, v.dac_bits,
+                                v.bpc, wpg, v.ppw, G, v.r_off, static_cast<double>(ws.suma[cg])};
+        if (capture) {
+          capture_set(v, cols, sample, cg, ex);
+        } else {
+          if (fixed_ok)
+            clipped += convert_fixed(v, ab, wb, stride, v.r_off * static_cast<double>(ws.suma[cg]), k, ws, col_h,
+                                     adc_h, ex, done);
+          if (!done) clipped += convert_any(cols, v.adc_mode, k, ws, col_h, adc_h, P, ex);
         }
       }
-      if (k.noisy) ex.sync();
+      if (k.noisy && !capture) ex.sync();
     }
   }
   st.clipped += clipped;

@@ -115,6 +115,7 @@ std::size_t table_bytes(const JobView* jobs, int njobs) {
     b += (v.x_dist.n + v.w_dist.n) * (sizeof(std::uint64_t) + 2 * sizeof(std::int32_t));
     b += static_cast<std::size_t>(kBatchGroups) * v.hist_size * sizeof(std::uint64_t);
     b += static_cast<std::size_t>(v.instances) * sizeof(InstanceMoments);
+    if (v.col_capture) b += capture_values(v) * sizeof(double);
     if (v.x_z) b += v.x_dist.n * sizeof(float);
     // Given operands and outputs (inference, src/infer/)
     if (v.w_given) b += static_cast<std::size_t>(v.N) * v.K * sizeof(std::int32_t);
@@ -151,6 +152,7 @@ void launch_one(const JobView* jobs, const JobOutput* outs, int njobs, const Pro
   std::vector<thrust::device_vector<float>> scores;  // copula thresholds of correlated inputs
   std::vector<thrust::device_vector<std::uint8_t>> pixels;  // images of patch inputs
   std::vector<thrust::device_vector<double>> ys;             // macro outputs of given operands
+  std::vector<thrust::device_vector<double>> captures;  // calibration pilots' column values
   std::vector<DeviceJob> host_jobs(njobs);
   std::uint64_t total = 0;
   auto upload = [&](const AliasView& a) {
@@ -168,6 +170,7 @@ void launch_one(const JobView* jobs, const JobOutput* outs, int njobs, const Pro
   moms.reserve(njobs);
   scores.reserve(njobs);
   pixels.reserve(njobs);
+  captures.reserve(njobs);
   for (int i = 0; i < njobs; ++i) {
     DeviceJob& d = host_jobs[i];
     d.view = jobs[i];
@@ -199,6 +202,10 @@ void launch_one(const JobView* jobs, const JobOutput* outs, int njobs, const Pro
     if (jobs[i].y_out) {
       ys.emplace_back(static_cast<std::size_t>(jobs[i].samples) * jobs[i].N);
       d.view.y_out = thrust::raw_pointer_cast(ys.back().data());
+    }
+    if (jobs[i].col_capture) {
+      captures.emplace_back(capture_values(jobs[i]), 0.0);
+      d.view.col_capture = thrust::raw_pointer_cast(captures.back().data());
     }
     hists.emplace_back(static_cast<std::size_t>(kBatchGroups) * jobs[i].hist_size, 0);
     moms.emplace_back(jobs[i].instances);
@@ -242,6 +249,11 @@ void launch_one(const JobView* jobs, const JobOutput* outs, int njobs, const Pro
   for (int i = 0, k = 0; i < njobs; ++i)
     if (jobs[i].y_out) {
       thrust::copy(ys[k].begin(), ys[k].end(), jobs[i].y_out);
+      ++k;
+    }
+  for (int i = 0, k = 0; i < njobs; ++i)
+    if (jobs[i].col_capture) {
+      thrust::copy(captures[k].begin(), captures[k].end(), jobs[i].col_capture);
       ++k;
     }
 }

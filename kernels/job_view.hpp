@@ -22,6 +22,12 @@ constexpr int kMaxTreeStages = 16;  // R <= 65536 rows per tree
 
 enum class WPart : std::uint8_t { plain, pos, neg, sign_bit, signed_mag };
 
+// How a conversion turns a column value into the value the shift-add sees:
+// one step for every column, a step per weight slice, or the value itself
+// (ideal: no quantization, no clipping; codes are still counted at adc_delta
+// so the conversions can be priced).
+enum class AdcMode : std::uint8_t { shared, per_slice, ideal };
+
 // Discrete distribution over quantized integers, sampled by Walker's alias
 // method from one 32-bit word. prob is scaled by 2^32 so 1.0 is representable.
 struct AliasView {
@@ -71,6 +77,14 @@ struct JobView {
   double adc_delta = 1.0;  // column value per LSB
   float adc_noise = 0.f;   // input-referred sigma in LSB
   int code_min = 0, code_max = 63;
+  AdcMode adc_mode = AdcMode::shared;
+  // AdcMode::per_slice: the step of the columns at position q of a weight
+  // (p % ppw) and its inverse; adc_delta is then the largest of them.
+  double adc_delta_q[kMaxPhysPerWeight] = {};
+  double adc_inv_q[kMaxPhysPerWeight] = {};
+  // Calibration pilot only (else null): every conversion's column value before
+  // noise, at [((sample * cycles + c) * G + g) * P + p].
+  double* col_capture = nullptr;
   // ---- column-value histogram
   double col_lo = 0.0;
   double col_bw = 1.0;
@@ -119,6 +133,11 @@ struct JobView {
   double* y_out = nullptr;
   std::uint32_t sample_base = 0;
 };
+
+// Values a calibration pilot's col_capture holds (host code sizes it).
+inline std::uint64_t capture_values(const JobView& v) {
+  return v.samples * static_cast<std::uint64_t>(v.cycles) * static_cast<std::uint64_t>(v.G) * static_cast<std::uint64_t>(v.P);
+}
 
 // Raw error moments of one array instance; the host reduces them in instance
 // order so floating sums never depend on the thread count.

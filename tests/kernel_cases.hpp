@@ -1,8 +1,8 @@
 // Tile jobs that between them take every path of the sampling kernel: the
 // unrolled popcount columns, the general bit-plane columns (multi-bit DACs,
 // sign-magnitude), the conductance path (programming variation, proportional
-// read noise), faults, absolute read and ADC noise, a calibrated ADC,
-// correlated inputs and real image patches. Used to show that two ways of
+// read noise), faults, absolute read and ADC noise, a calibrated ADC (shared
+// or per slice), an ideal ADC, correlated inputs and real image patches. Used to show that two ways of
 // running the kernel give the same bits.
 #pragma once
 #include <filesystem>
@@ -58,6 +58,17 @@ inline std::vector<KernelCase> kernel_cases() {
   cond.macro.noise.prog_sigma_us = 0.02;
   cond.macro.noise.read_sigma_rel = 0.02;
   out.push_back({"programming_and_proportional_noise", cond});
+
+  // The ADC modes: an ideal ADC (set by build_job) and per-slice calibrated
+  // ranges (set from the pilot's recorded values where the engine runs it).
+  Config ideal = cond;
+  ideal.macro.adc.range = AdcRange::ideal;
+  ideal.macro.noise.read_sigma_us = 0.2;
+  out.push_back({"ideal_adc", ideal});
+  Config slices = noisy;
+  slices.macro.adc.per_slice = true;
+  slices.macro.adc.round_pow2 = true;
+  out.push_back({"per_slice_calibrated", slices});
 
   Config corr = base;
   corr.tile.inputs.dist.kind = DistKind::relu_normal;

@@ -525,6 +525,20 @@ TEST(Config, AdcMaxPresentIffRangeIsMax) {
                         "40", "is only allowed when macro.adc.range is max (it is calibrated)"));
 }
 
+TEST(Config, AdcSliceOptionsNeedCalibratedAndIdealHasNoNoise) {
+  EXPECT_TRUE(has_error("macro:\n  adc:\n    range: full\n    per_slice: true\n" + kWorkload, 4,
+                        "macro.adc.per_slice", "true", "is only allowed when macro.adc.range is calibrated (it is full)"));
+  EXPECT_TRUE(has_error("macro:\n  adc:\n    range: ideal\n    round_pow2: true\n" + kWorkload, 4,
+                        "macro.adc.round_pow2", "true", "is only allowed when macro.adc.range is calibrated (it is ideal)"));
+  EXPECT_TRUE(has_error("macro:\n  adc:\n    range: ideal\n    noise_lsb: 0.5\n" + kWorkload, 4,
+                        "macro.adc.noise_lsb", "0.5", "must be 0 when macro.adc.range is ideal"));
+  const Config c =
+      parse_config("macro:\n  adc: {range: calibrated, per_slice: true, round_pow2: true}\n" + kWorkload, kFile);
+  EXPECT_TRUE(c.macro.adc.per_slice);
+  EXPECT_TRUE(c.macro.adc.round_pow2);
+  EXPECT_EQ(parse_config("macro:\n  adc: {range: ideal}\n" + kWorkload, kFile).macro.adc.range, AdcRange::ideal);
+}
+
 TEST(Config, UniformHighAtLeastLow) {
   const std::string yaml = R"(workload:
   inputs:

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "cimmc_version.hpp"
@@ -19,6 +20,7 @@
 #include "study/runner.hpp"
 #include "study/shard.hpp"
 #include "study/stream_pass.hpp"
+#include "study/stat_jobs.hpp"
 
 namespace cimmc {
 
@@ -106,6 +108,12 @@ void check_energy_only(const SweepPoint& p, const std::string& path) {
                        "skips (run without it)");
 }
 
+// --model statistical or hybrid (not --energy-only) refuses macros the model does not cover.
+void check_statistical(const SweepPoint& p, const CliArgs& a, const std::string& path) {
+  if (const std::string why = statistical_refusal(p.config.macro); !why.empty())
+    throw UsageError("--model " + a.model + ": " + path + ": point " + std::to_string(p.index) + ": " + why);
+}
+
 struct Engine {
   EngineOptions opt;
   std::string backend, device;
@@ -134,6 +142,7 @@ int run_streaming(const CliArgs& a) {
   const auto prepare = [&](SweepPoint& p) {
     apply_overrides(p.config, a);
     if (a.energy_only) check_energy_only(p, src.path());
+    else check_statistical(p, a, src.path());
   };
   std::vector<SweepPoint> head = src.points(0, 1);  // point 0's errors come before any work
   prepare(head.front());
@@ -201,6 +210,8 @@ int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
   }
   if (a.energy_only)  // refuse before any work: the skipped distributions would be needed
     for (const SweepPoint& p : sweep.points) check_energy_only(p, sweep.path);
+  if (a.model != "sampled" && !a.energy_only)
+    for (const SweepPoint& p : sweep.points) check_statistical(p, a, sweep.path);
   StudyOptions so;
   so.energy_only = a.energy_only;
   so.model = a.model == "statistical" ? Model::statistical : a.model == "hybrid" ? Model::hybrid : Model::sampled;

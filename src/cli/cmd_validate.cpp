@@ -4,16 +4,21 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <string>
 
 #include "cimmc_version.hpp"
 #include "cli/commands.hpp"
 #include "io/study_file.hpp"
+#include "study/stat_jobs.hpp"
 #include "study/validate.hpp"
 
 namespace cimmc {
 
 int cmd_validate(const CliArgs& a) {
   const Sweep sweep = load_study(a);
+  for (const SweepPoint& p : sweep.points)
+    if (const std::string why = statistical_refusal(p.config.macro); !why.empty())
+      throw UsageError(sweep.path + ": point " + std::to_string(p.index) + ": " + why);
   const std::optional<OutputClaim> claim = claim_output(a);  // fail before sampling, not after
   EngineOptions opt = engine_options(a);
   std::string device;

@@ -31,6 +31,17 @@ void print_digital_events(std::ostream& os, const JobResult& r) {
   os << "\n";
 }
 
+// The ADC's full scale, one per weight slice when calibrated per slice, and
+// what an ideal ADC's codes stand for.
+std::string adc_scales(const JobResult& r) {
+  const JobView& v = r.view;
+  if (v.adc_mode == AdcMode::ideal) return fmt(" (no quantization; codes counted at full scale %.1f)", r.adc_full_scale);
+  if (v.adc_mode != AdcMode::per_slice) return fmt(" (full scale %.1f)", r.adc_full_scale);
+  std::string s = " (full scale per column of a weight:";
+  for (int q = 0; q < v.ppw; ++q) s += fmt(" %.1f", v.adc_delta_q[q] * v.code_max);
+  return s + ")";
+}
+
 }  // namespace
 
 void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, const Report& rep) {
@@ -44,8 +55,7 @@ void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, cons
   if (v.digital)
     os << "digital: adder tree of " << v.R << " rows (" << v.tree_stages << " stages) per column, no ADC\n\n";
   else
-    os << "ADC " << cfg.macro.adc.bits << "b " << to_string(cfg.macro.adc.range)
-       << fmt(" (full scale %.1f)", r.adc_full_scale) << "\n\n";
+    os << "ADC " << cfg.macro.adc.bits << "b " << to_string(cfg.macro.adc.range) << adc_scales(r) << "\n\n";
   os << "  component      pJ/MVM    95% CI +/-   share   events/MVM\n";
   const double total = rep.total_pj.mean;
   for (int c = 0; c < kComponents; ++c) {

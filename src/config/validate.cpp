@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "config/config.hpp"
 #include "config/internal.hpp"
@@ -145,7 +146,16 @@ void check_macro(const Checker& c, const MacroSpec& m) {
            std::string("is only allowed when macro.adc.range is max (it is ") + to_string(a.range) + ")");
   }
   c.check("macro.adc.quantile", a.quantile, rule::kQuantile);
+  // Per-slice ranges and power-of-two rounding act on the pilot's calibration;
+  // every other range is one fixed value for all columns.
+  for (const auto& [key, on] : {std::pair{"per_slice", a.per_slice}, std::pair{"round_pow2", a.round_pow2}})
+    if (on && a.range != AdcRange::calibrated)
+      c.fail(std::string("macro.adc.") + key, "true",
+             std::string("is only allowed when macro.adc.range is calibrated (it is ") + to_string(a.range) + ")");
   c.check("macro.adc.noise_lsb", a.noise_lsb, rule::kAdcNoiseLsb);
+  if (a.range == AdcRange::ideal && a.noise_lsb != 0)
+    c.fail("macro.adc.noise_lsb", number_text(a.noise_lsb),
+           "must be 0 when macro.adc.range is ideal: an ideal ADC neither quantizes nor adds noise");
   c.check("macro.adc.count", a.count, rule::kAdcCount);
   c.check("macro.adc.conversion_ns", a.conversion_ns, rule::kTimeNs);
 }

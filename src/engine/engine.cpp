@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/calibration.hpp"
 #include "engine/job_builder.hpp"
 #include "philox.hpp"
 
@@ -36,6 +37,10 @@ std::string resolve_backend(Backend requested, std::string* device, CpuIsa cpu_i
 }
 
 namespace {
+
+// Recorded pilot values per launch, and for one pilot at most.
+constexpr std::uint64_t kCaptureBudget = std::uint64_t(1) << 30;
+constexpr std::uint64_t kCaptureLimit = std::uint64_t(4) << 30;
 
 struct Sampled {
   std::vector<std::uint64_t> hist;
@@ -99,10 +104,22 @@ std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const st
     if (complete) complete(i, jobs.back()->view);
   }
 
-  // Calibration pilots, all in one launch, on their own random streams with
-  // the full-range ADC; only their column-value histograms are used.
+  // Calibration pilots on their own random streams: they record every column
+  // value before noise (and convert nothing), from which the range is calibrated.
+  // Pilots go in launches of at most kCaptureBudget bytes of recorded values.
   std::vector<JobView> pilots;
   std::vector<std::size_t> pilot_of;
+  std::vector<std::vector<double>> captured;
+  auto run_pilots = [&] {
+    sample(pilots, backend, opt, nullptr);  // only the recorded values are used
+    for (std::size_t k = 0; k < pilots.size(); ++k) {
+      const AdcSpec& adc = cfgs[pilot_of[k]]->macro.adc;
+      set_adc_full_scales(jobs[pilot_of[k]]->view, calibrated_full_scales(pilots[k], captured[k].data(), adc),
+                          adc.per_slice);
+    }
+    pilots.clear(), pilot_of.clear(), captured.clear();
+  };
+  std::uint64_t pending = 0;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     if (cfgs[i]->macro.adc.range != AdcRange::calibrated) continue;
     JobView p = jobs[i]->view;
@@ -110,19 +127,19 @@ std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const st
     p.y_out = nullptr;
     p.samples = cfgs[i]->run.pilot();
     p.instances = static_cast<std::uint32_t>((p.samples + p.per_instance - 1) / p.per_instance);
+    const std::uint64_t bytes = capture_values(p) * sizeof(double);
+    if (bytes > kCaptureLimit)
+      throw DeviceError("the calibration pilot of a tile job records " + std::to_string(capture_values(p)) +
+                        " column values (" + std::to_string(bytes >> 20) + " MiB, above the " +
+                        std::to_string(kCaptureLimit >> 20) + " MiB limit): lower run.pilot_samples");
+    if (!pilots.empty() && pending + bytes > kCaptureBudget) run_pilots(), pending = 0;
+    pending += bytes;
+    captured.emplace_back(capture_values(p));
+    p.col_capture = captured.back().data();
     pilots.push_back(p);
     pilot_of.push_back(i);
   }
-  const std::vector<Sampled> ps = sample(pilots, backend, opt, nullptr);
-  for (std::size_t k = 0; k < pilots.size(); ++k) {
-    JobView& v = jobs[pilot_of[k]]->view;
-    std::vector<std::uint64_t> col(v.col_nbins, 0);
-    for (int g = 0; g < kBatchGroups; ++g)
-      for (int b = 0; b < v.col_nbins; ++b) col[b] += ps[k].hist[static_cast<std::size_t>(g) * v.hist_size + v.off_col + b];
-    double fs = column_quantile(v, col.data(), cfgs[pilot_of[k]]->macro.adc.quantile);
-    if (fs <= 0) fs = v.col_bw;  // all-zero pilot: keep one bin of range
-    set_adc_full_scale(v, fs);
-  }
+  if (!pilots.empty()) run_pilots();
 
   std::vector<JobView> views;
   for (const auto& j : jobs) views.push_back(j->view);
@@ -144,9 +161,10 @@ JobBytes job_bytes(const Config& cfg) {
   JobBytes out;
   out.result = sizeof(JobResult) + hist + kBatchGroups * sizeof(GroupMoments);
   out.sampling = out.result + static_cast<std::size_t>(v.instances) * sizeof(InstanceMoments);
-  if (cfg.macro.adc.range == AdcRange::calibrated) {  // the pilot's histograms live until the batch ends
+  if (cfg.macro.adc.range == AdcRange::calibrated) {  // the pilot's histograms and values, while it runs
     const std::uint64_t pilot_instances = (cfg.run.pilot() + v.per_instance - 1) / v.per_instance;
-    out.sampling += hist + pilot_instances * sizeof(InstanceMoments);
+    const std::uint64_t values = cfg.run.pilot() * static_cast<std::uint64_t>(v.cycles) * v.G * v.P;
+    out.sampling += hist + pilot_instances * sizeof(InstanceMoments) + values * sizeof(double);
   }
   return out;
 }

@@ -129,6 +129,8 @@ void build_job(const Config& cfg, philox::JobId job_id, BuiltJob& out, bool samp
     if (v.code_max < 1) throw std::invalid_argument("a signed column needs at least 2 ADC bits");
     const double fs_full = std::max(out.v_full, static_cast<double>(v.code_max));
     set_adc_full_scale(v, m.adc.range == AdcRange::max ? m.adc.max_value : fs_full);
+    // An ideal ADC counts the codes a full-range one would give, for pricing.
+    if (m.adc.range == AdcRange::ideal) v.adc_mode = AdcMode::ideal;
   } else {
     v.code_min = v.code_max = 0;
   }

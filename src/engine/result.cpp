@@ -16,6 +16,7 @@ JobResult result_shell(const JobView& v, const std::string& backend) {
   r.view.w_given = nullptr;
   r.view.x_given = nullptr;
   r.view.y_out = nullptr;
+  r.view.col_capture = nullptr;
   r.adc_full_scale = v.adc_delta * v.code_max;
   r.dac_levels = 1 << v.dac_bits;
   r.cell_levels = v.L;

@@ -55,6 +55,11 @@ void write_job(const H5::Group& job, const JobResult& r) {
   h5::write_attr_array(job, "w_shift", v.w_shift, static_cast<std::size_t>(v.ppw));
   h5::write_attr_array(job, "w_coef", v.w_coef, static_cast<std::size_t>(v.ppw));
   h5::write_attr_array(job, "in_coef", v.in_coef, static_cast<std::size_t>(v.cycles));
+  h5::write_attr(job, "adc_mode", std::string(kAdcModeNames[static_cast<int>(v.adc_mode)]));
+  std::vector<double> fs_q;
+  for (int q = 0; q < v.ppw; ++q)
+    fs_q.push_back((v.adc_mode == AdcMode::per_slice ? v.adc_delta_q[q] : v.adc_delta) * v.code_max);
+  h5::write_attr_array(job, "adc_full_scale_q", fs_q.data(), fs_q.size());
 
   const H5::Group hg = job.createGroup("histograms");
   const auto hs = static_cast<std::size_t>(v.hist_size);
@@ -186,6 +191,18 @@ JobResult read_job(const H5::Group& job) {
     v.w_coef[q] = wc[q];
   }
   std::copy(ic.begin(), ic.end(), v.in_coef);
+  if (job.attrExists("adc_mode")) {  // format 2.5; before it every ADC had one shared step
+    const std::string mode = h5::read_attr_string(job, "adc_mode");
+    const auto it = std::find(kAdcModeNames.begin(), kAdcModeNames.end(), mode);
+    if (it == kAdcModeNames.end()) throw IoError("/job attribute 'adc_mode' is not one of shared, per_slice, ideal");
+    v.adc_mode = static_cast<AdcMode>(it - kAdcModeNames.begin());
+    const std::vector<double> fs_q = h5::read_attr_array<double>(job, "adc_full_scale_q");
+    want("adc_full_scale_q", fs_q.size(), v.ppw);
+    for (int q = 0; q < v.ppw && v.adc_mode == AdcMode::per_slice; ++q) {
+      v.adc_delta_q[q] = fs_q[q] / v.code_max;
+      v.adc_inv_q[q] = 1.0 / v.adc_delta_q[q];
+    }
+  }
 
   const H5::Group hg = job.openGroup("histograms");
   const auto hs = static_cast<std::size_t>(v.hist_size);

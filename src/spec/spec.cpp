@@ -39,6 +39,7 @@ const char* to_string(AdcRange r) {
     case AdcRange::full: return "full";
     case AdcRange::max: return "max";
     case AdcRange::calibrated: return "calibrated";
+    case AdcRange::ideal: return "ideal";
   }
   return "?";
 }

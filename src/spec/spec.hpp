@@ -59,7 +59,7 @@ struct OperandSpec {
 enum class WeightEncoding { unsigned_plain, offset, differential, twos_complement, sign_magnitude };
 // How a signed input becomes DAC levels per cycle.
 enum class InputEncoding { unsigned_plain, offset, twos_complement, sign_magnitude };
-enum class AdcRange { full, max, calibrated };
+enum class AdcRange { full, max, calibrated, ideal };
 // analog: today's crossbar (cell currents summed on bitlines, ADCs).
 // digital: SRAM DIMC, 1-bit cells feeding NOR multipliers and an adder tree
 // per column, exact outputs, no ADC (kernels/digital_model.hpp).
@@ -79,6 +79,12 @@ struct AdcSpec {
   AdcRange range = AdcRange::full;
   double max_value = 0.0;       // range=max: column value mapped to the top code (cell-level x DAC-level units)
   double quantile = 0.999;      // range=calibrated: quantile of the pilot column values
+  // range=calibrated: one range per weight slice, each from its own columns'
+  // pilot values (CrossSim calibrates each slice separately).
+  bool per_slice = false;
+  // range=calibrated: round each calibrated range up to a power-of-two number
+  // of on-cell units (CrossSim's 128/2^k rule).
+  bool round_pow2 = false;
   double noise_lsb = 0.0;       // input-referred Gaussian noise, in ADC LSBs
   int count = 0;                // ADCs per macro, shared by the columns (0 = one per column)
   std::optional<double> conversion_ns;  // default: ZigZag-IMC delay model

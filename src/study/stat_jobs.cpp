@@ -74,6 +74,16 @@ StatJob evaluate_statistical_at(const Config& tile_cfg, JobId job_id, double adc
   return s;
 }
 
+std::string statistical_refusal(const MacroSpec& m) {
+  if (m.adc.range == AdcRange::ideal)
+    return "macro.adc.range is ideal, which the statistical model does not model (sample it, or price energy "
+           "alone with --energy-only)";
+  if (m.adc.per_slice)
+    return "macro.adc.per_slice is true: the statistical model calibrates one range for all columns (sample it, "
+           "or price energy alone with --energy-only)";
+  return "";
+}
+
 JobCost statistical_job_cost(const Config& point, const LayerSpec* layer, const StatJob& s) {
   const JobView& v = s.job->view;
   const Config tc = tile_config(point, layer, v.K, v.N);

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "engine/job_builder.hpp"
@@ -38,6 +39,11 @@ void refuse_digital(const Config& c);
 // One job with its ADC full scale (column value at the top code) given, e.g.
 // the one a sampled run calibrated: the models then see the same ADC.
 StatJob evaluate_statistical_at(const Config& tile_cfg, JobId job_id, double adc_full_scale);
+
+// Why the statistical model's accuracy (everything beyond --energy-only)
+// cannot describe this macro, or "" where it can: it has no ideal ADC and one
+// ADC range for all columns.
+std::string statistical_refusal(const MacroSpec& m);
 
 JobCost statistical_job_cost(const Config& point, const LayerSpec* layer, const StatJob& s);
 

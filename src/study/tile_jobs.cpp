@@ -117,6 +117,9 @@ std::string job_key(const Config& c) {
     put(o, x);
   // Analog keys stay as they were (job ids, and so random streams, unchanged).
   if (m.kind == MacroKind::digital) o += "|digital";
+  // Appended only when set, so the keys (and random streams) of jobs without them stay as they were.
+  if (m.adc.per_slice || m.adc.round_pow2)
+    o += std::string("|adc:") + (m.adc.per_slice ? "s" : "") + (m.adc.round_pow2 ? "p" : "");
   o += "|x:";
   put_operand(o, c.tile.inputs);
   o += "|w:";

@@ -1,0 +1,36 @@
+// The calibrated ADC range from a pilot's exact column values: the quantile
+// rule, per weight slice if asked, rounded up to power-of-two on-cell units
+// if asked. Pure host functions of the recorded values and the job view.
+#pragma once
+#include <array>
+#include <vector>
+
+#include "job_view.hpp"
+#include "spec/spec.hpp"
+
+namespace cimmc {
+
+// The smallest m among [first, last) with at least `quantile` of them <= m
+// (the rule column_quantile() applies to histogram bins); 0 for no values.
+// Reorders the values.
+double exact_quantile(double* first, double* last, double quantile);
+
+// The weight slice a physical column position q (0 .. ppw-1) belongs to: a
+// differential pair's negative column shares its positive twin's slice.
+int adc_slice_of(const JobView& v, int q);
+
+// One on-cell read at the top DAC level, in column units: CrossSim's unit of
+// ADC range (its MAX range is rows x this).
+double on_cell_unit(const JobView& v);
+
+// Full scale per column position q from a pilot's column values (laid out as
+// JobView::col_capture says; |value| for signed columns): one quantile over all
+// columns, or one per weight slice; a zero quantile keeps one column bin.
+// Overwrites the values (with |value|, reordered) to need no second copy.
+std::array<double, kMaxPhysPerWeight> calibrated_full_scales(const JobView& v, double* values, const AdcSpec& adc);
+
+// Sets the view's ADC steps from per-position full scales: AdcMode::per_slice
+// when they differ by position, else the shared step of position 0.
+void set_adc_full_scales(JobView& v, const std::array<double, kMaxPhysPerWeight>& fs, bool per_slice);
+
+}  // namespace cimmc
