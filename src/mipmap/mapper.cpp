@@ -152,10 +152,6 @@ MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln
     const double t0 = cpu_seconds();
     const SolveResult s = solve(f.milp, lim);
     ++r.solves;
-    if (std::getenv("MIPDEBUG"))
-      std::fprintf(stderr, "solve %lld: %s obj %.9g bound %.9g nodes %lld rows %zu %.3fs best %.9g\n", (long long)r.solves,
-                   to_string(s.status), s.objective * unit, s.bound * unit, (long long)s.nodes, f.milp.rows.size(),
-                   cpu_seconds() - t0, best);
     if (s.status == SolveStatus::infeasible) {  // every factor choice costed or cut off
       bound = best;
       r.status = std::isfinite(best) ? "optimal" : "no_legal_mapping";
