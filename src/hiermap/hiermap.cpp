@@ -1,6 +1,7 @@
 #include "hiermap/hiermap.hpp"
 
 #include "arch/hierarchy.hpp"
+#include "loopnest/mapspace.hpp"
 
 namespace cimmc::hiermap {
 
@@ -68,7 +69,12 @@ LayerSearch search_layer(const Config& point, const LayerSpec& layer, const MvmF
   return search_layer(point, layer, mvm, opt);
 }
 
-LayerSearch search_layer(const Config& point, const LayerSpec& layer, const MvmFiguresFn& mvm, ln::SearchOptions opt) {
+namespace {
+
+// The layer's loops, hierarchy and precisions, and `map(params)` run with the
+// macro's figures per tile shape.
+template <class Map>
+LayerSearch prepare(const Config& point, const LayerSpec& layer, const MvmFiguresFn& mvm, const Map& map) {
   LayerSearch r;
   r.shape = conv_shape(layer);
   const std::int64_t K = r.shape.C * r.shape.R * r.shape.S;
@@ -83,10 +89,34 @@ LayerSearch search_layer(const Config& point, const LayerSpec& layer, const MvmF
   ln::CostParams params;
   params.bits = r.bits;
   params.job_figures = &figures;
+  map(r, params);
+  return r;
+}
+
+}  // namespace
+
+LayerSearch search_layer(const Config& point, const LayerSpec& layer, const MvmFiguresFn& mvm, ln::SearchOptions opt) {
   opt.objective = objective(point.mapping.objective);
   opt.seed = point.run.seed;
-  r.report = ln::search(r.hierarchy, r.shape, params, opt);
-  return r;
+  return prepare(point, layer, mvm, [&](LayerSearch& r, const ln::CostParams& params) {
+    r.report = ln::search(r.hierarchy, r.shape, params, opt);
+  });
+}
+
+LayerSearch map_layer_mip(const Config& point, const LayerSpec& layer, const MvmFiguresFn& mvm,
+                          mipmap::MipOptions opt) {
+  opt.objective = objective(point.mapping.objective);
+  return prepare(point, layer, mvm, [&](LayerSearch& r, const ln::CostParams& params) {
+    r.mip = true;
+    r.mip_report = mipmap::map_layer(r.hierarchy, r.shape, params, opt);
+    const ln::Mapspace ms(r.hierarchy, r.shape);
+    r.report.size = ms.size();
+    r.report.factorizations = ms.factorizations();
+    r.report.candidates = r.report.legal = r.report.evaluated = r.mip_report.costed;
+    r.report.best = r.mip_report.best_mappings;
+    r.report.kept = std::int64_t(r.report.best.size());
+    if (r.report.best.empty()) throw ln::LoopNestError("mip mapper: no legal mapping of the layer");
+  });
 }
 
 }  // namespace cimmc::hiermap

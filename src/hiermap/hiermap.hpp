@@ -19,6 +19,7 @@
 #include "loopnest/hierarchy.hpp"
 #include "loopnest/problem.hpp"
 #include "loopnest/search.hpp"
+#include "mipmap/mapper.hpp"
 #include "spec/spec.hpp"
 
 namespace cimmc::hiermap {
@@ -48,6 +49,10 @@ struct LayerSearch {
   loopnest::ConvShape shape;
   loopnest::WordBits bits;
   loopnest::SearchReport report;
+  // The MIP mapper's proof (mipmap/mapper.hpp) when it mapped the layer;
+  // `report` then holds its best mappings and what it costed.
+  bool mip = false;
+  mipmap::MipReport mip_report;
 };
 
 // Searches `layer` on the point's architecture.hierarchy (non-empty) with the
@@ -60,5 +65,10 @@ LayerSearch search_layer(const Config& point, const LayerSpec& layer, const MvmF
 // objective and seed still come from the point.
 LayerSearch search_layer(const Config& point, const LayerSpec& layer, const MvmFiguresFn& mvm,
                          loopnest::SearchOptions opt);
+
+// The same layer mapped by the MIP mapper (mipmap::map_layer) with `opt`;
+// the objective comes from the point. Throws mipmap::MipError without CBC.
+LayerSearch map_layer_mip(const Config& point, const LayerSpec& layer, const MvmFiguresFn& mvm,
+                          mipmap::MipOptions opt);
 
 }  // namespace cimmc::hiermap

@@ -1,0 +1,204 @@
+#include "mipmap/mapper.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include "loopnest/analysis.hpp"
+#include "loopnest/mapspace.hpp"
+#include "mipmap/formulation.hpp"
+
+namespace cimmc::mipmap {
+
+namespace ln = loopnest;
+
+namespace {
+
+constexpr double kRelTol = 1e-9;
+constexpr double kTangentTol = 1e-12;
+
+// CPU time of this thread: the solver's limit counts CPU seconds too, and on
+// a shared machine wall time would charge the mapper for other processes.
+double cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
+
+// Every order class combination of the nest's factors, costed; the best kept.
+struct OrderWalk {
+  const ln::Mapspace& ms;
+  const ln::CostParams& p;
+  ln::Objective objective;
+  std::int64_t max_orders;
+  std::int64_t costed = 0;
+  bool capped = false;
+  std::vector<ln::RankedMapping>& out;
+
+  void walk(ln::LoopNest& n, int i) {
+    if (capped) return;
+    const ln::Hierarchy& h = ms.hierarchy();
+    if (i == h.size()) {
+      if (costed >= max_orders) {
+        capped = true;
+        return;
+      }
+      ++costed;
+      const ln::NestCounts c = ln::analyze_unchecked(h, ms.shape(), n);
+      const ln::NestCost cost = ln::cost(h, ms.shape(), n, c, p);
+      out.push_back({n, cost, ln::objective_value(objective, cost)});
+      return;
+    }
+    std::uint32_t mask = 0;
+    for (int d = 0; d < ln::kDims; ++d)
+      if (n.levels[std::size_t(i)].temporal[std::size_t(d)] > 1) mask |= 1u << d;
+    for (const auto& o : ms.order_classes(i, mask)) {
+      n.levels[std::size_t(i)].order = o;
+      walk(n, i + 1);
+    }
+  }
+};
+
+// The value of a sum of terms at a solution, and each term's exp(z).
+double edp_value(const Formulation& f, const std::vector<double>& x, int* active) {
+  double t = 0;
+  for (std::size_t m = 0; m < f.latency_bounds.size(); ++m) {
+    const double v = sum_value(f, f.latency_bounds[m], x);
+    if (v > t || m == 0) {
+      t = v;
+      *active = int(m);
+    }
+  }
+  return sum_value(f, f.energy, x) * (t + sum_value(f, f.latency_serial, x));
+}
+
+// Kelley cut on EDP = E x T at the solution: E x T is log-convex in the terms'
+// z (a product of posynomials of exp(z), T with a max), so its tangent
+// E0 T0 + sum g_k (z_k - z_k0) bounds it below everywhere and is exact here.
+bool edp_cut(Formulation& f, const std::vector<double>& x) {
+  int active = 0;
+  const double val = edp_value(f, x, &active);
+  if (x[std::size_t(f.edp_col)] >= val * (1 - kRelTol)) return false;
+  const double e = sum_value(f, f.energy, x);
+  double t = 0;
+  for (const Formulation::Sum& s : f.latency_bounds) t = std::max(t, sum_value(f, s, x));
+  t += sum_value(f, f.latency_serial, x);
+  std::vector<double> r = x;
+  for (std::size_t j = 0; j < r.size(); ++j)
+    if (f.milp.integer[j]) r[j] = std::round(r[j]);
+  LinExpr row;
+  row.terms.emplace_back(f.edp_col, 1.0);
+  double rhs = val;
+  auto add = [&](const Formulation::Sum& s, double other) {
+    for (int k : s.terms) {
+      const LinExpr& z = f.terms[std::size_t(k)].z;
+      const double z0 = z.value(r), g = other * std::exp(z0);
+      for (auto [c, v] : z.terms) row.terms.emplace_back(c, -g * v);
+      row.constant -= g * z.constant;
+      rhs -= g * z0;
+    }
+  };
+  add(f.energy, t);
+  if (!f.latency_bounds.empty()) add(f.latency_bounds[std::size_t(active)], e);
+  add(f.latency_serial, e);
+  f.milp.add_row(row, 'G', rhs);
+  return true;
+}
+
+}  // namespace
+
+MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln::CostParams& p, const MipOptions& opt) {
+  if (std::string e = ln::cost_params_error(h, p); !e.empty()) throw ln::LoopNestError(e);
+  const double start = cpu_seconds();
+  const ln::Mapspace ms(h, shape);
+  MipReport r;
+  std::vector<ln::RankedMapping> seen;
+
+  // Scales from the mapping with every loop at level 0 (legal whenever every
+  // level holds one word of each operand), so the solver sees costs near 1.
+  Scales sc;
+  {
+    ln::LoopNest n;
+    n.levels.resize(std::size_t(h.size()));
+    for (int d = 0; d < ln::kDims; ++d) n.levels[0].temporal[std::size_t(d)] = shape.size(d);
+    if (ms.fits(n)) {
+      const ln::NestCost c = ln::cost(h, shape, n, ln::analyze_unchecked(h, shape, n), p);
+      if (c.total_pj > 0) sc.energy_pj = c.total_pj;
+      if (c.ns > 0) sc.latency_ns = c.ns;
+    }
+  }
+  const double unit = opt.objective == ln::Objective::energy    ? sc.energy_pj
+                      : opt.objective == ln::Objective::latency ? sc.latency_ns
+                                                                : sc.energy_pj * sc.latency_ns;
+  Formulation f = formulate(h, shape, p, opt.objective, sc);
+
+  double best = std::numeric_limits<double>::infinity(), bound = 0;
+  auto elapsed = [&] { return cpu_seconds() - start; };
+  r.status = "solve_limit";
+  while (r.solves < opt.max_solves) {
+    SolveLimits lim;
+    lim.max_nodes = opt.max_nodes;
+    if (opt.max_seconds > 0) {
+      lim.max_seconds = opt.max_seconds - elapsed();
+      if (lim.max_seconds <= 0) {
+        r.status = "time_limit";
+        break;
+      }
+    }
+    const double t0 = cpu_seconds();
+    const SolveResult s = solve(f.milp, lim);
+    ++r.solves;
+    if (s.status == SolveStatus::infeasible) {  // every factor choice costed or cut off
+      bound = best;
+      r.status = std::isfinite(best) ? "optimal" : "no_legal_mapping";
+      break;
+    }
+    if (s.status == SolveStatus::error) throw MipError("mip mapper: the solver failed (CBC status error)");
+    bound = s.bound * unit;
+    if (bound >= best * (1 - kRelTol)) {
+      r.status = "optimal";
+      break;
+    }
+    if (!s.has_solution) {
+      r.status = "time_limit";
+      break;
+    }
+    // Make the bound exact at the solution before asking the model.
+    if (f.edp_col >= 0 && edp_cut(f, s.x)) {
+      ++r.tangents;
+      continue;
+    }
+    if (const int added = tighten(f, s.x, kTangentTol)) {
+      r.tangents += added;
+      continue;
+    }
+    ln::LoopNest n = decode(f, s.x, h.size());
+    ++r.factor_choices;
+    if (ms.fits(n)) {
+      OrderWalk w{ms, p, opt.objective, opt.max_orders, 0, false, seen};
+      w.walk(n, 0);
+      r.costed += w.costed;
+      r.orders_capped = r.orders_capped || w.capped;
+      for (const ln::RankedMapping& m : seen) best = std::min(best, m.score);
+    }
+    exclude(f, s.x);
+    // Keep the candidates bounded: only the best `keep` can be returned.
+    std::sort(seen.begin(), seen.end(), ln::ranks_before);
+    if (seen.size() > std::size_t(opt.keep)) seen.resize(std::size_t(opt.keep));
+  }
+  r.seconds = elapsed();
+  r.best = best;
+  r.bound = std::min(bound, best);
+  r.optimal = r.status == "optimal" && !r.orders_capped;
+  if (r.status == "optimal" && r.orders_capped) r.status = "orders_capped";
+  r.gap = std::isfinite(best) && best > 0 ? std::max(0.0, (best - r.bound) / best) : 0.0;
+  if (r.optimal) r.gap = 0;
+  r.best_mappings = std::move(seen);
+  return r;
+}
+
+}  // namespace cimmc::mipmap

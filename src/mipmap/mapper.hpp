@@ -1,0 +1,61 @@
+// The MIP mapper (issue 16): the best mapping of one layer on one hierarchy
+// under the analytic model (loopnest/cost.hpp), with a proof.
+//
+// The program (formulation.hpp) is a lower bound on the model's cost of every
+// legal mapping, exact where the model is a product of factors. The mapper
+// solves it, makes the bound exact at the solution (tangents; Kelley cuts on
+// E x T for EDP) and solves again until the solution is exact, then hands the
+// solution's factors to the model: every loop order of them (one per order
+// class, loopnest::Mapspace) is costed, the best kept, and the factor choice
+// cut off (a no-good cut). It stops when the program's bound reaches the best
+// cost the model has found: no mapping left in the program can be cheaper,
+// and every mapping cut off has been costed. The model stays the judge; the
+// program only decides what to cost next.
+//
+// OPTIMAL means: no legal mapping (factors x loop orders, the mapspace of
+// loopnest::Mapspace) has a lower model cost, up to a relative 1e-9. GAP is
+// (best - bound) / best, where bound = the least cost any mapping not yet
+// costed could have; 0 when optimal. A run that stops early (time limit,
+// solve limit) reports the gap it reached. Deterministic for a given node and
+// solve limit; a time limit can stop at a machine-dependent point.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "loopnest/cost.hpp"
+#include "loopnest/hierarchy.hpp"
+#include "loopnest/problem.hpp"
+#include "loopnest/search.hpp"
+
+namespace cimmc::mipmap {
+
+struct MipOptions {
+  loopnest::Objective objective = loopnest::Objective::energy;
+  double max_seconds = 10;       // CPU seconds for the layer; <= 0: none
+  std::int64_t max_nodes = -1;   // per solve; < 0: none
+  std::int64_t max_solves = 100000;
+  int keep = 1;                  // best K costed mappings returned
+  // Loop-order combinations costed per factor choice; above it only the
+  // first are costed and the result is not claimed optimal (orders_capped).
+  std::int64_t max_orders = 200000;
+};
+
+struct MipReport {
+  std::string status;  // optimal, time_limit, solve_limit, no_legal_mapping
+  bool optimal = false;
+  double best = 0;     // the best mapping's objective (pJ, ns or pJ x ns)
+  double bound = 0;    // lower bound on every mapping's objective
+  double gap = 0;      // (best - bound) / best
+  std::int64_t solves = 0, factor_choices = 0, costed = 0, tangents = 0;
+  bool orders_capped = false;
+  double seconds = 0;  // CPU seconds
+  std::vector<loopnest::RankedMapping> best_mappings;  // best first
+};
+
+// Throws MipError (milp.hpp) when built without CBC, loopnest::LoopNestError
+// on an invalid hierarchy, layer or cost parameters.
+MipReport map_layer(const loopnest::Hierarchy& h, const loopnest::ConvShape& shape, const loopnest::CostParams& p,
+                    const MipOptions& opt);
+
+}  // namespace cimmc::mipmap

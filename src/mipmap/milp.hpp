@@ -1,0 +1,119 @@
+// A mixed-integer linear program as plain data (columns, rows, objective) and
+// the one call that solves it. The formulation (formulation.hpp) builds it;
+// only solver_cbc.cpp sees the solver's API, and a build without COIN-OR CBC
+// compiles solver_none.cpp instead, which refuses (solver_available() false).
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cimmc::mipmap {
+
+// Asking for the MIP mapper in a build without CBC, or a solver failure.
+struct MipError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A linear expression sum coef x col + constant, with the interval its value
+// can take over the columns' bounds where the builder knows a tighter one
+// (formulation.cpp keeps it for big-M constants and tangent ranges).
+struct LinExpr {
+  std::vector<std::pair<int, double>> terms;
+  double constant = 0;
+  double lo = 0, hi = 0;
+
+  LinExpr& operator+=(const LinExpr& o) {
+    terms.insert(terms.end(), o.terms.begin(), o.terms.end());
+    constant += o.constant;
+    lo += o.lo;
+    hi += o.hi;
+    return *this;
+  }
+  LinExpr& operator-=(const LinExpr& o) {
+    for (auto [c, v] : o.terms) terms.emplace_back(c, -v);
+    constant -= o.constant;
+    lo -= o.hi;
+    hi -= o.lo;
+    return *this;
+  }
+  friend LinExpr operator+(LinExpr a, const LinExpr& b) { return a += b; }
+  friend LinExpr operator-(LinExpr a, const LinExpr& b) { return a -= b; }
+  double value(const std::vector<double>& x) const {
+    double v = constant;
+    for (auto [c, k] : terms) v += k * x[std::size_t(c)];
+    return v;
+  }
+};
+
+struct Milp {
+  std::vector<double> lb, ub, obj;
+  std::vector<char> integer;
+  double obj_constant = 0;
+  struct Row {
+    std::vector<int> cols;
+    std::vector<double> coefs;
+    char sense;  // 'L' (<=), 'G' (>=), 'E'
+    double rhs;
+  };
+  std::vector<Row> rows;
+
+  int cols() const { return int(lb.size()); }
+  int add_col(double lo, double hi, double cost, bool is_integer) {
+    lb.push_back(lo);
+    ub.push_back(hi);
+    obj.push_back(cost);
+    integer.push_back(is_integer ? 1 : 0);
+    return cols() - 1;
+  }
+  int add_binary(double cost = 0) { return add_col(0, 1, cost, true); }
+  // expr (sense) rhs, the expression's constant moved to the right and
+  // repeated columns merged (the solver takes each column once per row).
+  void add_row(const LinExpr& e, char sense, double rhs) {
+    std::vector<std::pair<int, double>> t = e.terms;
+    std::sort(t.begin(), t.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    Row r{{}, {}, sense, rhs - e.constant};
+    for (auto [c, v] : t) {
+      if (!r.cols.empty() && r.cols.back() == c)
+        r.coefs.back() += v;
+      else {
+        r.cols.push_back(c);
+        r.coefs.push_back(v);
+      }
+    }
+    rows.push_back(std::move(r));
+  }
+};
+
+enum class SolveStatus : std::uint8_t {
+  optimal,     // proven optimal (within the solver's tolerances)
+  infeasible,  // proven infeasible
+  limit,       // stopped at the node or time limit; `bound` still holds
+  error,
+};
+const char* to_string(SolveStatus s);
+
+struct SolveResult {
+  SolveStatus status = SolveStatus::error;
+  bool has_solution = false;
+  std::vector<double> x;
+  double objective = 0;  // the solution's, obj_constant included
+  double bound = 0;      // lower bound on the optimum, obj_constant included
+  std::int64_t nodes = 0;
+};
+
+struct SolveLimits {
+  std::int64_t max_nodes = -1;  // < 0: none; a node limit keeps results machine-independent
+  double max_seconds = 0;       // <= 0: none
+};
+
+// False when cimmc was built without COIN-OR CBC.
+bool solver_available();
+
+// One solve from scratch (single-threaded, so deterministic for a given
+// model and node limit). Throws MipError without CBC.
+SolveResult solve(const Milp& m, const SolveLimits& limits);
+
+}  // namespace cimmc::mipmap
