@@ -291,7 +291,9 @@ sweep:
   const auto& sqnr = std::get<std::vector<double>>(f.network.find("sqnr_db")->data);
   const auto& kind = std::get<std::vector<std::string>>(f.network.find("macro.kind")->data);
   for (std::size_t i = 0; i < kind.size(); ++i)
-    if (kind[i] == "digital") EXPECT_EQ(sqnr[i], std::numeric_limits<double>::infinity());
+    if (kind[i] == "digital") {
+      EXPECT_EQ(sqnr[i], std::numeric_limits<double>::infinity());
+    }
 }
 
 // ---- config

@@ -333,7 +333,9 @@ TEST_P(Fuzz, MutantsExitZeroWithFiniteResultsOrTwoWithALine) {
   const fs::path dir = fs::temp_directory_path() / ("cimmc_fuzz_" + std::to_string(::getpid()) + "_" + stem);
   fs::create_directories(dir / "empty");
   fs::create_directories(dir / "loop");
-  if (!fs::exists(dir / "fifo")) ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
+  if (!fs::exists(dir / "fifo")) {
+    ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
+  }
   if (!fs::is_symlink(dir / "loop" / "00.yaml")) fs::create_symlink(dir / "loop" / "00.yaml", dir / "loop" / "00.yaml");
   const YAML::Node base = load_base(plan.config);
   std::uint64_t name_hash = 1469598103934665603ull;  // FNV-1a: the same mutants on every platform

@@ -149,7 +149,6 @@ MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln
         break;
       }
     }
-    const double t0 = cpu_seconds();
     const SolveResult s = solve(f.milp, lim);
     ++r.solves;
     if (s.status == SolveStatus::infeasible) {  // every factor choice costed or cut off
