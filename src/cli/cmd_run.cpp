@@ -29,6 +29,11 @@ void apply_overrides(Config& c, const CliArgs& a) {
   if (a.seed) c.run.seed = *a.seed;
   if (a.mappings == "all") c.mapping.keep_all = true;
   if (a.mappings == "best") c.mapping.keep_all = false;
+  using M = MappingOptions::Mapper;
+  if (a.mapper == "auto") c.mapping.mapper = M::automatic;
+  if (a.mapper == "exhaustive") c.mapping.mapper = M::exhaustive;
+  if (a.mapper == "random") c.mapping.mapper = M::random;
+  if (a.mapper == "mip") c.mapping.mapper = M::mip;
   validate(c, a.config);
 }
 

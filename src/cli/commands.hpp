@@ -25,6 +25,7 @@ struct CliArgs {
   std::string cpu_isa = "auto";    // auto, base, avx2, avx512 (launcher.hpp)
   bool resume = false;
   std::string mappings;            // "" (config decides), best, all
+  std::string mapper;              // "" (config decides), auto, exhaustive, random, mip
   std::size_t chunk_points = 8;
   std::size_t memory_budget_mib = 1024;  // run: StudyOptions::result_budget_bytes in MiB
   std::string model = "sampled";   // sampled, statistical, hybrid

@@ -39,17 +39,25 @@ std::string breakdown(const std::string& name, const std::array<double, ln::kOpe
 }  // namespace
 
 void print_hierarchy_plan(const PointPlan& plan, const Config& point) {
-  std::printf("  hierarchy (point 0; best mapping per layer by %s, search budget %d; macro energy "
-              "statistical):\n", to_string(point.mapping.objective), point.mapping.search_budget);
+  std::printf("  hierarchy (point 0; best mapping per layer by %s, mapper %s, search budget %d; macro energy "
+              "statistical):\n", to_string(point.mapping.objective), to_string(point.mapping.mapper),
+              point.mapping.search_budget);
   double net_pj = 0, net_macro = 0, net_ns = 0;
   for (const LayerPlan& lp : plan.layers) {
     if (!lp.hier) continue;
     const HierLayerPlan& hl = *lp.hier;
     const LayerSpec& layer = point.network.layers[lp.layer];
     // "tried": draws plus refinement moves (loopnest/search.hpp), so it can be below the budget.
-    std::printf("    %s: mapspace %.3g (%.3g factor splits), %s %lld, legal %lld, kept %zu; %zu tile shape(s) priced\n",
-                layer.name.c_str(), double(hl.size), double(hl.factorizations), hl.exhaustive ? "enumerated" : "tried",
-                static_cast<long long>(hl.candidates), static_cast<long long>(hl.legal), hl.nests.size(),
+    std::string how = hl.status;  // "enumerated", "sampled" or the MIP's status with its gap
+    if (how != "enumerated" && how != "sampled") {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "mip %s, gap %.3g", hl.status.c_str(), hl.gap);
+      how = buf;
+    }
+    std::printf("    %s: mapspace %.3g (%.3g factor splits), %s %lld, legal %lld, kept %zu (%s); %zu tile shape(s) priced\n",
+                layer.name.c_str(), double(hl.size), double(hl.factorizations),
+                hl.exhaustive ? "enumerated" : hl.status == "sampled" ? "tried" : "costed",
+                static_cast<long long>(hl.candidates), static_cast<long long>(hl.legal), hl.nests.size(), how.c_str(),
                 hl.shapes_priced);
     if (hl.nests.empty()) continue;
     const HierNest& b = hl.nests.front();

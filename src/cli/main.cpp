@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
        cxxopts::value<std::string>()->default_value("auto"))
       ("resume", "continue an interrupted run from OUTPUT.partial")
       ("mappings", "keep the best mapping per layer or all of them: best|all", cxxopts::value<std::string>())
+      ("mapper", "run, plan on a hierarchy: how layers are mapped: auto|exhaustive|random|mip (mapping.mapper)",
+       cxxopts::value<std::string>())
       ("model", "sampled (Monte Carlo), statistical (analytic) or hybrid (statistical, then sample the best)",
        cxxopts::value<std::string>()->default_value("sampled"))
       ("refine", "hybrid: points sampled per objective (energy, latency, SQNR)",
@@ -70,6 +72,7 @@ int main(int argc, char** argv) {
     }
     a.resume = args.count("resume") > 0;
     if (args.count("mappings")) a.mappings = args["mappings"].as<std::string>();
+    if (args.count("mapper")) a.mapper = args["mapper"].as<std::string>();
     a.chunk_points = args["chunk-points"].as<std::size_t>();
     a.model = args["model"].as<std::string>();
     a.memory_budget_mib = args["memory-budget"].as<std::size_t>();
@@ -105,6 +108,8 @@ int main(int argc, char** argv) {
     if (a.chunk_points < 1) throw UsageError("--chunk-points: value '0': must be >= 1");
     if (!a.mappings.empty() && a.mappings != "best" && a.mappings != "all")
       throw UsageError("--mappings: value '" + a.mappings + "': must be one of: best, all");
+    if (!a.mapper.empty() && a.mapper != "auto" && a.mapper != "exhaustive" && a.mapper != "random" && a.mapper != "mip")
+      throw UsageError("--mapper: value '" + a.mapper + "': must be one of: auto, exhaustive, random, mip");
     if (cmd != "run" && cmd != "plan" && cmd != "inspect" && cmd != "validate" && cmd != "merge" && cmd != "infer")
       throw UsageError("unknown command '" + cmd + "' (known: run, plan, inspect, validate, merge, infer)");
     if (a.config.empty())

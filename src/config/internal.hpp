@@ -126,5 +126,8 @@ void check_architecture(const Checker& c, const ArchSpec& a);
 // against architecture.macros and the meshes, capacities against every
 // layer's operand words (validate_hierarchy.cpp).
 void check_hierarchy(const Checker& c, const Config& cfg);
+// mapping.mapper: a choice other than auto needs a hierarchy (and mip the CBC
+// solver this build may lack).
+void check_mapper(const Checker& c, const Config& cfg);
 
 }  // namespace cimmc::config_detail

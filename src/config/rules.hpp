@@ -131,6 +131,9 @@ inline constexpr NumRule kDramGbps{1e-3, 1e9};
 // are 7e10 cells, more than any CiM system).
 inline constexpr IntRule kMacros{1, 16777216};
 inline constexpr IntRule kSearchBudget{1, 1000000000};
+// mapping.mip_seconds: CPU seconds per layer for the MIP mapper; 0 = no limit,
+// at most a day (a layer that needs more is better mapped by sampling).
+inline constexpr NumRule kMipSeconds{0, 86400};
 // architecture.hierarchy: fan-out and mesh sizes per axis, bounded like the
 // macros they multiply to; capacities in bits up to 2^62 (an exabit: any DRAM).
 inline constexpr IntRule kFanout{1, 16777216};

@@ -38,12 +38,16 @@ void read_architecture(const MapReader& r, ArchSpec& a) {
 }
 
 void read_mapping(const MapReader& r, MappingOptions& m) {
-  r.allow_only({"objective", "keep", "duplication", "search_budget"});
+  r.allow_only({"objective", "keep", "duplication", "search_budget", "mapper", "mip_seconds"});
   r.read_enum<Objective>("objective", m.objective,
                          {{"energy", Objective::energy}, {"latency", Objective::latency}, {"edp", Objective::edp}});
   r.read_enum<bool>("keep", m.keep_all, {{"best", false}, {"all", true}});
   r.read("duplication", m.allow_duplication);
   r.read("search_budget", m.search_budget, rule::kSearchBudget);
+  using M = MappingOptions::Mapper;
+  r.read_enum<M>("mapper", m.mapper,
+                 {{"auto", M::automatic}, {"exhaustive", M::exhaustive}, {"random", M::random}, {"mip", M::mip}});
+  r.read("mip_seconds", m.mip_seconds, rule::kMipSeconds);
 }
 
 }  // namespace cimmc::config_detail

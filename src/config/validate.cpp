@@ -307,6 +307,8 @@ void check_config(const Config& cfg, const std::string& file, const LineTable* l
   check_energy(c, cfg.energy);
   check_architecture(c, cfg.arch);
   c.check("mapping.search_budget", cfg.mapping.search_budget, rule::kSearchBudget);
+  c.check("mapping.mip_seconds", cfg.mapping.mip_seconds, rule::kMipSeconds);
+  check_mapper(c, cfg);
   check_hierarchy(c, cfg);
 }
 

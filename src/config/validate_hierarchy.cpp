@@ -7,6 +7,7 @@
 #include "arch/hierarchy.hpp"
 #include "config/internal.hpp"
 #include "loopnest/hierarchy.hpp"
+#include "mipmap/milp.hpp"
 #include "workload/gemm.hpp"
 
 namespace cimmc::config_detail {
@@ -129,6 +130,21 @@ void check_hierarchy(const Checker& c, const Config& cfg) {
     check_capacity(c, l, words);
   }
   check_macro_count(c, cfg.arch);
+}
+
+void check_mapper(const Checker& c, const Config& cfg) {
+  using M = MappingOptions::Mapper;
+  const M m = cfg.mapping.mapper;
+  if (m == M::automatic) return;
+  const std::string v = to_string(m);
+  if (cfg.arch.hierarchy.empty() || cfg.network.layers.empty())
+    c.fail("mapping.mapper", v,
+           "applies to networks on an architecture.hierarchy (the flat model enumerates its few mappings); "
+           "leave it out or use auto");
+  if (m == M::mip && !mipmap::solver_available())
+    c.fail("mapping.mapper", v,
+           "this cimmc was built without COIN-OR CBC (Debian package coinor-libcbc-dev; scripts/setup-debian.sh "
+           "installs it, then rebuild)");
 }
 
 }  // namespace cimmc::config_detail

@@ -107,7 +107,7 @@ SearchReport search(const Hierarchy& h, const ConvShape& shape, const CostParams
     if (r.exhaustive) {
       r.candidates = r.legal = r.evaluated;
     } else if (opt.mode == SearchMode::exhaustive) {
-      throw LoopNestError("search: the mapspace has more legal mappings than the budget allows");
+      throw BudgetExceeded("search: the mapspace has more legal mappings than the budget allows");
     } else {
       top = TopK(held);
       r.evaluated = 0;

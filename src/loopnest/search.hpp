@@ -32,6 +32,10 @@
 namespace cimmc::loopnest {
 
 enum class Objective : std::uint8_t { energy, latency, edp };
+// SearchMode::exhaustive on a mapspace with more legal mappings than the budget.
+struct BudgetExceeded : LoopNestError {
+  using LoopNestError::LoopNestError;
+};
 enum class SearchMode : std::uint8_t { automatic, exhaustive, sampled };
 // How sampled mode draws (mapspace.hpp SAMPLING): guided draws are legal far
 // more often; uniform is the plain draw over the raw factor space.

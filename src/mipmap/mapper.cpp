@@ -116,7 +116,17 @@ MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln
   const double start = cpu_seconds();
   const ln::Mapspace ms(h, shape);
   MipReport r;
-  std::vector<ln::RankedMapping> seen;
+  std::vector<ln::RankedMapping> seen = opt.incumbents;
+  // Sorted, each nest once, the best `keep`: an incumbent the program meets
+  // again is costed again and must not take two places.
+  const auto trim = [&] {
+    std::sort(seen.begin(), seen.end(), ln::ranks_before);
+    seen.erase(std::unique(seen.begin(), seen.end(),
+                           [](const ln::RankedMapping& a, const ln::RankedMapping& b) { return !ln::ranks_before(a, b); }),
+               seen.end());
+    if (seen.size() > std::size_t(opt.keep)) seen.resize(std::size_t(opt.keep));
+  };
+  trim();
 
   // Scales from the mapping with every loop at level 0 (legal whenever every
   // level holds one word of each operand), so the solver sees costs near 1.
@@ -137,11 +147,15 @@ MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln
   Formulation f = formulate(h, shape, p, opt.objective, sc);
 
   double best = std::numeric_limits<double>::infinity(), bound = 0;
+  for (const ln::RankedMapping& m : seen) best = std::min(best, m.score);
   auto elapsed = [&] { return cpu_seconds() - start; };
   r.status = "solve_limit";
   while (r.solves < opt.max_solves) {
     SolveLimits lim;
     lim.max_nodes = opt.max_nodes;
+    // Only a program value below the best cost found can lead anywhere: the
+    // program bounds each factor choice's cost from below.
+    if (std::isfinite(best)) lim.cutoff = best * (1 - kRelTol) / unit;
     if (opt.max_seconds > 0) {
       lim.max_seconds = opt.max_seconds - elapsed();
       if (lim.max_seconds <= 0) {
@@ -185,9 +199,7 @@ MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln
       for (const ln::RankedMapping& m : seen) best = std::min(best, m.score);
     }
     exclude(f, s.x);
-    // Keep the candidates bounded: only the best `keep` can be returned.
-    std::sort(seen.begin(), seen.end(), ln::ranks_before);
-    if (seen.size() > std::size_t(opt.keep)) seen.resize(std::size_t(opt.keep));
+    trim();  // only the best `keep` can be returned
   }
   r.seconds = elapsed();
   r.best = best;

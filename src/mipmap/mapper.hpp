@@ -5,7 +5,8 @@
 // legal mapping, exact where the model is a product of factors. The mapper
 // solves it, makes the bound exact at the solution (tangents; Kelley cuts on
 // E x T for EDP) and solves again until the solution is exact, then hands the
-// solution's factors to the model: every loop order of them (one per order
+// solution's factors to the model (after any incumbents the caller found):
+// every loop order of them (one per order
 // class, loopnest::Mapspace) is costed, the best kept, and the factor choice
 // cut off (a no-good cut). It stops when the program's bound reaches the best
 // cost the model has found: no mapping left in the program can be cheaper,
@@ -39,6 +40,11 @@ struct MipOptions {
   // Loop-order combinations costed per factor choice; above it only the
   // first are costed and the result is not claimed optimal (orders_capped).
   std::int64_t max_orders = 200000;
+  // Mappings already found (e.g. by loopnest::search), costed with the same
+  // params: the best of them is the incumbent the program must beat, so the
+  // solver prunes with it as a cutoff and a proof can come sooner; they are
+  // returned if nothing better is found.
+  std::vector<loopnest::RankedMapping> incumbents;
 };
 
 struct MipReport {

@@ -5,6 +5,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -107,6 +108,9 @@ struct SolveResult {
 struct SolveLimits {
   std::int64_t max_nodes = -1;  // < 0: none; a node limit keeps results machine-independent
   double max_seconds = 0;       // <= 0: none
+  // Solutions whose objective is not below it are of no use (an incumbent the
+  // caller has); none: +inf. Nothing below it: the solve is infeasible.
+  double cutoff = std::numeric_limits<double>::infinity();
 };
 
 // False when cimmc was built without COIN-OR CBC.

@@ -9,6 +9,7 @@
 #include <CoinPackedVector.hpp>
 #include <OsiClpSolverInterface.hpp>
 
+#include <cmath>
 #include <limits>
 
 #include "mipmap/milp.hpp"
@@ -45,6 +46,8 @@ SolveResult solve_cbc(const Milp& m, const SolveLimits& limits) {
   model.setAllowablePercentageGap(0.0);
   if (limits.max_nodes >= 0) model.setMaximumNodes(int(limits.max_nodes));
   if (limits.max_seconds > 0) model.setMaximumSeconds(limits.max_seconds);
+  // CBC's cutoff is on the objective without the program's constant.
+  if (std::isfinite(limits.cutoff)) model.setCutoff(limits.cutoff - m.obj_constant);
   model.initialSolve();
   SolveResult out;
   if (model.solver()->isProvenPrimalInfeasible()) {

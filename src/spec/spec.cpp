@@ -61,6 +61,15 @@ const char* to_string(Objective o) {
   }
   return "?";
 }
+const char* to_string(MappingOptions::Mapper m) {
+  switch (m) {
+    case MappingOptions::Mapper::automatic: return "auto";
+    case MappingOptions::Mapper::exhaustive: return "exhaustive";
+    case MappingOptions::Mapper::random: return "random";
+    case MappingOptions::Mapper::mip: return "mip";
+  }
+  return "?";
+}
 
 namespace {
 int ceil_div(int a, int b) { return (a + b - 1) / b; }

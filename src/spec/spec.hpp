@@ -217,7 +217,18 @@ struct MappingOptions {
   // evaluated per layer (exhaustive when the pruned mapspace fits, else this
   // many seeded random draws).
   int search_budget = 10000;
+  // How a hierarchy's layers are mapped (`mapping.mapper`, `--mapper`):
+  // automatic enumerates the mapspace when it fits the budget, else samples;
+  // exhaustive must enumerate (an error when the space exceeds the budget);
+  // random always samples; mip solves the mixed-integer program
+  // (mipmap/mapper.hpp), `mip_seconds` CPU seconds per layer at most (0: no
+  // limit; a limit that stops a solve early makes the result machine-dependent,
+  // which the rows' mapping_status says).
+  enum class Mapper : std::uint8_t { automatic, exhaustive, random, mip };
+  Mapper mapper = Mapper::automatic;
+  double mip_seconds = 10;
 };
+const char* to_string(MappingOptions::Mapper m);
 
 // task: inference of a real network through the macros (`cimmc infer`,
 // src/infer/). Paths are resolved against the config's directory. Operand bits

@@ -1,6 +1,7 @@
 #include "study/plan_hier.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "arch/timing.hpp"
 #include "config/config.hpp"
@@ -13,16 +14,49 @@ namespace cimmc {
 
 namespace ln = loopnest;
 
+namespace {
+
+// The layer mapped by the point's mapping.mapper.
+hiermap::LayerSearch search(const Config& point, const LayerSpec& layer, const hiermap::MvmFiguresFn& figures) {
+  using M = MappingOptions::Mapper;
+  const MappingOptions& m = point.mapping;
+  const int keep = m.keep_all ? kHierKeepAll : 1;
+  if (m.mapper == M::mip) {
+    // The search first: an enumeration is already a proof, and a sampled
+    // search's best is the incumbent the program must beat (its cutoff).
+    hiermap::LayerSearch first = hiermap::search_layer(point, layer, figures, keep, m.search_budget);
+    if (first.report.exhaustive) return first;
+    mipmap::MipOptions opt;
+    opt.keep = keep;
+    opt.max_seconds = m.mip_seconds;
+    opt.incumbents = first.report.best;
+    hiermap::LayerSearch mip = hiermap::map_layer_mip(point, layer, figures, opt);
+    mip.report.candidates += first.report.candidates;
+    mip.report.legal += first.report.legal;
+    return mip;
+  }
+  const ln::SearchMode mode = m.mapper == M::exhaustive ? ln::SearchMode::exhaustive
+                              : m.mapper == M::random   ? ln::SearchMode::sampled
+                                                        : ln::SearchMode::automatic;
+  try {
+    return hiermap::search_layer(point, layer, figures, keep, m.search_budget, mode);
+  } catch (const ln::BudgetExceeded&) {
+    throw ConfigError("mapping.mapper: value 'exhaustive': layer " + layer.name + " has more legal mappings than " +
+                      "mapping.search_budget (" + std::to_string(m.search_budget) +
+                      ") allows enumerating; raise the budget or use auto, random or mip");
+  }
+}
+
+}  // namespace
+
 bool uses_hierarchy(const Config& point) {
   return !point.network.layers.empty() && !point.arch.hierarchy.empty();
 }
 
 std::shared_ptr<const HierLayerPlan> plan_hier_layer(const Config& point, const LayerSpec& layer, const Gemm& gemm,
                                                      MappingSpace& space) {
-  const int keep = point.mapping.keep_all ? kHierKeepAll : 1;
   MvmFiguresCache figures(point, layer);
-  const hiermap::LayerSearch s = hiermap::search_layer(
-      point, layer, [&](const hiermap::TileShape& t) { return figures(t); }, keep, point.mapping.search_budget);
+  const hiermap::LayerSearch s = search(point, layer, [&](const hiermap::TileShape& t) { return figures(t); });
   auto out = std::make_shared<HierLayerPlan>();
   out->hierarchy = s.hierarchy;
   out->shape = s.shape;
@@ -31,6 +65,17 @@ std::shared_ptr<const HierLayerPlan> plan_hier_layer(const Config& point, const 
   out->size = s.report.size;
   out->factorizations = s.report.factorizations;
   out->exhaustive = s.report.exhaustive;
+  if (s.mip) {
+    out->status = s.mip_report.status;
+    out->gap = s.mip_report.gap;
+    out->bound = s.mip_report.bound;
+  } else if (s.report.exhaustive) {
+    out->status = "enumerated";
+    out->bound = s.report.best.front().score;
+  } else {
+    out->status = "sampled";
+    out->gap = out->bound = std::numeric_limits<double>::quiet_NaN();
+  }
   out->shapes_priced = figures.shapes_evaluated();
   const MacroSpec& macro = point.macro;
   const int ppw = phys_cols_per_weight(macro, layer.weights);

@@ -40,6 +40,13 @@ struct HierLayerPlan {
   std::int64_t legal = 0, candidates = 0;  // what the search evaluated (SearchReport)
   std::uint64_t size = 0, factorizations = 0;  // the mapspace (SearchReport)
   bool exhaustive = false;
+  // How the nests were found (mapping.mapper): "enumerated" (every legal
+  // mapping costed: optimal), "sampled" (draws and refinement: no bound), or
+  // the MIP mapper's status (mipmap/mapper.hpp: optimal, time_limit,
+  // solve_limit). gap = (best - bound) / best: 0 when proven optimal, NaN when
+  // nothing bounds it (sampled).
+  std::string status;
+  double gap = 0, bound = 0;
   std::size_t shapes_priced = 0;           // tile shapes the search priced statistically
   std::vector<HierNest> nests;             // best first; [i] is mapping i of the layer
 };

@@ -16,6 +16,11 @@ void put_nest_columns(Table& t, const HierLayerPlan& plan, std::size_t mapping, 
   t.put("nest", n.text, "1",
         "the loop nest, outermost level first: Level[temporal factors > 1 in loop order] {spatial factors > 1 "
         "across its fan-out}");
+  t.put("mapping_status", plan.status, "1",
+        "how the layer's nests were found: enumerated (every legal mapping costed), sampled (random draws and "
+        "refinement), or the MIP mapper's optimal, time_limit or solve_limit");
+  t.put("mapping_gap", plan.gap, "1",
+        "(best - lower bound) / best of the mapping objective: 0 when proven optimal, NaN when sampled");
   t.put("rows_used", static_cast<I>(job.rows_used), "1", "macro rows of the tile job (the reduction on the rows)");
   t.put("cols_used", static_cast<I>(job.cols_used), "1", "logical weight columns of the tile job");
   put_conversions(t, m);
