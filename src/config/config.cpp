@@ -158,7 +158,13 @@ YAML::Node config_detail::load_config_document(const std::string& text, const st
 }
 
 Config parse_config(const std::string& yaml_text, const std::string& path_for_messages) {
-  const YAML::Node root = config_detail::load_config_document(yaml_text, path_for_messages);
+  Config cfg = config_detail::parse_config_root(config_detail::load_config_document(yaml_text, path_for_messages),
+                                                path_for_messages);
+  cfg.source_text = yaml_text;
+  return cfg;
+}
+
+Config config_detail::parse_config_root(const YAML::Node& root, const std::string& path_for_messages) {
   config_detail::Context ctx{path_for_messages, std::filesystem::path(path_for_messages).parent_path(), {}};
   // An empty document reads as an empty mapping (and then misses `workload`).
   if (root.IsDefined() && !root.IsNull() && !root.IsMap())
@@ -179,7 +185,6 @@ Config parse_config(const std::string& yaml_text, const std::string& path_for_me
   config_detail::check_config(cfg, path_for_messages, &ctx.lines);
 
   cfg.source_path = path_for_messages;
-  cfg.source_text = yaml_text;
   return cfg;
 }
 

@@ -17,6 +17,10 @@ std::string read_config_text(const std::string& path);
 // The one YAML document of a config; a syntax error or a second document
 // ("---") is a ConfigError naming the file and line.
 YAML::Node load_config_document(const std::string& text, const std::string& file);
+// parse_config's reading of a loaded document (the config's source_text is
+// left empty): a sweep point's document is read without writing it out as
+// text and parsing it again. Line numbers in errors are the nodes' marks.
+Config parse_config_root(const YAML::Node& root, const std::string& path_for_messages);
 
 // Reads a `distribution:` mapping (distribution.cpp), including CiMLoop
 // histogram files, which are resolved against ctx.base_dir.
