@@ -14,6 +14,7 @@
 #include "cli/summary.hpp"
 #include "config/config.hpp"
 #include "engine/engine.hpp"
+#include "gpucim/pe_array.hpp"
 #include "io/hdf5_file.hpp"
 #include "pricing/pricing.hpp"
 #include "study/plan.hpp"
@@ -34,7 +35,10 @@ void apply_overrides(Config& c, const CliArgs& a) {
 
 Sweep load_study(const CliArgs& a) {
   Sweep s = load_sweep(a.config);
-  for (SweepPoint& p : s.points) apply_overrides(p.config, a);
+  for (SweepPoint& p : s.points) {
+    apply_overrides(p.config, a);
+    gpucim::require_macro_level(p.config);
+  }
   return s;
 }
 
@@ -141,6 +145,7 @@ int run_streaming(const CliArgs& a) {
   const SweepSource src = SweepSource::load(a.config);
   const auto prepare = [&](SweepPoint& p) {
     apply_overrides(p.config, a);
+    gpucim::require_macro_level(p.config);
     if (a.energy_only) check_energy_only(p, src.path());
     else check_statistical(p, a, src.path());
   };

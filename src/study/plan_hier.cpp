@@ -4,6 +4,7 @@
 
 #include "arch/timing.hpp"
 #include "config/config.hpp"
+#include "gpucim/pe_array.hpp"
 #include "loopnest/analysis.hpp"
 #include "loopnest/nest.hpp"
 #include "study/hier_layers.hpp"
@@ -21,8 +22,11 @@ std::shared_ptr<const HierLayerPlan> plan_hier_layer(const Config& point, const 
                                                      MappingSpace& space) {
   const int keep = point.mapping.keep_all ? kHierKeepAll : 1;
   MvmFiguresCache figures(point, layer);
-  const hiermap::LayerSearch s = hiermap::search_layer(
-      point, layer, [&](const hiermap::TileShape& t) { return figures(t); }, keep, point.mapping.search_budget);
+  // A pe_array level is priced at its fixed energy per MAC (gpucim/), a macro
+  // by the statistical model.
+  hiermap::MvmFiguresFn mvm = gpucim::op_figures_fn(point);
+  if (!mvm) mvm = [&](const hiermap::TileShape& t) { return figures(t); };
+  const hiermap::LayerSearch s = hiermap::search_layer(point, layer, mvm, keep, point.mapping.search_budget);
   auto out = std::make_shared<HierLayerPlan>();
   out->hierarchy = s.hierarchy;
   out->shape = s.shape;
