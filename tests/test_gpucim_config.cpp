@@ -137,3 +137,34 @@ TEST(GpuCimConfig, RunRefusesAPeArrayConfigAndPlanPricesIt) {
   EXPECT_EQ(plan.code, 0) << plan.out;
   EXPECT_NE(plan.out.find("network:"), std::string::npos) << plan.out;
 }
+
+// Weight duplication and interleaving are the spatial factors on the fan-out
+// above the primitives (docs/config.md). Four primitives of 64 x 4 MACs, 256
+// weights each, 9 cycles per operation, unlimited bandwidth; the fastest nest:
+//   8 vectors x K 64 x N 4 (256 weights, one primitive's worth): duplicating
+//     the weights on all four (vectors 4 above them) takes 8 / 4 = 2
+//     operations, 18 cycles (one primitive alone: 8 operations, 72);
+//   1 vector x K 256 x N 4 (1024 weights): they fit only interleaved over the
+//     four (reduction 4 above them), each doing its 64 x 4 in 1 operation, 9.
+TEST(GpuCimConfig, DuplicationAndInterleavingAreSpatialFactorsAboveThePrimitives) {
+  const std::string yaml = with("architecture:", "mapping: {objective: latency}\narchitecture:",
+                                with("capacity_bits: 32768", "capacity_bits: 2048",
+                                     with("x: 16, y: 4", "x: 64, y: 4")));
+  const Config c = parse_config(yaml, kFile);
+  const auto fastest = [&](int tokens, int k) {
+    LayerSpec l = c.network.layers.front();
+    l.tokens = tokens;
+    l.C = k;
+    l.M = 4;
+    const hiermap::LayerSearch s = hiermap::search_layer(c, l, gpucim::op_figures_fn(c), 1, 100000);
+    EXPECT_TRUE(s.report.exhaustive);
+    return s.report.best.front();
+  };
+  using loopnest::Dim;
+  const loopnest::RankedMapping dup = fastest(8, 64);
+  EXPECT_EQ(dup.cost.cycles, 18.0);
+  EXPECT_EQ(dup.nest.levels[1].spatial[std::size_t(Dim::N)], 4);  // vectors over the primitives
+  const loopnest::RankedMapping inter = fastest(1, 256);
+  EXPECT_EQ(inter.cost.cycles, 9.0);
+  EXPECT_EQ(inter.nest.levels[1].spatial[std::size_t(Dim::C)], 4);  // the reduction over the primitives
+}
