@@ -128,11 +128,16 @@ TEST(GpuCimConfig, ShippedConfigsPriceComputeAtTheirFixedEnergyPerMac) {
   }
 }
 
-TEST(GpuCimConfig, RunRefusesAPeArrayConfigAndPlanPricesIt) {
+TEST(GpuCimConfig, RunRefusesAPeArrayConfigValidateAndPlanTakeIt) {
   const std::string cfg = std::string(CIMMC_SOURCE_DIR) + "/configs/gpu-cim-rf-analog6t.yaml";
   const test::Ran run = test::cimmc("run " + cfg + " --model statistical --energy-only");
   EXPECT_EQ(run.code, 2) << run.out;
   EXPECT_NE(run.out.find("architecture.hierarchy.cim.kind: value 'pe_array'"), std::string::npos) << run.out;
+  const test::Ran sampled = test::cimmc("run " + cfg + " -o /dev/null");
+  EXPECT_EQ(sampled.code, 2) << sampled.out;
+  EXPECT_NE(sampled.out.find("architecture.hierarchy.cim.kind: value 'pe_array'"), std::string::npos) << sampled.out;
+  const test::Ran valid = test::cimmc("validate " + cfg);
+  EXPECT_EQ(valid.code, 0) << valid.out;
   const test::Ran plan = test::cimmc("plan " + cfg);
   EXPECT_EQ(plan.code, 0) << plan.out;
   EXPECT_NE(plan.out.find("network:"), std::string::npos) << plan.out;

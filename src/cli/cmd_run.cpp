@@ -35,10 +35,7 @@ void apply_overrides(Config& c, const CliArgs& a) {
 
 Sweep load_study(const CliArgs& a) {
   Sweep s = load_sweep(a.config);
-  for (SweepPoint& p : s.points) {
-    apply_overrides(p.config, a);
-    gpucim::require_macro_level(p.config);
-  }
+  for (SweepPoint& p : s.points) apply_overrides(p.config, a);
   return s;
 }
 
@@ -181,6 +178,7 @@ int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
   // never expanded whole. MPI runs keep the whole-sweep path (its /ranks table).
   if (a.model == "statistical" && a.shard.empty() && !ranks) return run_streaming(a);
   const Sweep sweep = load_study(a);
+  for (const SweepPoint& p : sweep.points) gpucim::require_macro_level(p.config);
   ShardLayout shard;
   if (!a.shard.empty()) {
     try {
