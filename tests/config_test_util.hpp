@@ -31,6 +31,14 @@ inline const std::string kValidWorkload = R"(workload:
     distribution: {kind: normal, std: 0.5}
 )";
 
+// `s` with the first occurrence of `from` replaced by `to` (a test failure
+// when `from` is missing): a valid config made invalid at one key.
+inline std::string replaced(std::string s, const std::string& from, const std::string& to) {
+  const auto at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return at == std::string::npos ? s : s.replace(at, from.size(), to);
+}
+
 // parse_config's ConfigError message for `yaml` read as `file` ("" when valid).
 inline std::string parse_error(const std::string& yaml, const std::string& file) {
   return config_error([&] { parse_config(yaml, file); });

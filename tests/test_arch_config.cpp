@@ -38,9 +38,7 @@ architecture:
 
 // kBase with the first occurrence of `from` replaced by `to`.
 std::string with(const std::string& from, const std::string& to, std::string s = kBase) {
-  const auto at = s.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  return s.replace(at, from.size(), to);
+  return test::replaced(std::move(s), from, to);
 }
 
 std::string error_of(const std::string& yaml) {

@@ -45,6 +45,21 @@ Config tiny(M mapper, int budget = 1'000'000) {
   return c;
 }
 
+// The tensor-core SM (a pe_array level priced per MAC) with BERT's QKV GEMM
+// cut down to 8 tokens x 16 in x 16 out.
+Config tiny_gpu(M mapper, int budget = 1'000'000) {
+  Config c = load_config(std::string(CIMMC_SOURCE_DIR) + "/configs/gpu-tensor-core.yaml");
+  LayerSpec l = c.network.layers.at(0);
+  l.tokens = 8;
+  l.C = 16;
+  l.M = 16;
+  c.network.layers = {l};
+  c.mapping.mapper = mapper;
+  c.mapping.search_budget = budget;
+  c.mapping.mip_seconds = 0;
+  return c;
+}
+
 std::shared_ptr<const HierLayerPlan> plan(const Config& c) {
   MappingSpace space;
   const LayerSpec& l = c.network.layers.front();
@@ -73,6 +88,14 @@ TEST(MapperChoice, MipProvesWhatEnumerationFinds) {
   EXPECT_LE(mip->bound, e * (1 + 1e-9));
   // With a budget that enumerates, the enumeration is the proof.
   EXPECT_EQ(plan(tiny(M::mip))->status, "enumerated");
+  // The same on a GPU SM whose innermost level is a PE array.
+  const auto gex = plan(tiny_gpu(M::exhaustive));
+  ASSERT_EQ(gex->status, "enumerated");
+  const auto gmip = plan(tiny_gpu(M::mip, 50));
+  EXPECT_EQ(gmip->status, "optimal");
+  const double ge = gex->nests.front().cost.total_pj;
+  EXPECT_NEAR(gmip->nests.front().cost.total_pj, ge, 1e-9 * ge)
+      << "enumerated " << gex->nests.front().text << "\nmip " << gmip->nests.front().text;
 }
 
 TEST(MapperChoice, RandomIsSampledAndNeverBeatsTheEnumeration) {

@@ -145,7 +145,9 @@ ln::Hierarchy to_hierarchy(const HierarchySpec& h, const MacroSpec& macro, const
   ln::Hierarchy out;
   out.clock_ghz = clock_ghz;
   for (const LevelSpec& s : h.levels) {
-    if (s.kind == LevelKind::buffer) {
+    // A pe_array level is storage written out like a buffer's; its fan-out is
+    // its MAC units (the model's compute units), priced by gpucim/.
+    if (s.kind == LevelKind::buffer || s.kind == LevelKind::pe_array) {
       if (const CapacityProblem p = capacity_problem(s, bits))
         throw HierarchyError("level '" + s.name + "' " + p.rule);
       out.levels.push_back(buffer_level(s, bits));

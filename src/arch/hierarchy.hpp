@@ -70,6 +70,8 @@ double macro_instances(const HierarchySpec& h);
 // levels as configured (capacities in words), then the macro level holding
 // weights only, with fan-out rows (admitting the reduction) x weight columns
 // (admitting output channels) and capacity rows x weight columns words.
+// A pe_array innermost level converts as a buffer does (its fan-out: its MAC
+// units).
 // Throws HierarchyError when a level is below one word or no weight fits a
 // macro row; the result passes loopnest::hierarchy_error for a validated spec.
 loopnest::Hierarchy to_hierarchy(const HierarchySpec& h, const MacroSpec& macro, const OperandSpec& weights,

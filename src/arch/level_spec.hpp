@@ -19,7 +19,11 @@ inline constexpr std::array<const char*, kOperandCount> kOperandNames{"inputs", 
 // A buffer level is written out in full; the macro level (the innermost,
 // exactly one) takes its fan-out (rows x weight columns) and its weight
 // capacity (the cells) from `macro:`, and holds weights only.
-enum class LevelKind : std::uint8_t { buffer, macro };
+// A `pe_array` level is the innermost level too, in place of the macro: storage
+// like a buffer (the PEs' local registers, or a CiM primitive's cells, written
+// out in full) whose every instance holds `fanout` MAC units that each do one
+// MAC per operation, priced at a fixed energy per MAC (gpucim/, issue 15).
+enum class LevelKind : std::uint8_t { buffer, macro, pe_array };
 
 enum class CapacityKind : std::uint8_t { unbounded, shared, per_operand };
 
@@ -68,6 +72,10 @@ struct LevelSpec {
   bool double_buffered = false;
   std::array<AxisSpec, 2> fanout{};                         // buffer levels only (x, y)
   InterconnectSpec link;                                    // below the level
+  // pe_array only: energy of one MAC and cycles of one operation of all the
+  // instance's MAC units (1 for a PE array; a CiM primitive's latency).
+  double pj_per_mac = 0.0;
+  double cycles_per_op = 1.0;
 
   std::int64_t fanout_instances() const { return fanout[0].size * fanout[1].size; }
 };

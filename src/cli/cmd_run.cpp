@@ -14,6 +14,7 @@
 #include "cli/summary.hpp"
 #include "config/config.hpp"
 #include "engine/engine.hpp"
+#include "gpucim/pe_array.hpp"
 #include "io/hdf5_file.hpp"
 #include "pricing/pricing.hpp"
 #include "study/plan.hpp"
@@ -146,6 +147,7 @@ int run_streaming(const CliArgs& a) {
   const SweepSource src = SweepSource::load(a.config);
   const auto prepare = [&](SweepPoint& p) {
     apply_overrides(p.config, a);
+    gpucim::require_macro_level(p.config);
     if (a.energy_only) check_energy_only(p, src.path());
     else check_statistical(p, a, src.path());
   };
@@ -181,6 +183,7 @@ int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
   // never expanded whole. MPI runs keep the whole-sweep path (its /ranks table).
   if (a.model == "statistical" && a.shard.empty() && !ranks) return run_streaming(a);
   const Sweep sweep = load_study(a);
+  for (const SweepPoint& p : sweep.points) gpucim::require_macro_level(p.config);
   ShardLayout shard;
   if (!a.shard.empty()) {
     try {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "gpucim/pe_array.hpp"
 #include "loopnest/nest.hpp"
 #include "study/plan.hpp"
 
@@ -39,9 +40,11 @@ std::string breakdown(const std::string& name, const std::array<double, ln::kOpe
 }  // namespace
 
 void print_hierarchy_plan(const PointPlan& plan, const Config& point) {
-  std::printf("  hierarchy (point 0; best mapping per layer by %s, mapper %s, search budget %d; macro energy "
-              "statistical):\n", to_string(point.mapping.objective), to_string(point.mapping.mapper),
-              point.mapping.search_budget);
+  // A pe_array level (gpucim/) is priced at its fixed energy per MAC, a macro statistically.
+  const hier::LevelSpec* pe = gpucim::pe_array_level(point);
+  std::printf("  hierarchy (point 0; best mapping per layer by %s, mapper %s, search budget %d; %s energy %s):\n",
+              to_string(point.mapping.objective), to_string(point.mapping.mapper), point.mapping.search_budget,
+              pe ? pe->name.c_str() : "macro", pe ? "fixed per MAC" : "statistical");
   double net_pj = 0, net_macro = 0, net_ns = 0;
   for (const LayerPlan& lp : plan.layers) {
     if (!lp.hier) continue;

@@ -137,14 +137,23 @@ void read_interconnect(const MapReader& r, hier::InterconnectSpec& k) {
 LevelSpec read_level(const MapReader& r, const std::string& name) {
   LevelSpec l;
   l.name = name;
-  r.read_enum<LevelKind>("kind", l.kind, {{"buffer", LevelKind::buffer}, {"macro", LevelKind::macro}});
+  r.read_enum<LevelKind>("kind", l.kind,
+                         {{"buffer", LevelKind::buffer}, {"macro", LevelKind::macro}, {"pe_array", LevelKind::pe_array}});
   if (l.kind == LevelKind::macro) {
     // Fan-out, capacity and contents come from `macro:` (arch/hierarchy.hpp).
     r.allow_only({"kind", "read_pj_per_bit", "write_pj_per_bit", "bandwidth_bits_per_cycle", "double_buffered"});
     l.holds = {false, true, false};
   } else {
-    r.allow_only({"kind", "holds", "capacity_bits", "read_pj_per_bit", "write_pj_per_bit", "bandwidth_bits_per_cycle",
-                  "double_buffered", "fanout", "interconnect"});
+    if (l.kind == LevelKind::pe_array) {
+      // Storage written out like a buffer's, plus its MAC units (gpucim/).
+      r.allow_only({"kind", "holds", "capacity_bits", "read_pj_per_bit", "write_pj_per_bit", "bandwidth_bits_per_cycle",
+                    "double_buffered", "fanout", "pj_per_mac", "cycles_per_op"});
+      r.read("pj_per_mac", l.pj_per_mac, rule::kEnergyPj);
+      r.read("cycles_per_op", l.cycles_per_op, rule::kCyclesPerOp);
+    } else {
+      r.allow_only({"kind", "holds", "capacity_bits", "read_pj_per_bit", "write_pj_per_bit", "bandwidth_bits_per_cycle",
+                    "double_buffered", "fanout", "interconnect"});
+    }
     read_holds(r, l);
     read_capacity(r, l);
     read_fanout(r, l);

@@ -138,6 +138,9 @@ inline constexpr NumRule kMipSeconds{0, 86400};
 // macros they multiply to; capacities in bits up to 2^62 (an exabit: any DRAM).
 inline constexpr IntRule kFanout{1, 16777216};
 inline constexpr IntRule kCapacityBits{1, 4611686018427387904ULL};
+// A pe_array level's cycles per operation of its MAC units: 1e-3 (a thousand
+// operations per cycle, beyond any array) up to 1e9 (a second at 1 GHz).
+inline constexpr NumRule kCyclesPerOp{1e-3, 1e9};
 // Operand distributions, in whatever unit the data has (the quantizer sees
 // only ratios): locations within +-1e15, scales (std, b, clip) in
 // [1e-15, 1e15]. Wider would let ratios and their squares leave double range.

@@ -37,6 +37,10 @@ std::string holds_text(const LevelSpec& l) {
   return "[" + s + "]";
 }
 
+const char* kind_text(LevelKind k) {
+  return k == LevelKind::macro ? "macro" : k == LevelKind::pe_array ? "pe_array" : "buffer";
+}
+
 // Which levels may be where: a buffer holding every operand first (the
 // tensors live there), exactly one macro level, last.
 void check_order(const Checker& c, const hier::HierarchySpec& h) {
@@ -44,16 +48,18 @@ void check_order(const Checker& c, const hier::HierarchySpec& h) {
     c.fail(kRoot, std::to_string(h.levels.size()) + " levels",
            "at most " + std::to_string(loopnest::kMaxLevels) + " levels, the macro level included");
   const LevelSpec& first = h.levels.front();
-  if (first.kind == LevelKind::macro || !(first.holds[0] && first.holds[1] && first.holds[2]))
-    c.fail(level_path(first, first.kind == LevelKind::macro ? "kind" : "holds"),
-           first.kind == LevelKind::macro ? "macro" : holds_text(first),
+  const bool compute_first = first.kind != LevelKind::buffer;
+  if (compute_first || !(first.holds[0] && first.holds[1] && first.holds[2]))
+    c.fail(level_path(first, compute_first ? "kind" : "holds"), compute_first ? kind_text(first.kind) : holds_text(first),
            "the outermost level must be a buffer holding inputs, weights and outputs (the tensors live there)");
   for (std::size_t i = 0; i + 1 < h.levels.size(); ++i)
-    if (h.levels[i].kind == LevelKind::macro)
-      c.fail(level_path(h.levels[i], "kind"), "macro", "only the innermost (last) level can be kind macro");
+    if (h.levels[i].kind != LevelKind::buffer)
+      c.fail(level_path(h.levels[i], "kind"), kind_text(h.levels[i].kind),
+             "only the innermost (last) level can be kind macro or pe_array");
   const LevelSpec& last = h.levels.back();
-  if (last.kind != LevelKind::macro)
-    c.fail(level_path(last, "kind"), "buffer", "the innermost (last) level must be kind macro: the macros' cells");
+  if (last.kind == LevelKind::buffer)
+    c.fail(level_path(last, "kind"), "buffer",
+           "the innermost (last) level must be kind macro (the macros' cells) or pe_array (MAC units)");
 }
 
 void check_fanout(const Checker& c, const LevelSpec& l) {

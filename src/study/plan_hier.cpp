@@ -5,6 +5,7 @@
 
 #include "arch/timing.hpp"
 #include "config/config.hpp"
+#include "gpucim/pe_array.hpp"
 #include "loopnest/analysis.hpp"
 #include "loopnest/nest.hpp"
 #include "study/hier_layers.hpp"
@@ -56,7 +57,11 @@ bool uses_hierarchy(const Config& point) {
 std::shared_ptr<const HierLayerPlan> plan_hier_layer(const Config& point, const LayerSpec& layer, const Gemm& gemm,
                                                      MappingSpace& space) {
   MvmFiguresCache figures(point, layer);
-  const hiermap::LayerSearch s = search(point, layer, [&](const hiermap::TileShape& t) { return figures(t); });
+  // A pe_array level is priced at its fixed energy per MAC (gpucim/), a macro
+  // by the statistical model.
+  hiermap::MvmFiguresFn mvm = gpucim::op_figures_fn(point);
+  if (!mvm) mvm = [&](const hiermap::TileShape& t) { return figures(t); };
+  const hiermap::LayerSearch s = search(point, layer, mvm);
   auto out = std::make_shared<HierLayerPlan>();
   out->hierarchy = s.hierarchy;
   out->shape = s.shape;
