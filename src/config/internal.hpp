@@ -53,6 +53,8 @@ void apply_distiller_stats(const std::filesystem::path& file, std::vector<LayerS
 void read_architecture(const MapReader& r, ArchSpec& arch);
 // `architecture.hierarchy` (hierarchy.cpp); absent or null leaves h empty.
 void read_hierarchy(const MapReader& arch_reader, hier::HierarchySpec& h);
+// `architecture.chiplets` (chiplets.cpp); absent or null leaves s disabled.
+void read_chiplets(const MapReader& arch_reader, chiplet::ChipletSpec& s);
 void read_mapping(const MapReader& r, MappingOptions& mapping);
 // `task:` (task.cpp); absent leaves t.model empty.
 void read_task(const MapReader& r, TaskSpec& t);
@@ -126,5 +128,7 @@ void check_architecture(const Checker& c, const ArchSpec& a);
 // against architecture.macros and the meshes, capacities against every
 // layer's operand words (validate_hierarchy.cpp).
 void check_hierarchy(const Checker& c, const Config& cfg);
+// architecture.chiplets against the rest and the network's size (validate_chiplets.cpp).
+void check_chiplets(const Checker& c, const Config& cfg);
 
 }  // namespace cimmc::config_detail

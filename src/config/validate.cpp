@@ -308,6 +308,7 @@ void check_config(const Config& cfg, const std::string& file, const LineTable* l
   check_architecture(c, cfg.arch);
   c.check("mapping.search_budget", cfg.mapping.search_budget, rule::kSearchBudget);
   check_hierarchy(c, cfg);
+  check_chiplets(c, cfg);
 }
 
 }  // namespace cimmc::config_detail
