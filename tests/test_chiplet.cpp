@@ -61,7 +61,7 @@ const OffChip kUnitOffChip{1.0, 1.0, 0.0, 1.0, 0.0};  // glb and dram 1 pJ/bit, 
 //   a: K 12 x N 2 on 4-row macros -> 3 k tiles -> tiles 0, 1 (chiplet 0)
 //   b: K 2 x N 8 -> 4 n tiles -> tiles 2, 3 (chiplet 0)
 //   c: K 8 x N 2 -> 2 k tiles -> tile 4 (chiplet 1, tile 0)
-// Tiles sit at (0,0) (1,0) (0,1) (1,1); chiplets at (0,0) (1,0); the global
+// Tiles sit at (0,0) (1,0) (1,1) (0,1) (serpentine); chiplets at (0,0) (1,0); the global
 // buffer at package (-1,0); NoP ports at tile (0,0).
 TEST(ChipletPlacement, ThreeLayersOnTwoChipletsByHand) {
   const std::vector<LayerShape> L = {shape(3, 12, 2, 4, 2), shape(3, 2, 8, 4, 2), shape(3, 8, 2, 4, 2)};
@@ -77,31 +77,31 @@ TEST(ChipletPlacement, ThreeLayersOnTwoChipletsByHand) {
 
   // a: partial sums of its one column group: tile 1 -> tile 0, 3 vectors x 2 cols x 16 b = 96 b = 3 flits x 1 hop.
   // Its outputs (2 channels x 3 elements x 8 b = 48 b) go from tile 0 to tiles 2 and 3 (b reads both
-  // channels in every n tile): 2 flits x 1 hop + 2 flits x 2 hops. The network input from the global
+  // channels in every n tile): 2 flits x 2 hops + 2 flits x 1 hop. The network input from the global
   // buffer: channels 0-7 -> tile 0 (192 b, 6 flits, 0 NoC hops), 8-11 -> tile 1 (96 b, 3 flits, 1 hop),
   // each 1 NoP hop.
   const LayerCosts& a = s.layers[0];
   EXPECT_DOUBLE_EQ(a.psum_bits, 96);
   EXPECT_DOUBLE_EQ(a.activation_bits, 96);
-  EXPECT_DOUBLE_EQ(a.noc_flit_hops, 3 + 2 + 4 + 0 + 3);
+  EXPECT_DOUBLE_EQ(a.noc_flit_hops, 3 + 4 + 2 + 0 + 3);
   EXPECT_DOUBLE_EQ(a.nop_bit_hops, 192 + 96);
   EXPECT_DOUBLE_EQ(a.dram_bits, 12 * 3 * 8);
   EXPECT_DOUBLE_EQ(a.global_buffer_bits, 2 * 12 * 3 * 8);
-  // Busiest NoC link: chiplet 0's (0,0) east carries 0 -> 3 (2 flits) and the input to tile 1 (3 flits).
+  // Busiest NoC link: chiplet 0's (0,0) east carries 0 -> 2 (2 flits) and the input to tile 1 (3 flits).
   EXPECT_DOUBLE_EQ(a.noc_ns, 5);
   EXPECT_DOUBLE_EQ(a.nop_ns, 288);  // the global buffer's link into chiplet 0 carries all of the input
   EXPECT_DOUBLE_EQ(a.compute_ns, 10);
   EXPECT_EQ(a.first_chiplet, 0);
   EXPECT_EQ(a.last_chiplet, 0);
 
-  // b: channels 0-3 of its outputs sit on tile 2 (0,1), 4-7 on tile 3 (1,1); c reads all 8 on tile 4:
-  // 96 b = 3 flits each; tile 2 -> port 1 hop, tile 3 -> port 2 hops; both cross 1 NoP hop.
+  // b: channels 0-3 of its outputs sit on tile 2 (1,1), 4-7 on tile 3 (0,1); c reads all 8 on tile 4:
+  // 96 b = 3 flits each; tile 2 -> port 2 hops, tile 3 -> port 1 hop; both cross 1 NoP hop.
   const LayerCosts& b = s.layers[1];
   EXPECT_DOUBLE_EQ(b.psum_bits, 0);
-  EXPECT_DOUBLE_EQ(b.noc_flit_hops, 3 * 1 + 3 * 2);
+  EXPECT_DOUBLE_EQ(b.noc_flit_hops, 3 * 2 + 3 * 1);
   EXPECT_DOUBLE_EQ(b.nop_bit_hops, 96 + 96);
   EXPECT_DOUBLE_EQ(b.nop_ns, 192);
-  // XY: tile 3's flits go west to (0,1) first, then south with tile 2's: (0,1) south carries 6.
+  // XY: tile 2's flits go west to (0,1) first, then south with tile 3's: (0,1) south carries 6.
   EXPECT_DOUBLE_EQ(b.noc_ns, 6);
 
   // c: both k tiles on one tile (no partial sums); its 48 output bits go to the global buffer, 2 NoP hops.
@@ -175,6 +175,20 @@ struct BruteStage {
   double noc_flit_hops = 0, nop_bit_hops = 0, max_noc = 0, max_nop = 0, psum_bits = 0, act_bits = 0;
 };
 
+// Node i of a grid of width w walked as a snake: along row 0, back along row 1, ...
+std::pair<int, int> snake(int i, int w) {
+  int x = 0, y = 0, step = 1;
+  for (int k = 0; k < i; ++k) {
+    if ((step > 0 && x == w - 1) || (step < 0 && x == 0)) {
+      ++y;
+      step = -step;
+    } else {
+      x += step;
+    }
+  }
+  return {x, y};
+}
+
 // Walks each flit of each (src, dst) pair one link at a time.
 BruteStage walk(const std::map<std::pair<std::int64_t, std::int64_t>, double>& pairs, int T, int flit_bits,
                 int chiplets) {
@@ -207,14 +221,16 @@ BruteStage walk(const std::map<std::pair<std::int64_t, std::int64_t>, double>& p
         });
       };
       const int cs = src < 0 ? -1 : int(src / T), cd = dst < 0 ? -1 : int(dst / T);
-      const int sx = src < 0 ? 0 : int(src % T) % tw, sy = src < 0 ? 0 : int(src % T) / tw;
-      const int dx = dst < 0 ? 0 : int(dst % T) % tw, dy = dst < 0 ? 0 : int(dst % T) / tw;
+      auto [sx, sy] = snake(src < 0 ? 0 : int(src % T), tw);
+      auto [dx, dy] = snake(dst < 0 ? 0 : int(dst % T), tw);
       if (cs >= 0 && cs == cd) {
         chip_leg(cs, sx, sy, dx, dy);
         continue;
       }
       if (cs >= 0) chip_leg(cs, sx, sy, 0, 0);
-      pkg_leg(cs < 0 ? -1 : cs % cw, cs < 0 ? 0 : cs / cw, cd < 0 ? -1 : cd % cw, cd < 0 ? 0 : cd / cw);
+      const auto [csx, csy] = cs < 0 ? std::pair{-1, 0} : snake(cs, cw);
+      const auto [cdx, cdy] = cd < 0 ? std::pair{-1, 0} : snake(cd, cw);
+      pkg_leg(csx, csy, cdx, cdy);
       if (cd >= 0) chip_leg(cd, 0, 0, dx, dy);
     }
   }
