@@ -30,15 +30,17 @@ HEADER = """# {name}: {title} on a SIAM-like chiplet system (issue 15), swept ov
 # bit-serial, 6-bit ADC calibrated to the 0.999 quantile of its column values, shared by 8 columns. SIAM's default macro is a 32 nm
 # 256 x 256 SRAM array (../shared/REFERENCES.md, "Systems").
 # System: 16 macros per tile; NoC and NoP figures are the defaults of
-# src/chiplet/chiplet_spec.hpp (Park et al. DAC 2012 mesh NoC; Poulton et al.
-# JSSC 2013 ground-referenced signalling, 0.54 pJ/bit, SIAM's NoP driver);
+# src/chiplet/chiplet_spec.hpp (Park et al. DAC 2012 mesh NoC; ground-referenced
+# signalling at 0.58 pJ/bit and 32 lanes x 20 Gb/s, SIAM's NoP driver, Turner
+# et al. CICC 2018);
 # global buffer and DRAM from MIREDO's 28 nm template (0.198 pJ/bit at
 # 128 bits/cycle; 7.91 pJ/bit at 64 bits/cycle = 64 Gbit/s at 1 GHz).
-# Area: only the macros' cell arrays are given: NeuroSim's SRAM cell is 10 F x 28 F
-# (Param.cpp, heightInFeatureSizeSRAM / widthInFeatureSizeSRAM), at F = 32 nm
-# 0.287 um^2, x 65,536 cells = 0.0188 mm^2 per macro. Periphery (ADCs, drivers),
-# tile logic, routers and NoP drivers have no sourced figure here and are 0,
-# so area_mm2 is the arrays' area, a lower bound.
+# Area: the macros' cell arrays: NeuroSim's SRAM cell is 10 F x 28 F (Param.cpp,
+# heightInFeatureSizeSRAM / widthInFeatureSizeSRAM), at F = 32 nm 0.287 um^2,
+# x 65,536 cells = 0.0188 mm^2 per macro; the NoP interface of a chiplet: SIAM's
+# GRS figures, 32 lanes x 5,304.5 um^2 + 10,609 um^2 clocking = 0.180 mm^2
+# (main_run.py). Macro periphery (ADCs, drivers), tile logic and routers have
+# no sourced figure here and are 0, so area_mm2 is a lower bound.
 name: {name}
 run:
   samples: 256
@@ -66,7 +68,7 @@ workload:
     chiplets: auto
     tiles_per_chiplet: 16
     macros_per_tile: 16
-    area: {{macro_mm2: 0.0188}}
+    area: {{macro_mm2: 0.0188, nop_mm2: 0.180}}
 sweep:
   cartesian:
     architecture.chiplets.tiles_per_chiplet: {sweep}

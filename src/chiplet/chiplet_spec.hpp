@@ -20,10 +20,11 @@ struct NocSpec {
 };
 
 struct NopSpec {
-  // Ground-referenced signalling (Poulton et al., JSSC 2013, 28 nm): 0.54 pJ/bit
-  // at 20 Gb/s per lane over 4.5 mm of package; SIAM's NoP driver model.
-  double pj_per_bit = 0.54;
-  double bandwidth_gbps = 320.0;    // per link and direction: 16 lanes x 20 Gb/s (Poulton et al.)
+  // Ground-referenced signalling, the NoP driver SIAM models (its README's
+  // reference R1: Turner et al., CICC 2018): 0.58 pJ/bit at 20 Gb/s per lane
+  // across an organic package (Poulton et al., JSSC 2013: 0.54 pJ/bit, 28 nm).
+  double pj_per_bit = 0.58;
+  double bandwidth_gbps = 640.0;    // per link and direction: SIAM's 32 lanes per chiplet x 20 Gb/s
   double hop_ns = 0.0;              // per hop latency beyond serialisation (0: not modelled)
 };
 
@@ -32,7 +33,7 @@ struct AreaSpec {
   double macro_mm2 = 0.0;           // one macro (array and periphery)
   double tile_mm2 = 0.0;            // a tile's own logic besides its macros (buffers, accumulators)
   double router_mm2 = 0.0;          // one NoC router (one per tile)
-  double nop_mm2 = 0.0;             // a chiplet's NoP router and GRS drivers
+  double nop_mm2 = 0.0;             // a chiplet's NoP router and GRS drivers (SIAM: 0.180 mm^2, see docs/config.md)
   double global_buffer_mm2 = 0.0;   // the package's global buffer (once)
 };
 
