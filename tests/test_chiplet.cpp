@@ -116,6 +116,25 @@ TEST(ChipletPlacement, ThreeLayersOnTwoChipletsByHand) {
   // Energies: unit prices, so pJ = hops; the interval is the slowest stage.
   EXPECT_DOUBLE_EQ(a.pj(), 12 + 288 + 2 * 288 + 288);
   EXPECT_DOUBLE_EQ(s.interval_ns, std::max({a.stage_ns(), b.stage_ns(), c.stage_ns()}));
+
+  // Priced: 10.4 pJ per flit-hop, 0.58 pJ per NoP bit-hop, global buffer 0.198 and DRAM 7.91 pJ/bit
+  // (at 64 bit/ns: 288 b = 4.5 ns; buffer at 128 bit/cycle, 1 GHz: 576 b = 4.5 ns); NoP at 640 bit/ns,
+  // 2 cycles per hop at 2 GHz.
+  ChipletSpec priced = spec;
+  priced.noc = NocSpec{32, 10.4, 1.0, 2.0};
+  priced.nop = NopSpec{0.58, 640.0, 0.0};
+  const SystemCosts q = evaluate(L, {10, 20, 30}, priced, OffChip{2.0, 0.198, 128, 7.91, 64});
+  const LayerCosts& qa = q.layers[0];
+  EXPECT_DOUBLE_EQ(qa.noc_pj, 12 * 10.4);
+  EXPECT_DOUBLE_EQ(qa.nop_pj, 288 * 0.58);
+  EXPECT_DOUBLE_EQ(qa.global_buffer_pj, 576 * 0.198);
+  EXPECT_DOUBLE_EQ(qa.dram_pj, 288 * 7.91);
+  // NoC: busiest link 5 flits at 1 flit/cycle + longest route (0 -> 2: 2 hops; the input to tile 1:
+  // 1) x 2 cycles, at 2 GHz; NoP: 288 b / 640 bit/ns; DRAM 288 / 64 + global buffer 576 / 256.
+  EXPECT_DOUBLE_EQ(qa.noc_ns, (5 + 2 * 2) / 2.0);
+  EXPECT_DOUBLE_EQ(qa.nop_ns, 288 / 640.0);
+  EXPECT_DOUBLE_EQ(qa.dram_ns, 288 / 64.0 + 576 / 256.0);
+  EXPECT_DOUBLE_EQ(qa.stage_ns(), 10 + qa.noc_ns + qa.nop_ns + qa.dram_ns);
 }
 
 namespace {

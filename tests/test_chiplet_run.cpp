@@ -11,6 +11,7 @@
 #include "config/sweep.hpp"
 #include "config_test_util.hpp"
 #include "study/plan.hpp"
+#include "workload/gemm.hpp"
 #include "study/runner.hpp"
 #include "study_test_util.hpp"
 
@@ -127,8 +128,40 @@ TEST(ChipletConfig, BadInputNamesFileLineAndKey) {
   const std::string both = tiny_chiplets("auto", "  hierarchy:\n    dram: {}\n    macro: {kind: macro}\n");
   EXPECT_NE(parse_error(both, "t.yaml").find("cannot be used with architecture.hierarchy"), std::string::npos)
       << parse_error(both, "t.yaml");
+  // A single tile has no network to place.
+  const std::string tile = test::kValidWorkload + "architecture:\n  chiplets: {tiles_per_chiplet: 4}\n";
+  EXPECT_TRUE(is_config_error(parse_error(tile, "t.yaml"), "t.yaml", 10, "architecture.chiplets", "chiplets",
+                              "needs a network"));
   std::string bad_noc = tiny_chiplets();
   bad_noc.replace(bad_noc.find("flit_bits: 32"), 13, "flit_bits: 0");
   EXPECT_TRUE(is_config_error(parse_error(bad_noc, "t.yaml"), "t.yaml", 16, "architecture.chiplets.noc.flit_bits",
                               "0", "must be an integer in [1, 65536]"));
+}
+
+// The written-out workloads have the published sizes: ResNet-50 (torchvision) 25,557,032
+// parameters, of which 53,120 are batch-norm and 1,000 fc bias, leaving 25,502,912 weights, and
+// 4.09 G multiply-accumulates per 224x224 image; ResNet-110 1.7 M parameters and 253 M FLOPs
+// (MACs) per 32x32 image (He et al., CVPR 2016, Sec. 4.2 and Table 6).
+TEST(ChipletWorkloads, ResNetsHaveThePublishedSizes) {
+  struct Want {
+    const char* file;
+    std::size_t layers;
+    double weights, macs, weights_tol, macs_tol;
+  };
+  for (const Want& w : {Want{"chiplet-resnet50.yaml", 54, 25502912, 4.09e9, 0, 0.005e9},
+                        Want{"chiplet-resnet110.yaml", 110, 1.7e6, 253e6, 0.05e6, 0.5e6}}) {
+    const Sweep s = load_sweep(std::string(CIMMC_SOURCE_DIR) + "/configs/" + w.file);
+    const Config& c = s.points.at(0).config;
+    ASSERT_EQ(c.network.layers.size(), w.layers) << w.file;
+    double weights = 0, macs = 0;
+    for (const LayerSpec& l : c.network.layers) {
+      const Gemm g = lower(l);
+      weights += double(g.K) * double(g.N) * g.groups;
+      macs += double(layer_macs(l));
+    }
+    EXPECT_NEAR(weights, w.weights, w.weights_tol) << w.file;
+    EXPECT_NEAR(macs, w.macs, w.macs_tol) << w.file;
+    EXPECT_TRUE(c.arch.chiplets.enabled);
+    EXPECT_GT(s.points.size(), 8u);  // a chiplet-size sweep
+  }
 }
