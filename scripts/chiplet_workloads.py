@@ -129,3 +129,9 @@ if __name__ == "__main__":
     write(os.path.join(root, "chiplet-resnet50.yaml"), name="chiplet-resnet50", title="ResNet-50 (ImageNet, 224x224)",
           distiller="",
           layers="".join(resnet50()), sweep="[3, 4, 5, 6, 8, 9, 12, 16, 20, 25, 36, 49, 64, 100, 144, 256]")
+    # What sampled, data-dependent macro energy changes: the same system with ReLU-sparse
+    # inputs (half zeros) against dense uniform ones (a fixed per-MAC energy sees neither).
+    write(os.path.join(root, "chiplet-resnet50-operands.yaml"), name="chiplet-resnet50-operands",
+          title="ResNet-50 with sparse against dense inputs", distiller="", layers="".join(resnet50()),
+          sweep="[4, 16, 64]\n    workload.defaults.inputs.distribution: [{kind: relu_normal, std: 1.0, "
+                "zero_fraction: 0.5}, {kind: uniform, low: 0, high: 1}]")
