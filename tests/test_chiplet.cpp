@@ -91,6 +91,11 @@ TEST(ChipletPlacement, ThreeLayersOnTwoChipletsByHand) {
   EXPECT_DOUBLE_EQ(a.noc_ns, 5);
   EXPECT_DOUBLE_EQ(a.nop_ns, 288);  // the global buffer's link into chiplet 0 carries all of the input
   EXPECT_DOUBLE_EQ(a.compute_ns, 10);
+  // Its weights, once: 12 x 2 x 8 b; tile 0 holds k tiles 0-1 (128 b: 4 flits, 0 NoC hops), tile 1
+  // k tile 2 (64 b: 2 flits x 1 hop), both 1 NoP hop from the global buffer. Unit prices: DRAM
+  // read + global buffer written and read = 3 pJ/bit, + 2 flit-hops + 192 NoP bit-hops.
+  EXPECT_DOUBLE_EQ(a.weight_bits, 192);
+  EXPECT_DOUBLE_EQ(a.weight_load_pj, 3 * 192 + 2 + 192);
   EXPECT_EQ(a.first_chiplet, 0);
   EXPECT_EQ(a.last_chiplet, 0);
 
@@ -192,6 +197,7 @@ std::int64_t home(const Brute& b, std::size_t stage, const LayerShape& s, std::i
 
 struct BruteStage {
   double noc_flit_hops = 0, nop_bit_hops = 0, max_noc = 0, max_nop = 0, psum_bits = 0, act_bits = 0;
+  double weight_bits = 0, weight_pj = 0;  // weight_pj at unit prices
 };
 
 // Node i of a grid of width w walked as a snake: along row 0, back along row 1, ...
@@ -264,6 +270,7 @@ LayerShape random_shape(std::mt19937_64& rng) {
   LayerShape s = shape(u(1, 5), std::int64_t(cpg) * rpc, u(1, 6), u(2, 4), u(1, 3), groups, rpc, u(1, 4));
   s.x_bits = u(2, 8);
   s.psum_bits = u(5, 20);
+  s.w_bits = u(1, 8);
   s.repeat = u(1, 4) == 1 ? 2 : 1;
   if (s.k_tiles == 1 && s.n_tiles == 1 && u(0, 1)) {  // packed small tiles (mapping.hpp)
     s.placed_per_macro = 2;
@@ -320,6 +327,14 @@ TEST(ChipletPlacement, RandomNetworksMatchBruteForceWalker) {
         for (std::int64_t c = 0; c < s.in_channels; ++c)
           for (std::int64_t d : readers(b, st, s, c)) pairs[{kGlobalBuffer, d}] += s.in_elems_per_channel * s.x_bits;
       BruteStage w = walk(pairs, T, flit, sc.placement.chiplets);
+      // Weights, one by one, to the tile that holds them.
+      std::map<std::pair<std::int64_t, std::int64_t>, double> wpairs;
+      for (std::int64_t g = 0; g < s.groups; ++g)
+        for (std::int64_t k = 0; k < s.K; ++k)
+          for (std::int64_t n = 0; n < s.N; ++n) wpairs[{kGlobalBuffer, weight_tile(b, st, s, g, k, n)}] += s.w_bits;
+      const BruteStage wl = walk(wpairs, T, flit, sc.placement.chiplets);
+      double wbits = 0;
+      for (const auto& [k, v] : wpairs) wbits += v;
       BruteStage& acc = per_layer[b.layer_of[st]];
       acc.noc_flit_hops += w.noc_flit_hops;
       acc.nop_bit_hops += w.nop_bit_hops;
@@ -327,6 +342,8 @@ TEST(ChipletPlacement, RandomNetworksMatchBruteForceWalker) {
       acc.max_nop += w.max_nop;
       acc.psum_bits += psum;
       acc.act_bits += act;
+      acc.weight_bits += wbits;
+      acc.weight_pj += 3 * wbits + wl.noc_flit_hops + wl.nop_bit_hops;
     }
     for (std::size_t l = 0; l < L.size(); ++l) {
       const LayerCosts& c = sc.layers[l];
@@ -338,6 +355,8 @@ TEST(ChipletPlacement, RandomNetworksMatchBruteForceWalker) {
       EXPECT_NEAR(c.psum_bits, w.psum_bits, 1e-9 * w.psum_bits) << trial;
       EXPECT_NEAR(c.activation_bits, w.act_bits, 1e-9 * w.act_bits) << trial;
       EXPECT_DOUBLE_EQ(c.noc_pj, c.noc_flit_hops * spec.noc.hop_pj_per_flit);
+      EXPECT_DOUBLE_EQ(c.weight_bits, w.weight_bits) << trial;
+      EXPECT_NEAR(c.weight_load_pj, w.weight_pj, 1e-9 * w.weight_pj) << trial;
       ++checked;
     }
   }

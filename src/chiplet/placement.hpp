@@ -37,6 +37,7 @@ struct LayerShape {
   double in_elems_per_channel = 1;     // input elements of one channel per inference
   int x_bits = 8;                      // input (activation) bits
   int psum_bits = 16;                  // partial sums: x + w + ceil(log2 K), the accumulator width
+  int w_bits = 8;                      // weight bits (loaded once, before inference)
   int repeat = 1;
 
   std::int64_t out_channels() const { return N * groups; }
@@ -49,6 +50,10 @@ struct LayerShape {
   int cols_of(std::int64_t n) const {  // weight columns of n tile n (the last may be ragged)
     const std::int64_t r = N - n * wpm;
     return static_cast<int>(r < wpm ? r : wpm);
+  }
+  int rows_of(std::int64_t k) const {  // rows of k tile k (the last may be ragged)
+    const std::int64_t r = K - k * rows;
+    return static_cast<int>(r < rows ? r : rows);
   }
 };
 

@@ -56,6 +56,7 @@ LayerShape layer_shape(const LayerSpec& layer, const Mapping& m, const MacroSpec
   }
   s.x_bits = layer.inputs.bits;
   s.psum_bits = layer.inputs.bits + layer.weights.bits + ceil_log2(g.K);
+  s.w_bits = layer.weights.bits;
   s.repeat = layer.repeat;
   return s;
 }
@@ -117,6 +118,11 @@ SystemCosts evaluate(const std::vector<LayerShape>& layers, const std::vector<do
     c.dram_ns += dram_ns;
     const double stage = compute_ns[st.layer] + noc_ns + nop_ns + dram_ns;
     c.stage_ns_max = std::max(c.stage_ns_max, stage);
+    const std::vector<Flow> wf = weight_flows(p, l, st);
+    const Traffic tw = route(p, spec.noc.flit_bits, wf);
+    c.weight_bits += tw.bits;
+    c.weight_load_pj += tw.bits * (oc.dram_pj_per_bit + 2 * oc.glb_pj_per_bit) +
+                        tw.noc_flit_hops * spec.noc.hop_pj_per_flit + tw.nop_bit_hops * spec.nop.pj_per_bit;
     sc.interval_ns = std::max(sc.interval_ns, stage);
     if (st.copy == 0) {
       c.first_tile = st.first_tile;

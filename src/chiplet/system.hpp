@@ -4,8 +4,9 @@
 //
 // Energy per stage: NoC = flit-hops x noc.hop_pj_per_flit; NoP = bit-hops x
 // nop.pj_per_bit; global buffer = bits written and read x its pJ/bit; DRAM =
-// bits x its pJ/bit (the network input read once, the output written once;
-// weights are loaded once before inference and not counted per inference).
+// bits x its pJ/bit (the network input read once, the output written once).
+// Weights are loaded once before inference: reported apart (weight_load_pj),
+// not per inference.
 // The macros and tile buffers are priced by the caller from the flat mapping.
 //
 // Latency (SIAM's layer-by-layer pipeline): a stage computes, then sends its
@@ -41,6 +42,9 @@ struct LayerCosts {
   double activation_bits = 0, psum_bits = 0, global_buffer_bits = 0, dram_bits = 0;
   double compute_ns = 0, noc_ns = 0, nop_ns = 0, dram_ns = 0;  // sums over the copies
   double stage_ns_max = 0;                                    // its slowest copy
+  // Loading the weights once before inference (not per inference, not in pj()): DRAM read,
+  // global buffer written and read, NoP and NoC as their flows route.
+  double weight_bits = 0, weight_load_pj = 0;
   std::int64_t first_tile = 0, last_tile = 0;                 // global tile ids (all copies)
   int first_chiplet = 0, last_chiplet = 0;
   double pj() const { return noc_pj + nop_pj + global_buffer_pj + dram_pj; }

@@ -84,6 +84,16 @@ std::vector<Flow> output_flows(const Placement& p, const LayerShape& l, const St
   return to_flows(m);
 }
 
+std::vector<Flow> weight_flows(const Placement& p, const LayerShape& l, const Stage& s) {
+  Pairs m;
+  for (std::int64_t g = 0; g < l.groups; ++g)
+    for (std::int64_t nt = 0; nt < l.n_tiles; ++nt)
+      for (std::int64_t kt = 0; kt < l.k_tiles; ++kt)
+        m[{kGlobalBuffer, s.first_tile + l.tile_of(g, nt, kt, p.macros_per_tile)}] +=
+            double(l.rows_of(kt)) * l.cols_of(nt) * l.w_bits;
+  return to_flows(m);
+}
+
 Traffic route(const Placement& p, int flit_bits, const std::vector<Flow>& flows) {
   Traffic t;
   std::unordered_map<std::int64_t, double> noc, nop;  // directed link -> load

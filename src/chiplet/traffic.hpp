@@ -43,6 +43,8 @@ std::vector<Flow> activation_flows(const Placement& p, const LayerShape& from, c
 std::vector<Flow> psum_flows(const Placement& p, const LayerShape& l, const Stage& s);
 std::vector<Flow> input_flows(const Placement& p, const LayerShape& l, const Stage& s);   // global buffer -> stage
 std::vector<Flow> output_flows(const Placement& p, const LayerShape& l, const Stage& s);  // stage -> global buffer
+// The stage's weights from the global buffer to the tiles that hold them (once, before inference).
+std::vector<Flow> weight_flows(const Placement& p, const LayerShape& l, const Stage& s);
 
 struct Traffic {
   double bits = 0, flits = 0;

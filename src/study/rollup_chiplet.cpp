@@ -33,6 +33,8 @@ void add_chiplet_rollup(ChipletRollup& a, const ChipletRollup& b) {
   x.psum_bits += y.psum_bits;
   x.global_buffer_bits += y.global_buffer_bits;
   x.dram_bits += y.dram_bits;
+  x.weight_bits += y.weight_bits;
+  x.weight_load_pj += y.weight_load_pj;
   x.compute_ns += y.compute_ns;
   x.noc_ns += y.noc_ns;
   x.nop_ns += y.nop_ns;

@@ -17,6 +17,9 @@ void put_chiplet_costs(Table& t, const ChipletRollup& c, const std::string& per)
   t.put("psum_bits", k.psum_bits, "bit", "partial sums sent between tiles for reduction" + per);
   t.put("chiplet_global_buffer_bits", k.global_buffer_bits, "bit", "global buffer bits written and read" + per);
   t.put("chiplet_dram_bits", k.dram_bits, "bit", "DRAM bits read and written" + per);
+  t.put("weight_bits", k.weight_bits, "bit", "weights loaded once before inference (all repeats); not per inference");
+  t.put("weight_load_pj", k.weight_load_pj, "pJ",
+        "loading the weights once: DRAM read, global buffer written and read, NoP and NoC; not in total_pj");
   t.put("stage_compute_ns", k.compute_ns, "ns", "macro compute time of the pipeline stages (all repeats)");
   t.put("stage_noc_ns", k.noc_ns, "ns", "NoC transfer time of the stages: busiest link + longest route");
   t.put("stage_nop_ns", k.nop_ns, "ns", "NoP transfer time of the stages: busiest package link");
