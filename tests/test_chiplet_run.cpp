@@ -165,3 +165,16 @@ TEST(ChipletWorkloads, ResNetsHaveThePublishedSizes) {
     EXPECT_GT(s.points.size(), 8u);  // a chiplet-size sweep
   }
 }
+
+// A study whose points are not all chiplet systems would have rows of different columns.
+TEST(ChipletRun, MixedSystemKindsAreRefused) {
+  const Config chip = parse_config(tiny_chiplets(), "c.yaml");
+  const Config flat = parse_config(test::tiny_network("run: {samples: 256, seed: 3}"), "f.yaml");
+  const std::vector<const Config*> pts{&chip, &flat};
+  try {
+    make_plan(pts, 0, 2);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("sweep point 1 has no architecture.chiplets"), std::string::npos) << e.what();
+  }
+}
