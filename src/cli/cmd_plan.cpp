@@ -103,6 +103,7 @@ int cmd_plan(const CliArgs& a) {
   else
     std::printf(", whole: one array instance each)\n");
   if (first_plan && uses_hierarchy(*first_config)) print_hierarchy_plan(*first_plan, *first_config);
+  if (first_plan && uses_chiplets(*first_config)) print_chiplet_plan(*first_plan);
   if (!a.ranks.empty()) print_ranks(sweep, a, est, opt.threads);
   return 0;
 }

@@ -58,6 +58,8 @@ int report_error(const std::exception_ptr& e, const std::string& where = "");
 // architecture.hierarchy (cli/hier_report.cpp).
 struct PointPlan;
 void print_hierarchy_plan(const PointPlan& plan, const Config& point);
+// Point 0's chiplet placement and traffic (architecture.chiplets; chiplet_report.cpp).
+void print_chiplet_plan(const PointPlan& plan);
 
 // The command-line overrides (--samples, --seed, --mappings) applied to one
 // point, which is then validated again.

@@ -57,6 +57,8 @@ void apply_distiller_stats(const std::filesystem::path& file, std::vector<LayerS
 void read_architecture(const MapReader& r, ArchSpec& arch);
 // `architecture.hierarchy` (hierarchy.cpp); absent or null leaves h empty.
 void read_hierarchy(const MapReader& arch_reader, hier::HierarchySpec& h);
+// `architecture.chiplets` (chiplets.cpp); absent or null leaves s disabled.
+void read_chiplets(const MapReader& arch_reader, chiplet::ChipletSpec& s);
 void read_mapping(const MapReader& r, MappingOptions& mapping);
 // `task:` (task.cpp); absent leaves t.model empty.
 void read_task(const MapReader& r, TaskSpec& t);
@@ -133,5 +135,7 @@ void check_hierarchy(const Checker& c, const Config& cfg);
 // mapping.mapper: a choice other than auto needs a hierarchy (and mip the CBC
 // solver this build may lack).
 void check_mapper(const Checker& c, const Config& cfg);
+// architecture.chiplets against the rest and the network's size (validate_chiplets.cpp).
+void check_chiplets(const Checker& c, const Config& cfg);
 
 }  // namespace cimmc::config_detail

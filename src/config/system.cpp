@@ -19,7 +19,7 @@ void read_buffer(const MapReader& r, BufferSpec& b) {
 
 void read_architecture(const MapReader& r, ArchSpec& a) {
   r.allow_only({"macros", "clock_ghz", "row_settle_ns", "input_buffer", "output_buffer", "global_buffer", "dram",
-                "hierarchy"});
+                "hierarchy", "chiplets"});
   r.read("macros", a.macros, rule::kMacros);
   r.read("clock_ghz", a.clock_ghz, rule::kClockGhz);
   r.read("row_settle_ns", a.row_settle_ns, rule::kTimeOrZeroNs);
@@ -31,6 +31,7 @@ void read_architecture(const MapReader& r, ArchSpec& a) {
   dram.read("energy_pj_per_bit", a.dram_pj_per_bit, rule::kEnergyPj);
   dram.read("bandwidth_gbps", a.dram_bandwidth_gbps, rule::kDramGbps);
   read_hierarchy(r, a.hierarchy);
+  read_chiplets(r, a.chiplets);
   // A hierarchy fixes the macro count; `macros` may then be left out. Clamped
   // into kMacros' range so check_hierarchy reports the fan-outs, not this value.
   if (!a.hierarchy.empty() && !r.has("macros"))

@@ -310,6 +310,7 @@ void check_config(const Config& cfg, const std::string& file, const LineTable* l
   c.check("mapping.mip_seconds", cfg.mapping.mip_seconds, rule::kMipSeconds);
   check_mapper(c, cfg);
   check_hierarchy(c, cfg);
+  check_chiplets(c, cfg);
 }
 
 }  // namespace cimmc::config_detail

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "arch/level_spec.hpp"
+#include "chiplet/chiplet_spec.hpp"
 
 namespace cimmc {
 
@@ -204,6 +205,9 @@ struct ArchSpec {
   // architecture.hierarchy: the system as storage levels (arch/level_spec.hpp);
   // empty when the config gives none. Not yet used by the study (issue 12).
   hier::HierarchySpec hierarchy;
+  // architecture.chiplets: a SIAM-like chiplet system (chiplet/chiplet_spec.hpp);
+  // enabled only when the config gives one.
+  chiplet::ChipletSpec chiplets;
 };
 
 enum class Objective { energy, latency, edp };

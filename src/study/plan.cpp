@@ -43,6 +43,7 @@ MappingSpace tile_mapping(const Config& c) {
 
 StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first, std::size_t last) {
   check_hierarchy_names(points);
+  check_chiplet_points(points);
   StudyPlan plan;
   std::unordered_map<std::string, std::size_t> index;
   auto job_for = [&](const Config& point, const LayerSpec* layer, int rows, int cols) {
@@ -78,6 +79,8 @@ StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first,
         lp.repeat = layer->repeat;
         if (uses_hierarchy(c))
           lp.hier = plan_hier_layer(c, *layer, lp.gemm, lp.space);
+        else if (uses_chiplets(c))
+          lp.space.feasible = {chiplet::layer_mapping(*layer, c)};
         else
           lp.space = enumerate_mappings(*layer, lp.gemm, c.macro, c.arch, c.mapping);
       } else {
@@ -108,6 +111,7 @@ StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first,
       }
       pp.layers.push_back(std::move(lp));
     }
+    if (uses_chiplets(c)) plan_chiplets(c, pp);
     plan.points.push_back(std::move(pp));
   }
   std::vector<std::uint64_t> seeds;

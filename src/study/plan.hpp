@@ -9,6 +9,7 @@
 
 #include "mapping/mapping.hpp"
 #include "spec/spec.hpp"
+#include "study/plan_chiplet.hpp"
 #include "study/plan_hier.hpp"
 #include "study/tile_jobs.hpp"
 #include "workload/gemm.hpp"
@@ -25,6 +26,9 @@ struct LayerPlan {
   // Set when the point has architecture.hierarchy: the kept loop nests,
   // nests[i] behind space.feasible[i] (study/plan_hier.hpp).
   std::shared_ptr<const HierLayerPlan> hier;
+  // Set when the point has architecture.chiplets: the point's whole placed
+  // system; this layer's costs are chiplet->layers[layer] (study/plan_chiplet.hpp).
+  std::shared_ptr<const chiplet::SystemCosts> chiplet;
 };
 
 struct PointPlan {

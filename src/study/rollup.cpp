@@ -130,6 +130,10 @@ RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points, 
           k.hier = nest_costs(*lp.hier, mi, rep);
           k.total_pj.mean += k.hier.storage_pj();
         }
+        if (lp.chiplet) {  // all repeats already
+          k.chip = chiplet_layer_rollup(*lp.chiplet, lp.layer);
+          k.total_pj.mean += k.chip.cost.pj();
+        }
         set_errors(k, u, priced);
         k.macs = m.macs * rep;
         k.latency_ns = m.latency_ns * rep;
@@ -156,6 +160,7 @@ RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points, 
           for (int ci = 0; ci < kComponents; ++ci) n.macro_pj[ci].mean += k.macro_pj[ci].mean;
           for (int i = 0; i < kMemories; ++i) n.memory_pj[i] += k.memory_pj[i];
           if (!k.hier.levels.empty()) add_hier_costs(n.hier, k.hier);
+          if (k.chip.present) add_chiplet_rollup(n.chip, k.chip);
           n.total_pj.mean += k.total_pj.mean;
           for (const auto& [j, mvms] : uses[mi]) add_mvms(net_uses, j, mvms);
           n.macs += k.macs;

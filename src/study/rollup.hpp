@@ -27,6 +27,7 @@
 #include "engine/result.hpp"
 #include "pricing/pricing.hpp"
 #include "study/plan.hpp"
+#include "study/rollup_chiplet.hpp"
 #include "study/rollup_hier.hpp"
 
 namespace cimmc {
@@ -40,6 +41,7 @@ struct Costs {
   std::array<Estimate, kComponents> macro_pj{};  // per inference
   std::array<double, kMemories> memory_pj{};  // flat mappings (0 for a hierarchy's)
   HierCosts hier;                             // a hierarchy's levels and links (empty when flat)
+  ChipletRollup chip;                         // a chiplet system's NoC, NoP, buffer, DRAM (absent otherwise)
   Estimate total_pj;
   double macs = 0, latency_ns = 0, tops = 0, tops_per_w = 0, pj_per_mac = 0;
   double mse = 0, signal = 0, err_mean = 0, conversions = 0, clipped = 0;  // accuracy sums

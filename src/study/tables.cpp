@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "study/tables_chiplet.hpp"
 #include "study/tables_hier.hpp"
 
 namespace cimmc {
@@ -44,6 +45,7 @@ void put_costs(Table& t, const Costs& c, const char* scope) {
     }
   else
     put_hier_costs(t, c.hier, per);
+  if (c.chip.present) put_chiplet_costs(t, c.chip, per);
   t.put("total_pj", c.total_pj.mean, "pJ", "total energy" + per);
   t.put("total_pj_se", c.total_pj.se, "pJ",
         "standard error of total_pj (independent tile jobs); NaN when the file's ci_note says why");
@@ -124,6 +126,7 @@ void append_network_rows(Table& t, const RollUp& r, const ParamColumns& params, 
     t.put("model", model, "1", "sampled (Monte Carlo) or statistical (analytic, independent operands)");
     t.put("layers", static_cast<I>(row.layers), "1", "layers rolled up (selected mapping each)");
     put_costs(t, row.cost, "network");
+    if (row.cost.chip.present) put_chiplet_system(t, row.cost);
     t.put("sqnr_db_min", row.sqnr_db_min, "dB", "SQNR of the worst layer");
   }
 }

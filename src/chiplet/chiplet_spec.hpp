@@ -1,0 +1,50 @@
+// A SIAM-like chiplet system (`architecture.chiplets`, docs/config.md; issue
+// 15): C chiplets on a package mesh joined by a network-on-package (NoP), T
+// tiles per chiplet on a mesh network-on-chip (NoC), macros per tile. The
+// global buffer and DRAM are the flat `architecture.global_buffer` / `dram`
+// keys; the tile buffers are `input_buffer` / `output_buffer`. Plain data in
+// the config's units, free of other cimmc types so spec.hpp can hold it.
+#pragma once
+
+namespace cimmc::chiplet {
+
+struct NocSpec {
+  int flit_bits = 64;               // bits per flit (a packet's payload is cut into flits)
+  // Router + link energy of one flit crossing one hop. Park et al., DAC 2012
+  // (45 nm 4x4 mesh, 1 GHz): 892 Gb/s delivered at 531.4 mW = 0.596 pJ/bit;
+  // uniform traffic on a 4x4 mesh crosses 2.67 links + 1 ejection router
+  // (3.67 router-and-link stages): 0.162 pJ/bit per hop, x 64 bits = 10.4 pJ.
+  double hop_pj_per_flit = 10.4;
+  double flits_per_cycle = 1.0;     // per link and direction, at architecture.clock_ghz
+  double hop_cycles = 1.0;          // router + link latency per hop (Park et al.: 1 cycle)
+};
+
+struct NopSpec {
+  // Ground-referenced signalling, the NoP driver SIAM models (its README's
+  // reference R1: Turner et al., CICC 2018): 0.58 pJ/bit at 20 Gb/s per lane
+  // across an organic package (Poulton et al., JSSC 2013: 0.54 pJ/bit, 28 nm).
+  double pj_per_bit = 0.58;
+  double bandwidth_gbps = 640.0;    // per link and direction: SIAM's 32 lanes per chiplet x 20 Gb/s
+  double hop_ns = 0.0;              // per hop latency beyond serialisation (0: not modelled)
+};
+
+// Areas per component (mm^2); 0 = not given, left out of the sums.
+struct AreaSpec {
+  double macro_mm2 = 0.0;           // one macro (array and periphery)
+  double tile_mm2 = 0.0;            // a tile's own logic besides its macros (buffers, accumulators)
+  double router_mm2 = 0.0;          // one NoC router (one per tile)
+  double nop_mm2 = 0.0;             // a chiplet's NoP router and GRS drivers (SIAM: 0.180 mm^2, see docs/config.md)
+  double global_buffer_mm2 = 0.0;   // the package's global buffer (once)
+};
+
+struct ChipletSpec {
+  bool enabled = false;             // the config has architecture.chiplets
+  int chiplets = 0;                 // 0 = auto: as many as the network needs
+  int tiles_per_chiplet = 16;       // SIAM's default chiplet: 16 tiles
+  int macros_per_tile = 16;
+  NocSpec noc;
+  NopSpec nop;
+  AreaSpec area;
+};
+
+}  // namespace cimmc::chiplet

@@ -1,0 +1,38 @@
+// `cimmc plan` on a config with architecture.chiplets: point 0's placement
+// (study/plan_chiplet.hpp), layer by layer, and the system's traffic totals.
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "study/plan.hpp"
+
+namespace cimmc {
+
+void print_chiplet_plan(const PointPlan& plan) {
+  if (plan.layers.empty() || !plan.layers.front().chiplet) return;
+  const chiplet::SystemCosts& s = *plan.layers.front().chiplet;
+  const chiplet::Placement& p = s.placement;
+  std::printf("  chiplets (point 0): %d chiplet(s) of %d tiles (%d x %d mesh; package %d x %d) of %d macros; %lld "
+              "tiles hold weights\n",
+              p.chiplets, p.tiles_per_chiplet, p.tile_grid.width, p.tile_grid.height, p.chip_grid.width,
+              p.chip_grid.height, p.macros_per_tile, static_cast<long long>(p.tiles_used));
+  std::printf("    %-24s %11s %9s %12s %12s %12s %12s %11s\n", "layer", "tiles", "chiplets", "act [bit]", "psum [bit]",
+              "flit-hops", "NoP bit-hops", "stage [ns]");
+  chiplet::LayerCosts sum;
+  for (const LayerPlan& lp : plan.layers) {
+    const chiplet::LayerCosts& c = s.layers[lp.layer];
+    char tiles[32], chips[32];
+    std::snprintf(tiles, sizeof tiles, "%lld-%lld", static_cast<long long>(c.first_tile), static_cast<long long>(c.last_tile));
+    std::snprintf(chips, sizeof chips, "%d-%d", c.first_chiplet, c.last_chiplet);
+    std::printf("    %-24s %11s %9s %12.4g %12.4g %12.4g %12.4g %11.4g\n", lp.name.c_str(), tiles, chips,
+                c.activation_bits, c.psum_bits, c.noc_flit_hops, c.nop_bit_hops, c.stage_ns());
+    sum.noc_pj += c.noc_pj;
+    sum.nop_pj += c.nop_pj;
+    sum.dram_pj += c.dram_pj;
+    sum.global_buffer_pj += c.global_buffer_pj;
+  }
+  std::printf("    network: NoC %.4g pJ, NoP %.4g pJ, global buffer %.4g pJ, DRAM %.4g pJ per inference; "
+              "pipeline interval %.4g ns; area %.4g mm^2\n",
+              sum.noc_pj, sum.nop_pj, sum.global_buffer_pj, sum.dram_pj, s.interval_ns, s.area.total);
+}
+
+}  // namespace cimmc

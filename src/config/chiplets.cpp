@@ -1,0 +1,53 @@
+// `architecture.chiplets:` (chiplet/chiplet_spec.hpp): a SIAM-like system of
+// chiplets of tiles of macros, with its NoC, NoP and per-component areas.
+#include "config/internal.hpp"
+
+namespace cimmc::config_detail {
+
+namespace {
+
+// Chiplets on one package: up to 4096 (a 64 x 64 mesh; SIAM studies up to ~100).
+constexpr IntRule kChiplets{1, 4096};
+// Tiles per chiplet, macros per tile, flit width: up to 65536 each.
+constexpr IntRule kChipletCount{1, 65536};
+// Flits per cycle per link: one per thousand cycles up to 10^6.
+constexpr NumRule kFlitsPerCycle{1e-3, 1e6};
+// Router + link latency per hop in cycles: 0 (not modelled) up to 10^6.
+constexpr NumRule kHopCycles{0.0, 1e6};
+// Component areas [mm^2]: 0 (not given) up to 10^6 mm^2 (a square metre: beyond any package).
+constexpr NumRule kAreaMm2{0.0, 1e6};
+
+}  // namespace
+
+void read_chiplets(const MapReader& arch_reader, chiplet::ChipletSpec& s) {
+  if (!arch_reader.has("chiplets") || arch_reader.get("chiplets").IsNull()) return;
+  const MapReader r = arch_reader.section("chiplets");
+  s.enabled = true;
+  r.allow_only({"chiplets", "tiles_per_chiplet", "macros_per_tile", "noc", "nop", "area"});
+  if (r.has("chiplets") && r.get("chiplets").IsScalar() && r.get("chiplets").Scalar() == "auto")
+    s.chiplets = 0;
+  else
+    r.read("chiplets", s.chiplets, kChiplets);
+  r.read("tiles_per_chiplet", s.tiles_per_chiplet, kChipletCount);
+  r.read("macros_per_tile", s.macros_per_tile, kChipletCount);
+  const MapReader noc = r.section("noc");
+  noc.allow_only({"flit_bits", "hop_pj_per_flit", "flits_per_cycle", "hop_cycles"});
+  noc.read("flit_bits", s.noc.flit_bits, kChipletCount);
+  noc.read("hop_pj_per_flit", s.noc.hop_pj_per_flit, rule::kEnergyPj);
+  noc.read("flits_per_cycle", s.noc.flits_per_cycle, kFlitsPerCycle);
+  noc.read("hop_cycles", s.noc.hop_cycles, kHopCycles);
+  const MapReader nop = r.section("nop");
+  nop.allow_only({"pj_per_bit", "bandwidth_gbps", "hop_ns"});
+  nop.read("pj_per_bit", s.nop.pj_per_bit, rule::kEnergyPj);
+  nop.read("bandwidth_gbps", s.nop.bandwidth_gbps, rule::kDramGbps);
+  nop.read("hop_ns", s.nop.hop_ns, rule::kTimeOrZeroNs);
+  const MapReader area = r.section("area");
+  area.allow_only({"macro_mm2", "tile_mm2", "router_mm2", "nop_mm2", "global_buffer_mm2"});
+  area.read("macro_mm2", s.area.macro_mm2, kAreaMm2);
+  area.read("tile_mm2", s.area.tile_mm2, kAreaMm2);
+  area.read("router_mm2", s.area.router_mm2, kAreaMm2);
+  area.read("nop_mm2", s.area.nop_mm2, kAreaMm2);
+  area.read("global_buffer_mm2", s.area.global_buffer_mm2, kAreaMm2);
+}
+
+}  // namespace cimmc::config_detail

@@ -1,0 +1,54 @@
+#include "study/tables_chiplet.hpp"
+
+#include <cstdint>
+
+namespace cimmc {
+
+void put_chiplet_costs(Table& t, const ChipletRollup& c, const std::string& per) {
+  using I = std::int64_t;
+  const chiplet::LayerCosts& k = c.cost;
+  t.put("noc_pj", k.noc_pj, "pJ", "network-on-chip energy (flit-hops x noc.hop_pj_per_flit)" + per);
+  t.put("nop_pj", k.nop_pj, "pJ", "network-on-package energy (bit-hops x nop.pj_per_bit)" + per);
+  t.put("chiplet_global_buffer_pj", k.global_buffer_pj, "pJ", "global buffer energy (network input and output)" + per);
+  t.put("chiplet_dram_pj", k.dram_pj, "pJ", "DRAM energy (network input read, output written)" + per);
+  t.put("noc_flit_hops", k.noc_flit_hops, "flit", "flits x NoC links crossed" + per);
+  t.put("nop_bit_hops", k.nop_bit_hops, "bit", "bits x NoP (package) links crossed" + per);
+  t.put("activation_bits", k.activation_bits, "bit", "activations sent to the next stage (or the global buffer)" + per);
+  t.put("psum_bits", k.psum_bits, "bit", "partial sums sent between tiles for reduction" + per);
+  t.put("chiplet_global_buffer_bits", k.global_buffer_bits, "bit", "global buffer bits written and read" + per);
+  t.put("chiplet_dram_bits", k.dram_bits, "bit", "DRAM bits read and written" + per);
+  t.put("weight_bits", k.weight_bits, "bit", "weights loaded once before inference (all repeats); not per inference");
+  t.put("weight_load_pj", k.weight_load_pj, "pJ",
+        "loading the weights once: DRAM read, global buffer written and read, NoP and NoC; not in total_pj");
+  t.put("stage_compute_ns", k.compute_ns, "ns", "macro compute time of the pipeline stages (all repeats)");
+  t.put("stage_noc_ns", k.noc_ns, "ns", "NoC transfer time of the stages: busiest link + longest route");
+  t.put("stage_nop_ns", k.nop_ns, "ns", "NoP transfer time of the stages: busiest package link");
+  t.put("stage_dram_ns", k.dram_ns, "ns", "DRAM and global buffer transfer time of the stages");
+  t.put("stage_ns_max", k.stage_ns_max, "ns", "slowest pipeline stage (one copy of a layer)");
+  t.put("first_tile", static_cast<I>(k.first_tile), "1", "first global tile id (chiplet x tiles_per_chiplet + tile)");
+  t.put("last_tile", static_cast<I>(k.last_tile), "1", "last global tile id");
+  t.put("first_chiplet", static_cast<I>(k.first_chiplet), "1", "first chiplet holding the weights");
+  t.put("last_chiplet", static_cast<I>(k.last_chiplet), "1", "last chiplet holding the weights");
+}
+
+void put_chiplet_system(Table& t, const Costs& c) {
+  using I = std::int64_t;
+  const ChipletRollup& s = c.chip;
+  t.put("chiplets", static_cast<I>(s.chiplets), "1", "chiplets on the package (auto: as many as the network needs)");
+  t.put("tiles_used", static_cast<I>(s.tiles_used), "1", "tiles holding weights");
+  t.put("tiles", static_cast<I>(s.tiles), "1", "tiles provisioned (chiplets x tiles_per_chiplet)");
+  t.put("area_mm2", s.area.total, "mm^2", "total area: macros, tiles, routers, NoP, global buffer (0 where not given)");
+  t.put("area_macros_mm2", s.area.macros, "mm^2", "area of every provisioned macro");
+  t.put("area_tiles_mm2", s.area.tiles, "mm^2", "area of the tiles' own logic (buffers, accumulators)");
+  t.put("area_routers_mm2", s.area.routers, "mm^2", "area of the NoC routers (one per tile)");
+  t.put("area_nop_mm2", s.area.nop, "mm^2", "area of the NoP routers and drivers (one per chiplet)");
+  t.put("area_chiplet_mm2", s.area.per_chiplet, "mm^2", "area of one chiplet");
+  t.put("interval_ns", s.interval_ns, "ns", "pipeline interval: the slowest stage");
+  t.put("inferences_per_s", s.interval_ns > 0 ? 1e9 / s.interval_ns : 0.0, "1/s",
+        "pipelined throughput: one inference per interval");
+  t.put("pipelined_tops", s.interval_ns > 0 ? 2.0 * c.macs / s.interval_ns / 1e3 : 0.0, "TOPS",
+        "pipelined throughput in ops, 2 ops per MAC");
+  t.put("edp_pj_ns", c.total_pj.mean * c.latency_ns, "pJ*ns", "energy-delay product: total_pj x latency_ns");
+}
+
+}  // namespace cimmc
