@@ -57,6 +57,10 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
     c.fail("macro.dac_bits", std::to_string(m.dac_bits),
            "must be 1 when macro.kind is digital: inputs are applied bit-serially (multi-bit input cycles are "
            "not modelled yet)");
+  if (m.weight_encoding == WeightEncoding::differential_analog)
+    c.fail("macro.weight_encoding", "differential_analog",
+           "cannot be used when macro.kind is digital: a digital macro has no column currents to subtract (use "
+           "differential)");
   if (m.weight_encoding == WeightEncoding::sign_magnitude)
     c.fail("macro.weight_encoding", "sign_magnitude",
            "cannot be used when macro.kind is digital: the adder tree adds unsigned products (use twos_complement, "
