@@ -62,13 +62,11 @@ CIMMC_HD void nu_params(const DeviceView& d, float g, float& mu, float& sigma) {
   sigma = fminf(fmaxf(-0.0125f * lg - 0.0059f, 0.008f), 0.045f);
 }
 
-// The drift factor (t / t0)^(-nu) of a cell at nominal conductance g from a
-// standard normal z: nu = mu + sigma z, clamped at 0 as aihwkit does (a cell
-// does not gain conductance by relaxing).
-CIMMC_HD float drift_factor(const DeviceView& d, float g, float z) {
-  float mu, sigma;
-  nu_params(d, g, mu, sigma);
-  const float nu = fmaxf(mu + sigma * z, 0.f);
+// The drift factor (t / t0)^(-nu) of a cell at level l from a standard normal
+// z: nu = mu + sigma z with the level's tabulated nu_params, clamped at 0 as
+// aihwkit does (a cell does not gain conductance by relaxing).
+CIMMC_HD float drift_factor(const DeviceView& d, int l, float z) {
+  const float nu = fmaxf(d.nu_mu[l] + d.nu_sd[l] * z, 0.f);
   return expf(-nu * d.log_t);
 }
 

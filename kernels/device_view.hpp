@@ -29,6 +29,9 @@ struct DeviceView {
   float log_t = 0.f;
   NuModel nu_model = NuModel::pcm;
   float nu_mean = 0.f, nu_sigma = 0.f;  // NuModel::constant
+  // nu_params of each cell level's nominal conductance, tabulated on the host
+  // (a cell's nu depends on its state only through its level).
+  float nu_mu[16] = {}, nu_sd[16] = {};
   // Global drift compensation (aihwkit's GlobalDriftCompensation): outputs
   // scaled by sum_p |column p at t0| / sum_p |column p at t| for an all-ones input.
   bool compensate = false;

@@ -161,7 +161,7 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
           const float sgn = (v.signed_cols && wv < 0) ? -1.f : 1.f;
           const std::size_t at = static_cast<std::size_t>(j) * PC + p;
           if (v.dev.compensate) ws.g0[at] = sgn * gv;
-          if (v.dev.drift) gv *= drift_factor(v.dev, g, std_normal_precise(dz.v[t]));
+          if (v.dev.drift) gv *= drift_factor(v.dev, l, std_normal(dz.v[t], v.normal_table));
           ws.gf[at] = sgn * gv;
         }
         if (++j == v.K) j = 0, ++p;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "device_model.hpp"
 #include "normal.hpp"
 #include "philox.hpp"
 
@@ -107,6 +108,7 @@ void set_device(const MacroSpec& m, double g_lsb, JobView& v) {
   d.nu_mean = static_cast<float>(n.drift.nu_mean);
   d.nu_sigma = static_cast<float>(n.drift.nu_sigma);
   d.compensate = n.drift.compensation;
+  for (int l = 0; l < v.L; ++l) nu_params(d, static_cast<float>(l) + v.r_off, d.nu_mu[l], d.nu_sd[l]);
 }
 
 }  // namespace
