@@ -10,6 +10,7 @@
 
 #include "encoding.hpp"
 #include "hd.hpp"
+#include "ir_drop.hpp"
 #include "job_view.hpp"
 #include "normal.hpp"
 #include "philox.hpp"
@@ -347,6 +348,8 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
       };
       if (FloatPath) {
         conductance_columns(v, ws, c, g, v.read_rel > 0.f, ex);
+        if (v.ir_rho > 0.f) ir_drop_columns(v, ws, c, g, ex);
+        if (v.pair) ex.sync();  // a pair reads a column another lane summed
         const FloatColumns cols{ws.fval, ws.fsq};
         if (v.pair) run(PairColumns<FloatColumns>{cols, P});
         else run(cols);

@@ -81,6 +81,7 @@ struct JobView {
   std::uint32_t stuck_on_u32 = 0;
   bool float_path = false; // programming variation, proportional read noise or drift present
   DeviceView dev;          // state-dependent programming noise, drift (device_model.hpp)
+  float ir_rho = 0.f;      // wire resistance per cell pitch x g_lsb (ir_drop.hpp); 0 = no IR drop
   bool noisy = false;      // any per-conversion noise to draw
   // ---- ADC
   double adc_delta = 1.0;  // column value per LSB

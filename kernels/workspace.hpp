@@ -24,6 +24,8 @@ struct Workspace {
   float* g0;                // K*pcell conductances before drift (drift compensation only)
   double* comp;             // 2P: |column sums| before and after drift (drift compensation only)
   double* alpha;            // 1: the instance's drift compensation factor
+  float* ird;               // R*pcell: word-line drops of the current conversion set (IR drop only)
+  double* ircol;            // 4*pcell: bit-line sums of the current conversion set (IR drop only)
   std::uint32_t* rowcount;  // L*K: cells of row j at level l, [l][j]
   std::int32_t* x;          // K inputs of the current sample
   std::uint8_t* a;          // cycles*K DAC levels
@@ -118,6 +120,8 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.g0, v.dev.compensate ? PC * K : 1);
   take(w.comp, v.dev.compensate ? 2 * P : 1);
   take(w.alpha, 1);
+  take(w.ird, v.ir_rho > 0.f ? static_cast<std::size_t>(v.R) * PC : 1);
+  take(w.ircol, v.ir_rho > 0.f ? 4 * PC : 1);
   take(w.rowcount, K * v.L);
   take(w.x, K);
   take(w.a, C * K);

@@ -10,20 +10,13 @@
 #include <vector>
 
 #include "engine/job_builder.hpp"
-#include "macro_model.hpp"
+#include "model_test_util.hpp"
 #include "test_util.hpp"
 
 using namespace cimmc;
 using namespace cimmc::test;
 
 namespace {
-
-struct OneLane {
-  int lane() const { return 0; }
-  int nlanes() const { return 1; }
-  void sync() const {}
-  void add(std::uint64_t* p, std::uint64_t n) const { *p += n; }
-};
 
 double phi(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
 double pdf(double x) { return std::exp(-0.5 * x * x) / std::sqrt(2 * std::numbers::pi); }
@@ -54,10 +47,8 @@ std::vector<std::vector<double>> programmed(const Config& c, int instances) {
   BuiltJob job;
   build_job(c, {}, job);
   const JobView& v = job.view;
-  std::vector<char> bytes(bind_workspace(v, nullptr, nullptr) + 64);
-  char* base = reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(bytes.data()) + 63) & ~std::uintptr_t(63));
-  Workspace ws{};
-  bind_workspace(v, base, &ws);
+  BoundWorkspace bound(v);
+  const Workspace& ws = bound.ws;
   std::vector<std::vector<double>> by_level(v.L);
   for (int i = 0; i < instances; ++i) {
     program_instance(v, ws, static_cast<std::uint32_t>(i), OneLane{});
@@ -325,6 +316,10 @@ TEST(DeviceConfig, RulesAreFileLineErrors) {
                               "macro.noise.programming_model", "rram", "must be one of"));
   EXPECT_TRUE(is_config_error(err("  weight_encoding: differential_analog\n  adc: {bits: 1}\n"), "d.yaml", 3,
                               "macro.adc.bits", "1", "must be at least 2 with weight_encoding differential_analog"));
+  EXPECT_TRUE(is_config_error(err("  wire_ohm: 1\n"), "d.yaml", 2, "macro.wire_ohm", "1",
+                              "worst-case IR drop of wire_ohm x g_on x (rows^2 + cols^2) / 2 = 0.1638"));
+  EXPECT_TRUE(is_config_error(err("  weight_encoding: sign_magnitude\n  wire_ohm: 0.5\n"), "d.yaml", 3, "macro.wire_ohm",
+                              "0.5", "is not modelled with weight_encoding sign_magnitude"));
   EXPECT_TRUE(is_config_error(err("  kind: digital\n  weight_encoding: differential_analog\n"), "d.yaml", 3,
                               "macro.weight_encoding", "differential_analog", "cannot be used when macro.kind is digital"));
 }

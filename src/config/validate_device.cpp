@@ -9,6 +9,18 @@
 namespace cimmc::config_detail {
 
 void check_device_models(const Checker& c, const MacroSpec& m) {
+  c.check("macro.wire_ohm", m.wire_ohm, rule::kWireOhm);
+  if (m.wire_ohm > 0) {
+    const double drop = m.wire_ohm * m.g_on_us * 1e-6 * (double(m.rows) * m.rows + double(m.cols) * m.cols) / 2;
+    if (drop > rule::kMaxIrDrop)
+      c.fail("macro.wire_ohm", number_text(m.wire_ohm),
+             "gives a worst-case IR drop of wire_ohm x g_on x (rows^2 + cols^2) / 2 = " + number_text(drop) +
+                 " of the drive, beyond the first-order model's " + number_text(rule::kMaxIrDrop) +
+                 " (an exact nodal solve is not implemented)");
+    if (m.weight_encoding == WeightEncoding::sign_magnitude)
+      c.fail("macro.wire_ohm", number_text(m.wire_ohm),
+             "is not modelled with weight_encoding sign_magnitude (its cell signs are bit-line routing, not currents)");
+  }
   const NoiseSpec& n = m.noise;
   // CrossSim refuses the Wan et al. fit above its measured range.
   if (n.prog_model == ProgNoiseModel::reram_wan && m.g_on_us > kWanGMaxUs)

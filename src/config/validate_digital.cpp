@@ -44,6 +44,8 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
                  number_text(m.g_on_us));
   refuse_written(c, "macro.g_off_us", "is an analog setting: a digital macro has no cell conductances",
                  number_text(m.g_off_us));
+  refuse_written(c, "macro.wire_ohm", "is an analog setting: a digital macro has no cell currents",
+                 number_text(m.wire_ohm));
   for (const char* k : {"energy.dac", "energy.column", "energy.adc"})
     refuse_written(c, k, "prices an analog event a digital macro does not have");
   refuse_written(c, "energy.read_voltage_v", "prices an analog event a digital macro does not have",

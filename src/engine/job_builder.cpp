@@ -82,6 +82,7 @@ void set_digital(JobView& v) {
   v.prog_abs = v.prog_rel = v.read_abs = v.read_rel = v.adc_noise = 0.f;
   v.float_path = v.noisy = false;
   v.dev = DeviceView{};
+  v.ir_rho = 0.f;
   v.tree_stages = 0;
   while ((1 << v.tree_stages) < v.R) ++v.tree_stages;
   int groups = 0;  // accumulating G tree outputs adds ceil(log2 G) bits
@@ -145,8 +146,9 @@ void build_job(const Config& cfg, philox::JobId job_id, BuiltJob& out, bool samp
   v.stuck_off_u32 = prob_u32(m.noise.stuck_off);
   v.stuck_on_u32 = prob_u32(m.noise.stuck_on);
   set_device(m, g_lsb, v);
+  v.ir_rho = static_cast<float>(m.wire_ohm * g_lsb * 1e-6);  // ohm x uS
   v.float_path = v.prog_abs > 0 || v.prog_rel > 0 || v.read_rel > 0 ||
-                 m.noise.prog_model != ProgNoiseModel::constant || v.dev.drift;
+                 m.noise.prog_model != ProgNoiseModel::constant || v.dev.drift || v.ir_rho > 0;
   v.adc_noise = static_cast<float>(m.adc.noise_lsb);
   v.noisy = v.read_abs > 0 || v.read_rel > 0 || v.adc_noise > 0;
   if (m.kind == MacroKind::digital) set_digital(v);

@@ -122,6 +122,7 @@ struct MacroSpec {
   InputEncoding input_encoding = InputEncoding::unsigned_plain;
   double g_on_us = 10.0;        // ReRAM R_on 100 kΩ (NeuroSim/SIAM style)
   double g_off_us = 0.1;        // ReRAM R_off 10 MΩ
+  double wire_ohm = 0.0;        // word/bit-line resistance per cell pitch (first-order IR drop); 0 = none
   NoiseSpec noise;
   AdcSpec adc;
 };

@@ -75,9 +75,11 @@ ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms) {
   const JobView& v = job.view;
   // Column values of subtracted pairs and of drifted cells are not modelled
   // (statistical_refusal says so before a run); energy alone is (statistical_energy).
-  if (v.pair || v.dev.drift)
+  if (v.pair || v.dev.drift || v.ir_rho > 0)
     throw std::invalid_argument(std::string("the statistical model does not model ") +
-                                (v.pair ? "weight_encoding differential_analog" : "conductance drift") +
+                                (v.pair         ? "weight_encoding differential_analog"
+                                 : v.dev.drift ? "conductance drift"
+                                               : "IR drop") +
                                 "; sample it, or price energy alone with --energy-only");
   ClassTable cl;
   cl.om = operand_model(job);

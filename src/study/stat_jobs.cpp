@@ -81,6 +81,9 @@ std::string statistical_refusal(const MacroSpec& m) {
   if (m.weight_encoding == WeightEncoding::differential_analog)
     return "macro.weight_encoding is differential_analog: the statistical model does not model the column values "
            "of array-subtracted pairs (sample it, or price energy alone with --energy-only)";
+  if (m.wire_ohm > 0)
+    return "macro.wire_ohm is set: the statistical model does not model IR drop (sample it, or price energy alone "
+           "with --energy-only)";
   if (m.noise.drift.on())
     return "macro.noise.drift is set: the statistical model does not model drifted conductances (sample it, or "
            "price energy alone with --energy-only)";

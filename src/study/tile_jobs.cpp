@@ -120,6 +120,10 @@ std::string job_key(const Config& c) {
   // Appended only when set, so the keys (and random streams) of jobs without them stay as they were.
   if (m.adc.per_slice || m.adc.round_pow2)
     o += std::string("|adc:") + (m.adc.per_slice ? "s" : "") + (m.adc.round_pow2 ? "p" : "");
+  if (m.wire_ohm > 0) {
+    o += "|ir:";
+    put(o, m.wire_ohm);
+  }
   const DriftSpec& d = m.noise.drift;
   if (m.noise.prog_model != ProgNoiseModel::constant || d.on()) {
     o += "|dev:";
