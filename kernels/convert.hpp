@@ -10,6 +10,7 @@
 
 #include "encoding.hpp"
 #include "hd.hpp"
+#include "ir_drop.hpp"
 #include "job_view.hpp"
 #include "normal.hpp"
 #include "philox.hpp"
@@ -56,7 +57,7 @@ CIMMC_HD std::int64_t planes_dot(const std::uint64_t* CIMMC_RESTRICT ab, const s
 // fixed, so results are repeatable.
 template <class Exec>
 CIMMC_HD void conductance_columns(const JobView& v, const Workspace& ws, int c, int g, bool squares, const Exec& ex) {
-  const int P = v.P, j0 = g * v.R, j1 = (g + 1) * v.R < v.K ? (g + 1) * v.R : v.K;
+  const int P = v.pcell, j0 = g * v.R, j1 = (g + 1) * v.R < v.K ? (g + 1) * v.R : v.K;
   float* CIMMC_RESTRICT val = ws.fval;
   float* CIMMC_RESTRICT sq = ws.fsq;
   for (int p = ex.lane(); p < P; p += ex.nlanes()) val[p] = sq[p] = 0.f;
@@ -149,6 +150,22 @@ struct FixedColumns {
       acc += pc << q;
     }
     return static_cast<double>(acc) + offset;
+  }
+};
+
+// Array-subtracted differential pair: conversion column p reads the current
+// of cell column p minus that of cell column p + P, each from the source
+// Columns; their squared contributions (proportional read noise) add. Plane
+// sources are built without the g_off term, which cancels exactly.
+template <class Columns>
+struct PairColumns {
+  Columns cells;
+  int P;
+  CIMMC_HD double operator()(int p, float& sq) const {
+    float s_pos, s_neg;
+    const double pos = cells(p, s_pos), neg = cells(p + P, s_neg);
+    sq = s_pos + s_neg;
+    return pos - neg;
   }
 };
 
@@ -300,6 +317,8 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
   k.iq = v.adc_inv_q;
   k.ppw = v.ppw;
   const float adc_var = v.adc_noise * v.adc_noise * static_cast<float>(v.adc_delta * v.adc_delta);
+  // A pair reads two cells per row: twice the absolute read-noise variance.
+  const float read_var = v.pair ? 2.f * v.read_abs * v.read_abs : v.read_abs * v.read_abs;
   const bool fixed_ok = !FloatPath && v.dac_bits == 1 && !v.signed_cols && v.adc_mode == AdcMode::shared;
   std::uint64_t* col_h = ws.col_local;
   std::uint64_t* adc_h = ws.adc_local;
@@ -317,16 +336,25 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
       }
       k.coef = v.in_coef[c];
       k.scale = v.in_coef[c] * v.adc_delta;
-      k.abs_var = v.read_abs * v.read_abs * ws.suma2[cg] + adc_var;
+      k.abs_var = read_var * ws.suma2[cg] + adc_var;
       k.abs_sd = sqrtf(k.abs_var);
       const std::uint64_t* ab = ws.abits + static_cast<std::size_t>(c) * v.dac_bits * stride + g * wpg;
       const std::uint64_t* wb = ws.wbits + g * wpg;
       bool done = false;
-      if (FloatPath) {
-        conductance_columns(v, ws, c, g, v.read_rel > 0.f, ex);
-        const FloatColumns cols{ws.fval, ws.fsq};
+      // One conversion set from a column source, or the pilot's record of it.
+      auto run = [&](const auto& cols) {
         if (capture) capture_set(v, cols, sample, cg, ex);
         else clipped += convert_any(cols, v.adc_mode, k, ws, col_h, adc_h, P, ex);
+      };
+      if (FloatPath) {
+        conductance_columns(v, ws, c, g, v.read_rel > 0.f, ex);
+        if (v.ir_rho > 0.f) ir_drop_columns(v, ws, c, g, ex);
+        if (v.pair) ex.sync();  // a pair reads a column another lane summed
+        const FloatColumns cols{ws.fval, ws.fsq};
+        if (v.pair) run(PairColumns<FloatColumns>{cols, P});
+        else run(cols);
+      } else if (v.pair) {
+        run(PairColumns<PlaneColumns>{{ab, wb, nullptr, stride, v.dac_bits, v.bpc, wpg, v.ppw, G, 0.0, 0.0}, P});
       } else {
         const PlaneColumns cols{ab, wb, v.signed_cols ? ws.negbits + g * wpg : nullptr, stride, v.dac_bits,
                                 v.bpc, wpg, v.ppw, G, v.r_off, static_cast<double>(ws.suma[cg])};

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 
+#include "device_view.hpp"
 #include "stream_id.hpp"
 
 namespace cimmc {
@@ -56,6 +57,13 @@ struct JobView {
   int w_shift[kMaxPhysPerWeight] = {};   // slice position in bits
   double w_coef[kMaxPhysPerWeight] = {}; // digital weight of each physical column
   bool signed_cols = false;              // sign-magnitude: cell sign applied on the bitline pair
+  // Array-subtracted differential pairs (weight_encoding differential_analog):
+  // conversion column p holds two devices, the positive one in cell column p
+  // and the negative one in cell column P + p; their currents subtract on the
+  // column pair before one signed ADC. P counts conversion columns, pcell the
+  // cell columns (2P for pairs, else P).
+  bool pair = false;
+  int pcell = 0;
   // ---- inputs -> DAC levels
   int in_bits = 8;
   int in_enc = 0;   // InputEncoding as int
@@ -71,7 +79,9 @@ struct JobView {
   float read_rel = 0.f;
   std::uint32_t stuck_off_u32 = 0;  // P(stuck off) * 2^32
   std::uint32_t stuck_on_u32 = 0;
-  bool float_path = false; // programming variation or proportional read noise present
+  bool float_path = false; // programming variation, proportional read noise or drift present
+  DeviceView dev;          // state-dependent programming noise, drift (device_model.hpp)
+  float ir_rho = 0.f;      // wire resistance per cell pitch x g_lsb (ir_drop.hpp); 0 = no IR drop
   bool noisy = false;      // any per-conversion noise to draw
   // ---- ADC
   double adc_delta = 1.0;  // column value per LSB

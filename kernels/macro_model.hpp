@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "convert.hpp"
+#include "device_model.hpp"
 #include "digital_model.hpp"
 #include "encoding.hpp"
 #include "workspace.hpp"
@@ -53,6 +54,45 @@ CIMMC_HD std::uint64_t pack_bits(const std::uint8_t* src, int n, int shift) {
   return word;
 }
 
+// Weight n and column position qc (an index into w_part / w_shift) of cell
+// column p. Pairs: cell columns P + p hold the negative devices of conversion
+// column p, at positions ppw..2 ppw-1.
+CIMMC_HD void cell_column(const JobView& v, int p, int& n, int& qc) {
+  const int half = p >= v.P, pp = half ? p - v.P : p;
+  n = pp / v.ppw;
+  qc = pp % v.ppw + half * v.ppw;
+}
+
+// Global drift compensation (aihwkit's GlobalDriftCompensation, after Le Gallo
+// et al. 2018): every conversion column is read with all rows driven alike,
+// once right after programming (g0) and once at the read time (gf), and the
+// outputs are scaled by the ratio of the summed magnitudes. Column sums are
+// lane-strided, then lane 0 adds them in column order: the same bits for any
+// lane count.
+template <class Exec>
+CIMMC_HD void drift_compensation(const JobView& v, const Workspace& ws, const Exec& ex) {
+  const int lane = ex.lane(), nl = ex.nlanes();
+  const std::size_t PC = static_cast<std::size_t>(v.pcell);
+  for (int p = lane; p < v.P; p += nl) {
+    double s0 = 0.0, st = 0.0;
+    for (int j = 0; j < v.K; ++j) {
+      const std::size_t at = static_cast<std::size_t>(j) * PC + p;
+      s0 += ws.g0[at];
+      st += ws.gf[at];
+      if (v.pair) s0 -= ws.g0[at + v.P], st -= ws.gf[at + v.P];
+    }
+    ws.comp[p] = fabs(s0);
+    ws.comp[v.P + p] = fabs(st);
+  }
+  ex.sync();
+  if (lane == 0) {
+    double at0 = 0.0, at_t = 0.0;
+    for (int p = 0; p < v.P; ++p) at0 += ws.comp[p], at_t += ws.comp[v.P + p];
+    *ws.alpha = at_t > 0.0 ? at0 / at_t : 1.0;
+  }
+  ex.sync();
+}
+
 // ---------------------------------------------------------------- programming
 template <class Exec>
 CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint32_t inst,
@@ -77,25 +117,31 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
     for (int j = 0; j < v.K; ++j) s += ws.w[static_cast<std::size_t>(n) * v.K + j];
     ws.wsum[n] = s;
   }
-  const std::int64_t ncell = static_cast<std::int64_t>(v.P) * v.K;
+  const int PC = v.pcell;
+  const std::int64_t ncell = static_cast<std::int64_t>(PC) * v.K;
   const bool faults = v.stuck_off_u32 | v.stuck_on_u32;
-  // Cell c = p * K + j sits in physical column p = n * ppw + q. Without
-  // random draws per cell, whole columns are encoded at once.
+  // Cell c = p * K + j sits in cell column p = n * ppw + q (pairs: see
+  // cell_column). Without random draws per cell, whole columns are encoded at once.
   if (!faults && !v.float_path) {
-    for (int p = 0; p < v.P; ++p)
-      encode_column(v, ws.w + static_cast<std::size_t>(p / v.ppw) * v.K, p % v.ppw,
-                    ws.lev + static_cast<std::size_t>(p) * v.K, lane, nl);
+    for (int p = 0; p < PC; ++p) {
+      int n, q;
+      cell_column(v, p, n, q);
+      encode_column(v, ws.w + static_cast<std::size_t>(n) * v.K, q, ws.lev + static_cast<std::size_t>(p) * v.K, lane,
+                    nl);
+    }
   } else {
     // Cells go in Philox blocks of four, their indices advancing
     // incrementally: three divisions per cell cost more than its encoding.
     const int skip = 4 * (nl - 1), skip_p = skip / v.K, skip_j = skip % v.K;
-    int p = 4 * lane / v.K, j = 4 * lane % v.K, n = p / v.ppw, q = p % v.ppw, p_nq = p;
+    int p = 4 * lane / v.K, j = 4 * lane % v.K, n = 0, q = 0, p_nq = p;
+    cell_column(v, p, n, q);
     for (std::int64_t blk = lane; blk * 4 < ncell; blk += nl) {
-      philox::Counter f{}, gz{};
+      philox::Counter f{}, gz{}, dz{};
       if (faults) f = philox::draw(v.key, inst, static_cast<std::uint32_t>(blk), philox::kFaults + sb);
       if (v.float_path) gz = philox::draw(v.key, inst, static_cast<std::uint32_t>(blk), philox::kProgramming + sb);
+      if (v.dev.drift) dz = philox::draw(v.key, inst, static_cast<std::uint32_t>(blk), philox::kDrift + sb);
       for (int t = 0; t < 4 && blk * 4 + t < ncell; ++t) {
-        if (p != p_nq) n = p / v.ppw, q = p % v.ppw, p_nq = p;
+        if (p != p_nq) cell_column(v, p, n, q), p_nq = p;
         const std::int64_t c = blk * 4 + t;
         const int wv = ws.w[static_cast<std::size_t>(n) * v.K + j];
         int l = encode_weight(v, wv, q);
@@ -106,13 +152,17 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
         }
         ws.lev[c] = static_cast<std::uint8_t>(l);
         if (v.float_path) {
-          // Absolute and proportional variation are independent Gaussians: one
-          // draw with the summed variance has the same distribution.
+          // Programming variation (device_model.hpp prog_sigma), then drift
+          // from the programmed value with nu of the nominal state.
           const float g = static_cast<float>(l) + v.r_off;
-          const float sd = sqrtf(v.prog_abs * v.prog_abs + v.prog_rel * v.prog_rel * g * g);
+          const float sd = prog_sigma(v, g);
           float gv = g + sd * std_normal(gz.v[t], v.normal_table);
           gv = gv < 0.f ? 0.f : gv;  // a conductance cannot be negative
-          ws.gf[static_cast<std::size_t>(j) * v.P + p] = (v.signed_cols && wv < 0) ? -gv : gv;
+          const float sgn = (v.signed_cols && wv < 0) ? -1.f : 1.f;
+          const std::size_t at = static_cast<std::size_t>(j) * PC + p;
+          if (v.dev.compensate) ws.g0[at] = sgn * gv;
+          if (v.dev.drift) gv *= drift_factor(v.dev, l, std_normal(dz.v[t], v.normal_table));
+          ws.gf[at] = sgn * gv;
         }
         if (++j == v.K) j = 0, ++p;
       }
@@ -121,7 +171,8 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
     }
   }
   ex.sync();
-  const std::int64_t nwb = static_cast<std::int64_t>(v.P) * v.bpc * v.G * v.wpg;
+  if (v.dev.compensate) drift_compensation(v, ws, ex);
+  const std::int64_t nwb = static_cast<std::int64_t>(PC) * v.bpc * v.G * v.wpg;
   for (std::int64_t idx = lane; idx < nwb; idx += nl) {
     const int w = static_cast<int>(idx % v.wpg), g = static_cast<int>((idx / v.wpg) % v.G);
     const int q = static_cast<int>((idx / (v.wpg * v.G)) % v.bpc);
@@ -148,7 +199,7 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
   // which vectorizes: the sizes are locals, as the stores could alias v),
   // coalesced across lanes on the GPU, each row one lane's.
   const int K = v.K, L = v.L;
-  for (int p = 0; p < v.P; ++p) {
+  for (int p = 0; p < PC; ++p) {
     const std::uint8_t* CIMMC_RESTRICT lp = ws.lev + static_cast<std::size_t>(p) * K;
     for (int l = 0; l < L; ++l) {
       std::uint32_t* CIMMC_RESTRICT rc = ws.rowcount + static_cast<std::size_t>(l) * K;
@@ -251,6 +302,7 @@ CIMMC_HD void finish_sample(const JobView& v, const Workspace& ws, std::uint64_t
   for (int n = lane; n < v.N; n += nl) {
     double y = 0.0;
     for (int q = 0; q < v.ppw; ++q) y += v.w_coef[q] * ws.ypart[n * v.ppw + q];
+    if (v.dev.compensate) y *= *ws.alpha;  // in digital, on the analog part only
     y -= v.w_offset * xsum + v.x_offset * static_cast<double>(ws.wsum[n]) + k_off;
     std::int64_t ref = 0;
     const std::int32_t* wn = ws.w + static_cast<std::size_t>(n) * v.K;

@@ -15,12 +15,17 @@ inline namespace CIMMC_ISA_NS {  // hd.hpp
 struct Workspace {
   std::int32_t* w;          // N*K weights, [n][j]
   std::int64_t* wsum;       // N: sum_j w[n][j]
-  std::uint8_t* lev;        // P*K cell levels, [p][j]
-  std::uint64_t* wbits;     // P*bpc*G*wpg: bit q of each cell level, per row group
+  std::uint8_t* lev;        // pcell*K cell levels, [p][j]
+  std::uint64_t* wbits;     // pcell*bpc*G*wpg: bit q of each cell level, per row group
   std::uint64_t* negbits;   // N*G*wpg: rows holding a negative weight (sign-magnitude)
-  float* gf;                // K*P signed conductance / g_lsb, [j][p] (float path)
-  float* fval;              // P column values of the current conversion set (float path)
-  float* fsq;               // P sums of squared cell contributions (float path)
+  float* gf;                // K*pcell signed conductance / g_lsb, [j][p] (float path)
+  float* fval;              // pcell column values of the current conversion set (float path)
+  float* fsq;               // pcell sums of squared cell contributions (float path)
+  float* g0;                // K*pcell conductances before drift (drift compensation only)
+  double* comp;             // 2P: |column sums| before and after drift (drift compensation only)
+  double* alpha;            // 1: the instance's drift compensation factor
+  float* ird;               // R*pcell: word-line drops of the current conversion set (IR drop only)
+  double* ircol;            // 4*pcell: bit-line sums of the current conversion set (IR drop only)
   std::uint32_t* rowcount;  // L*K: cells of row j at level l, [l][j]
   std::int32_t* x;          // K inputs of the current sample
   std::uint8_t* a;          // cycles*K DAC levels
@@ -105,12 +110,18 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   const std::size_t K = v.K, N = v.N, P = v.P, C = v.cycles, G = v.G, W = v.wpg;
   take(w.w, N * K);
   take(w.wsum, N);
-  take(w.lev, P * K);
-  take(w.wbits, P * v.bpc * G * W);
+  const std::size_t PC = v.pcell;
+  take(w.lev, PC * K);
+  take(w.wbits, PC * v.bpc * G * W);
   take(w.negbits, v.signed_cols ? N * G * W : 1);
-  take(w.gf, v.float_path ? P * K : 1);
-  take(w.fval, v.float_path ? P : 1);
-  take(w.fsq, v.float_path ? P : 1);
+  take(w.gf, v.float_path ? PC * K : 1);
+  take(w.fval, v.float_path ? PC : 1);
+  take(w.fsq, v.float_path ? PC : 1);
+  take(w.g0, v.dev.compensate ? PC * K : 1);
+  take(w.comp, v.dev.compensate ? 2 * P : 1);
+  take(w.alpha, 1);
+  take(w.ird, v.ir_rho > 0.f ? static_cast<std::size_t>(v.R) * PC : 1);
+  take(w.ircol, v.ir_rho > 0.f ? 4 * PC : 1);
   take(w.rowcount, K * v.L);
   take(w.x, K);
   take(w.a, C * K);

@@ -70,6 +70,25 @@ inline std::vector<KernelCase> kernel_cases() {
   slices.macro.adc.round_pow2 = true;
   out.push_back({"per_slice_calibrated", slices});
 
+  // Array-subtracted pairs, alone and with every device model; IR drop.
+  Config pairs = base;
+  pairs.macro.weight_encoding = WeightEncoding::differential_analog;
+  out.push_back({"differential_analog", pairs});
+  Config devices = pairs;
+  devices.macro.noise.prog_model = ProgNoiseModel::pcm;
+  devices.macro.noise.read_sigma_rel = 0.02;
+  devices.macro.noise.drift.t_seconds = 86400;
+  devices.macro.noise.drift.compensation = true;
+  devices.macro.adc.range = AdcRange::calibrated;
+  out.push_back({"pairs_pcm_drift_compensated", devices});
+  Config ir = base;
+  ir.macro.wire_ohm = 2.0;
+  out.push_back({"ir_drop", ir});
+  Config ir_pairs = pairs;
+  ir_pairs.macro.wire_ohm = 2.0;
+  ir_pairs.macro.noise.read_sigma_us = 0.1;
+  out.push_back({"ir_drop_pairs", ir_pairs});
+
   Config corr = base;
   corr.tile.inputs.dist.kind = DistKind::relu_normal;
   corr.tile.inputs.dist.std = 1.0;

@@ -10,6 +10,7 @@
 #include "encoding.hpp"
 #include "engine/job_builder.hpp"
 #include "macro_model.hpp"
+#include "model_test_util.hpp"
 #include "test_util.hpp"
 
 namespace cimmc {
@@ -63,14 +64,6 @@ TEST(Kernels, EncodeColumnMatchesEncodeWeight) {
   }
 }
 
-// One lane, as the CPU launcher runs an instance.
-struct OneLane {
-  int lane() const { return 0; }
-  int nlanes() const { return 1; }
-  void sync() const {}
-  void add(std::uint64_t* p, std::uint64_t n) const { *p += n; }
-};
-
 // An instance's (row, DAC level) counts reach inputs_per_instance x cycles
 // (up to 2^31 x 32) before flush_instance folds them into the DAC and cell
 // histograms. Start every count at 2^32 - 1, let one sample add its levels,
@@ -86,19 +79,17 @@ TEST(Kernels, InstanceCountsPast32BitsFoldExactly) {
   build_job(c, {}, job);
   const JobView& v = job.view;
   const int A = 1 << v.dac_bits;
-  std::vector<char> bytes(bind_workspace(v, nullptr, nullptr) + 64);
-  char* base = reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(bytes.data()) + 63) & ~std::uintptr_t(63));
-  Workspace ws{};
-  bind_workspace(v, base, &ws);
+  test::BoundWorkspace bound(v);
+  const Workspace& ws = bound.ws;
   std::vector<std::uint64_t> hist(v.hist_size, 0);
-  program_instance(v, ws, 0, OneLane{});
+  program_instance(v, ws, 0, test::OneLane{});
   const std::uint64_t start = 0xFFFFFFFFull;
   for (int i = 0; i < v.K * A; ++i) ws.cnt[i] = start;
-  sample_inputs(v, ws, 0, 0, hist.data(), OneLane{});
+  sample_inputs(v, ws, 0, 0, hist.data(), test::OneLane{});
   std::vector<std::uint64_t> want(static_cast<std::size_t>(v.K) * A, start);
   for (int cyc = 0; cyc < v.cycles; ++cyc)
     for (int j = 0; j < v.K; ++j) ++want[static_cast<std::size_t>(j) * A + ws.a[cyc * v.K + j]];
-  flush_instance(v, ws, hist.data(), OneLane{});
+  flush_instance(v, ws, hist.data(), test::OneLane{});
   std::uint64_t dac_total = 0;
   for (int a = 0; a < A; ++a) {
     std::uint64_t d = 0;

@@ -488,6 +488,23 @@ TEST(Statistical, AgreesWithSamplerProgrammingVariationAndFaults) {
   compare_with_sampler(c, "unsigned prog+faults dac1 max");
 }
 
+// State-dependent programming noise (macro.noise.programming_model): the
+// model's per-level conductance moments come from the sampler's own sigma.
+TEST(Statistical, AgreesWithSamplerStateDependentProgrammingNoise) {
+  for (const ProgNoiseModel pm : {ProgNoiseModel::pcm, ProgNoiseModel::reram_wan}) {
+    Config c = base(32, 4, 2, 1, 16);
+    c.macro.g_on_us = 25.0;
+    c.macro.g_off_us = 0.5;
+    c.macro.noise.prog_model = pm;
+    c.macro.adc.bits = 6;
+    c.macro.adc.range = AdcRange::max;
+    c.macro.adc.max_value = 40;
+    c.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
+    c.tile.weights = uniform_operand(4, false, 0.0, 1.0, 1.0);
+    compare_with_sampler(c, to_string(pm));
+  }
+}
+
 TEST(Statistical, AgreesWithSamplerHeavyClipping) {
   // Two thirds of the conversions clip: the slices and cycles of a large input
   // clip together, which the model carries through its regression on M.

@@ -47,7 +47,7 @@ std::string adc_scales(const JobResult& r) {
 void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, const Report& rep) {
   const JobView& v = r.view;
   os << cfg.name << ": " << cfg.macro.rows << "x" << cfg.macro.cols << " macro, tile " << v.K << " rows x "
-     << v.N << " weights (" << v.P << " columns), " << r.samples() << " MVMs, " << r.backend << ", "
+     << v.N << " weights (" << v.P << (v.pair ? " column pairs), " : " columns), ") << r.samples() << " MVMs, " << r.backend << ", "
      << fmt("%.2f s", r.wall_seconds) << "\n";
   os << "  inputs " << cfg.tile.inputs.bits << "b " << to_string(cfg.macro.input_encoding) << ", " << v.cycles
      << " cycles x " << v.dac_bits << " DAC bits; weights " << cfg.tile.weights.bits << "b "

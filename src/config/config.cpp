@@ -26,9 +26,24 @@ void read_run(const MapReader& r, RunSpec& run) {
   r.read("pilot_samples", run.pilot_samples, rule::kSamples);
 }
 
+void read_drift(const MapReader& r, DriftSpec& d) {
+  r.allow_only({"t_seconds", "t0_seconds", "nu", "nu_mean", "nu_sigma", "compensation"});
+  r.read("t_seconds", d.t_seconds, rule::kDriftSeconds);
+  r.read("t0_seconds", d.t0_seconds, rule::kDriftT0Seconds);
+  r.read_enum<DriftNuModel>("nu", d.nu_model, {{"pcm", DriftNuModel::pcm}, {"constant", DriftNuModel::constant}});
+  r.read("nu_mean", d.nu_mean, rule::kDriftNu);  // with nu: cross-field rules
+  r.read("nu_sigma", d.nu_sigma, rule::kDriftNu);
+  r.read("compensation", d.compensation);
+}
+
 void read_noise(const MapReader& r, NoiseSpec& n) {
   r.allow_only({"programming_sigma_us", "programming_sigma_rel", "read_sigma_us", "read_sigma_rel",
-                "stuck_off", "stuck_on"});
+                "stuck_off", "stuck_on", "programming_model", "drift"});
+  r.read_enum<ProgNoiseModel>("programming_model", n.prog_model,
+                              {{"constant", ProgNoiseModel::constant},
+                               {"pcm", ProgNoiseModel::pcm},
+                               {"reram_wan", ProgNoiseModel::reram_wan}});
+  read_drift(r.section("drift"), n.drift);
   r.read("programming_sigma_us", n.prog_sigma_us, rule::kAbsSigmaUs);
   r.read("programming_sigma_rel", n.prog_sigma_rel, rule::kRelSigma);
   r.read("read_sigma_us", n.read_sigma_us, rule::kAbsSigmaUs);
@@ -54,7 +69,7 @@ void read_adc(const MapReader& r, AdcSpec& a) {
 
 void read_macro(const MapReader& r, MacroSpec& m) {
   r.allow_only({"kind", "rows", "cols", "rows_active", "bits_per_cell", "weight_encoding", "dac_bits",
-                "input_encoding", "g_on_us", "g_off_us", "noise", "adc"});
+                "input_encoding", "g_on_us", "g_off_us", "wire_ohm", "noise", "adc"});
   r.read_enum<MacroKind>("kind", m.kind, {{"analog", MacroKind::analog}, {"digital", MacroKind::digital}});
   // SRAM cells hold one bit: that is the digital kind's default (a written
   // value other than 1 is refused by check_digital_macro).
@@ -68,7 +83,8 @@ void read_macro(const MapReader& r, MacroSpec& m) {
                                {"offset", WeightEncoding::offset},
                                {"differential", WeightEncoding::differential},
                                {"twos_complement", WeightEncoding::twos_complement},
-                               {"sign_magnitude", WeightEncoding::sign_magnitude}});
+                               {"sign_magnitude", WeightEncoding::sign_magnitude},
+                               {"differential_analog", WeightEncoding::differential_analog}});
   r.read("dac_bits", m.dac_bits, rule::kDacBits);
   r.read_enum<InputEncoding>("input_encoding", m.input_encoding,
                              {{"unsigned", InputEncoding::unsigned_plain},
@@ -77,6 +93,7 @@ void read_macro(const MapReader& r, MacroSpec& m) {
                               {"sign_magnitude", InputEncoding::sign_magnitude}});
   r.read("g_on_us", m.g_on_us, rule::kConductanceUs);
   r.read("g_off_us", m.g_off_us, rule::kOffConductanceUs);
+  r.read("wire_ohm", m.wire_ohm, rule::kWireOhm);  // validity against the array: a cross-field rule
   read_noise(r.section("noise"), m.noise);
   read_adc(r.section("adc"), m.adc);
 }

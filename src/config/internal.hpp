@@ -122,6 +122,8 @@ void check_operands_fit_macro(const Checker& c, const MacroSpec& m, const Operan
 // tile; `where` then names the layer for the message, else empty).
 void check_tile_counts(const Checker& c, const Config& cfg, long long K, long long P, int cycles,
                        const std::string& where);
+// macro.noise.programming_model and macro.noise.drift (validate_device.cpp).
+void check_device_models(const Checker& c, const MacroSpec& m);
 // The network, architecture and mapping sections (validate_network.cpp).
 void check_network(const Checker& c, const Config& cfg);
 // The rules of macro.kind (validate_digital.cpp): keys of the other kind

@@ -95,6 +95,21 @@ inline constexpr NumRule kRelSigma{0.0, 10.0};
 // cross-field rule, kMaxSigmaOverGOn); here 10 x the largest g_on.
 inline constexpr double kMaxSigmaOverGOn = 10.0;
 inline constexpr NumRule kAbsSigmaUs{0.0, 1e7};
+// Wire resistance per cell pitch [Ohm]: copper lines at the pitches of real
+// arrays measure 0.1-10 Ohm; 1 kOhm is a resistor, not a wire.
+inline constexpr NumRule kWireOhm{0.0, 1e3};
+// The first-order IR-drop model's limit: wire_ohm x g_on x (rows^2 + cols^2) / 2,
+// the largest relative drop of a fully driven array, at most 0.1.
+inline constexpr double kMaxIrDrop = 0.1;
+// Drift read time [s]: 0 (no drift) or 1 ms (a read right after a write) to
+// 3.2e9 s (about 100 years, past any retention spec); at least t0 is a
+// cross-field rule. t0 [s]: the same span (aihwkit uses 20 s).
+inline constexpr NumRule kDriftSeconds{1e-3, 3.2e9, false, false, true};
+inline constexpr NumRule kDriftT0Seconds{1e-3, 3.2e9};
+// Drift exponent nu (nu: constant) and its sigma: measured PCM nu lie within
+// 0.005-0.1 (aihwkit's fit clamps at 0.1); 1 halves the conductance every
+// doubling of time, past any memory device.
+inline constexpr NumRule kDriftNu{0.0, 1.0};
 // ADC input-referred noise [LSB]: noise wider than the 2^16 codes of the
 // largest ADC allowed is not a converter.
 inline constexpr NumRule kAdcNoiseLsb{0.0, 65536.0};

@@ -135,8 +135,13 @@ void check_macro(const Checker& c, const MacroSpec& m) {
     c.fail("macro.noise.stuck_on", number_text(n.stuck_on),
            "stuck_off + stuck_on must be <= 1 (stuck_off is " + number_text(n.stuck_off) + ")");
 
+  check_device_models(c, m);
+
   const AdcSpec& a = m.adc;
   c.check("macro.adc.bits", a.bits, rule::kAdcBits);
+  if (m.weight_encoding == WeightEncoding::differential_analog && a.bits < 2)
+    c.fail("macro.adc.bits", std::to_string(a.bits),
+           "must be at least 2 with weight_encoding differential_analog: the pair's signed ADC needs a sign bit");
   // max_value 0 is how the struct says "no max given".
   if (a.range == AdcRange::max) {
     if (a.max_value == 0) c.fail("macro.adc.max", "<missing>", "is required when macro.adc.range is max");

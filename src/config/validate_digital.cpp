@@ -44,6 +44,8 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
                  number_text(m.g_on_us));
   refuse_written(c, "macro.g_off_us", "is an analog setting: a digital macro has no cell conductances",
                  number_text(m.g_off_us));
+  refuse_written(c, "macro.wire_ohm", "is an analog setting: a digital macro has no cell currents",
+                 number_text(m.wire_ohm));
   for (const char* k : {"energy.dac", "energy.column", "energy.adc"})
     refuse_written(c, k, "prices an analog event a digital macro does not have");
   refuse_written(c, "energy.read_voltage_v", "prices an analog event a digital macro does not have",
@@ -57,6 +59,10 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
     c.fail("macro.dac_bits", std::to_string(m.dac_bits),
            "must be 1 when macro.kind is digital: inputs are applied bit-serially (multi-bit input cycles are "
            "not modelled yet)");
+  if (m.weight_encoding == WeightEncoding::differential_analog)
+    c.fail("macro.weight_encoding", "differential_analog",
+           "cannot be used when macro.kind is digital: a digital macro has no column currents to subtract (use "
+           "differential)");
   if (m.weight_encoding == WeightEncoding::sign_magnitude)
     c.fail("macro.weight_encoding", "sign_magnitude",
            "cannot be used when macro.kind is digital: the adder tree adds unsigned products (use twos_complement, "

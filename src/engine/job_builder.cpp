@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "device_model.hpp"
 #include "normal.hpp"
 #include "philox.hpp"
 
@@ -17,7 +18,7 @@ std::uint32_t prob_u32(double p) {
 
 void set_weight_columns(const MacroSpec& m, const OperandSpec& w, JobView& v) {
   const int s = weight_slices(m, w);
-  v.ppw = phys_cols_per_weight(m, w);
+  v.ppw = adc_cols_per_weight(m, w);  // conversion columns; a pair's second cells follow (cell_column)
   for (int q = 0; q < v.ppw; ++q) {
     const int slice = q % s;
     v.w_shift[q] = slice * m.bits_per_cell;
@@ -42,6 +43,14 @@ void set_weight_columns(const MacroSpec& m, const OperandSpec& w, JobView& v) {
     case WeightEncoding::sign_magnitude:
       for (int q = 0; q < v.ppw; ++q) v.w_part[q] = WPart::signed_mag;
       v.signed_cols = true;
+      break;
+    case WeightEncoding::differential_analog:  // positions s..2s-1: the pairs' negative cells
+      v.pair = true;
+      for (int q = 0; q < s; ++q) {
+        v.w_part[q] = WPart::pos;
+        v.w_part[s + q] = WPart::neg;
+        v.w_shift[s + q] = v.w_shift[q];
+      }
       break;
   }
 }
@@ -72,6 +81,8 @@ void set_digital(JobView& v) {
   v.r_off = 0.f;
   v.prog_abs = v.prog_rel = v.read_abs = v.read_rel = v.adc_noise = 0.f;
   v.float_path = v.noisy = false;
+  v.dev = DeviceView{};
+  v.ir_rho = 0.f;
   v.tree_stages = 0;
   while ((1 << v.tree_stages) < v.R) ++v.tree_stages;
   int groups = 0;  // accumulating G tree outputs adds ceil(log2 G) bits
@@ -80,6 +91,25 @@ void set_digital(JobView& v) {
   // over cycles and groups; one sign bit (a two's-complement sign cycle subtracts).
   v.acc_bits = v.in_bits + v.tree_stages + groups + 1;
   v.out_bits = v.acc_bits + v.w_bits + 1;  // the weight-bit columns shifted and added (+1: differential's pair)
+}
+
+// Device models (kernels/device_view.hpp): conductances in g_lsb units.
+void set_device(const MacroSpec& m, double g_lsb, JobView& v) {
+  const NoiseSpec& n = m.noise;
+  DeviceView& d = v.dev;
+  d.prog_model = n.prog_model == ProgNoiseModel::pcm         ? ProgModel::pcm
+                 : n.prog_model == ProgNoiseModel::reram_wan ? ProgModel::reram_wan
+                                                             : ProgModel::constant;
+  d.g_max = static_cast<float>(m.g_on_us / g_lsb);
+  d.g_lsb_us = static_cast<float>(g_lsb);
+  d.drift = n.drift.on();
+  if (!d.drift) return;
+  d.log_t = static_cast<float>(std::log(n.drift.t_seconds / n.drift.t0_seconds));
+  d.nu_model = n.drift.nu_model == DriftNuModel::constant ? NuModel::constant : NuModel::pcm;
+  d.nu_mean = static_cast<float>(n.drift.nu_mean);
+  d.nu_sigma = static_cast<float>(n.drift.nu_sigma);
+  d.compensate = n.drift.compensation;
+  for (int l = 0; l < v.L; ++l) nu_params(d, static_cast<float>(l) + v.r_off, d.nu_mu[l], d.nu_sd[l]);
 }
 
 }  // namespace
@@ -101,9 +131,10 @@ void build_job(const Config& cfg, philox::JobId job_id, BuiltJob& out, bool samp
   v.bpc = m.bits_per_cell;
   v.L = 1 << m.bits_per_cell;
   set_weight_columns(m, t.weights, v);
-  v.N = t.cols_used > 0 ? t.cols_used : m.cols / v.ppw;
+  v.N = t.cols_used > 0 ? t.cols_used : m.cols / phys_cols_per_weight(m, t.weights);
   if (v.N < 1) throw std::invalid_argument("no weight column fits the macro");
   v.P = v.N * v.ppw;
+  v.pcell = v.pair ? 2 * v.P : v.P;
   set_input_cycles(m, t.inputs, v);
 
   const double g_lsb = (m.g_on_us - m.g_off_us) / (v.L - 1);
@@ -114,7 +145,10 @@ void build_job(const Config& cfg, philox::JobId job_id, BuiltJob& out, bool samp
   v.read_rel = static_cast<float>(m.noise.read_sigma_rel);
   v.stuck_off_u32 = prob_u32(m.noise.stuck_off);
   v.stuck_on_u32 = prob_u32(m.noise.stuck_on);
-  v.float_path = v.prog_abs > 0 || v.prog_rel > 0 || v.read_rel > 0;
+  set_device(m, g_lsb, v);
+  v.ir_rho = static_cast<float>(m.wire_ohm * g_lsb * 1e-6);  // ohm x uS
+  v.float_path = v.prog_abs > 0 || v.prog_rel > 0 || v.read_rel > 0 ||
+                 m.noise.prog_model != ProgNoiseModel::constant || v.dev.drift || v.ir_rho > 0;
   v.adc_noise = static_cast<float>(m.adc.noise_lsb);
   v.noisy = v.read_abs > 0 || v.read_rel > 0 || v.adc_noise > 0;
   if (m.kind == MacroKind::digital) set_digital(v);
@@ -122,10 +156,12 @@ void build_job(const Config& cfg, philox::JobId job_id, BuiltJob& out, bool samp
   // ADC: unsigned columns use codes [0, 2^B-1]; signed (sign-magnitude) columns
   // a symmetric range. `full` never quantizes finer than one integer step.
   const int amax = (1 << m.dac_bits) - 1;
-  out.v_full = static_cast<double>(v.R) * amax * (v.L - 1 + v.r_off);
+  // A pair's g_off currents cancel: its largest value is R x amax x (L - 1).
+  const bool signed_adc = v.signed_cols || v.pair;
+  out.v_full = static_cast<double>(v.R) * amax * (v.L - 1 + (v.pair ? 0.f : v.r_off));
   if (!v.digital) {  // a digital job keeps one empty ADC code (no conversions) and step 1
-    v.code_max = v.signed_cols ? (1 << (m.adc.bits - 1)) - 1 : (1 << m.adc.bits) - 1;
-    v.code_min = v.signed_cols ? -v.code_max : 0;
+    v.code_max = signed_adc ? (1 << (m.adc.bits - 1)) - 1 : (1 << m.adc.bits) - 1;
+    v.code_min = signed_adc ? -v.code_max : 0;
     if (v.code_max < 1) throw std::invalid_argument("a signed column needs at least 2 ADC bits");
     const double fs_full = std::max(out.v_full, static_cast<double>(v.code_max));
     set_adc_full_scale(v, m.adc.range == AdcRange::max ? m.adc.max_value : fs_full);
@@ -136,8 +172,8 @@ void build_job(const Config& cfg, philox::JobId job_id, BuiltJob& out, bool samp
   }
 
   // Column-value histogram: integer bins when the span allows, at most 4096 bins.
-  const double span = std::ceil(v.signed_cols ? 2 * out.v_full : out.v_full);
-  v.col_lo = v.signed_cols ? -std::ceil(out.v_full) : 0.0;
+  const double span = std::ceil(signed_adc ? 2 * out.v_full : out.v_full);
+  v.col_lo = signed_adc ? -std::ceil(out.v_full) : 0.0;
   v.col_bw = std::max(1.0, std::ceil((span + 1) / 4096.0));
   v.col_nbins = static_cast<int>(span / v.col_bw) + 1;
 

@@ -60,6 +60,8 @@ void write_job(const H5::Group& job, const JobResult& r) {
   for (int q = 0; q < v.ppw; ++q)
     fs_q.push_back((v.adc_mode == AdcMode::per_slice ? v.adc_delta_q[q] : v.adc_delta) * v.code_max);
   h5::write_attr_array(job, "adc_full_scale_q", fs_q.data(), fs_q.size());
+  // Format 2.6, differential_analog jobs only: the cell columns (two per conversion column).
+  if (v.pair) h5::write_attr(job, "pair_cells", v.pcell);
 
   const H5::Group hg = job.createGroup("histograms");
   const auto hs = static_cast<std::size_t>(v.hist_size);
@@ -172,6 +174,9 @@ JobResult read_job(const H5::Group& job) {
   v.key = philox::stream_key(v.seed, v.job_id);  // derived, so not stored
   v.digital = job.attrExists("tree_stages");  // format 2.4: digital jobs carry their tree
   if (v.digital) visit_digital_scalars(v, [&](const char* name, auto& x) { x = h5::read_attr<int>(job, name); });
+  v.pair = job.attrExists("pair_cells");  // format 2.6: array-subtracted pairs
+  v.pcell = v.pair ? h5::read_attr<int>(job, "pair_cells") : v.P;
+  if (v.pair && v.pcell != 2 * v.P) throw IoError("/job attribute 'pair_cells' must be 2 x P");
   check_layout(r);  // bounds ppw, cycles and offsets before anything is indexed
   const auto want = [](const char* name, std::size_t got, int n) {
     if (got != static_cast<std::size_t>(n))

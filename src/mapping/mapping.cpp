@@ -23,7 +23,7 @@ int ceil_log2(std::int64_t k) {
 // its placement on the macros. Duplication and loop order vary on top of it.
 struct Tiling {
   std::int64_t M = 0, K = 0, N = 0, G = 0;
-  int rows = 0, rows_active = 0, ppw = 0, wpm = 0, cycles = 0;
+  int rows = 0, rows_active = 0, ppw = 0, adc_ppw = 0, wpm = 0, cycles = 0;  // adc_ppw: conversions per weight
   std::int64_t k_tiles = 0, n_tiles = 0, total = 0;
   int k_ragged = 0, n_ragged = 0;  // size of the ragged last tile, 0 when K (N) divides evenly
   int rows_max = 0, cols_max = 0;  // the largest tile (sets the MVM time and packing)
@@ -55,6 +55,7 @@ Tiling make_tiling(const LayerSpec& layer, const Gemm& g, const MacroSpec& macro
   t.rows = macro.rows;
   t.rows_active = macro.rows_active > 0 ? std::min(macro.rows_active, macro.rows) : macro.rows;
   t.ppw = phys_cols_per_weight(macro, layer.weights);
+  t.adc_ppw = adc_cols_per_weight(macro, layer.weights);
   t.wpm = macro.cols / t.ppw;
   t.cycles = input_cycles(macro, layer.inputs);
   t.x_bits = layer.inputs.bits;
@@ -166,7 +167,7 @@ Mapping make_mapping(const LayerSpec& layer, const Tiling& t, const MacroSpec& m
     m.macro_activations += mvms;
     m.dac_conversions += mvms * u.rows_used * t.cycles;
     if (macro.kind == MacroKind::analog)  // a digital macro's adder trees convert nothing
-      m.adc_conversions += mvms * t.cycles * t.row_groups(u.rows_used) * u.cols_used * t.ppw;
+      m.adc_conversions += mvms * t.cycles * t.row_groups(u.rows_used) * u.cols_used * t.adc_ppw;
     m.input_buffer_bits += mvms * u.rows_used * t.x_bits;
   }
 
@@ -181,7 +182,7 @@ Mapping make_mapping(const LayerSpec& layer, const Tiling& t, const MacroSpec& m
   if (!m.weights_stationary) m.dram_bits += static_cast<double>(t.K) * t.N * t.G * t.w_bits;
 
   const int rows_summed = std::min(t.rows_active, t.rows_max);
-  m.mvm_ns = mvm_latency_ns(macro, rows_summed, t.row_groups(t.rows_max), t.cycles, t.cols_max * t.ppw,
+  m.mvm_ns = mvm_latency_ns(macro, rows_summed, t.row_groups(t.rows_max), t.cycles, t.cols_max * t.adc_ppw,
                             arch.row_settle_ns);
   m.compute_ns = static_cast<double>(t.rounds) * static_cast<double>(t.placed_per_macro) *
                  static_cast<double>(ceil_div(t.M, d)) * m.mvm_ns;

@@ -13,6 +13,9 @@ namespace {
 
 using zigzag::kCellWireCapF, zigzag::kFullAdderJ, zigzag::kDffJ, zigzag::kPjPerJ;
 
+// Cell columns a wordline crosses: a differential_analog pair has two per conversion.
+int cell_columns(const JobView& v) { return v.pair ? 2 * v.P : v.P; }
+
 }  // namespace
 
 double Poly::operator()(double v) const {
@@ -41,7 +44,7 @@ EnergyTables make_energy_tables(const Config& cfg, const JobResult& r) {
   for (int a = 0; a < A; ++a) t.dac.push_back(dac(a));
 
   // Row driver: charge the wordline across the used physical columns, per active row.
-  const Poly row = resolve(e.row_driver, {0.0, kCellWireCapF * v.P * v2 * kPjPerJ});
+  const Poly row = resolve(e.row_driver, {0.0, kCellWireCapF * cell_columns(v) * v2 * kPjPerJ});
   for (int n = 0; n < r.row_bins; ++n) t.row_driver.push_back(row(n));
 
   // Cell read: V(a)^2 * G(l) * t_read, V linear in the DAC level (SIAM/NeuroSim ReRAM).
@@ -54,8 +57,9 @@ EnergyTables make_energy_tables(const Config& cfg, const JobResult& r) {
     }
   }
 
-  // Column: precharge the bitline over the rows summed (ZigZag-IMC bitline cap).
-  const Poly col = resolve(e.column, {kCellWireCapF * v.R * v2 * kPjPerJ});
+  // Column: precharge the bitline over the rows summed (ZigZag-IMC bitline
+  // cap); a differential_analog conversion precharges both bitlines of its pair.
+  const Poly col = resolve(e.column, {kCellWireCapF * v.R * (v.pair ? 2 : 1) * v2 * kPjPerJ});
   for (int b = 0; b < v.col_nbins; ++b) t.column.push_back(col(std::fabs(v.col_lo + b * v.col_bw)));
 
   // ADC: ZigZag-IMC (100 fF * B + 0.001 fF * 4^B) * V^2 per conversion.

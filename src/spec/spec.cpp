@@ -22,6 +22,15 @@ const char* to_string(WeightEncoding e) {
     case WeightEncoding::differential: return "differential";
     case WeightEncoding::twos_complement: return "twos_complement";
     case WeightEncoding::sign_magnitude: return "sign_magnitude";
+    case WeightEncoding::differential_analog: return "differential_analog";
+  }
+  return "?";
+}
+const char* to_string(ProgNoiseModel p) {
+  switch (p) {
+    case ProgNoiseModel::constant: return "constant";
+    case ProgNoiseModel::pcm: return "pcm";
+    case ProgNoiseModel::reram_wan: return "reram_wan";
   }
   return "?";
 }
@@ -92,10 +101,16 @@ int weight_slices(const MacroSpec& m, const OperandSpec& w) {
 int phys_cols_per_weight(const MacroSpec& m, const OperandSpec& w) {
   const int s = weight_slices(m, w);
   switch (m.weight_encoding) {
-    case WeightEncoding::differential: return 2 * s;
+    case WeightEncoding::differential:
+    case WeightEncoding::differential_analog: return 2 * s;
     case WeightEncoding::twos_complement: return s + 1;  // the sign bit gets its own column
     default: return s;
   }
+}
+
+int adc_cols_per_weight(const MacroSpec& m, const OperandSpec& w) {
+  if (m.weight_encoding == WeightEncoding::differential_analog) return weight_slices(m, w);
+  return phys_cols_per_weight(m, w);
 }
 
 int input_cycles(const MacroSpec& m, const OperandSpec& x) {

@@ -57,7 +57,10 @@ struct OperandSpec {
 };
 
 // How a signed weight becomes cell levels (see DESIGN.md "The macro model").
-enum class WeightEncoding { unsigned_plain, offset, differential, twos_complement, sign_magnitude };
+// differential_analog: differential's two cells per weight slice on one column
+// pair whose currents subtract in the array before one signed ADC (the g_off
+// currents cancel); last so the enum values of the others stay as they were.
+enum class WeightEncoding { unsigned_plain, offset, differential, twos_complement, sign_magnitude, differential_analog };
 // How a signed input becomes DAC levels per cycle.
 enum class InputEncoding { unsigned_plain, offset, twos_complement, sign_magnitude };
 enum class AdcRange { full, max, calibrated, ideal };
@@ -66,6 +69,22 @@ enum class AdcRange { full, max, calibrated, ideal };
 // per column, exact outputs, no ADC (kernels/digital_model.hpp).
 enum class MacroKind { analog, digital };
 
+// State-dependent programming noise (kernels/device_model.hpp): none beyond
+// the constant sigmas, IBM's PCM fit, or Wan et al.'s ReRAM fit.
+enum class ProgNoiseModel { constant, pcm, reram_wan };
+enum class DriftNuModel { pcm, constant };
+
+// Conductance drift G(t) = G0 (t / t0)^(-nu), read t_seconds after programming
+// (0 = no drift); nu per cell, drawn once per programmed array.
+struct DriftSpec {
+  double t_seconds = 0.0;
+  double t0_seconds = 20.0;    // aihwkit / Nandakumar et al. 2019 (REFERENCES.md)
+  DriftNuModel nu_model = DriftNuModel::pcm;
+  double nu_mean = 0.0, nu_sigma = 0.0;  // nu_model constant
+  bool compensation = false;   // global drift compensation (aihwkit GlobalDriftCompensation)
+  bool on() const { return t_seconds > 0.0; }
+};
+
 struct NoiseSpec {
   double prog_sigma_us = 0.0;   // programming variation, absolute (µS), static per array instance
   double prog_sigma_rel = 0.0;  // programming variation, proportional to the cell's conductance
@@ -73,6 +92,8 @@ struct NoiseSpec {
   double read_sigma_rel = 0.0;  // read noise per cell read, proportional to conductance
   double stuck_off = 0.0;       // probability a cell is stuck at g_off
   double stuck_on = 0.0;        // probability a cell is stuck at g_on
+  ProgNoiseModel prog_model = ProgNoiseModel::constant;  // added in quadrature to the sigmas above
+  DriftSpec drift;
 };
 
 struct AdcSpec {
@@ -102,6 +123,7 @@ struct MacroSpec {
   InputEncoding input_encoding = InputEncoding::unsigned_plain;
   double g_on_us = 10.0;        // ReRAM R_on 100 kΩ (NeuroSim/SIAM style)
   double g_off_us = 0.1;        // ReRAM R_off 10 MΩ
+  double wire_ohm = 0.0;        // word/bit-line resistance per cell pitch (first-order IR drop); 0 = none
   NoiseSpec noise;
   AdcSpec adc;
 };
@@ -263,6 +285,7 @@ struct Config {
 
 const char* to_string(DistKind k);
 const char* to_string(WeightEncoding e);
+const char* to_string(ProgNoiseModel p);
 const char* to_string(InputEncoding e);
 const char* to_string(AdcRange r);
 const char* to_string(MacroKind k);
@@ -276,5 +299,6 @@ namespace cimmc {
 int weight_magnitude_bits(const OperandSpec& w, WeightEncoding e);  // bits sliced into cells
 int weight_slices(const MacroSpec& m, const OperandSpec& w);        // ceil(magnitude bits / bpc)
 int phys_cols_per_weight(const MacroSpec& m, const OperandSpec& w); // incl. x2 differential, +1 sign column
+int adc_cols_per_weight(const MacroSpec& m, const OperandSpec& w);  // conversions per weight (a pair converts once)
 int input_cycles(const MacroSpec& m, const OperandSpec& x);         // DAC cycles per MVM
 }  // namespace cimmc

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -71,6 +73,14 @@ void run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pas
 
 ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms) {
   const JobView& v = job.view;
+  // Column values of subtracted pairs and of drifted cells are not modelled
+  // (statistical_refusal says so before a run); energy alone is (statistical_energy).
+  if (v.pair || v.dev.drift || v.ir_rho > 0)
+    throw std::invalid_argument(std::string("the statistical model does not model ") +
+                                (v.pair         ? "weight_encoding differential_analog"
+                                 : v.dev.drift ? "conductance drift"
+                                               : "IR drop") +
+                                "; sample it, or price energy alone with --energy-only");
   ClassTable cl;
   cl.om = operand_model(job);
   cl.gs = group_sizes(v);

@@ -26,6 +26,7 @@
 #include <map>
 #include <utility>
 
+#include "device_model.hpp"
 #include "statistical/model.hpp"
 
 namespace cimmc::stat {
@@ -77,7 +78,7 @@ struct Sums {
 Atom make_atom(const JobView& v, int M, int O, bool has_o, double p, const Sums& s) {
   Atom a;
   a.p = p;
-  if (has_o && v.prog_abs == 0 && v.prog_rel == 0) {
+  if (has_o && !has_prog_variation(v)) {
     a.u = static_cast<double>(M) + static_cast<double>(v.r_off) * O;  // the sampler's own expression
   } else {
     a.u = M + s.e;

@@ -41,6 +41,9 @@ struct OperandModel {
   std::vector<WeightValue> ws;
   double p_fault[3] = {1, 0, 0};               // a cell keeps its level, is stuck off, is stuck on
   std::vector<double> g_mean, g_var;           // conductance by faulted level [g_lsb]
+  // differential_analog: expected negative-device cells per weight at each
+  // faulted level (their reads are events; their currents the full model refuses).
+  std::vector<double> pair_levels;
   double ex = 0, ex2 = 0, ew = 0, ew2 = 0;     // operand moments (exact reference)
 };
 

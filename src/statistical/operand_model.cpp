@@ -6,6 +6,7 @@
 #include <numbers>
 #include <utility>
 
+#include "device_model.hpp"
 #include "encoding.hpp"
 #include "statistical/gaussian.hpp"
 #include "statistical/model.hpp"
@@ -56,7 +57,7 @@ OperandModel operand_model(const BuiltJob& job, bool values) {
   om.g_var.resize(v.L);
   for (int l = 0; l < v.L; ++l) {
     const float g = static_cast<float>(l) + v.r_off;
-    const float sd = std::sqrt(v.prog_abs * v.prog_abs + v.prog_rel * v.prog_rel * g * g);
+    const float sd = prog_sigma(v, g);  // the sampler's own function (device_model.hpp)
     if (v.float_path) clamped_normal_moments(g, sd, om.g_mean[l], om.g_var[l]);
     else om.g_mean[l] = static_cast<double>(l) + static_cast<double>(v.r_off), om.g_var[l] = 0;
   }
@@ -66,6 +67,7 @@ OperandModel operand_model(const BuiltJob& job, bool values) {
   std::vector<std::vector<double>> cells(v.ppw, std::vector<double>(2 * v.L, 0.0));
   std::vector<std::vector<char>> seen(v.ppw, std::vector<char>(2 * v.L, 0));
   const QuantizedPmf& wp = job.w_pmf;
+  om.pair_levels.assign(v.L, 0.0);
   for (int w = wp.qmin; w <= wp.qmax; ++w) {
     const double p = wp.prob(w);
     if (p == 0) continue;
@@ -82,6 +84,11 @@ OperandModel operand_model(const BuiltJob& job, bool values) {
           seen[q][i] = 1;
         }
     }
+    if (v.pair)
+      for (int q = 0; q < v.ppw; ++q) {
+        const int fate[3] = {encode_weight(v, w, v.ppw + q), 0, v.L - 1};
+        for (int f = 0; f < 3; ++f) om.pair_levels[fate[f]] += p * om.p_fault[f];
+      }
     if (values) om.ws.push_back(std::move(wv));
     om.ew += p * w;
     om.ew2 += p * static_cast<double>(w) * w;

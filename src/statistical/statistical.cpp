@@ -27,6 +27,7 @@ void add_marginal_events(const JobView& v, const stat::OperandModel& om, const s
   std::vector<double> levels(v.L, 0.0);  // expected physical columns per row at each level
   for (int q = 0; q < v.ppw; ++q)
     for (const stat::CellOutcome& o : om.cell[q]) levels[o.l] += v.N * o.p;
+  for (int l = 0; l < v.L; ++l) levels[l] += v.N * om.pair_levels[l];  // differential_analog's second cells
   for (int c = 0; c < v.cycles; ++c) {
     for (int a = 0; a < A; ++a) {
       hist[v.off_dac + a] += v.K * om.pa[c][a];

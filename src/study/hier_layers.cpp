@@ -18,9 +18,9 @@ hiermap::MvmFigures MvmFiguresCache::operator()(const hiermap::TileShape& t) {
   const std::vector<StatJob> s = evaluate_statistical({&tc}, {id}, 1, true);
   const JobCost cost = statistical_job_cost(point_, &layer_, s.front());
   const MacroSpec& m = point_.macro;
-  const int ppw = phys_cols_per_weight(m, layer_.weights);
+  const int adc_ppw = adc_cols_per_weight(m, layer_.weights);  // columns converted per weight
   const double ns = mvm_latency_ns(m, rows_summed(m, t.rows_used), row_groups(m, t.rows_used),
-                                   input_cycles(m, layer_.inputs), t.cols_used * ppw,
+                                   input_cycles(m, layer_.inputs), t.cols_used * adc_ppw,
                                    point_.arch.row_settle_ns);
   const hiermap::MvmFigures f{cost.rep.total_pj.mean, ns};
   cache_.emplace(key, f);

@@ -30,8 +30,9 @@ MappingSpace tile_mapping(const Config& c) {
   t.tiles = {TileUse{K, N, 1, 1}};
   t.macro_activations = 1;
   t.dac_conversions = static_cast<double>(K) * cycles;
-  t.adc_conversions = m.kind == MacroKind::analog ? static_cast<double>(cycles) * G * N * ppw : 0.0;
-  t.mvm_ns = t.compute_ns = t.latency_ns = mvm_latency_ns(m, R, G, cycles, N * ppw, c.arch.row_settle_ns);
+  const int adc_ppw = adc_cols_per_weight(m, c.tile.weights);  // a differential_analog pair converts once
+  t.adc_conversions = m.kind == MacroKind::analog ? static_cast<double>(cycles) * G * N * adc_ppw : 0.0;
+  t.mvm_ns = t.compute_ns = t.latency_ns = mvm_latency_ns(m, R, G, cycles, N * adc_ppw, c.arch.row_settle_ns);
   t.macs = static_cast<double>(K) * N;
   t.tops = 2.0 * t.macs / t.latency_ns / 1e3;
   MappingSpace s;

@@ -111,7 +111,8 @@ std::shared_ptr<const HierLayerPlan> plan_hier_layer(const Config& point, const 
     m.tiles = {TileUse{t.rows_used, t.cols_used, m.total_tiles, runs}};
     m.macro_activations = double(runs);
     m.dac_conversions = double(runs) * t.rows_used * cycles;
-    m.adc_conversions = double(runs) * cycles * row_groups(macro, t.rows_used) * t.cols_used * ppw;
+    m.adc_conversions = double(runs) * cycles * row_groups(macro, t.rows_used) * t.cols_used *
+                        adc_cols_per_weight(macro, layer.weights);
     m.compute_ns = r.cost.compute_cycles / s.hierarchy.clock_ghz;
     m.latency_ns = r.cost.ns;
     m.memory_ns = std::max(0.0, m.latency_ns - m.compute_ns);

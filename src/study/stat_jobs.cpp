@@ -78,6 +78,15 @@ std::string statistical_refusal(const MacroSpec& m) {
   if (m.adc.range == AdcRange::ideal)
     return "macro.adc.range is ideal, which the statistical model does not model (sample it, or price energy "
            "alone with --energy-only)";
+  if (m.weight_encoding == WeightEncoding::differential_analog)
+    return "macro.weight_encoding is differential_analog: the statistical model does not model the column values "
+           "of array-subtracted pairs (sample it, or price energy alone with --energy-only)";
+  if (m.wire_ohm > 0)
+    return "macro.wire_ohm is set: the statistical model does not model IR drop (sample it, or price energy alone "
+           "with --energy-only)";
+  if (m.noise.drift.on())
+    return "macro.noise.drift is set: the statistical model does not model drifted conductances (sample it, or "
+           "price energy alone with --energy-only)";
   if (m.adc.per_slice)
     return "macro.adc.per_slice is true: the statistical model calibrates one range for all columns (sample it, "
            "or price energy alone with --energy-only)";

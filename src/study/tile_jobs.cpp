@@ -120,6 +120,20 @@ std::string job_key(const Config& c) {
   // Appended only when set, so the keys (and random streams) of jobs without them stay as they were.
   if (m.adc.per_slice || m.adc.round_pow2)
     o += std::string("|adc:") + (m.adc.per_slice ? "s" : "") + (m.adc.round_pow2 ? "p" : "");
+  if (m.wire_ohm > 0) {
+    o += "|ir:";
+    put(o, m.wire_ohm);
+  }
+  const DriftSpec& d = m.noise.drift;
+  if (m.noise.prog_model != ProgNoiseModel::constant || d.on()) {
+    o += "|dev:";
+    put(o, static_cast<long long>(m.noise.prog_model));
+    if (d.on()) {
+      for (double x : {d.t_seconds, d.t0_seconds, d.nu_mean, d.nu_sigma}) put(o, x);
+      put(o, static_cast<long long>(d.nu_model));
+      put(o, static_cast<long long>(d.compensation));
+    }
+  }
   o += "|x:";
   put_operand(o, c.tile.inputs);
   o += "|w:";
