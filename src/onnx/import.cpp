@@ -22,8 +22,7 @@ std::string dims_text(const std::vector<std::int64_t>& d) {
 }
 
 std::string shape_text(const Shape& s) {
-  return s.flat ? "[" + std::to_string(s.c) + "]"
-                : "[" + std::to_string(s.c) + ", " + std::to_string(s.h) + ", " + std::to_string(s.w) + "]";
+  return s.flat ? dims_text({std::int64_t(s.c)}) : dims_text({std::int64_t(s.c), std::int64_t(s.h), std::int64_t(s.w)});
 }
 
 std::int64_t attr_int(const Node& n, const char* name, std::int64_t def) {
