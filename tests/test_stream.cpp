@@ -143,3 +143,43 @@ TEST(StreamPass, SmallStudyKeepsEveryRowForTheSummary) {
   EXPECT_EQ(s.file.network.rows(), 5u);
   EXPECT_EQ(st.points, 5u);
 }
+
+// Every swept value is built before any work: point 0, each step of each
+// axis with the others at step 0, the explicit points. On a 3 x 4 grid plus 3
+// explicit points that is {0, 4, 8, 1, 2, 3, 12, 13, 14} (the last axis
+// varies fastest: step k of the first axis is point 4k).
+TEST(StreamPass, EveryValueIndicesTakeEachValueOnce) {
+  const std::string text = kTiny +
+                           "sweep:\n  cartesian:\n    macro.adc.bits: [4, 6, 8]\n"
+                           "    energy.adc.e0_pj: [0.5, 1, 2, 4]\n  points:\n    - {macro.adc.bits: 5}\n"
+                           "    - {energy.dac.e0_pj: 0.25}\n    - {}\n";
+  const SweepSource src(text, "tiny.yaml");
+  EXPECT_EQ(src.every_value_indices(100), (std::vector<std::size_t>{0, 4, 8, 1, 2, 3, 12, 13, 14}));
+  EXPECT_EQ(src.every_value_indices(1), (std::vector<std::size_t>{0, 4, 8, 1, 2, 3, 12}));
+}
+
+// A bad value on the outer axis of a 3 x 200 grid (the first point that has
+// it is 400, the fourth chunk of 128) fails before any chunk is computed:
+// only the 1 + 2 + 199 star points and no output file.
+TEST(StreamPass, BadValueFarIntoTheSweepFailsBeforeAnyWork) {
+  std::string values;
+  for (int i = 0; i < 200; ++i) values += (i ? ", " : "") + std::to_string(0.5 + i);
+  const std::string text = kTiny + "sweep:\n  cartesian:\n    macro.adc.bits: [4, 6, 99]\n    energy.adc.e0_pj: [" +
+                           values + "]\n";
+  const SweepSource src(text, "tiny.yaml");
+  ASSERT_EQ(src.size(), 600u);
+  std::size_t prepared = 0;
+  const std::string out = scratch("far_bad.h5").string();
+  StudyStats st;
+  try {
+    run_streamed(src, [&](SweepPoint&) { ++prepared; }, statistical(true, out), st, 128);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("sweep point 400"), std::string::npos) << e.what();
+  }
+  // points_at throws for the chunk holding point 400 before preparing it,
+  // after the chunk of star points before it (128 points) was prepared.
+  EXPECT_LE(prepared, 202u);
+  EXPECT_EQ(st.points, 0u);
+  EXPECT_FALSE(fs::exists(out));
+}

@@ -288,6 +288,20 @@ std::vector<SweepPoint> SweepSource::points_at(const std::vector<std::size_t>& i
   return out;
 }
 
+std::vector<std::size_t> SweepSource::every_value_indices(std::size_t max_explicit) const {
+  std::vector<std::size_t> out{0};
+  if (grid_ > 0)
+    for (std::size_t a = 0; a < axis_sizes_.size(); ++a)
+      for (std::size_t k = 1; k < axis_sizes_[a]; ++k) {
+        std::vector<std::size_t> at(axis_sizes_.size(), 0);
+        at[a] = k;
+        out.push_back(grid_index(at));
+      }
+  for (std::size_t e = grid_; e < size_ && e - grid_ < max_explicit; ++e)
+    if (e != 0) out.push_back(e);
+  return out;
+}
+
 std::vector<std::vector<std::string>> SweepSource::key_values() const {
   std::vector<std::vector<std::string>> out(keys_.size());
   if (!has_sweep_) return out;

@@ -68,6 +68,12 @@ class SweepSource {
   // order of appearance, each once, plus "" when some point leaves the key
   // unset: what typing a parameter column needs, without building points.
   std::vector<std::vector<std::string>> key_values() const;
+  // Points that between them take every swept value: point 0, each step of
+  // each grid axis with the other axes at step 0 (the star), then the first
+  // `max_explicit` explicit points. Building these checks every value on
+  // its own before a long run reaches it; a value that is only wrong next to
+  // another axis's value still fails where that combination comes.
+  std::vector<std::size_t> every_value_indices(std::size_t max_explicit) const;
 
  private:
   std::string text_, path_;

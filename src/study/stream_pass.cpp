@@ -81,6 +81,18 @@ StreamedStudy run_streamed(const SweepSource& src, const std::function<void(Swee
   types.keys = src.keys();
   set_param_types(types, src.key_values());
 
+  // Every swept value once before any work: a bad value far into a long
+  // sweep was found only when its chunk came. A sweep of one chunk is
+  // checked by the chunk itself.
+  if (total > chunk) {
+    const std::vector<std::size_t> star = src.every_value_indices(kExplicitChecked);
+    for (std::size_t a = 0; a < star.size(); a += chunk) {
+      const std::vector<std::size_t> part(star.begin() + std::ptrdiff_t(a),
+                                          star.begin() + std::ptrdiff_t(std::min(star.size(), a + chunk)));
+      for (SweepPoint& p : src.points_at(part)) prepare(p);
+    }
+  }
+
   StreamedStudy out;
   std::optional<StudyStream> file;
   if (!opt.output.empty()) file.emplace(opt.output, opt.output);

@@ -35,8 +35,13 @@ struct StreamedStudy {
 // --model statistical, no shard.
 bool streams(const StudyOptions& opt);
 
+// Explicit sweep points checked before any work, at most (each costs about a
+// millisecond to build; the rest are checked when their chunk comes).
+inline constexpr std::size_t kExplicitChecked = 10000;
+
 // `prepare` is called on every point as it is built (the CLI's overrides and
-// checks). opt.output "" keeps nothing but the summary rows. `chunk` points
+// checks), and first on the points that take every swept value
+// (SweepSource::every_value_indices), so a bad value fails before any work. opt.output "" keeps nothing but the summary rows. `chunk` points
 // are planned and rolled up together (any chunk gives the same rows).
 StreamedStudy run_streamed(const SweepSource& src, const std::function<void(SweepPoint&)>& prepare,
                            const StudyOptions& opt, StudyStats& stats, std::size_t chunk = 256);
