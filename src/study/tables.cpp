@@ -143,7 +143,8 @@ void put_toggles(Table& t, const JobResult& r) {
   std::string stages;
   for (int s = 0; v.digital && s < v.tree_stages; ++s) {
     tree += static_cast<I>(tog[kTogStage1 + s]);
-    stages += (s ? " " : "") + std::to_string(tog[kTogStage1 + s]);
+    if (s) stages += ' ';
+    stages += std::to_string(tog[kTogStage1 + s]);
   }
   t.put("tree_stages", static_cast<I>(v.tree_stages), "stage", "adder-tree stages per column (0: analog job)");
   t.put("toggles_input", at(kTogInput), "toggle", "input-line bit toggles over all samples (digital jobs)");
