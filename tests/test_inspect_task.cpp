@@ -117,7 +117,7 @@ TEST_F(InspectTask, PrintsTheFilesProvenanceAndEveryPointsNumbers) {
   EXPECT_NE(r.out.find(", seed " + std::to_string(seed) + "\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("command: " + root_string(f, "command_line") + "\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("model " CIMMC_SOURCE_DIR "/data/models/fashion_cnn.onnx\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("test set " + kData + "t10k-images-idx3-ubyte.gz"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("test images " + kData + "t10k-images-idx3-ubyte.gz\n"), std::string::npos) << r.out;
 
   // Each printed column against the file, to the printed precision.
   struct Col {

@@ -47,7 +47,7 @@ void print_task_section(const TaskFile& f) {
     if (!task.IsMap()) throw YAML::Exception(YAML::Mark::null_mark(), "no task section");
     auto get = [&](const char* key) { return task[key] ? task[key].as<std::string>() : std::string("(default)"); };
     std::printf("  task (%s): model %s\n", f.config_path.c_str(), get("model").c_str());
-    std::printf("  test set %s, labels %s\n", get("images").c_str(), get("labels").c_str());
+    std::printf("  test images %s\n  test labels %s\n", get("images").c_str(), get("labels").c_str());
   } catch (const YAML::Exception& e) {
     std::printf("  task: the stored config text gives no model (%s)\n", e.what());
   }
@@ -83,7 +83,7 @@ void print_task_file(const std::string& path) {
                 cell(t, "top1_quantized", i, "%.4f").c_str(), cell(t, "agreement", i, "%.4f").c_str(),
                 cell(t, "energy_nj_per_image", i, "%.3f").c_str(), cell(t, "latency_us_per_image", i, "%.2f").c_str(),
                 cell(t, "clip_rate", i, "%.3g").c_str());
-    for (const std::string& k : f.sweep_keys) std::printf("  %s", param(t, k, i).c_str());
+    for (const std::string& k : f.sweep_keys) std::printf("  %*s", static_cast<int>(k.size()), param(t, k, i).c_str());
     std::printf("\n");
   }
   if (t.rows() > kMaxRows) std::printf("  ... %zu more rows in /task\n", t.rows() - kMaxRows);
