@@ -10,12 +10,12 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/inspect.hpp"
 #include "io/h5_util.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/study_file.hpp"
 
 namespace cimmc {
-namespace {
 
 void print_provenance(const std::string& type, const Provenance& p, const std::string& name) {
   std::printf("%s (%s): %s\n", name.c_str(), type.c_str(), p.created.c_str());
@@ -37,6 +37,8 @@ void print_table(const char* group, const Table& t) {
   }
   std::printf("\n");
 }
+
+namespace {
 
 int inspect_here(const CliArgs& a) {
   std::string type;
@@ -65,6 +67,10 @@ int inspect_here(const CliArgs& a) {
     print_table("layers", s.layers);
     print_table("network", s.network);
     print_table("jobs", s.jobs);
+    return 0;
+  }
+  if (type == kTaskFileType) {
+    print_task_file(a.config);
     return 0;
   }
   const RunFile r = read_run_file(a.config);

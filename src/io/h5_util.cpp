@@ -26,6 +26,17 @@ std::string describe(const H5::Exception& e) {
   std::string s = e.getFuncName();
   const std::string d = e.getDetailMsg();
   if (!d.empty()) s += (s.empty() ? "" : ": ") + d;
+  // The library's innermost reason ("truncated file: eof = ..."), still on
+  // the error stack when nothing was called since the failure.
+  std::string cause;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD,
+           [](unsigned, const H5E_error2_t* err, void* out) -> herr_t {
+             auto& c = *static_cast<std::string*>(out);
+             if (c.empty() && err->desc && *err->desc) c = err->desc;
+             return 0;
+           },
+           &cause);
+  if (!cause.empty() && s.find(cause) == std::string::npos) s += (s.empty() ? "" : ": ") + cause;
   return s.empty() ? "HDF5 error" : s;
 }
 

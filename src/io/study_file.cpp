@@ -104,19 +104,42 @@ void write_task_file(const std::string& path, const StudyFile& meta, const Table
   });
 }
 
-StudyFile read_study_file(const std::string& path) {
+namespace {
+
+// Opens a cimmc file of `type` and runs `body` on it; every failure is an
+// IoError "cannot read PATH: why".
+template <class F>
+auto read_cimmc_file(const std::string& path, const char* type, F body) {
   const h5::QuietErrors quiet;
   try {
     if (!std::filesystem::exists(path)) throw IoError("no such file");
     if (!H5::H5File::isHdf5(path)) throw IoError("not an HDF5 file");
     const H5::H5File f(path, H5F_ACC_RDONLY);
-    h5::check_format(f, kStudyFileType);
+    h5::check_format(f, type);
+    return body(f);
+  } catch (const H5::Exception& e) {
+    throw IoError("cannot read " + path + ": " + h5::describe(e));
+  } catch (const IoError& e) {
+    throw IoError("cannot read " + path + ": " + e.what());
+  }
+}
+
+// The root attributes study and task files share: provenance, name, config, swept keys.
+template <class File>
+void read_head(const H5::H5File& f, File& s) {
+  s.prov = h5::read_provenance(f);
+  s.name = h5::read_attr_string(f, "name");
+  s.config_text = h5::read_attr_string(f, "config");
+  s.config_path = h5::read_attr_string(f, "config_path");
+  s.sweep_keys = h5::read_attr_strings(f, "sweep_keys");
+}
+
+}  // namespace
+
+StudyFile read_study_file(const std::string& path) {
+  return read_cimmc_file(path, kStudyFileType, [](const H5::H5File& f) {
     StudyFile s;
-    s.prov = h5::read_provenance(f);
-    s.name = h5::read_attr_string(f, "name");
-    s.config_text = h5::read_attr_string(f, "config");
-    s.config_path = h5::read_attr_string(f, "config_path");
-    s.sweep_keys = h5::read_attr_strings(f, "sweep_keys");
+    read_head(f, s);
     s.points_total = h5::read_attr<std::uint64_t>(f, "points_total");
     s.points_done = h5::read_attr<std::uint64_t>(f, "points_done");
     s.samples = h5::read_attr<std::uint64_t>(f, "samples");
@@ -133,11 +156,16 @@ StudyFile read_study_file(const std::string& path) {
     s.jobs = read_table(f.openGroup("jobs"));
     if (f.nameExists("ranks")) s.ranks = read_table(f.openGroup("ranks"));  // MPI runs only
     return s;
-  } catch (const H5::Exception& e) {
-    throw IoError("cannot read " + path + ": " + h5::describe(e));
-  } catch (const IoError& e) {
-    throw IoError("cannot read " + path + ": " + e.what());
-  }
+  });
+}
+
+TaskFile read_task_file(const std::string& path) {
+  return read_cimmc_file(path, kTaskFileType, [](const H5::H5File& f) {
+    TaskFile t;
+    read_head(f, t);
+    t.task = read_table(f.openGroup("task"));
+    return t;
+  });
 }
 
 }  // namespace cimmc

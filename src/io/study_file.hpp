@@ -51,4 +51,15 @@ StudyFile read_study_file(const std::string& path);
 inline constexpr const char* kTaskFileType = "cimmc.task";
 void write_task_file(const std::string& path, const StudyFile& meta, const Table& task);
 
+// What a task file holds (`cimmc inspect`): the provenance, the config text
+// (its task: section names the model and the test set) and /task.
+struct TaskFile {
+  Provenance prov;
+  std::string name, config_text, config_path;
+  std::vector<std::string> sweep_keys;
+  Table task;
+};
+// Refuses other filetypes and another format major; any minor reads.
+TaskFile read_task_file(const std::string& path);
+
 }  // namespace cimmc
