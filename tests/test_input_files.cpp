@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -136,10 +137,42 @@ TEST_F(InputFiles, AliasBombIsRefusedQuickly) {
   const Ran r = run("plan " + cfg);
   EXPECT_EQ(r.code, 2) << r.out.substr(0, 300);
   EXPECT_NE(r.out.find("YAML nodes once its aliases are expanded"), std::string::npos) << r.out.substr(0, 300);
+  // file:line like every config error: a line of the anchors or of the sweep that uses them (2-12).
+  const std::size_t at = r.out.find("bomb.yaml:");
+  ASSERT_NE(at, std::string::npos) << r.out.substr(0, 300);
+  const int line = std::atoi(r.out.c_str() + at + 10);
+  EXPECT_GE(line, 2) << r.out.substr(0, 300);
+  EXPECT_LE(line, 12) << r.out.substr(0, 300);
   std::ofstream(cfg) << "name: a\nrun: &r {samples: 64}\nmacro: {rows: 64, cols: 64, weight_encoding: unsigned}\n"
                         "workload:\n  tile: {rows_used: 8, cols_used: 2}\n"
                         "  inputs: {bits: 4, distribution: &d {kind: uniform, low: 0, high: 1}}\n"
                         "  weights: {bits: 4, distribution: *d}\n";
   const Ran ok = run("plan " + cfg);
   EXPECT_EQ(ok.code, 0) << ok.out;
+}
+
+// Ten lines of aliases are not needed: 2.2 MB of "1," is 1.1·10^6 nodes, and
+// yaml-cpp kept about 530 bytes per node it built (8 MB of them took 2.1 GB
+// and 43 s) before the count was checked. Counted before anything is built
+// now, so the refusal fits a 512 MiB address space; also in a layer file.
+TEST_F(InputFiles, HugeYamlIsRefusedBeforeItIsBuilt) {
+  std::string list = "[";
+  for (int i = 0; i < 1100000; ++i) list += "1,";
+  list += "1]\n";
+  const std::string cfg = (dir / "huge.yaml").string();
+  std::ofstream(cfg) << test::kSmallTileYaml << "bogus: " << list;
+  const Ran r = test::shell("ulimit -v 524288; timeout 60 " + std::string(CIMMC_BINARY) + " plan " + cfg);
+  EXPECT_EQ(r.code, 2) << r.out.substr(0, 300);
+  EXPECT_NE(r.out.find("huge.yaml:"), std::string::npos) << r.out.substr(0, 300);
+  EXPECT_NE(r.out.find("more than 1000000 YAML nodes"), std::string::npos) << r.out.substr(0, 300);
+
+  const std::string layer = (dir / "layer.yaml").string();
+  std::ofstream(layer) << "problem: {instance: {C: 1}}\nhistograms: " << list;
+  std::ofstream(cfg) << "name: h\nmacro: {rows: 32, cols: 64, weight_encoding: unsigned}\n"
+                        "workload:\n  tile: {rows_used: 8, cols_used: 2}\n"
+                        "  inputs: {bits: 4, distribution: {kind: histogram, file: layer.yaml, tensor: Inputs}}\n"
+                        "  weights: {bits: 4, distribution: {kind: uniform, low: 0, high: 1}}\n";
+  const Ran l = test::shell("ulimit -v 524288; timeout 60 " + std::string(CIMMC_BINARY) + " plan " + cfg);
+  EXPECT_EQ(l.code, 2) << l.out.substr(0, 300);
+  EXPECT_NE(l.out.find("more than 1000000 YAML nodes"), std::string::npos) << l.out.substr(0, 300);
 }

@@ -363,5 +363,18 @@ TEST(Sweep, KeyMissingUnderASweptMappingPointsAtTheSweepLine) {
       << e;
 }
 
+// A sweep file without the required top-level `workload`, which no point
+// sets: line 1, where the document's mapping starts, as without a sweep (it
+// had no line).
+TEST(Sweep, MissingTopLevelKeyPointsAtLineOne) {
+  const std::string e = error_of("name: t\nmacro: {rows: 64, cols: 64}\nsweep:\n  cartesian:\n"
+                                 "    macro.adc.bits: [4, 5]\n");
+  EXPECT_EQ(e.rfind(std::string(kFile) + ":1: sweep point 0 (macro.adc.bits=4): workload: value '<missing>': "
+                                          "is required",
+                    0),
+            0u)
+      << e;
+}
+
 }  // namespace
 }  // namespace cimmc

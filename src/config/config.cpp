@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "config/internal.hpp"
+#include "config/yaml_limits.hpp"
 #include "data/input_file.hpp"
 
 namespace cimmc {
@@ -125,34 +126,12 @@ void read_energy(const MapReader& r, EnergySpec& e) {
 
 }  // namespace
 
-namespace {
-
-// Nodes of `root` with aliases expanded, counted up to `budget` + 1: an alias
-// may stand for a list of aliases, so ten lines can expand to 10^9 nodes,
-// which copying a sweep's base document or printing a value would build.
-std::size_t expanded_nodes(const YAML::Node& root, std::size_t budget) {
-  std::size_t count = 0;
-  std::vector<YAML::Node> todo{root};
-  while (!todo.empty() && count <= budget) {
-    const YAML::Node n = todo.back();
-    todo.pop_back();
-    ++count;
-    if (n.IsMap())
-      for (auto it = n.begin(); it != n.end(); ++it) {
-        todo.push_back(it->first);
-        todo.push_back(it->second);
-      }
-    else if (n.IsSequence())
-      for (const YAML::Node& c : n) todo.push_back(c);
-  }
-  return count;
-}
-
-}  // namespace
-
 YAML::Node config_detail::load_config_document(const std::string& text, const std::string& file) {
   std::vector<YAML::Node> docs;
+  const std::string too_many = ": the document holds more than " + std::to_string(kMaxYamlNodes) + " YAML nodes";
   try {
+    if (const int line = yaml_nodes_past(text))
+      throw ConfigError(file + ":" + std::to_string(line) + too_many + " (a config is far smaller)");
     docs = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     const int line = e.mark.line >= 0 ? e.mark.line + 1 : 1;
@@ -165,12 +144,9 @@ YAML::Node config_detail::load_config_document(const std::string& text, const st
                       ": a second YAML document: a config is one document (remove the '---' line or split the file)");
   }
   if (docs.empty()) return YAML::Node();
-  // 10^6 nodes: far above any config (the longest lists, histogram bins, hold
-  // at most 2^16 - 1 values), far below what exhausts memory.
-  constexpr std::size_t kMaxNodes = 1000000;
-  if (expanded_nodes(docs.front(), kMaxNodes) > kMaxNodes)
-    throw ConfigError(file + ": the document holds more than " + std::to_string(kMaxNodes) +
-                      " YAML nodes once its aliases are expanded (aliases of aliases multiply); write it out");
+  if (const int line = expanded_nodes_past(docs.front()))
+    throw ConfigError(file + ":" + std::to_string(line) + too_many +
+                      " once its aliases are expanded (aliases of aliases multiply); write it out");
   return docs.front();
 }
 

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "config/internal.hpp"
+#include "config/yaml_limits.hpp"
 #include "data/input_file.hpp"
 
 namespace cimmc::config_detail {
@@ -94,7 +95,10 @@ void apply_distiller_stats(const std::filesystem::path& file, std::vector<LayerS
     if (it == parsed.end()) {
       YAML::Node doc;
       try {
-        doc = YAML::Load(text);
+        doc = load_bounded(text);
+      } catch (const YamlTooLarge& e) {
+        throw DataError(name + ":" + std::to_string(e.line) + ": more than " + std::to_string(kMaxYamlNodes) +
+                        " YAML nodes (Distiller statistics are far smaller)");
       } catch (const YAML::Exception& e) {
         throw DataError(name + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
       }

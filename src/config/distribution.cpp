@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "config/internal.hpp"
+#include "config/yaml_limits.hpp"
 #include "data/input_file.hpp"
 #include "data/idx.hpp"
 
@@ -72,7 +73,10 @@ YAML::Node load_cimloop_file(const std::filesystem::path& file) {
     throw DataError(e.what());
   }
   try {
-    return YAML::Load(strip_cimloop_extensions(text));
+    return load_bounded(strip_cimloop_extensions(text));
+  } catch (const YamlTooLarge& e) {
+    throw DataError(name + ":" + std::to_string(e.line) + ": more than " + std::to_string(kMaxYamlNodes) +
+                    " YAML nodes (a layer file is far smaller)");
   } catch (const YAML::Exception& e) {
     throw DataError(name + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
   }

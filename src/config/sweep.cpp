@@ -176,7 +176,9 @@ std::string point_error(const std::string& msg, const std::string& file, const Y
       best = c;
       line = s->line;
     }
-  return with_line(file, line) + ": " + point + (params.empty() ? "" : " (" + params + ")") + ": " + body;
+  // A top-level key missing from both (`workload`): the document's mapping starts at line 1,
+  // as parse_config says of a file without a sweep.
+  return with_line(file, line > 0 ? line : 1) + ": " + point + (params.empty() ? "" : " (" + params + ")") + ": " + body;
 }
 
 // The settings point `index` applies, in key order.
