@@ -64,7 +64,8 @@ std::int64_t walk_routes(const StorageLevel& lv, const std::array<std::int64_t, 
 // key compare (a fifth of a ResNet-18 search on arch-mesh4x4 went to walks).
 // The key holds every input, so a hit is the walk's own value.
 std::int64_t route_links(const StorageLevel& lv, const std::array<std::int64_t, kDims>& spatial, Operand op) {
-  if (lv.link.topology == Topology::bus) return walk_routes(lv, spatial, op);
+  // A bus needs no walk, and a walk over a few children costs less than the memo's key.
+  if (lv.link.topology == Topology::bus || lv.fanout_instances() <= 8) return walk_routes(lv, spatial, op);
   const RouteKey key{spatial, {lv.fanout[0].size, lv.fanout[1].size}, {lv.fanout[0].dims, lv.fanout[1].dims},
                      lv.link.mesh_x, lv.link.topology, op};
   std::uint64_t hash = std::uint64_t(op) + 0x9e3779b97f4a7c15ULL * (std::uint64_t(key.topology) + 1);
