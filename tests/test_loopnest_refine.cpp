@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "loopnest/loopnest.hpp"
 #include "loopnest/mapspace.hpp"
@@ -150,8 +151,9 @@ TEST(LoopNestRefine, ClimbRespectsItsMoveBudget) {
   EXPECT_EQ(s, energy(h, kConv, n));
 }
 
-// Budget 1000: 750 draws, then at most 250 moves; the draws are the same as
-// a 750-draw search without refinement, so refining can only improve on it.
+// Budget 1000: 750 draws, then 250 candidates of climbing and restarts; the
+// first 750 draws are the same as a 750-draw search without refinement, so
+// refining can only improve on it.
 TEST(LoopNestRefine, SearchSplitsItsBudgetAndRefiningOnlyHelps) {
   const ConvShape g = conv2_1();
   const Hierarchy h = array_hierarchy();
@@ -160,10 +162,11 @@ TEST(LoopNestRefine, SearchSplitsItsBudgetAndRefiningOnlyHelps) {
   o.budget = 1000;
   o.keep = 3;
   const SearchReport r = search(h, g, prices(), o);
-  EXPECT_EQ(r.draws, 750);
+  EXPECT_GE(r.draws, 750);
   EXPECT_GT(r.refine_tried, 0);
   EXPECT_LE(r.refine_tried, 250);
   EXPECT_EQ(r.candidates, r.draws + r.refine_tried);
+  EXPECT_EQ(r.candidates, o.budget);
   EXPECT_EQ(r.legal, r.evaluated);
   for (std::size_t k = 1; k < r.best.size(); ++k) EXPECT_TRUE(ranks_before(r.best[k - 1], r.best[k]));  // distinct
   o.budget = 750;
@@ -176,4 +179,48 @@ TEST(LoopNestRefine, SearchSplitsItsBudgetAndRefiningOnlyHelps) {
   EXPECT_LT(r.best[0].score, plain.best[0].score);  // 250 moves from a 750-draw best do find something
   o.refine_fraction = 1.5;
   EXPECT_THROW(search(h, g, prices(), o), LoopNestError);
+}
+
+// The whole budget is spent (issue 12: "tried" = budget on a mapspace larger
+// than it): climbs that stop at local optima leave moves that restarts (new
+// draws, then climbs) use, and the draws + moves come to exactly the budget,
+// with restarts actually taken on some budget. Same figures and best nests
+// on every call, serially or from two threads at once (the search shares no
+// state).
+TEST(LoopNestRefine, SearchSpendsItsWholeBudgetDeterministically) {
+  const ConvShape g = conv2_1();
+  const Hierarchy h = array_hierarchy();
+  bool restarted = false;
+  for (std::int64_t budget : {100, 401, 1000, 3000}) {
+    for (Sampler sampler : {Sampler::mixed, Sampler::uniform}) {
+      SearchOptions o;
+      o.mode = SearchMode::sampled;
+      o.budget = budget;
+      o.keep = 4;
+      o.sampler = sampler;
+      const std::int64_t first_draws = budget - std::int64_t(o.refine_fraction * double(budget));
+      const SearchReport r = search(h, g, prices(), o);
+      EXPECT_EQ(r.candidates, budget);
+      EXPECT_EQ(r.draws + r.refine_tried, budget);
+      EXPECT_EQ(r.evaluated, r.legal);
+      restarted |= r.draws > first_draws;
+      SearchReport t1, t2;
+      std::thread a([&] { t1 = search(h, g, prices(), o); });
+      std::thread b([&] { t2 = search(h, g, prices(), o); });
+      a.join();
+      b.join();
+      for (const SearchReport* x : {&t1, &t2}) {
+        EXPECT_EQ(x->draws, r.draws);
+        EXPECT_EQ(x->legal, r.legal);
+        EXPECT_EQ(x->refine_tried, r.refine_tried);
+        EXPECT_EQ(x->refine_improved, r.refine_improved);
+        ASSERT_EQ(x->best.size(), r.best.size());
+        for (std::size_t k = 0; k < r.best.size(); ++k) {
+          EXPECT_EQ(describe(h, x->best[k].nest), describe(h, r.best[k].nest));
+          EXPECT_EQ(x->best[k].score, r.best[k].score);
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(restarted);
 }

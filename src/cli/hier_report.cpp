@@ -50,7 +50,7 @@ void print_hierarchy_plan(const PointPlan& plan, const Config& point) {
     if (!lp.hier) continue;
     const HierLayerPlan& hl = *lp.hier;
     const LayerSpec& layer = point.network.layers[lp.layer];
-    // "tried": draws plus refinement moves (loopnest/search.hpp), so it can be below the budget.
+    // "tried": draws plus refinement moves (loopnest/search.hpp): the whole budget when sampled.
     std::string how = hl.status;  // "enumerated", "sampled" or the MIP's status with its gap
     if (how != "enumerated" && how != "sampled") {
       char buf[96];

@@ -76,7 +76,8 @@ NestCost cost(const Hierarchy& h, const ConvShape& shape, const LoopNest& nest, 
           if (relevant(op, d)) groups *= lp.spatial[std::size_t(d)];
         const double words = double(x) * copies;  // one per group per j instance
         const StorageLevel& lv = h.levels[std::size_t(j)];
-        const double links = double(route_links(lv, lp.spatial, op));
+        // Free links need no route walk: their energy is 0 whatever the count.
+        const double links = lv.link.hop_pj_per_bit != 0 ? double(route_links(lv, lp.spatial, op)) : 0.0;
         r.link_pj[std::size_t(j)][o] = words / double(groups) * links * bits * lv.link.hop_pj_per_bit;
         link_bits[std::size_t(j)] += words * bits;
         for (int d = 0; d < kDims; ++d)

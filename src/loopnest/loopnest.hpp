@@ -106,6 +106,9 @@
 // runs = time_steps x instances of the innermost level. runs x shape product
 // = MACs.
 //
+// Latency: cost.hpp; the simulator times the same walk in lockstep (simulate.hpp
+// simulate_cycles), of which cost.hpp's cycles are a lower bound.
+//
 // Not modelled yet (issue 12): padding as such (inputs are the padded tensor), ragged
 // (non-dividing) tiles, the macro's bit loops.
 #pragma once

@@ -81,8 +81,13 @@ void Mapspace::fill_axis(SplitMix64& rng, int level, int axis, LoopNest& out) co
   // One near-maximal fill at random, then the rest from the largest down.
   std::array<int, kFillTries> rank{};
   for (int k = 0; k < kFillTries; ++k) rank[std::size_t(k)] = k;
-  std::stable_sort(rank.begin(), rank.end(),
-                   [&](int a, int b) { return tries[std::size_t(a)].product > tries[std::size_t(b)].product; });
+  // Insertion sort, stable like std::stable_sort but without its buffer
+  // allocation on every axis of every draw.
+  for (int k = 1; k < kFillTries; ++k)
+    for (int j = k; j > 0 && tries[std::size_t(rank[std::size_t(j)])].product >
+                                 tries[std::size_t(rank[std::size_t(j) - 1])].product;
+         --j)
+      std::swap(rank[std::size_t(j)], rank[std::size_t(j) - 1]);
   int near = 0;
   while (near < kFillTries && double(tries[std::size_t(rank[std::size_t(near)])].product) >= kNearMax * double(best)) ++near;
   std::swap(rank[0], rank[rng.below(std::uint64_t(near))]);

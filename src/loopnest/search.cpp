@@ -120,19 +120,20 @@ SearchReport search(const Hierarchy& h, const ConvShape& shape, const CostParams
     SplitMix64 rng{seed};
     LoopNest n;
     n.levels.resize(std::size_t(h.size()));
-    for (std::int64_t k = 0; k < opt.budget - refine_budget; ++k) {
+    // Draw k of the stream (k counts every draw, restarts included, so the
+    // mixed sampler keeps alternating); true when the draw is legal.
+    auto draw = [&](std::int64_t k) {
       ++r.draws;
-      bool ok;
       switch (opt.sampler) {
-        case Sampler::guided: ok = ms.sample(rng, n); break;
-        case Sampler::filled: ok = ms.sample_filled(rng, n); break;
-        case Sampler::mixed: ok = k % 2 == 0 ? ms.sample(rng, n) : ms.sample_filled(rng, n); break;
+        case Sampler::guided: return ms.sample(rng, n);
+        case Sampler::filled: return ms.sample_filled(rng, n);
+        case Sampler::mixed: return k % 2 == 0 ? ms.sample(rng, n) : ms.sample_filled(rng, n);
         case Sampler::uniform:
-        default:
-          ms.sample_uniform(rng, n);
-          ok = ms.fits(n);
+        default: ms.sample_uniform(rng, n); return ms.fits(n);
       }
-      if (!ok) continue;
+    };
+    for (std::int64_t k = 0; k < opt.budget - refine_budget; ++k) {
+      if (!draw(k)) continue;
       ++r.legal;
       evaluate(n);
     }
@@ -145,6 +146,18 @@ SearchReport search(const Hierarchy& h, const ConvShape& shape, const CostParams
     for (std::size_t s = 0; s < starts.size() && left > 0; ++s) {
       const std::int64_t before = st.tried;
       refine(ms, starts[s].nest, starts[s].score, evaluate, climb, left / std::int64_t(starts.size() - s), st);
+      left -= st.tried - before;
+    }
+    // What the climbs left at their local optima goes to restarts: a new
+    // draw (one candidate), then a climb from it with all that is left, until
+    // the budget is spent, so candidates = budget.
+    for (std::int64_t k = opt.budget - refine_budget; left > 0; ++k) {
+      --left;
+      if (!draw(k)) continue;
+      ++r.legal;
+      const double s0 = evaluate(n);
+      const std::int64_t before = st.tried;
+      refine(ms, n, s0, evaluate, climb, left, st);
       left -= st.tried - before;
     }
     r.refine_tried = st.tried;

@@ -17,7 +17,10 @@
 // the best refine_starts distinct draws are refined (refine.hpp) one after
 // another, each with an equal share of the refinement budget still left
 // (what a climb leaves at its local optimum goes to the next); every
-// legal move's nest is a candidate too. A budget of fewer than
+// legal move's nest is a candidate too. What the last climb leaves goes to
+// restarts: a new draw from the same stream, then a climb from it with all
+// that is left, until the budget is spent. So a sampled search tries exactly
+// `budget` candidates (draws + moves). A budget of fewer than
 // kMinRefineBudget draws is all draws. Single-threaded: every figure is
 // independent of threads.
 #pragma once
@@ -64,9 +67,9 @@ struct SearchReport {
   std::uint64_t size = 0;            // Mapspace::size(): raw closed form (saturating)
   std::uint64_t factorizations = 0;  // Mapspace::factorizations()
   bool exhaustive = false;
-  std::int64_t candidates = 0;  // exhaustive: legal mappings enumerated; sampled: draws + moves tried
+  std::int64_t candidates = 0;  // exhaustive: legal mappings enumerated; sampled: draws + moves tried = budget
   std::int64_t legal = 0;       // candidates that fit fan-outs and capacities
-  std::int64_t draws = 0;       // sampled: random draws (candidates - refine_tried)
+  std::int64_t draws = 0;       // sampled: random draws, restarts included (candidates - refine_tried)
   std::int64_t refine_tried = 0, refine_improved = 0;  // refinement moves tried and taken
   std::int64_t evaluated = 0;   // analyzed and costed (= legal)
   std::int64_t kept = 0;        // best.size()

@@ -74,6 +74,19 @@ class Simulator {
     r_.macs = s.macs();
   }
 
+  // Times the walk too (simulate_cycles): every word through a level's port
+  // is `word_bits` bits; a compute step takes `cycles_per_run`.
+  void time_with(double word_bits, double cycles_per_run) {
+    timed_ = true;
+    word_bits_ = word_bits;
+    cycles_per_run_ = cycles_per_run;
+    for (auto* v : {&port_, &swap_}) {
+      v->resize(std::size_t(L_));
+      for (int i = 0; i < L_; ++i) (*v)[std::size_t(i)].assign(std::size_t(instances_[std::size_t(i)]), 0);
+    }
+  }
+  double cycles() const { return cycles_; }
+
   NestCounts run() {
     std::vector<std::size_t> temporal;
     for (std::size_t j = 0; j < loops_.size(); ++j)
@@ -90,8 +103,10 @@ class Simulator {
         }
         idx_[temporal[t]] = 0;
       }
+      if (more) close_step();
     }
     for (int c = L_ - 1; c >= 1; --c) drain_level(c, true);  // final write-back, inside out
+    close_step();  // the last step carries the write-back
     for (char n : macs_seen_)
       if (n != 1) throw LoopNestError("simulate: the loop nest does not run every MAC exactly once");
     for (int i = 0; i < L_; ++i) r_.level[std::size_t(i)].instances = instances_[std::size_t(i)];
@@ -150,6 +165,35 @@ class Simulator {
     for (int d = 0; d < kDims; ++d) hi[std::size_t(d)] = lo[std::size_t(d)] + extent_[std::size_t(i)][std::size_t(d)];
     return sim::footprint(s_, op, lo, hi);
   }
+  // Words through instance x's port of level i this step; swap words are
+  // its fills and drains (what a level without double buffering cannot
+  // overlap with compute).
+  void tally(int i, std::int64_t x, std::int64_t words, bool swap) {
+    if (!timed_) return;
+    port_[std::size_t(i)][std::size_t(x)] += words;
+    if (swap) swap_[std::size_t(i)][std::size_t(x)] += words;
+  }
+  // Lockstep timing (simulate.hpp): the step lasts as long as its compute or
+  // its busiest port, plus the busiest swap of every level that is not
+  // double-buffered.
+  void close_step() {
+    if (!timed_) return;
+    double bound = cycles_per_run_, serial = 0;
+    for (int i = 0; i < L_; ++i) {
+      const StorageLevel& lv = h_.levels[std::size_t(i)];
+      auto& port = port_[std::size_t(i)];
+      auto& swap = swap_[std::size_t(i)];
+      if (lv.bandwidth_bits_per_cycle > 0) {
+        const double per_word = word_bits_ / lv.bandwidth_bits_per_cycle;
+        bound = std::max(bound, double(*std::max_element(port.begin(), port.end())) * per_word);
+        if (i > 0 && !lv.double_buffered) serial += double(*std::max_element(swap.begin(), swap.end())) * per_word;
+      }
+      std::fill(port.begin(), port.end(), 0);
+      std::fill(swap.begin(), swap.end(), 0);
+    }
+    cycles_ += bound + serial;
+  }
+
   void note_tile(int i, Operand op, const Held& t) {
     auto& peak = r_.level[std::size_t(i)].tile_words[std::size_t(op)];
     peak = std::max(peak, sim::words(t));
@@ -169,8 +213,10 @@ class Simulator {
         if (!sim::inside(in.held[std::size_t(Operand::outputs)], sim::coordinates(size_[std::size_t(Operand::outputs)], e)))
           throw std::logic_error("simulate: an output update reached a level that does not hold it");
         ++cnt.updates;
+        tally(a, std::int64_t(y), 1, false);
         if (in.written[std::size_t(e)]) {
           ++cnt.reads;
+          tally(a, std::int64_t(y), 1, false);
         } else {
           in.written[std::size_t(e)] = 1;
           in.written_list.push_back(e);
@@ -181,9 +227,13 @@ class Simulator {
   }
   // Reads one parent level serves this step: one per distinct request per instance.
   void apply_reads(int a, Operand op) {
-    for (auto& p : pending_[std::size_t(op)][std::size_t(a)]) {
+    auto& level = pending_[std::size_t(op)][std::size_t(a)];
+    for (std::size_t y = 0; y < level.size(); ++y) {
+      std::vector<Request>& p = level[y];
       std::sort(p.begin(), p.end());
-      r_.level[std::size_t(a)].op[std::size_t(op)].reads += std::unique(p.begin(), p.end()) - p.begin();
+      const std::int64_t n = std::unique(p.begin(), p.end()) - p.begin();
+      r_.level[std::size_t(a)].op[std::size_t(op)].reads += n;
+      tally(a, std::int64_t(y), n, false);
       p.clear();
     }
   }
@@ -203,6 +253,7 @@ class Simulator {
       const std::int64_t key = destination(c, x, a, Operand::outputs);
       for (std::int64_t e : in.written_list) {
         ++cnt.drains;
+        tally(c, x, 1, true);
         pending_[std::size_t(Operand::outputs)][std::size_t(a)][std::size_t(ancestor(c, x, a))].push_back({key, e});
         in.written[std::size_t(e)] = 0;
       }
@@ -228,6 +279,7 @@ class Simulator {
         if (sim::inside(held, c)) return;
         if (!sim::inside(source, c)) throw std::logic_error("simulate: a fill asked a level for data it does not hold");
         ++cnt.fills;
+        tally(i, x, 1, true);
         pending_[std::size_t(op)][std::size_t(a)][std::size_t(y)].push_back(request(i, x, a, op, c));
       });
       held = want;
@@ -302,11 +354,12 @@ class Simulator {
   std::array<std::vector<std::vector<std::vector<Request>>>, kOperands> pending_;
   std::vector<char> macs_seen_;
   NestCounts r_;
+  bool timed_ = false;
+  double word_bits_ = 0, cycles_per_run_ = 0, cycles_ = 0;
+  std::vector<std::vector<std::int64_t>> port_, swap_;  // [level][instance]: words this step
 };
 
-}  // namespace
-
-NestCounts simulate(const Hierarchy& h, const ConvShape& shape, const LoopNest& nest, std::int64_t max_macs) {
+void check_walkable(const Hierarchy& h, const ConvShape& shape, const LoopNest& nest, std::int64_t max_macs) {
   if (std::string e = hierarchy_error(h); !e.empty()) throw LoopNestError(e);
   if (std::string e = shape_error(shape); !e.empty()) throw LoopNestError(e);
   if (nest.levels.size() != h.levels.size())
@@ -324,7 +377,25 @@ NestCounts simulate(const Hierarchy& h, const ConvShape& shape, const LoopNest& 
     if (p != double(shape.size(d)))
       throw LoopNestError(std::string("simulate: the ") + dim_name(d) + " loops do not cover the layer");
   }
+}
+
+}  // namespace
+
+NestCounts simulate(const Hierarchy& h, const ConvShape& shape, const LoopNest& nest, std::int64_t max_macs) {
+  check_walkable(h, shape, nest, max_macs);
   return Simulator(h, shape, nest).run();
 }
+
+double simulate_cycles(const Hierarchy& h, const ConvShape& shape, const LoopNest& nest, double word_bits,
+                       double cycles_per_run, std::int64_t max_macs) {
+  check_walkable(h, shape, nest, max_macs);
+  if (!(word_bits > 0) || !(cycles_per_run > 0))
+    throw LoopNestError("simulate: word bits and cycles per run must be positive");
+  Simulator sim(h, shape, nest);
+  sim.time_with(word_bits, cycles_per_run);
+  sim.run();
+  return sim.cycles();
+}
+
 
 }  // namespace cimmc::loopnest

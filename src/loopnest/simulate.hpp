@@ -23,4 +23,20 @@ namespace cimmc::loopnest {
 NestCounts simulate(const Hierarchy& h, const ConvShape& shape, const LoopNest& nest,
                     std::int64_t max_macs = 10'000'000);
 
+// The same walk, timed in lockstep: each time step lasts
+//   max(cycles_per_run, over levels: the busiest instance's port words this
+//       step x word_bits / bandwidth)
+//   + over levels below 0 that are not double-buffered: the busiest
+//       instance's fills and drains this step x word_bits / bandwidth,
+// the final write-back counting in the last step; unlimited bandwidth (0)
+// costs nothing. Every word is `word_bits` wide (cost.hpp's widths all equal)
+// and links are not timed. It differs from cost.hpp's latency in two places
+// only: cost.hpp averages each level's traffic over its instances and over
+// the whole run (traffic spread perfectly over time, prefetched into any
+// step), the walk takes the busiest instance in each step. So cost.hpp's
+// cycles never exceed these (sum of maxima >= maximum of sums, busiest >=
+// average), and equal them when a single step runs on balanced instances.
+double simulate_cycles(const Hierarchy& h, const ConvShape& shape, const LoopNest& nest, double word_bits,
+                       double cycles_per_run, std::int64_t max_macs = 10'000'000);
+
 }  // namespace cimmc::loopnest
