@@ -10,12 +10,10 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "io/study_file.hpp"
 #include "shell_util.hpp"
-#include "study_test_util.hpp"
 #include "table_test_util.hpp"
 
 namespace fs = std::filesystem;
@@ -28,11 +26,7 @@ TEST(Slurm, JobArrayOnALocalSlurmMergesToTheOneProcessFile) {
     fs::path p;
     ~Remove() { fs::remove_all(p); }
   } remove{dir};
-  const std::string cfg = (dir / "sweep.yaml").string();
-  // Twelve points; the three of each ADC width share their tile jobs, so
-  // shards both share jobs (merge dedupes them) and own some.
-  std::ofstream(cfg) << test::tiny_network("run: {samples: 384, seed: 23, inputs_per_instance: 16}")
-                     << "sweep:\n  cartesian:\n    macro.adc.bits: [4, 5, 6, 7]\n    energy.adc.e0_pj: [0.1, 0.2, 0.3]\n";
+  const std::string cfg = std::string(CIMMC_SOURCE_DIR) + "/tests/data/slurm-sweep.yaml";  // 12 points
   const int shards = 3;
   const test::Ran r = test::shell("N=" + std::to_string(shards) + " KEEP=" + (dir / "keep").string() +
                                   " CIMMC=" + CIMMC_BINARY + " timeout 300 " + CIMMC_SOURCE_DIR +

@@ -11,8 +11,8 @@
 # Environment: CIMMC (binary, default ./build/cimmc), N (shards, default 3),
 # AUTH (none or munge; default none when Slurm has that plugin),
 # KEEP (a directory: single.h5, sweep.h5 and the parts are copied there for a
-# caller's own comparison, as tests/test_slurm.cpp does). Without CONFIG a
-# 12-point sweep of a two-layer network is written and used.
+# caller's own comparison, as tests/test_slurm.cpp does). CONFIG defaults to
+# tests/data/slurm-sweep.yaml, 12 points of a two-layer network.
 #
 # Everything (slurm.conf, state, spool, logs, key, sockets, files) lives in
 # one mktemp directory that is removed at the end; nothing under /etc is read
@@ -160,26 +160,7 @@ fi
 printf 'local-slurm-test: slurmctld + slurmd up in %.1f s (auth/%s, %d CPUs, ports %d/%d, %s)\n' \
   "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')" "$auth" "$cpus" "$ctld_port" "$slurmd_port" "$T"
 
-if [ -z "$CONFIG" ]; then
-  CONFIG=$T/sweep.yaml
-  cat > "$CONFIG" << 'EOF'
-name: slurm-local
-run: {samples: 512, seed: 7, inputs_per_instance: 16}
-macro: {rows: 64, cols: 64, bits_per_cell: 2, weight_encoding: differential, adc: {bits: 6, range: full}}
-workload:
-  defaults:
-    inputs: {bits: 4, distribution: {kind: relu_normal, std: 1.0, zero_fraction: 0.5}}
-    weights: {bits: 4, signed: true, distribution: {kind: normal, std: 0.5}}
-  layers:
-    - {name: conv, type: conv2d, C: 8, M: 12, P: 4, Q: 4, R: 3, S: 3}
-    - {name: fc, type: linear, in_features: 100, out_features: 10}
-architecture: {macros: 8}
-sweep:
-  cartesian:
-    macro.adc.bits: [4, 5, 6, 7]
-    energy.adc.e0_pj: [0.1, 0.2, 0.3]
-EOF
-fi
+[ -n "$CONFIG" ] || CONFIG=$repo/tests/data/slurm-sweep.yaml
 
 # The reference: one process, no Slurm.
 "$CIMMC" run "$CONFIG" --backend cpu --threads 1 -o "$T/single.h5" > "$T/log/single.log" 2>&1 ||
