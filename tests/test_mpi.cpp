@@ -94,6 +94,7 @@ TEST_F(Mpi, AnyRankCountWritesTheOneProcessFileBitForBit) {
     const auto& cost = std::get<std::vector<double>>(got.ranks.find("cost_cell_reads")->data);
     const auto& backend = std::get<std::vector<std::string>>(got.ranks.find("backend")->data);
     const auto& host = std::get<std::vector<std::string>>(got.ranks.find("host")->data);
+    const auto& waiting = std::get<std::vector<double>>(got.ranks.find("waiting_s")->data);
     std::int64_t total = 0, busy = 0;
     for (int k = 0; k < n; ++k) {
       EXPECT_EQ(rank[k], k);
@@ -101,6 +102,7 @@ TEST_F(Mpi, AnyRankCountWritesTheOneProcessFileBitForBit) {
       EXPECT_EQ(cost[k], load.cost[k]) << "rank " << k;
       EXPECT_EQ(backend[k], "cpu");
       EXPECT_FALSE(host[k].empty());
+      EXPECT_TRUE(waiting[k] >= 0 && waiting[k] < 300) << "rank " << k << " waited " << waiting[k] << " s";
       total += jobs[k];
       busy += jobs[k] > 0;
     }

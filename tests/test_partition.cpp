@@ -12,6 +12,7 @@
 #include "config/sweep.hpp"
 #include "shell_util.hpp"
 #include "study/partition.hpp"
+#include "study/pipeline.hpp"
 #include "study/plan.hpp"
 #include "study/shard.hpp"
 #include "study/tile_jobs.hpp"
@@ -75,6 +76,71 @@ TEST(Partition, LptDealsLargestFirstToTheLeastLoadedRank) {
   EXPECT_EQ(makespan(cost, owner, 2), 10.0);
   EXPECT_EQ(brute_force_optimum(cost, 2), 9.0);
   EXPECT_THROW(partition_lpt(cost, 0), std::invalid_argument);
+}
+
+TEST(Partition, DealingStartsFromTheLoadsRanksCarry) {
+  // Loads {5, 0, 3}; costs 2, 2, 4 sorted 4, 2, 2: 4 -> r1 (4), 2 -> r2 (5),
+  // 2 -> r1 (6): ties (r0 and r2 at 5) would go to the lower rank.
+  std::vector<double> loads = {5, 0, 3};
+  EXPECT_EQ(deal_lpt({2, 2, 4}, loads), (std::vector<std::uint32_t>{2, 1, 1}));
+  EXPECT_EQ(loads, (std::vector<double>{5, 6, 5}));
+  EXPECT_EQ(deal_lpt({1}, loads), (std::vector<std::uint32_t>{0}));
+  std::vector<double> none;
+  EXPECT_THROW(deal_lpt({1}, none), std::invalid_argument);
+}
+
+// Worked by hand: rank 0 holds rank 1 back when only one result may be in
+// flight. Rounds (rank 0, rank 1): (5, 1), (-, 1), (-, 5). Rank 1 posts round
+// 0 at 1; round 1 is done at 2 but waits for rank 0 to take round 0 at 5;
+// round 2 runs 5..10. With room for four, round 1 posts at 2 and round 2 ends
+// at 7.
+TEST(Partition, PipelineClockHoldsARankAtItsDepth) {
+  for (const auto& [ahead, wall] : {std::pair{std::size_t{1}, 10.0}, std::pair{std::size_t{4}, 7.0}}) {
+    PipelineClock clock(2, ahead);
+    clock.round({5, 1}, {1, 1});
+    EXPECT_EQ(clock.wall(), 5.0);
+    clock.round({0, 1}, {0, 1});
+    EXPECT_EQ(clock.wall(), 5.0);
+    clock.round({0, 5}, {0, 1});
+    EXPECT_EQ(clock.wall(), wall) << "ahead " << ahead;
+  }
+  EXPECT_THROW(PipelineClock(0), std::invalid_argument);
+}
+
+// With room for every round, nothing holds the other ranks back, so the last
+// round is taken when rank 0 has done all its own work after the latest of
+// the others' posts: max(C0, max over rounds k and ranks r != 0 with a share
+// of (r's costs through k + rank 0's costs after k)). Random rounds against
+// that formula.
+TEST(Partition, PipelineClockWithoutDepthLimitMatchesTheClosedForm) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(0.0, 10.0);
+  for (int trial = 0; trial < 100; ++trial) {
+    const std::size_t ranks = 1 + trial % 5, rounds = 1 + trial % 9;
+    std::vector<std::vector<double>> cost(rounds, std::vector<double>(ranks));
+    std::vector<std::vector<std::size_t>> jobs(rounds, std::vector<std::size_t>(ranks));
+    PipelineClock clock(ranks, rounds);
+    for (std::size_t k = 0; k < rounds; ++k) {
+      for (std::size_t r = 0; r < ranks; ++r) {
+        jobs[k][r] = rng() % 3 == 0 ? 0 : 1;
+        cost[k][r] = jobs[k][r] ? u(rng) : 0.0;
+      }
+      clock.round(cost[k], jobs[k]);
+    }
+    double rank0 = 0, want = 0;
+    for (std::size_t k = 0; k < rounds; ++k) rank0 += cost[k][0];
+    want = rank0;
+    std::vector<double> through(ranks, 0.0);
+    double before = 0;  // rank 0's costs up to and including round k
+    for (std::size_t k = 0; k < rounds; ++k) {
+      before += cost[k][0];
+      for (std::size_t r = 1; r < ranks; ++r) {
+        through[r] += cost[k][r];
+        if (jobs[k][r]) want = std::max(want, through[r] + (rank0 - before));
+      }
+    }
+    EXPECT_NEAR(clock.wall(), want, 1e-9 * want) << "trial " << trial;
+  }
 }
 
 TEST(Partition, EqualCostsGiveTheLowRanksOneMore) {
@@ -169,10 +235,14 @@ TEST(Partition, EqualJobsBalanceInClosedForm) {
     EXPECT_DOUBLE_EQ(one.balance(), largest * ranks / 5.0) << ranks;
     EXPECT_DOUBLE_EQ(one.wall, largest * c);
     EXPECT_DOUBLE_EQ(one.efficiency(), 5.0 / (ranks * largest));
-    // One job per chunk: every chunk waits for one rank, so 1/N efficiency.
+    // One job per chunk: dealt onto the loads so far, chunk k goes to rank
+    // k mod N, and no rank waits for a chunk's end, so the same ceil(5/N)
+    // jobs on the largest rank (a barrier per chunk made it 5, 1/N efficiency).
     const RankLoad each = rank_load(plan, {0, 5}, 1, ranks, cost);
-    EXPECT_DOUBLE_EQ(each.wall, 5 * c);
-    EXPECT_DOUBLE_EQ(each.efficiency(), 1.0 / ranks);
+    EXPECT_DOUBLE_EQ(each.wall, largest * c) << ranks;
+    EXPECT_DOUBLE_EQ(each.efficiency(), 5.0 / (ranks * largest));
+    for (std::size_t r = 0; r < ranks; ++r) EXPECT_EQ(each.jobs[r], 5 / ranks + (r < 5 % ranks ? 1 : 0)) << r;
+    EXPECT_EQ(each.largest, c);
   }
 }
 

@@ -258,7 +258,8 @@ int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
 }  // namespace
 
 // Under mpirun every rank runs this; an error on one rank ends them all with
-// its exit code (the others would wait for it at the next chunk's end).
+// its exit code (the others would wait for it forever: rank 0 for their results,
+// they for rank 0 to take theirs).
 int cmd_run(const CliArgs& a) {
   std::unique_ptr<cluster::Ranks> ranks;
   try {

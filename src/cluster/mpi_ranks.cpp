@@ -10,6 +10,8 @@
 #include <climits>
 #include <cstdlib>
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 
@@ -108,14 +110,56 @@ class MpiRanks final : public Ranks {
     return out;
   }
 
+  void send_to_root(std::string data, std::size_t in_flight) override {
+    while (!sent_.empty() && sent_.size() >= in_flight) finish_oldest();
+    auto msg = std::make_unique<Sent>();
+    msg->data = std::move(data);
+    check(MPI_Isend(msg->data.data(), as_count(msg->data.size()), MPI_BYTE, 0, kResultTag, MPI_COMM_WORLD, &msg->req),
+          "MPI_Isend");
+    sent_.push_back(std::move(msg));
+  }
+
+  std::string receive_from(int from) override {
+    // Probe by polling, as wait() does, then receive the size it found.
+    MPI_Status st;
+    for (int found = 0;;) {
+      check(MPI_Iprobe(from, kResultTag, MPI_COMM_WORLD, &found, &st), "MPI_Iprobe");
+      if (found) break;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    int n = 0;
+    MPI_Get_count(&st, MPI_BYTE, &n);
+    std::string out(static_cast<std::size_t>(n), '\0');
+    check(MPI_Recv(out.data(), n, MPI_BYTE, from, kResultTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE), "MPI_Recv");
+    return out;
+  }
+
+  void finish_sends() override {
+    while (!sent_.empty()) finish_oldest();
+  }
+
   [[noreturn]] void abort(int code) override {
     MPI_Abort(MPI_COMM_WORLD, code);
     std::_Exit(code);  // MPI_Abort does not return; this keeps [[noreturn]] honest
   }
 
  private:
+  // Results sent to rank 0 travel under their own tag, apart from collectives.
+  static constexpr int kResultTag = 17;
+  // A message in flight: its bytes must live until MPI has sent them (held by
+  // pointer: moving a short std::string would move its bytes).
+  struct Sent {
+    std::string data;
+    MPI_Request req;
+  };
+  void finish_oldest() {
+    wait(sent_.front()->req, "MPI_Isend");
+    sent_.pop_front();
+  }
+
   int rank_ = 0, size_ = 1, local_rank_ = 0;
   std::string host_;
+  std::deque<std::unique_ptr<Sent>> sent_;
 };
 
 }  // namespace

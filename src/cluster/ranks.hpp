@@ -4,6 +4,7 @@
 // strings: what they hold (tile-job results, checkpoint positions) is the
 // study runner's business, not the transport's.
 #pragma once
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,16 @@ class Ranks {
   virtual std::vector<std::string> gather(const std::string& mine) = 0;
   // Every rank gets rank 0's `data` (the others' argument is ignored).
   virtual std::string broadcast(const std::string& data) = 0;
+  // A rank other than 0 hands `data` to rank 0 and returns without waiting
+  // for rank 0 to take it, so it can go on working; at most `in_flight` such
+  // messages stay untaken (beyond that, this waits for the oldest), which
+  // bounds the memory a rank running ahead holds.
+  virtual void send_to_root(std::string data, std::size_t in_flight) = 0;
+  // Rank 0: the next message rank `from` sent with send_to_root (one rank's
+  // messages arrive in the order it sent them).
+  virtual std::string receive_from(int from) = 0;
+  // Waits until rank 0 has taken every message this rank sent.
+  virtual void finish_sends() = 0;
   // Ends every rank of the job with `code` (an error on one rank would
   // otherwise leave the others waiting for it forever).
   [[noreturn]] virtual void abort(int code) = 0;

@@ -8,27 +8,36 @@
 #include <stdexcept>
 #include <utility>
 
+#include "study/pipeline.hpp"
+
 namespace cimmc {
 
 std::size_t chunk_span(std::size_t chunk_points, std::size_t ranks) { return chunk_points * std::max<std::size_t>(1, ranks); }
 
-std::vector<std::uint32_t> partition_lpt(const std::vector<double>& cost, std::size_t ranks) {
-  if (ranks == 0) throw std::invalid_argument("the number of ranks must be at least 1");
+std::vector<std::uint32_t> deal_lpt(const std::vector<double>& cost, std::vector<double>& loads) {
+  if (loads.empty()) throw std::invalid_argument("the number of ranks must be at least 1");
   std::vector<std::size_t> order(cost.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return cost[a] > cost[b]; });
   // (load, rank), smallest first: ties go to the lower rank.
   using Slot = std::pair<double, std::uint32_t>;
-  std::priority_queue<Slot, std::vector<Slot>, std::greater<Slot>> least;
-  for (std::uint32_t r = 0; r < ranks; ++r) least.push({0.0, r});
+  std::vector<Slot> slots;
+  for (std::uint32_t r = 0; r < loads.size(); ++r) slots.push_back({loads[r], r});
+  std::priority_queue<Slot, std::vector<Slot>, std::greater<Slot>> least(std::greater<Slot>{}, std::move(slots));
   std::vector<std::uint32_t> out(cost.size());
   for (std::size_t i : order) {
     auto [load, r] = least.top();
     least.pop();
     out[i] = r;
-    least.push({load + cost[i], r});
+    loads[r] = load + cost[i];
+    least.push({loads[r], r});
   }
   return out;
+}
+
+std::vector<std::uint32_t> partition_lpt(const std::vector<double>& cost, std::size_t ranks) {
+  std::vector<double> loads(ranks, 0.0);
+  return deal_lpt(cost, loads);
 }
 
 std::vector<std::vector<std::size_t>> chunk_jobs(const StudyPlan& plan, PointRange range, std::size_t span) {
@@ -48,12 +57,12 @@ std::vector<std::vector<std::size_t>> chunk_jobs(const StudyPlan& plan, PointRan
   return out;
 }
 
-std::vector<std::uint32_t> partition_jobs(const StudyPlan& plan, const std::vector<std::size_t>& jobs,
-                                          std::size_t ranks) {
+std::vector<std::uint32_t> deal_jobs(const StudyPlan& plan, const std::vector<std::size_t>& jobs,
+                                     std::vector<double>& loads) {
   std::vector<double> cost;
   cost.reserve(jobs.size());
   for (std::size_t j : jobs) cost.push_back(job_cost(plan.jobs[j]));
-  return partition_lpt(cost, ranks);
+  return deal_lpt(cost, loads);
 }
 
 double RankLoad::balance() const {
@@ -65,40 +74,43 @@ double RankLoad::efficiency() const { return wall > 0 ? total / (cost.size() * w
 
 namespace {
 
-RankLoad empty_load(std::size_t ranks) {
+// A RankLoad being built chunk by chunk, with the clock of its schedule.
+struct LoadBuilder {
   RankLoad load;
-  load.cost.assign(ranks, 0.0);
-  load.jobs.assign(ranks, 0);
-  return load;
-}
-
-// One chunk's newly needed jobs, dealt by `lpt` (job_cost) and priced by `priced`.
-void add_chunk(RankLoad& load, const std::vector<double>& lpt, const std::vector<double>& priced) {
-  const std::vector<std::uint32_t> owner = partition_lpt(lpt, load.cost.size());
-  std::vector<double> chunk(load.cost.size(), 0.0);
-  for (std::size_t k = 0; k < lpt.size(); ++k) {
-    chunk[owner[k]] += priced[k];
-    load.cost[owner[k]] += priced[k];
-    ++load.jobs[owner[k]];
-    load.total += priced[k];
+  PipelineClock clock;
+  explicit LoadBuilder(std::size_t ranks) : clock(ranks) {
+    load.cost.assign(ranks, 0.0);
+    load.jobs.assign(ranks, 0);
   }
-  load.wall += *std::max_element(chunk.begin(), chunk.end());
-}
+  // One chunk's new jobs, dealt to `owner` and priced by `priced`.
+  void add(const std::vector<std::uint32_t>& owner, const std::vector<double>& priced) {
+    std::vector<double> chunk(load.cost.size(), 0.0);
+    std::vector<std::size_t> jobs(load.cost.size(), 0);
+    for (std::size_t k = 0; k < owner.size(); ++k) {
+      chunk[owner[k]] += priced[k];
+      load.cost[owner[k]] += priced[k];
+      ++load.jobs[owner[k]];
+      ++jobs[owner[k]];
+      load.total += priced[k];
+      load.largest = std::max(load.largest, priced[k]);
+    }
+    clock.round(chunk, jobs);
+    load.wall = clock.wall();
+  }
+};
 
 }  // namespace
 
 RankLoad rank_load(const StudyPlan& plan, PointRange range, std::size_t span, std::size_t ranks,
                    const std::function<double(const Config&)>& price) {
-  RankLoad load = empty_load(ranks);
+  LoadBuilder b(ranks);
+  std::vector<double> dealt(ranks, 0.0);
   for (const std::vector<std::size_t>& need : chunk_jobs(plan, range, span)) {
-    std::vector<double> lpt, priced;
-    for (std::size_t j : need) {
-      lpt.push_back(job_cost(plan.jobs[j]));
-      priced.push_back(price(plan.jobs[j]));
-    }
-    add_chunk(load, lpt, priced);
+    std::vector<double> priced;
+    for (std::size_t j : need) priced.push_back(price(plan.jobs[j]));
+    b.add(deal_jobs(plan, need, dealt), priced);
   }
-  return load;
+  return b.load;
 }
 
 std::vector<std::vector<RankLoad>> stream_rank_load(
@@ -106,14 +118,16 @@ std::vector<std::vector<RankLoad>> stream_rank_load(
     const std::vector<RankLayout>& layouts, std::size_t step,
     const std::vector<std::function<double(const Config&)>>& prices) {
   struct State {
-    std::vector<RankLoad> loads;
+    std::vector<LoadBuilder> loads;        // per price
+    std::vector<double> dealt;             // per rank: job_cost dealt so far
     std::unordered_set<std::string> seen;  // job keys of earlier chunks and of this one so far
     std::vector<double> lpt;               // this chunk's new jobs so far
     std::vector<std::vector<double>> priced;
   };
   std::vector<State> st(layouts.size());
   for (std::size_t l = 0; l < layouts.size(); ++l) {
-    st[l].loads.assign(prices.size(), empty_load(layouts[l].ranks));
+    st[l].loads.assign(prices.size(), LoadBuilder(layouts[l].ranks));
+    st[l].dealt.assign(layouts[l].ranks, 0.0);
     st[l].priced.resize(prices.size());
   }
   const auto chunk_end = [&](std::size_t l, std::size_t p) {
@@ -132,8 +146,9 @@ std::vector<std::vector<RankLoad>> stream_rank_load(
           for (std::size_t k = 0; k < prices.size(); ++k) s.priced[k].push_back(prices[k](plan.jobs[j]));
         }
       if (q == chunk_end(l, p)) {
+        const std::vector<std::uint32_t> owner = deal_lpt(s.lpt, s.dealt);
         for (std::size_t k = 0; k < prices.size(); ++k) {
-          add_chunk(s.loads[k], s.lpt, s.priced[k]);
+          s.loads[k].add(owner, s.priced[k]);
           s.priced[k].clear();
         }
         s.lpt.clear();
@@ -142,7 +157,10 @@ std::vector<std::vector<RankLoad>> stream_rank_load(
     p = q;
   }
   std::vector<std::vector<RankLoad>> out;
-  for (State& s : st) out.push_back(std::move(s.loads));
+  for (State& s : st) {
+    std::vector<RankLoad>& o = out.emplace_back();
+    for (LoadBuilder& b : s.loads) o.push_back(std::move(b.load));
+  }
   return out;
 }
 

@@ -1,10 +1,12 @@
 // How an MPI run spreads a study's sampling over its ranks, and what that
 // predicts. The run is cut into chunks of points; each chunk's tile jobs that
 // no earlier chunk sampled are dealt to the ranks by LPT (longest processing
-// time first) on their estimated cost (job_cost, study/shard.hpp), and the
-// ranks meet at the end of each chunk, where rank 0 rolls up, appends the rows
-// and checkpoints. `cimmc run` under mpirun and `cimmc plan --ranks` both call
-// these functions, so the plan predicts the partition the run makes.
+// time first) on their estimated cost (job_cost, study/shard.hpp), onto the
+// loads the ranks already carry from earlier chunks. The ranks do not meet at
+// a chunk's end: each sends its share to rank 0 and goes on with the next
+// chunk, while rank 0 rolls up, appends the rows and checkpoints
+// (study/pipeline.hpp). `cimmc run` under mpirun and `cimmc plan --ranks` both
+// call these functions, so the plan predicts the partition the run makes.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -28,13 +30,19 @@ std::size_t chunk_span(std::size_t chunk_points, std::size_t ranks);
 // when ranks is 0.
 std::vector<std::uint32_t> partition_lpt(const std::vector<double>& cost, std::size_t ranks);
 
+// LPT onto loads the ranks already carry (loads.size() ranks; it adds the
+// items' costs to them). Dealt so round after round, a chunk of fewer jobs
+// than ranks goes to the ranks that have had least so far, not always to the
+// low ranks: with no barrier per chunk, that is what balances the whole run.
+std::vector<std::uint32_t> deal_lpt(const std::vector<double>& cost, std::vector<double>& loads);
+
 // The tile jobs each chunk of points [range.begin, range.end) samples: those
 // its points use that no earlier chunk of the range did, in first-use order.
 std::vector<std::vector<std::size_t>> chunk_jobs(const StudyPlan& plan, PointRange range, std::size_t span);
 
-// partition_lpt of plan jobs `jobs` by job_cost.
-std::vector<std::uint32_t> partition_jobs(const StudyPlan& plan, const std::vector<std::size_t>& jobs,
-                                          std::size_t ranks);
+// deal_lpt of plan jobs `jobs` by job_cost onto `loads`.
+std::vector<std::uint32_t> deal_jobs(const StudyPlan& plan, const std::vector<std::size_t>& jobs,
+                                     std::vector<double>& loads);
 
 // What the partition of a whole run gives, priced by `price` (job_cost for
 // the run's own units, or seconds from estimate_sampling).
@@ -42,7 +50,8 @@ struct RankLoad {
   std::vector<double> cost;       // per rank, all chunks
   std::vector<std::size_t> jobs;  // per rank, all chunks
   double total = 0;               // all ranks
-  double wall = 0;                // sum over chunks of the largest rank's cost: ranks wait at each chunk's end
+  double wall = 0;                // when rank 0 has taken the last chunk (PipelineClock)
+  double largest = 0;             // the largest single job: no rank count finishes sooner
   double balance() const;         // largest rank total / mean rank total (1 = perfect)
   double efficiency() const;      // total / (ranks * wall)
 };

@@ -269,6 +269,7 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
       }
     if (keep_rows && !partial.empty() && b < range.end) write_study_file(partial, out);
   }
+  if (spread) finish_spread(*ranks, stats.ranks);
   stats.points = span_points;
   out.complete = true;
   stats.seconds += seconds_since(t0);
