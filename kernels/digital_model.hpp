@@ -94,7 +94,8 @@ CIMMC_HD void tree_word(const JobView& v, const Workspace& ws, std::uint64_t ak,
   const int P = v.P, W = v.wpg;
   const std::size_t gk = (static_cast<std::size_t>(g) * W + k) * P, wp = static_cast<std::size_t>(W) * P;
   const std::uint64_t* CIMMC_RESTRICT wt = ws.dwt + gk;
-  std::uint64_t* CIMMC_RESTRICT mul = ws.dmul + gk;
+  // A cell group's cells share one multiplier: the row groups take turns on it.
+  std::uint64_t* CIMMC_RESTRICT mul = ws.dmul + (v.cell_group > 1 ? static_cast<std::size_t>(k) * P : gk);
   std::uint64_t* CIMMC_RESTRICT s1 = ws.dstage + static_cast<std::size_t>(k) * P;
   std::uint64_t* CIMMC_RESTRICT s2 = s1 + wp;
   std::uint64_t* CIMMC_RESTRICT s3 = s2 + wp;
@@ -186,10 +187,11 @@ CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_
     const std::int64_t coef = static_cast<std::int64_t>(v.in_coef[c]);
     for (int g = 0; g < G; ++g) {
       const std::uint64_t* a = ws.abits + (static_cast<std::size_t>(c) * G + g) * W;  // dac_bits = 1
+      const int gl = v.cell_group > 1 ? 0 : g;  // a cell group's cells share the input line too
       if (lane == 0)
         for (int k = 0; k < W; ++k) {
-          tog[kTogInput] += popc64(a[k] ^ ws.dline[g * W + k]);
-          ws.dline[g * W + k] = a[k];
+          tog[kTogInput] += popc64(a[k] ^ ws.dline[gl * W + k]);
+          ws.dline[gl * W + k] = a[k];
         }
       for (int k = 0; k < W; ++k) tree_word(v, ws, a[k], g, k, tog, ex);
       if (W == 2) tree_stage7(v, ws, tog, ex);

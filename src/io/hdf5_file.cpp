@@ -107,6 +107,9 @@ void write_energy(const H5::Group& e, const JobResult& r, const EnergyTables& t,
   h5::write_scalar(tg, "leakage_per_mvm", t.leakage_per_mvm,
                    Meta{"pJ", "leakage power times the latency of one MVM"});
   h5::write_scalar(tg, "latency_ns", t.latency_ns, Meta{"ns", "latency of one MVM of the tile"});
+  if (t.cell_per_mvm > 0)  // format 2.7: only with cell groups, so older files read as before
+    h5::write_scalar(tg, "cell_group_read_per_mvm", t.cell_per_mvm,
+                     Meta{"pJ", "digital macro with cell groups: local-bitline reads of one MVM (cell component)"});
   if (!t.toggle.empty())
     h5::write_dataset(tg, "toggle", t.toggle.data(), {t.toggle.size()},
                       Meta{"pJ", "digital macro: energy of one toggle, by counter of /job/histograms/toggles"});
