@@ -87,7 +87,7 @@ TEST(Chips, SevenPublishedMacrosEnergyPerMac) {
     if (c.macro.kind == MacroKind::digital) {
       // Tree toggles sampled vs every adder output bit toggling half the time.
       const JobView& v = r.view;
-      const double evals = static_cast<double>(v.cycles) * v.G * v.P;
+      const double evals = static_cast<double>(v.cycles) * v.G * v.P * v.dac_bits;  // a tree per input bit of a cycle
       const double fixed = 0.5 * tree_output_bits(v.R) * evals * t.toggle[kTogStage1];
       const double tree = rep.component_pj[static_cast<int>(Component::column)].mean;
       std::printf("       adder tree: sampled %.1f pJ/MVM, fixed 50%% rate %.1f pJ/MVM, published total %.1f\n", tree,

@@ -62,10 +62,6 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
   if (m.bits_per_cell != 1)
     c.fail("macro.bits_per_cell", std::to_string(m.bits_per_cell),
            "must be 1 when macro.kind is digital (an SRAM cell holds one bit)");
-  if (m.dac_bits != 1)
-    c.fail("macro.dac_bits", std::to_string(m.dac_bits),
-           "must be 1 when macro.kind is digital: inputs are applied bit-serially (multi-bit input cycles are "
-           "not modelled yet)");
   if (m.weight_encoding == WeightEncoding::differential_analog)
     c.fail("macro.weight_encoding", "differential_analog",
            "cannot be used when macro.kind is digital: a digital macro has no column currents to subtract (use "
