@@ -46,17 +46,9 @@ Config analog(int group) {
 }
 
 Config digital_pair(int group) {
-  Config c = small_config();
-  c.macro.kind = MacroKind::digital;
-  c.macro.cell = CellKind::sram;
-  c.macro.rows = 4;
+  Config c = digital_by_hand(4, constant_operand(1, false, 1.0, 1.0), constant_operand(1, false, 1.0, 1.0));
   c.macro.cell_group = group;
   c.macro.rows_active = 2;  // two tree inputs, two row groups either way
-  c.tile.inputs = constant_operand(1, false, 1.0, 1.0);
-  c.tile.weights = constant_operand(1, false, 1.0, 1.0);
-  c.tile.cols_used = 1;
-  c.run.samples = 2;
-  c.run.inputs_per_instance = 2;
   return c;
 }
 

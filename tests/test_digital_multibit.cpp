@@ -20,16 +20,8 @@ namespace {
 
 // 2 rows, weight 1 (1 bit), input 2 = 0b10 (2 bits), 2 MVMs in one instance.
 Config two_rows(int dac_bits) {
-  Config c = small_config();
-  c.macro.kind = MacroKind::digital;
-  c.macro.cell = CellKind::sram;
-  c.macro.rows = 2;
+  Config c = digital_by_hand(2, constant_operand(2, false, 2.0, 3.0), constant_operand(1, false, 1.0, 1.0));
   c.macro.dac_bits = dac_bits;
-  c.tile.inputs = constant_operand(2, false, 2.0, 3.0);
-  c.tile.weights = constant_operand(1, false, 1.0, 1.0);
-  c.tile.cols_used = 1;
-  c.run.samples = 2;
-  c.run.inputs_per_instance = 2;
   return c;
 }
 
