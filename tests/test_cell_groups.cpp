@@ -9,12 +9,15 @@
 //   - config rules.
 #include <gtest/gtest.h>
 
-#include <numeric>
+#include <unistd.h>
+
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
 #include "config_test_util.hpp"
+#include "io/hdf5_file.hpp"
 #include "pricing/pricing.hpp"
 #include "test_util.hpp"
 
@@ -94,6 +97,11 @@ TEST(CellGroups, DigitalGroupsShareMultiplierAndInputLineByHand) {
   const Report rep = price(b, make_energy_tables(c2, b));
   EXPECT_DOUBLE_EQ(events(rep, Component::cell), 4 + 2.0 / 2);  // reads + multiplier toggles per MVM
   EXPECT_NEAR(energy(rep, Component::cell), 4 * 2 * kWirePj + 2 * 0.28e-3 / 2, 1e-15);
+  // Input lines: 2 toggles over 2 MVMs across the 1 used column, or the macro's 64 with lines physical.
+  EXPECT_NEAR(energy(rep, Component::row_driver), 1 * kWirePj, 1e-15);
+  Config phys = c2;
+  phys.energy.lines = LineSpan::physical;
+  EXPECT_NEAR(energy(price(b, make_energy_tables(phys, b)), Component::row_driver), 64 * kWirePj, 1e-15);
   const Report rep1 = price(a, make_energy_tables(digital_pair(1), a));
   EXPECT_NEAR(energy(rep1, Component::cell), 4 * 0.28e-3 / 2, 1e-15);  // no reads without groups
 }
@@ -144,4 +152,17 @@ TEST(CellGroups, ConfigRules) {
   EXPECT_TRUE(is_config_error(parse_error("energy:\n  lines: all\n" + tile, "cfg.yaml"), "cfg.yaml", 2, "energy.lines",
                               "all", "must be one of: used, physical"));
   EXPECT_EQ(parse_config("energy:\n  lines: physical\n" + tile, "cfg.yaml").energy.lines, LineSpan::physical);
+}
+
+TEST(CellGroups, RunFileKeepsTheGroupSoReadsRePrice) {
+  const Config c = digital_pair(2);
+  const JobResult r = run_cpu(c);
+  const EnergyTables t = make_energy_tables(c, r);
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("cimmc_cell_group_" + std::to_string(::getpid()) + ".h5")).string();
+  write_run_file(path, c, r, t, price(r, t), Provenance{});
+  const RunFile f = read_run_file(path);
+  EXPECT_EQ(f.result.view.cell_group, 2);
+  EXPECT_EQ(price(f.result, make_energy_tables(c, f.result)).total_pj.mean, price(r, t).total_pj.mean);
+  std::filesystem::remove(path);
 }
