@@ -64,12 +64,13 @@ CIMMC_HD void digital_program(const JobView& v, const Workspace& ws, const Exec&
   const int lane = ex.lane(), nl = ex.nlanes();
   const int P = v.P, W = v.wpg, G = v.G;
   const std::int64_t gwp = static_cast<std::int64_t>(G) * W * P;
+  const int B = v.dac_bits;
   for (std::int64_t idx = lane; idx < gwp; idx += nl) {
     const std::int64_t p = idx % P, gk = idx / P;  // bpc = 1: wbits is [p][g][k]
     ws.dwt[idx] = ws.wbits[p * G * W + gk];
-    ws.dmul[idx] = 0;
   }
-  for (std::int64_t idx = lane; idx < 6ll * W * P; idx += nl) ws.dstage[idx] = 0;
+  for (std::int64_t idx = lane; idx < B * gwp; idx += nl) ws.dmul[idx] = 0;
+  for (std::int64_t idx = lane; idx < 6ll * B * W * P; idx += nl) ws.dstage[idx] = 0;
   for (int idx = lane; idx < 6 * W; idx += nl) {
     const int s = idx / W + 1, k = idx % W, width = 1 << s;
     std::uint64_t m = 0;
@@ -77,9 +78,9 @@ CIMMC_HD void digital_program(const JobView& v, const Workspace& ws, const Exec&
       if (tree_adder(static_cast<std::int64_t>(k) * (64 / width) + i, s, v.R)) m |= low_mask(width) << (i * width);
     ws.dmask[idx] = m;
   }
-  for (int idx = lane; idx < G * W; idx += nl) ws.dline[idx] = 0;
-  for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(dcross_len(v)) * P; idx += nl) ws.dcross[idx] = 0;
-  for (int p = lane; p < P; p += nl) ws.dacc[p] = 0;
+  for (int idx = lane; idx < B * G * W; idx += nl) ws.dline[idx] = 0;
+  for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(B) * dcross_len(v) * P; idx += nl) ws.dcross[idx] = 0;
+  for (int p = lane; p < P; p += nl) ws.dacc[p] = 0, ws.dpvs[p] = 0;
   for (int n = lane; n < v.N; n += nl) ws.dout[n] = 0;
   ex.sync();
 }
@@ -94,7 +95,8 @@ CIMMC_HD void tree_word(const JobView& v, const Workspace& ws, std::uint64_t ak,
   const int P = v.P, W = v.wpg;
   const std::size_t gk = (static_cast<std::size_t>(g) * W + k) * P, wp = static_cast<std::size_t>(W) * P;
   const std::uint64_t* CIMMC_RESTRICT wt = ws.dwt + gk;
-  std::uint64_t* CIMMC_RESTRICT mul = ws.dmul + gk;
+  // A cell group's cells share one multiplier: the row groups take turns on it.
+  std::uint64_t* CIMMC_RESTRICT mul = ws.dmul + (v.cell_group > 1 ? static_cast<std::size_t>(k) * P : gk);
   std::uint64_t* CIMMC_RESTRICT s1 = ws.dstage + static_cast<std::size_t>(k) * P;
   std::uint64_t* CIMMC_RESTRICT s2 = s1 + wp;
   std::uint64_t* CIMMC_RESTRICT s3 = s2 + wp;
@@ -182,21 +184,43 @@ CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_
   const double inv_bw = 1.0 / v.col_bw;
   const std::uint32_t top = static_cast<std::uint32_t>(v.col_nbins - 1);
   const std::uint64_t acc_mask = low_mask(v.acc_bits);
+  const int B = v.dac_bits;
+  const std::size_t gwp = static_cast<std::size_t>(G) * W * P;
   for (int c = 0; c < v.cycles; ++c) {
     const std::int64_t coef = static_cast<std::int64_t>(v.in_coef[c]);
     for (int g = 0; g < G; ++g) {
-      const std::uint64_t* a = ws.abits + (static_cast<std::size_t>(c) * G + g) * W;  // dac_bits = 1
-      if (lane == 0)
-        for (int k = 0; k < W; ++k) {
-          tog[kTogInput] += popc64(a[k] ^ ws.dline[g * W + k]);
-          ws.dline[g * W + k] = a[k];
+      // dac_bits > 1: one tree per input bit of the cycle (ZigZag-IMC's
+      // input_bit_per_cycle trees), each with its own multipliers, lines and
+      // stage state; a place-value adder sums their outputs x 2^b.
+      for (int b = 0; b < B; ++b) {
+        Workspace wb = ws;
+        wb.dmul += b * gwp;
+        wb.dstage += static_cast<std::size_t>(b) * 6 * W * P;
+        wb.dline += static_cast<std::size_t>(b) * G * W;
+        wb.dcross += static_cast<std::size_t>(b) * dcross_len(v) * P;
+        const std::uint64_t* a = ws.abits + ((static_cast<std::size_t>(c) * B + b) * G + g) * W;
+        const int gl = v.cell_group > 1 ? 0 : g;  // a cell group's cells share the input line too
+        if (lane == 0)
+          for (int k = 0; k < W; ++k) {
+            tog[kTogInput] += popc64(a[k] ^ wb.dline[gl * W + k]);
+            wb.dline[gl * W + k] = a[k];
+          }
+        for (int k = 0; k < W; ++k) tree_word(v, wb, a[k], g, k, tog, ex);
+        if (W == 2) tree_stage7(v, wb, tog, ex);
+        else if (W > 2)
+          for (int p = lane; p < P; p += nl) tree_cross(v, wb, p, tog);
+        if (B > 1)  // dword[p] holds plane b's tree output for column p
+          for (int p = lane; p < P; p += nl) ws.dpv[p] = (b == 0 ? 0u : ws.dpv[p]) + (ws.dword[p] << b);
+      }
+      std::uint64_t tpv = 0;  // the place-value adder's output bits, charged as accumulator toggles
+      if (B > 1)
+        for (int p = lane; p < P; p += nl) {
+          tpv += popc64(ws.dpv[p] ^ ws.dpvs[p]);
+          ws.dpvs[p] = ws.dpv[p];
         }
-      for (int k = 0; k < W; ++k) tree_word(v, ws, a[k], g, k, tog, ex);
-      if (W == 2) tree_stage7(v, ws, tog, ex);
-      else if (W > 2)
-        for (int p = lane; p < P; p += nl) tree_cross(v, ws, p, tog);
-      // dword[p] now holds column p's tree output.
-      const std::uint32_t* CIMMC_RESTRICT out = ws.dword;
+      tog[kTogStage1 + S] += tpv;
+      // out[p] is column p's value of this (cycle, row group).
+      const std::uint32_t* CIMMC_RESTRICT out = B > 1 ? ws.dpv : ws.dword;
       std::int64_t* CIMMC_RESTRICT accs = ws.dacc;
       const std::int64_t keep = c == 0 && g == 0 ? 0 : -1;  // the first evaluation loads instead of adding
       std::uint64_t ta = 0;

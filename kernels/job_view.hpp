@@ -105,6 +105,11 @@ struct JobView {
   bool digital = false;
   int tree_stages = 0;
   int acc_bits = 0, out_bits = 0;
+  // Cells per group (macro.cell_group): > 1 means the row groups of a column
+  // are the cells of its groups taking turns on one multiplier per tree input
+  // (row j of group g is cell g of the group at input j), so multiplier and
+  // input-line state is shared by all row groups.
+  int cell_group = 1;
   // ---- histogram layout inside one group's block of hist_size counters
   // (off_tog, tog_len: the digital toggle counters, kTog* below; tog_len 0 for analog)
   int off_dac = 0, off_row = 0, off_cell = 0, off_adc = 0, off_col = 0, off_tog = 0, tog_len = 0, hist_size = 0;

@@ -62,6 +62,8 @@ struct Workspace {
   std::uint64_t* dline;     // G*wpg: input bits on the rows' lines
   std::uint32_t* dword;     // wpg*P: stage-6 (64-row) sums, then the cross-word stages in place
   std::uint32_t* dcross;    // dcross_len(v)*P: outputs of the stages beyond 64 rows
+  std::uint32_t* dpv;       // P: place-value sum of one cycle's dac_bits tree outputs (scratch)
+  std::uint32_t* dpvs;      // P: the place-value adder's output at its previous evaluation
   std::int64_t* dacc;       // P: accumulator registers
   std::int64_t* dout;       // N: output registers
   std::uint64_t* dtog;      // tog_len: this sample's toggles (one lane's share)
@@ -143,12 +145,16 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   const std::size_t D = v.digital ? 1 : 0;  // digital arrays shrink to one element for analog jobs
   const std::size_t Pd = D ? P : 1, Wd = D ? W : 1, Gd = D ? G : 1;
   take(w.dwt, Gd * Wd * Pd);
-  take(w.dmul, Gd * Wd * Pd);
-  take(w.dstage, 6 * Wd * Pd);
+  // One tree (multipliers, stages, input lines) per input bit of a cycle.
+  const std::size_t Bd = D ? static_cast<std::size_t>(v.dac_bits) : 1;
+  take(w.dmul, Bd * Gd * Wd * Pd);
+  take(w.dstage, Bd * 6 * Wd * Pd);
   take(w.dmask, 6 * Wd);
-  take(w.dline, Gd * Wd);
+  take(w.dline, Bd * Gd * Wd);
   take(w.dword, Wd * Pd);
-  take(w.dcross, D ? static_cast<std::size_t>(dcross_len(v)) * P : 1);
+  take(w.dcross, D ? Bd * static_cast<std::size_t>(dcross_len(v)) * P : 1);
+  take(w.dpv, Pd);
+  take(w.dpvs, Pd);
   take(w.dacc, Pd);
   take(w.dout, D ? N : 1);
   take(w.dtog, D ? static_cast<std::size_t>(v.tog_len) : 1);

@@ -111,6 +111,10 @@ inline std::vector<KernelCase> kernel_cases() {
   wide.macro.rows_active = 0;
   wide.macro.weight_encoding = WeightEncoding::differential;
   out.push_back({"digital_wide_tree", wide});
+  Config multibit = digital;  // two input bits per cycle (two trees) on cell groups of 2
+  multibit.macro.dac_bits = 2;
+  multibit.macro.cell_group = 2;
+  out.push_back({"digital_two_bits_cell_groups", multibit});
 
   if (std::filesystem::exists(kFashionMnist)) {
     Config patches = base;

@@ -53,6 +53,21 @@ inline Config small_config() {
   return c;
 }
 
+// A digital macro of `rows` rows and one weight column, constant operands x
+// and w, two MVMs in one array instance: small enough to count every toggle by hand.
+inline Config digital_by_hand(int rows, OperandSpec x, OperandSpec w) {
+  Config c = small_config();
+  c.macro.kind = MacroKind::digital;
+  c.macro.cell = CellKind::sram;
+  c.macro.rows = rows;
+  c.tile.inputs = x;
+  c.tile.weights = w;
+  c.tile.cols_used = 1;
+  c.run.samples = 2;
+  c.run.inputs_per_instance = 2;
+  return c;
+}
+
 inline JobResult run_cpu(const Config& c, int threads = 1) {
   EngineOptions o;
   o.backend = Backend::cpu;

@@ -53,7 +53,9 @@ void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, cons
      << " cycles x " << v.dac_bits << " DAC bits; weights " << cfg.tile.weights.bits << "b "
      << to_string(cfg.macro.weight_encoding) << ", " << v.bpc << " bits/cell; ";
   if (v.digital)
-    os << "digital: adder tree of " << v.R << " rows (" << v.tree_stages << " stages) per column, no ADC\n\n";
+    os << "digital: " << (v.dac_bits > 1 ? std::to_string(v.dac_bits) + " adder trees" : std::string("adder tree"))
+       << " of " << v.R << " rows (" << v.tree_stages << " stages) per column"
+       << (v.cell_group > 1 ? ", cell groups of " + std::to_string(v.cell_group) : std::string()) << ", no ADC\n\n";
   else
     os << "ADC " << cfg.macro.adc.bits << "b " << to_string(cfg.macro.adc.range) << adc_scales(r) << "\n\n";
   os << "  component      pJ/MVM    95% CI +/-   share   events/MVM\n";

@@ -3,6 +3,7 @@
 // two in step.
 #include "config/config.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -70,11 +71,11 @@ void read_adc(const MapReader& r, AdcSpec& a) {
 
 void read_macro(const MapReader& r, MacroSpec& m) {
   r.allow_only({"kind", "rows", "cols", "rows_active", "bits_per_cell", "weight_encoding", "dac_bits",
-                "input_encoding", "g_on_us", "g_off_us", "wire_ohm", "noise", "adc"});
+                "input_encoding", "g_on_us", "g_off_us", "wire_ohm", "noise", "adc", "cell_group", "cell"});
   r.read_enum<MacroKind>("kind", m.kind, {{"analog", MacroKind::analog}, {"digital", MacroKind::digital}});
   // SRAM cells hold one bit: that is the digital kind's default (a written
   // value other than 1 is refused by check_digital_macro).
-  if (m.kind == MacroKind::digital) m.bits_per_cell = 1;
+  if (m.kind == MacroKind::digital) m.bits_per_cell = 1, m.cell = CellKind::sram;
   r.read("rows", m.rows, rule::kArrayDim);
   r.read("cols", m.cols, rule::kArrayDim);
   r.read("rows_active", m.rows_active, rule::kArrayDimOrZero);
@@ -97,6 +98,11 @@ void read_macro(const MapReader& r, MacroSpec& m) {
   r.read("wire_ohm", m.wire_ohm, rule::kWireOhm);  // validity against the array: a cross-field rule
   read_noise(r.section("noise"), m.noise);
   read_adc(r.section("adc"), m.adc);
+  r.read_enum<CellKind>("cell", m.cell, {{"reram", CellKind::reram}, {"sram", CellKind::sram}});
+  r.read("cell_group", m.cell_group, rule::kArrayDim);  // divides rows: a cross-field rule
+  // A group's cells share one periphery input, so a conversion (or tree
+  // evaluation) sums rows / cell_group inputs unless rows_active says fewer.
+  if (m.cell_group > 1 && !r.has("rows_active")) m.rows_active = std::max(1, m.rows / m.cell_group);
 }
 
 void read_event_energy(const MapReader& r, EventEnergy& e) {
@@ -108,9 +114,11 @@ void read_event_energy(const MapReader& r, EventEnergy& e) {
 }
 
 void read_energy(const MapReader& r, EnergySpec& e) {
-  r.allow_only({"vdd_v", "read_voltage_v", "read_pulse_ns", "leakage_uw", "dac", "row_driver", "column",
+  r.allow_only({"vdd_v", "node_nm", "lines", "read_voltage_v", "read_pulse_ns", "leakage_uw", "dac", "row_driver", "column",
                 "adc", "shift_add", "accumulator", "multiplier", "adder_tree"});
   r.read("vdd_v", e.vdd_v, rule::kSupplyV);
+  r.read("node_nm", e.node_nm, rule::kPositiveInt);  // which nodes have constants: validate()
+  r.read_enum<LineSpan>("lines", e.lines, {{"used", LineSpan::used}, {"physical", LineSpan::physical}});
   r.read("read_voltage_v", e.read_voltage_v, rule::kReadVoltageV);
   r.read("read_pulse_ns", e.read_pulse_ns, rule::kTimeNs);
   r.read("leakage_uw", e.leakage_uw, rule::kLeakageUw);

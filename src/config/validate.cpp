@@ -9,6 +9,7 @@
 
 #include "config/config.hpp"
 #include "config/internal.hpp"
+#include "spec/technology.hpp"
 
 namespace cimmc::config_detail {
 
@@ -103,6 +104,14 @@ void check_macro(const Checker& c, const MacroSpec& m) {
   if (m.rows_active > m.rows)
     c.fail("macro.rows_active", std::to_string(m.rows_active),
            "must be an integer in [0, " + std::to_string(m.rows) + "] (at most macro.rows)");
+  c.check("macro.cell_group", m.cell_group, rule::kArrayDim);
+  if (m.rows % m.cell_group != 0)
+    c.fail("macro.cell_group", std::to_string(m.cell_group),
+           "must divide macro.rows (" + std::to_string(m.rows) + "): every periphery input serves a full group");
+  if (m.cell_group > 1 && m.rows_active > m.rows / m.cell_group)
+    c.fail("macro.rows_active", std::to_string(m.rows_active),
+           "must be at most macro.rows / macro.cell_group = " + std::to_string(m.rows / m.cell_group) +
+               " (the periphery inputs a conversion can sum)");
   c.check("macro.bits_per_cell", m.bits_per_cell, rule::kBitsPerCell);
   c.check("macro.dac_bits", m.dac_bits, rule::kDacBits);
   c.check("macro.g_on_us", m.g_on_us, rule::kConductanceUs);
@@ -285,6 +294,9 @@ void check_event_energy(const Checker& c, const std::string& p, const EventEnerg
 
 void check_energy(const Checker& c, const EnergySpec& e) {
   c.check("energy.vdd_v", e.vdd_v, rule::kSupplyV);
+  if (!tech::has_node(e.node_nm))
+    c.fail("energy.node_nm", std::to_string(e.node_nm),
+           "must be one of " + tech::node_list() + " (the nodes with technology constants, docs/config.md)");
   c.check("energy.read_voltage_v", e.read_voltage_v, rule::kReadVoltageV);
   c.check("energy.read_pulse_ns", e.read_pulse_ns, rule::kTimeNs);
   c.check("energy.leakage_uw", e.leakage_uw, rule::kLeakageUw);

@@ -9,8 +9,6 @@ namespace cimmc::config_detail {
 
 namespace {
 
-
-
 // `value`: the key's value as text; sections are shown as <mapping>.
 void refuse_written(const Checker& c, const std::string& path, const std::string& why,
                     const std::string& value = "<mapping>") {
@@ -36,8 +34,17 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
   if (m.kind == MacroKind::analog) {
     for (const char* k : {"energy.multiplier", "energy.adder_tree"})
       refuse_written(c, k, "prices an event of digital macros only");
+    if (m.cell == CellKind::sram) {
+      refuse_written(c, "energy.read_voltage_v", "prices a ReRAM cell read; an SRAM cell's read is its bitline charge",
+                     number_text(cfg.energy.read_voltage_v));
+      refuse_written(c, "energy.read_pulse_ns", "prices a ReRAM cell read; an SRAM cell's read is its bitline charge",
+                     number_text(cfg.energy.read_pulse_ns));
+    }
     return;
   }
+  if (m.cell == CellKind::reram)
+    refuse_written(c, "macro.cell", "must be sram when macro.kind is digital (a digital macro's cells are SRAM)",
+                   "reram");
   refuse_written(c, "macro.adc", "is an analog setting: a digital macro adds exactly in an adder tree and has no ADC");
   refuse_written(c, "macro.noise", "is an analog setting: a digital SRAM macro reads its bits exactly");
   refuse_written(c, "macro.g_on_us", "is an analog setting: a digital macro has no cell conductances",
@@ -55,10 +62,6 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
   if (m.bits_per_cell != 1)
     c.fail("macro.bits_per_cell", std::to_string(m.bits_per_cell),
            "must be 1 when macro.kind is digital (an SRAM cell holds one bit)");
-  if (m.dac_bits != 1)
-    c.fail("macro.dac_bits", std::to_string(m.dac_bits),
-           "must be 1 when macro.kind is digital: inputs are applied bit-serially (multi-bit input cycles are "
-           "not modelled yet)");
   if (m.weight_encoding == WeightEncoding::differential_analog)
     c.fail("macro.weight_encoding", "differential_analog",
            "cannot be used when macro.kind is digital: a digital macro has no column currents to subtract (use "

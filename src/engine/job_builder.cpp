@@ -151,6 +151,7 @@ void build_job(const Config& cfg, philox::JobId job_id, BuiltJob& out, bool samp
                  m.noise.prog_model != ProgNoiseModel::constant || v.dev.drift || v.ir_rho > 0;
   v.adc_noise = static_cast<float>(m.adc.noise_lsb);
   v.noisy = v.read_abs > 0 || v.read_rel > 0 || v.adc_noise > 0;
+  v.cell_group = m.cell_group;
   if (m.kind == MacroKind::digital) set_digital(v);
 
   // ADC: unsigned columns use codes [0, 2^B-1]; signed (sign-magnitude) columns

@@ -62,6 +62,9 @@ void write_job(const H5::Group& job, const JobResult& r) {
   h5::write_attr_array(job, "adc_full_scale_q", fs_q.data(), fs_q.size());
   // Format 2.6, differential_analog jobs only: the cell columns (two per conversion column).
   if (v.pair) h5::write_attr(job, "pair_cells", v.pcell);
+  // Format 2.7, cell groups only: the row groups share multipliers (digital
+  // toggles) and their reads are priced, so re-pricing needs it.
+  if (v.cell_group > 1) h5::write_attr(job, "cell_group", v.cell_group);
 
   const H5::Group hg = job.createGroup("histograms");
   const auto hs = static_cast<std::size_t>(v.hist_size);
@@ -107,6 +110,9 @@ void write_energy(const H5::Group& e, const JobResult& r, const EnergyTables& t,
   h5::write_scalar(tg, "leakage_per_mvm", t.leakage_per_mvm,
                    Meta{"pJ", "leakage power times the latency of one MVM"});
   h5::write_scalar(tg, "latency_ns", t.latency_ns, Meta{"ns", "latency of one MVM of the tile"});
+  if (t.cell_per_mvm > 0)  // format 2.7: only with cell groups, so older files read as before
+    h5::write_scalar(tg, "cell_group_read_per_mvm", t.cell_per_mvm,
+                     Meta{"pJ", "digital macro with cell groups: local-bitline reads of one MVM (cell component)"});
   if (!t.toggle.empty())
     h5::write_dataset(tg, "toggle", t.toggle.data(), {t.toggle.size()},
                       Meta{"pJ", "digital macro: energy of one toggle, by counter of /job/histograms/toggles"});
@@ -176,6 +182,8 @@ JobResult read_job(const H5::Group& job) {
   if (v.digital) visit_digital_scalars(v, [&](const char* name, auto& x) { x = h5::read_attr<int>(job, name); });
   v.pair = job.attrExists("pair_cells");  // format 2.6: array-subtracted pairs
   v.pcell = v.pair ? h5::read_attr<int>(job, "pair_cells") : v.P;
+  v.cell_group = job.attrExists("cell_group") ? h5::read_attr<int>(job, "cell_group") : 1;
+  if (v.cell_group < 1) throw IoError("/job attribute 'cell_group' must be at least 1");
   if (v.pair && v.pcell != 2 * v.P) throw IoError("/job attribute 'pair_cells' must be 2 x P");
   check_layout(r);  // bounds ppw, cycles and offsets before anything is indexed
   const auto want = [](const char* name, std::size_t got, int n) {

@@ -1,9 +1,12 @@
 // Per-toggle energies of a digital (DIMC) macro from ZigZag-IMC's 28 nm gate
-// constants, scaled by (vdd / 0.9 V)^2 as switched capacitance is. Each
+// constants, scaled as switched capacitance is: by (vdd / 0.9 V)^2 and by the
+// node (energy.node_nm, pricing/technology.hpp). Each
 // counted toggle is one bit of one node changing between consecutive
 // evaluations (kernels/digital_model.hpp), priced as the gate that drives it:
 //   input line       the row's line across the used columns: P x 0.35 fF (wire per cell)
 //   multiplier       one NOR output: half a NAND2, 0.28 fJ
+//   cell group read  (cell_group > 1) the selected cell onto its group's local
+//                    bitline: cell_group x 0.35 fF x vdd^2 per tree input per evaluation
 //   adder tree       one full adder's output bit: 3.40 fJ (ZigZag-IMC prices a
 //                    full adder per operation; here only adders whose output
 //                    bit changes switch)
@@ -13,6 +16,7 @@
 #include <algorithm>
 
 #include "pricing/pricing.hpp"
+#include "pricing/technology.hpp"
 #include "pricing/zigzag.hpp"
 
 namespace cimmc {
@@ -21,12 +25,22 @@ void digital_energy_tables(const Config& cfg, const JobResult& r, EnergyTables& 
   namespace z = zigzag;
   const JobView& v = r.view;
   const EnergySpec& e = cfg.energy;
-  const double scale = (e.vdd_v / z::kVoltsRef) * (e.vdd_v / z::kVoltsRef);
+  const double scale = tech::gate_energy(1.0, e.node_nm, e.vdd_v);
   // The analog events (DAC, bitline, ADC, per-conversion shift-add) do not exist.
   for (auto* table : {&t.dac, &t.row_driver, &t.cell, &t.column, &t.adc}) std::fill(table->begin(), table->end(), 0.0);
   t.shift_add = t.accumulator = 0;
 
-  const double line = resolve(e.row_driver, {z::kCellWireCapF * v.P * e.vdd_v * e.vdd_v * z::kPjPerJ})(0);
+  const double wire = tech::cell_wire_cap_f(e.node_nm);
+  const int line_cells = e.lines == LineSpan::physical ? cfg.macro.cols : v.P;
+  const double line = resolve(e.row_driver, {wire * line_cells * e.vdd_v * e.vdd_v * z::kPjPerJ})(0);
+  // Cell groups: each evaluation reads, for every tree input of every column,
+  // the selected cell onto the group's local bitline (cell_group cells of
+  // ZigZag-IMC bitline capacitance, full swing). With one cell per group the
+  // weight bit sits on the multiplier's input and nothing is read.
+  if (v.cell_group > 1) {
+    t.cell_reads_per_mvm = static_cast<double>(v.cycles) * v.K * v.P;
+    t.cell_per_mvm = t.cell_reads_per_mvm * v.cell_group * wire * e.vdd_v * e.vdd_v * z::kPjPerJ;
+  }
   const double mult = resolve(e.multiplier, {z::kNorMultiplyJ * scale * z::kPjPerJ})(0);
   const double tree = resolve(e.adder_tree, {z::kFullAdderJ * scale * z::kPjPerJ})(0);
   const double reg = (z::kFullAdderJ + z::kDffJ) * scale * z::kPjPerJ;

@@ -35,6 +35,10 @@ struct EnergyTables {
   // component it is charged to. Empty for analog jobs.
   std::vector<double> toggle;
   std::vector<Component> toggle_component;
+  // Cell energy per MVM that no histogram counts: a digital cell group's
+  // local bitline read by every evaluation (digital_energy.cpp).
+  double cell_per_mvm = 0;
+  double cell_reads_per_mvm = 0;
   double leakage_per_mvm = 0;       // leakage power x MVM latency
   double latency_ns = 0;            // one MVM of the tile
 };

@@ -68,6 +68,13 @@ enum class AdcRange { full, max, calibrated, ideal };
 // digital: SRAM DIMC, 1-bit cells feeding NOR multipliers and an adder tree
 // per column, exact outputs, no ADC (kernels/digital_model.hpp).
 enum class MacroKind { analog, digital };
+// reram: cell read V(x)^2 G(w) t (SIAM/NeuroSim). sram: a 1-bit SRAM cell that
+// discharges its share of a precharged bitline; the bitline energy follows
+// the column value (pricing/energy_tables.cpp). Digital macros are SRAM.
+enum class CellKind { reram, sram };
+// Line capacitance charged per event: the used part of a wordline / bitline
+// (today's default), or the physical array's full length (ZigZag-IMC).
+enum class LineSpan { used, physical };
 
 // State-dependent programming noise (kernels/device_model.hpp): none beyond
 // the constant sigmas, IBM's PCM fit, or Wan et al.'s ReRAM fit.
@@ -124,6 +131,11 @@ struct MacroSpec {
   double g_on_us = 10.0;        // ReRAM R_on 100 kΩ (NeuroSim/SIAM style)
   double g_off_us = 0.1;        // ReRAM R_off 10 MΩ
   double wire_ohm = 0.0;        // word/bit-line resistance per cell pitch (first-order IR drop); 0 = none
+  // Cells per group sharing one multiplier / adder-tree input (digital) or one
+  // bitline input (analog) through a column mux: only one cell of a group
+  // drives the periphery per cycle. rows_active defaults to rows / cell_group.
+  int cell_group = 1;
+  CellKind cell = CellKind::reram;  // analog: what a cell read costs (pricing)
   NoiseSpec noise;
   AdcSpec adc;
 };
@@ -137,6 +149,8 @@ struct EventEnergy {
 
 struct EnergySpec {
   double vdd_v = 0.9;           // periphery supply for the ZigZag-IMC 28 nm defaults
+  int node_nm = 28;             // technology node of the gate and line energies (pricing/technology.hpp)
+  LineSpan lines = LineSpan::used;  // wordline / bitline length charged (docs/config.md)
   double read_voltage_v = 0.5;  // cell read voltage at the top DAC level (SIAM/NeuroSim ReRAM)
   double read_pulse_ns = 1.0;   // cell read pulse per conversion
   EventEnergy dac;              // per row per input cycle; v = DAC level

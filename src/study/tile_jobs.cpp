@@ -120,6 +120,11 @@ std::string job_key(const Config& c) {
   // Appended only when set, so the keys (and random streams) of jobs without them stay as they were.
   if (m.adc.per_slice || m.adc.round_pow2)
     o += std::string("|adc:") + (m.adc.per_slice ? "s" : "") + (m.adc.round_pow2 ? "p" : "");
+  // Cell groups change which evaluations share a multiplier (digital toggles).
+  if (m.cell_group > 1) {
+    o += "|cg:";
+    put(o, static_cast<long long>(m.cell_group));
+  }
   if (m.wire_ohm > 0) {
     o += "|ir:";
     put(o, m.wire_ohm);

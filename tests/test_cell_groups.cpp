@@ -1,0 +1,168 @@
+// Cell groups (macro.cell_group), the analog SRAM cell (macro.cell) and the
+// line span (energy.lines), against hand counts and closed forms:
+//   - analog: G cells per bitline input make G conversions per column per
+//     cycle, each summing 1/G of the active rows (the same draws, so exact);
+//   - digital: the row groups share one multiplier and input line per tree
+//     input, counted toggle by toggle for constant operands, plus one local
+//     bitline read (G cells of line) per tree input per evaluation;
+//   - SRAM bitline energy C_line V^2 x value / full scale, no cell term;
+//   - config rules.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config_test_util.hpp"
+#include "io/hdf5_file.hpp"
+#include "pricing/pricing.hpp"
+#include "test_util.hpp"
+
+using namespace cimmc;
+using namespace cimmc::test;
+
+namespace {
+
+constexpr double kWirePj = 0.35e-15 * 0.81 * 1e12;  // ZigZag-IMC line per cell, 28 nm, 0.9 V [pJ]
+
+double events(const Report& r, Component k) { return r.events_per_mvm[static_cast<int>(k)]; }
+double energy(const Report& r, Component k) { return r.component_pj[static_cast<int>(k)].mean; }
+
+// Active rows summed over all conversions of the run.
+double active_rows(const JobResult& r) {
+  const std::vector<std::uint64_t> h = r.total(Hist::row);
+  double s = 0;
+  for (std::size_t n = 0; n < h.size(); ++n) s += static_cast<double>(n) * h[n];
+  return s;
+}
+
+Config analog(int group) {
+  Config c = small_config();  // 64 rows, 1 bit per cell, 4-bit unsigned operands
+  c.macro.cell_group = group;
+  c.macro.rows_active = 64 / group;
+  c.tile.cols_used = 4;
+  c.run.samples = 512;
+  return c;
+}
+
+Config digital_pair(int group) {
+  Config c = digital_by_hand(4, constant_operand(1, false, 1.0, 1.0), constant_operand(1, false, 1.0, 1.0));
+  c.macro.cell_group = group;
+  c.macro.rows_active = 2;  // two tree inputs, two row groups either way
+  return c;
+}
+
+}  // namespace
+
+TEST(CellGroups, AnalogConversionsScaleByGroupAndActiveRowsByItsInverse) {
+  const JobResult r1 = run_cpu(analog(1)), r4 = run_cpu(analog(4));
+  const Report p1 = price(r1, make_energy_tables(analog(1), r1)), p4 = price(r4, make_energy_tables(analog(4), r4));
+  // 4 input cycles x row groups x 16 physical columns (4 weights of 4 one-bit slices).
+  EXPECT_DOUBLE_EQ(events(p1, Component::adc), 4.0 * 1 * 16);
+  EXPECT_DOUBLE_EQ(events(p4, Component::adc), 4.0 * 4 * 16);
+  EXPECT_DOUBLE_EQ(events(p4, Component::row_driver), 4 * events(p1, Component::row_driver));
+  // Same operand draws: the active cells are the same, spread over 4x the conversions.
+  ASSERT_GT(active_rows(r1), 0.0);
+  EXPECT_DOUBLE_EQ(active_rows(r4), active_rows(r1));
+  EXPECT_DOUBLE_EQ(active_rows(r4) / events(p4, Component::row_driver),
+                   active_rows(r1) / events(p1, Component::row_driver) / 4);
+  // The bitline still passes all 64 cells (16 inputs x 4 per group): 4x the precharges.
+  EXPECT_NEAR(energy(p4, Component::column), 4 * energy(p1, Component::column), 1e-9 * energy(p1, Component::column));
+}
+
+TEST(CellGroups, DigitalGroupsShareMultiplierAndInputLineByHand) {
+  // 4 rows, 2 tree inputs, constant input 1 and weight 1: each evaluation has
+  // all leaves 1. One cell per group: 4 input lines and 4 multipliers rise
+  // once each. Two per group: rows 0, 2 and 1, 3 take turns on 2 lines and 2
+  // multipliers, which rise once and then hold 1. Stage 1 (2 rows -> 0b10)
+  // rises once; counters: [line, multiplier, stage 1, accumulator, output].
+  const JobResult a = run_cpu(digital_pair(1)), b = run_cpu(digital_pair(2));
+  const std::vector<std::uint64_t> ta = a.toggles(), tb = b.toggles();
+  ASSERT_EQ(ta.size(), 5u);
+  ASSERT_EQ(tb.size(), 5u);
+  EXPECT_EQ(ta[0], 4u);
+  EXPECT_EQ(ta[1], 4u);
+  EXPECT_EQ(tb[0], 2u);
+  EXPECT_EQ(tb[1], 2u);
+  EXPECT_EQ(ta[2], 1u);
+  EXPECT_EQ(tb[2], 1u);
+  EXPECT_EQ(ta[3], tb[3]);
+  EXPECT_EQ(ta[4], tb[4]);
+  // Every evaluation reads one cell per tree input onto a 2-cell local
+  // bitline: 1 cycle x 4 rows x 1 column per MVM.
+  const Config c2 = digital_pair(2);
+  const Report rep = price(b, make_energy_tables(c2, b));
+  EXPECT_DOUBLE_EQ(events(rep, Component::cell), 4 + 2.0 / 2);  // reads + multiplier toggles per MVM
+  EXPECT_NEAR(energy(rep, Component::cell), 4 * 2 * kWirePj + 2 * 0.28e-3 / 2, 1e-15);
+  // Input lines: 2 toggles over 2 MVMs across the 1 used column, or the macro's 64 with lines physical.
+  EXPECT_NEAR(energy(rep, Component::row_driver), 1 * kWirePj, 1e-15);
+  Config phys = c2;
+  phys.energy.lines = LineSpan::physical;
+  EXPECT_NEAR(energy(price(b, make_energy_tables(phys, b)), Component::row_driver), 64 * kWirePj, 1e-15);
+  const Report rep1 = price(a, make_energy_tables(digital_pair(1), a));
+  EXPECT_NEAR(energy(rep1, Component::cell), 4 * 0.28e-3 / 2, 1e-15);  // no reads without groups
+}
+
+TEST(SramCell, BitlineEnergyFollowsTheColumnValue) {
+  Config c = small_config();
+  c.macro.cell = CellKind::sram;
+  c.macro.g_off_us = 0.0;
+  c.tile.rows_used = 16;
+  c.tile.cols_used = 2;
+  c.tile.inputs = constant_operand(1, false, 1.0, 1.0);
+  c.tile.weights = constant_operand(1, false, 1.0, 1.0);  // every product at its top
+  c.run.samples = 64;
+  const JobResult r = run_cpu(c);
+  const Report rep = price(r, make_energy_tables(c, r));
+  // 1 cycle, 2 conversions of a fully discharged 16-cell bitline: 2 x 16 C V^2.
+  EXPECT_NEAR(energy(rep, Component::column), 2 * 16 * kWirePj, 1e-15);
+  EXPECT_EQ(energy(rep, Component::cell), 0.0);
+  // Half the products at the top: half the swing.
+  Config half = c;
+  half.tile.weights = uniform_operand(1, false, 0.0, 1.0, 1.0);
+  const JobResult rh = run_cpu(half);
+  const EnergyTables th = make_energy_tables(half, rh);
+  EXPECT_NEAR(th.column[8] * 2, th.column[16], 1e-15);
+  EXPECT_NEAR(th.column[16], 16 * kWirePj, 1e-15);
+  // energy.lines physical: the macro's 64 rows of bitline and 64 columns of wordline.
+  Config phys = c;
+  phys.energy.lines = LineSpan::physical;
+  const Report rp = price(r, make_energy_tables(phys, r));
+  EXPECT_NEAR(energy(rp, Component::column), 2 * 64 * kWirePj, 1e-15);
+  EXPECT_NEAR(energy(rp, Component::row_driver), 16 * 64 * kWirePj, 1e-15);
+  EXPECT_NEAR(energy(rep, Component::row_driver), 16 * 2 * kWirePj, 1e-15);
+}
+
+TEST(CellGroups, ConfigRules) {
+  const std::string tile = kValidWorkload;
+  const Config c = parse_config("macro:\n  rows: 128\n  cell_group: 4\n" + tile, "cfg.yaml");
+  EXPECT_EQ(c.macro.rows_active, 32);  // rows / cell_group by default
+  EXPECT_EQ(parse_config("macro:\n  rows: 128\n  cell_group: 4\n  rows_active: 8\n" + tile, "cfg.yaml").macro.rows_active, 8);
+  EXPECT_TRUE(is_config_error(parse_error("macro:\n  rows: 128\n  cell_group: 3\n" + tile, "cfg.yaml"), "cfg.yaml", 3,
+                              "macro.cell_group", "3", "must divide macro.rows (128)"));
+  EXPECT_TRUE(is_config_error(parse_error("macro:\n  rows: 128\n  cell_group: 4\n  rows_active: 64\n" + tile, "cfg.yaml"),
+                              "cfg.yaml", 4, "macro.rows_active", "64", "must be at most macro.rows / macro.cell_group = 32"));
+  EXPECT_TRUE(is_config_error(parse_error("macro:\n  kind: digital\n  cell: reram\n" + tile, "cfg.yaml"), "cfg.yaml", 3,
+                              "macro.cell", "reram", "must be sram when macro.kind is digital"));
+  EXPECT_TRUE(is_config_error(parse_error("macro:\n  cell: sram\nenergy:\n  read_pulse_ns: 2\n" + tile, "cfg.yaml"),
+                              "cfg.yaml", 4, "energy.read_pulse_ns", "2", "prices a ReRAM cell read"));
+  EXPECT_TRUE(is_config_error(parse_error("energy:\n  lines: all\n" + tile, "cfg.yaml"), "cfg.yaml", 2, "energy.lines",
+                              "all", "must be one of: used, physical"));
+  EXPECT_EQ(parse_config("energy:\n  lines: physical\n" + tile, "cfg.yaml").energy.lines, LineSpan::physical);
+}
+
+TEST(CellGroups, RunFileKeepsTheGroupSoReadsRePrice) {
+  const Config c = digital_pair(2);
+  const JobResult r = run_cpu(c);
+  const EnergyTables t = make_energy_tables(c, r);
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("cimmc_cell_group_" + std::to_string(::getpid()) + ".h5")).string();
+  write_run_file(path, c, r, t, price(r, t), Provenance{});
+  const RunFile f = read_run_file(path);
+  EXPECT_EQ(f.result.view.cell_group, 2);
+  EXPECT_EQ(price(f.result, make_energy_tables(c, f.result)).total_pj.mean, price(r, t).total_pj.mean);
+  std::filesystem::remove(path);
+}
