@@ -71,6 +71,9 @@ struct JobView {
   int cycles = 1;
   int x_offset = 0;
   double in_coef[kMaxCycles] = {};
+  // Per-vector input scaling (input_scaling.hpp): the encoding's largest
+  // input magnitude Q every vector is scaled to; 0 = no scaling.
+  int x_scale_q = 0;
   // ---- device, in units of one conductance step g_lsb = (g_on - g_off) / (L - 1)
   float r_off = 0.f;       // g_off / g_lsb
   float prog_abs = 0.f;    // programming sigma / g_lsb

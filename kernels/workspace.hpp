@@ -28,6 +28,8 @@ struct Workspace {
   double* ircol;            // 4*pcell: bit-line sums of the current conversion set (IR drop only)
   std::uint32_t* rowcount;  // L*K: cells of row j at level l, [l][j]
   std::int32_t* x;          // K inputs of the current sample
+  std::int32_t* xq;         // K inputs as the DAC sees them after per-vector scaling (scaling only)
+  std::int32_t* xmax;       // 1: max_j |x_j| of the current sample (scaling only)
   std::uint8_t* a;          // cycles*K DAC levels
   float* af;                // cycles*K DAC levels as float (float path)
   std::uint64_t* abits;     // cycles*dac_bits*G*wpg
@@ -43,7 +45,7 @@ struct Workspace {
   // K*2^dac_bits: (row, level) occurrences in this instance. 64-bit: one
   // instance counts up to inputs_per_instance x cycles (< 2^36) per entry.
   std::uint64_t* cnt;
-  std::int64_t* xsum;       // 1
+  std::int64_t* xsum;       // 1: sum of the DAC's inputs (scaled ones when scaling)
   // Per-instance column-value and ADC-code counts in interleaved copies
   // (column p counts into copy p % shards), folded into the group histogram
   // at the end of the instance: hot bins would otherwise serialize every
@@ -124,6 +126,8 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.ircol, v.ir_rho > 0.f ? 4 * PC : 1);
   take(w.rowcount, K * v.L);
   take(w.x, K);
+  take(w.xq, v.x_scale_q > 0 ? K : 1);
+  take(w.xmax, 1);
   take(w.a, C * K);
   take(w.af, v.float_path ? C * K : 1);
   take(w.abits, C * v.dac_bits * G * W);

@@ -49,7 +49,8 @@ void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, cons
   os << cfg.name << ": " << cfg.macro.rows << "x" << cfg.macro.cols << " macro, tile " << v.K << " rows x "
      << v.N << " weights (" << v.P << (v.pair ? " column pairs), " : " columns), ") << r.samples() << " MVMs, " << r.backend << ", "
      << fmt("%.2f s", r.wall_seconds) << "\n";
-  os << "  inputs " << cfg.tile.inputs.bits << "b " << to_string(cfg.macro.input_encoding) << ", " << v.cycles
+  os << "  inputs " << cfg.tile.inputs.bits << "b " << to_string(cfg.macro.input_encoding)
+     << (v.x_scale_q > 0 ? " scaled per vector (abs_max)" : "") << ", " << v.cycles
      << " cycles x " << v.dac_bits << " DAC bits; weights " << cfg.tile.weights.bits << "b "
      << to_string(cfg.macro.weight_encoding) << ", " << v.bpc << " bits/cell; ";
   if (v.digital)

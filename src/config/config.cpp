@@ -69,7 +69,7 @@ void read_adc(const MapReader& r, AdcSpec& a) {
 
 void read_macro(const MapReader& r, MacroSpec& m) {
   r.allow_only({"kind", "rows", "cols", "rows_active", "bits_per_cell", "weight_encoding", "dac_bits",
-                "input_encoding", "g_on_us", "g_off_us", "wire_ohm", "noise", "adc"});
+                "input_encoding", "input_scaling", "g_on_us", "g_off_us", "wire_ohm", "noise", "adc"});
   r.read_enum<MacroKind>("kind", m.kind, {{"analog", MacroKind::analog}, {"digital", MacroKind::digital}});
   // SRAM cells hold one bit: that is the digital kind's default (a written
   // value other than 1 is refused by check_digital_macro).
@@ -91,6 +91,8 @@ void read_macro(const MapReader& r, MacroSpec& m) {
                               {"offset", InputEncoding::offset},
                               {"twos_complement", InputEncoding::twos_complement},
                               {"sign_magnitude", InputEncoding::sign_magnitude}});
+  r.read_enum<InputScaling>("input_scaling", m.input_scaling,
+                            {{"none", InputScaling::none}, {"abs_max", InputScaling::abs_max}});
   r.read("g_on_us", m.g_on_us, rule::kConductanceUs);
   r.read("g_off_us", m.g_off_us, rule::kOffConductanceUs);
   r.read("wire_ohm", m.wire_ohm, rule::kWireOhm);  // validity against the array: a cross-field rule

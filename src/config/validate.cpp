@@ -188,6 +188,10 @@ void check_operands_fit_macro(const Checker& c, const MacroSpec& m, const Operan
            std::string("unsigned inputs need macro.input_encoding: unsigned (it is ") +
                to_string(m.input_encoding) + ")");
 
+  if (m.input_scaling == InputScaling::abs_max && x.is_signed && x.bits < 2)
+    c.fail(p_x + ".bits", std::to_string(x.bits),
+           "must be at least 2 for signed inputs with macro.input_scaling abs_max: a 1-bit signed input has no "
+           "positive magnitude to scale to");
   const int cycles = input_cycles(m, x);
   if (cycles > kMaxInputCycles)
     c.fail(p_x + ".bits", std::to_string(x.bits),

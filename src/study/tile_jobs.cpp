@@ -120,6 +120,7 @@ std::string job_key(const Config& c) {
   // Appended only when set, so the keys (and random streams) of jobs without them stay as they were.
   if (m.adc.per_slice || m.adc.round_pow2)
     o += std::string("|adc:") + (m.adc.per_slice ? "s" : "") + (m.adc.round_pow2 ? "p" : "");
+  if (m.input_scaling != InputScaling::none) o += std::string("|xs:") + to_string(m.input_scaling);
   if (m.wire_ohm > 0) {
     o += "|ir:";
     put(o, m.wire_ohm);
