@@ -107,10 +107,20 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
   for (std::int64_t blk = lane; blk * 4 < nw; blk += nl) {
     if (v.w_given) {
       for (int t = 0; t < 4 && blk * 4 + t < nw; ++t) ws.w[blk * 4 + t] = v.w_given[blk * 4 + t];
-      continue;
+    } else {
+      const philox::Counter r = philox::draw(v.key, inst, static_cast<std::uint32_t>(blk), philox::kWeights + sb);
+      for (int t = 0; t < 4 && blk * 4 + t < nw; ++t) ws.w[blk * 4 + t] = alias_draw(v.w_dist, r.v[t]);
     }
-    const philox::Counter r = philox::draw(v.key, inst, static_cast<std::uint32_t>(blk), philox::kWeights + sb);
-    for (int t = 0; t < 4 && blk * 4 + t < nw; ++t) ws.w[blk * 4 + t] = alias_draw(v.w_dist, r.v[t]);
+    if (v.signed_cols) {
+      // Sign-magnitude: a zero weight's cells (level 0, still g_off and its
+      // programming noise) take a random polarity, so their currents cancel
+      // on average instead of always adding (a fixed polarity biases the error).
+      const philox::Counter z = philox::draw(v.key, inst, static_cast<std::uint32_t>(blk), philox::kPolarity + sb);
+      for (int t = 0; t < 4 && blk * 4 + t < nw; ++t) {
+        const std::int32_t w = ws.w[blk * 4 + t];
+        ws.wneg[blk * 4 + t] = static_cast<std::uint8_t>(w < 0 || (w == 0 && (z.v[t] >> 31)));
+      }
+    }
   }
   ex.sync();
   for (int n = lane; n < v.N; n += nl) {
@@ -159,7 +169,7 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
           const float sd = prog_sigma(v, g);
           float gv = g + sd * std_normal(gz.v[t], v.normal_table);
           gv = gv < 0.f ? 0.f : gv;  // a conductance cannot be negative
-          const float sgn = (v.signed_cols && wv < 0) ? -1.f : 1.f;
+          const float sgn = (v.signed_cols && ws.wneg[static_cast<std::size_t>(n) * v.K + j]) ? -1.f : 1.f;
           const std::size_t at = static_cast<std::size_t>(j) * PC + p;
           if (v.dev.compensate) ws.g0[at] = sgn * gv;
           if (v.dev.drift) gv *= drift_factor(v.dev, l, std_normal(dz.v[t], v.normal_table));
@@ -184,11 +194,7 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
     for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(v.N) * v.G * v.wpg; idx += nl) {
       const int w = static_cast<int>(idx % v.wpg), g = static_cast<int>((idx / v.wpg) % v.G);
       const int n = static_cast<int>(idx / (v.wpg * v.G));
-      const std::int32_t* src = ws.w + static_cast<std::size_t>(n) * v.K + g * v.R + w * 64;
-      std::uint64_t word = 0;
-      for (int i = 0, rows = word_rows(v, g, w); i < rows; ++i)
-        word |= static_cast<std::uint64_t>(src[i] < 0) << i;
-      ws.negbits[idx] = word;
+      ws.negbits[idx] = pack_bits(ws.wneg + static_cast<std::size_t>(n) * v.K + g * v.R + w * 64, word_rows(v, g, w), 0);
     }
   }
   const int A = 1 << v.dac_bits;

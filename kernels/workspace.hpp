@@ -17,7 +17,8 @@ struct Workspace {
   std::int64_t* wsum;       // N: sum_j w[n][j]
   std::uint8_t* lev;        // pcell*K cell levels, [p][j]
   std::uint64_t* wbits;     // pcell*bpc*G*wpg: bit q of each cell level, per row group
-  std::uint64_t* negbits;   // N*G*wpg: rows holding a negative weight (sign-magnitude)
+  std::uint64_t* negbits;   // N*G*wpg: rows whose cells are negative (sign-magnitude)
+  std::uint8_t* wneg;       // N*K: 1 where weight [n][j] is stored negative (sign-magnitude; zero weights draw it)
   float* gf;                // K*pcell signed conductance / g_lsb, [j][p] (float path)
   float* fval;              // pcell column values of the current conversion set (float path)
   float* fsq;               // pcell sums of squared cell contributions (float path)
@@ -116,6 +117,7 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.lev, PC * K);
   take(w.wbits, PC * v.bpc * G * W);
   take(w.negbits, v.signed_cols ? N * G * W : 1);
+  take(w.wneg, v.signed_cols ? N * K : 1);
   take(w.gf, v.float_path ? PC * K : 1);
   take(w.fval, v.float_path ? PC : 1);
   take(w.fsq, v.float_path ? PC : 1);
