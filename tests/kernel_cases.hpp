@@ -69,6 +69,10 @@ inline std::vector<KernelCase> kernel_cases() {
   slices.macro.adc.per_slice = true;
   slices.macro.adc.round_pow2 = true;
   out.push_back({"per_slice_calibrated", slices});
+  Config cycles = noisy;  // a range per (input cycle, weight slice): 8 cycles x 8 columns
+  cycles.macro.adc.per_slice = true;
+  cycles.macro.adc.per_cycle = true;
+  out.push_back({"per_cycle_calibrated", cycles});
 
   // Array-subtracted pairs, alone and with every device model; IR drop.
   Config pairs = base;

@@ -1,5 +1,6 @@
 #include "cli/summary.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -36,6 +37,15 @@ void print_digital_events(std::ostream& os, const JobResult& r) {
 std::string adc_scales(const JobResult& r) {
   const JobView& v = r.view;
   if (v.adc_mode == AdcMode::ideal) return fmt(" (no quantization; codes counted at full scale %.1f)", r.adc_full_scale);
+  if (v.adc_mode == AdcMode::per_cycle) {  // the largest of each cycle's positions
+    std::string s = " (full scale per input cycle:";
+    for (int c = 0; c < v.cycles; ++c) {
+      double top = 0;
+      for (int q = 0; q < v.ppw; ++q) top = std::max(top, v.adc_delta_cq[c * v.ppw + q] * v.code_max);
+      s += fmt(" %.1f", top);
+    }
+    return s + ")";
+  }
   if (v.adc_mode != AdcMode::per_slice) return fmt(" (full scale %.1f)", r.adc_full_scale);
   std::string s = " (full scale per column of a weight:";
   for (int q = 0; q < v.ppw; ++q) s += fmt(" %.1f", v.adc_delta_q[q] * v.code_max);

@@ -53,7 +53,7 @@ void read_noise(const MapReader& r, NoiseSpec& n) {
 }
 
 void read_adc(const MapReader& r, AdcSpec& a) {
-  r.allow_only({"bits", "range", "max", "quantile", "per_slice", "round_pow2", "noise_lsb", "count", "conversion_ns"});
+  r.allow_only({"bits", "range", "max", "quantile", "per_slice", "per_cycle", "round_pow2", "noise_lsb", "count", "conversion_ns"});
   r.read("bits", a.bits, rule::kAdcBits);
   r.read_enum<AdcRange>("range", a.range,
                         {{"full", AdcRange::full}, {"max", AdcRange::max}, {"calibrated", AdcRange::calibrated},
@@ -61,6 +61,7 @@ void read_adc(const MapReader& r, AdcSpec& a) {
   r.read("max", a.max_value, rule::kAdcMax);  // presence vs range: a cross-field rule
   r.read("quantile", a.quantile, rule::kQuantile);
   r.read("per_slice", a.per_slice);  // with range: a cross-field rule
+  r.read("per_cycle", a.per_cycle);
   r.read("round_pow2", a.round_pow2);
   r.read("noise_lsb", a.noise_lsb, rule::kAdcNoiseLsb);
   r.read("count", a.count, rule::kAdcCount);

@@ -112,6 +112,9 @@ struct AdcSpec {
   // range=calibrated: round each calibrated range up to a power-of-two number
   // of on-cell units (CrossSim's 128/2^k rule).
   bool round_pow2 = false;
+  // range=calibrated: one range per input cycle (and per weight slice with
+  // per_slice), each from the pilot values of its own conversions.
+  bool per_cycle = false;
   double noise_lsb = 0.0;       // input-referred Gaussian noise, in ADC LSBs
   int count = 0;                // ADCs per macro, shared by the columns (0 = one per column)
   std::optional<double> conversion_ns;  // default: ZigZag-IMC delay model
