@@ -42,6 +42,19 @@ Config macro_config(int variant) {
   c.run.inputs_per_instance = 64;
   if (variant == 1) c.macro.noise.read_sigma_us = 0.2;
   if (variant == 2) c.macro.noise.prog_sigma_rel = 0.03;
+  if (variant == 4) c.macro.noise.read_sigma_rel = 0.02;  // proportional read noise (the float path)
+  if (variant == 5) {  // aihwkit's regime: one 16-level cell per (4-bit) weight, one 8-bit DAC cycle, 128 columns
+    c.macro.cols = 128;
+    c.macro.bits_per_cell = 4;
+    c.macro.weight_encoding = WeightEncoding::unsigned_plain;
+    c.macro.dac_bits = 8;
+    c.macro.adc.bits = 8;
+    c.tile.weights.bits = 4;
+    c.tile.weights.is_signed = false;
+    c.tile.weights.dist.kind = DistKind::uniform;
+    c.tile.weights.dist.low = 0.0;
+    c.tile.weights.dist.high = 1.0;
+  }
   if (variant == 3) {  // digital: 1-bit cells, two's complement -> 8 columns per weight, the same cell reads
     c.macro.kind = MacroKind::digital;
     c.macro.bits_per_cell = 1;
@@ -87,6 +100,15 @@ void BM_cimmc_digital(benchmark::State& state) {
   run_macro(state, 3, 2048, [](const JobView& v, const JobOutput& o) { launch_cpu(&v, &o, 1, 1, nullptr); });
 }
 BENCHMARK(BM_cimmc_digital)->Unit(benchmark::kMillisecond);
+
+// Issue 11's speed regimes: proportional read noise on the bit-sliced macro
+// above (4), and one 16-level cell per weight with one 8-bit DAC cycle on a
+// 128 x 128 array (5), each against the int8 GEMV below.
+void BM_cimmc_regime(benchmark::State& state) {
+  run_macro(state, static_cast<int>(state.range(0)), 2048,
+            [](const JobView& v, const JobOutput& o) { launch_cpu(&v, &o, 1, 1, nullptr); });
+}
+BENCHMARK(BM_cimmc_regime)->Arg(4)->Arg(5)->ArgName("prop_read4_multilevel5")->Unit(benchmark::kMillisecond);
 
 // One core, each x86 level this CPU runs (registered in main): the speed of
 // every dispatched path, all giving the same bits (tests/test_cpu_isa.cpp).
@@ -269,6 +291,10 @@ int main(int argc, char** argv) {
   if (!std::isnan(dg)) std::printf("  cimmc digital, toggles  %10.3g cell reads/s  (%.2fx the analog noise-free time)\n", dg * reads, nf / dg);
   if (!std::isnan(sc)) std::printf("  per-cell scalar sim     %10.3g cell reads/s  -> cimmc is %.1fx faster\n", sc * reads, nf / sc);
   if (!std::isnan(gv)) std::printf("  exact int8 GEMV         %10.3g MVM/s         -> cimmc MVM costs %.0fx a digital GEMV\n", gv, gv / nf);
+  const double pr = get("BM_cimmc_regime/prop_read4_multilevel5:4"), ml = get("BM_cimmc_regime/prop_read4_multilevel5:5");
+  if (!std::isnan(pr)) std::printf("  cimmc prop. read noise  %10.3g cell reads/s  (%.2fx the noise-free time)\n", pr * reads, nf / pr);
+  if (!std::isnan(ml) && !std::isnan(gv))
+    std::printf("  16-level cells, 8b DAC  %10.0f MVM/s         -> costs %.1fx a digital GEMV\n", ml, gv / ml);
   print_paths(reads);
   return 0;
 }

@@ -257,7 +257,9 @@ CIMMC_HD std::uint64_t convert_set(const Columns& colv, const ConvConsts& k, con
 template <class Columns, class Exec>
 CIMMC_HD std::uint64_t convert_any(const Columns& colv, AdcMode mode, const ConvConsts& k, const Workspace& ws,
                                    std::uint64_t* col_h, std::uint64_t* adc_h, int P, const Exec& ex) {
-  if (mode == AdcMode::per_slice) return convert_set<AdcMode::per_slice>(colv, k, ws, col_h, adc_h, P, ex);
+  // per_cycle is per_slice with the cycle's steps (convert_all points dq, iq at them).
+  if (mode == AdcMode::per_slice || mode == AdcMode::per_cycle)
+    return convert_set<AdcMode::per_slice>(colv, k, ws, col_h, adc_h, P, ex);
   if (mode == AdcMode::ideal) return convert_set<AdcMode::ideal>(colv, k, ws, col_h, adc_h, P, ex);
   return convert_set<AdcMode::shared>(colv, k, ws, col_h, adc_h, P, ex);
 }
@@ -325,6 +327,10 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
   std::uint64_t clipped = 0;
   for (int p = lane; p < P; p += nl) ws.ypart[p] = 0.0;
   for (int c = 0; c < v.cycles; ++c) {
+    if (v.adc_mode == AdcMode::per_cycle) {
+      k.dq = v.adc_delta_cq + c * v.ppw;
+      k.iq = v.adc_inv_cq + c * v.ppw;
+    }
     for (int g = 0; g < G; ++g) {
       const int cg = c * G + g;
       // A calibration pilot only records the values before noise: no noise

@@ -27,7 +27,10 @@ enum class WPart : std::uint8_t { plain, pos, neg, sign_bit, signed_mag };
 // one step for every column, a step per weight slice, or the value itself
 // (ideal: no quantization, no clipping; codes are still counted at adc_delta
 // so the conversions can be priced).
-enum class AdcMode : std::uint8_t { shared, per_slice, ideal };
+// per_cycle: a step per (input cycle, column position of a weight), from
+// adc_delta_cq (the positions share a step unless calibrated per slice too).
+enum class AdcMode : std::uint8_t { shared, per_slice, ideal, per_cycle };
+constexpr int kMaxAdcRanges = 64;  // input cycles x column positions of AdcMode::per_cycle
 
 // Discrete distribution over quantized integers, sampled by Walker's alias
 // method from one 32-bit word. prob is scaled by 2^32 so 1.0 is representable.
@@ -71,6 +74,9 @@ struct JobView {
   int cycles = 1;
   int x_offset = 0;
   double in_coef[kMaxCycles] = {};
+  // Per-vector input scaling (input_scaling.hpp): the encoding's largest
+  // input magnitude Q every vector is scaled to; 0 = no scaling.
+  int x_scale_q = 0;
   // ---- device, in units of one conductance step g_lsb = (g_on - g_off) / (L - 1)
   float r_off = 0.f;       // g_off / g_lsb
   float prog_abs = 0.f;    // programming sigma / g_lsb
@@ -92,6 +98,9 @@ struct JobView {
   // (p % ppw) and its inverse; adc_delta is then the largest of them.
   double adc_delta_q[kMaxPhysPerWeight] = {};
   double adc_inv_q[kMaxPhysPerWeight] = {};
+  // AdcMode::per_cycle: the step of cycle c at position q at [c * ppw + q], and its inverse.
+  double adc_delta_cq[kMaxAdcRanges] = {};
+  double adc_inv_cq[kMaxAdcRanges] = {};
   // Calibration pilot only (else null): every conversion's column value before
   // noise, at [((sample * cycles + c) * G + g) * P + p].
   double* col_capture = nullptr;

@@ -21,6 +21,7 @@
 #include "encoding.hpp"
 #include "workspace.hpp"
 #include "hd.hpp"
+#include "input_scaling.hpp"
 #include "job_view.hpp"
 #include "normal.hpp"
 #include "philox.hpp"
@@ -106,10 +107,20 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
   for (std::int64_t blk = lane; blk * 4 < nw; blk += nl) {
     if (v.w_given) {
       for (int t = 0; t < 4 && blk * 4 + t < nw; ++t) ws.w[blk * 4 + t] = v.w_given[blk * 4 + t];
-      continue;
+    } else {
+      const philox::Counter r = philox::draw(v.key, inst, static_cast<std::uint32_t>(blk), philox::kWeights + sb);
+      for (int t = 0; t < 4 && blk * 4 + t < nw; ++t) ws.w[blk * 4 + t] = alias_draw(v.w_dist, r.v[t]);
     }
-    const philox::Counter r = philox::draw(v.key, inst, static_cast<std::uint32_t>(blk), philox::kWeights + sb);
-    for (int t = 0; t < 4 && blk * 4 + t < nw; ++t) ws.w[blk * 4 + t] = alias_draw(v.w_dist, r.v[t]);
+    if (v.signed_cols) {
+      // Sign-magnitude: a zero weight's cells (level 0, still g_off and its
+      // programming noise) take a random polarity, so their currents cancel
+      // on average instead of always adding (a fixed polarity biases the error).
+      const philox::Counter z = philox::draw(v.key, inst, static_cast<std::uint32_t>(blk), philox::kPolarity + sb);
+      for (int t = 0; t < 4 && blk * 4 + t < nw; ++t) {
+        const std::int32_t w = ws.w[blk * 4 + t];
+        ws.wneg[blk * 4 + t] = static_cast<std::uint8_t>(w < 0 || (w == 0 && (z.v[t] >> 31)));
+      }
+    }
   }
   ex.sync();
   for (int n = lane; n < v.N; n += nl) {
@@ -158,7 +169,7 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
           const float sd = prog_sigma(v, g);
           float gv = g + sd * std_normal(gz.v[t], v.normal_table);
           gv = gv < 0.f ? 0.f : gv;  // a conductance cannot be negative
-          const float sgn = (v.signed_cols && wv < 0) ? -1.f : 1.f;
+          const float sgn = (v.signed_cols && ws.wneg[static_cast<std::size_t>(n) * v.K + j]) ? -1.f : 1.f;
           const std::size_t at = static_cast<std::size_t>(j) * PC + p;
           if (v.dev.compensate) ws.g0[at] = sgn * gv;
           if (v.dev.drift) gv *= drift_factor(v.dev, l, std_normal(dz.v[t], v.normal_table));
@@ -183,11 +194,7 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
     for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(v.N) * v.G * v.wpg; idx += nl) {
       const int w = static_cast<int>(idx % v.wpg), g = static_cast<int>((idx / v.wpg) % v.G);
       const int n = static_cast<int>(idx / (v.wpg * v.G));
-      const std::int32_t* src = ws.w + static_cast<std::size_t>(n) * v.K + g * v.R + w * 64;
-      std::uint64_t word = 0;
-      for (int i = 0, rows = word_rows(v, g, w); i < rows; ++i)
-        word |= static_cast<std::uint64_t>(src[i] < 0) << i;
-      ws.negbits[idx] = word;
+      ws.negbits[idx] = pack_bits(ws.wneg + static_cast<std::size_t>(n) * v.K + g * v.R + w * 64, word_rows(v, g, w), 0);
     }
   }
   const int A = 1 << v.dac_bits;
@@ -218,12 +225,22 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
 // 0..ceil(K/4)-1 with K <= 65536, so the last slot is never a row's.
 constexpr std::uint32_t kCommonSlot = 0xFFFFFFFFu;
 
+// Row j's DAC levels for input x (after any per-vector scaling), and their counts.
+CIMMC_HD void dac_input(const JobView& v, const Workspace& ws, int j, int x) {
+  const int A = 1 << v.dac_bits;
+  for (int c = 0; c < v.cycles; ++c) {
+    const int a = encode_input(v, x, c);
+    ws.a[c * v.K + j] = static_cast<std::uint8_t>(a);
+    if (v.float_path) ws.af[c * v.K + j] = static_cast<float>(a);
+    ++ws.cnt[j * A + a];
+  }
+}
+
 // `local` indexes given inputs (x_given); `sample` addresses the draws.
 template <class Exec>
 CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t sample, std::uint64_t local,
                             std::uint64_t* hist, const Exec& ex) {
   const int lane = ex.lane(), nl = ex.nlanes();
-  const int A = 1 << v.dac_bits;
   // Correlated inputs: z_j = sqrt(rho) z0 + sqrt(1 - rho) e_j with one common z0
   // per sample (its own Philox slot, beyond any row block) and e_j from the
   // row's own word, then x_j = F^-1(Phi(z_j)): every row keeps its marginal.
@@ -232,7 +249,7 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
   // marginals of small tail bins.
   // Image patches (x_npatches > 0, never with rho) use the same common slot:
   // one draw picks the sample's first patch and the rows follow from it.
-  const bool corr = v.x_rho > 0.f, patches = v.x_npatches > 0;
+  const bool corr = v.x_rho > 0.f, patches = v.x_npatches > 0, scaling = v.x_scale_q > 0;
   float common = 0.f, own = 1.f;
   std::uint32_t first = 0;
   if (corr || patches) {
@@ -252,15 +269,30 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
                     : corr  ? copula_draw(v, common + own * std_normal_precise(r.v[t]))
                             : alias_draw(v.x_dist, r.v[t]);
       ws.x[j] = x;
-      for (int c = 0; c < v.cycles; ++c) {
-        const int a = encode_input(v, x, c);
-        ws.a[c * v.K + j] = static_cast<std::uint8_t>(a);
-        if (v.float_path) ws.af[c * v.K + j] = static_cast<float>(a);
-        ++ws.cnt[j * A + a];
-      }
+      if (!scaling) dac_input(v, ws, j, x);
     }
   }
   ex.sync();
+  if (scaling) {
+    // The vector's max |x| is known only once every row is drawn: lane 0
+    // takes it (exact integers, any order), then every lane scales its rows.
+    if (lane == 0) {
+      std::int32_t m = 0;
+      for (int j = 0; j < v.K; ++j) {
+        const std::int32_t a = ws.x[j] < 0 ? -ws.x[j] : ws.x[j];
+        m = a > m ? a : m;
+      }
+      *ws.xmax = m;
+    }
+    ex.sync();
+    const std::int32_t m = *ws.xmax;
+    for (int j = lane; j < v.K; j += nl) {
+      const std::int32_t xs = m > 0 ? scale_input(ws.x[j], m, v.x_scale_q) : 0;
+      ws.xq[j] = xs;
+      dac_input(v, ws, j, xs);
+    }
+    ex.sync();
+  }
   const int nab = v.cycles * v.dac_bits * v.G * v.wpg;
   for (int idx = lane; idx < nab; idx += nl) {
     const int w = idx % v.wpg, g = (idx / v.wpg) % v.G, b = (idx / (v.wpg * v.G)) % v.dac_bits;
@@ -283,8 +315,9 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
     ex.add(&hist[v.off_row + active], 1);
   }
   if (lane == 0) {
+    const std::int32_t* xd = scaling ? ws.xq : ws.x;
     std::int64_t s = 0;
-    for (int j = 0; j < v.K; ++j) s += ws.x[j];
+    for (int j = 0; j < v.K; ++j) s += xd[j];
     *ws.xsum = s;
   }
   ex.sync();
@@ -304,6 +337,7 @@ CIMMC_HD void finish_sample(const JobView& v, const Workspace& ws, std::uint64_t
     for (int q = 0; q < v.ppw; ++q) y += v.w_coef[q] * ws.ypart[n * v.ppw + q];
     if (v.dev.compensate) y *= *ws.alpha;  // in digital, on the analog part only
     y -= v.w_offset * xsum + v.x_offset * static_cast<double>(ws.wsum[n]) + k_off;
+    if (v.x_scale_q > 0) y *= input_rescale(v, *ws.xmax);  // back to the inputs' units
     std::int64_t ref = 0;
     const std::int32_t* wn = ws.w + static_cast<std::size_t>(n) * v.K;
     for (int j = 0; j < v.K; ++j) ref += static_cast<std::int64_t>(ws.x[j]) * wn[j];

@@ -37,6 +37,6 @@ struct StreamKey {
 // (index, slot, stream, c3). `index` is a sample or array-instance number,
 // `slot` numbers the 4-word blocks drawn for it, `stream` separates what is drawn.
 enum Stream : std::uint32_t { kWeights = 1, kFaults = 2, kProgramming = 3, kInputs = 4,
-                              kReadNoise = 5, kAdcNoise = 6, kDrift = 7, kPilot = 0x100 };
+                              kReadNoise = 5, kAdcNoise = 6, kDrift = 7, kPolarity = 8, kPilot = 0x100 };
 
 }  // namespace cimmc::philox

@@ -17,7 +17,8 @@ struct Workspace {
   std::int64_t* wsum;       // N: sum_j w[n][j]
   std::uint8_t* lev;        // pcell*K cell levels, [p][j]
   std::uint64_t* wbits;     // pcell*bpc*G*wpg: bit q of each cell level, per row group
-  std::uint64_t* negbits;   // N*G*wpg: rows holding a negative weight (sign-magnitude)
+  std::uint64_t* negbits;   // N*G*wpg: rows whose cells are negative (sign-magnitude)
+  std::uint8_t* wneg;       // N*K: 1 where weight [n][j] is stored negative (sign-magnitude; zero weights draw it)
   float* gf;                // K*pcell signed conductance / g_lsb, [j][p] (float path)
   float* fval;              // pcell column values of the current conversion set (float path)
   float* fsq;               // pcell sums of squared cell contributions (float path)
@@ -28,6 +29,8 @@ struct Workspace {
   double* ircol;            // 4*pcell: bit-line sums of the current conversion set (IR drop only)
   std::uint32_t* rowcount;  // L*K: cells of row j at level l, [l][j]
   std::int32_t* x;          // K inputs of the current sample
+  std::int32_t* xq;         // K inputs as the DAC sees them after per-vector scaling (scaling only)
+  std::int32_t* xmax;       // 1: max_j |x_j| of the current sample (scaling only)
   std::uint8_t* a;          // cycles*K DAC levels
   float* af;                // cycles*K DAC levels as float (float path)
   std::uint64_t* abits;     // cycles*dac_bits*G*wpg
@@ -43,7 +46,7 @@ struct Workspace {
   // K*2^dac_bits: (row, level) occurrences in this instance. 64-bit: one
   // instance counts up to inputs_per_instance x cycles (< 2^36) per entry.
   std::uint64_t* cnt;
-  std::int64_t* xsum;       // 1
+  std::int64_t* xsum;       // 1: sum of the DAC's inputs (scaled ones when scaling)
   // Per-instance column-value and ADC-code counts in interleaved copies
   // (column p counts into copy p % shards), folded into the group histogram
   // at the end of the instance: hot bins would otherwise serialize every
@@ -116,6 +119,7 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.lev, PC * K);
   take(w.wbits, PC * v.bpc * G * W);
   take(w.negbits, v.signed_cols ? N * G * W : 1);
+  take(w.wneg, v.signed_cols ? N * K : 1);
   take(w.gf, v.float_path ? PC * K : 1);
   take(w.fval, v.float_path ? PC : 1);
   take(w.fsq, v.float_path ? PC : 1);
@@ -126,6 +130,8 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.ircol, v.ir_rho > 0.f ? 4 * PC : 1);
   take(w.rowcount, K * v.L);
   take(w.x, K);
+  take(w.xq, v.x_scale_q > 0 ? K : 1);
+  take(w.xmax, 1);
   take(w.a, C * K);
   take(w.af, v.float_path ? C * K : 1);
   take(w.abits, C * v.dac_bits * G * W);

@@ -69,6 +69,10 @@ inline std::vector<KernelCase> kernel_cases() {
   slices.macro.adc.per_slice = true;
   slices.macro.adc.round_pow2 = true;
   out.push_back({"per_slice_calibrated", slices});
+  Config cycles = noisy;  // a range per (input cycle, weight slice): 8 cycles x 8 columns
+  cycles.macro.adc.per_slice = true;
+  cycles.macro.adc.per_cycle = true;
+  out.push_back({"per_cycle_calibrated", cycles});
 
   // Array-subtracted pairs, alone and with every device model; IR drop.
   Config pairs = base;
@@ -97,6 +101,25 @@ inline std::vector<KernelCase> kernel_cases() {
   corr.tile.inputs.dist.correlation = 0.4;
   corr.macro.noise.read_sigma_us = 0.1;
   out.push_back({"correlated_inputs", corr});
+
+  // Per-vector input scaling (kernels/input_scaling.hpp): vectors whose max
+  // varies (post-ReLU inputs well inside the clip), on the integer path with
+  // read noise and a calibrated ADC, and signed on the conductance path.
+  Config scaled = base;
+  scaled.macro.input_scaling = InputScaling::abs_max;
+  scaled.tile.inputs.dist.kind = DistKind::relu_normal;
+  scaled.tile.inputs.dist.std = 0.4;
+  scaled.tile.inputs.dist.zero_fraction = 0.5;
+  scaled.tile.inputs.dist.clip = 3.0;
+  scaled.macro.noise.read_sigma_us = 0.2;
+  scaled.macro.adc.range = AdcRange::calibrated;
+  out.push_back({"input_scaling_abs_max", scaled});
+  Config scaled_signed = planes;
+  scaled_signed.macro.input_scaling = InputScaling::abs_max;
+  scaled_signed.macro.noise.prog_sigma_rel = 0.03;
+  scaled_signed.tile.inputs.dist.kind = DistKind::normal;
+  scaled_signed.tile.inputs.dist.std = 0.2;
+  out.push_back({"input_scaling_signed_float_path", scaled_signed});
 
   // The digital kind (kernels/digital_model.hpp): adder trees of 64 rows
   // shared by the two row groups, two's-complement weights and inputs.

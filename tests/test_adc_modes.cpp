@@ -277,3 +277,25 @@ TEST(AdcCalibration, SliceOptionsChangeTheJobKeyOnlyWhenSet) {
   EXPECT_NE(sliced, plain);
   EXPECT_NE(job_key(c), sliced);
 }
+
+// The calibrated full scale is the exact pilot quantile q of the column
+// values, so a run drawn like the pilot clips a fraction 1 - q of its
+// conversions (the values above it), up to the sampling error of the two
+// quantiles. Programming variation makes the column values continuous (no
+// ties at the full scale) and 12 bits make the half step above it negligible.
+TEST(AdcCalibration, ClipRateIsTheRequestedQuantile) {
+  for (double q : {0.99, 0.9}) {
+    Config c = small_config();
+    c.macro.bits_per_cell = 2;
+    c.macro.noise.prog_sigma_rel = 0.05;
+    c.macro.adc.bits = 12;
+    c.macro.adc.range = AdcRange::calibrated;
+    c.macro.adc.quantile = q;
+    c.tile.cols_used = 8;
+    c.run.samples = 4000;
+    c.run.pilot_samples = 4000;
+    const GroupMoments t = run_cpu(c, 2).totals();
+    const double rate = static_cast<double>(t.clipped) / static_cast<double>(t.conversions);
+    EXPECT_NEAR(rate / (1 - q), 1.0, 0.15) << q << ": clip rate " << rate;
+  }
+}

@@ -178,8 +178,14 @@ TEST(Statistical, SignMagnitudeColumnsMatchEnumeration) {
   std::vector<RowPoint> rows;
   for (int a = 0; a < 2; ++a)
     for (int w = -3; w <= 3; ++w) {
+      const double p = job.x_pmf.prob(a) * job.w_pmf.prob(w);
+      if (w == 0) {  // a zero weight's cells take either polarity with probability 1/2
+        rows.push_back({0, a, p / 2});
+        rows.push_back({0, -a, p / 2});
+        continue;
+      }
       const int s = w < 0 ? -1 : 1;
-      rows.push_back({s * a * std::abs(w), s * a, job.x_pmf.prob(a) * job.w_pmf.prob(w)});
+      rows.push_back({s * a * std::abs(w), s * a, p});
     }
   std::map<std::pair<int, int>, double> mo;
   enumerate(rows, 5, 0, 0, 1.0, mo);

@@ -106,6 +106,10 @@ std::optional<std::pair<const char*, double>> value_dependence(const EventEnergy
 
 // --energy-only refuses points whose energies depend on values it skips.
 void check_energy_only(const SweepPoint& p, const std::string& path) {
+  if (p.config.macro.input_scaling != InputScaling::none)
+    throw UsageError("--energy-only: " + path + ": point " + std::to_string(p.index) +
+                     ": macro.input_scaling is abs_max, which changes every DAC level by a per-vector scale the "
+                     "statistical energy model does not know (run without --model statistical)");
   for (const auto& [name, e] : {std::pair{"column", &p.config.energy.column}, std::pair{"adc", &p.config.energy.adc}})
     if (const auto dep = value_dependence(*e))
       throw UsageError(std::string("--energy-only: ") + path + ": point " + std::to_string(p.index) + ": energy." +

@@ -1,5 +1,6 @@
 #include "cli/summary.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -36,6 +37,15 @@ void print_digital_events(std::ostream& os, const JobResult& r) {
 std::string adc_scales(const JobResult& r) {
   const JobView& v = r.view;
   if (v.adc_mode == AdcMode::ideal) return fmt(" (no quantization; codes counted at full scale %.1f)", r.adc_full_scale);
+  if (v.adc_mode == AdcMode::per_cycle) {  // the largest of each cycle's positions
+    std::string s = " (full scale per input cycle:";
+    for (int c = 0; c < v.cycles; ++c) {
+      double top = 0;
+      for (int q = 0; q < v.ppw; ++q) top = std::max(top, v.adc_delta_cq[c * v.ppw + q] * v.code_max);
+      s += fmt(" %.1f", top);
+    }
+    return s + ")";
+  }
   if (v.adc_mode != AdcMode::per_slice) return fmt(" (full scale %.1f)", r.adc_full_scale);
   std::string s = " (full scale per column of a weight:";
   for (int q = 0; q < v.ppw; ++q) s += fmt(" %.1f", v.adc_delta_q[q] * v.code_max);
@@ -49,7 +59,8 @@ void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, cons
   os << cfg.name << ": " << cfg.macro.rows << "x" << cfg.macro.cols << " macro, tile " << v.K << " rows x "
      << v.N << " weights (" << v.P << (v.pair ? " column pairs), " : " columns), ") << r.samples() << " MVMs, " << r.backend << ", "
      << fmt("%.2f s", r.wall_seconds) << "\n";
-  os << "  inputs " << cfg.tile.inputs.bits << "b " << to_string(cfg.macro.input_encoding) << ", " << v.cycles
+  os << "  inputs " << cfg.tile.inputs.bits << "b " << to_string(cfg.macro.input_encoding)
+     << (v.x_scale_q > 0 ? " scaled per vector (abs_max)" : "") << ", " << v.cycles
      << " cycles x " << v.dac_bits << " DAC bits; weights " << cfg.tile.weights.bits << "b "
      << to_string(cfg.macro.weight_encoding) << ", " << v.bpc << " bits/cell; ";
   if (v.digital)

@@ -55,7 +55,7 @@ void read_noise(const MapReader& r, NoiseSpec& n) {
 }
 
 void read_adc(const MapReader& r, AdcSpec& a) {
-  r.allow_only({"bits", "range", "max", "quantile", "per_slice", "round_pow2", "noise_lsb", "count", "conversion_ns"});
+  r.allow_only({"bits", "range", "max", "quantile", "per_slice", "per_cycle", "round_pow2", "noise_lsb", "count", "conversion_ns"});
   r.read("bits", a.bits, rule::kAdcBits);
   r.read_enum<AdcRange>("range", a.range,
                         {{"full", AdcRange::full}, {"max", AdcRange::max}, {"calibrated", AdcRange::calibrated},
@@ -63,6 +63,7 @@ void read_adc(const MapReader& r, AdcSpec& a) {
   r.read("max", a.max_value, rule::kAdcMax);  // presence vs range: a cross-field rule
   r.read("quantile", a.quantile, rule::kQuantile);
   r.read("per_slice", a.per_slice);  // with range: a cross-field rule
+  r.read("per_cycle", a.per_cycle);
   r.read("round_pow2", a.round_pow2);
   r.read("noise_lsb", a.noise_lsb, rule::kAdcNoiseLsb);
   r.read("count", a.count, rule::kAdcCount);
@@ -71,7 +72,8 @@ void read_adc(const MapReader& r, AdcSpec& a) {
 
 void read_macro(const MapReader& r, MacroSpec& m) {
   r.allow_only({"kind", "rows", "cols", "rows_active", "bits_per_cell", "weight_encoding", "dac_bits",
-                "input_encoding", "g_on_us", "g_off_us", "wire_ohm", "noise", "adc", "cell_group", "cell"});
+                "input_encoding", "input_scaling", "g_on_us", "g_off_us", "wire_ohm", "noise", "adc", "cell_group",
+                "cell"});
   r.read_enum<MacroKind>("kind", m.kind, {{"analog", MacroKind::analog}, {"digital", MacroKind::digital}});
   // SRAM cells hold one bit: that is the digital kind's default (a written
   // value other than 1 is refused by check_digital_macro).
@@ -93,6 +95,8 @@ void read_macro(const MapReader& r, MacroSpec& m) {
                               {"offset", InputEncoding::offset},
                               {"twos_complement", InputEncoding::twos_complement},
                               {"sign_magnitude", InputEncoding::sign_magnitude}});
+  r.read_enum<InputScaling>("input_scaling", m.input_scaling,
+                            {{"none", InputScaling::none}, {"abs_max", InputScaling::abs_max}});
   r.read("g_on_us", m.g_on_us, rule::kConductanceUs);
   r.read("g_off_us", m.g_off_us, rule::kOffConductanceUs);
   r.read("wire_ohm", m.wire_ohm, rule::kWireOhm);  // validity against the array: a cross-field rule

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "job_view.hpp"  // kMaxAdcRanges: the per-cycle steps a job holds
 #include "config/config.hpp"
 #include "config/internal.hpp"
 #include "spec/technology.hpp"
@@ -162,7 +163,7 @@ void check_macro(const Checker& c, const MacroSpec& m) {
   c.check("macro.adc.quantile", a.quantile, rule::kQuantile);
   // Per-slice ranges and power-of-two rounding act on the pilot's calibration;
   // every other range is one fixed value for all columns.
-  for (const auto& [key, on] : {std::pair{"per_slice", a.per_slice}, std::pair{"round_pow2", a.round_pow2}})
+  for (const auto& [key, on] : {std::pair{"per_slice", a.per_slice}, std::pair{"per_cycle", a.per_cycle}, std::pair{"round_pow2", a.round_pow2}})
     if (on && a.range != AdcRange::calibrated)
       c.fail(std::string("macro.adc.") + key, "true",
              std::string("is only allowed when macro.adc.range is calibrated (it is ") + to_string(a.range) + ")");
@@ -197,6 +198,10 @@ void check_operands_fit_macro(const Checker& c, const MacroSpec& m, const Operan
            std::string("unsigned inputs need macro.input_encoding: unsigned (it is ") +
                to_string(m.input_encoding) + ")");
 
+  if (m.input_scaling == InputScaling::abs_max && x.is_signed && x.bits < 2)
+    c.fail(p_x + ".bits", std::to_string(x.bits),
+           "must be at least 2 for signed inputs with macro.input_scaling abs_max: a 1-bit signed input has no "
+           "positive magnitude to scale to");
   const int cycles = input_cycles(m, x);
   if (cycles > kMaxInputCycles)
     c.fail(p_x + ".bits", std::to_string(x.bits),
@@ -204,6 +209,10 @@ void check_operands_fit_macro(const Checker& c, const MacroSpec& m, const Operan
                " and input_encoding " + to_string(m.input_encoding) + "; at most " +
                std::to_string(kMaxInputCycles) + " are supported");
   const int per_weight = phys_cols_per_weight(m, w);
+  if (m.adc.per_cycle && cycles * per_weight > kMaxAdcRanges)
+    c.fail("macro.adc.per_cycle", "true",
+           "needs a range for each of " + std::to_string(cycles) + " input cycles x " + std::to_string(per_weight) +
+               " columns of a weight; at most " + std::to_string(kMaxAdcRanges) + " are supported");
   if (per_weight > kMaxColsPerWeight)
     c.fail(p_w + ".bits", std::to_string(w.bits),
            "needs " + std::to_string(per_weight) + " physical columns per weight with macro.bits_per_cell " +

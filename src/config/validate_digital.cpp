@@ -66,6 +66,10 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
     c.fail("macro.weight_encoding", "differential_analog",
            "cannot be used when macro.kind is digital: a digital macro has no column currents to subtract (use "
            "differential)");
+  if (m.input_scaling != InputScaling::none)
+    c.fail("macro.input_scaling", to_string(m.input_scaling),
+           "must be none when macro.kind is digital: a digital macro adds exactly, so scaling inputs would only add "
+           "rounding error");
   if (m.weight_encoding == WeightEncoding::sign_magnitude)
     c.fail("macro.weight_encoding", "sign_magnitude",
            "cannot be used when macro.kind is digital: the adder tree adds unsigned products (use twos_complement, "

@@ -56,6 +56,43 @@ std::array<double, kMaxPhysPerWeight> calibrated_full_scales(const JobView& v, d
   return fs;
 }
 
+std::vector<double> calibrated_cycle_scales(const JobView& v, const double* values, const AdcSpec& adc) {
+  const std::uint64_t n = capture_values(v), GP = static_cast<std::uint64_t>(v.G) * v.P;
+  // Group of value i: its cycle c = (i / (G P)) % cycles, and with per_slice its
+  // position's slice (the pilot records [((sample * cycles + c) * G + g) * P + p]).
+  const int per = adc.per_slice ? v.ppw : 1;
+  std::vector<std::vector<double>> groups(static_cast<std::size_t>(v.cycles) * per);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const int c = static_cast<int>((i / GP) % static_cast<std::uint64_t>(v.cycles));
+    const int q = static_cast<int>(i % static_cast<std::uint64_t>(v.P)) % v.ppw;
+    groups[static_cast<std::size_t>(c) * per + (adc.per_slice ? adc_slice_of(v, q) : 0)].push_back(std::fabs(values[i]));
+  }
+  std::vector<double> gq(groups.size());
+  for (std::size_t k = 0; k < groups.size(); ++k) {
+    std::vector<double>& g = groups[k];
+    double f = g.empty() ? 0.0 : exact_quantile(g.data(), g.data() + g.size(), adc.quantile);
+    if (f <= 0) f = v.col_bw;  // all-zero pilot values (a cycle whose level is always 0): one bin of range
+    if (adc.round_pow2) f = round_up_pow2(f, on_cell_unit(v));
+    gq[k] = f;
+  }
+  std::vector<double> fs(static_cast<std::size_t>(v.cycles) * v.ppw);
+  for (int c = 0; c < v.cycles; ++c)
+    for (int q = 0; q < v.ppw; ++q)
+      fs[static_cast<std::size_t>(c) * v.ppw + q] = gq[static_cast<std::size_t>(c) * per + (adc.per_slice ? adc_slice_of(v, q) : 0)];
+  return fs;
+}
+
+void set_adc_cycle_scales(JobView& v, const std::vector<double>& fs) {
+  double top = 0;
+  for (std::size_t i = 0; i < fs.size(); ++i) {
+    v.adc_delta_cq[i] = fs[i] / v.code_max;
+    v.adc_inv_cq[i] = 1.0 / v.adc_delta_cq[i];
+    top = std::max(top, fs[i]);
+  }
+  set_adc_full_scale(v, top);
+  v.adc_mode = AdcMode::per_cycle;
+}
+
 void set_adc_full_scales(JobView& v, const std::array<double, kMaxPhysPerWeight>& fs, bool per_slice) {
   set_adc_full_scale(v, fs[0]);
   if (!per_slice) return;

@@ -33,4 +33,11 @@ std::array<double, kMaxPhysPerWeight> calibrated_full_scales(const JobView& v, d
 // when they differ by position, else the shared step of position 0.
 void set_adc_full_scales(JobView& v, const std::array<double, kMaxPhysPerWeight>& fs, bool per_slice);
 
+// adc.per_cycle: the full scale of every (input cycle c, column position q)
+// at [c * ppw + q], each the quantile of its own group's pilot values (a group
+// is one cycle, or one (cycle, weight slice) with per_slice); and setting
+// them (AdcMode::per_cycle, adc_delta the largest).
+std::vector<double> calibrated_cycle_scales(const JobView& v, const double* values, const AdcSpec& adc);
+void set_adc_cycle_scales(JobView& v, const std::vector<double>& fs);
+
 }  // namespace cimmc

@@ -114,6 +114,10 @@ std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const st
     sample(pilots, backend, opt, nullptr);  // only the recorded values are used
     for (std::size_t k = 0; k < pilots.size(); ++k) {
       const AdcSpec& adc = cfgs[pilot_of[k]]->macro.adc;
+      if (adc.per_cycle) {
+        set_adc_cycle_scales(jobs[pilot_of[k]]->view, calibrated_cycle_scales(pilots[k], captured[k].data(), adc));
+        continue;
+      }
       set_adc_full_scales(jobs[pilot_of[k]]->view, calibrated_full_scales(pilots[k], captured[k].data(), adc),
                           adc.per_slice);
     }

@@ -72,6 +72,8 @@ void set_input_cycles(const MacroSpec& m, const OperandSpec& x, JobView& v) {
     }
     default: break;
   }
+  // Per-vector scaling drives the largest magnitude the encoding takes.
+  if (m.input_scaling == InputScaling::abs_max) v.x_scale_q = x.is_signed ? (1 << (x.bits - 1)) - 1 : (1 << x.bits) - 1;
 }
 
 // Digital macros: exact integer arithmetic (no g_off current, no noise), an

@@ -60,6 +60,11 @@ void write_job(const H5::Group& job, const JobResult& r) {
   for (int q = 0; q < v.ppw; ++q)
     fs_q.push_back((v.adc_mode == AdcMode::per_slice ? v.adc_delta_q[q] : v.adc_delta) * v.code_max);
   h5::write_attr_array(job, "adc_full_scale_q", fs_q.data(), fs_q.size());
+  if (v.adc_mode == AdcMode::per_cycle) {  // format 2.7: [cycle][position]
+    std::vector<double> fs_cq;
+    for (int i = 0; i < v.cycles * v.ppw; ++i) fs_cq.push_back(v.adc_delta_cq[i] * v.code_max);
+    h5::write_attr_array(job, "adc_full_scale_cq", fs_cq.data(), fs_cq.size());
+  }
   // Format 2.6, differential_analog jobs only: the cell columns (two per conversion column).
   if (v.pair) h5::write_attr(job, "pair_cells", v.pcell);
   // Format 2.7, cell groups only: the row groups share multipliers (digital
@@ -207,13 +212,23 @@ JobResult read_job(const H5::Group& job) {
   if (job.attrExists("adc_mode")) {  // format 2.5; before it every ADC had one shared step
     const std::string mode = h5::read_attr_string(job, "adc_mode");
     const auto it = std::find(kAdcModeNames.begin(), kAdcModeNames.end(), mode);
-    if (it == kAdcModeNames.end()) throw IoError("/job attribute 'adc_mode' is not one of shared, per_slice, ideal");
+    if (it == kAdcModeNames.end())
+      throw IoError("/job attribute 'adc_mode' is not one of shared, per_slice, ideal, per_cycle");
     v.adc_mode = static_cast<AdcMode>(it - kAdcModeNames.begin());
     const std::vector<double> fs_q = h5::read_attr_array<double>(job, "adc_full_scale_q");
     want("adc_full_scale_q", fs_q.size(), v.ppw);
     for (int q = 0; q < v.ppw && v.adc_mode == AdcMode::per_slice; ++q) {
       v.adc_delta_q[q] = fs_q[q] / v.code_max;
       v.adc_inv_q[q] = 1.0 / v.adc_delta_q[q];
+    }
+    if (v.adc_mode == AdcMode::per_cycle) {
+      const std::vector<double> fs_cq = h5::read_attr_array<double>(job, "adc_full_scale_cq");
+      if (v.cycles * v.ppw > kMaxAdcRanges) throw IoError("/job attribute 'adc_full_scale_cq' is too long");
+      want("adc_full_scale_cq", fs_cq.size(), v.cycles * v.ppw);
+      for (std::size_t i = 0; i < fs_cq.size(); ++i) {
+        v.adc_delta_cq[i] = fs_cq[i] / v.code_max;
+        v.adc_inv_cq[i] = 1.0 / v.adc_delta_cq[i];
+      }
     }
   }
 

@@ -80,8 +80,8 @@ constexpr std::array<const char*, 5> kWPartNames = {"plain", "pos", "neg", "sign
                                                     "signed_mag"};
 static_assert(static_cast<int>(WPart::signed_mag) + 1 == kWPartNames.size());
 // /job attribute adc_mode (format 2.4): AdcMode as a word.
-constexpr std::array<const char*, 3> kAdcModeNames = {"shared", "per_slice", "ideal"};
-static_assert(static_cast<int>(AdcMode::ideal) + 1 == kAdcModeNames.size());
+constexpr std::array<const char*, 4> kAdcModeNames = {"shared", "per_slice", "ideal", "per_cycle"};
+static_assert(static_cast<int>(AdcMode::per_cycle) + 1 == kAdcModeNames.size());
 
 // What one event of each histogram is and what its bins mean, in kHistNames order.
 constexpr std::array<const char*, 5> kHistDescriptions = {

@@ -43,6 +43,7 @@ const char* to_string(InputEncoding e) {
   }
   return "?";
 }
+const char* to_string(InputScaling s) { return s == InputScaling::abs_max ? "abs_max" : "none"; }
 const char* to_string(AdcRange r) {
   switch (r) {
     case AdcRange::full: return "full";

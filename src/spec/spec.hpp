@@ -63,6 +63,11 @@ struct OperandSpec {
 enum class WeightEncoding { unsigned_plain, offset, differential, twos_complement, sign_magnitude, differential_analog };
 // How a signed input becomes DAC levels per cycle.
 enum class InputEncoding { unsigned_plain, offset, twos_complement, sign_magnitude };
+// Per-vector input scaling before the DAC (aihwkit's noise management):
+// none, or abs_max: each input vector is multiplied by Q / max_j |x_j| (Q the
+// encoding's largest magnitude) and rounded, and the outputs by the inverse
+// after the ADC (kernels/input_scaling.hpp).
+enum class InputScaling { none, abs_max };
 enum class AdcRange { full, max, calibrated, ideal };
 // analog: today's crossbar (cell currents summed on bitlines, ADCs).
 // digital: SRAM DIMC, 1-bit cells feeding NOR multipliers and an adder tree
@@ -114,6 +119,9 @@ struct AdcSpec {
   // range=calibrated: round each calibrated range up to a power-of-two number
   // of on-cell units (CrossSim's 128/2^k rule).
   bool round_pow2 = false;
+  // range=calibrated: one range per input cycle (and per weight slice with
+  // per_slice), each from the pilot values of its own conversions.
+  bool per_cycle = false;
   double noise_lsb = 0.0;       // input-referred Gaussian noise, in ADC LSBs
   int count = 0;                // ADCs per macro, shared by the columns (0 = one per column)
   std::optional<double> conversion_ns;  // default: ZigZag-IMC delay model
@@ -128,6 +136,7 @@ struct MacroSpec {
   WeightEncoding weight_encoding = WeightEncoding::differential;
   int dac_bits = 1;
   InputEncoding input_encoding = InputEncoding::unsigned_plain;
+  InputScaling input_scaling = InputScaling::none;
   double g_on_us = 10.0;        // ReRAM R_on 100 kΩ (NeuroSim/SIAM style)
   double g_off_us = 0.1;        // ReRAM R_off 10 MΩ
   double wire_ohm = 0.0;        // word/bit-line resistance per cell pitch (first-order IR drop); 0 = none
@@ -301,6 +310,7 @@ const char* to_string(DistKind k);
 const char* to_string(WeightEncoding e);
 const char* to_string(ProgNoiseModel p);
 const char* to_string(InputEncoding e);
+const char* to_string(InputScaling s);
 const char* to_string(AdcRange r);
 const char* to_string(MacroKind k);
 const char* to_string(LayerKind k);

@@ -71,25 +71,31 @@ OperandModel operand_model(const BuiltJob& job, bool values) {
   for (int w = wp.qmin; w <= wp.qmax; ++w) {
     const double p = wp.prob(w);
     if (p == 0) continue;
-    WeightValue wv{p, w, v.signed_cols && w < 0 ? -1 : 1, {}};
-    if (values) wv.l.resize(v.ppw);
-    for (int q = 0; q < v.ppw; ++q) {
-      const int l = encode_weight(v, w, q);
-      if (values) wv.l[q] = l;
-      const int fate[3] = {l, 0, v.L - 1};
-      for (int f = 0; f < 3; ++f)
-        if (om.p_fault[f] > 0) {
-          const int i = (wv.s > 0) * v.L + fate[f];
-          cells[q][i] += p * om.p_fault[f];
-          seen[q][i] = 1;
-        }
+    // Sign-magnitude zero weights take either polarity with probability 1/2
+    // (the sampler's random polarity, macro_model.hpp): two half-weight entries.
+    const bool split = v.signed_cols && w == 0;
+    for (int half = 0; half < (split ? 2 : 1); ++half) {
+      const double ps = split ? p / 2 : p;
+      WeightValue wv{ps, w, (v.signed_cols && w < 0) || half == 1 ? -1 : 1, {}};
+      if (values) wv.l.resize(v.ppw);
+      for (int q = 0; q < v.ppw; ++q) {
+        const int l = encode_weight(v, w, q);
+        if (values) wv.l[q] = l;
+        const int fate[3] = {l, 0, v.L - 1};
+        for (int f = 0; f < 3; ++f)
+          if (om.p_fault[f] > 0) {
+            const int i = (wv.s > 0) * v.L + fate[f];
+            cells[q][i] += ps * om.p_fault[f];
+            seen[q][i] = 1;
+          }
+      }
+      if (values) om.ws.push_back(std::move(wv));
     }
     if (v.pair)
       for (int q = 0; q < v.ppw; ++q) {
         const int fate[3] = {encode_weight(v, w, v.ppw + q), 0, v.L - 1};
         for (int f = 0; f < 3; ++f) om.pair_levels[fate[f]] += p * om.p_fault[f];
       }
-    if (values) om.ws.push_back(std::move(wv));
     om.ew += p * w;
     om.ew2 += p * static_cast<double>(w) * w;
   }

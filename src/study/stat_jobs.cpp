@@ -87,6 +87,12 @@ std::string statistical_refusal(const MacroSpec& m) {
   if (m.noise.drift.on())
     return "macro.noise.drift is set: the statistical model does not model drifted conductances (sample it, or "
            "price energy alone with --energy-only)";
+  if (m.input_scaling != InputScaling::none)
+    return "macro.input_scaling is abs_max: the statistical model does not model per-vector input scaling, whose "
+           "scale is the max of each vector's inputs and changes the DAC levels it prices too (sample it)";
+  if (m.adc.per_cycle)
+    return "macro.adc.per_cycle is true: the statistical model calibrates one range for all columns and cycles "
+           "(sample it, or price energy alone with --energy-only)";
   if (m.adc.per_slice)
     return "macro.adc.per_slice is true: the statistical model calibrates one range for all columns (sample it, "
            "or price energy alone with --energy-only)";

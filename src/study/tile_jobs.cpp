@@ -118,8 +118,10 @@ std::string job_key(const Config& c) {
   // Analog keys stay as they were (job ids, and so random streams, unchanged).
   if (m.kind == MacroKind::digital) o += "|digital";
   // Appended only when set, so the keys (and random streams) of jobs without them stay as they were.
-  if (m.adc.per_slice || m.adc.round_pow2)
-    o += std::string("|adc:") + (m.adc.per_slice ? "s" : "") + (m.adc.round_pow2 ? "p" : "");
+  if (m.adc.per_slice || m.adc.round_pow2 || m.adc.per_cycle)
+    o += std::string("|adc:") + (m.adc.per_slice ? "s" : "") + (m.adc.round_pow2 ? "p" : "") +
+         (m.adc.per_cycle ? "c" : "");
+  if (m.input_scaling != InputScaling::none) o += std::string("|xs:") + to_string(m.input_scaling);
   // Cell groups change which evaluations share a multiplier (digital toggles).
   if (m.cell_group > 1) {
     o += "|cg:";

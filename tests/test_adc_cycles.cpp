@@ -1,0 +1,101 @@
+// adc.per_cycle: one calibrated ADC range per input cycle (and per weight
+// slice with per_slice), against hand-computed ranges and a brute-force sort.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "engine/calibration.hpp"
+#include "study/stat_jobs.hpp"
+#include "test_util.hpp"
+
+using namespace cimmc;
+using namespace cimmc::test;
+
+namespace {
+
+// 4-bit unsigned weights all 7 on 2-bit cells: slices (low, high) = (3, 1);
+// inputs all 11 = 0b1011 bit-serial: cycles see levels 1, 1, 0, 1; 32 rows,
+// g_off 0. Column values: 96 (low slice) and 32 (high slice) in cycles 0, 1
+// and 3, and 0 in cycle 2.
+Config constant_cycles() {
+  Config c = small_config();
+  c.macro.bits_per_cell = 2;
+  c.tile.weights = constant_operand(4, false, 7.0, 15.0);
+  c.tile.inputs = constant_operand(4, false, 11.0, 15.0);
+  c.tile.rows_used = 32;
+  c.tile.cols_used = 4;
+  c.macro.adc.bits = 6;
+  c.macro.adc.range = AdcRange::calibrated;
+  c.macro.adc.per_cycle = true;
+  c.run.samples = 64;
+  return c;
+}
+
+}  // namespace
+
+TEST(AdcCycles, RangesAreEachCyclesColumnValues) {
+  for (bool slices : {false, true}) {
+    Config c = constant_cycles();
+    c.macro.adc.per_slice = slices;
+    const JobResult r = run_cpu(c);
+    const JobView& v = r.view;
+    ASSERT_EQ(v.adc_mode, AdcMode::per_cycle);
+    ASSERT_EQ(v.cycles, 4);
+    ASSERT_EQ(v.ppw, 2);
+    // Per cycle alone, both positions share the cycle's quantile (96); per
+    // slice too, the high slice gets its own 32. Cycle 2 never conducts: its
+    // range falls back to one column-value bin (1).
+    const double want[4][2] = {{96, slices ? 32.0 : 96}, {96, slices ? 32.0 : 96}, {1, 1}, {96, slices ? 32.0 : 96}};
+    for (int cyc = 0; cyc < 4; ++cyc)
+      for (int q = 0; q < 2; ++q)
+        EXPECT_DOUBLE_EQ(v.adc_delta_cq[cyc * 2 + q] * v.code_max, want[cyc][q]) << slices << " " << cyc << " " << q;
+    EXPECT_DOUBLE_EQ(r.adc_full_scale, 96.0);
+    // Every value sits on a code (32 = 21 steps of 96/63): the output is exact.
+    const GroupMoments t = r.totals();
+    EXPECT_LT(std::fabs(t.sum_err), 1e-6);
+    EXPECT_EQ(t.clipped, 0u);
+  }
+}
+
+// The quantile of each (cycle[, slice]) group of recorded pilot values, on
+// random values laid out as the pilot records them.
+TEST(AdcCycles, QuantilesAgainstBruteForce) {
+  JobView v;
+  v.samples = 37;
+  v.cycles = 3;
+  v.G = 2;
+  v.ppw = 2;
+  v.P = 6;  // three weights of two columns
+  v.col_bw = 1.0;
+  std::mt19937 rng(5);
+  std::normal_distribution<double> d(0.0, 10.0);
+  std::vector<double> vals(capture_values(v));
+  for (double& x : vals) x = d(rng);
+  for (bool slices : {false, true}) {
+    AdcSpec adc;
+    adc.quantile = 0.8;
+    adc.per_slice = slices;
+    adc.per_cycle = true;
+    const std::vector<double> fs = calibrated_cycle_scales(v, vals.data(), adc);
+    ASSERT_EQ(fs.size(), 6u);
+    for (int cyc = 0; cyc < 3; ++cyc)
+      for (int q = 0; q < 2; ++q) {
+        std::vector<double> g;
+        for (std::uint64_t s = 0; s < v.samples; ++s)
+          for (int gr = 0; gr < v.G; ++gr)
+            for (int p = 0; p < v.P; ++p)
+              if (!slices || p % 2 == q) g.push_back(std::fabs(vals[((s * v.cycles + cyc) * v.G + gr) * v.P + p]));
+        std::sort(g.begin(), g.end());
+        const std::size_t rank = static_cast<std::size_t>(std::ceil(0.8 * static_cast<double>(g.size())));
+        EXPECT_EQ(fs[cyc * 2 + q], g[rank - 1]) << slices << " " << cyc << " " << q;
+      }
+  }
+}
+
+TEST(AdcCycles, StatisticalModelRefusesIt) {
+  Config c = constant_cycles();
+  EXPECT_NE(statistical_refusal(c.macro).find("per_cycle"), std::string::npos);
+}
