@@ -13,6 +13,7 @@
 #include <string>
 
 #include "loopnest_search_util.hpp"
+#include "mip_test_util.hpp"
 #include "mipmap/formulation.hpp"
 #include "mipmap/mapper.hpp"
 #include "mipmap/milp.hpp"
@@ -20,22 +21,9 @@
 namespace {
 
 using namespace loopnest_search_test;
+using mip_test::figures;
+using mip_test::macro_like;
 namespace mm = cimmc::mipmap;
-
-// DRAM -> buffer (per-operand words, not double-buffered: swaps stall) -(2 x 4:
-// reduction rows x output columns)-> macro (weights) -> compute; bus links.
-Hierarchy macro_like() {
-  Hierarchy h{{lvl("DRAM", 8, 8, 16, Capacity::unbounded(), {true, true, true}),
-               lvl("Buf", 0.5, 0.6, 32, Capacity::per_operand(8, 0, 6), {true, false, true}),
-               lvl("Macro", 0.1, 0.2, 0, Capacity::per_operand(0, 8, 0), {false, true, false})},
-              1.0};
-  h.levels[0].set_fanout(2);
-  h.levels[0].link.hop_pj_per_bit = 0.4;
-  h.levels[1].link.hop_pj_per_bit = 0.1;
-  h.levels[1].link.bandwidth_bits_per_cycle = 64;
-  h.levels[2].fanout = {FanoutAxis{2, 1u << int(Dim::C) | 1u << int(Dim::R)}, FanoutAxis{4, 1u << int(Dim::M)}};
-  return h;
-}
 
 // GEMMs and 1x1 convolutions (box input tiles, where the program is exact
 // on products). Sliding windows (3x3 convs) are correct but slow to prove
@@ -51,14 +39,6 @@ std::vector<ConvShape> layers() {
   c.Q = 2;
   v.push_back(c);
   return v;
-}
-
-// Job figures that depend on the shape (as a macro's do), so the shape choice matters.
-JobFigures figures(const TileJob& j) {
-  double rows = 1, cols = 1;
-  for (int d : {int(Dim::C), int(Dim::R), int(Dim::S)}) rows *= double(j.shape[std::size_t(d)]);
-  cols = double(j.shape[std::size_t(Dim::M)]);
-  return {3 + 0.5 * rows * cols + 0.25 * cols, 1 + std::ceil(std::log2(rows))};
 }
 
 // In CI the first three layers (a few seconds on a quiet core, but the whole

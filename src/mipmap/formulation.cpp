@@ -214,17 +214,12 @@ Formulation formulate(const ln::Hierarchy& h, const ln::ConvShape& shape, const 
   return f;
 }
 
-namespace {
-
-// Integer columns rounded: the solver returns them within its tolerance.
 std::vector<double> rounded(const Formulation& f, const std::vector<double>& x) {
   std::vector<double> r = x;
   for (std::size_t j = 0; j < r.size(); ++j)
     if (f.milp.integer[j]) r[j] = std::round(r[j]);
   return r;
 }
-
-}  // namespace
 
 ln::LoopNest decode(const Formulation& f, const std::vector<double>& x, int levels) {
   ln::LoopNest n;

@@ -37,7 +37,7 @@
 // (a level's RMW reads + drains by updates x min(psum, output width)), takes
 // the max of compute, ports and links and adds the swap stalls. A mesh or
 // tree link is bounded below by one link per multicast group (a bus is
-// exact). EDP: see edp cuts in mapper.cpp (Kelley cuts on log E + log T).
+// exact). EDP: log E + log T under tangents of log-sum-exp (edp.cpp).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -74,15 +74,24 @@ struct Formulation {
   };
   std::vector<Choice> choices;
   std::vector<Term> terms;
-  // EDP only: the scaled energy and latency as sums of terms plus a linear
-  // part, and the objective column they bound (mapper.cpp adds the cuts).
+  // The scaled energy and latency as sums of terms plus a linear part (EDP:
+  // no linear part), latency >= max of latency_bounds + latency_serial.
   struct Sum {
     std::vector<int> terms;  // indices into `terms`
     LinExpr linear;
   };
   Sum energy, latency_serial;
-  std::vector<Sum> latency_bounds;  // compute, each port, each link: latency >= max of these + serial
-  int edp_col = -1;                 // EDP / (scales.energy_pj x scales.latency_ns)
+  std::vector<Sum> latency_bounds;  // compute, each port, each link
+  // EDP only (edp.cpp): the objective is log E + log T, each a column bounded
+  // below by tangents of the log of a sum of exp(z) (log-sum-exp, convex):
+  // one group for E, one per latency bound for T (that bound's terms and the
+  // serial ones: T >= bound + serial for every bound).
+  struct LogSum {
+    int col = -1;
+    std::vector<int> terms;
+  };
+  std::vector<LogSum> log_sums;
+  bool logarithmic() const { return !log_sums.empty(); }
   Scales scales;
 };
 
@@ -102,7 +111,21 @@ int tighten(Formulation& f, const std::vector<double>& x, double tol);
 // Cuts off the solution's factor choice (every order of it).
 void exclude(Formulation& f, const std::vector<double>& x);
 
+// The solution with its integer columns rounded (the solver returns them
+// within its tolerance).
+std::vector<double> rounded(const Formulation& f, const std::vector<double>& x);
+
 // exp(z) of every term and the sums at a solution (for EDP cuts and reports).
 double sum_value(const Formulation& f, const Formulation::Sum& s, const std::vector<double>& x);
+
+// EDP (edp.cpp). The program's lower bound on E x T at a solution, in the
+// scales' units: exp of the sum over the groups' largest log-sums.
+double edp_value(const Formulation& f, const std::vector<double>& x);
+// The rows every EDP program starts with (log E >= each term's z, and the
+// equal-weights tangent), made by formulate().
+void add_log_sum_rows(Formulation& f);
+// Adds a tangent to every group whose column is below its log-sum at the
+// solution by more than `tol` (log units: relative); returns how many.
+int log_sum_cuts(Formulation& f, const std::vector<double>& x, double tol);
 
 }  // namespace cimmc::mipmap

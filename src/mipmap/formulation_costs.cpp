@@ -320,9 +320,22 @@ void Builder::finish() {
       for (int k : swap_.terms) m.obj[std::size_t(f_.terms[std::size_t(k)].col)] = 1;
       break;
     }
-    case ln::Objective::edp:
-      f_.edp_col = m.add_col(0, 1e30, 1, false);
+    case ln::Objective::edp: {
+      // Columns in log units of the scales: a lower bound far below any
+      // term's (|z| is tens at most) keeps them finite for the solver.
+      constexpr double kLogFloor = -60;
+      if (!f_.energy.linear.terms.empty() || f_.energy.linear.constant != 0)
+        throw MipError("mip mapper: internal: EDP energy with a linear part");
+      f_.log_sums.push_back({m.add_col(kLogFloor, 1e30, 1, false), f_.energy.terms});
+      const int t = m.add_col(kLogFloor, 1e30, 1, false);
+      for (const Formulation::Sum& s : f_.latency_bounds) {
+        Formulation::LogSum g{t, s.terms};
+        g.terms.insert(g.terms.end(), swap_.terms.begin(), swap_.terms.end());
+        f_.log_sums.push_back(std::move(g));
+      }
+      add_log_sum_rows(f_);
       break;
+    }
   }
 }
 

@@ -20,6 +20,10 @@ namespace {
 
 constexpr double kRelTol = 1e-9;
 constexpr double kTangentTol = 1e-12;
+// Log-sum cuts (EDP) are added while a solution's log bound is short by more
+// than this: above the solver's row tolerance (1e-7), or a cut it already
+// has but satisfies only within that tolerance would be added again and again.
+constexpr double kLogCutTol = 1e-6;
 
 // CPU time of this thread: the solver's limit counts CPU seconds too, and on
 // a shared machine wall time would charge the mapper for other processes.
@@ -63,52 +67,6 @@ struct OrderWalk {
   }
 };
 
-// The value of a sum of terms at a solution, and each term's exp(z).
-double edp_value(const Formulation& f, const std::vector<double>& x, int* active) {
-  double t = 0;
-  for (std::size_t m = 0; m < f.latency_bounds.size(); ++m) {
-    const double v = sum_value(f, f.latency_bounds[m], x);
-    if (v > t || m == 0) {
-      t = v;
-      *active = int(m);
-    }
-  }
-  return sum_value(f, f.energy, x) * (t + sum_value(f, f.latency_serial, x));
-}
-
-// Kelley cut on EDP = E x T at the solution: E x T is log-convex in the terms'
-// z (a product of posynomials of exp(z), T with a max), so its tangent
-// E0 T0 + sum g_k (z_k - z_k0) bounds it below everywhere and is exact here.
-bool edp_cut(Formulation& f, const std::vector<double>& x) {
-  int active = 0;
-  const double val = edp_value(f, x, &active);
-  if (x[std::size_t(f.edp_col)] >= val * (1 - kRelTol)) return false;
-  const double e = sum_value(f, f.energy, x);
-  double t = 0;
-  for (const Formulation::Sum& s : f.latency_bounds) t = std::max(t, sum_value(f, s, x));
-  t += sum_value(f, f.latency_serial, x);
-  std::vector<double> r = x;
-  for (std::size_t j = 0; j < r.size(); ++j)
-    if (f.milp.integer[j]) r[j] = std::round(r[j]);
-  LinExpr row;
-  row.terms.emplace_back(f.edp_col, 1.0);
-  double rhs = val;
-  auto add = [&](const Formulation::Sum& s, double other) {
-    for (int k : s.terms) {
-      const LinExpr& z = f.terms[std::size_t(k)].z;
-      const double z0 = z.value(r), g = other * std::exp(z0);
-      for (auto [c, v] : z.terms) row.terms.emplace_back(c, -g * v);
-      row.constant -= g * z.constant;
-      rhs -= g * z0;
-    }
-  };
-  add(f.energy, t);
-  if (!f.latency_bounds.empty()) add(f.latency_bounds[std::size_t(active)], e);
-  add(f.latency_serial, e);
-  f.milp.add_row(row, 'G', rhs);
-  return true;
-}
-
 }  // namespace
 
 MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln::CostParams& p, const MipOptions& opt) {
@@ -128,23 +86,30 @@ MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln
   };
   trim();
 
-  // Scales from the mapping with every loop at level 0 (legal whenever every
-  // level holds one word of each operand), so the solver sees costs near 1.
+  // Scales: the best incumbent's costs, else the mapping with every loop at
+  // level 0 (legal whenever every level holds one word of each operand), so
+  // the solver sees costs near 1: its tolerances are absolute (1e-7 on rows).
   Scales sc;
   {
-    ln::LoopNest n;
-    n.levels.resize(std::size_t(h.size()));
-    for (int d = 0; d < ln::kDims; ++d) n.levels[0].temporal[std::size_t(d)] = shape.size(d);
-    if (ms.fits(n)) {
-      const ln::NestCost c = ln::cost(h, shape, n, ln::analyze_unchecked(h, shape, n), p);
-      if (c.total_pj > 0) sc.energy_pj = c.total_pj;
-      if (c.ns > 0) sc.latency_ns = c.ns;
+    ln::NestCost c;
+    if (!seen.empty()) {
+      c = seen.front().cost;
+    } else {
+      ln::LoopNest n;
+      n.levels.resize(std::size_t(h.size()));
+      for (int d = 0; d < ln::kDims; ++d) n.levels[0].temporal[std::size_t(d)] = shape.size(d);
+      if (ms.fits(n)) c = ln::cost(h, shape, n, ln::analyze_unchecked(h, shape, n), p);
     }
+    if (c.total_pj > 0) sc.energy_pj = c.total_pj;
+    if (c.ns > 0) sc.latency_ns = c.ns;
   }
   const double unit = opt.objective == ln::Objective::energy    ? sc.energy_pj
                       : opt.objective == ln::Objective::latency ? sc.latency_ns
                                                                 : sc.energy_pj * sc.latency_ns;
   Formulation f = formulate(h, shape, p, opt.objective, sc);
+  // The program's objective is the cost in units (EDP: its log).
+  const auto to_cost = [&](double v) { return f.logarithmic() ? std::exp(v) * unit : v * unit; };
+  const auto to_program = [&](double c) { return f.logarithmic() ? std::log(c / unit) : c / unit; };
 
   double best = std::numeric_limits<double>::infinity(), bound = 0;
   for (const ln::RankedMapping& m : seen) best = std::min(best, m.score);
@@ -155,7 +120,7 @@ MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln
     lim.max_nodes = opt.max_nodes;
     // Only a program value below the best cost found can lead anywhere: the
     // program bounds each factor choice's cost from below.
-    if (std::isfinite(best)) lim.cutoff = best * (1 - kRelTol) / unit;
+    if (std::isfinite(best)) lim.cutoff = to_program(best * (1 - kRelTol));
     if (opt.max_seconds > 0) {
       lim.max_seconds = opt.max_seconds - elapsed();
       if (lim.max_seconds <= 0) {
@@ -171,7 +136,7 @@ MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln
       break;
     }
     if (s.status == SolveStatus::error) throw MipError("mip mapper: the solver failed (CBC status error)");
-    bound = s.bound * unit;
+    bound = to_cost(s.bound);
     if (bound >= best * (1 - kRelTol)) {
       r.status = "optimal";
       break;
@@ -181,11 +146,7 @@ MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln
       break;
     }
     // Make the bound exact at the solution before asking the model.
-    if (f.edp_col >= 0 && edp_cut(f, s.x)) {
-      ++r.tangents;
-      continue;
-    }
-    if (const int added = tighten(f, s.x, kTangentTol)) {
+    if (const int added = log_sum_cuts(f, s.x, kLogCutTol) + tighten(f, s.x, kTangentTol)) {
       r.tangents += added;
       continue;
     }

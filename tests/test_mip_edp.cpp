@@ -1,0 +1,168 @@
+// The MIP mapper's EDP objective (src/mipmap/edp.cpp): log E + log T under
+// tangents of log-sum-exp. Checked against enumeration, an independent
+// method: (1) on every legal factor choice of small layers, the program
+// restricted to that choice and cut until exact there bounds the choice's
+// best EDP over loop orders from below, in any units (the old E x T program
+// in a poor mapping's units was below the solver's tolerances and "proved"
+// a bound 2x above a mapping random search found); (2) (disabled: fails) on
+// small layers the mapper's proven optimum is the enumeration's best and its
+// bound is below every enumerated EDP. No time limits: results do not depend on the machine.
+// Skipped without CBC.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <string>
+
+#include "loopnest/mapspace.hpp"
+#include "mip_test_util.hpp"
+#include "mipmap/formulation.hpp"
+#include "mipmap/mapper.hpp"
+#include "mipmap/milp.hpp"
+
+namespace {
+
+using namespace mip_test;
+namespace mm = cimmc::mipmap;
+
+// A 3x3 conv at stride 1 (sliding windows that overlap) small enough to enumerate.
+ConvShape conv3x3() {
+  ConvShape s;
+  s.C = 2;
+  s.M = 2;
+  s.P = 2;
+  s.R = s.S = 3;
+  return s;
+}
+
+// GEMMs first; the 3x3 convs take many solves (the program's input bound on
+// sliding windows is loose, so many factor choices are costed before the
+// bound meets the best) and run only with CIMMC_MIP_ALL=1.
+std::vector<ConvShape> layers() {
+  std::vector<ConvShape> v{kGemm};
+  for (auto [m, k, n] : {std::array<int, 3>{6, 8, 4}, {3, 6, 2}, {9, 4, 4}}) v.push_back(GemmShape{m, k, n});
+  v.push_back(kConv);
+  v.push_back(conv3x3());
+  return v;
+}
+
+// The program with `n`'s factor choice fixed, cut until its bound is exact at
+// its solution; the bound in pJ x ns.
+double bound_at(const Hierarchy& h, const ConvShape& s, const CostParams& p, const LoopNest& n, mm::Scales sc) {
+  mm::Formulation f = mm::formulate(h, s, p, Objective::edp, sc);
+  for (const mm::Formulation::Choice& ch : f.choices) {
+    const LevelLoops& l = n.levels[std::size_t(ch.level)];
+    const std::int64_t v = (ch.spatial ? l.spatial : l.temporal)[std::size_t(ch.dim)];
+    for (std::size_t k = 0; k < ch.cols.size(); ++k)
+      if (ch.values[k] != v) f.milp.ub[std::size_t(ch.cols[k])] = 0;
+  }
+  for (int it = 0; it < 1000; ++it) {
+    const mm::SolveResult r = mm::solve(f.milp, {});
+    EXPECT_EQ(r.status, mm::SolveStatus::optimal);
+    if (r.status != mm::SolveStatus::optimal) return 0;
+    if (mm::log_sum_cuts(f, r.x, 1e-9) + mm::tighten(f, r.x, 1e-12) == 0)
+      return std::exp(r.objective) * sc.energy_pj * sc.latency_ns;
+  }
+  ADD_FAILURE() << "cuts did not converge";
+  return 0;
+}
+
+// Key of a nest's factors (orders left out).
+std::string factor_key(const LoopNest& n) {
+  std::string k;
+  for (const LevelLoops& l : n.levels)
+    for (int d = 0; d < kDims; ++d)
+      k += std::to_string(l.temporal[std::size_t(d)]) + "," + std::to_string(l.spatial[std::size_t(d)]) + ";";
+  return k;
+}
+
+TEST(MipEdp, ProgramBoundsEveryFactorChoice) {
+  if (!mm::solver_available()) GTEST_SKIP() << "built without CBC";
+  const JobFiguresFn fig = figures;
+  const Hierarchy h = macro_like();
+  CostParams p = prices();
+  p.job_figures = &fig;
+  for (const ConvShape& s : {ConvShape(GemmShape{3, 6, 2}), kConv, conv3x3()}) {
+    // Best EDP over loop orders per factor choice, by enumeration.
+    std::map<std::string, std::pair<LoopNest, double>> best;
+    const Mapspace ms(h, s);
+    ASSERT_TRUE(ms.enumerate(
+        [&](const LoopNest& n) {
+          const double e = cost(h, s, n, analyze(h, s, n), p).edp();
+          auto [it, fresh] = best.try_emplace(factor_key(n), n, e);
+          if (!fresh) it->second.second = std::min(it->second.second, e);
+        },
+        10'000'000, 100'000'000));
+    ASSERT_GT(best.size(), 20u);
+    int i = 0;
+    for (const auto& [key, nb] : best) {
+      // Units 1 and units 10^6 times larger (the old program failed there).
+      for (double unit : {1.0, 1e6}) {
+        SCOPED_TRACE(testing::Message() << "macs " << s.macs() << " choice " << key << " unit " << unit);
+        const double b = bound_at(h, s, p, nb.first, {unit, unit});
+        EXPECT_LE(b, nb.second * (1 + 1e-9));
+        EXPECT_GT(b, 0);
+      }
+      if (++i >= 60) break;  // the first 60 choices in key order: about a second
+    }
+  }
+}
+
+// CI runs the first three layers (GEMMs); CIMMC_MIP_ALL=1 checks all six.
+// DISABLED: it FAILS today, which is why mapping.mapper mip still refuses
+// objective edp. On GEMM 6x8x4 on macro_like the mapper reports "optimal" at
+// 797299 pJ ns where enumeration finds 743213, although the program
+// restricted to that best mapping's factor choice bounds it (checked below
+// and in ProgramBoundsEveryFactorChoice). CBC's solves of the log-domain
+// program are not monotone: after only adding rows, an "optimal" objective
+// went from -2.4736 to -2.5576, so CBC returns non-optimal solutions as
+// optimal on it (not the cutoff increment, not the columns' lower bound;
+// with strong branching off, setNumberStrong(0) and setNumberBeforeTrust(0),
+// the three GEMMs pass but GEMM 9x4x4 still fails: 502200 "optimal" against
+// 477565). Run with --gtest_also_run_disabled_tests.
+TEST(MipEdp, DISABLED_EqualsExhaustiveOnSmallLayers) {
+  if (!mm::solver_available()) GTEST_SKIP() << "built without CBC";
+  const JobFiguresFn fig = figures;
+  const char* all = std::getenv("CIMMC_MIP_ALL");
+  std::vector<ConvShape> shapes = layers();
+  if (!(all && std::string(all) == "1")) shapes.resize(3);
+  for (int hi = 0; hi < 2; ++hi) {
+    const Hierarchy h = hi ? small() : macro_like();
+    CostParams p = prices();
+    if (hi == 0) p.job_figures = &fig;
+    for (const ConvShape& s : shapes) {
+      SCOPED_TRACE(testing::Message() << "hierarchy " << hi << " layer macs " << s.macs());
+      // Every legal mapping (one per order class): the least EDP.
+      double least = INFINITY;
+      LoopNest arg;
+      const Mapspace ms(h, s);
+      ASSERT_TRUE(ms.enumerate(
+          [&](const LoopNest& n) {
+            const double e = cost(h, s, n, analyze(h, s, n), p).edp();
+            if (e < least) {
+              least = e;
+              arg = n;
+            }
+          },
+          10'000'000, 100'000'000));
+      // The program bounds the best mapping's factor choice (else no proof can hold).
+      EXPECT_LE(bound_at(h, s, p, arg, {1, 1}), least * (1 + 1e-9));
+      mm::MipOptions mo;
+      mo.objective = Objective::edp;
+      mo.max_seconds = 0;
+      mo.max_solves = 20000;
+      const mm::MipReport r = mm::map_layer(h, s, p, mo);
+      ASSERT_EQ(r.status, "optimal");
+      EXPECT_EQ(r.gap, 0);
+      EXPECT_NEAR(r.best, least, 1e-9 * least);
+      EXPECT_LE(r.bound, least * (1 + 1e-9));
+      ASSERT_FALSE(r.best_mappings.empty());
+      const LoopNest& n = r.best_mappings[0].nest;
+      EXPECT_EQ(mapping_error(h, s, n), "");
+      EXPECT_EQ(cost(h, s, n, analyze(h, s, n), p).edp(), r.best);
+    }
+  }
+}
+
+}  // namespace
