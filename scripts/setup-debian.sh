@@ -7,6 +7,7 @@ packages=(build-essential cmake pkg-config libyaml-cpp-dev libcxxopts-dev libhdf
           libgtest-dev libbenchmark-dev python3-h5py python3-matplotlib python3-numpy python3-pandas zlib1g-dev libxxhash-dev
           libopenmpi-dev openmpi-bin  # the MPI backend (mpirun -np N cimmc run), tests/test_mpi.cpp
           coinor-libcbc-dev  # the MIP mapper (--mapper mip), optional at build time
+          slurm-wlm  # tests/test_slurm.cpp: a real single-node Slurm, started in a temp dir (skipped without it)
           qemu-user  # tests run the binary on emulated CPUs without AVX / AVX-512
           dataset-fashion-mnist)  # real images for distribution kind patches (Expat, ~30 MB)
 
