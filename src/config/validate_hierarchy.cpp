@@ -147,15 +147,6 @@ void check_mapper(const Checker& c, const Config& cfg) {
     c.fail("mapping.mapper", v,
            "applies to networks on an architecture.hierarchy (the flat model enumerates its few mappings); "
            "leave it out or use auto");
-  // The program's EDP bound was found above a mapping a random search reached
-  // (a ResNet-18 conv on arch-miredo-dcim): no proof may rest on it. The
-  // log-domain program (mipmap/edp.cpp) bounds every factor choice, but the
-  // mapper still "proves" mappings enumeration beats (DISABLED_ test in
-  // tests/test_mip_edp.cpp).
-  if (m == M::mip && cfg.mapping.objective == Objective::edp)
-    c.fail("mapping.mapper", v,
-           "with mapping.objective edp the MIP's bound is not valid (it exceeded a mapping a random search found); "
-           "use objective energy or latency, or mapper auto or random");
   if (m == M::mip && !mipmap::solver_available())
     c.fail("mapping.mapper", v,
            "this cimmc was built without COIN-OR CBC (Debian package coinor-libcbc-dev; scripts/setup-debian.sh "

@@ -1,9 +1,14 @@
-// The MIP solver: COIN-OR CBC's branch and bound (CbcModel over Clp),
-// compiled only when CMake finds CBC (pkg-config `cbc`). CbcModel directly,
-// not CBC's C interface: that runs the whole stand-alone solver per call
-// (preprocessing, root cut loop, heuristics), ~0.2 s of CPU on a program the
-// mapper solves dozens of times in a row (measured on the small test layers).
+// The MIP solver: COIN-OR CBC, compiled only when CMake finds CBC
+// (pkg-config `cbc`). Through CBC's own driver (CbcMain0/CbcMain1: its
+// preprocessing, root cuts and heuristics), not a bare CbcModel::branchAndBound:
+// the bare search called non-optimal solutions of the EDP program optimal
+// (GEMM 9x4x4: "optimal" at -2.4814 where the stand-alone solver finds
+// -2.5317 on the same MPS file, and its objective fell as rows were added),
+// so the mapper "proved" mappings 5-30% worse than enumeration's best
+// (tests/test_mip_edp.cpp). The driver costs more per call (about 0.2 s of
+// CPU on the small test layers).
 #include <CbcModel.hpp>
+#include <CbcSolver.hpp>
 #include <CoinError.hpp>
 #include <CoinPackedMatrix.hpp>
 #include <CoinPackedVector.hpp>
@@ -11,6 +16,9 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
+#include <string>
+#include <cstdio>
 
 #include "mipmap/milp.hpp"
 
@@ -37,30 +45,30 @@ SolveResult solve_cbc(const Milp& m, const SolveLimits& limits) {
     if (m.integer[std::size_t(j)]) lp.setInteger(j);
 
   CbcModel model(lp);
+  CbcMain0(model);
   model.setLogLevel(0);
   model.messageHandler()->setLogLevel(0);
   // Gaps of zero: the mapper proves optimality by comparing the bound with
   // re-evaluated costs (mapper.hpp) and needs the solver's true bound.
-  model.setAllowableGap(0.0);
-  model.setAllowableFractionGap(0.0);
-  model.setAllowablePercentageGap(0.0);
-  // CBC's default cutoff increment (1e-5, absolute) prunes every node within
-  // 1e-5 of the incumbent: on a program whose optimum is 2.5e-6 (an EDP in
-  // units of a poor mapping's) the first solution was reported "optimal" and
-  // its value taken as the bound (ResNet-18 conv2_2: 5.06e14 claimed against
-  // 2.2e14 found by random search).
-  model.setDblParam(CbcModel::CbcCutoffIncrement, 0.0);
-  if (limits.max_nodes >= 0) model.setMaximumNodes(int(limits.max_nodes));
-  if (limits.max_seconds > 0) model.setMaximumSeconds(limits.max_seconds);
+  // A cutoff increment of 0: CBC's default (1e-5, absolute) prunes every node
+  // within 1e-5 of the incumbent: on a program whose optimum is 2.5e-6 (an EDP
+  // in units of a poor mapping's) the first solution was reported "optimal"
+  // (ResNet-18 conv2_2: 5.06e14 claimed against 2.2e14 found by random search).
+  std::vector<std::string> args = {"cimmc", "-log", "0", "-ratioGap", "0", "-allowableGap", "0", "-increment", "0"};
+  const auto number = [](double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return std::string(buf);
+  };
+  if (limits.max_nodes >= 0) args.insert(args.end(), {"-maxNodes", std::to_string(limits.max_nodes)});
+  if (limits.max_seconds > 0) args.insert(args.end(), {"-seconds", number(limits.max_seconds)});
   // CBC's cutoff is on the objective without the program's constant.
-  if (std::isfinite(limits.cutoff)) model.setCutoff(limits.cutoff - m.obj_constant);
-  model.initialSolve();
+  if (std::isfinite(limits.cutoff)) args.insert(args.end(), {"-cutoff", number(limits.cutoff - m.obj_constant)});
+  args.insert(args.end(), {"-solve", "-quit"});
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  CbcMain1(int(argv.size()), argv.data(), model);
   SolveResult out;
-  if (model.solver()->isProvenPrimalInfeasible()) {
-    out.status = SolveStatus::infeasible;
-    return out;
-  }
-  model.branchAndBound();
   if (model.isProvenOptimal())
     out.status = SolveStatus::optimal;
   else if (model.isProvenInfeasible())
