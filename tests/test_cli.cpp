@@ -9,10 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "config/config.hpp"
 #include "io/h5_util.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/study_file.hpp"
 #include "launcher.hpp"
+#include "physical/area_clock.hpp"
 #include "shell_util.hpp"
 
 namespace fs = std::filesystem;
@@ -59,6 +61,13 @@ TEST_F(Cli, RunPrintsSummaryAndWritesFile) {
   EXPECT_NE(r.out.find("backend cpu"), std::string::npos);
   EXPECT_NE(r.out.find("adc"), std::string::npos);
   EXPECT_NE(r.out.find("TOPS/W"), std::string::npos);
+  // The area line prints the area model's figures for this config.
+  const AreaClock ac = area_clock(macro_geometry(parse_config(kSmall, "small.yaml")));
+  char want[96];
+  std::snprintf(want, sizeof want, "  area %.4f mm^2 |", ac.area_mm2);
+  EXPECT_NE(r.out.find(want), std::string::npos) << r.out;
+  std::snprintf(want, sizeof want, "| clock %.3f ns per cycle (28 nm)", ac.clock_ns);
+  EXPECT_NE(r.out.find(want), std::string::npos) << r.out;
   const RunFile f = read_run_file(out);
   EXPECT_EQ(f.result.samples(), 300u);
   EXPECT_EQ(f.prov.seed, 5u);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "io/hdf5_file.hpp"
+#include "physical/area_clock.hpp"
 #include "philox.hpp"
 
 namespace cimmc {
@@ -253,8 +254,8 @@ TEST_F(Hdf5Test, EveryDatasetHasUnitsAndDescription) {
   const H5::H5File f(p, H5F_ACC_RDONLY);
   std::vector<std::string> paths;
   collect_datasets(f, "/", paths);
-  // 5 histograms + centres, 9 moments, 9 tables, 6 per-MVM, 16 summary values.
-  EXPECT_EQ(paths.size(), 46u);
+  // 5 histograms + centres, 9 moments, 9 tables, 6 per-MVM, 16 summary values, 5 area.
+  EXPECT_EQ(paths.size(), 51u);
   for (const std::string& path : paths) {
     const H5::DataSet ds = f.openDataSet(path);
     ASSERT_TRUE(ds.attrExists("units")) << path;
@@ -268,6 +269,24 @@ TEST_F(Hdf5Test, EveryDatasetHasUnitsAndDescription) {
   EXPECT_EQ(attr_string(f.openDataSet("/energy/tables/cell"), "units"), "pJ");
   EXPECT_EQ(attr_string(f.openDataSet("/summary/tops_per_w"), "units"), "TOPS/W");
   EXPECT_EQ(attr_string(f.openDataSet("/summary/sqnr_db"), "units"), "dB");
+}
+
+TEST_F(Hdf5Test, AreaGroupHoldsTheModelsAreaAndClock) {
+  const std::string p = write_sample();
+  const H5::H5File f(p, H5F_ACC_RDONLY);
+  const AreaClock want = area_clock(macro_geometry(make_config()));
+  const auto scalar = [&](const char* path) {
+    double v = 0;
+    f.openDataSet(path).read(&v, H5::PredType::NATIVE_DOUBLE);
+    return v;
+  };
+  EXPECT_GT(want.area_mm2, 0.0);
+  EXPECT_EQ(scalar("/area/area_mm2"), want.area_mm2);
+  EXPECT_EQ(scalar("/area/clock_ns"), want.clock_ns);
+  EXPECT_DOUBLE_EQ(scalar("/area/tops_per_mm2"), 0.0114 / want.area_mm2);  // make_report's tops
+  std::vector<double> parts(kAreaParts);
+  f.openDataSet("/area/area_um2").read(parts.data(), H5::PredType::NATIVE_DOUBLE);
+  for (int i = 0; i < kAreaParts; ++i) EXPECT_EQ(parts[i], want.area_um2[i]) << kAreaPartNames[i];
 }
 
 TEST_F(Hdf5Test, HistogramsAreChunkedCompressedAndShaped) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "pricing/zigzag.hpp"
+
 namespace cimmc {
 
 int rows_summed(const MacroSpec& m, int rows_used) {
@@ -15,12 +17,12 @@ int row_groups(const MacroSpec& m, int rows_used) {
 }
 
 double adc_conversion_ns(const MacroSpec& m, int rows_summed) {
-  return m.adc.conversion_ns ? *m.adc.conversion_ns : m.adc.bits * (0.00653 * rows_summed + 0.640);
+  return m.adc.conversion_ns ? *m.adc.conversion_ns : m.adc.bits * (zigzag::kAdcDelayK3Ns * rows_summed + zigzag::kAdcDelayK4Ns);
 }
 
 double digital_evaluation_ns(int rows_summed) {
-  // ZigZag-IMC 28 nm: NAND2 delay 0.0478 ns, XOR2 2.4x; a full adder's sum path is two XOR2.
-  constexpr double kFullAdderNs = 2 * 2.4 * 0.0478;
+  // ZigZag-IMC 28 nm: a full adder's sum path is two XOR2.
+  constexpr double kFullAdderNs = zigzag::kAdderInToSumNs;
   int stages = 0;
   while ((1 << stages) < rows_summed) ++stages;
   return (2 * stages + 1) * kFullAdderNs;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "physical/area_clock.hpp"
+
 namespace cimmc {
 
 std::string fmt(const char* f, double a) {
@@ -84,6 +86,9 @@ void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, cons
   os << "\n";
   os << "  " << fmt("%.4f pJ/MAC", rep.pj_per_mac) << fmt(" | %.2f TOPS/W", rep.tops_per_w)
      << fmt(" | %.1f ns/MVM", rep.latency_ns) << fmt(" | %.3f TOPS per macro", rep.tops) << "\n";
+  const AreaClock ac = area_clock(macro_geometry(cfg));
+  os << "  area " << fmt("%.4f mm^2", ac.area_mm2) << fmt(" | %.2f TOPS/mm^2", ac.area_mm2 > 0 ? rep.tops / ac.area_mm2 : 0.0)
+     << fmt(" | clock %.3f ns per cycle", ac.clock_ns) << " (" << cfg.energy.node_nm << " nm)\n";
   const Accuracy& a = rep.accuracy;
   os << "  MVM error [output LSB]: mean " << fmt("%.3g", a.err_mean.mean) << fmt(", std %.4g", a.err_std)
      << fmt(", max |e| %.4g", a.max_abs_err) << fmt(" (%.3g of the output std)", a.err_rel) << "\n";

@@ -13,6 +13,7 @@
 
 #include "io/h5_util.hpp"
 #include "io/run_layout.hpp"
+#include "physical/area_clock.hpp"
 #include "philox.hpp"
 
 namespace cimmc {
@@ -269,6 +270,21 @@ std::string iso8601_utc_now() {
   return buf;
 }
 
+// `/area` (format 2.7): the macro's area and clock period (physical/area_clock.hpp).
+void write_area(const H5::Group& g, const Config& cfg, const Report& rep) {
+  const AreaClock a = area_clock(macro_geometry(cfg));
+  std::vector<std::string> parts(std::begin(kAreaPartNames), std::end(kAreaPartNames));
+  h5::write_dataset(g, "area_um2", a.area_um2.data(), {a.area_um2.size()}, Meta{"um^2", "area by component (see `components`)"});
+  h5::write_attr_strings(g.openDataSet("area_um2"), "components", parts);
+  h5::write_dataset(g, "delay_ns", a.delay_ns.data(), {a.delay_ns.size()},
+                    Meta{"ns", "critical-path delay by stage (see `paths`); clock_ns is their sum"});
+  h5::write_attr_strings(g.openDataSet("delay_ns"), "paths", {"adc", "multiplier", "adder_tree", "place_value", "accumulator"});
+  h5::write_scalar(g, "area_mm2", a.area_mm2, Meta{"mm^2", "macro area"});
+  h5::write_scalar(g, "clock_ns", a.clock_ns, Meta{"ns", "clock period from the critical path"});
+  h5::write_scalar(g, "tops_per_mm2", a.area_mm2 > 0 ? rep.tops / a.area_mm2 : 0.0,
+                   Meta{"TOPS/mm^2", "summary/tops over area_mm2"});
+}
+
 void write_run_file(const std::string& path, const Config& cfg, const JobResult& r,
                     const EnergyTables& t, const Report& rep, const Provenance& prov) {
   try {
@@ -282,6 +298,7 @@ void write_run_file(const std::string& path, const Config& cfg, const JobResult&
     write_job(f.createGroup("job"), r);
     write_energy(f.createGroup("energy"), r, t, rep);
     write_summary(f.createGroup("summary"), rep);
+    write_area(f.createGroup("area"), cfg, rep);
   });
 }
 

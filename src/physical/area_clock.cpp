@@ -1,0 +1,110 @@
+#include "physical/area_clock.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "arch/timing.hpp"
+#include "pricing/zigzag.hpp"
+
+namespace cimmc {
+
+namespace z = zigzag;
+
+int tree_stages(int n) {
+  int s = 0;
+  while ((1 << s) < n) ++s;
+  return s;
+}
+
+long long tree_full_adders(int n, int bits) {
+  long long fa = 0;
+  for (int s = 1; s <= tree_stages(n); ++s)  // node i of stage s is an adder when its right child holds an input
+    for (long long i = 0; (i << s) < n; ++i)
+      if ((i << s) + (1LL << (s - 1)) < n) fa += bits + s - 1;
+  return fa;
+}
+
+double tree_delay_ns28(int n, int bits) {
+  const int s = tree_stages(n);
+  if (s == 0) return 0.0;
+  return (s - 1) * z::kAdderInToSumNs + z::kAdderInToCoutNs + (bits + s - 2) * z::kAdderCinToCoutNs;
+}
+
+MacroGeometry macro_geometry(const Config& cfg) {
+  const MacroSpec& m = cfg.macro;
+  MacroGeometry g;
+  g.digital = m.kind == MacroKind::digital;
+  g.rows = m.rows, g.cols = m.cols;
+  g.tree_inputs = m.rows_active > 0 ? std::min(m.rows_active, m.rows) : std::max(1, m.rows / m.cell_group);
+  g.input_bits = cfg.tile.inputs.bits;
+  g.dac_bits = m.dac_bits;
+  g.weight_bits = cfg.tile.weights.bits;
+  g.cols_per_weight = phys_cols_per_weight(m, cfg.tile.weights);
+  if (!g.digital) {
+    g.adc_bits = m.adc.bits;
+    g.adcs = m.adc.count > 0 ? std::min(m.adc.count, m.cols) : m.cols;
+    g.adc_ns = adc_conversion_ns(m, g.tree_inputs);
+  }
+  g.sram = g.digital || m.cell == CellKind::sram;
+  g.node_nm = cfg.energy.node_nm;
+  return g;
+}
+
+AreaClock area_clock(const MacroGeometry& g) {
+  AreaClock a;
+  auto part = [&](AreaPart p) -> double& { return a.area_um2[static_cast<int>(p)]; };
+  const double cols = g.cols, rows = g.rows;
+  const int cycles = (g.input_bits + g.dac_bits - 1) / g.dac_bits;
+  const int groups = (g.rows + g.tree_inputs - 1) / g.tree_inputs;  // row groups taking turns on one input
+  const int s = tree_stages(g.tree_inputs);
+
+  part(AreaPart::cells) = rows * cols * (g.sram ? z::kSramCellAreaUm2 : z::kReramCellAreaUm2);
+  // Input registers hold each row's bits of one cycle (ZigZag-IMC leaves them
+  // out; cimmc counts them as the array's periphery).
+  part(AreaPart::input_regs) = rows * g.dac_bits * z::kDffAreaUm2;
+  // Width of the value entering the accumulator: a tree output (digital) or an ADC code.
+  int w_in = g.digital ? s + 1 : g.adc_bits;
+  if (g.digital) {
+    // One NOR per tree input per column per input bit of a cycle (ZigZag-IMC: B_cycle x B_w x D1 x D2).
+    part(AreaPart::multipliers) = g.dac_bits * static_cast<double>(g.tree_inputs) * cols * z::kNand2AreaUm2;
+    part(AreaPart::adder_trees) = g.dac_bits * cols * tree_full_adders(g.tree_inputs, 1) * z::kFullAdderAreaUm2;
+    if (g.dac_bits > 1) {  // the dac_bits tree outputs combined by place value, as a tree of (S + 1)-bit inputs
+      part(AreaPart::place_value) = cols * tree_full_adders(g.dac_bits, s + 1) * z::kFullAdderAreaUm2;
+      a.delay_ns[3] = tree_delay_ns28(g.dac_bits, s + 1);
+      w_in += tree_stages(g.dac_bits);
+    }
+    a.delay_ns[2] = tree_delay_ns28(g.tree_inputs, 1);
+  } else {
+    if (g.adc_bits >= 2)
+      part(AreaPart::adcs) = g.adcs * std::pow(10.0, z::kAdcAreaK1 * g.adc_bits + z::kAdcAreaK2) * std::pow(2.0, g.adc_bits);
+    // DAC area: ZigZag-IMC neglects it (get_dac_cost area = 0); so does cimmc.
+    // An SRAM cell computes its 1-bit product in a local gate (ZigZag-IMC counts one per cell).
+    if (g.sram) part(AreaPart::multipliers) = rows * cols * z::kNand2AreaUm2;
+    a.delay_ns[0] = g.adc_ns;
+  }
+  if (g.sram) a.delay_ns[1] = z::kNand2DelayNs;
+  // Accumulator per column: the shift-add over input cycles and row groups,
+  // a full adder and a flip-flop per bit (ZigZag-IMC; none with a single cycle).
+  const int w_acc = g.input_bits + w_in + tree_stages(groups) + 1;
+  if (cycles * groups > 1) {
+    part(AreaPart::accumulators) = cols * w_acc * (z::kFullAdderAreaUm2 + z::kDffAreaUm2);
+    a.delay_ns[4] = z::kAdderInToCoutNs + (w_acc - w_in - 1) * z::kAdderCinToCoutNs;
+  }
+  // Output register per weight: its columns' accumulators added by place value
+  // into one register (cimmc's structure; ZigZag-IMC folds this into its trees).
+  const int w_out = w_acc + g.weight_bits + 1;
+  const double weights = std::floor(cols / g.cols_per_weight);
+  part(AreaPart::output_regs) = weights * w_out * ((g.cols_per_weight - 1) * z::kFullAdderAreaUm2 + z::kDffAreaUm2);
+
+  // Node scaling: logic and cells by (node/28)^2, logic delay by node/28; the
+  // ADC keeps its 28 nm area and delay (sized for matching and noise).
+  const double lin = g.node_nm / 28.0;
+  for (int p = 0; p < kAreaParts; ++p)
+    if (p != static_cast<int>(AreaPart::adcs)) a.area_um2[p] *= lin * lin;
+  for (int d = 1; d < 5; ++d) a.delay_ns[d] *= lin;
+  for (double v : a.area_um2) a.area_mm2 += v * 1e-6;
+  for (double v : a.delay_ns) a.clock_ns += v;
+  return a;
+}
+
+}  // namespace cimmc
