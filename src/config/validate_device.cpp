@@ -16,7 +16,7 @@ void check_device_models(const Checker& c, const MacroSpec& m) {
       c.fail("macro.wire_ohm", number_text(m.wire_ohm),
              "gives a worst-case IR drop of wire_ohm x g_on x (rows^2 + cols^2) / 2 = " + number_text(drop) +
                  " of the drive, beyond the first-order model's " + number_text(rule::kMaxIrDrop) +
-                 " (an exact nodal solve is not implemented)");
+                 " (lower wire_ohm or use a smaller array: cimmc has no exact nodal solve for larger drops)");
     if (m.weight_encoding == WeightEncoding::sign_magnitude)
       c.fail("macro.wire_ohm", number_text(m.wire_ohm),
              "is not modelled with weight_encoding sign_magnitude (its cell signs are bit-line routing, not currents)");
