@@ -52,7 +52,12 @@ int cuda_device_count();
 // rank. Without the CUDA backend it does nothing.
 void cuda_use_device(int ordinal);
 std::string cuda_device_name();  // the GPU in use
+// Where a CUDA launch spends its wall time, summed over launches: allocating
+// and uploading the jobs' tables, the kernels, copying results back.
+struct LaunchTimes {
+  double setup = 0, kernel = 0, copy_back = 0;
+};
 void launch_cuda(const JobView* jobs, const JobOutput* outs, int njobs,
-                 const ProgressFn& progress);
+                 const ProgressFn& progress, LaunchTimes* times = nullptr);
 
 }  // namespace cimmc

@@ -100,3 +100,30 @@ TEST(InferModels, AccuracyFallsMonotonicallyWithReadNoise) {
   for (std::size_t i = 1; i < acc.size(); ++i) EXPECT_LE(acc[i], acc[i - 1]) << "sigma step " << i;
   EXPECT_LT(acc.back(), acc.front() - 0.1);
 }
+
+// The CUDA backend splits inference tile jobs into many more, smaller array
+// instances than configured, to fill the GPU (MacroGemm::gpu_inputs_per_instance).
+// That is sound only because given weights are programmed once per chip: the
+// split must change no prediction and no event count; the energy, a mean over
+// batch groups of instances times the samples, moves by rounding alone.
+// Checked here on the CPU with programming variation, read noise and a
+// calibrated ADC.
+TEST(InferModels, InputsPerInstanceChangesNoResult) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  Config c = macro_config(fashion("fashion_cnn.onnx", 200), 6);
+  c.macro.noise.read_sigma_rel = 0.05;
+  c.macro.noise.prog_sigma_rel = 0.05;
+  c.macro.adc.range = AdcRange::calibrated;
+  const Network net = onnx::load_network(c.task.model);
+  const TaskData d = load_task_data(c.task, net);
+  const TaskResult a = run_task(c, net, d, cpu());
+  c.run.inputs_per_instance = 64;
+  const TaskResult b = run_task(c, net, d, cpu());
+  ASSERT_EQ(a.chips.size(), 1u);
+  EXPECT_EQ(a.chips[0].pred, b.chips[0].pred);
+  EXPECT_NEAR(a.chips[0].energy_pj, b.chips[0].energy_pj, 1e-12 * a.chips[0].energy_pj);
+  EXPECT_EQ(a.chips[0].conversions, b.chips[0].conversions);
+  EXPECT_EQ(a.chips[0].clipped, b.chips[0].clipped);
+  EXPECT_EQ(a.chips[0].cell_reads, b.chips[0].cell_reads);
+  EXPECT_GT(a.chips[0].clipped, 0u);  // the calibrated range clips: the check has teeth
+}

@@ -96,6 +96,15 @@ void print_report(std::ostream& os, const Config& cfg, const infer::Network& net
   os << "  " << r.images << " images x " << r.chips.size() << " chip(s) through the macro in "
      << fmt("%.2f s", r.macro_seconds) << " (" << fmt("%.0f", n / r.macro_seconds) << " images/s, "
      << fmt("%.3g", s.cell_reads / r.macro_seconds) << " cell reads/s; " << device << ")\n";
+  const EngineTimes& e = r.engine;
+  os << "  time: float pass " << fmt("%.2f s", r.float_seconds) << ", exact-integer pass " << fmt("%.2f s", r.quant_seconds)
+     << "; macro passes: sampling " << fmt("%.2f s", e.sampling) << ", pilots " << fmt("%.2f s", e.pilots)
+     << ", calibration " << fmt("%.2f s", e.calibration) << ", building " << fmt("%.2f s", e.build) << ", results "
+     << fmt("%.2f s", e.assembly) << ", host work between layers " << fmt("%.2f s", r.macro_seconds - e.total());
+  if (e.gpu.kernel > 0)
+    os << "; GPU launches: setup " << fmt("%.2f s", e.gpu.setup) << ", kernels " << fmt("%.2f s", e.gpu.kernel)
+       << ", copy back " << fmt("%.2f s", e.gpu.copy_back);
+  os << "\n";
 }
 
 void put_row(Table& t, const infer::TaskResult& r, std::size_t point) {
@@ -138,6 +147,7 @@ int cmd_infer(const CliArgs& a) {
   EngineOptions opt = engine_options(a);
   std::string device;
   const std::string backend = resolve_backend(opt.backend, &device, opt.cpu_isa);
+  opt.backend = backend == "cuda" ? Backend::cuda : Backend::cpu;  // the tiles' work split follows it
   std::string loaded;
   infer::Network net;
   infer::TaskData data;

@@ -34,7 +34,15 @@ void print_study_summary(std::ostream& os, const std::vector<std::string>& keys,
   if (st.jobs_statistical) os << ", evaluated statistically";
   if (st.points_refined) os << "; " << st.points_refined << " best points re-run sampled (" << st.jobs_sampled << " jobs)";
   if (st.points_resumed) os << "; resumed after " << st.points_resumed << " points";
-  os << "\n  time: " << cell(st.seconds, "%.2f") << " s (" << cell(st.sampling_seconds, "%.2f") << " s in tile jobs)\n\n";
+  os << "\n  time: " << cell(st.seconds, "%.2f") << " s (" << cell(st.sampling_seconds, "%.2f") << " s in tile jobs";
+  if (const EngineTimes& e = st.engine; e.total() > 0)
+    os << ": building " << cell(e.build, "%.2f") << ", pilots " << cell(e.pilots, "%.2f") << ", calibration "
+       << cell(e.calibration, "%.2f") << ", sampling " << cell(e.sampling, "%.2f") << ", results "
+       << cell(e.assembly, "%.2f");
+  if (const LaunchTimes& g = st.engine.gpu; g.kernel > 0)
+    os << "; GPU launches: setup " << cell(g.setup, "%.2f") << ", kernels " << cell(g.kernel, "%.2f") << ", copy back "
+       << cell(g.copy_back, "%.2f");
+  os << ")\n\n";
 
   const Table& n = f.network;
   const auto& e = num(n, "total_pj");

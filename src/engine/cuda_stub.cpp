@@ -8,7 +8,7 @@ namespace cimmc {
 int cuda_device_count() { return 0; }
 void cuda_use_device(int) {}
 std::string cuda_device_name() { return "none"; }
-void launch_cuda(const JobView*, const JobOutput*, int, const ProgressFn&) {
+void launch_cuda(const JobView*, const JobOutput*, int, const ProgressFn&, LaunchTimes*) {
   throw DeviceError("the CUDA backend is not in this build (nvcc was not found when it was built)");
 }
 }  // namespace cimmc

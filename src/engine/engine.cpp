@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -14,7 +15,9 @@
 namespace cimmc {
 
 std::string resolve_backend(Backend requested, std::string* device, CpuIsa cpu_isa) {
-  const int ngpu = cuda_device_count();
+  // --backend cpu never touches CUDA: initialising the driver maps gigabytes
+  // of address space, which a run under `ulimit -v` cannot afford.
+  const int ngpu = requested == Backend::cpu ? 0 : cuda_device_count();
   if (requested == Backend::cuda && ngpu == 0)
     throw DeviceError(
 #if defined(CIMMC_HAVE_CUDA)
@@ -59,9 +62,27 @@ std::vector<Sampled> sample(const std::vector<JobView>& views, const std::string
   }
   if (views.empty()) return s;
   const int n = static_cast<int>(views.size());
-  if (backend == "cuda") launch_cuda(views.data(), outs.data(), n, progress);
+  if (backend == "cuda") launch_cuda(views.data(), outs.data(), n, progress, opt.times ? &opt.times->gpu : nullptr);
   else launch_cpu(views.data(), outs.data(), n, opt.threads, progress, opt.cpu_isa);
   return s;
+}
+
+// fn(0..n-1) on `threads` OpenMP threads. A job that throws stops nothing
+// else; afterwards the lowest index's exception is rethrown, so the error a
+// user sees does not depend on the thread count.
+template <typename Fn>
+void for_each_job(std::size_t n, int threads, const Fn& fn) {
+  std::vector<std::exception_ptr> err(n);
+#pragma omp parallel for schedule(dynamic) num_threads(threads) if (n > 1)
+  for (std::size_t i = 0; i < n; ++i) {
+    try {
+      fn(i);
+    } catch (...) {
+      err[i] = std::current_exception();
+    }
+  }
+  for (const std::exception_ptr& e : err)
+    if (e) std::rethrow_exception(e);
 }
 
 JobResult assemble(const JobView& v, Sampled&& s, const std::string& backend) {
@@ -96,13 +117,23 @@ std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const st
 std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const std::vector<philox::JobId>& job_ids,
                                 const EngineOptions& opt, const ViewHook& complete) {
   const std::string backend = resolve_backend(opt.backend, nullptr, opt.cpu_isa);
+  const int threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<std::unique_ptr<BuiltJob>> jobs;
-  for (std::size_t i = 0; i < cfgs.size(); ++i) {
-    jobs.push_back(std::make_unique<BuiltJob>());
-    build_job(*cfgs[i], job_ids.at(i), *jobs.back());
-    if (complete) complete(i, jobs.back()->view);
-  }
+  auto lap = [&, t = t0](double EngineTimes::*phase) mutable {
+    const auto now = std::chrono::steady_clock::now();
+    if (opt.times) opt.times->*phase += std::chrono::duration<double>(now - t).count();
+    t = now;
+  };
+  // Host work per job runs on all threads (on the CUDA backend too, where it
+  // is what the GPU waits for); each job's results depend on its own inputs
+  // alone, so the thread count changes nothing.
+  std::vector<std::unique_ptr<BuiltJob>> jobs(cfgs.size());
+  for_each_job(cfgs.size(), threads, [&](std::size_t i) {
+    jobs[i] = std::make_unique<BuiltJob>();
+    build_job(*cfgs[i], job_ids.at(i), *jobs[i]);
+    if (complete) complete(i, jobs[i]->view);
+  });
+  lap(&EngineTimes::build);
 
   // Calibration pilots on their own random streams: they record every column
   // value before noise (and convert nothing), from which the range is calibrated.
@@ -112,15 +143,17 @@ std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const st
   std::vector<std::vector<double>> captured;
   auto run_pilots = [&] {
     sample(pilots, backend, opt, nullptr);  // only the recorded values are used
-    for (std::size_t k = 0; k < pilots.size(); ++k) {
+    lap(&EngineTimes::pilots);
+    for_each_job(pilots.size(), threads, [&](std::size_t k) {
       const AdcSpec& adc = cfgs[pilot_of[k]]->macro.adc;
       if (adc.per_cycle) {
         set_adc_cycle_scales(jobs[pilot_of[k]]->view, calibrated_cycle_scales(pilots[k], captured[k].data(), adc));
-        continue;
+        return;
       }
       set_adc_full_scales(jobs[pilot_of[k]]->view, calibrated_full_scales(pilots[k], captured[k].data(), adc),
                           adc.per_slice);
-    }
+    });
+    lap(&EngineTimes::calibration);
     pilots.clear(), pilot_of.clear(), captured.clear();
   };
   std::uint64_t pending = 0;
@@ -148,12 +181,14 @@ std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const st
   std::vector<JobView> views;
   for (const auto& j : jobs) views.push_back(j->view);
   std::vector<Sampled> s = sample(views, backend, opt, opt.progress);
-  std::vector<JobResult> out;
+  lap(&EngineTimes::sampling);
+  std::vector<JobResult> out(views.size());
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  for (std::size_t i = 0; i < views.size(); ++i) {
-    out.push_back(assemble(views[i], std::move(s[i]), backend));
-    out.back().wall_seconds = wall;
-  }
+  for_each_job(views.size(), threads, [&](std::size_t i) {
+    out[i] = assemble(views[i], std::move(s[i]), backend);
+    out[i].wall_seconds = wall;
+  });
+  lap(&EngineTimes::assembly);
   return out;
 }
 

@@ -14,11 +14,21 @@ namespace cimmc {
 
 enum class Backend { automatic, cpu, cuda };
 
+// Where run_jobs spends its wall time, summed over calls: building jobs
+// (operand tables, alias tables), calibration pilots (sampling), computing
+// calibrated ranges from the pilots' values, sampling, assembling results.
+struct EngineTimes {
+  double build = 0, pilots = 0, calibration = 0, sampling = 0, assembly = 0;
+  LaunchTimes gpu;  // the CUDA launches inside pilots and sampling
+  double total() const { return build + pilots + calibration + sampling + assembly; }
+};
+
 struct EngineOptions {
   Backend backend = Backend::automatic;
   int threads = 0;              // CPU threads, 0 = OpenMP default
   CpuIsa cpu_isa = CpuIsa::automatic;  // which copy of the CPU model (launcher.hpp); same results
   ProgressFn progress;          // fraction of the main run done
+  EngineTimes* times = nullptr;  // when set, run_jobs adds its phase times here
 };
 
 // "cpu" or "cuda" for the requested backend; throws DeviceError when cuda is
@@ -48,7 +58,8 @@ std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const st
 // The same, with `complete(i, view)` called on each job's view once it is
 // built, before calibration and sampling: inference (src/infer/) sets the
 // given weights and inputs and the output buffer there. The calibration pilot
-// never writes y_out.
+// never writes y_out. Jobs are built on several threads: the hook may run
+// concurrently for different i and must touch job i's data alone.
 using ViewHook = std::function<void(std::size_t, JobView&)>;
 std::vector<JobResult> run_jobs(const std::vector<const Config*>& cfgs, const std::vector<philox::JobId>& job_ids,
                                 const EngineOptions& opt, const ViewHook& complete);

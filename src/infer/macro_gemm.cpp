@@ -8,6 +8,18 @@ namespace cimmc::infer {
 
 int tile_rows(const MacroSpec& m) { return m.rows; }
 
+std::uint64_t MacroGemm::gpu_inputs_per_instance(std::uint64_t configured, std::int64_t samples) const {
+  if (opt_.backend != Backend::cuda) return configured;
+  // The CUDA launcher runs one thread block per array instance; a batch's tile
+  // job of 4,096 inputs per instance gives the GPU a few dozen blocks. Given
+  // weights are programmed once per chip whatever the instance, so a finer
+  // split changes no prediction or event count, and the energy (a mean over
+  // batch groups of instances) by rounding alone (docs/config.md, task).
+  constexpr std::uint64_t kBlocks = 2048, kFewest = 64;  // enough blocks for any GPU; reprogramming stays cheap
+  const std::uint64_t want = (static_cast<std::uint64_t>(samples) + kBlocks - 1) / kBlocks;
+  return std::min(configured, std::max(kFewest, want));
+}
+
 int tile_weights(const MacroSpec& m, const QuantBits& bits) {
   OperandSpec w;
   w.bits = bits.w_bits;
@@ -46,6 +58,7 @@ void MacroGemm::operator()(int layer, const LayerQuant& q, const Op& op, const s
       ts.weights.bits = bits_.w_bits;
       ts.weights.is_signed = true;
       t.cfg.run.samples = static_cast<std::uint64_t>(M);
+      t.cfg.run.inputs_per_instance = gpu_inputs_per_instance(t.cfg.run.inputs_per_instance, M);
       if (auto it = full_scale_.find({layer, kt, nt}); it != full_scale_.end()) {
         t.cfg.macro.adc.range = AdcRange::max;
         t.cfg.macro.adc.max_value = it->second;

@@ -50,6 +50,10 @@ class MacroGemm {
   const std::vector<TileEnergy>& tiles() const { return tiles_; }
 
  private:
+  // Inputs per array instance of a tile job of `samples` inputs: the configured
+  // value, or on the CUDA backend a smaller one that fills the GPU.
+  std::uint64_t gpu_inputs_per_instance(std::uint64_t configured, std::int64_t samples) const;
+
   const Config& cfg_;
   QuantBits bits_;
   EngineOptions opt_;

@@ -88,11 +88,15 @@ TaskResult run_task(const Config& cfg, const Network& net, const TaskData& d, co
   TaskResult r;
   r.images = d.count;
   const int batch = cfg.task.batch_images;
+  auto since = [](auto t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); };
+  const auto tf = std::chrono::steady_clock::now();
   r.float_pred = predict(net, d, batch,
                          [](int, const Op& op, const std::vector<float>& cols, std::int64_t M, std::vector<float>& out) {
                            float_gemm(op, cols, M, out);
                          }, {});
   r.float_correct = correct(r.float_pred, d.labels);
+  r.float_seconds = since(tf);
+  const auto tq = std::chrono::steady_clock::now();
   const QuantBits bits = task_bits(cfg);
   r.quant = calibrate(net, d.calibration, d.calibration_count, bits);
   r.quant_pred = predict(net, d, batch,
@@ -101,11 +105,14 @@ TaskResult run_task(const Config& cfg, const Network& net, const TaskData& d, co
                            exact_int_gemm(q, op, X, M, acc);
                          }), {});
   r.quant_correct = correct(r.quant_pred, d.labels);
+  r.quant_seconds = since(tq);
 
+  EngineOptions eo = opt;
+  eo.times = &r.engine;
   const auto t0 = std::chrono::steady_clock::now();
   const int batches = (d.count + batch - 1) / batch;
   for (int chip = 0; chip < cfg.task.chips; ++chip) {
-    MacroGemm mg(cfg, bits, opt, chip);
+    MacroGemm mg(cfg, bits, eo, chip);
     int done = 0;
     ChipResult c;
     c.pred = predict(net, d, batch,
@@ -131,7 +138,7 @@ TaskResult run_task(const Config& cfg, const Network& net, const TaskData& d, co
     r.chips.push_back(std::move(c));
   }
   if (progress) progress(cfg.task.chips * batches, cfg.task.chips * batches);
-  r.macro_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.macro_seconds = since(t0);
   return r;
 }
 

@@ -40,6 +40,8 @@ struct TaskResult {
   Quantization quant;
   std::vector<ChipResult> chips;
   double macro_seconds = 0;         // wall time of the macro passes
+  double float_seconds = 0, quant_seconds = 0;  // the float and exact-integer passes (quantizer calibration included)
+  EngineTimes engine;               // the macro passes' run_jobs phases; the rest of macro_seconds is host work
 };
 
 // Accuracy over chips and images: mean top-1 over all (chip, image) pairs;

@@ -226,6 +226,7 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
       std::size_t started = 0;
       for (const std::vector<std::size_t>& batch : budget.batches(need)) {
         EngineOptions eo = opt.engine;
+        eo.times = &stats.engine;
         if (opt.progress) {
           const double width = static_cast<double>(b - a) / need.size();
           const double done = (a - range.begin) + width * started, bw = width * batch.size();
@@ -348,6 +349,7 @@ StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& sta
     stats.jobs_sampled = fine_stats.jobs_sampled;
     stats.points_refined = fine_sweep.points.size();
     stats.sampling_seconds += fine_stats.sampling_seconds;
+    stats.engine = fine_stats.engine;
     stats.seconds += fine_stats.seconds;
     stats.ranks = fine_stats.ranks;
     out = coarse;

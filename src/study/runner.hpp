@@ -55,6 +55,7 @@ struct StudyStats {
   std::size_t layer_rows = 0;        // rows of /layers written
   std::size_t result_bytes_peak = 0;  // sampled results held at once, estimated (JobBudget::peak)
   double seconds = 0, sampling_seconds = 0;
+  EngineTimes engine;                // sampled tile jobs: where their time went (engine.hpp)
   RankTally ranks;                   // MPI runs: each rank's share of the sampled jobs
 };
 
