@@ -240,3 +240,56 @@ TEST_F(Shard, MergedNoteOnMissingCisCountsTheWholeSweep) {
   EXPECT_NE(want.ci_note.find("(6 of 6 points)"), std::string::npos) << want.ci_note;
   EXPECT_EQ(got.ci_note, want.ci_note);
 }
+
+// Statistical shards stream (study/stream_pass.hpp) and are cut by count:
+// merged, they are the file the single (streamed) statistical run writes, for
+// N = 1 to 4 (N = 3 with --energy-only), with the cut counted by hand.
+TEST_F(Shard, MergedStatisticalShardsEqualTheSingleRunBitForBit) {
+  // 6 points in N shards: the first 6 % N hold one more.
+  const std::vector<std::vector<std::size_t>> sizes = {{6}, {3, 3}, {2, 2, 2}, {2, 2, 1, 1}};
+  // Every N for the full model, one for --energy-only (each run costs a process).
+  const std::vector<std::pair<std::string, std::vector<std::size_t>>> runs = {
+      {"--model statistical", {1, 2, 3, 4}}, {"--model statistical --energy-only", {3}}};
+  for (const auto& [model, counts] : runs) {
+    SCOPED_TRACE(model);
+    const std::string single = path("single-stat.h5");
+    fs::remove(single);
+    ASSERT_EQ(test::cimmc("run " + cfg + " --backend cpu --threads 2 " + model + " -o " + single).code, 0);
+    const StudyFile want = read_study_file(single);
+    for (std::size_t n : counts) {
+      SCOPED_TRACE("N = " + std::to_string(n));
+      std::string args;
+      std::size_t begin = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::string part = path("stat-" + std::to_string(n) + "-" + std::to_string(i) + ".h5");
+        fs::remove(part);
+        const test::Ran r = test::cimmc("run " + cfg + " --backend cpu --threads 2 " + model + " --shard " +
+                                        std::to_string(i) + "/" + std::to_string(n) + " -o " + part);
+        ASSERT_EQ(r.code, 0) << r.out;
+        const StudyFile s = read_study_file(part);
+        EXPECT_EQ(s.shard.begin, begin);
+        EXPECT_EQ(s.shard.end, begin + sizes[n - 1][i]);
+        EXPECT_EQ(s.network.rows(), sizes[n - 1][i]);
+        begin = s.shard.end;
+        args = " " + part + args;  // reverse order: merge sorts by shard index
+      }
+      const std::string merged = path("merged-stat-" + std::to_string(n) + ".h5");
+      fs::remove(merged);
+      const test::Ran m = test::cimmc("merge" + args + " -o " + merged);
+      ASSERT_EQ(m.code, 0) << m.out;
+      test::expect_same_study(want, read_study_file(merged));
+      for (const char* g : {"/layers", "/network"})
+        EXPECT_EQ(test::shell("h5diff -q " + single + " " + merged + " " + g + " " + g).code, 0) << g;
+    }
+  }
+  EXPECT_EQ(equal_points(10, 3, 0).end, 4u);
+  EXPECT_EQ(equal_points(10, 3, 1).begin, 4u);
+  EXPECT_EQ(equal_points(10, 3, 2).begin, 7u);
+  EXPECT_EQ(equal_points(10, 3, 2).end, 10u);
+  EXPECT_THROW(equal_points(2, 3, 0), std::invalid_argument);
+  EXPECT_THROW(equal_points(2, 0, 0), std::invalid_argument);
+  const test::Ran many = test::cimmc("run " + cfg + " --model statistical --shard 0/7 -o " + path("x.h5"));
+  EXPECT_EQ(many.code, 2);
+  EXPECT_NE(many.out.find("at most one shard per point"), std::string::npos) << many.out;
+  EXPECT_EQ(test::cimmc("run " + cfg + " --model statistical --shard 0/2").code, 2);  // no -o
+}

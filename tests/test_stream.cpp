@@ -12,6 +12,7 @@
 #include "io/study_stream.hpp"
 #include "study/runner.hpp"
 #include "study/stream_pass.hpp"
+#include "study/tables.hpp"
 #include "study_test_util.hpp"
 #include "table_test_util.hpp"
 
@@ -182,4 +183,66 @@ TEST(StreamPass, BadValueFarIntoTheSweepFailsBeforeAnyWork) {
   EXPECT_LE(prepared, 202u);
   EXPECT_EQ(st.points, 0u);
   EXPECT_FALSE(fs::exists(out));
+}
+
+// A streamed shard (`--shard I/N` with --model statistical) builds only its
+// points and gives the rows the whole-sweep pass gives those points. The cut
+// is by count, checked here by hand: 15 points in 4 shards hold 4, 4, 4, 3.
+TEST(StreamPass, ShardRowsEqualTheWholeSweepPassRows) {
+  const std::string text = kTiny +
+                           "sweep:\n  cartesian:\n    macro.adc.bits: [4, 6, 8]\n"
+                           "    energy.adc.e0_pj: [0.5, 1, 2, 4]\n  points:\n    - {macro.adc.bits: 5}\n"
+                           "    - {energy.dac.e0_pj: 0.25}\n    - {}\n";
+  const Sweep sweep = parse_sweep(text, "tiny.yaml");
+  const SweepSource src(text, "tiny.yaml");
+  const std::string whole_path = scratch("whole_for_shards.h5").string();
+  StudyStats sw;
+  run_study(sweep, statistical(false, whole_path), sw);
+  const StudyFile whole = read_study_file(whole_path);
+  const std::size_t expect_begin[] = {0, 4, 8, 12, 15};
+  for (std::size_t i = 0; i < 4; ++i) {
+    SCOPED_TRACE("shard " + std::to_string(i) + "/4");
+    StudyOptions o = statistical(false, scratch("shard.h5").string());
+    o.shard.index = i;
+    o.shard.count = 4;
+    std::size_t prepared = 0;
+    StudyStats st;
+    // Chunks of 3: a shard's chunks start at its own first point, not at a
+    // multiple of the chunk size.
+    run_streamed(src, [&](SweepPoint& p) {
+      ++prepared;
+      EXPECT_TRUE(p.index < 15);
+    }, o, st, 3);
+    const StudyFile got = read_study_file(o.output);
+    EXPECT_EQ(got.shard.index, i);
+    EXPECT_EQ(got.shard.count, 4u);
+    EXPECT_EQ(got.shard.begin, expect_begin[i]);
+    EXPECT_EQ(got.shard.end, expect_begin[i + 1]);
+    EXPECT_EQ(got.points_done, got.shard.end - got.shard.begin);
+    EXPECT_EQ(got.points_total, 15u);
+    EXPECT_EQ(st.points, got.shard.end - got.shard.begin);
+    // Its own points and the 9 that take every swept value (checked first), no others.
+    EXPECT_EQ(prepared, 9 + (got.shard.end - got.shard.begin));
+    // The whole pass's rows of these points, picked by their point column.
+    Table want_layers, want_network;
+    const auto pick = [&](const Table& from, Table& to) {
+      const auto& pt = std::get<std::vector<std::int64_t>>(from.find("point")->data);
+      for (std::size_t r = 0; r < from.rows(); ++r)
+        if (pt[r] >= static_cast<std::int64_t>(expect_begin[i]) && pt[r] < static_cast<std::int64_t>(expect_begin[i + 1]))
+          append_row(to, from, r);
+    };
+    pick(whole.layers, want_layers);
+    pick(whole.network, want_network);
+    ASSERT_EQ(want_network.rows(), expect_begin[i + 1] - expect_begin[i]);
+    test::expect_same_table(want_layers, got.layers, "layers");
+    test::expect_same_table(want_network, got.network, "network");
+    EXPECT_EQ(got.jobs.rows(), 0u);
+    // And the whole-sweep pass asked for the same shard cuts it the same way.
+    StudyOptions ow = statistical(false, "");
+    ow.shard = o.shard;
+    StudyStats sws;
+    const StudyFile old_path = run_study(sweep, ow, sws);
+    EXPECT_EQ(old_path.shard, got.shard);
+    test::expect_same_table(old_path.network, got.network, "network (run_study)");
+  }
 }

@@ -7,6 +7,7 @@
 #include "cimmc_version.hpp"
 #include "cli/commands.hpp"
 #include "io/study_file.hpp"
+#include "io/study_stream.hpp"
 #include "study/merge.hpp"
 
 namespace cimmc {
@@ -19,21 +20,36 @@ int cmd_merge(const CliArgs& a) {
   for (const std::string& p : paths) named.push_back({"shard file", p});
   OutputClaim claim(a.output, named);  // before reading: the output may not be a shard
   for (const std::string& f : claim.removed()) std::cerr << "cimmc: removed " << f << ", left by an interrupted run\n";
+  // Heads and /jobs of every shard first (the set is checked before any row
+  // is read), then each shard's rows appended to the output in shard order:
+  // one shard's rows held at a time (io/study_stream.hpp).
   std::vector<ShardInput> shards;
-  for (const std::string& p : paths) shards.push_back({p, read_study_file(p)});
+  for (const std::string& p : paths) shards.push_back({p, read_study_file(p, false)});
   Provenance prov;
   prov.created = iso8601_utc_now();
   prov.command_line = a.command_line;
   StudyFile merged;
   try {
-    merged = merge_shards(std::move(shards), prov);
+    merged = merge_head(shards, prov);
   } catch (const MergeError& e) {
     throw UsageError(std::string("merge: ") + e.what());
   }
-  write_study_file(claim.target(), merged);
-  std::cout << "merged " << paths.size() << " shard(s): " << merged.points_total << " points, "
-            << merged.layers.rows() << " layer rows, " << merged.jobs.rows() << " tile jobs\n  wrote " << a.output
-            << "\n";
+  StudyStream out(a.output, claim.target());
+  std::size_t missing = 0, rows = 0, layer_rows = 0;
+  for (const ShardInput& s : shards) {
+    const StudyFile f = read_study_file(s.path);
+    if (f.network.rows() != f.shard.end - f.shard.begin)
+      throw UsageError("merge: " + s.path + " holds " + std::to_string(f.network.rows()) + " network rows for " +
+                       std::to_string(f.shard.end - f.shard.begin) + " points (changed while merging?)");
+    out.append(f.layers, f.network);
+    missing += missing_se(f.network);
+    rows += f.network.rows();
+    layer_rows += f.layers.rows();
+  }
+  merged.ci_note = merged_ci_note(shards, missing, rows);
+  out.finish(merged);
+  std::cout << "merged " << paths.size() << " shard(s): " << merged.points_total << " points, " << layer_rows
+            << " layer rows, " << merged.jobs.rows() << " tile jobs\n  wrote " << a.output << "\n";
   return 0;
 }
 

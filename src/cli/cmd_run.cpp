@@ -145,7 +145,35 @@ Engine setup_engine(const CliArgs& a, cluster::Ranks* ranks, bool root) {
   return e;
 }
 
-// --model statistical without --shard or MPI (study/stream_pass.hpp).
+void print_wrote(const std::string& output, const StudyFile& file) {
+  std::cout << "\n  wrote " << output;
+  if (file.shard.count > 0)
+    std::cout << " (shard " << file.shard.index << "/" << file.shard.count << ": points " << file.shard.begin
+              << " to " << file.shard.end - 1 << " of " << file.points_total << ")";
+  std::cout << "\n";
+}
+
+// --shard I/N, checked against the sweep (its size and point 0); count 0 without it.
+ShardLayout shard_option(const CliArgs& a, std::size_t points, const Config& first) {
+  ShardLayout shard;
+  if (a.shard.empty()) return shard;
+  try {
+    shard = parse_shard(a.shard);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--shard: ") + e.what());
+  }
+  if (points == 1 && is_single_tile(first))
+    throw UsageError("--shard applies to network and sweep runs (this config is one tile job)");
+  if (a.model == "hybrid")
+    throw UsageError("--shard: --model hybrid cannot be sharded (it refines the best points of the whole sweep)");
+  if (a.output.empty()) throw UsageError("--shard needs -o PART.h5 (the shard file that cimmc merge joins)");
+  if (shard.count > points)
+    throw UsageError("--shard " + a.shard + ": " + std::to_string(shard.count) + " shards of " +
+                     std::to_string(points) + " point(s): at most one shard per point");
+  return shard;
+}
+
+// --model statistical without MPI (study/stream_pass.hpp), a shard of the sweep or all of it.
 int run_streaming(const CliArgs& a) {
   if (a.resume) throw IoError("--resume applies to --model sampled (statistical runs take no checkpoint)");
   const SweepSource src = SweepSource::load(a.config);
@@ -157,6 +185,7 @@ int run_streaming(const CliArgs& a) {
   };
   std::vector<SweepPoint> head = src.points(0, 1);  // point 0's errors come before any work
   prepare(head.front());
+  const ShardLayout shard = shard_option(a, src.size(), head.front().config);
   const std::optional<OutputClaim> claim = claim_output(a);
   const Engine engine = setup_engine(a, nullptr, true);
   StudyOptions so;
@@ -164,6 +193,7 @@ int run_streaming(const CliArgs& a) {
   so.model = Model::statistical;
   so.engine = engine.opt;
   so.output = claim ? claim->target() : "";
+  so.shard = shard;
   so.prov = Provenance{CIMMC_VERSION, CIMMC_GIT_SHA, iso8601_utc_now(), engine.backend, engine.device, a.command_line,
                        head.front().config.run.seed};
   StudyStats stats;
@@ -176,7 +206,7 @@ int run_streaming(const CliArgs& a) {
     return s.params.at(static_cast<std::size_t>(std::find(rows.begin(), rows.end(), static_cast<std::int64_t>(p)) - rows.begin()));
   };
   print_study_summary(std::cout, src.keys(), s.layers, params_of, s.file, stats);
-  if (!a.output.empty()) std::cout << "\n  wrote " << a.output << "\n";
+  if (!a.output.empty()) print_wrote(a.output, s.file);
   return 0;
 }
 
@@ -184,26 +214,12 @@ int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
   const bool root = !ranks || ranks->rank() == 0;
   // Statistical studies stream: points are built a chunk at a time and rows
   // go to the file as they come (study/stream_pass.hpp), so the sweep is
-  // never expanded whole. MPI runs keep the whole-sweep path (its /ranks table).
-  if (a.model == "statistical" && a.shard.empty() && !ranks) return run_streaming(a);
+  // never expanded whole; a shard builds only its own points. MPI runs keep
+  // the whole-sweep path (its /ranks table).
+  if (a.model == "statistical" && !ranks) return run_streaming(a);
   const Sweep sweep = load_study(a);
   for (const SweepPoint& p : sweep.points) gpucim::require_macro_level(p.config);
-  ShardLayout shard;
-  if (!a.shard.empty()) {
-    try {
-      shard = parse_shard(a.shard);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("--shard: ") + e.what());
-    }
-    if (sweep.points.size() == 1 && is_single_tile(sweep.points.front().config))
-      throw UsageError("--shard applies to network and sweep runs (this config is one tile job)");
-    if (a.model == "hybrid")
-      throw UsageError("--shard: --model hybrid cannot be sharded (it refines the best points of the whole sweep)");
-    if (a.output.empty()) throw UsageError("--shard needs -o PART.h5 (the shard file that cimmc merge joins)");
-    if (shard.count > sweep.points.size())
-      throw UsageError("--shard " + a.shard + ": " + std::to_string(shard.count) + " shards of " +
-                       std::to_string(sweep.points.size()) + " point(s): at most one shard per point");
-  }
+  const ShardLayout shard = shard_option(a, sweep.points.size(), sweep.points.front().config);
   const Config& first = sweep.points.front().config;
   const bool one_tile = sweep.points.size() == 1 && is_single_tile(first) && a.model == "sampled";
   if (one_tile && ranks && ranks->size() > 1)
@@ -249,13 +265,7 @@ int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
   const std::size_t layers = first.network.layers.empty() ? 1 : first.network.layers.size();
   print_study_summary(std::cout, sweep.keys, layers, [&](std::size_t p) { return sweep.points[p].params; }, file,
                       stats);
-  if (!a.output.empty()) {
-    std::cout << "\n  wrote " << a.output;
-    if (file.shard.count > 0)
-      std::cout << " (shard " << file.shard.index << "/" << file.shard.count << ": points " << file.shard.begin
-                << " to " << file.shard.end - 1 << " of " << file.points_total << ")";
-    std::cout << "\n";
-  }
+  if (!a.output.empty()) print_wrote(a.output, file);
   return 0;
 }
 

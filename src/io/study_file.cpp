@@ -136,8 +136,8 @@ void read_head(const H5::H5File& f, File& s) {
 
 }  // namespace
 
-StudyFile read_study_file(const std::string& path) {
-  return read_cimmc_file(path, kStudyFileType, [](const H5::H5File& f) {
+StudyFile read_study_file(const std::string& path, bool rows) {
+  return read_cimmc_file(path, kStudyFileType, [rows](const H5::H5File& f) {
     StudyFile s;
     read_head(f, s);
     s.points_total = h5::read_attr<std::uint64_t>(f, "points_total");
@@ -151,8 +151,10 @@ StudyFile read_study_file(const std::string& path) {
       s.shard.end = h5::read_attr<std::uint64_t>(f, "shard_point_end");
     }
     if (f.attrExists("ci_note")) s.ci_note = h5::read_attr_string(f, "ci_note");  // format 2.1
-    s.layers = read_table(f.openGroup("layers"));
-    s.network = read_table(f.openGroup("network"));
+    if (rows) {
+      s.layers = read_table(f.openGroup("layers"));
+      s.network = read_table(f.openGroup("network"));
+    }
     s.jobs = read_table(f.openGroup("jobs"));
     if (f.nameExists("ranks")) s.ranks = read_table(f.openGroup("ranks"));  // MPI runs only
     return s;

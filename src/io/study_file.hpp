@@ -44,7 +44,9 @@ void write_study_file(const std::string& path, const StudyFile& s);  // atomic
 // `cimmc validate -o`: provenance and one table, /validation.
 inline constexpr const char* kValidationFileType = "cimmc.validation";
 void write_validation_file(const std::string& path, const StudyFile& meta, const Table& validation);
-StudyFile read_study_file(const std::string& path);
+// rows = false: all but /layers and /network, which stay empty (cimmc merge
+// checks a set of shards on these before it reads their rows one at a time).
+StudyFile read_study_file(const std::string& path, bool rows = true);
 
 // `cimmc infer -o`: provenance, the swept key paths (root attribute
 // sweep_keys) and one row per hardware point, /task.

@@ -61,7 +61,7 @@ std::string join_distinct(const std::vector<ShardInput>& shards, std::string Pro
 
 }  // namespace
 
-StudyFile merge_shards(std::vector<ShardInput> shards, const Provenance& prov) {
+StudyFile merge_head(std::vector<ShardInput>& shards, const Provenance& prov) {
   if (shards.empty()) throw MergeError("no shard files given");
   for (const ShardInput& s : shards) {
     if (s.file.shard.count == 0)
@@ -116,8 +116,6 @@ StudyFile merge_shards(std::vector<ShardInput> shards, const Provenance& prov) {
   std::map<std::string, std::pair<std::size_t, std::size_t>> first;  // key -> (shard, row)
   for (std::size_t s = 0; s < shards.size(); ++s) {
     const StudyFile& f = shards[s].file;
-    out.layers.append(f.layers);
-    out.network.append(f.network);
     const Column* keys = f.jobs.find("key");
     for (std::size_t i = 0; keys && i < f.jobs.rows(); ++i) {
       const std::string& key = std::get<std::vector<std::string>>(keys->data)[i];
@@ -133,18 +131,34 @@ StudyFile merge_shards(std::vector<ShardInput> shards, const Provenance& prov) {
       }
     }
   }
-  // The note on missing CIs counts points: recount them over the whole sweep,
-  // keeping the reason a shard gave (the text before its own count).
   out.ci_note.clear();
+  return out;
+}
+
+std::size_t missing_se(const Table& network) {
   std::size_t missing = 0;
-  for (const ShardInput& sh : shards) {
-    const std::string& note = sh.file.ci_note;
-    if (!note.empty() && out.ci_note.empty()) out.ci_note = note.substr(0, note.rfind(" ("));
-  }
-  if (const Column* se = out.network.find("total_pj_se"); se && !out.ci_note.empty()) {
+  if (const Column* se = network.find("total_pj_se"))
     for (double v : std::get<std::vector<double>>(se->data)) missing += std::isnan(v);
-    out.ci_note += " (" + std::to_string(missing) + " of " + std::to_string(out.network.rows()) + " points)";
+  return missing;
+}
+
+// The note on missing CIs counts points: recounted over the whole sweep,
+// keeping the reason a shard gave (the text before its own count).
+std::string merged_ci_note(const std::vector<ShardInput>& shards, std::size_t missing, std::size_t rows) {
+  std::string note;
+  for (const ShardInput& sh : shards)
+    if (!sh.file.ci_note.empty() && note.empty()) note = sh.file.ci_note.substr(0, sh.file.ci_note.rfind(" ("));
+  if (note.empty()) return note;
+  return note + " (" + std::to_string(missing) + " of " + std::to_string(rows) + " points)";
+}
+
+StudyFile merge_shards(std::vector<ShardInput> shards, const Provenance& prov) {
+  StudyFile out = merge_head(shards, prov);
+  for (const ShardInput& s : shards) {
+    out.layers.append(s.file.layers);
+    out.network.append(s.file.network);
   }
+  out.ci_note = merged_ci_note(shards, missing_se(out.network), out.network.rows());
   return out;
 }
 

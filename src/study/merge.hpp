@@ -28,4 +28,15 @@ struct ShardInput {
 // `device` (their distinct values joined by ", " in shard order); shard = {}.
 StudyFile merge_shards(std::vector<ShardInput> shards, const Provenance& prov);
 
+// merge_shards in two steps, so that `cimmc merge` holds one shard's rows at a
+// time: merge_head checks the set (each shard's head and /jobs suffice: its
+// /layers and /network are not read), sorts `shards` by index and gives the
+// merged file without /layers, /network and ci_note; the rows are then the
+// shards' in that order, and merged_ci_note the note, from the shards' notes
+// and the count of NaN total_pj_se among the merged network rows.
+StudyFile merge_head(std::vector<ShardInput>& shards, const Provenance& prov);
+std::string merged_ci_note(const std::vector<ShardInput>& shards, std::size_t missing, std::size_t rows);
+// Network rows without a standard error (what merged_ci_note counts).
+std::size_t missing_se(const Table& network);
+
 }  // namespace cimmc

@@ -139,14 +139,16 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
 
   // One plan for the whole study, so every unique tile job is known up front:
   // a job is evaluated when a chunk first needs it and dropped after its last
-  // use. A shard plans every point too: the cut depends on all of them.
+  // use. A sampled shard plans every point too: its cut depends on all of
+  // them (a statistical one is cut by count: study/shard.hpp).
   // The mapping spaces are planned per chunk again (study/plan_stream.hpp).
   const std::size_t total = points.size();
   const StreamPlan stream = plan_skeleton(points);
   const StudyPlan& plan = stream.skeleton;
   PointRange range{0, total};
   if (opt.shard.count > 0) {
-    range = split_points(plan, opt.shard.count).at(opt.shard.index);
+    range = model == Model::statistical ? equal_points(total, opt.shard.count, opt.shard.index)
+                                        : split_points(plan, opt.shard.count).at(opt.shard.index);
     out.shard = opt.shard;
     out.shard.begin = range.begin;
     out.shard.end = range.end;

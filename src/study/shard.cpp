@@ -105,6 +105,17 @@ std::vector<PointRange> split_points(const StudyPlan& plan, std::size_t count) {
   return best;
 }
 
+PointRange equal_points(std::size_t total, std::size_t count, std::size_t index) {
+  if (count == 0) throw std::invalid_argument("the number of shards must be at least 1");
+  if (count > total)
+    throw std::invalid_argument("cannot cut " + std::to_string(total) + " point(s) into " + std::to_string(count) +
+                                " shards (at most one shard per point)");
+  if (index >= count) throw std::invalid_argument("shard " + std::to_string(index) + " of " + std::to_string(count));
+  const std::size_t base = total / count, extra = total % count;
+  const auto start = [&](std::size_t i) { return i * base + std::min(i, extra); };
+  return {start(index), start(index + 1)};
+}
+
 ShardLayout parse_shard(const std::string& text) {
   const auto bad = [&]() {
     return std::invalid_argument("value '" + text + "': must be I/N, shard I (counting from 0) of N shards, 0 <= I < N");

@@ -33,6 +33,15 @@ double range_cost(const StudyPlan& plan, PointRange r);
 // the points.
 std::vector<PointRange> split_points(const StudyPlan& plan, std::size_t count);
 
+// The cut of statistical shards: `count` contiguous ranges of points as equal
+// in number as they can be (the first total % count hold one more), shard
+// `index`'s given. Known from the point count alone, so a shard builds only
+// its own points (study/stream_pass.hpp). split_points's cost is sampling
+// work, which analytic jobs do not have; what a statistical point costs is
+// its planning and roll-up, about the same for every point. Throws
+// std::invalid_argument as split_points does.
+PointRange equal_points(std::size_t total, std::size_t count, std::size_t index);
+
 // "I/N" with 0 <= I < N; throws std::invalid_argument naming the rule.
 ShardLayout parse_shard(const std::string& text);
 

@@ -12,6 +12,7 @@
 #include "io/study_stream.hpp"
 #include "study/plan.hpp"
 #include "study/rollup.hpp"
+#include "study/shard.hpp"
 #include "study/stat_jobs.hpp"
 #include "study/tables.hpp"
 
@@ -69,12 +70,16 @@ class SummaryRows {
 
 }  // namespace
 
-bool streams(const StudyOptions& opt) { return opt.model == Model::statistical && opt.shard.count == 0; }
+bool streams(const StudyOptions& opt) { return opt.model == Model::statistical && !opt.ranks; }
 
 StreamedStudy run_streamed(const SweepSource& src, const std::function<void(SweepPoint&)>& prepare,
                            const StudyOptions& opt, StudyStats& stats, std::size_t chunk) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::size_t total = src.size();
+  // A shard computes only its points (cut by count: study/shard.hpp).
+  PointRange range{0, total};
+  if (opt.shard.count > 0) range = equal_points(total, opt.shard.count, opt.shard.index);
+  const std::size_t span = range.end - range.begin;
   const std::string model_name = opt.energy_only ? "statistical_energy" : "statistical";
   const int threads = opt.engine.threads > 0 ? opt.engine.threads : omp_get_max_threads();
   ParamColumns types;
@@ -97,16 +102,16 @@ StreamedStudy run_streamed(const SweepSource& src, const std::function<void(Swee
   std::optional<StudyStream> file;
   if (!opt.output.empty()) file.emplace(opt.output, opt.output);
   std::unordered_map<std::string, std::shared_ptr<const StatJob>> cache;
-  SummaryRows summary(total);
+  SummaryRows summary(span);
   std::size_t missing_se = 0;
   std::string ci_note;
-  for (std::size_t a = 0; a < total; a += chunk) {
-    const std::size_t b = std::min(total, a + chunk);
+  for (std::size_t a = range.begin; a < range.end; a += chunk) {
+    const std::size_t b = std::min(range.end, a + chunk);
     std::vector<SweepPoint> pts = src.points(a, b);
     for (SweepPoint& p : pts) prepare(p);
     std::vector<const Config*> cfgs;
     for (const SweepPoint& p : pts) cfgs.push_back(&p.config);
-    if (a == 0) {
+    if (a == range.begin) {
       const Config& c = pts.front().config;
       out.file.prov = opt.prov;
       out.file.name = c.name;
@@ -115,6 +120,7 @@ StreamedStudy run_streamed(const SweepSource& src, const std::function<void(Swee
       out.file.sweep_keys = src.keys();
       out.file.points_total = total;
       out.file.samples = c.run.samples;
+      if (opt.shard.count > 0) out.file.shard = {opt.shard.index, opt.shard.count, range.begin, range.end};
       out.layers = c.network.layers.empty() ? 1 : c.network.layers.size();
     }
     const StudyPlan plan = make_plan(cfgs, 0, cfgs.size());
@@ -167,18 +173,18 @@ StreamedStudy run_streamed(const SweepSource& src, const std::function<void(Swee
     stats.layer_rows += layers.rows();
     if (file) file->append(layers, network);
     summary.add(network, pts);
-    out.file.points_done = b;
-    if (opt.progress) opt.progress(static_cast<double>(b) / total);
+    out.file.points_done = b - range.begin;
+    if (opt.progress) opt.progress(static_cast<double>(b - range.begin) / span);
   }
   if (missing_se > 0) {
     if (ci_note.empty()) ci_note = "no CI: fewer than 2 batch groups of a tile job hold samples";
-    out.file.ci_note = ci_note + " (" + std::to_string(missing_se) + " of " + std::to_string(total) + " points)";
+    out.file.ci_note = ci_note + " (" + std::to_string(missing_se) + " of " + std::to_string(span) + " points)";
   }
   out.file.complete = true;
   if (file) file->finish(out.file);
   out.file.network = summary.take_rows();
   out.params = summary.take_params();
-  stats.points = total;
+  stats.points = span;
   stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }

@@ -23,7 +23,7 @@ using PointParams = std::vector<std::pair<std::string, std::string>>;
 
 struct StreamedStudy {
   // Head of the file written (attributes as written; /jobs empty); `network`
-  // holds only summary rows: every point's when there are at most 12, else
+  // holds only summary rows (of a shard's points, when sharded): every point's when there are at most 12, else
   // the first point's and those with the lowest energy, the lowest latency
   // and the best SQNR (first of equals), in point order.
   StudyFile file;
@@ -32,7 +32,8 @@ struct StreamedStudy {
 };
 
 // When run_study would take this path instead of loading the whole sweep:
-// --model statistical, no shard.
+// --model statistical without MPI. With opt.shard, only that shard's points
+// (equal_points's cut) are built, and the file says which (StudyFile::shard).
 bool streams(const StudyOptions& opt);
 
 // Explicit sweep points checked before any work, at most (each costs about a
