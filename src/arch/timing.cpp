@@ -30,9 +30,13 @@ double digital_evaluation_ns(int rows_summed) {
 
 double mvm_latency_ns(const MacroSpec& m, int rows_summed, int row_groups, int cycles, int phys_cols,
                       double row_settle_ns) {
+  const int nadc = m.adc.count > 0 ? std::min(m.adc.count, phys_cols) : phys_cols;
+  if (m.clock_ns) {  // a clocked macro: every step is one period, however short its own path
+    const double steps = m.kind == MacroKind::digital ? 1.0 : std::ceil(static_cast<double>(phys_cols) / nadc);
+    return static_cast<double>(cycles) * row_groups * (row_settle_ns + steps * *m.clock_ns);
+  }
   if (m.kind == MacroKind::digital)  // every column has its own tree: columns evaluate in parallel
     return static_cast<double>(cycles) * row_groups * (row_settle_ns + digital_evaluation_ns(rows_summed));
-  const int nadc = m.adc.count > 0 ? std::min(m.adc.count, phys_cols) : phys_cols;
   const double steps = std::ceil(static_cast<double>(phys_cols) / nadc);
   return static_cast<double>(cycles) * row_groups * (row_settle_ns + steps * adc_conversion_ns(m, rows_summed));
 }

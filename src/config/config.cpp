@@ -12,6 +12,7 @@
 #include "config/internal.hpp"
 #include "config/yaml_limits.hpp"
 #include "data/input_file.hpp"
+#include "physical/area_clock.hpp"
 
 namespace cimmc {
 
@@ -70,10 +71,26 @@ void read_adc(const MapReader& r, AdcSpec& a) {
   r.read("conversion_ns", a.conversion_ns, rule::kTimeNs);
 }
 
+// macro.clock_ns: `derived` (resolved by resolve_macro_clock once the whole
+// config is read: the critical path needs the operand bits and the node) or
+// a period in ns.
+void read_macro_clock(const MapReader& r, MacroSpec& m) {
+  if (!r.has("clock_ns")) return;
+  const YAML::Node n = r.get("clock_ns");
+  if (n.IsScalar() && n.Scalar() == "derived") {
+    m.clock_derived = true;
+    return;
+  }
+  double d = 0;
+  if (config_detail::parse_number(n, d) != config_detail::Parse::ok)
+    r.fail("clock_ns", config_detail::node_text(n), "must be `derived` or a number of ns");
+  r.read("clock_ns", m.clock_ns, rule::kTimeNs);
+}
+
 void read_macro(const MapReader& r, MacroSpec& m) {
   r.allow_only({"kind", "rows", "cols", "rows_active", "bits_per_cell", "weight_encoding", "dac_bits",
                 "input_encoding", "input_scaling", "g_on_us", "g_off_us", "wire_ohm", "noise", "adc", "cell_group",
-                "cell"});
+                "cell", "clock_ns"});
   r.read_enum<MacroKind>("kind", m.kind, {{"analog", MacroKind::analog}, {"digital", MacroKind::digital}});
   // SRAM cells hold one bit: that is the digital kind's default (a written
   // value other than 1 is refused by check_digital_macro).
@@ -107,6 +124,7 @@ void read_macro(const MapReader& r, MacroSpec& m) {
   // A group's cells share one periphery input, so a conversion (or tree
   // evaluation) sums rows / cell_group inputs unless rows_active says fewer.
   if (m.cell_group > 1 && !r.has("rows_active")) m.rows_active = std::max(1, m.rows / m.cell_group);
+  read_macro_clock(r, m);
 }
 
 void read_event_energy(const MapReader& r, EventEnergy& e) {
@@ -188,6 +206,7 @@ Config config_detail::parse_config_root(const YAML::Node& root, const std::strin
   config_detail::read_architecture(top.section("architecture"), cfg.arch);
   config_detail::read_mapping(top.section("mapping"), cfg.mapping);
   config_detail::check_config(cfg, path_for_messages, &ctx.lines);
+  resolve_macro_clock(cfg);
 
   cfg.source_path = path_for_messages;
   return cfg;
@@ -202,6 +221,10 @@ std::string config_detail::read_config_text(const std::string& path) {
 }
 
 Config load_config(const std::string& path) { return parse_config(config_detail::read_config_text(path), path); }
+
+void resolve_macro_clock(Config& cfg) {
+  if (cfg.macro.clock_derived) cfg.macro.clock_ns = area_clock(macro_geometry(cfg)).clock_ns;
+}
 
 void fail_config_key(const Config& cfg, const std::string& key_path, const std::string& value,
                      const std::string& rule) {

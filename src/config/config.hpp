@@ -32,6 +32,11 @@ Config parse_config(const std::string& yaml_text, const std::string& path_for_me
 // have no line numbers.
 void validate(const Config& cfg, const std::string& path_for_messages);
 
+// macro.clock_ns: derived -> the macro's critical-path period
+// (physical/area_clock.hpp), filled into macro.clock_ns. parse_config does
+// it; call it again after changing a Config that sets clock_derived in code.
+void resolve_macro_clock(Config& cfg);
+
 // A rule a finished Config breaks for a later stage (a model option it does
 // not support): the one-line ConfigError for `key_path`, its line looked up in
 // cfg.source_text (1 when the key is not written there, e.g. a default).

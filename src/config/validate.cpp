@@ -115,6 +115,7 @@ void check_macro(const Checker& c, const MacroSpec& m) {
                " (the periphery inputs a conversion can sum)");
   c.check("macro.bits_per_cell", m.bits_per_cell, rule::kBitsPerCell);
   c.check("macro.dac_bits", m.dac_bits, rule::kDacBits);
+  c.check("macro.clock_ns", m.clock_ns, rule::kTimeNs);
   c.check("macro.g_on_us", m.g_on_us, rule::kConductanceUs);
   c.check("macro.g_off_us", m.g_off_us, rule::kOffConductanceUs);
   // Products of decimal bounds round: 1e-12 of slack keeps a value written

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "arch/timing.hpp"
 #include "pricing/zigzag.hpp"
@@ -36,10 +37,22 @@ MacroGeometry macro_geometry(const Config& cfg) {
   g.digital = m.kind == MacroKind::digital;
   g.rows = m.rows, g.cols = m.cols;
   g.tree_inputs = m.rows_active > 0 ? std::min(m.rows_active, m.rows) : std::max(1, m.rows / m.cell_group);
-  g.input_bits = cfg.tile.inputs.bits;
   g.dac_bits = m.dac_bits;
-  g.weight_bits = cfg.tile.weights.bits;
-  g.cols_per_weight = phys_cols_per_weight(m, cfg.tile.weights);
+  // One macro serves every layer of a network, so its registers and output
+  // adders are sized for the widest operands any layer asks for.
+  const std::vector<LayerSpec>& layers = cfg.network.layers;
+  if (layers.empty()) {
+    g.input_bits = cfg.tile.inputs.bits;
+    g.weight_bits = cfg.tile.weights.bits;
+    g.cols_per_weight = phys_cols_per_weight(m, cfg.tile.weights);
+  } else {
+    g.input_bits = g.weight_bits = g.cols_per_weight = 1;
+    for (const LayerSpec& l : layers) {
+      g.input_bits = std::max(g.input_bits, l.inputs.bits);
+      g.weight_bits = std::max(g.weight_bits, l.weights.bits);
+      g.cols_per_weight = std::max(g.cols_per_weight, phys_cols_per_weight(m, l.weights));
+    }
+  }
   if (!g.digital) {
     g.adc_bits = m.adc.bits;
     g.adcs = m.adc.count > 0 ? std::min(m.adc.count, m.cols) : m.cols;

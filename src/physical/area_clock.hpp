@@ -28,6 +28,9 @@ struct MacroGeometry {
   int node_nm = 28;
 };
 
+// The macro of a config: its operands are the tile's, or in network mode the
+// widest of any layer (input bits, weight bits, columns per weight taken
+// separately), since one macro must serve every layer.
 MacroGeometry macro_geometry(const Config& cfg);
 
 enum class AreaPart { cells, multipliers, adder_trees, place_value, accumulators, output_regs, adcs, dacs, input_regs };

@@ -145,6 +145,13 @@ struct MacroSpec {
   // drives the periphery per cycle. rows_active defaults to rows / cell_group.
   int cell_group = 1;
   CellKind cell = CellKind::reram;  // analog: what a cell read costs (pricing)
+  // Period of one macro step (an input cycle x row group x shared-ADC step,
+  // arch/timing.hpp). Unset (the default): each step takes its own conversion
+  // or tree evaluation. `macro.clock_ns: derived` sets clock_derived, and the
+  // config reader fills clock_ns with the macro's critical path
+  // (physical/area_clock.hpp); a number is that period as written.
+  std::optional<double> clock_ns;
+  bool clock_derived = false;
   NoiseSpec noise;
   AdcSpec adc;
 };

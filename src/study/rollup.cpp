@@ -17,6 +17,7 @@ double Costs::sqnr_db() const {
   return mse > 0 ? 10.0 * std::log10(signal / mse) : std::numeric_limits<double>::infinity();
 }
 double Costs::clip_rate() const { return conversions > 0 ? clipped / conversions : 0.0; }
+double Costs::tops_per_mm2() const { return area_mm2 > 0 ? tops / area_mm2 : 0.0; }
 
 JobCost sampled_job_cost(const Config& point, const LayerSpec* layer, const JobResult& r) {
   const Config tc = tile_config(point, layer, r.view.K, r.view.N);
@@ -38,6 +39,12 @@ void finish(Costs& c) {
   c.tops = c.latency_ns > 0 ? 2.0 * c.macs / c.latency_ns / 1e3 : 0.0;
   c.tops_per_w = c.total_pj.mean > 0 ? 2.0 * c.macs / c.total_pj.mean : 0.0;
   c.pj_per_mac = c.macs > 0 ? c.total_pj.mean / c.macs : 0.0;
+}
+
+// Macros a point provisions: architecture.macros, or with chiplets every
+// macro of every provisioned tile.
+double provisioned_macros(const Config& c, const Costs& k) {
+  return k.chip.present ? static_cast<double>(k.chip.tiles) * c.arch.chiplets.macros_per_tile : c.arch.macros;
 }
 
 // MVMs per inference served by each tile job. A job may serve several tile
@@ -83,6 +90,7 @@ RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points, 
     const Config& c = *points[pp.point];
     NetworkRow net;
     net.point = pp.point;
+    net.macro = area_clock(macro_geometry(c));
     net.sqnr_db_min = std::numeric_limits<double>::infinity();
     std::map<std::size_t, JobCost> priced;  // job index -> cost at this point
     JobMvms net_uses;
@@ -137,6 +145,7 @@ RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points, 
         set_errors(k, u, priced);
         k.macs = m.macs * rep;
         k.latency_ns = m.latency_ns * rep;
+        k.area_mm2 = provisioned_macros(c, k) * net.macro.area_mm2;
         finish(k);
         objective.push_back(MappingCost{k.total_pj.mean, k.latency_ns});
         costs.push_back(k);
@@ -188,6 +197,8 @@ RollUp roll_up(const StudyPlan& plan, const std::vector<const Config*>& points, 
       net.cost.err_mean /= net_outputs;
     }
     set_errors(net.cost, net_uses, priced);
+    net.macros = provisioned_macros(c, net.cost);
+    net.cost.area_mm2 = net.macros * net.macro.area_mm2;
     finish(net.cost);
     out.network.push_back(std::move(net));
   }

@@ -11,6 +11,9 @@
 // (runs x the job's energy per MVM) and adds the nest's level and link
 // energies (rollup_hier.hpp) instead of the flat buffers; latency is the
 // nest's. With keep: all its kept nests are re-ranked by these totals.
+// Area: the point's macro (physical/area_clock.hpp, sized for its widest
+// layer) times the macros it provisions (architecture.macros, or every macro
+// of a chiplet system's tiles); TOPS/mm^2 is a row's TOPS over that area.
 // Accuracy: a layer output sums one partial result per K tile; tile errors are
 // taken as independent, so per-output mean squared error and signal power add
 // over the k tiles: mse = sum_t tiles_t cols_t mse_t / (N groups), likewise the
@@ -25,6 +28,7 @@
 #include <vector>
 
 #include "engine/result.hpp"
+#include "physical/area_clock.hpp"
 #include "pricing/pricing.hpp"
 #include "study/plan.hpp"
 #include "study/rollup_chiplet.hpp"
@@ -45,6 +49,8 @@ struct Costs {
   Estimate total_pj;
   double macs = 0, latency_ns = 0, tops = 0, tops_per_w = 0, pj_per_mac = 0;
   double mse = 0, signal = 0, err_mean = 0, conversions = 0, clipped = 0;  // accuracy sums
+  double area_mm2 = 0;  // every provisioned macro (physical/area_clock.hpp); tops over it is TOPS/mm^2
+  double tops_per_mm2() const;
   double err_rms() const;
   double sqnr_db() const;
   double clip_rate() const;
@@ -64,6 +70,8 @@ struct NetworkRow {
   std::size_t point = 0;
   int layers = 0;
   Costs cost;
+  AreaClock macro;             // one macro's area and clock period
+  double macros = 0;           // macros provisioned (cost.area_mm2 = macros x macro.area_mm2)
   double sqnr_db_min = 0;      // worst layer
 };
 

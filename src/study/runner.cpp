@@ -279,13 +279,15 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
   return out;
 }
 
-// Sweep positions of the best `k` points by each objective (network rows);
-// SQNR only where the screen predicted it.
+// Sweep positions of the best `k` points by each objective (network rows):
+// energy, latency, TOPS/mm^2 (area efficiency), and SQNR where the screen
+// predicted it.
 std::vector<std::size_t> refine_set(const StudyFile& f, std::size_t k, bool sqnr) {
   const Table& n = f.network;
   const auto& e = std::get<std::vector<double>>(n.find("total_pj")->data);
   const auto& lat = std::get<std::vector<double>>(n.find("latency_ns")->data);
   const auto& sq = std::get<std::vector<double>>(n.find("sqnr_db")->data);
+  const auto& area_eff = std::get<std::vector<double>>(n.find("tops_per_mm2")->data);
   std::set<std::size_t> pick;
   auto best = [&](auto better) {
     std::vector<std::size_t> idx(e.size());
@@ -295,6 +297,7 @@ std::vector<std::size_t> refine_set(const StudyFile& f, std::size_t k, bool sqnr
   };
   best([&](std::size_t a, std::size_t b) { return e[a] < e[b]; });
   best([&](std::size_t a, std::size_t b) { return lat[a] < lat[b]; });
+  best([&](std::size_t a, std::size_t b) { return area_eff[a] > area_eff[b]; });
   if (sqnr) best([&](std::size_t a, std::size_t b) { return sq[a] > sq[b]; });
   return {pick.begin(), pick.end()};
 }

@@ -19,7 +19,7 @@ namespace cimmc {
 // sampled: Monte Carlo tile jobs. statistical: every tile job evaluated
 // analytically (independent operands; no sampling). hybrid: statistical for
 // the whole study, then the best `refine` points per objective (lowest energy,
-// lowest latency, highest SQNR) sampled and their rows replaced.
+// lowest latency, highest TOPS/mm^2, highest SQNR) sampled and their rows replaced.
 enum class Model { sampled, statistical, hybrid };
 
 struct StudyOptions {

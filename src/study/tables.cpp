@@ -56,6 +56,8 @@ void put_costs(Table& t, const Costs& c, const char* scope) {
   t.put("tops", c.tops, "TOPS", "throughput, 2 ops per MAC");
   t.put("tops_per_w", c.tops_per_w, "TOPS/W", "energy efficiency, 2 ops per MAC");
   t.put("pj_per_mac", c.pj_per_mac, "pJ/MAC", "total energy per multiply-accumulate");
+  t.put("tops_per_mm2", c.tops_per_mm2(), "TOPS/mm^2",
+        "tops over the area of every provisioned macro (network row: cim_area_mm2)");
   t.put("err_rms_lsb", c.err_rms(), "LSB", "root mean square output error (LSB = one unit of the integer dot product)");
   t.put("err_mean_lsb", c.err_mean, "LSB", "mean output error");
   t.put("sqnr_db", c.sqnr_db(), "dB", "10 log10(exact output power / mean squared error); +inf when lossless");
@@ -127,6 +129,10 @@ void append_network_rows(Table& t, const RollUp& r, const ParamColumns& params, 
     t.put("layers", static_cast<I>(row.layers), "1", "layers rolled up (selected mapping each)");
     put_costs(t, row.cost, "network");
     if (row.cost.chip.present) put_chiplet_system(t, row.cost);
+    t.put("macro_area_mm2", row.macro.area_mm2, "mm^2",
+          "area of one macro (physical/area_clock.hpp: gate areas at energy.node_nm, sized for the widest layer)");
+    t.put("cim_area_mm2", row.cost.area_mm2, "mm^2", "macro_area_mm2 x the macros provisioned");
+    t.put("clock_ns", row.macro.clock_ns, "ns", "the macro's clock period from its critical path");
     t.put("sqnr_db_min", row.sqnr_db_min, "dB", "SQNR of the worst layer");
   }
 }
