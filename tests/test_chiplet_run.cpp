@@ -132,6 +132,17 @@ TEST(ChipletConfig, BadInputNamesFileLineAndKey) {
   const std::string tile = test::kValidWorkload + "architecture:\n  chiplets: {tiles_per_chiplet: 4}\n";
   EXPECT_TRUE(is_config_error(parse_error(tile, "t.yaml"), "t.yaml", 10, "architecture.chiplets", "chiplets",
                               "needs a network"));
+  // Operand links name earlier layers; a repeated layer cannot add a skip tensor.
+  std::string self = tiny_chiplets();
+  self.replace(self.find("out_features: 10}"), 17, "out_features: 10, residual: fc}");
+  EXPECT_TRUE(is_config_error(parse_error(self, "t.yaml"), "t.yaml", 10, "workload.layers[1].residual", "fc",
+                              "must name an earlier layer of workload.layers"));
+  std::string rep = tiny_chiplets();
+  rep.replace(rep.find("out_features: 10}"), 17, "out_features: 10, residual: conv, repeat: 2}");
+  EXPECT_TRUE(is_config_error(parse_error(rep, "t.yaml"), "t.yaml", 10, "workload.layers[1].residual", "conv",
+                              "cannot be given on a layer with repeat 2"));
+  EXPECT_TRUE(is_config_error(parse_error(tiny_chiplets("auto", "    cost: {bond_yield: 0}\n"), "t.yaml"), "t.yaml", 19,
+                              "architecture.chiplets.cost.bond_yield", "0", "must be"));
   std::string bad_noc = tiny_chiplets();
   bad_noc.replace(bad_noc.find("flit_bits: 32"), 13, "flit_bits: 0");
   EXPECT_TRUE(is_config_error(parse_error(bad_noc, "t.yaml"), "t.yaml", 16, "architecture.chiplets.noc.flit_bits",
