@@ -158,20 +158,26 @@ TEST(ChipletWorkloads, ResNetsHaveThePublishedSizes) {
     const char* file;
     std::size_t layers;
     double weights, macs, weights_tol, macs_tol;
+    int adds, rerouted;  // residual additions (one per block) and layers reading a non-adjacent input
   };
-  for (const Want& w : {Want{"chiplet-resnet50.yaml", 54, 25502912, 4.09e9, 0, 0.005e9},
-                        Want{"chiplet-resnet110.yaml", 110, 1.7e6, 253e6, 0.05e6, 0.5e6}}) {
+  for (const Want& w : {Want{"chiplet-resnet50.yaml", 54, 25502912, 4.09e9, 0, 0.005e9, 3 + 4 + 6 + 3, 4},
+                        Want{"chiplet-resnet110.yaml", 110, 1.7e6, 253e6, 0.05e6, 0.5e6, 3 * 18, 0}}) {
     const Sweep s = load_sweep(std::string(CIMMC_SOURCE_DIR) + "/configs/" + w.file);
     const Config& c = s.points.at(0).config;
     ASSERT_EQ(c.network.layers.size(), w.layers) << w.file;
     double weights = 0, macs = 0;
+    int adds = 0, rerouted = 0;
     for (const LayerSpec& l : c.network.layers) {
+      adds += !l.residual_from.empty();
+      rerouted += !l.input_from.empty();
       const Gemm g = lower(l);
       weights += double(g.K) * double(g.N) * g.groups;
       macs += double(layer_macs(l));
     }
     EXPECT_NEAR(weights, w.weights, w.weights_tol) << w.file;
     EXPECT_NEAR(macs, w.macs, w.macs_tol) << w.file;
+    EXPECT_EQ(adds, w.adds) << w.file;
+    EXPECT_EQ(rerouted, w.rerouted) << w.file;
     EXPECT_TRUE(c.arch.chiplets.enabled);
     EXPECT_GT(s.points.size(), 8u);  // a chiplet-size sweep
   }
