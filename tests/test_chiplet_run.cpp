@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "chiplet/system.hpp"
 #include "config/config.hpp"
 #include "config/sweep.hpp"
 #include "config_test_util.hpp"
@@ -193,5 +194,23 @@ TEST(ChipletRun, MixedSystemKindsAreRefused) {
     FAIL() << "no error";
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("sweep point 1 has no architecture.chiplets"), std::string::npos) << e.what();
+  }
+}
+
+// The shipped ResNets' skip tensors per inference, counted by hand (8-bit activations, one add per
+// block, the block's output channels x its output size):
+//   ResNet-50: 3 x 256 x 56^2 + 4 x 512 x 28^2 + 6 x 1024 x 14^2 + 3 x 2048 x 7^2 = 5,519,360 x 8 b;
+//   ResNet-110 (option A): 18 x 16 x 32^2 + (16 + 17 x 32) x 16^2 + (32 + 17 x 64) x 8^2
+//   = 509,952 x 8 b (the first block of a stage sends only its input's channels, subsampled).
+TEST(ChipletWorkloads, SkipTensorsOfTheResNetsByHand) {
+  for (const auto& [file, bits] : {std::pair<const char*, double>{"chiplet-resnet50.yaml", 5519360.0 * 8},
+                                   {"chiplet-resnet110.yaml", 509952.0 * 8}}) {
+    const Config c = load_sweep(std::string(CIMMC_SOURCE_DIR) + "/configs/" + file).points.at(0).config;
+    const std::vector<chiplet::LayerShape> shapes = chiplet::network_shapes(c);
+    const chiplet::SystemCosts s = chiplet::evaluate(shapes, std::vector<double>(shapes.size(), 0.0), c.arch.chiplets,
+                                                     chiplet::off_chip(c.arch));
+    double skip = 0;
+    for (const chiplet::LayerCosts& l : s.layers) skip += l.skip_bits;
+    EXPECT_DOUBLE_EQ(skip, bits) << file;
   }
 }
