@@ -12,7 +12,8 @@
 // The macros and tile buffers are priced by the caller from the flat mapping.
 //
 // Latency (SIAM's layer-by-layer pipeline): a stage computes, then sends its
-// outputs (and partial sums) on: stage time = compute + NoC + NoP + DRAM,
+// outputs, partial sums and skip tensors on: stage time = compute + NoC +
+// NoP + DRAM,
 //   NoC  = (busiest link's flits / flits_per_cycle + longest route's hops x
 //          hop_cycles) / clock_ghz,
 //   NoP  = busiest package link's bits / nop.bandwidth_gbps + hops x hop_ns,
