@@ -13,7 +13,10 @@ Shapes are the standard ones:
     to 112x112, max pool to 56x56, bottleneck stages of 3, 4, 6, 3 blocks
     (1x1, 3x3, 1x1 with 64/128/256/512 inner and 4x outer channels; the first
     block of each stage has a 1x1 projection shortcut, `downsample`), fc 2048
-    -> 1000. Layers in torchvision's module order (each block's conv1, conv2,
+    -> 1000.
+  Skip connections are written as layer keys (docs/config.md): `residual: X`
+    on the layer whose output X's output is added to; ResNet-50's downsample
+    reads the block's input (`input: X`) and adds conv3's output. Layers in torchvision's module order (each block's conv1, conv2,
     conv3, then downsample), the order of the Distiller statistics file
     (data/distiller_stats/distiller_resnet50_quant_stats.yaml). cimmc applies
     Distiller clips to CiMLoop-imported layers only, so these layers take the
@@ -75,29 +78,33 @@ sweep:
 """
 
 
-def conv(name, c, m, p, r, stride=1):
+def conv(name, c, m, p, r, stride=1, input=None, residual=None):
     s = f" stride: {stride}," if stride != 1 else ""
+    s += f" input: {input}," if input else ""
+    s += f" residual: {residual}," if residual else ""
     return f"    - {{name: {name}, type: conv2d, C: {c}, M: {m}, P: {p}, Q: {p}, R: {r}, S: {r},{s}}}\n".replace(",}", "}")
 
 
 def resnet110():
     out = [conv("conv1", 3, 16, 32, 3)]
-    c_in, size = 16, 32
+    c_in, size, block_in = 16, 32, "conv1"  # block_in: the layer whose output is the block's input
     for stage, ch in enumerate([16, 32, 64], start=1):
         for b in range(18):
             stride = 2 if stage > 1 and b == 0 else 1
             if stride == 2:
                 size //= 2
             out.append(conv(f"s{stage}.{b}.conv1", c_in, ch, size, 3, stride))
-            out.append(conv(f"s{stage}.{b}.conv2", ch, ch, size, 3))
-            c_in = ch
+            # The shortcut adds the block's input to conv2's output (option A: identity, subsampled
+            # and zero-padded where the stage changes).
+            out.append(conv(f"s{stage}.{b}.conv2", ch, ch, size, 3, residual=block_in))
+            c_in, block_in = ch, f"s{stage}.{b}.conv2"
     out.append("    - {name: fc, type: linear, in_features: 64, out_features: 10}\n")
     return out
 
 
 def resnet50():
     out = [conv("conv1", 3, 64, 112, 7, 2)]
-    c_in, size = 64, 56
+    c_in, size, block_in = 64, 56, "conv1"  # block_in: the layer whose output is the block's input
     for stage, (blocks, inner) in enumerate([(3, 64), (4, 128), (6, 256), (3, 512)], start=1):
         outer = 4 * inner
         for b in range(blocks):
@@ -108,9 +115,16 @@ def resnet50():
             pre = f"layer{stage}.{b}"
             out.append(conv(pre + ".conv1", c_in, inner, p_in, 1))
             out.append(conv(pre + ".conv2", inner, inner, size, 3, stride))
-            out.append(conv(pre + ".conv3", inner, outer, size, 1))
             if b == 0:
-                out.append(conv(pre + ".downsample", c_in, outer, size, 1, stride))
+                # The projection reads the block's input and adds conv3's output to its own: the
+                # block's output is complete on the downsample's tiles.
+                out.append(conv(pre + ".conv3", inner, outer, size, 1))
+                out.append(conv(pre + ".downsample", c_in, outer, size, 1, stride, input=block_in,
+                                residual=pre + ".conv3"))
+                block_in = pre + ".downsample"
+            else:
+                out.append(conv(pre + ".conv3", inner, outer, size, 1, residual=block_in))
+                block_in = pre + ".conv3"
             c_in = outer
     out.append("    - {name: fc, type: linear, in_features: 2048, out_features: 1000}\n")
     return out

@@ -369,3 +369,65 @@ TEST(ChipletPlacement, TooFewChipletsIsAnError) {
   EXPECT_EQ(place(L, unit_spec(2, 4, 2, 32)).chiplets, 2);
   EXPECT_EQ(place(L, unit_spec(0, 3, 2, 32)).chiplets, 3);  // auto: ceil(8 / 3)
 }
+
+// A skip connection on 2 x 2 chiplets of 2 x 2 tiles of 1 macro (32-bit flits):
+//   a: K 4 x N 4 on 4-row, 2-weight macros -> 2 n tiles -> tiles 0, 1 (chiplet 0)
+//   b: K 4 x N 12 -> 6 n tiles -> tiles 2-7 (chiplets 0 and 1)
+//   c: K 4 x N 4, residual a -> tiles 8, 9 (chiplet 2, package (1,1))
+// a's channels 0-1 are complete on tile 0, 2-3 on tile 1; c's on tiles 8 (chiplet 2's port,
+// (0,0)) and 9 ((1,0)). Each channel is c's M = 3 elements x 8 b = 24 b; two channels per
+// flow = 48 b = 2 flits. tile 0 -> 8: 0 NoC hops, 2 NoP hops; tile 1 -> 9: 1 NoC hop to the
+// port, 2 NoP hops, 1 NoC hop from chiplet 2's port.
+TEST(ChipletSkip, ResidualOnTwoByTwoChipletsByHand) {
+  std::vector<LayerShape> L = {shape(3, 4, 4, 4, 2), shape(3, 4, 12, 4, 2), shape(3, 4, 4, 4, 2)};
+  L[0].name = "a", L[1].name = "b", L[2].name = "c";
+  const std::vector<LayerShape> chain = L;
+  L[2].residual_name = "a";
+  const ChipletSpec spec = unit_spec(4, 4, 1, 32);
+  const SystemCosts s = evaluate(L, {1, 1, 1}, spec, kUnitOffChip);
+  ASSERT_EQ(s.placement.stages[2].first_tile, 8);
+  ASSERT_EQ(s.placement.chip_grid.width, 2);
+  const LayerCosts& a = s.layers[0];
+  EXPECT_DOUBLE_EQ(a.skip_bits, 96);
+  EXPECT_DOUBLE_EQ(a.skip_noc_flit_hops, 2 * 1 + 2 * 1);
+  EXPECT_DOUBLE_EQ(a.skip_nop_bit_hops, 48 * 2 + 48 * 2);
+  EXPECT_DOUBLE_EQ(a.skip_pj, 4 + 192);  // unit prices
+  EXPECT_DOUBLE_EQ(s.layers[1].skip_bits, 0);
+  EXPECT_DOUBLE_EQ(s.layers[2].skip_bits, 0);
+  // Folded into the NoC and NoP counts: the same network without the skip differs by exactly it.
+  const SystemCosts n = evaluate(chain, {1, 1, 1}, spec, kUnitOffChip);
+  EXPECT_DOUBLE_EQ(a.noc_flit_hops - n.layers[0].noc_flit_hops, 4);
+  EXPECT_DOUBLE_EQ(a.nop_bit_hops - n.layers[0].nop_bit_hops, 192);
+  EXPECT_DOUBLE_EQ(a.activation_bits, n.layers[0].activation_bits);
+  EXPECT_DOUBLE_EQ(n.layers[0].skip_bits, 0);
+  // Priced: 10.4 pJ per flit-hop, 0.58 pJ per NoP bit-hop.
+  ChipletSpec priced = spec;
+  priced.noc.hop_pj_per_flit = 10.4;
+  priced.nop.pj_per_bit = 0.58;
+  EXPECT_DOUBLE_EQ(evaluate(L, {1, 1, 1}, priced, kUnitOffChip).layers[0].skip_pj, 4 * 10.4 + 192 * 0.58);
+
+  // Fewer channels on the adding layer (c: N 2, one macro on tile 8): channels 0-1 only, 48 b from tile 0.
+  std::vector<LayerShape> L2 = L;
+  L2[2] = shape(3, 4, 2, 4, 2);
+  L2[2].name = "c", L2[2].residual_name = "a";
+  const LayerCosts a2 = evaluate(L2, {1, 1, 1}, spec, kUnitOffChip).layers[0];
+  EXPECT_DOUBLE_EQ(a2.skip_bits, 48);
+  EXPECT_DOUBLE_EQ(a2.skip_noc_flit_hops, 0);
+  EXPECT_DOUBLE_EQ(a2.skip_nop_bit_hops, 96);
+}
+
+// `input` reroutes a layer's activations: c reads a (not b), so b's outputs go nowhere and a's go
+// to both b and c: a's activation bits are its chain bits plus c's reads of it.
+TEST(ChipletSkip, InputNamesTheProducer) {
+  std::vector<LayerShape> L = {shape(3, 4, 4, 4, 2), shape(3, 4, 12, 4, 2), shape(3, 4, 4, 4, 2)};
+  L[0].name = "a", L[1].name = "b", L[2].name = "c";
+  const ChipletSpec spec = unit_spec(4, 4, 1, 32);
+  const SystemCosts chain = evaluate(L, {1, 1, 1}, spec, kUnitOffChip);
+  L[2].input_name = "a";
+  const SystemCosts s = evaluate(L, {1, 1, 1}, spec, kUnitOffChip);
+  // c reads each of its 4 input channels (3 elements x 8 b) on both of its n tiles: 4 x 2 x 24 b.
+  EXPECT_DOUBLE_EQ(s.layers[0].activation_bits, chain.layers[0].activation_bits + 4 * 2 * 24);
+  EXPECT_DOUBLE_EQ(s.layers[1].activation_bits, 0);
+  L[2].input_name = "zz";
+  EXPECT_THROW(evaluate(L, {1, 1, 1}, spec, kUnitOffChip), std::invalid_argument);
+}

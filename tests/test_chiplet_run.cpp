@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "chiplet/system.hpp"
 #include "config/config.hpp"
 #include "config/sweep.hpp"
 #include "config_test_util.hpp"
@@ -132,6 +133,17 @@ TEST(ChipletConfig, BadInputNamesFileLineAndKey) {
   const std::string tile = test::kValidWorkload + "architecture:\n  chiplets: {tiles_per_chiplet: 4}\n";
   EXPECT_TRUE(is_config_error(parse_error(tile, "t.yaml"), "t.yaml", 10, "architecture.chiplets", "chiplets",
                               "needs a network"));
+  // Operand links name earlier layers; a repeated layer cannot add a skip tensor.
+  std::string self = tiny_chiplets();
+  self.replace(self.find("out_features: 10}"), 17, "out_features: 10, residual: fc}");
+  EXPECT_TRUE(is_config_error(parse_error(self, "t.yaml"), "t.yaml", 10, "workload.layers[1].residual", "fc",
+                              "must name an earlier layer of workload.layers"));
+  std::string rep = tiny_chiplets();
+  rep.replace(rep.find("out_features: 10}"), 17, "out_features: 10, residual: conv, repeat: 2}");
+  EXPECT_TRUE(is_config_error(parse_error(rep, "t.yaml"), "t.yaml", 10, "workload.layers[1].residual", "conv",
+                              "cannot be given on a layer with repeat 2"));
+  EXPECT_TRUE(is_config_error(parse_error(tiny_chiplets("auto", "    cost: {bond_yield: 0}\n"), "t.yaml"), "t.yaml", 19,
+                              "architecture.chiplets.cost.bond_yield", "0", "must be"));
   std::string bad_noc = tiny_chiplets();
   bad_noc.replace(bad_noc.find("flit_bits: 32"), 13, "flit_bits: 0");
   EXPECT_TRUE(is_config_error(parse_error(bad_noc, "t.yaml"), "t.yaml", 16, "architecture.chiplets.noc.flit_bits",
@@ -147,20 +159,26 @@ TEST(ChipletWorkloads, ResNetsHaveThePublishedSizes) {
     const char* file;
     std::size_t layers;
     double weights, macs, weights_tol, macs_tol;
+    int adds, rerouted;  // residual additions (one per block) and layers reading a non-adjacent input
   };
-  for (const Want& w : {Want{"chiplet-resnet50.yaml", 54, 25502912, 4.09e9, 0, 0.005e9},
-                        Want{"chiplet-resnet110.yaml", 110, 1.7e6, 253e6, 0.05e6, 0.5e6}}) {
+  for (const Want& w : {Want{"chiplet-resnet50.yaml", 54, 25502912, 4.09e9, 0, 0.005e9, 3 + 4 + 6 + 3, 4},
+                        Want{"chiplet-resnet110.yaml", 110, 1.7e6, 253e6, 0.05e6, 0.5e6, 3 * 18, 0}}) {
     const Sweep s = load_sweep(std::string(CIMMC_SOURCE_DIR) + "/configs/" + w.file);
     const Config& c = s.points.at(0).config;
     ASSERT_EQ(c.network.layers.size(), w.layers) << w.file;
     double weights = 0, macs = 0;
+    int adds = 0, rerouted = 0;
     for (const LayerSpec& l : c.network.layers) {
+      adds += !l.residual_from.empty();
+      rerouted += !l.input_from.empty();
       const Gemm g = lower(l);
       weights += double(g.K) * double(g.N) * g.groups;
       macs += double(layer_macs(l));
     }
     EXPECT_NEAR(weights, w.weights, w.weights_tol) << w.file;
     EXPECT_NEAR(macs, w.macs, w.macs_tol) << w.file;
+    EXPECT_EQ(adds, w.adds) << w.file;
+    EXPECT_EQ(rerouted, w.rerouted) << w.file;
     EXPECT_TRUE(c.arch.chiplets.enabled);
     EXPECT_GT(s.points.size(), 8u);  // a chiplet-size sweep
   }
@@ -176,5 +194,23 @@ TEST(ChipletRun, MixedSystemKindsAreRefused) {
     FAIL() << "no error";
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("sweep point 1 has no architecture.chiplets"), std::string::npos) << e.what();
+  }
+}
+
+// The shipped ResNets' skip tensors per inference, counted by hand (8-bit activations, one add per
+// block, the block's output channels x its output size):
+//   ResNet-50: 3 x 256 x 56^2 + 4 x 512 x 28^2 + 6 x 1024 x 14^2 + 3 x 2048 x 7^2 = 5,519,360 x 8 b;
+//   ResNet-110 (option A): 18 x 16 x 32^2 + (16 + 17 x 32) x 16^2 + (32 + 17 x 64) x 8^2
+//   = 509,952 x 8 b (the first block of a stage sends only its input's channels, subsampled).
+TEST(ChipletWorkloads, SkipTensorsOfTheResNetsByHand) {
+  for (const auto& [file, bits] : {std::pair<const char*, double>{"chiplet-resnet50.yaml", 5519360.0 * 8},
+                                   {"chiplet-resnet110.yaml", 509952.0 * 8}}) {
+    const Config c = load_sweep(std::string(CIMMC_SOURCE_DIR) + "/configs/" + file).points.at(0).config;
+    const std::vector<chiplet::LayerShape> shapes = chiplet::network_shapes(c);
+    const chiplet::SystemCosts s = chiplet::evaluate(shapes, std::vector<double>(shapes.size(), 0.0), c.arch.chiplets,
+                                                     chiplet::off_chip(c.arch));
+    double skip = 0;
+    for (const chiplet::LayerCosts& l : s.layers) skip += l.skip_bits;
+    EXPECT_DOUBLE_EQ(skip, bits) << file;
   }
 }

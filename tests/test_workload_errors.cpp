@@ -61,7 +61,7 @@ TEST(WorkloadErrors, LayersListAndType) {
 TEST(WorkloadErrors, KeysDependOnLayerType) {
   EXPECT_TRUE(has_error(kNetHead + "    - {type: linear, in_features: 4, out_features: 4, C: 3}\n", 6,
                         "workload.layers[0].C", "3",
-                        "unknown key (allowed: name, type, batch, repeat, inputs, weights, in_features, "
+                        "unknown key (allowed: name, type, batch, repeat, inputs, weights, input, residual, in_features, "
                         "out_features, tokens)"));
   EXPECT_TRUE(has_error(kNetHead + "    - {type: conv2d, C: 3, M: 64, P: 112, Q: 112, R: 7}\n", 6,
                         "workload.layers[0].S", "<missing>", "is required for type conv2d"));

@@ -37,6 +37,21 @@ struct AreaSpec {
   double global_buffer_mm2 = 0.0;   // the package's global buffer (once)
 };
 
+// Manufacturing cost (chiplet/cost.hpp). Defaults: Chiplet Actuary (Feng and
+// Ma, DAC 2022; its parameter.ini), 28 nm, the node nearest SIAM's 32 nm that
+// it lists, and its silicon-interposer package (SIAM's chiplets sit on an
+// interposer). US dollars.
+struct CostSpec {
+  double wafer_usd = 2891.0;        // a 28 nm 300 mm wafer: parameter.ini [28] wafer_cost
+  double wafer_mm = 300.0;          // [Manufacture] wafer_diameter
+  double edge_mm = 5.0;             // [Manufacture] edge_loss: unusable rim
+  double scribe_mm = 0.2;           // [Manufacture] scribe_lane: saw street beside every die
+  double defects_per_cm2 = 0.07;    // [28] defect_density (D0)
+  double clustering = 10.0;         // [Manufacture] critical_level: the negative binomial's alpha
+  double bond_usd_per_mm2 = 0.01;   // [SI] bump_cost_factor: micro-bumps, per mm^2 of die
+  double bond_yield = 0.95;         // [SI] bonding_yield: one die bonded to the interposer
+};
+
 struct ChipletSpec {
   bool enabled = false;             // the config has architecture.chiplets
   int chiplets = 0;                 // 0 = auto: as many as the network needs
@@ -45,6 +60,7 @@ struct ChipletSpec {
   NocSpec noc;
   NopSpec nop;
   AreaSpec area;
+  CostSpec cost;
 };
 
 }  // namespace cimmc::chiplet

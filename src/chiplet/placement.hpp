@@ -39,6 +39,10 @@ struct LayerShape {
   int psum_bits = 16;                  // partial sums: x + w + ceil(log2 K), the accumulator width
   int w_bits = 8;                      // weight bits (loaded once, before inference)
   int repeat = 1;
+  // Operand links by layer name (LayerSpec::input_from / residual_from): the
+  // layer whose output this one reads ("" = the previous layer) and the one
+  // whose output is added to this one's (a skip connection; "" = none).
+  std::string input_name, residual_name;
 
   std::int64_t out_channels() const { return N * groups; }
   // Tile (0-based within the layer's own tiles) of matrix tile (g, n, k).

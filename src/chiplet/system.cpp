@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "chiplet/links.hpp"
 #include "workload/gemm.hpp"
 
 namespace cimmc::chiplet {
@@ -58,6 +59,8 @@ LayerShape layer_shape(const LayerSpec& layer, const Mapping& m, const MacroSpec
   s.psum_bits = layer.inputs.bits + layer.weights.bits + ceil_log2(g.K);
   s.w_bits = layer.weights.bits;
   s.repeat = layer.repeat;
+  s.input_name = layer.input_from;
+  s.residual_name = layer.residual_from;
   return s;
 }
 
@@ -77,6 +80,7 @@ SystemCosts evaluate(const std::vector<LayerShape>& layers, const std::vector<do
   SystemCosts sc;
   sc.placement = place(layers, spec);
   const Placement& p = sc.placement;
+  const StageLinks links = link_stages(layers, p);
   sc.layers.assign(layers.size(), LayerCosts{});
   for (std::size_t i = 0; i < p.stages.size(); ++i) {
     const Stage& st = p.stages[i];
@@ -85,10 +89,26 @@ SystemCosts evaluate(const std::vector<LayerShape>& layers, const std::vector<do
     std::vector<Flow> flows = psum_flows(p, l, st);
     for (const Flow& f : flows) c.psum_bits += f.bits;
     const bool last = i + 1 == p.stages.size();
-    const std::vector<Flow> out = last ? output_flows(p, l, st)
-                                       : activation_flows(p, l, st, layers[p.stages[i + 1].layer], p.stages[i + 1]);
+    std::vector<Flow> out = last ? output_flows(p, l, st) : std::vector<Flow>{};
+    for (std::size_t j : links.readers[i]) {
+      const std::vector<Flow> a = activation_flows(p, l, st, layers[p.stages[j].layer], p.stages[j]);
+      out.insert(out.end(), a.begin(), a.end());
+    }
     for (const Flow& f : out) c.activation_bits += f.bits;
     flows.insert(flows.end(), out.begin(), out.end());
+    std::vector<Flow> skip;
+    for (std::size_t j : links.adders[i]) {
+      const std::vector<Flow> a = skip_flows(p, l, st, layers[p.stages[j].layer], p.stages[j]);
+      skip.insert(skip.end(), a.begin(), a.end());
+    }
+    if (!skip.empty()) {  // counted apart, routed with the rest (they share the links)
+      const Traffic ts = route(p, spec.noc.flit_bits, skip);
+      c.skip_bits += ts.bits;
+      c.skip_noc_flit_hops += ts.noc_flit_hops;
+      c.skip_nop_bit_hops += ts.nop_bit_hops;
+      c.skip_pj += ts.noc_flit_hops * spec.noc.hop_pj_per_flit + ts.nop_bit_hops * spec.nop.pj_per_bit;
+      flows.insert(flows.end(), skip.begin(), skip.end());
+    }
     double dram_bits = 0;
     if (i == 0) {
       const std::vector<Flow> in = input_flows(p, l, st);
@@ -141,6 +161,7 @@ SystemCosts evaluate(const std::vector<LayerShape>& layers, const std::vector<do
   ar.global_buffer = a.global_buffer_mm2;
   ar.per_chiplet = T * (spec.macros_per_tile * a.macro_mm2 + a.tile_mm2 + a.router_mm2) + a.nop_mm2;
   ar.total = ar.macros + ar.tiles + ar.routers + ar.nop + ar.global_buffer;
+  sc.cost = system_cost(ar.per_chiplet, p.chiplets, spec.cost);
   return sc;
 }
 

@@ -2,6 +2,8 @@
 // copy of its weights, no duplication, input_reuse), placed (placement.hpp),
 // its traffic routed (traffic.hpp) and priced.
 //
+// Flows follow the dataflow graph of chiplet/links.hpp (a chain unless layers
+// name their `input` and `residual`).
 // Energy per stage: NoC = flit-hops x noc.hop_pj_per_flit; NoP = bit-hops x
 // nop.pj_per_bit; global buffer = bits written and read x its pJ/bit; DRAM =
 // bits x its pJ/bit (the network input read once, the output written once).
@@ -10,7 +12,8 @@
 // The macros and tile buffers are priced by the caller from the flat mapping.
 //
 // Latency (SIAM's layer-by-layer pipeline): a stage computes, then sends its
-// outputs (and partial sums) on: stage time = compute + NoC + NoP + DRAM,
+// outputs, partial sums and skip tensors on: stage time = compute + NoC +
+// NoP + DRAM,
 //   NoC  = (busiest link's flits / flits_per_cycle + longest route's hops x
 //          hop_cycles) / clock_ghz,
 //   NoP  = busiest package link's bits / nop.bandwidth_gbps + hops x hop_ns,
@@ -21,6 +24,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "chiplet/cost.hpp"
 #include "chiplet/placement.hpp"
 #include "chiplet/traffic.hpp"
 #include "mapping/mapping.hpp"
@@ -40,6 +44,9 @@ struct LayerCosts {
   double noc_pj = 0, nop_pj = 0, global_buffer_pj = 0, dram_pj = 0;
   double noc_flit_hops = 0, nop_bit_hops = 0;
   double activation_bits = 0, psum_bits = 0, global_buffer_bits = 0, dram_bits = 0;
+  // Skip tensors this layer's output sends to the layers that add it (traffic.hpp): bits, their
+  // NoC flit-hops and NoP bit-hops, and their energy, which noc_pj and nop_pj already include.
+  double skip_bits = 0, skip_noc_flit_hops = 0, skip_nop_bit_hops = 0, skip_pj = 0;
   double compute_ns = 0, noc_ns = 0, nop_ns = 0, dram_ns = 0;  // sums over the copies
   double stage_ns_max = 0;                                    // its slowest copy
   // Loading the weights once before inference (not per inference, not in pj()): DRAM read,
@@ -60,6 +67,7 @@ struct SystemCosts {
   Placement placement;
   std::vector<LayerCosts> layers;
   Area area;
+  SystemCost cost;         // dies, yield and dollars of area.per_chiplet (chiplet/cost.hpp)
   double interval_ns = 0;  // slowest stage
 };
 

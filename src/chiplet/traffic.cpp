@@ -56,6 +56,15 @@ std::vector<Flow> activation_flows(const Placement& p, const LayerShape& from, c
   return to_flows(m);
 }
 
+std::vector<Flow> skip_flows(const Placement& p, const LayerShape& from, const Stage& s_from, const LayerShape& to,
+                             const Stage& s_to) {
+  Pairs m;
+  const double bits = static_cast<double>(to.M) * from.x_bits;
+  const std::int64_t n = std::min(from.out_channels(), to.out_channels());
+  for (std::int64_t j = 0; j < n; ++j) m[{home_of(p, from, s_from, j), home_of(p, to, s_to, j)}] += bits;
+  return to_flows(m);
+}
+
 std::vector<Flow> psum_flows(const Placement& p, const LayerShape& l, const Stage& s) {
   Pairs m;
   for (std::int64_t g = 0; g < l.groups; ++g)

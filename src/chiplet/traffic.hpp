@@ -11,6 +11,12 @@
 //   partial sums: a column group whose k tiles span several tiles sends one
 //     partial-sum vector (cols x psum_bits per input vector) from every tile
 //     but the home tile to the home tile.
+//   skip connections: a layer with a residual adds layer R's output to its
+//     own: output channel j of R goes from R's home tile of j to the layer's
+//     home tile of j (where its outputs are complete), out_M x x_bits of R per
+//     channel (the adding layer's output size: a strided option-A shortcut
+//     sends the subsampled tensor), for j < min of the two channel counts
+//     (channels beyond R's are option-A zero padding, not sent).
 //   network input and output: from the global buffer to the first stage's
 //     tiles, and from the last stage's home tiles back.
 // Routes: on a chiplet XY over the tile mesh; between chiplets XY from the
@@ -40,6 +46,9 @@ std::int64_t feeding_channel(std::int64_t c, std::int64_t in_channels, std::int6
 // Flows, summed per (src, dst) pair, sorted by (src, dst).
 std::vector<Flow> activation_flows(const Placement& p, const LayerShape& from, const Stage& s_from,
                                    const LayerShape& to, const Stage& s_to);
+// The skip tensor of `from`'s output to `to`, which adds it (see above).
+std::vector<Flow> skip_flows(const Placement& p, const LayerShape& from, const Stage& s_from, const LayerShape& to,
+                             const Stage& s_to);
 std::vector<Flow> psum_flows(const Placement& p, const LayerShape& l, const Stage& s);
 std::vector<Flow> input_flows(const Placement& p, const LayerShape& l, const Stage& s);   // global buffer -> stage
 std::vector<Flow> output_flows(const Placement& p, const LayerShape& l, const Stage& s);  // stage -> global buffer

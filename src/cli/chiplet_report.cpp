@@ -15,24 +15,28 @@ void print_chiplet_plan(const PointPlan& plan) {
               "tiles hold weights\n",
               p.chiplets, p.tiles_per_chiplet, p.tile_grid.width, p.tile_grid.height, p.chip_grid.width,
               p.chip_grid.height, p.macros_per_tile, static_cast<long long>(p.tiles_used));
-  std::printf("    %-24s %11s %9s %12s %12s %12s %12s %11s\n", "layer", "tiles", "chiplets", "act [bit]", "psum [bit]",
-              "flit-hops", "NoP bit-hops", "stage [ns]");
+  std::printf("    %-24s %11s %9s %12s %12s %12s %12s %12s %11s\n", "layer", "tiles", "chiplets", "act [bit]",
+              "psum [bit]", "skip [bit]", "flit-hops", "NoP bit-hops", "stage [ns]");
   chiplet::LayerCosts sum;
   for (const LayerPlan& lp : plan.layers) {
     const chiplet::LayerCosts& c = s.layers[lp.layer];
     char tiles[32], chips[32];
     std::snprintf(tiles, sizeof tiles, "%lld-%lld", static_cast<long long>(c.first_tile), static_cast<long long>(c.last_tile));
     std::snprintf(chips, sizeof chips, "%d-%d", c.first_chiplet, c.last_chiplet);
-    std::printf("    %-24s %11s %9s %12.4g %12.4g %12.4g %12.4g %11.4g\n", lp.name.c_str(), tiles, chips,
-                c.activation_bits, c.psum_bits, c.noc_flit_hops, c.nop_bit_hops, c.stage_ns());
+    std::printf("    %-24s %11s %9s %12.4g %12.4g %12.4g %12.4g %12.4g %11.4g\n", lp.name.c_str(), tiles, chips,
+                c.activation_bits, c.psum_bits, c.skip_bits, c.noc_flit_hops, c.nop_bit_hops, c.stage_ns());
     sum.noc_pj += c.noc_pj;
     sum.nop_pj += c.nop_pj;
     sum.dram_pj += c.dram_pj;
     sum.global_buffer_pj += c.global_buffer_pj;
+    sum.skip_pj += c.skip_pj;
   }
-  std::printf("    network: NoC %.4g pJ, NoP %.4g pJ, global buffer %.4g pJ, DRAM %.4g pJ per inference; "
-              "pipeline interval %.4g ns; area %.4g mm^2\n",
-              sum.noc_pj, sum.nop_pj, sum.global_buffer_pj, sum.dram_pj, s.interval_ns, s.area.total);
+  std::printf("    network: NoC %.4g pJ, NoP %.4g pJ (skip tensors %.4g pJ of them), global buffer %.4g pJ, DRAM %.4g pJ "
+              "per inference; pipeline interval %.4g ns; area %.4g mm^2\n",
+              sum.noc_pj, sum.nop_pj, sum.skip_pj, sum.global_buffer_pj, sum.dram_pj, s.interval_ns, s.area.total);
+  std::printf("    cost: chiplet yield %.4f, %.0f dies per wafer, $%.4g per good die; system $%.4g, one die of the same "
+              "area $%.4g\n",
+              s.cost.yield, s.cost.dies_per_wafer, s.cost.good_die_usd, s.cost.system_usd, s.cost.monolithic_usd);
 }
 
 }  // namespace cimmc

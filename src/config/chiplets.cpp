@@ -16,6 +16,20 @@ constexpr NumRule kFlitsPerCycle{1e-3, 1e6};
 constexpr NumRule kHopCycles{0.0, 1e6};
 // Component areas [mm^2]: 0 (not given) up to 10^6 mm^2 (a square metre: beyond any package).
 constexpr NumRule kAreaMm2{0.0, 1e6};
+// Wafer price [USD]: 0 up to 10^6 (the dearest wafers, EUV 3 nm, cost ~2 x 10^4).
+constexpr NumRule kWaferUsd{0.0, 1e6};
+// Wafer diameter [mm]: 25 (one inch, the first wafers) up to 450 (the largest ever specified).
+constexpr NumRule kWaferMm{25.0, 450.0};
+// Edge loss and scribe lane [mm]: 0 up to 50 (beyond that no die is left on a 450 mm wafer's rim).
+constexpr NumRule kWaferMarginMm{0.0, 50.0};
+// Defect density [1/cm^2]: 0 (perfect) up to 100 (every 1 mm^2 die has a defect).
+constexpr NumRule kDefects{0.0, 100.0};
+// Clustering alpha: 0.01 (extreme clustering) up to 10^6 (Poisson, no clustering).
+constexpr NumRule kClustering{0.01, 1e6};
+// Bonding cost [USD/mm^2]: 0 up to 100.
+constexpr NumRule kBondUsd{0.0, 100.0};
+// Bonding yield per die: above 0 (a bond that never works has no cost) up to 1.
+constexpr NumRule kBondYield{1e-6, 1.0};
 
 }  // namespace
 
@@ -23,7 +37,7 @@ void read_chiplets(const MapReader& arch_reader, chiplet::ChipletSpec& s) {
   if (!arch_reader.has("chiplets") || arch_reader.get("chiplets").IsNull()) return;
   const MapReader r = arch_reader.section("chiplets");
   s.enabled = true;
-  r.allow_only({"chiplets", "tiles_per_chiplet", "macros_per_tile", "noc", "nop", "area"});
+  r.allow_only({"chiplets", "tiles_per_chiplet", "macros_per_tile", "noc", "nop", "area", "cost"});
   if (r.has("chiplets") && r.get("chiplets").IsScalar() && r.get("chiplets").Scalar() == "auto")
     s.chiplets = 0;
   else
@@ -48,6 +62,17 @@ void read_chiplets(const MapReader& arch_reader, chiplet::ChipletSpec& s) {
   area.read("router_mm2", s.area.router_mm2, kAreaMm2);
   area.read("nop_mm2", s.area.nop_mm2, kAreaMm2);
   area.read("global_buffer_mm2", s.area.global_buffer_mm2, kAreaMm2);
+  const MapReader cost = r.section("cost");
+  cost.allow_only({"wafer_usd", "wafer_mm", "edge_mm", "scribe_mm", "defects_per_cm2", "clustering",
+                   "bond_usd_per_mm2", "bond_yield"});
+  cost.read("wafer_usd", s.cost.wafer_usd, kWaferUsd);
+  cost.read("wafer_mm", s.cost.wafer_mm, kWaferMm);
+  cost.read("edge_mm", s.cost.edge_mm, kWaferMarginMm);
+  cost.read("scribe_mm", s.cost.scribe_mm, kWaferMarginMm);
+  cost.read("defects_per_cm2", s.cost.defects_per_cm2, kDefects);
+  cost.read("clustering", s.cost.clustering, kClustering);
+  cost.read("bond_usd_per_mm2", s.cost.bond_usd_per_mm2, kBondUsd);
+  cost.read("bond_yield", s.cost.bond_yield, kBondYield);
 }
 
 }  // namespace cimmc::config_detail

@@ -134,6 +134,15 @@ void check_network(const Checker& c, const Config& cfg) {
     const int ppw = phys_cols_per_weight(cfg.macro, l.weights);
     const long long K = std::min<long long>(d.K, cfg.macro.rows), N = std::min<long long>(d.N, cfg.macro.cols / ppw);
     check_tile_counts(c, cfg, K, N * ppw, input_cycles(cfg.macro, l.inputs), "layer '" + l.name + "'");
+    // Operand links name earlier layers (the network stays in order; docs/config.md).
+    for (const auto& [key, ref] : {std::pair<const char*, const std::string&>{"input", l.input_from},
+                                   {"residual", l.residual_from}})
+      if (!ref.empty() && names.count(ref) == 0)
+        w.fail(key, ref, "must name an earlier layer of workload.layers (a layer reads and adds outputs already made)");
+    if (!l.residual_from.empty() && l.repeat > 1)
+      w.fail("residual", l.residual_from,
+             "cannot be given on a layer with repeat " + std::to_string(l.repeat) +
+                 " (every copy would add it): write the copies out");
     // Results are reported by layer name.
     const auto [it, fresh] = names.emplace(l.name, i);
     if (!fresh)

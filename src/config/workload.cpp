@@ -70,7 +70,7 @@ LayerSpec read_layer(const MapReader& lr, std::size_t index, const Defaults& def
   lr.require("type", "is required (conv2d, linear or matmul)");
   lr.read_enum<LayerKind>("type", l.kind,
                           {{"conv2d", LayerKind::conv2d}, {"linear", LayerKind::linear}, {"matmul", LayerKind::matmul}});
-  std::vector<std::string> keys = {"name", "type", "batch", "repeat", "inputs", "weights"};
+  std::vector<std::string> keys = {"name", "type", "batch", "repeat", "inputs", "weights", "input", "residual"};
   std::vector<std::string> required;
   switch (l.kind) {
     case LayerKind::conv2d:
@@ -92,6 +92,8 @@ LayerSpec read_layer(const MapReader& lr, std::size_t index, const Defaults& def
   lr.read("name", l.name);
   lr.read("batch", l.batch, rule::kLayerDim);
   lr.read("repeat", l.repeat, rule::kLayerDim);
+  lr.read("input", l.input_from);
+  lr.read("residual", l.residual_from);
   switch (l.kind) {
     case LayerKind::conv2d:
       lr.read("C", l.C, rule::kLayerDim);

@@ -226,6 +226,11 @@ struct LayerSpec {
   OperandSpec inputs;
   OperandSpec weights;
   int repeat = 1;                        // identical layers (e.g. transformer blocks) counted this many times
+  // Where the layer's operands come from, by earlier layers' names (chiplet
+  // systems route them; other systems ignore them): `input` the layer whose
+  // output it reads ("" = the previous layer), `residual` the layer whose
+  // output is added to its output (a skip connection; "" = none).
+  std::string input_from, residual_from;
   std::string source;                    // CiMLoop file the layer was imported from ("" = written in the config)
 };
 

@@ -13,6 +13,7 @@ ChipletRollup chiplet_layer_rollup(const chiplet::SystemCosts& sys, std::size_t 
   r.tiles = std::int64_t{sys.placement.chiplets} * sys.placement.tiles_per_chiplet;
   r.interval_ns = sys.interval_ns;
   r.area = sys.area;
+  r.usd = sys.cost;
   return r;
 }
 
@@ -31,6 +32,10 @@ void add_chiplet_rollup(ChipletRollup& a, const ChipletRollup& b) {
   x.nop_bit_hops += y.nop_bit_hops;
   x.activation_bits += y.activation_bits;
   x.psum_bits += y.psum_bits;
+  x.skip_bits += y.skip_bits;
+  x.skip_noc_flit_hops += y.skip_noc_flit_hops;
+  x.skip_nop_bit_hops += y.skip_nop_bit_hops;
+  x.skip_pj += y.skip_pj;
   x.global_buffer_bits += y.global_buffer_bits;
   x.dram_bits += y.dram_bits;
   x.weight_bits += y.weight_bits;

@@ -18,6 +18,7 @@ struct ChipletRollup {
   std::int64_t tiles_used = 0, tiles = 0;  // used by the network / provisioned (chiplets x tiles per chiplet)
   double interval_ns = 0;     // the pipeline's slowest stage
   chiplet::Area area;
+  chiplet::SystemCost usd;   // the system's manufacturing cost
 };
 
 // Layer `layer` of the placed system.

@@ -15,6 +15,10 @@ void put_chiplet_costs(Table& t, const ChipletRollup& c, const std::string& per)
   t.put("nop_bit_hops", k.nop_bit_hops, "bit", "bits x NoP (package) links crossed" + per);
   t.put("activation_bits", k.activation_bits, "bit", "activations sent to the next stage (or the global buffer)" + per);
   t.put("psum_bits", k.psum_bits, "bit", "partial sums sent between tiles for reduction" + per);
+  t.put("skip_bits", k.skip_bits, "bit", "skip (residual) tensors this layer's output sends to the layers adding it" + per);
+  t.put("skip_noc_flit_hops", k.skip_noc_flit_hops, "flit", "NoC flit-hops of the skip tensors (in noc_flit_hops)" + per);
+  t.put("skip_nop_bit_hops", k.skip_nop_bit_hops, "bit", "NoP bit-hops of the skip tensors (in nop_bit_hops)" + per);
+  t.put("skip_pj", k.skip_pj, "pJ", "NoC + NoP energy of the skip tensors (in noc_pj and nop_pj, not added again)" + per);
   t.put("chiplet_global_buffer_bits", k.global_buffer_bits, "bit", "global buffer bits written and read" + per);
   t.put("chiplet_dram_bits", k.dram_bits, "bit", "DRAM bits read and written" + per);
   t.put("weight_bits", k.weight_bits, "bit", "weights loaded once before inference (all repeats); not per inference");
@@ -43,6 +47,13 @@ void put_chiplet_system(Table& t, const Costs& c) {
   t.put("area_routers_mm2", s.area.routers, "mm^2", "area of the NoC routers (one per tile)");
   t.put("area_nop_mm2", s.area.nop, "mm^2", "area of the NoP routers and drivers (one per chiplet)");
   t.put("area_chiplet_mm2", s.area.per_chiplet, "mm^2", "area of one chiplet");
+  t.put("chiplet_dies_per_wafer", s.usd.dies_per_wafer, "1", "whole chiplets per wafer (cost.wafer_mm, edge_mm, scribe_mm)");
+  t.put("chiplet_yield", s.usd.yield, "1", "negative-binomial die yield of one chiplet (defects_per_cm2, clustering)");
+  t.put("chiplet_good_die_usd", s.usd.good_die_usd, "USD", "one good chiplet: wafer_usd / (dies per wafer x yield)");
+  t.put("system_cost_usd", s.usd.system_usd, "USD",
+        "every chiplet with its bonding, over the bonding yield of all of them (NaN: no area given)");
+  t.put("monolithic_cost_usd", s.usd.monolithic_usd, "USD",
+        "one die of the chiplets' total area, same model (NaN: over the 858 mm^2 reticle)");
   t.put("interval_ns", s.interval_ns, "ns", "pipeline interval: the slowest stage");
   t.put("inferences_per_s", s.interval_ns > 0 ? 1e9 / s.interval_ns : 0.0, "1/s",
         "pipelined throughput: one inference per interval");
