@@ -16,12 +16,16 @@
 // during the MIP's run): the searches after it get them free, so the
 // comparison, if anything, favours them.
 // One table row per layer and a network row: the objective of the layers'
-// best mappings run in sequence (EDP: sum E x sum T).
+// best mappings run in sequence (EDP: sum E x sum T), and a line of the sums
+// of E and T per method, so that runs over parts of a network add up.
+// CIMMC_BENCH_LAYERS=FIRST-LAST (0-based, inclusive) maps only those layers:
+// the parts of a network can run as separate processes, one thread each.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <string>
 
@@ -71,6 +75,17 @@ struct Network {
   double value() const { return objective == Objective::energy ? pj : objective == Objective::latency ? ns : pj * ns; }
 };
 
+// The layers CIMMC_BENCH_LAYERS names (all when unset).
+std::pair<std::size_t, std::size_t> layer_range(std::size_t layers) {
+  const char* e = std::getenv("CIMMC_BENCH_LAYERS");
+  unsigned long first = 0, last = layers - 1;
+  if (e && std::sscanf(e, "%lu-%lu", &first, &last) != 2) {
+    std::fprintf(stderr, "CIMMC_BENCH_LAYERS: value '%s': must be FIRST-LAST\n", e);
+    std::exit(2);
+  }
+  return {first, std::min<std::size_t>(last + 1, layers)};
+}
+
 void BM_mip_vs_random(benchmark::State& state) {
   Config c = load_config(std::string(CIMMC_SOURCE_DIR) + "/configs/arch-miredo-dcim.yaml");
   if (state.range(0) == 1) c.mapping.objective = Objective::energy;
@@ -85,7 +100,9 @@ void BM_mip_vs_random(benchmark::State& state) {
                 "| random / MIP | default / MIP |\n",
                 obj, obj, obj);
     std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-    for (const LayerSpec& layer : c.network.layers) {
+    const auto [first, end] = layer_range(c.network.layers.size());
+    for (std::size_t l = first; l < end; ++l) {
+      const LayerSpec& layer = c.network.layers[l];
       MvmFiguresCache cache(c, layer);
       const hiermap::MvmFiguresFn mvm = [&](const hiermap::TileShape& t) { return cache(t); };
       const double t_seed = cpu_seconds();
@@ -130,8 +147,10 @@ void BM_mip_vs_random(benchmark::State& state) {
     std::printf("| network | %.4g | | | | %.1f | %.4g | | %.4g | | %.3f | %.3f |\n", n_mip.value(), mip_seconds,
                 n_random.value(), n_default.value(), n_random.value() / n_mip.value(),
                 n_default.value() / n_mip.value());
+    std::printf("sums (pJ, ns): mip %.10g %.10g random %.10g %.10g default %.10g %.10g\n", n_mip.pj, n_mip.ns,
+                n_random.pj, n_random.ns, n_default.pj, n_default.ns);
   }
-  state.counters["layers"] = double(c.network.layers.size());
+  state.counters["layers"] = double(layer_range(c.network.layers.size()).second - layer_range(c.network.layers.size()).first);
   state.counters["optimal"] = optimal;
   state.counters["mip_le_random"] = not_worse;
   state.counters["mip_lt_random"] = better;
