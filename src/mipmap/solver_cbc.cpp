@@ -20,6 +20,12 @@
 // are mapped one after another (study/plan.cpp), and solve() holds a process
 // mutex: a caller that does run it from several threads is serialised, not
 // corrupted. Parallel layers would need one process per solve.
+//
+// ABORTS on some programs: Debian's 2.10.8 keeps its asserts, and MobileNetV3's
+// depthwise layer 07 on configs/arch-miredo-dcim.yaml (EDP) fails
+// CbcBranchDynamic.cpp:541 `distance >= 0.0` (coin-or/Cbc issue #713, fixed
+// upstream after 2.10.8). An abort cannot be caught here; a child process per
+// solve would contain it (README, MIP mapper section).
 #include <CbcModel.hpp>
 #include <CbcSolver.hpp>
 #include <CoinError.hpp>
