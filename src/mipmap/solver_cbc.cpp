@@ -22,7 +22,7 @@
 // corrupted. Parallel layers would need one process per solve.
 //
 // ABORTS on some programs: Debian's 2.10.8 keeps its asserts, and MobileNetV3's
-// depthwise layer 07 on configs/arch-miredo-dcim.yaml (EDP) fails
+// layers 07, 38, 50 and 51 on configs/arch-miredo-dcim.yaml (EDP) fail
 // CbcBranchDynamic.cpp:541 `distance >= 0.0` (coin-or/Cbc issue #713, fixed
 // upstream after 2.10.8). An abort cannot be caught here; a child process per
 // solve would contain it (README, MIP mapper section).
