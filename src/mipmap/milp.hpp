@@ -117,7 +117,8 @@ struct SolveLimits {
 bool solver_available();
 
 // One solve from scratch (single-threaded, so deterministic for a given
-// model and node limit). Throws MipError without CBC.
+// model and node limit). Calls from several threads run one at a time: CBC's
+// driver keeps process-wide state (solver_cbc.cpp). Throws MipError without CBC.
 SolveResult solve(const Milp& m, const SolveLimits& limits);
 
 }  // namespace cimmc::mipmap

@@ -7,6 +7,25 @@
 // so the mapper "proved" mappings 5-30% worse than enumeration's best
 // (tests/test_mip_edp.cpp). The driver costs more per call (about 0.2 s of
 // CPU on the small test layers).
+//
+// NOT THREAD-SAFE: one solve at a time per process. CBC 2.10's driver reads
+// its arguments through process-wide globals (Debian 2.10.8's libCbcSolver
+// exports CbcOrClpRead_mode, the index of the next argv entry to parse,
+// CbcOrClpReadCommand, CbcOrClpEnvironmentIndex, alternativeEnvironment and
+// cbcPreProcessPointer; `nm -D --defined-only`), and CbcSolver.cpp says of
+// them "These will need to be moved into an object of some sort in order to
+// make this set of calls thread-safe". Two threads in CbcMain1 would parse
+// each other's arguments (coin-or/Cbc issue #332, "CbcMain not thread safe",
+// open, reports wrong results solving in parallel on stable/2.10). So layers
+// are mapped one after another (study/plan.cpp), and solve() holds a process
+// mutex: a caller that does run it from several threads is serialised, not
+// corrupted. Parallel layers would need one process per solve.
+//
+// ABORTS on some programs: Debian's 2.10.8 keeps its asserts, and MobileNetV3's
+// layers 07, 38, 50 and 51 on configs/arch-miredo-dcim.yaml (EDP) fail
+// CbcBranchDynamic.cpp:541 `distance >= 0.0` (coin-or/Cbc issue #713, fixed
+// upstream after 2.10.8). An abort cannot be caught here; a child process per
+// solve would contain it (README, MIP mapper section).
 #include <CbcModel.hpp>
 #include <CbcSolver.hpp>
 #include <CoinError.hpp>
@@ -19,6 +38,7 @@
 #include <vector>
 #include <string>
 #include <cstdio>
+#include <mutex>
 
 #include "mipmap/milp.hpp"
 
@@ -91,6 +111,8 @@ SolveResult solve_cbc(const Milp& m, const SolveLimits& limits) {
 }  // namespace
 
 SolveResult solve(const Milp& m, const SolveLimits& limits) {
+  static std::mutex driver;  // CbcMain1's globals (top of this file)
+  const std::lock_guard<std::mutex> lock(driver);
   try {
     return solve_cbc(m, limits);
   } catch (const CoinError& e) {  // not a std::exception
