@@ -113,7 +113,8 @@ MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln
 
   double best = std::numeric_limits<double>::infinity(), bound = 0;
   for (const ln::RankedMapping& m : seen) best = std::min(best, m.score);
-  auto elapsed = [&] { return cpu_seconds() - start; };
+  double solver_seconds = 0;  // solves run in child processes (solver_cbc.cpp): their CPU counts too
+  auto elapsed = [&] { return cpu_seconds() - start + solver_seconds; };
   r.status = "solve_limit";
   while (r.solves < opt.max_solves) {
     SolveLimits lim;
@@ -130,12 +131,19 @@ MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln
     }
     const SolveResult s = solve(f.milp, lim);
     ++r.solves;
+    solver_seconds += s.cpu_seconds;
     if (s.status == SolveStatus::infeasible) {  // every factor choice costed or cut off
       bound = best;
       r.status = std::isfinite(best) ? "optimal" : "no_legal_mapping";
       break;
     }
-    if (s.status == SolveStatus::error) throw MipError("mip mapper: the solver failed (CBC status error)");
+    if (s.status == SolveStatus::error) {
+      // CBC aborted or gave up (solver_cbc.cpp): keep what the search found, with
+      // the bound of the last solve that finished.
+      if (!std::isfinite(best)) throw MipError("mip mapper: the solver failed (CBC aborted or reported an error)");
+      r.status = "solver_error";
+      break;
+    }
     bound = to_cost(s.bound);
     if (bound >= best * (1 - kRelTol)) {
       r.status = "optimal";
@@ -163,6 +171,7 @@ MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln
     trim();  // only the best `keep` can be returned
   }
   r.seconds = elapsed();
+  r.solver_seconds = solver_seconds;
   r.best = best;
   r.bound = std::min(bound, best);
   r.optimal = r.status == "optimal" && !r.orders_capped;

@@ -55,7 +55,8 @@ struct MipReport {
   double gap = 0;      // (best - bound) / best
   std::int64_t solves = 0, factor_choices = 0, costed = 0, tangents = 0;
   bool orders_capped = false;
-  double seconds = 0;  // CPU seconds
+  double seconds = 0;         // CPU seconds, the solver's child processes included
+  double solver_seconds = 0;  // of which in the solver's child processes (solver_cbc.cpp)
   std::vector<loopnest::RankedMapping> best_mappings;  // best first
 };
 

@@ -103,6 +103,7 @@ struct SolveResult {
   double objective = 0;  // the solution's, obj_constant included
   double bound = 0;      // lower bound on the optimum, obj_constant included
   std::int64_t nodes = 0;
+  double cpu_seconds = 0;  // CPU time of the solve (it runs in a child process: not the caller's)
 };
 
 struct SolveLimits {
@@ -118,7 +119,10 @@ bool solver_available();
 
 // One solve from scratch (single-threaded, so deterministic for a given
 // model and node limit). Calls from several threads run one at a time: CBC's
-// driver keeps process-wide state (solver_cbc.cpp). Throws MipError without CBC.
+// driver keeps process-wide state (solver_cbc.cpp). The solve runs in a child
+// process, so a solver that aborts (an assertion in CBC) gives status error
+// instead of ending cimmc. Throws MipError without CBC or when CBC reports an
+// error of its own.
 SolveResult solve(const Milp& m, const SolveLimits& limits);
 
 }  // namespace cimmc::mipmap

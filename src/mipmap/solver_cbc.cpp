@@ -19,13 +19,17 @@
 // open, reports wrong results solving in parallel on stable/2.10). So layers
 // are mapped one after another (study/plan.cpp), and solve() holds a process
 // mutex: a caller that does run it from several threads is serialised, not
-// corrupted. Parallel layers would need one process per solve.
+// corrupted. Each solve now runs in a child process (below), which would let
+// solves run in parallel; the mutex stays until a caller needs that.
 //
 // ABORTS on some programs: Debian's 2.10.8 keeps its asserts, and MobileNetV3's
 // layers 07, 38, 50 and 51 on configs/arch-miredo-dcim.yaml (EDP) fail
 // CbcBranchDynamic.cpp:541 `distance >= 0.0` (coin-or/Cbc issue #713, fixed
-// upstream after 2.10.8). An abort cannot be caught here; a child process per
-// solve would contain it (README, MIP mapper section).
+// upstream after 2.10.8). An abort cannot be caught, so every solve runs in a
+// forked child that sends its result back through a pipe: an abort ends the
+// child, and the caller gets status error (the mapper then keeps the best
+// mapping its search found). A fork costs about a millisecond; a solve, tenths
+// of a second or more.
 #include <CbcModel.hpp>
 #include <CbcSolver.hpp>
 #include <CoinError.hpp>
@@ -33,12 +37,18 @@
 #include <CoinPackedVector.hpp>
 #include <OsiClpSolverInterface.hpp>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
-#include <limits>
-#include <vector>
-#include <string>
 #include <cstdio>
+#include <cstring>
+#include <limits>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "mipmap/milp.hpp"
 
@@ -108,16 +118,103 @@ SolveResult solve_cbc(const Milp& m, const SolveLimits& limits) {
   return out;
 }
 
+// The child's answer on the pipe: a fixed header, then x, then an error text.
+struct Wire {
+  std::int32_t status;
+  std::int32_t has_solution;
+  double objective, bound;
+  std::int64_t nodes;
+  std::uint64_t nx, nerror;
+};
+
+bool write_all(int fd, const void* p, std::size_t n) {
+  const char* c = static_cast<const char*>(p);
+  while (n > 0) {
+    const ssize_t w = ::write(fd, c, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    c += w, n -= std::size_t(w);
+  }
+  return true;
+}
+
+bool read_all(int fd, void* p, std::size_t n) {
+  char* c = static_cast<char*>(p);
+  while (n > 0) {
+    const ssize_t r = ::read(fd, c, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    c += r, n -= std::size_t(r);
+  }
+  return true;
+}
+
+[[noreturn]] void child(int fd, const Milp& m, const SolveLimits& limits) {
+  SolveResult r;
+  std::string error;
+  try {
+    r = solve_cbc(m, limits);
+  } catch (const CoinError& e) {  // not a std::exception
+    error = "mip mapper: CBC failed: " + e.className() + "::" + e.methodName() + ": " + e.message();
+  } catch (const std::exception& e) {
+    error = std::string("mip mapper: CBC failed: ") + e.what();
+  }
+  const Wire w{std::int32_t(r.status), r.has_solution, r.objective, r.bound, r.nodes, r.x.size(), error.size()};
+  const bool ok = write_all(fd, &w, sizeof w) && write_all(fd, r.x.data(), r.x.size() * sizeof(double)) &&
+                  write_all(fd, error.data(), error.size());
+  ::_exit(ok ? 0 : 1);  // no atexit handlers or static destructors of the parent's state
+}
+
+SolveResult solve_in_child(const Milp& m, const SolveLimits& limits) {
+  int fd[2];
+  if (::pipe(fd) != 0) throw MipError(std::string("mip mapper: pipe: ") + std::strerror(errno));
+  std::fflush(nullptr);  // nothing buffered is written twice
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fd[0]), ::close(fd[1]);
+    throw MipError(std::string("mip mapper: fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    ::close(fd[0]);
+    child(fd[1], m, limits);
+  }
+  ::close(fd[1]);
+  SolveResult out;
+  Wire w{};
+  bool ok = read_all(fd[0], &w, sizeof w);
+  std::string error;
+  if (ok) {
+    out.x.resize(w.nx);
+    error.resize(w.nerror);
+    ok = read_all(fd[0], out.x.data(), w.nx * sizeof(double)) && read_all(fd[0], error.data(), w.nerror);
+  }
+  ::close(fd[0]);
+  int st = 0;
+  rusage ru{};
+  while (::wait4(pid, &st, 0, &ru) < 0 && errno == EINTR) {
+  }
+  out.cpu_seconds = double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+  if (!ok || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {  // killed (an assertion's abort) or cut short
+    SolveResult failed;
+    failed.status = SolveStatus::error;
+    failed.cpu_seconds = out.cpu_seconds;
+    return failed;
+  }
+  if (!error.empty()) throw MipError(error);
+  out.status = SolveStatus(w.status);
+  out.has_solution = w.has_solution != 0;
+  out.objective = w.objective;
+  out.bound = w.bound;
+  out.nodes = w.nodes;
+  return out;
+}
+
 }  // namespace
 
 SolveResult solve(const Milp& m, const SolveLimits& limits) {
-  static std::mutex driver;  // CbcMain1's globals (top of this file)
+  static std::mutex driver;  // CbcMain1's globals (top of this file); one child at a time
   const std::lock_guard<std::mutex> lock(driver);
-  try {
-    return solve_cbc(m, limits);
-  } catch (const CoinError& e) {  // not a std::exception
-    throw MipError("mip mapper: CBC failed: " + e.className() + "::" + e.methodName() + ": " + e.message());
-  }
+  return solve_in_child(m, limits);
 }
 
 }  // namespace cimmc::mipmap
