@@ -6,6 +6,8 @@
 // times the configured per-event energies.
 #include <gtest/gtest.h>
 
+#include <omp.h>
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -168,6 +170,32 @@ TEST(Infer, LosslessMacroClassifiesEveryImageAsTheQuantizedNetwork) {
   int changed = 0;
   for (int i = 0; i < 120; ++i) changed += a.chips[0].pred[i] != r.quant_pred[i];
   EXPECT_GT(changed, 0);
+}
+
+// The float and exact-integer reference passes (im2col, GEMMs, pooling,
+// quantization) run on all OpenMP threads, each output written by one thread
+// in a fixed order: their logits are the same bits on 1 and 3 threads.
+TEST(Infer, ReferencePassesGiveTheSameBitsOnAnyThreadCount) {
+  const Network net = random_net(9);
+  const TaskData d = random_images(40, 5);
+  const Quantization q = calibrate(net, d.x, d.count, QuantBits{8, 8, false});
+  const GemmFn exact = quantized_gemm(q, [](int, const LayerQuant& l, const Op& op, const std::vector<std::int32_t>& X,
+                                            std::int64_t M, std::vector<double>& acc) { exact_int_gemm(l, op, X, M, acc); });
+  const GemmFn flt = [](int, const Op& op, const std::vector<float>& cols, std::int64_t M, std::vector<float>& out) {
+    float_gemm(op, cols, M, out);
+  };
+  std::vector<float> f[2], x[2];
+  const int threads[2] = {1, 3};
+  const int before = omp_get_max_threads();
+  for (int i = 0; i < 2; ++i) {
+    omp_set_num_threads(threads[i]);
+    f[i] = forward(net, d.x, d.count, flt);
+    x[i] = forward(net, d.x, d.count, exact);
+  }
+  omp_set_num_threads(before);
+  EXPECT_EQ(f[0], f[1]);
+  EXPECT_EQ(x[0], x[1]);
+  EXPECT_NE(f[0], x[0]);  // two different passes, both compared
 }
 
 // Energy: only ADC conversions (1 pJ) and accumulator writes (1000 pJ) cost

@@ -13,6 +13,7 @@ void lower_conv(const Op& op, const std::vector<float>& x, int B, std::vector<fl
   const Shape& in = op.in;
   const int OH = op.out.h, OW = op.out.w, K = op.K();
   cols.assign(static_cast<std::size_t>(B) * OH * OW * K, 0.f);
+#pragma omp parallel for schedule(static)  // images on all threads; every element written once
   for (int b = 0; b < B; ++b)
     for (int oy = 0; oy < OH; ++oy)
       for (int ox = 0; ox < OW; ++ox) {
@@ -34,6 +35,7 @@ void pool(const Op& op, const std::vector<float>& x, int B, std::vector<float>& 
   const Shape &in = op.in, &out = op.out;
   y.assign(static_cast<std::size_t>(B) * out.size(), 0.f);
   const float inv = 1.f / static_cast<float>(op.kh * op.kw);
+#pragma omp parallel for schedule(static)
   for (int b = 0; b < B; ++b)
     for (int c = 0; c < in.c; ++c)
       for (int oy = 0; oy < out.h; ++oy)
@@ -55,6 +57,9 @@ void pool(const Op& op, const std::vector<float>& x, int B, std::vector<float>& 
 void float_gemm(const Op& op, const std::vector<float>& cols, std::int64_t M, std::vector<float>& out) {
   const int N = op.N(), K = op.K();
   out.assign(static_cast<std::size_t>(M) * N, 0.f);
+  // Rows on all threads: each output is one thread's sum in k order, so the
+  // thread count changes no bit.
+#pragma omp parallel for schedule(static)
   for (std::int64_t m = 0; m < M; ++m) {
     const float* r = cols.data() + m * K;
     for (int n = 0; n < N; ++n) {
@@ -80,6 +85,7 @@ std::vector<float> forward(const Network& net, const std::vector<float>& x, int 
         // [b][pq][n] + bias -> [b][n][pq]
         const int N = op.N();
         next.resize(static_cast<std::size_t>(M) * N);
+#pragma omp parallel for schedule(static)
         for (int b = 0; b < B; ++b)
           for (std::int64_t pq = 0; pq < PQ; ++pq)
             for (int n = 0; n < N; ++n)

@@ -46,6 +46,7 @@ void exact_int_gemm(const LayerQuant& q, const Op& op, const std::vector<std::in
                     std::vector<double>& acc) {
   const int N = op.N(), K = op.K();
   acc.assign(static_cast<std::size_t>(M) * N, 0.0);
+#pragma omp parallel for schedule(static)  // integer sums: exact in any order
   for (std::int64_t m = 0; m < M; ++m) {
     const std::int32_t* r = X.data() + m * K;
     for (int n = 0; n < N; ++n) {
@@ -63,6 +64,7 @@ GemmFn quantized_gemm(const Quantization& q, const IntGemmFn& int_gemm) {
     const LayerQuant& l = q.layers.at(layer);
     std::vector<std::int32_t> X(cols.size());
     const double inv = 1.0 / l.x_scale;
+#pragma omp parallel for schedule(static)
     for (std::size_t i = 0; i < cols.size(); ++i) {
       const double v = std::floor(cols[i] * inv + 0.5);
       X[i] = static_cast<std::int32_t>(std::clamp(v, static_cast<double>(l.x_lo), static_cast<double>(l.x_hi)));
