@@ -23,6 +23,12 @@ namespace {
 
 const std::string kTiny = test::tiny_network("run: {samples: 256, seed: 3, inputs_per_instance: 16}");
 
+// 12 grid points and 3 explicit ones (an unset key makes its column float with NaN).
+const std::string kFifteenPoints = kTiny +
+                                   "sweep:\n  cartesian:\n    macro.adc.bits: [4, 6, 8]\n"
+                                   "    energy.adc.e0_pj: [0.5, 1, 2, 4]\n  points:\n    - {macro.adc.bits: 5}\n"
+                                   "    - {energy.dac.e0_pj: 0.25}\n    - {}\n";
+
 fs::path scratch(const std::string& name) {
   const fs::path d = fs::temp_directory_path() / ("cimmc_stream_" + std::to_string(::getpid()));
   fs::create_directories(d);
@@ -96,10 +102,7 @@ TEST(StudyStream, UnfinishedStreamLeavesNothing) {
 // and explicit points (an unset key makes its column float with NaN), chunks
 // of 4 points over 15, both statistical models.
 TEST(StreamPass, SameFileAsTheWholeSweep) {
-  const std::string text = kTiny +
-                           "sweep:\n  cartesian:\n    macro.adc.bits: [4, 6, 8]\n"
-                           "    energy.adc.e0_pj: [0.5, 1, 2, 4]\n  points:\n    - {macro.adc.bits: 5}\n"
-                           "    - {energy.dac.e0_pj: 0.25}\n    - {}\n";
+  const std::string text = kFifteenPoints;
   const Sweep sweep = parse_sweep(text, "tiny.yaml");
   const SweepSource src(text, "tiny.yaml");
   ASSERT_EQ(src.size(), 15u);
@@ -150,10 +153,7 @@ TEST(StreamPass, SmallStudyKeepsEveryRowForTheSummary) {
 // explicit points that is {0, 4, 8, 1, 2, 3, 12, 13, 14} (the last axis
 // varies fastest: step k of the first axis is point 4k).
 TEST(StreamPass, EveryValueIndicesTakeEachValueOnce) {
-  const std::string text = kTiny +
-                           "sweep:\n  cartesian:\n    macro.adc.bits: [4, 6, 8]\n"
-                           "    energy.adc.e0_pj: [0.5, 1, 2, 4]\n  points:\n    - {macro.adc.bits: 5}\n"
-                           "    - {energy.dac.e0_pj: 0.25}\n    - {}\n";
+  const std::string text = kFifteenPoints;
   const SweepSource src(text, "tiny.yaml");
   EXPECT_EQ(src.every_value_indices(100), (std::vector<std::size_t>{0, 4, 8, 1, 2, 3, 12, 13, 14}));
   EXPECT_EQ(src.every_value_indices(1), (std::vector<std::size_t>{0, 4, 8, 1, 2, 3, 12}));
@@ -189,10 +189,7 @@ TEST(StreamPass, BadValueFarIntoTheSweepFailsBeforeAnyWork) {
 // points and gives the rows the whole-sweep pass gives those points. The cut
 // is by count, checked here by hand: 15 points in 4 shards hold 4, 4, 4, 3.
 TEST(StreamPass, ShardRowsEqualTheWholeSweepPassRows) {
-  const std::string text = kTiny +
-                           "sweep:\n  cartesian:\n    macro.adc.bits: [4, 6, 8]\n"
-                           "    energy.adc.e0_pj: [0.5, 1, 2, 4]\n  points:\n    - {macro.adc.bits: 5}\n"
-                           "    - {energy.dac.e0_pj: 0.25}\n    - {}\n";
+  const std::string text = kFifteenPoints;
   const Sweep sweep = parse_sweep(text, "tiny.yaml");
   const SweepSource src(text, "tiny.yaml");
   const std::string whole_path = scratch("whole_for_shards.h5").string();

@@ -127,27 +127,19 @@ struct Wire {
   std::uint64_t nx, nerror;
 };
 
-bool write_all(int fd, const void* p, std::size_t n) {
-  const char* c = static_cast<const char*>(p);
+// Moves all n bytes through read(2) or write(2), retrying short and interrupted calls.
+template <typename Io, typename Byte>
+bool all(Io io, int fd, Byte* c, std::size_t n) {
   while (n > 0) {
-    const ssize_t w = ::write(fd, c, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    c += w, n -= std::size_t(w);
+    const ssize_t k = io(fd, c, n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return false;
+    c += k, n -= std::size_t(k);
   }
   return true;
 }
-
-bool read_all(int fd, void* p, std::size_t n) {
-  char* c = static_cast<char*>(p);
-  while (n > 0) {
-    const ssize_t r = ::read(fd, c, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    c += r, n -= std::size_t(r);
-  }
-  return true;
-}
+bool write_all(int fd, const void* p, std::size_t n) { return all(::write, fd, static_cast<const char*>(p), n); }
+bool read_all(int fd, void* p, std::size_t n) { return all(::read, fd, static_cast<char*>(p), n); }
 
 [[noreturn]] void child(int fd, const Milp& m, const SolveLimits& limits) {
   SolveResult r;
