@@ -131,6 +131,44 @@ struct PlaneColumns {  // any DAC width, bits per cell, sign-magnitude columns
   }
 };
 
+// Multi-bit DACs on the CPU: dac_bits x bits_per_cell bit planes cost that
+// many popcounts per word, where a direct dot product of the group's DAC
+// levels and cell levels costs one byte product per row. dot_columns() fills
+// the integer sums of every cell column of the set (na: the DAC levels of
+// rows stored negative, sign-magnitude), then DotColumns reads them with
+// PlaneColumns' formula: the same integers, the same doubles.
+template <class Exec>
+CIMMC_HD void dot_columns(const JobView& v, const Workspace& ws, int c, int g, const Exec& ex) {
+  const int j0 = g * v.R, n = ((g + 1) * v.R < v.K ? (g + 1) * v.R : v.K) - j0;
+  const std::uint8_t* CIMMC_RESTRICT a = ws.a + static_cast<std::size_t>(c) * v.K + j0;
+  for (int p = ex.lane(); p < v.pcell; p += ex.nlanes()) {
+    const std::uint8_t* CIMMC_RESTRICT l = ws.lev + static_cast<std::size_t>(p) * v.K + j0;
+    std::int32_t acc = 0, na = 0;  // < 2^8 x 2^4 x 65536 rows
+    if (v.signed_cols) {
+      const std::uint8_t* CIMMC_RESTRICT ng = ws.wneg + static_cast<std::size_t>(p / v.ppw) * v.K + j0;
+      for (int j = 0; j < n; ++j) {
+        const std::int32_t t = a[j] * l[j], s = ng[j];
+        acc += t - 2 * s * t;
+        na += s * a[j];
+      }
+    } else {
+      for (int j = 0; j < n; ++j) acc += a[j] * l[j];
+    }
+    ws.ival[p] = acc;
+    ws.ineg[p] = na;
+  }
+}
+
+struct DotColumns {
+  const std::int32_t* val;  // dot_columns() results
+  const std::int32_t* neg;
+  double r_off, suma;
+  CIMMC_HD double operator()(int p, float& sq) const {
+    sq = 0.f;
+    return static_cast<double>(val[p]) + r_off * (suma - 2.0 * static_cast<double>(neg[p]));
+  }
+};
+
 // The common case, unrolled: 1-bit DAC levels, unsigned columns.
 template <int BPC, int WPG>
 struct FixedColumns {
@@ -322,6 +360,9 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
   // A pair reads two cells per row: twice the absolute read-noise variance.
   const float read_var = v.pair ? 2.f * v.read_abs * v.read_abs : v.read_abs * v.read_abs;
   const bool fixed_ok = !FloatPath && v.dac_bits == 1 && !v.signed_cols && v.adc_mode == AdcMode::shared;
+  // One lane (the CPU): GPU lanes read bit planes coalesced, cell levels not.
+  // tests/test_lanes.cpp checks the two against each other, bit for bit.
+  const bool dot = !FloatPath && v.dac_bits > 1 && nl == 1;
   std::uint64_t* col_h = ws.col_local;
   std::uint64_t* adc_h = ws.adc_local;
   std::uint64_t clipped = 0;
@@ -359,6 +400,11 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
         const FloatColumns cols{ws.fval, ws.fsq};
         if (v.pair) run(PairColumns<FloatColumns>{cols, P});
         else run(cols);
+      } else if (dot) {
+        dot_columns(v, ws, c, g, ex);
+        ex.sync();  // a pair reads a column another lane summed
+        if (v.pair) run(PairColumns<DotColumns>{{ws.ival, ws.ineg, 0.0, 0.0}, P});
+        else run(DotColumns{ws.ival, ws.ineg, v.r_off, static_cast<double>(ws.suma[cg])});
       } else if (v.pair) {
         run(PairColumns<PlaneColumns>{{ab, wb, nullptr, stride, v.dac_bits, v.bpc, wpg, v.ppw, G, 0.0, 0.0}, P});
       } else {

@@ -15,6 +15,7 @@ inline namespace CIMMC_ISA_NS {  // hd.hpp
 struct Workspace {
   std::int32_t* w;          // N*K weights, [n][j]
   std::int64_t* wsum;       // N: sum_j w[n][j]
+  std::int64_t* wmax;       // 1: max |w| of the instance (CPU only: picks the exact dot product's accumulator)
   std::uint8_t* lev;        // pcell*K cell levels, [p][j]
   std::uint64_t* wbits;     // pcell*bpc*G*wpg: bit q of each cell level, per row group
   std::uint64_t* negbits;   // N*G*wpg: rows whose cells are negative (sign-magnitude)
@@ -41,6 +42,8 @@ struct Workspace {
   double* ref;              // N: this sample's exact dot products
   float* noise;             // P: standard normals for the current conversion set
   std::uint32_t* noise_bits;// P rounded up to 4: the random words behind them
+  std::int32_t* ival;       // pcell: integer column sums of the current set (dot_columns, CPU)
+  std::int32_t* ineg;       // pcell: their DAC levels on rows stored negative (sign-magnitude)
   std::uint32_t* col_idx;   // P: slot in col_local (shard offset + column-value bin) of each column in the set
   std::uint32_t* adc_idx;   // P: slot in adc_local (shard offset + code - code_min) of each column in the set
   // K*2^dac_bits: (row, level) occurrences in this instance. 64-bit: one
@@ -115,6 +118,7 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   const std::size_t K = v.K, N = v.N, P = v.P, C = v.cycles, G = v.G, W = v.wpg;
   take(w.w, N * K);
   take(w.wsum, N);
+  take(w.wmax, 1);
   const std::size_t PC = v.pcell;
   take(w.lev, PC * K);
   take(w.wbits, PC * v.bpc * G * W);
@@ -142,6 +146,8 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.ref, N);
   take(w.noise, P);
   take(w.noise_bits, (P + 3) / 4 * 4);
+  take(w.ival, PC);
+  take(w.ineg, PC);
   take(w.col_idx, P);
   take(w.adc_idx, P);
   take(w.cnt, K * (std::size_t(1) << v.dac_bits));

@@ -45,6 +45,21 @@ inline std::vector<KernelCase> kernel_cases() {
   planes.tile.inputs = uniform_operand(6, true, -1.0, 1.0, 1.0);
   out.push_back({"planes_sign_magnitude_2bit_dac", planes});
 
+  // Multi-bit DAC cycles take dot-product columns on the CPU (one lane) and
+  // bit planes in blocks of lanes (the GPU's path): aihwkit's regime of one
+  // 16-level cell per weight with a 4-bit DAC, and array-subtracted pairs.
+  Config multilevel = base;
+  multilevel.macro.bits_per_cell = 4;
+  multilevel.macro.weight_encoding = WeightEncoding::unsigned_plain;
+  multilevel.macro.dac_bits = 4;
+  multilevel.macro.noise.read_sigma_us = 0.1;
+  multilevel.tile.weights = uniform_operand(4, false, 0.0, 1.0, 1.0);
+  out.push_back({"multilevel_cells_4bit_dac", multilevel});
+  Config pairs_dac = base;
+  pairs_dac.macro.weight_encoding = WeightEncoding::differential_analog;
+  pairs_dac.macro.dac_bits = 4;
+  out.push_back({"differential_analog_4bit_dac", pairs_dac});
+
   Config noisy = base;
   noisy.macro.noise.read_sigma_us = 0.3;
   noisy.macro.adc.noise_lsb = 0.4;
