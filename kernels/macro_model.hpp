@@ -94,6 +94,20 @@ CIMMC_HD void drift_compensation(const JobView& v, const Workspace& ws, const Ex
   ex.sync();
 }
 
+// Counts of (DAC level, cell level) cell events: summed per instance from
+// per-row level counts (cnt, K x 2^dac_bits) on the GPU and for narrow DACs,
+// or, on one CPU lane with a DAC of 4+ bits, added row by row as inputs are
+// drawn (one 16-wide vector add per row: an 8-bit DAC's cnt is 256 entries
+// per row, almost all zero). The same integers either way.
+CIMMC_HD bool pairs_by_row(const JobView& v, int nl) {
+#if defined(__CUDA_ARCH__)
+  (void)v, (void)nl;
+  return false;
+#else
+  return nl == 1 && v.dac_bits >= 4;
+#endif
+}
+
 // ---------------------------------------------------------------- programming
 template <class Exec>
 CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint32_t inst,
@@ -208,9 +222,11 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
     }
   }
   const int A = 1 << v.dac_bits;
+  const bool by_row = pairs_by_row(v, nl);
   for (int j = lane; j < v.K; j += nl) {
     for (int l = 0; l < v.L; ++l) ws.rowcount[l * v.K + j] = 0;
-    for (int a = 0; a < A; ++a) ws.cnt[j * A + a] = 0;
+    if (!by_row)
+      for (int a = 0; a < A; ++a) ws.cnt[j * A + a] = 0;
   }
   // p outer, j inner: contiguous levels on the CPU (one compare-add per level,
   // which vectorizes: the sizes are locals, as the stores could alias v),
@@ -224,6 +240,12 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
       for (int j = lane; j < K; j += nl) rc[j] += lp[j] == level;
     }
   }
+  if (by_row) {
+    for (int j = 0; j < K; ++j)
+      for (int l = 0; l < L; ++l) ws.rowlev[j * L + l] = ws.rowcount[l * K + j];
+    for (int i = 0; i < A * L; ++i) ws.lvl_pairs[i] = 0;
+    for (int a = 0; a < A; ++a) ws.dac_seen[a] = 0;
+  }
   const int ncol = kShards * v.col_nbins, ncode = kAdcShards * (v.code_max - v.code_min + 1);
   for (int b = lane; b < ncol; b += nl) ws.col_local[b] = 0;
   for (int b = lane; b < ncode; b += nl) ws.adc_local[b] = 0;
@@ -236,13 +258,20 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
 constexpr std::uint32_t kCommonSlot = 0xFFFFFFFFu;
 
 // Row j's DAC levels for input x (after any per-vector scaling), and their counts.
-CIMMC_HD void dac_input(const JobView& v, const Workspace& ws, int j, int x) {
-  const int A = 1 << v.dac_bits;
+CIMMC_HD void dac_input(const JobView& v, const Workspace& ws, int j, int x, bool by_row) {
+  const int A = 1 << v.dac_bits, L = v.L;
   for (int c = 0; c < v.cycles; ++c) {
     const int a = encode_input(v, x, c);
     ws.a[c * v.K + j] = static_cast<std::uint8_t>(a);
     if (v.float_path) ws.af[c * v.K + j] = static_cast<float>(a);
-    ++ws.cnt[j * A + a];
+    if (by_row) {
+      std::uint64_t* CIMMC_RESTRICT h = ws.lvl_pairs + static_cast<std::size_t>(a) * L;
+      const std::uint64_t* CIMMC_RESTRICT r = ws.rowlev + static_cast<std::size_t>(j) * L;
+      for (int l = 0; l < L; ++l) h[l] += r[l];
+      ++ws.dac_seen[a];
+    } else {
+      ++ws.cnt[j * A + a];
+    }
   }
 }
 
@@ -260,6 +289,7 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
   // Image patches (x_npatches > 0, never with rho) use the same common slot:
   // one draw picks the sample's first patch and the rows follow from it.
   const bool corr = v.x_rho > 0.f, patches = v.x_npatches > 0, scaling = v.x_scale_q > 0;
+  const bool by_row = pairs_by_row(v, nl);
   float common = 0.f, own = 1.f;
   std::uint32_t first = 0;
   if (corr || patches) {
@@ -279,7 +309,7 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
                     : corr  ? copula_draw(v, common + own * std_normal_precise(r.v[t]))
                             : alias_draw(v.x_dist, r.v[t]);
       ws.x[j] = x;
-      if (!scaling) dac_input(v, ws, j, x);
+      if (!scaling) dac_input(v, ws, j, x, by_row);
     }
   }
   ex.sync();
@@ -299,7 +329,7 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
     for (int j = lane; j < v.K; j += nl) {
       const std::int32_t xs = m > 0 ? scale_input(ws.x[j], m, v.x_scale_q) : 0;
       ws.xq[j] = xs;
-      dac_input(v, ws, j, xs);
+      dac_input(v, ws, j, xs, by_row);
     }
     ex.sync();
   }
@@ -398,10 +428,15 @@ CIMMC_HD void flush_instance(const JobView& v, const Workspace& ws, std::uint64_
   const int lane = ex.lane(), nl = ex.nlanes();
   const int A = 1 << v.dac_bits;
 #if !defined(__CUDA_ARCH__)
-  // One CPU lane: rows outer, and of each row only the DAC levels it saw (at
-  // most samples x cycles of the A, so with an 8-bit DAC most are zero): the
-  // lane-strided form below walks cnt with stride A and multiplies every zero.
-  if (nl == 1) {
+  if (pairs_by_row(v, nl)) {  // summed as the rows were drawn
+    for (int a = 0; a < A; ++a) {
+      if (!ws.dac_seen[a]) continue;
+      ex.add(&hist[v.off_dac + a], ws.dac_seen[a]);
+      for (int l = 0; l < v.L; ++l) ex.add(&hist[v.off_cell + a * v.L + l], ws.lvl_pairs[a * v.L + l]);
+    }
+  } else if (nl == 1) {
+    // One CPU lane, narrow DACs: rows outer, and of each row only the DAC
+    // levels it saw; the lane-strided form below multiplies every zero.
     std::uint32_t rc[16];  // 2^bits_per_cell <= 16 (config rule kBitsPerCell)
     for (int j = 0; j < v.K; ++j) {
       for (int l = 0; l < v.L; ++l) rc[l] = ws.rowcount[l * v.K + j];

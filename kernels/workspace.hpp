@@ -49,6 +49,11 @@ struct Workspace {
   // K*2^dac_bits: (row, level) occurrences in this instance. 64-bit: one
   // instance counts up to inputs_per_instance x cycles (< 2^36) per entry.
   std::uint64_t* cnt;
+  // The CPU's form for DACs of 4+ bits (pairs_by_row): each drawn row adds
+  // its cell-level counts to its DAC level's row of lvl_pairs at once.
+  std::uint64_t* rowlev;    // K*L: rowcount transposed, [j][l]
+  std::uint64_t* lvl_pairs; // A*L: (DAC level, cell level) cell events of this instance
+  std::uint64_t* dac_seen;  // A: row events per DAC level of this instance
   std::int64_t* xsum;       // 1: sum of the DAC's inputs (scaled ones when scaling)
   // Per-instance column-value and ADC-code counts in interleaved copies
   // (column p counts into copy p % shards), folded into the group histogram
@@ -151,6 +156,10 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.col_idx, P);
   take(w.adc_idx, P);
   take(w.cnt, K * (std::size_t(1) << v.dac_bits));
+  const std::size_t A = v.dac_bits >= 4 ? std::size_t(1) << v.dac_bits : 0;  // pairs_by_row's arrays
+  take(w.rowlev, A ? K * v.L : 0);
+  take(w.lvl_pairs, A * v.L);
+  take(w.dac_seen, A);
   take(w.xsum, 1);
   take(w.col_local, static_cast<std::size_t>(kShards) * v.col_nbins);
   take(w.adc_local, static_cast<std::size_t>(kAdcShards) * (v.code_max - v.code_min + 1));

@@ -59,6 +59,13 @@ inline std::vector<KernelCase> kernel_cases() {
   pairs_dac.macro.weight_encoding = WeightEncoding::differential_analog;
   pairs_dac.macro.dac_bits = 4;
   out.push_back({"differential_analog_4bit_dac", pairs_dac});
+  // An 8-bit DAC (one cycle, per-row event sums on one CPU lane), with
+  // per-vector input scaling and programming variation (the float path).
+  Config dac8 = multilevel;
+  dac8.macro.dac_bits = 8;
+  dac8.macro.input_scaling = InputScaling::abs_max;
+  dac8.macro.noise.prog_sigma_rel = 0.03;
+  out.push_back({"multilevel_8bit_dac_scaled_prog", dac8});
 
   Config noisy = base;
   noisy.macro.noise.read_sigma_us = 0.3;
