@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 #include "encoding.hpp"
 #include "hd.hpp"
@@ -47,6 +48,35 @@ CIMMC_HD std::int64_t planes_dot(const std::uint64_t* CIMMC_RESTRICT ab, const s
   }
   neg_inputs = na;
   return acc - 2 * nacc;
+}
+
+// Proportional read noise on the integer path (1-bit DAC levels, so a^2 = a):
+// sum over the group's rows of a_j (l_j + r)^2 = S2 + r (2 S1 + r S0), with
+// S1 = sum a l = sum_q 2^q popc(a & w_q), S0 = the active rows, and
+// S2 = sum a l^2 = sum_q 4^q popc(a & w_q) + sum_{q<q'} 2^(q+q'+1) popc(a & w_q & w_q')
+// (l^2 of l = sum_q 2^q w_q). The sign of a sign-magnitude cell squares away.
+struct PlaneSums {
+  std::int64_t s1, s2;
+  CIMMC_HD double squares(double r, double active) const {
+    return static_cast<double>(s2) + r * (2.0 * static_cast<double>(s1) + r * active);
+  }
+};
+
+CIMMC_HD PlaneSums plane_sums(const std::uint64_t* CIMMC_RESTRICT a, const std::uint64_t* CIMMC_RESTRICT w, int bpc,
+                              int wpg, std::size_t stride) {
+  PlaneSums s{0, 0};
+  for (int q = 0; q < bpc; ++q) {
+    std::int64_t pc = 0;
+    for (int k = 0; k < wpg; ++k) pc += popc64(a[k] & w[q * stride + k]);
+    s.s1 += pc << q;
+    s.s2 += pc << (2 * q);
+    for (int q2 = q + 1; q2 < bpc; ++q2) {
+      std::int64_t pp = 0;
+      for (int k = 0; k < wpg; ++k) pp += popc64(a[k] & w[q * stride + k] & w[q2 * stride + k]);
+      s.s2 += pp << (q + q2 + 1);
+    }
+  }
+  return s;
 }
 
 // Float column values of one (cycle, row group) for all of this lane's
@@ -120,13 +150,14 @@ struct PlaneColumns {  // any DAC width, bits per cell, sign-magnitude columns
   const std::uint64_t* negbits;
   std::size_t stride;
   int dac_bits, bpc, wpg, ppw, G;
-  double r_off, suma;
+  double r_off, suma;        // the g_off current in the value (0 in a pair, where it cancels)
+  double sq_r_off, sq_active; // r_off and active rows for the squares (1-bit DACs; wider ones take the float path)
   CIMMC_HD double operator()(int p, float& sq) const {
-    sq = 0.f;
+    const std::uint64_t* w = wbits + static_cast<std::size_t>(p) * bpc * stride;
+    sq = static_cast<float>(plane_sums(ab, w, bpc, wpg, stride).squares(sq_r_off, sq_active));
     const std::uint64_t* neg = negbits ? negbits + static_cast<std::size_t>(p / ppw) * G * wpg : nullptr;
     std::int64_t na = 0;
-    const std::int64_t acc = planes_dot(ab, wbits + static_cast<std::size_t>(p) * bpc * stride, neg, dac_bits, bpc,
-                                        wpg, stride, na);
+    const std::int64_t acc = planes_dot(ab, w, neg, dac_bits, bpc, wpg, stride, na);
     return static_cast<double>(acc) + r_off * (suma - 2.0 * static_cast<double>(na));
   }
 };
@@ -159,7 +190,7 @@ CIMMC_HD void dot_columns(const JobView& v, const Workspace& ws, int c, int g, c
   }
 }
 
-struct DotColumns {
+struct DotColumns {  // multi-bit DACs: never with proportional read noise (the float path)
   const std::int32_t* val;  // dot_columns() results
   const std::int32_t* neg;
   double r_off, suma;
@@ -169,16 +200,24 @@ struct DotColumns {
   }
 };
 
-// The common case, unrolled: 1-bit DAC levels, unsigned columns.
-template <int BPC, int WPG>
+// The common case, unrolled: 1-bit DAC levels, unsigned columns. The
+// squares only with proportional read noise: computed and discarded, they
+// cost the noise-free loop half its speed (its vectorization, with GCC 12).
+template <int BPC, int WPG, bool Squares>
 struct FixedColumns {
   std::uint64_t a[WPG];
   const std::uint64_t* wbits;
   std::size_t stride;
   double offset;  // r_off * sum of levels: the g_off current of the active rows
+  double r_off, active;
   CIMMC_HOT double operator()(int p, float& sq) const {
-    sq = 0.f;
     const std::uint64_t* w = wbits + static_cast<std::size_t>(p) * BPC * stride;
+    if constexpr (Squares) {
+      const PlaneSums s = plane_sums(a, w, BPC, WPG, stride);
+      sq = static_cast<float>(s.squares(r_off, active));
+      return static_cast<double>(s.s1) + offset;
+    }
+    sq = 0.f;
     int acc = 0;
     CIMMC_UNROLL
     for (int q = 0; q < BPC; ++q) {
@@ -314,26 +353,32 @@ CIMMC_HD void capture_set(const JobView& v, const Columns& colv, std::uint32_t s
 
 template <class Exec>
 CIMMC_HD std::uint64_t convert_fixed(const JobView& v, const std::uint64_t* ab, const std::uint64_t* wb,
-                                     std::size_t stride, double offset, const ConvConsts& k, const Workspace& ws,
+                                     std::size_t stride, double active, const ConvConsts& k, const Workspace& ws,
                                      std::uint64_t* col_h, std::uint64_t* adc_h, const Exec& ex, bool& done) {
   done = true;
   auto run = [&](auto cols) {
     for (int i = 0; i < static_cast<int>(sizeof(cols.a) / sizeof(cols.a[0])); ++i) cols.a[i] = ab[i];
     cols.wbits = wb;
     cols.stride = stride;
-    cols.offset = offset;
+    cols.offset = v.r_off * active;
+    cols.r_off = v.r_off;
+    cols.active = active;
     return convert_set<AdcMode::shared>(cols, k, ws, col_h, adc_h, v.P, ex);
   };
-  switch (v.bpc * 8 + v.wpg) {
-    case 1 * 8 + 1: return run(FixedColumns<1, 1>{});
-    case 1 * 8 + 2: return run(FixedColumns<1, 2>{});
-    case 1 * 8 + 4: return run(FixedColumns<1, 4>{});
-    case 2 * 8 + 1: return run(FixedColumns<2, 1>{});
-    case 2 * 8 + 2: return run(FixedColumns<2, 2>{});
-    case 2 * 8 + 4: return run(FixedColumns<2, 4>{});
-    case 4 * 8 + 2: return run(FixedColumns<4, 2>{});
-    default: done = false; return 0;
-  }
+  auto pick = [&](auto squares) -> std::uint64_t {
+    constexpr bool S = decltype(squares)::value;
+    switch (v.bpc * 8 + v.wpg) {
+      case 1 * 8 + 1: return run(FixedColumns<1, 1, S>{});
+      case 1 * 8 + 2: return run(FixedColumns<1, 2, S>{});
+      case 1 * 8 + 4: return run(FixedColumns<1, 4, S>{});
+      case 2 * 8 + 1: return run(FixedColumns<2, 1, S>{});
+      case 2 * 8 + 2: return run(FixedColumns<2, 2, S>{});
+      case 2 * 8 + 4: return run(FixedColumns<2, 4, S>{});
+      case 4 * 8 + 2: return run(FixedColumns<4, 2, S>{});
+      default: done = false; return 0;
+    }
+  };
+  return k.noisy && k.rel2 > 0.f ? pick(std::true_type{}) : pick(std::false_type{});
 }
 
 template <bool FloatPath, class Exec>
@@ -406,16 +451,16 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
         if (v.pair) run(PairColumns<DotColumns>{{ws.ival, ws.ineg, 0.0, 0.0}, P});
         else run(DotColumns{ws.ival, ws.ineg, v.r_off, static_cast<double>(ws.suma[cg])});
       } else if (v.pair) {
-        run(PairColumns<PlaneColumns>{{ab, wb, nullptr, stride, v.dac_bits, v.bpc, wpg, v.ppw, G, 0.0, 0.0}, P});
+        run(PairColumns<PlaneColumns>{
+            {ab, wb, nullptr, stride, v.dac_bits, v.bpc, wpg, v.ppw, G, 0.0, 0.0, v.r_off, static_cast<double>(ws.suma[cg])}, P});
       } else {
+        const double suma = static_cast<double>(ws.suma[cg]);
         const PlaneColumns cols{ab, wb, v.signed_cols ? ws.negbits + g * wpg : nullptr, stride, v.dac_bits,
-                                v.bpc, wpg, v.ppw, G, v.r_off, static_cast<double>(ws.suma[cg])};
+                                v.bpc, wpg, v.ppw, G, v.r_off, suma, v.r_off, suma};
         if (capture) {
           capture_set(v, cols, sample, cg, ex);
         } else {
-          if (fixed_ok)
-            clipped += convert_fixed(v, ab, wb, stride, v.r_off * static_cast<double>(ws.suma[cg]), k, ws, col_h,
-                                     adc_h, ex, done);
+          if (fixed_ok) clipped += convert_fixed(v, ab, wb, stride, suma, k, ws, col_h, adc_h, ex, done);
           if (!done) clipped += convert_any(cols, v.adc_mode, k, ws, col_h, adc_h, P, ex);
         }
       }

@@ -85,7 +85,7 @@ struct JobView {
   float read_rel = 0.f;
   std::uint32_t stuck_off_u32 = 0;  // P(stuck off) * 2^32
   std::uint32_t stuck_on_u32 = 0;
-  bool float_path = false; // programming variation, proportional read noise or drift present
+  bool float_path = false; // programming variation, drift, IR drop, or proportional read noise with multi-bit DACs
   DeviceView dev;          // state-dependent programming noise, drift (device_model.hpp)
   float ir_rho = 0.f;      // wire resistance per cell pitch x g_lsb (ir_drop.hpp); 0 = no IR drop
   bool noisy = false;      // any per-conversion noise to draw

@@ -44,6 +44,18 @@ inline std::vector<KernelCase> kernel_cases() {
   planes.macro.input_encoding = InputEncoding::twos_complement;
   planes.tile.inputs = uniform_operand(6, true, -1.0, 1.0, 1.0);
   out.push_back({"planes_sign_magnitude_2bit_dac", planes});
+  // Proportional read noise on the integer path (1-bit DAC levels): its
+  // squared currents from bit planes, unrolled and general, and in pairs.
+  Config prop = base;
+  prop.macro.noise.read_sigma_rel = 0.05;
+  out.push_back({"proportional_read_noise_fixed", prop});
+  Config prop_signed = prop;
+  prop_signed.macro.weight_encoding = WeightEncoding::sign_magnitude;
+  prop_signed.tile.weights = uniform_operand(6, true, -1.0, 1.0, 1.0);
+  out.push_back({"proportional_read_noise_sign_magnitude", prop_signed});
+  Config prop_pair = prop;
+  prop_pair.macro.weight_encoding = WeightEncoding::differential_analog;
+  out.push_back({"proportional_read_noise_pairs", prop_pair});
 
   // Multi-bit DAC cycles take dot-product columns on the CPU (one lane) and
   // bit planes in blocks of lanes (the GPU's path): aihwkit's regime of one

@@ -149,7 +149,9 @@ void build_job(const Config& cfg, philox::JobId job_id, BuiltJob& out, bool samp
   v.stuck_on_u32 = prob_u32(m.noise.stuck_on);
   set_device(m, g_lsb, v);
   v.ir_rho = static_cast<float>(m.wire_ohm * g_lsb * 1e-6);  // ohm x uS
-  v.float_path = v.prog_abs > 0 || v.prog_rel > 0 || v.read_rel > 0 ||
+  // Proportional read noise alone keeps the integer path with 1-bit DAC
+  // levels (its squared currents come from bit planes: plane_squares).
+  v.float_path = v.prog_abs > 0 || v.prog_rel > 0 || (v.read_rel > 0 && v.dac_bits > 1) ||
                  m.noise.prog_model != ProgNoiseModel::constant || v.dev.drift || v.ir_rho > 0;
   v.adc_noise = static_cast<float>(m.adc.noise_lsb);
   v.noisy = v.read_abs > 0 || v.read_rel > 0 || v.adc_noise > 0;
