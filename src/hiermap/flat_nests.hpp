@@ -6,22 +6,30 @@
 //
 // A loop nest needs exact factors; the flat tiling does not: K over the
 // macro's rows and N over its weight columns can leave a ragged last tile,
-// and a layer with more tiles than macros runs in rounds. So a flat mapping
-// becomes a few blocks, each an exact nest over a rectangle of the tiles,
-//   dram[] global_buffer[M rounds] {C k_tiles M n_tiles}
-//   input_buffer[N vectors] output_buffer[] macro[] {C rows M cols}
-// one block per (K segment, N segment):
+// a layer with more tiles than macros runs in rounds, and d copies of the
+// weights split the input vectors ceil(V / d) to a copy. So a flat mapping
+// becomes a few blocks, each an exact nest over a rectangle of the work,
+//   dram[] global_buffer[M rounds] {N copies C k_tiles M n_tiles}
+//   input_buffer[N vectors per copy] output_buffer[] macro[] {C rows M cols}
+// one block per (V segment, K segment, N segment):
+//   V segments: the vectors d copies share evenly (V - V % d of them, V / d
+//     per copy), then the V % d left over, one on each of V % d copies.
 //   K segments: the full k tiles (K / rows of them), then the ragged one.
 //   N segments: the full n tiles in rounds of n_tiles each (the rounds are
 //     the temporal M loop above the fan-out), a remainder round of fewer n
 //     tiles, then the ragged n tile (N % weights columns).
 // A round holds whole n tiles (all k tiles of each, so partial sums never
-// cross rounds) and at most `macros` tiles; rounds are balanced: with R =
-// the fewest such rounds, ceil(full n tiles / R) n tiles each. The flat
-// placement fills macros in tile order and may split an n tile's k tiles
-// over two rounds; on ResNet-18 both take the same number of rounds.
+// cross rounds) of every copy, at most `macros` tiles; rounds are balanced:
+// with R = the fewest such rounds, ceil(full n tiles / R) n tiles each. The
+// flat placement fills macros in tile order and may split an n tile's k
+// tiles over two rounds; on ResNet-18 both take the same number of rounds.
 // The blocks are separate nests, run one after another, whose outputs the
-// caller sums (K segments: partial sums) or concatenates (N segments).
+// caller sums (K segments: partial sums) or concatenates (V, N segments).
+// Both loop orders give the same nests: with every tile on its own macro the
+// flat orders differ only in how the global buffer serves inputs (broadcast
+// or once per n tile) and where partial sums meet (output buffer or beside
+// the macros), which the nest model fixes by its own rules (multicast,
+// reduction on the way up).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -38,20 +46,22 @@ inline constexpr int kFlatDram = 0, kFlatGlobalBuffer = 1, kFlatInputBuffer = 2,
                      kFlatMacro = 4, kFlatLevels = 5;
 
 struct FlatBlock {
+  std::int64_t v_begin = 0, V = 0;  // the block's input vectors (GEMM rows)
   std::int64_t k_begin = 0, K = 0;  // the block's slice of the reduction (im2col columns)
   std::int64_t n_begin = 0, N = 0;  // and of the outputs (weight columns)
   int rows = 0, cols = 0;           // its tile job: rows used, weights used
   std::int64_t k_tiles = 0;         // spatial C on the global buffer's fan-out
   std::int64_t n_tiles = 0;         // spatial M there: n tiles per round
   std::int64_t rounds = 1;          // temporal M on the global buffer
-  loopnest::ConvShape shape;        // gemm(vectors, K, N)
+  std::int64_t copies = 1;          // spatial N there: copies of the weights, V / copies vectors each
+  loopnest::ConvShape shape;        // gemm(V, K, N)
   loopnest::LoopNest nest;
 };
 
-// The blocks of `m`, a mapping of the GEMM `g` with one group, order
-// input_reuse, no duplication and one tile per macro, on `macros` macros of
-// `macro_rows` rows. Throws std::invalid_argument for any other mapping, or
-// when one n tile's k tiles outnumber the macros (no round holds it whole).
+// The blocks of `m`, a mapping of the GEMM `g` with one group and one tile
+// per macro, on `macros` macros of `macro_rows` rows. Throws
+// std::invalid_argument for any other mapping, or when the copies of one n
+// tile's k tiles outnumber the macros (no round holds them whole).
 std::vector<FlatBlock> flat_blocks(const Mapping& m, const Gemm& g, int macro_rows, std::int64_t macros);
 
 }  // namespace cimmc::hiermap
