@@ -2,14 +2,15 @@
 // memory hierarchy (configs/arch-flat.yaml, issue 12 "today's flat
 // architecture must be expressible and give today's numbers").
 //
-// hiermap::flat_blocks writes the flat model's input_reuse mapping without
-// duplication as loop nests in the layer's GEMM (im2col) view on arch-flat's
-// hierarchy, one nest per block of tiles (hiermap/flat_nests.hpp):
-//   dram[] global_buffer[M rounds] {C k_tiles M n_tiles: one tile per macro}
-//   input_buffer[N: the M input vectors] output_buffer[] macro[] {C rows M cols}
+// hiermap::flat_blocks writes each of the flat model's mappings (every
+// duplication, both loop orders) as loop nests in the layer's GEMM (im2col)
+// view on the flat hierarchy, one nest per block of the work
+// (hiermap/flat_nests.hpp):
+//   dram[] global_buffer[M rounds] {G macros N copies C k_tiles M n_tiles}
+//   input_buffer[N: vectors per copy] output_buffer[] macro[G packed] {C rows M cols}
 // The loop-nest model then reproduces the flat model's tile jobs and macro
-// energy exactly, and its compute time wherever the blocks are the flat
-// model's rounds; it differs from it in every storage term by a closed form,
+// energy exactly, and its compute time wherever every block has the flat
+// model's largest tile; it differs from it in every storage term by a closed form,
 // one documented convention each (README "Memory hierarchies and loop-nest
 // mappings", "The flat system as a hierarchy"):
 //   (a) a transfer costs a read at the source and a write at the destination
@@ -21,13 +22,16 @@
 //   (d) final outputs are requantized to the input precision; partial sums
 //       keep the accumulator width (flat: outputs at the accumulator width);
 //   (e) partial sums over k tiles are reduced across the macros on the way up
-//       (flat: read-modify-written in the output buffer once per k tile
-//       beyond the first);
+//       (flat input_reuse: read-modify-written in the output buffer once per
+//       k tile beyond the first; output_reuse: reduced beside the macros,
+//       spilled where an n tile's k tiles straddle two rounds), and inputs
+//       are multicast (flat output_reuse: fetched once per n tile);
 //   (f) latency adds the global buffer's swap stall (not double-buffered);
 //   (g) blocks are separate nests run one after another: each reads its K
-//       slice of the inputs from DRAM (N blocks read the same slice again),
-//       requantizes its own outputs, and their compute times add (flat: the
-//       ragged tiles run beside the full ones, in the same round);
+//       slice of the inputs from DRAM (N blocks read the same slice again)
+//       and its weights (V blocks again), requantizes its own outputs, and
+//       their compute times add (flat: ragged tiles and leftover vectors and
+//       groups run beside the others, in the same round);
 //   (h) across rounds a macro's input buffer (unbounded) keeps its k slice:
 //       filled once per block, from a global buffer that reads it once (flat:
 //       refetched from the global buffer in every round that needs it).
@@ -111,34 +115,47 @@ double flat_spills_per_vector(std::int64_t N, int cols, std::int64_t k_tiles, st
 // n tiles: at most 14 per round, so 3 rounds of 11, 11, 10), conv4_2 (K 4608
 // = 36 k tiles: at most 7 per round, 5 rounds of 7, 7, 7, 7, 4), conv3_2 (K
 // 2304, N 256: 2 rounds of 8), fc (K 512 = 4 k tiles, N 1000 = 62 full n
-// tiles and one of 8 weights), conv1 (K 147 = 128 + 19) and conv2_1 with 12
+// tiles and one of 8 weights), conv1 (K 147 = 128 + 19), conv2_1 with 12
 // copies of its 5 x 4 tiles (3136 vectors = 12 x 261 + 4: four copies take
-// one vector more, as four one-vector copies after the others).
+// one vector more, as four one-vector copies after the others), and a 3 x 3
+// depthwise layer of 32 channels, once and on 2 copies (tiles of 9 rows x 1
+// weight, min(128 / 9, 16 / 1) = 14 to a macro: 3 macros, ceil(32 / 3) = 11
+// groups on the busiest; as blocks 10 on each of 3 macros, then 2 on 2).
 TEST(FlatParity, BlocksByHand) {
   struct Want {
-    std::int64_t v_begin, V, k_begin, K, n_begin, N;
+    std::int64_t g_begin, G, group_macros, packed, v_begin, V, k_begin, K, n_begin, N;
     int rows, cols;
     std::int64_t k_tiles, n_tiles, rounds, copies;
   };
   struct Case {
     std::int64_t V, K, N;
     int d;
+    std::int64_t G, macros_per_copy, placed_per_macro;
     std::vector<Want> blocks;
   };
   const std::vector<Case> cases = {
-      {49, 2304, 512, 1,
-       {{0, 49, 0, 2304, 0, 352, 128, 16, 18, 11, 2, 1}, {0, 49, 0, 2304, 352, 160, 128, 16, 18, 10, 1, 1}}},
-      {49, 4608, 512, 1,
-       {{0, 49, 0, 4608, 0, 448, 128, 16, 36, 7, 4, 1}, {0, 49, 0, 4608, 448, 64, 128, 16, 36, 4, 1, 1}}},
-      {196, 2304, 256, 1, {{0, 196, 0, 2304, 0, 256, 128, 16, 18, 8, 2, 1}}},
-      {1, 512, 1000, 1, {{0, 1, 0, 512, 0, 992, 128, 16, 4, 62, 1, 1}, {0, 1, 0, 512, 992, 8, 128, 8, 4, 1, 1, 1}}},
-      {12544, 147, 64, 1,
-       {{0, 12544, 0, 128, 0, 64, 128, 16, 1, 4, 1, 1}, {0, 12544, 128, 19, 0, 64, 19, 16, 1, 4, 1, 1}}},
-      {3136, 576, 64, 12,
-       {{0, 3132, 0, 512, 0, 64, 128, 16, 4, 4, 1, 12},
-        {0, 3132, 512, 64, 0, 64, 64, 16, 1, 4, 1, 12},
-        {3132, 4, 0, 512, 0, 64, 128, 16, 4, 4, 1, 4},
-        {3132, 4, 512, 64, 0, 64, 64, 16, 1, 4, 1, 4}}},
+      {49, 2304, 512, 1, 1, 0, 1,
+       {{0, 1, 1, 1, 0, 49, 0, 2304, 0, 352, 128, 16, 18, 11, 2, 1},
+        {0, 1, 1, 1, 0, 49, 0, 2304, 352, 160, 128, 16, 18, 10, 1, 1}}},
+      {49, 4608, 512, 1, 1, 0, 1,
+       {{0, 1, 1, 1, 0, 49, 0, 4608, 0, 448, 128, 16, 36, 7, 4, 1},
+        {0, 1, 1, 1, 0, 49, 0, 4608, 448, 64, 128, 16, 36, 4, 1, 1}}},
+      {196, 2304, 256, 1, 1, 0, 1, {{0, 1, 1, 1, 0, 196, 0, 2304, 0, 256, 128, 16, 18, 8, 2, 1}}},
+      {1, 512, 1000, 1, 1, 0, 1,
+       {{0, 1, 1, 1, 0, 1, 0, 512, 0, 992, 128, 16, 4, 62, 1, 1},
+        {0, 1, 1, 1, 0, 1, 0, 512, 992, 8, 128, 8, 4, 1, 1, 1}}},
+      {12544, 147, 64, 1, 1, 0, 1,
+       {{0, 1, 1, 1, 0, 12544, 0, 128, 0, 64, 128, 16, 1, 4, 1, 1},
+        {0, 1, 1, 1, 0, 12544, 128, 19, 0, 64, 19, 16, 1, 4, 1, 1}}},
+      {3136, 576, 64, 12, 1, 0, 1,
+       {{0, 1, 1, 1, 0, 3132, 0, 512, 0, 64, 128, 16, 4, 4, 1, 12},
+        {0, 1, 1, 1, 0, 3132, 512, 64, 0, 64, 64, 16, 1, 4, 1, 12},
+        {0, 1, 1, 1, 3132, 4, 0, 512, 0, 64, 128, 16, 4, 4, 1, 4},
+        {0, 1, 1, 1, 3132, 4, 512, 64, 0, 64, 64, 16, 1, 4, 1, 4}}},
+      {12544, 9, 1, 1, 32, 3, 11,
+       {{0, 30, 3, 10, 0, 12544, 0, 9, 0, 1, 9, 1, 1, 1, 1, 1}, {30, 2, 2, 1, 0, 12544, 0, 9, 0, 1, 9, 1, 1, 1, 1, 1}}},
+      {12544, 9, 1, 2, 32, 3, 11,
+       {{0, 30, 3, 10, 0, 12544, 0, 9, 0, 1, 9, 1, 1, 1, 1, 2}, {30, 2, 2, 1, 0, 12544, 0, 9, 0, 1, 9, 1, 1, 1, 1, 2}}},
   };
   for (const Case& c : cases) {
     Mapping m;
@@ -146,27 +163,40 @@ TEST(FlatParity, BlocksByHand) {
     m.duplication = c.d;
     m.k_tiles = (c.K + 127) / 128;
     m.n_tiles = (c.N + 15) / 16;
-    const Gemm g{c.V, c.K, c.N, 1};
+    m.macros_per_copy = c.macros_per_copy;
+    m.placed_per_macro = c.placed_per_macro;
+    const Gemm g{c.V, c.K, c.N, int(c.G)};
     const std::vector<hiermap::FlatBlock> got = hiermap::flat_blocks(m, g, 128, 256);
     ASSERT_EQ(got.size(), c.blocks.size()) << c.K << " x " << c.N;
     for (std::size_t i = 0; i < got.size(); ++i) {
       const hiermap::FlatBlock& b = got[i];
       const Want& w = c.blocks[i];
       const std::string at = std::to_string(c.K) + " x " + std::to_string(c.N) + " block " + std::to_string(i);
-      const std::vector<std::int64_t> have = {b.v_begin, b.V, b.k_begin, b.K, b.n_begin, b.N, b.rows, b.cols,
-                                              b.k_tiles, b.n_tiles, b.rounds, b.copies, b.shape.N, b.shape.C,
-                                              b.shape.M};
-      const std::vector<std::int64_t> want = {w.v_begin, w.V, w.k_begin, w.K, w.n_begin, w.N, w.rows, w.cols,
-                                              w.k_tiles, w.n_tiles, w.rounds, w.copies, w.V, w.K, w.N};
+      const std::vector<std::int64_t> have = {b.g_begin, b.G,       b.group_macros, b.packed,    b.v_begin,
+                                              b.V,       b.k_begin, b.K,            b.n_begin,   b.N,
+                                              b.rows,    b.cols,    b.k_tiles,      b.n_tiles,   b.rounds,
+                                              b.copies,  b.shape.G, b.shape.N,      b.shape.C,   b.shape.M};
+      const std::vector<std::int64_t> want = {w.g_begin, w.G,       w.group_macros, w.packed,    w.v_begin,
+                                              w.V,       w.k_begin, w.K,            w.n_begin,   w.N,
+                                              w.rows,    w.cols,    w.k_tiles,      w.n_tiles,   w.rounds,
+                                              w.copies,  w.G,       w.V,            w.K,         w.N};
       EXPECT_EQ(have, want) << at;
     }
   }
-  // Not blocks of a flat mapping: a second group, more copies than vectors,
-  // and copies of an n tile's k tiles that outnumber the macros.
+  // Not blocks of a flat mapping: groups over two rounds, several tiles of
+  // one group packed on a macro, more copies than vectors, and copies of an
+  // n tile's k tiles that outnumber the macros.
   Mapping m;
   m.weights_per_macro = 16;
   m.k_tiles = 3;
+  m.rounds = 2;
   EXPECT_THROW(hiermap::flat_blocks(m, Gemm{4, 300, 32, 2}, 128, 256), std::invalid_argument);
+  m.rounds = 1;
+  EXPECT_NO_THROW(hiermap::flat_blocks(m, Gemm{4, 300, 32, 2}, 128, 256));
+  m.placed_per_macro = 2;
+  m.macros_per_copy = 1;
+  EXPECT_THROW(hiermap::flat_blocks(m, Gemm{4, 300, 32, 2}, 128, 256), std::invalid_argument);
+  m.placed_per_macro = 1;
   m.duplication = 5;
   EXPECT_THROW(hiermap::flat_blocks(m, Gemm{4, 300, 32, 1}, 128, 256), std::invalid_argument);
   m.duplication = 2;
@@ -174,193 +204,230 @@ TEST(FlatParity, BlocksByHand) {
   EXPECT_NO_THROW(hiermap::flat_blocks(m, Gemm{4, 300, 32, 1}, 128, 6));
 }
 
-TEST(FlatParity, ResNet18LayersOnTheFlatHierarchy) {
-  const Config cfg = load_config(std::string(CIMMC_SOURCE_DIR) + "/configs/arch-flat.yaml");
-  ASSERT_FALSE(cfg.arch.hierarchy.empty());
+namespace {
+
+struct Tally {
+  int layers = 0, mappings = 0, ragged_k = 0, ragged_n = 0, multi_round = 0, duplicated = 0, ragged_v = 0;
+  int grouped = 0, packed = 0;
+};
+
+// Every flat mapping of `layer` on cfg's flat system (hierarchy `hs`)
+// against its blocks.
+void compare_layer(const Config& cfg, const hier::HierarchySpec& hs, const LayerSpec& layer, Tally& t) {
   const ArchSpec& arch = cfg.arch;
   const MacroSpec& mac = cfg.macro;
   const double e_d = arch.dram_pj_per_bit, e_g = arch.global_buffer.energy_pj_per_bit;
   const double e_i = arch.input_buffer.energy_pj_per_bit, e_o = arch.output_buffer.energy_pj_per_bit;
   const double clock = arch.clock_ghz;
+  const Gemm g = lower(layer);
+  const std::int64_t W = hier::macro_weight_columns(mac, layer.weights);
+  const MappingSpace space = enumerate_mappings(layer, g, mac, arch, MappingOptions{});
+  ASSERT_FALSE(space.feasible.empty()) << layer.name;
+  ++t.layers;
+  t.ragged_k += g.K % mac.rows != 0;
+  t.ragged_n += g.N % W != 0;
+  t.multi_round += space.feasible.front().rounds > 1;
+  t.grouped += g.groups > 1;
+  t.packed += space.feasible.front().placed_per_macro > 1;
+  // Per group: V vectors, K x N weights; G groups.
+  const std::int64_t V = g.M, K = g.K, N = g.N, G = g.groups, O = V * N * G;
+  const hier::OperandBits ob = hier::layer_operand_bits(layer.inputs, layer.weights, K);
+  const double x = layer.inputs.bits, w = layer.weights.bits, ps = ob[2], fin = layer.inputs.bits;
+  const ln::Hierarchy h = hier::to_hierarchy(hs, mac, layer.weights, ob, clock);
+  ASSERT_EQ(h.size(), hiermap::kFlatLevels);
+  const int adc_ppw = adc_cols_per_weight(mac, layer.weights);
+  auto mvm_ns = [&](int r, int cols) {
+    return mvm_latency_ns(mac, rows_summed(mac, r), row_groups(mac, r), input_cycles(mac, layer.inputs),
+                          cols * adc_ppw, arch.row_settle_ns);
+  };
+  // Every mapping of the flat model: each duplication, both loop orders.
+  for (const Mapping& flat : space.feasible) {
+    const bool in_reuse = flat.order == LoopOrder::input_reuse;
+    const std::string L = layer.name + " d" + std::to_string(flat.duplication) + " " + loop_order_name(flat.order);
 
-  int layers = 0, compared = 0, ragged_k = 0, ragged_n = 0, ragged_v = 0, multi_round = 0, duplicated = 0;
-  for (const LayerSpec& layer : cfg.network.layers) {
-    const Gemm g = lower(layer);
-    const std::int64_t W = hier::macro_weight_columns(mac, layer.weights);
-    const MappingSpace space = enumerate_mappings(layer, g, mac, arch, MappingOptions{});
-    ASSERT_FALSE(space.feasible.empty()) << layer.name;
-    ASSERT_EQ(g.groups, 1) << layer.name;
-    ++layers;
-    ragged_k += g.K % mac.rows != 0;
-    ragged_n += g.N % W != 0;
-    multi_round += space.feasible.front().rounds > 1;
-    const std::int64_t V = g.M, K = g.K, N = g.N, O = V * N;
-    const hier::OperandBits ob = hier::layer_operand_bits(layer.inputs, layer.weights, K);
-    const double x = layer.inputs.bits, w = layer.weights.bits, ps = ob[2], fin = layer.inputs.bits;
-    const ln::Hierarchy h = hier::to_hierarchy(arch.hierarchy, mac, layer.weights, ob, clock);
-    ASSERT_EQ(h.size(), hiermap::kFlatLevels);
-    const int adc_ppw = adc_cols_per_weight(mac, layer.weights);
-    auto mvm_ns = [&](int r, int cols) {
-      return mvm_latency_ns(mac, rows_summed(mac, r), row_groups(mac, r), input_cycles(mac, layer.inputs),
-                            cols * adc_ppw, arch.row_settle_ns);
-    };
-    // Every mapping of the flat model: each duplication, both loop orders.
-    for (const Mapping& flat : space.feasible) {
-      const bool in_reuse = flat.order == LoopOrder::input_reuse;
-      ASSERT_EQ(flat.placed_per_macro, 1) << layer.name;
-      const std::string L = layer.name + " d" + std::to_string(flat.duplication) + " " + loop_order_name(flat.order);
-
-      const std::vector<hiermap::FlatBlock> blocks = hiermap::flat_blocks(flat, g, mac.rows, arch.macros);
-      duplicated += flat.duplication > 1;
-      ragged_v += V % flat.duplication != 0;
-      ln::NestCost sum;
-      double compute_ns = 0, want_compute_ns = 0;
-      double want_ibuf = 0, want_glb_in = 0, want_dram_in = 0, want_dram_w = 0;
-      double want_obuf = 0, want_glb_out = 0, want_dram_out = 0;
-      std::map<std::pair<int, int>, std::int64_t> runs;  // by (rows, cols)
-      std::int64_t covered = 0;
-      bool full_tiles_only = true;
-      for (const hiermap::FlatBlock& b : blocks) {
-        ASSERT_EQ(ln::mapping_error(h, b.shape, b.nest), "") << L;
-        // The blocks tile the GEMM: each an exact grid of tiles, together every weight once.
-        EXPECT_EQ(b.K, b.k_tiles * b.rows) << L;
-        EXPECT_EQ(b.N, b.rounds * b.n_tiles * b.cols) << L;
-        EXPECT_EQ(b.V % b.copies, 0) << L;
-        EXPECT_LE(b.copies * b.k_tiles * b.n_tiles, arch.macros) << L;
-        covered += b.V * b.K * b.N;
-        const std::int64_t Vb = b.V, per_copy = b.V / b.copies;
-        full_tiles_only = full_tiles_only && b.rows == mac.rows && b.cols == W;
-        const ln::NestCounts c = ln::analyze(h, b.shape, b.nest);
-        const ln::JobFiguresFn fig = [&](const ln::TileJob& job) {
-          const int r = int(job.shape[std::size_t(ln::Dim::C)]), cols = int(job.shape[std::size_t(ln::Dim::M)]);
-          return ln::JobFigures{job_pj(r, cols), mvm_ns(r, cols) * clock};
-        };
-        ln::CostParams p;
-        p.bits = {x, w, ps, fin};
-        p.job_figures = &fig;
-        const ln::NestCost k = ln::cost(h, b.shape, b.nest, c, p);
-        runs[{int(c.job.shape[std::size_t(ln::Dim::C)]), int(c.job.shape[std::size_t(ln::Dim::M)])}] += c.job.runs;
-        sum.macro_pj += k.macro_pj;
-        sum.total_pj += k.total_pj;
-        for (int i = 0; i < h.size(); ++i)
-          for (int o = 0; o < ln::kOperands; ++o)
-            sum.level_pj[std::size_t(i)][std::size_t(o)] += k.level_pj[std::size_t(i)][std::size_t(o)];
-        compute_ns += k.compute_cycles / clock;
-        // (g): each block runs its rounds, each copy its vectors once per round.
-        want_compute_ns += double(b.rounds) * double(per_copy) * mvm_ns(b.rows, b.cols);
-        // (a), (h): every MVM reads its rows' inputs from the input buffer; each
-        // macro fills its slice of its copy's vectors once for the block.
-        want_ibuf += (double(Vb * b.K) * double(b.n_tiles * b.rounds) + double(Vb * b.K) * double(b.n_tiles)) * x * e_i;
-        // (a), (g): the global buffer fills the block's slice from DRAM and sends it once.
-        want_glb_in += 2.0 * double(Vb * b.K) * x * e_g;
-        want_dram_in += double(Vb * b.K) * x * e_d;
-        want_dram_w += double(b.K * b.N) * w * e_d;  // (c), (g): once per block
-        // (d), (e): each k tile's macro writes its cols partial sums per vector
-        // and round into its own output buffer and drains them (one residency
-        // per time step: no RMW); a single-tile block's are final.
-        const double Ob = double(Vb * b.N);
-        const double tile_bits = b.k_tiles == 1 ? fin : ps;
-        want_obuf += 2.0 * Ob * double(b.k_tiles) * tile_bits * e_o;
-        want_glb_out += 2.0 * Ob * fin * e_g;  // reduced across the macros: O_b updates, O_b drains
-        want_dram_out += Ob * fin * e_d;
-        if (blocks.size() == 1) {
-          // (f): the one nest's latency from its bits by hand: DRAM port
-          // (inputs, weights, outputs), global buffer port (inputs in and
-          // out, outputs in and out) and its swap (inputs in, outputs out).
-          const double dram_bits = double(V * K) * x + double(K * N) * w + double(O) * fin;
-          const double glb_bits = 2.0 * double(V * K) * x + 2.0 * double(O) * fin;
-          const double glb_bw = arch.global_buffer.bandwidth_bits_per_cycle;
-          expect_rel(k.port_cycles[kDram], dram_bits / (arch.dram_bandwidth_gbps / clock), L + " dram port");
-          expect_rel(k.port_cycles[kGlb], glb_bits / glb_bw, L + " glb port");
-          expect_rel(k.swap_cycles[kGlb], (double(V * K) * x + double(O) * fin) / glb_bw, L + " glb swap");
-          expect_rel(k.ns, std::max({flat.compute_ns * clock, dram_bits / (arch.dram_bandwidth_gbps / clock),
-                                     glb_bits / glb_bw}) / clock + glb_bits / 2.0 / glb_bw / clock,
-                     L + " latency");
-        }
+    const std::vector<hiermap::FlatBlock> blocks = hiermap::flat_blocks(flat, g, mac.rows, arch.macros);
+    t.duplicated += flat.duplication > 1;
+    t.ragged_v += V % flat.duplication != 0;
+    ln::NestCost sum;
+    double compute_ns = 0, want_compute_ns = 0;
+    double want_ibuf = 0, want_glb_in = 0, want_dram_in = 0, want_dram_w = 0;
+    double want_obuf = 0, want_glb_out = 0, want_dram_out = 0;
+    std::map<std::pair<int, int>, std::int64_t> runs;  // by (rows, cols)
+    std::int64_t covered = 0;
+    bool one_shape = true;  // every block's tile is the flat model's largest
+    for (const hiermap::FlatBlock& b : blocks) {
+      ASSERT_EQ(ln::mapping_error(h, b.shape, b.nest), "") << L;
+      // The blocks tile the GEMM: each an exact grid of tiles, together every weight once.
+      EXPECT_EQ(b.K, b.k_tiles * b.rows) << L;
+      EXPECT_EQ(b.N, b.rounds * b.n_tiles * b.cols) << L;
+      EXPECT_EQ(b.V % b.copies, 0) << L;
+      EXPECT_EQ(b.G % b.group_macros, 0) << L;
+      EXPECT_EQ(b.G / b.group_macros, b.packed) << L;
+      EXPECT_LE(b.group_macros * b.copies * b.k_tiles * b.n_tiles, arch.macros) << L;
+      covered += b.G * b.V * b.K * b.N;
+      const std::int64_t Vb = b.V, per_copy = b.V / b.copies, Gb = b.G;
+      one_shape = one_shape && b.rows == std::min<std::int64_t>(K, mac.rows) && b.cols == std::min(N, W);
+      const ln::NestCounts c = ln::analyze(h, b.shape, b.nest);
+      const ln::JobFiguresFn fig = [&](const ln::TileJob& job) {
+        const int r = int(job.shape[std::size_t(ln::Dim::C)]), cols = int(job.shape[std::size_t(ln::Dim::M)]);
+        return ln::JobFigures{job_pj(r, cols), mvm_ns(r, cols) * clock};
+      };
+      ln::CostParams p;
+      p.bits = {x, w, ps, fin};
+      p.job_figures = &fig;
+      const ln::NestCost k = ln::cost(h, b.shape, b.nest, c, p);
+      runs[{int(c.job.shape[std::size_t(ln::Dim::C)]), int(c.job.shape[std::size_t(ln::Dim::M)])}] += c.job.runs;
+      sum.macro_pj += k.macro_pj;
+      sum.total_pj += k.total_pj;
+      for (int i = 0; i < h.size(); ++i)
+        for (int o = 0; o < ln::kOperands; ++o)
+          sum.level_pj[std::size_t(i)][std::size_t(o)] += k.level_pj[std::size_t(i)][std::size_t(o)];
+      compute_ns += k.compute_cycles / clock;
+      // (g): each block runs its rounds, each copy its vectors once per round
+      // and each macro its packed groups one after another.
+      want_compute_ns += double(b.rounds) * double(per_copy) * double(b.packed) * mvm_ns(b.rows, b.cols);
+      // (a), (h): every MVM reads its rows' inputs from the input buffer; each
+      // macro fills its slice of its copy's vectors once for the block.
+      const double in_words = double(Vb * b.K) * double(Gb);
+      want_ibuf += (in_words * double(b.n_tiles * b.rounds) + in_words * double(b.n_tiles)) * x * e_i;
+      // (a), (g): the global buffer fills the block's slice from DRAM and sends it once.
+      want_glb_in += 2.0 * in_words * x * e_g;
+      want_dram_in += in_words * x * e_d;
+      want_dram_w += double(b.K * b.N) * double(Gb) * w * e_d;  // (c), (g): once per block
+      // (d), (e): each k tile's macro writes its cols partial sums per vector,
+      // round and group into its own output buffer and drains them (one
+      // residency per time step: no RMW); a single-tile block's are final.
+      const double Ob = double(Vb * b.N) * double(Gb);
+      const double tile_bits = b.k_tiles == 1 ? fin : ps;
+      want_obuf += 2.0 * Ob * double(b.k_tiles) * tile_bits * e_o;
+      want_glb_out += 2.0 * Ob * fin * e_g;  // reduced across the macros: O_b updates, O_b drains
+      want_dram_out += Ob * fin * e_d;
+      if (blocks.size() == 1) {
+        // (f): the one nest's latency from its bits by hand: DRAM port
+        // (inputs, weights, outputs), global buffer port (inputs in and
+        // out, outputs in and out) and its swap (inputs in, outputs out).
+        const double dram_bits = double(V * K * G) * x + double(K * N * G) * w + double(O) * fin;
+        const double glb_bits = 2.0 * double(V * K * G) * x + 2.0 * double(O) * fin;
+        const double glb_bw = arch.global_buffer.bandwidth_bits_per_cycle;
+        expect_rel(k.port_cycles[kDram], dram_bits / (arch.dram_bandwidth_gbps / clock), L + " dram port");
+        expect_rel(k.port_cycles[kGlb], glb_bits / glb_bw, L + " glb port");
+        expect_rel(k.swap_cycles[kGlb], (double(V * K * G) * x + double(O) * fin) / glb_bw, L + " glb swap");
+        expect_rel(k.ns, std::max({flat.compute_ns * clock, dram_bits / (arch.dram_bandwidth_gbps / clock),
+                                   glb_bits / glb_bw}) / clock + glb_bits / 2.0 / glb_bw / clock,
+                   L + " latency");
       }
-      EXPECT_EQ(covered, V * K * N) << L;
-
-      // Parity: tile jobs by shape, macro energy, compute time.
-      std::map<std::pair<int, int>, std::int64_t> flat_runs;
-      double flat_macro = 0;
-      for (const TileUse& u : flat.tiles) {
-        flat_runs[{u.rows_used, u.cols_used}] += u.mvms;
-        flat_macro += double(u.mvms) * job_pj(u.rows_used, u.cols_used);
-      }
-      EXPECT_EQ(runs, flat_runs) << L;
-      expect_rel(sum.macro_pj, flat_macro, L + " macro");
-      expect_rel(compute_ns, want_compute_ns, L + " compute (g)");
-      // Only full tiles: the blocks' rounds are the flat model's (ResNet-18:
-      // 1, 2, 3 or 5), and ceil(V / d) vectors per copy is V / d, then 1.
-      if (full_tiles_only) expect_rel(compute_ns, flat.compute_ns, L + " compute");
-
-      // The flat model's storage terms by their closed forms (mapping.hpp).
-      const double flat_ibuf_bits = double(V * K) * double(flat.n_tiles) * x;
-      // input_reuse broadcasts a k slice to its n tiles in each round;
-      // output_reuse fetches it for every n tile.
-      const double flat_glb_in =
-          double(V) * x *
-          (in_reuse ? flat_fetches_per_vector(K, mac.rows, flat.k_tiles, flat.n_tiles, arch.macros)
-                    : double(K) * double(flat.n_tiles));
-      // The real input tensor (padded: H = (P - 1) stride + R rows) once; the
-      // GEMM view reads the im2col matrix.
-      const double flat_dram_in =
-          layer.kind == LayerKind::conv2d
-              ? double(layer.batch) * layer.C * double((layer.P - 1) * layer.stride_h + layer.R) *
-                    double((layer.Q - 1) * layer.stride_w + layer.S) * x
-              : double(V * K) * x;
-      const double flat_dram_w = flat.rounds > 1 ? double(K * N) * w : 0.0;
-      // input_reuse read-modify-writes partial sums per k tile beyond the
-      // first; output_reuse spills an n tile's at each round boundary.
-      const double flat_obuf_bits =
-          in_reuse ? 2.0 * double(O) * double(flat.k_tiles - 1) * ps
-                   : 2.0 * double(V) * flat_spills_per_vector(N, int(W), flat.k_tiles, flat.n_tiles, arch.macros) * ps;
-      expect_rel(flat.input_buffer_bits, flat_ibuf_bits, L + " flat input buffer bits");
-      expect_rel(flat.global_buffer_bits, flat_glb_in + double(O) * ps, L + " flat global buffer bits");
-      expect_rel(flat.dram_bits, flat_dram_in + flat_dram_w + double(O) * ps, L + " flat dram bits");
-      expect_rel(flat.output_buffer_bits, flat_obuf_bits, L + " flat output buffer bits");
-      // ResNet-18's multi-round layers: every k slice has tiles in every round.
-      if (in_reuse) expect_rel(flat_glb_in, double(flat.rounds) * double(V * K) * x, L + " flat fetches per round");
-
-      // The hierarchy's storage terms.
-      expect_rel(sum.level_pj[kIbuf][0], want_ibuf, L + " input buffer");
-      expect_rel(sum.level_pj[kGlb][0], want_glb_in, L + " global buffer inputs");
-      expect_rel(sum.level_pj[kDram][0], want_dram_in, L + " dram inputs");
-      expect_rel(sum.level_pj[kDram][1], want_dram_w, L + " dram weights");
-      expect_rel(sum.level_pj[kDram][2], want_dram_out, L + " dram outputs");
-      expect_rel(sum.level_pj[kObuf][2], want_obuf, L + " output buffer");
-      expect_rel(sum.level_pj[kGlb][2], want_glb_out, L + " global buffer outputs");
-      // One block of one round: (a) doubles the flat input buffer's bits.
-      if (blocks.size() == 1 && flat.rounds == 1) expect_rel(want_ibuf, 2.0 * flat_ibuf_bits * e_i, L + " (a)");
-      // The two orders' nests are the same: so are their terms.
-      // Nothing else is priced: the macro level's weight fills and links cost 0 here.
-      double levels = 0;
-      for (const auto& lv : sum.level_pj)
-        for (double v : lv) levels += v;
-      expect_rel(sum.total_pj, sum.macro_pj + levels, L + " total");
-      // The whole difference, closed form: the flat total less its storage
-      // terms plus the hierarchy's.
-      const double flat_storage = flat_ibuf_bits * e_i + flat_obuf_bits * e_o + (flat_glb_in + double(O) * ps) * e_g +
-                                  (flat_dram_in + flat_dram_w + double(O) * ps) * e_d;
-      const double hier_storage =
-          want_ibuf + want_glb_in + want_dram_in + want_dram_w + want_obuf + want_glb_out + want_dram_out;
-      expect_rel(sum.total_pj, mapping_energy_pj(flat, arch, job_pj) - flat_storage + hier_storage,
-                 L + " total difference");
-      ++compared;
     }
+    EXPECT_EQ(covered, G * V * K * N) << L;
+
+    // Parity: tile jobs by shape, macro energy, compute time.
+    std::map<std::pair<int, int>, std::int64_t> flat_runs;
+    double flat_macro = 0;
+    for (const TileUse& u : flat.tiles) {
+      flat_runs[{u.rows_used, u.cols_used}] += u.mvms;
+      flat_macro += double(u.mvms) * job_pj(u.rows_used, u.cols_used);
+    }
+    EXPECT_EQ(runs, flat_runs) << L;
+    expect_rel(sum.macro_pj, flat_macro, L + " macro");
+    expect_rel(compute_ns, want_compute_ns, L + " compute (g)");
+    // One tile shape: the blocks' rounds are the flat model's (ResNet-18:
+    // 1, 2, 3 or 5), ceil(V / d) vectors per copy is V / d, then 1, and
+    // ceil(G / s) groups per macro G / s, then 1.
+    if (one_shape) expect_rel(compute_ns, flat.compute_ns, L + " compute");
+
+    // The flat model's storage terms by their closed forms (mapping.hpp).
+    const double flat_ibuf_bits = double(V * K * G) * double(flat.n_tiles) * x;
+    // input_reuse broadcasts a k slice to its n tiles in each round;
+    // output_reuse fetches it for every n tile (one round for G > 1).
+    const double flat_glb_in =
+        double(V * G) * x *
+        (in_reuse ? flat_fetches_per_vector(K, mac.rows, flat.k_tiles, flat.n_tiles, arch.macros)
+                  : double(K) * double(flat.n_tiles));
+    // The real input tensor (padded: H = (P - 1) stride + R rows) once; the
+    // GEMM view reads the im2col matrix.
+    const double flat_dram_in =
+        layer.kind == LayerKind::conv2d
+            ? double(layer.batch) * layer.C * double((layer.P - 1) * layer.stride_h + layer.R) *
+                  double((layer.Q - 1) * layer.stride_w + layer.S) * x
+            : double(V * K * G) * x;
+    // Weights from DRAM when they do not fit, or are an activation (matmul).
+    const double flat_dram_w =
+        flat.rounds > 1 || layer.kind == LayerKind::matmul ? double(K * N * G) * w : 0.0;
+    // input_reuse read-modify-writes partial sums per k tile beyond the
+    // first; output_reuse spills an n tile's at each round boundary.
+    const double flat_obuf_bits =
+        in_reuse ? 2.0 * double(O) * double(flat.k_tiles - 1) * ps
+                 : 2.0 * double(V * G) * ps *
+                       flat_spills_per_vector(N, int(W), flat.k_tiles, flat.n_tiles, arch.macros);
+    expect_rel(flat.input_buffer_bits, flat_ibuf_bits, L + " flat input buffer bits");
+    expect_rel(flat.global_buffer_bits, flat_glb_in + double(O) * ps, L + " flat global buffer bits");
+    expect_rel(flat.dram_bits, flat_dram_in + flat_dram_w + double(O) * ps, L + " flat dram bits");
+    expect_rel(flat.output_buffer_bits, flat_obuf_bits, L + " flat output buffer bits");
+
+    // The hierarchy's storage terms.
+    expect_rel(sum.level_pj[kIbuf][0], want_ibuf, L + " input buffer");
+    expect_rel(sum.level_pj[kGlb][0], want_glb_in, L + " global buffer inputs");
+    expect_rel(sum.level_pj[kDram][0], want_dram_in, L + " dram inputs");
+    expect_rel(sum.level_pj[kDram][1], want_dram_w, L + " dram weights");
+    expect_rel(sum.level_pj[kDram][2], want_dram_out, L + " dram outputs");
+    expect_rel(sum.level_pj[kObuf][2], want_obuf, L + " output buffer");
+    expect_rel(sum.level_pj[kGlb][2], want_glb_out, L + " global buffer outputs");
+    // One block of one round: (a) doubles the flat input buffer's bits.
+    if (blocks.size() == 1 && flat.rounds == 1) expect_rel(want_ibuf, 2.0 * flat_ibuf_bits * e_i, L + " (a)");
+    // The two orders' nests are the same: so are their terms.
+    // Nothing else is priced: the macro level's weight fills and links cost 0 here.
+    double levels = 0;
+    for (const auto& lv : sum.level_pj)
+      for (double v : lv) levels += v;
+    expect_rel(sum.total_pj, sum.macro_pj + levels, L + " total");
+    // The whole difference, closed form: the flat total less its storage
+    // terms plus the hierarchy's.
+    const double flat_storage = flat_ibuf_bits * e_i + flat_obuf_bits * e_o + (flat_glb_in + double(O) * ps) * e_g +
+                                (flat_dram_in + flat_dram_w + double(O) * ps) * e_d;
+    const double hier_storage =
+        want_ibuf + want_glb_in + want_dram_in + want_dram_w + want_obuf + want_glb_out + want_dram_out;
+    expect_rel(sum.total_pj, mapping_energy_pj(flat, arch, job_pj) - flat_storage + hier_storage,
+               L + " total difference");
+    ++t.mappings;
   }
+}
+
+}  // namespace
+
+TEST(FlatParity, ResNet18LayersOnTheFlatHierarchy) {
+  const Config cfg = load_config(std::string(CIMMC_SOURCE_DIR) + "/configs/arch-flat.yaml");
+  ASSERT_FALSE(cfg.arch.hierarchy.empty());
+  Tally t;
+  for (const LayerSpec& layer : cfg.network.layers) compare_layer(cfg, cfg.arch.hierarchy, layer, t);
   // All 21 layers of ResNet-18: conv1 (K = 147) and the six with K = 576 are
   // ragged on 128 rows; fc splits N raggedly (1000 outputs on 16 weight
   // columns); seven layers need more than one round of the 256 macros
   // (layer3's 3 x 3 convs after the first: 2 rounds; layer4's: 3 and 5).
   // Every layer with fewer tiles than macros also has copies: d = 1, 2, 4,
   // ... up to floor(256 / its tiles), some of which do not divide V.
-  EXPECT_EQ(layers, 21);
-  EXPECT_EQ(ragged_k, 7);
-  EXPECT_EQ(ragged_n, 1);
-  EXPECT_EQ(multi_round, 7);
-  EXPECT_GT(duplicated, 0);
-  EXPECT_GT(ragged_v, 0);
-  std::printf("FlatParity: %d flat mappings compared (%d duplicated, %d of them on vectors d does not divide)\n",
-              compared, duplicated, ragged_v);
+  EXPECT_EQ(t.layers, 21);
+  EXPECT_EQ(t.ragged_k, 7);
+  EXPECT_EQ(t.ragged_n, 1);
+  EXPECT_EQ(t.multi_round, 7);
+  EXPECT_GT(t.duplicated, 0);
+  EXPECT_GT(t.ragged_v, 0);
+  std::printf("FlatParity: ResNet-18, %d flat mappings compared (%d duplicated, %d on vectors d does not divide)\n",
+              t.mappings, t.duplicated, t.ragged_v);
+}
+
+// MobileNetV3's layers on its own flat system (the same macro and flat keys
+// as arch-flat; hier::flat_hierarchy): its depthwise layers pack several
+// one-tile groups on a macro.
+TEST(FlatParity, MobileNetV3LayersOnTheFlatHierarchy) {
+  const Config cfg = load_config(std::string(CIMMC_SOURCE_DIR) + "/configs/mobilenetv3.yaml");
+  ASSERT_TRUE(cfg.arch.hierarchy.empty());
+  const hier::HierarchySpec hs = hier::flat_hierarchy(cfg.arch);
+  Tally t;
+  for (const LayerSpec& layer : cfg.network.layers) compare_layer(cfg, hs, layer, t);
+  EXPECT_EQ(t.layers, int(cfg.network.layers.size()));
+  EXPECT_GT(t.grouped, 0);
+  EXPECT_GT(t.packed, 0);
+  std::printf("FlatParity: MobileNetV3, %d layers (%d grouped, %d packed, %d ragged in K, %d in N, %d multi-round), "
+              "%d flat mappings compared (%d duplicated, %d on vectors d does not divide)\n",
+              t.layers, t.grouped, t.packed, t.ragged_k, t.ragged_n, t.multi_round, t.mappings, t.duplicated,
+              t.ragged_v);
 }

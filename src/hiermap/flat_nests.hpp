@@ -7,11 +7,17 @@
 // A loop nest needs exact factors; the flat tiling does not: K over the
 // macro's rows and N over its weight columns can leave a ragged last tile,
 // a layer with more tiles than macros runs in rounds, and d copies of the
-// weights split the input vectors ceil(V / d) to a copy. So a flat mapping
-// becomes a few blocks, each an exact nest over a rectangle of the work,
-//   dram[] global_buffer[M rounds] {N copies C k_tiles M n_tiles}
-//   input_buffer[N vectors per copy] output_buffer[] macro[] {C rows M cols}
-// one block per (V segment, K segment, N segment):
+// weights split the input vectors ceil(V / d) to a copy, and the groups of a
+// grouped layer whose groups are one small tile each pack ceil(G / macros)
+// to a macro. So a flat mapping becomes a few blocks, each an exact nest over
+// a rectangle of the work,
+//   dram[] global_buffer[M rounds] {G group_macros N copies C k_tiles M n_tiles}
+//   input_buffer[N vectors per copy] output_buffer[] macro[G packed] {C rows M cols}
+// one block per (G segment, V segment, K segment, N segment):
+//   G segments: the groups side by side, one per macro; or, when groups of
+//     one tile pack on s = the flat model's macros per copy, G / s of them
+//     on each of s macros, run one after another, then the G % s left over,
+//     one on each of G % s macros (ceil(G / s) time steps, as packed).
 //   V segments: the vectors d copies share evenly (V - V % d of them, V / d
 //     per copy), then the V % d left over, one on each of V % d copies.
 //   K segments: the full k tiles (K / rows of them), then the ragged one.
@@ -46,6 +52,9 @@ inline constexpr int kFlatDram = 0, kFlatGlobalBuffer = 1, kFlatInputBuffer = 2,
                      kFlatMacro = 4, kFlatLevels = 5;
 
 struct FlatBlock {
+  std::int64_t g_begin = 0, G = 1;  // the block's groups
+  std::int64_t group_macros = 1;    // spatial G on the global buffer's fan-out
+  std::int64_t packed = 1;          // temporal G on the macro: groups packed on one macro
   std::int64_t v_begin = 0, V = 0;  // the block's input vectors (GEMM rows)
   std::int64_t k_begin = 0, K = 0;  // the block's slice of the reduction (im2col columns)
   std::int64_t n_begin = 0, N = 0;  // and of the outputs (weight columns)
@@ -54,14 +63,14 @@ struct FlatBlock {
   std::int64_t n_tiles = 0;         // spatial M there: n tiles per round
   std::int64_t rounds = 1;          // temporal M on the global buffer
   std::int64_t copies = 1;          // spatial N there: copies of the weights, V / copies vectors each
-  loopnest::ConvShape shape;        // gemm(V, K, N)
+  loopnest::ConvShape shape;        // gemm(V, K, N) per group, G groups
   loopnest::LoopNest nest;
 };
 
-// The blocks of `m`, a mapping of the GEMM `g` with one group and one tile
-// per macro, on `macros` macros of `macro_rows` rows. Throws
-// std::invalid_argument for any other mapping, or when the copies of one n
-// tile's k tiles outnumber the macros (no round holds them whole).
+// The blocks of `m`, a mapping of the GEMM `g` on `macros` macros of
+// `macro_rows` rows. Throws std::invalid_argument when the copies of one n
+// tile's k tiles (of every group) outnumber the macros (no round holds them
+// whole), or when a layer of several groups needs more than one round.
 std::vector<FlatBlock> flat_blocks(const Mapping& m, const Gemm& g, int macro_rows, std::int64_t macros);
 
 }  // namespace cimmc::hiermap
