@@ -43,6 +43,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <utility>
@@ -209,6 +210,8 @@ namespace {
 struct Tally {
   int layers = 0, mappings = 0, ragged_k = 0, ragged_n = 0, multi_round = 0, duplicated = 0, ragged_v = 0;
   int grouped = 0, packed = 0;
+  int refused = 0;      // mappings flat_blocks does not write (flat_nests.hpp)
+  int more_rounds = 0;  // one tile shape, but more rounds than the flat placement
 };
 
 // Every flat mapping of `layer` on cfg's flat system (hierarchy `hs`)
@@ -245,7 +248,13 @@ void compare_layer(const Config& cfg, const hier::HierarchySpec& hs, const Layer
     const bool in_reuse = flat.order == LoopOrder::input_reuse;
     const std::string L = layer.name + " d" + std::to_string(flat.duplication) + " " + loop_order_name(flat.order);
 
-    const std::vector<hiermap::FlatBlock> blocks = hiermap::flat_blocks(flat, g, mac.rows, arch.macros);
+    std::vector<hiermap::FlatBlock> blocks;
+    try {
+      blocks = hiermap::flat_blocks(flat, g, mac.rows, arch.macros);
+    } catch (const std::invalid_argument&) {
+      ++t.refused;
+      continue;
+    }
     t.duplicated += flat.duplication > 1;
     t.ragged_v += V % flat.duplication != 0;
     ln::NestCost sum;
@@ -255,6 +264,9 @@ void compare_layer(const Config& cfg, const hier::HierarchySpec& hs, const Layer
     std::map<std::pair<int, int>, std::int64_t> runs;  // by (rows, cols)
     std::int64_t covered = 0;
     bool one_shape = true;  // every block's tile is the flat model's largest
+    // Rounds of the N segments, which every (G, V, K) segment shares (a
+    // ragged n tile beside full ones is a round of its own, (g)).
+    std::int64_t rounds = 0;
     for (const hiermap::FlatBlock& b : blocks) {
       ASSERT_EQ(ln::mapping_error(h, b.shape, b.nest), "") << L;
       // The blocks tile the GEMM: each an exact grid of tiles, together every weight once.
@@ -265,6 +277,7 @@ void compare_layer(const Config& cfg, const hier::HierarchySpec& hs, const Layer
       EXPECT_EQ(b.G / b.group_macros, b.packed) << L;
       EXPECT_LE(b.group_macros * b.copies * b.k_tiles * b.n_tiles, arch.macros) << L;
       covered += b.G * b.V * b.K * b.N;
+      if (b.g_begin == 0 && b.v_begin == 0 && b.k_begin == 0) rounds += b.rounds;
       const std::int64_t Vb = b.V, per_copy = b.V / b.copies, Gb = b.G;
       one_shape = one_shape && b.rows == std::min<std::int64_t>(K, mac.rows) && b.cols == std::min(N, W);
       const ln::NestCounts c = ln::analyze(h, b.shape, b.nest);
@@ -312,7 +325,7 @@ void compare_layer(const Config& cfg, const hier::HierarchySpec& hs, const Layer
         expect_rel(k.port_cycles[kDram], dram_bits / (arch.dram_bandwidth_gbps / clock), L + " dram port");
         expect_rel(k.port_cycles[kGlb], glb_bits / glb_bw, L + " glb port");
         expect_rel(k.swap_cycles[kGlb], (double(V * K * G) * x + double(O) * fin) / glb_bw, L + " glb swap");
-        expect_rel(k.ns, std::max({flat.compute_ns * clock, dram_bits / (arch.dram_bandwidth_gbps / clock),
+        expect_rel(k.ns, std::max({want_compute_ns * clock, dram_bits / (arch.dram_bandwidth_gbps / clock),
                                    glb_bits / glb_bw}) / clock + glb_bits / 2.0 / glb_bw / clock,
                    L + " latency");
       }
@@ -329,10 +342,13 @@ void compare_layer(const Config& cfg, const hier::HierarchySpec& hs, const Layer
     EXPECT_EQ(runs, flat_runs) << L;
     expect_rel(sum.macro_pj, flat_macro, L + " macro");
     expect_rel(compute_ns, want_compute_ns, L + " compute (g)");
-    // One tile shape: the blocks' rounds are the flat model's (ResNet-18:
-    // 1, 2, 3 or 5), ceil(V / d) vectors per copy is V / d, then 1, and
-    // ceil(G / s) groups per macro G / s, then 1.
-    if (one_shape) expect_rel(compute_ns, flat.compute_ns, L + " compute");
+    // A round holds at most `macros` tiles, as the flat model's do: never
+    // fewer rounds than the flat placement.
+    EXPECT_GE(rounds, flat.rounds) << L;
+    // One tile shape and the same rounds: ceil(V / d) vectors per copy is
+    // V / d, then 1, and ceil(G / s) groups per macro G / s, then 1.
+    if (one_shape && rounds == flat.rounds) expect_rel(compute_ns, flat.compute_ns, L + " compute");
+    t.more_rounds += one_shape && rounds > flat.rounds;
 
     // The flat model's storage terms by their closed forms (mapping.hpp).
     const double flat_ibuf_bits = double(V * K * G) * double(flat.n_tiles) * x;
@@ -410,6 +426,8 @@ TEST(FlatParity, ResNet18LayersOnTheFlatHierarchy) {
   EXPECT_EQ(t.multi_round, 7);
   EXPECT_GT(t.duplicated, 0);
   EXPECT_GT(t.ragged_v, 0);
+  EXPECT_EQ(t.refused, 0);
+  EXPECT_EQ(t.more_rounds, 0);  // ResNet-18's rounds: 1, 2, 3 or 5, as the flat model's
   std::printf("FlatParity: ResNet-18, %d flat mappings compared (%d duplicated, %d on vectors d does not divide)\n",
               t.mappings, t.duplicated, t.ragged_v);
 }
@@ -426,8 +444,58 @@ TEST(FlatParity, MobileNetV3LayersOnTheFlatHierarchy) {
   EXPECT_EQ(t.layers, int(cfg.network.layers.size()));
   EXPECT_GT(t.grouped, 0);
   EXPECT_GT(t.packed, 0);
+  EXPECT_EQ(t.refused, 0);
+  EXPECT_EQ(t.more_rounds, 0);
   std::printf("FlatParity: MobileNetV3, %d layers (%d grouped, %d packed, %d ragged in K, %d in N, %d multi-round), "
               "%d flat mappings compared (%d duplicated, %d on vectors d does not divide)\n",
               t.layers, t.grouped, t.packed, t.ragged_k, t.ragged_n, t.multi_round, t.mappings, t.duplicated,
               t.ragged_v);
+}
+
+// Random layers on flat systems of 4 to 256 macros, with 4- and 8-bit
+// weights (32 or 16 to a macro): GEMMs and grouped convs that round, pack,
+// duplicate and split raggedly in ways the two networks do not.
+TEST(FlatParity, RandomLayers) {
+  Config cfg = load_config(std::string(CIMMC_SOURCE_DIR) + "/configs/arch-flat.yaml");
+  std::mt19937_64 rng(12);
+  auto pick = [&](int lo, int hi) { return lo + int(rng() % std::uint64_t(hi - lo + 1)); };
+  Tally t;
+  for (int i = 0; i < 300; ++i) {
+    cfg.arch.macros = 1 << (2 * pick(1, 4));
+    const hier::HierarchySpec hs = hier::flat_hierarchy(cfg.arch);
+    LayerSpec l;
+    l.name = "random " + std::to_string(i);
+    l.inputs.bits = 8;
+    l.weights.bits = pick(0, 1) ? 8 : 4;
+    l.weights.is_signed = true;
+    if (pick(0, 1)) {
+      l.kind = LayerKind::linear;
+      l.batch = pick(1, 4);
+      l.tokens = pick(1, 40);
+      l.C = pick(0, 1) ? 128 * pick(1, 12) : pick(1, 1500);  // whole k tiles, or any
+      l.M = pick(0, 1) ? 32 * pick(1, 20) : pick(1, 700);  // whole n tiles, or any
+    } else {
+      l.kind = LayerKind::conv2d;
+      l.groups = pick(1, 24);
+      l.C = l.groups * (pick(0, 2) ? 1 : pick(1, 40));
+      l.M = l.groups * (pick(0, 2) ? 1 : pick(1, 40));
+      l.R = l.S = pick(0, 1) ? 3 : 1;
+      l.stride_h = l.stride_w = pick(1, 2);
+      l.P = pick(1, 12);
+      l.Q = pick(1, 12);
+    }
+    compare_layer(cfg, hs, l, t);
+  }
+  // Seed 12: 1582 mappings compared; 112 refused (an n tile's k tiles
+  // outnumber the 4 or 16 macros, or groups need several rounds); on 10 of
+  // one tile shape the blocks take more rounds than the flat placement,
+  // which splits an n tile's k tiles over two (compute not compared).
+  std::printf("FlatParity: random, %d layers (%d grouped, %d packed, %d multi-round), %d flat mappings compared, "
+              "%d refused, %d with more rounds\n",
+              t.layers, t.grouped, t.packed, t.multi_round, t.mappings, t.refused, t.more_rounds);
+  EXPECT_EQ(t.layers, 300);
+  EXPECT_GT(t.mappings, 1000);
+  EXPECT_GT(t.grouped, 50);
+  EXPECT_GT(t.packed, 20);
+  EXPECT_GT(t.multi_round, 20);
 }
