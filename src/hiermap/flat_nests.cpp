@@ -39,9 +39,11 @@ std::vector<FlatBlock> flat_blocks(const Mapping& m, const Gemm& g, int macro_ro
   const std::int64_t spread = m.placed_per_macro == 1 ? g.groups : m.macros_per_copy;
   require(spread > 0 && (g.groups + spread - 1) / spread == m.placed_per_macro,
           "the mapping's tiles per macro are not ceil(groups / macros per copy)");
-  require(m.k_tiles * d * spread <= macros, std::to_string(d) + " copies of one n tile's " +
-                                                std::to_string(m.k_tiles * spread) + " k tiles need more than the " +
-                                                std::to_string(macros) + " macros");
+  // k_tiles x d x spread <= macros, in steps that cannot overflow.
+  require(d <= macros && spread <= macros / d && m.k_tiles <= macros / (d * spread),
+          std::to_string(d) + " copies of " + std::to_string(spread) + " x " + std::to_string(m.k_tiles) +
+              " tiles (groups side by side x one n tile's k tiles) need more than the " + std::to_string(macros) +
+              " macros");
   std::vector<Segment> gs;  // tile: groups per macro; tiles: macros
   if (g.groups / spread > 0) gs.push_back({0, g.groups / spread * spread, g.groups / spread, spread, 1});
   if (g.groups % spread > 0) gs.push_back({g.groups / spread * spread, g.groups % spread, 1, g.groups % spread, 1});
