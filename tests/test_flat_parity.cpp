@@ -499,3 +499,28 @@ TEST(FlatParity, RandomLayers) {
   EXPECT_GT(t.packed, 20);
   EXPECT_GT(t.multi_round, 20);
 }
+
+// The other shipped networks on their flat systems (the same macro and flat
+// keys as arch-flat): VGG-16, ViT and GPT-2 medium, whose attention matmuls
+// load their stored operand from DRAM every inference.
+TEST(FlatParity, OtherNetworksOnTheFlatHierarchy) {
+  struct Want {
+    const char* name;
+    int layers, more_rounds;
+  };
+  // VGG-16's fc6 (K 25088 = 196 k tiles, N 4096 = 256 n tiles) fits one n
+  // tile in a round of 256 macros: 256 rounds, where the flat placement
+  // splits n tiles over rounds and takes 50176 / 256 = 196 (both orders).
+  for (const Want& w : {Want{"vgg16", 16, 2}, Want{"vit", 98, 0}, Want{"gpt2-medium", 145, 0}}) {
+    const Config cfg = load_config(std::string(CIMMC_SOURCE_DIR) + "/configs/" + w.name + ".yaml");
+    ASSERT_TRUE(cfg.arch.hierarchy.empty()) << w.name;
+    const hier::HierarchySpec hs = hier::flat_hierarchy(cfg.arch);
+    Tally t;
+    for (const LayerSpec& layer : cfg.network.layers) compare_layer(cfg, hs, layer, t);
+    EXPECT_EQ(t.layers, w.layers) << w.name;
+    EXPECT_EQ(t.refused, 0) << w.name;
+    EXPECT_EQ(t.more_rounds, w.more_rounds) << w.name;
+    std::printf("FlatParity: %s, %d layers (%d multi-round), %d flat mappings compared\n", w.name, t.layers,
+                t.multi_round, t.mappings);
+  }
+}
