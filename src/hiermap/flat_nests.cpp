@@ -1,6 +1,7 @@
 // The flat mapping's blocks as loop nests; the layout is in flat_nests.hpp.
 #include "hiermap/flat_nests.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -39,11 +40,9 @@ std::vector<FlatBlock> flat_blocks(const Mapping& m, const Gemm& g, int macro_ro
   const std::int64_t spread = m.placed_per_macro == 1 ? g.groups : m.macros_per_copy;
   require(spread > 0 && (g.groups + spread - 1) / spread == m.placed_per_macro,
           "the mapping's tiles per macro are not ceil(groups / macros per copy)");
-  // k_tiles x d x spread <= macros, in steps that cannot overflow.
-  require(d <= macros && spread <= macros / d && m.k_tiles <= macros / (d * spread),
-          std::to_string(d) + " copies of " + std::to_string(spread) + " x " + std::to_string(m.k_tiles) +
-              " tiles (groups side by side x one n tile's k tiles) need more than the " + std::to_string(macros) +
-              " macros");
+  require(d <= macros && spread <= macros / d,
+          std::to_string(d) + " copies of " + std::to_string(spread) + " groups side by side need more than the " +
+              std::to_string(macros) + " macros");
   std::vector<Segment> gs;  // tile: groups per macro; tiles: macros
   if (g.groups / spread > 0) gs.push_back({0, g.groups / spread * spread, g.groups / spread, spread, 1});
   if (g.groups % spread > 0) gs.push_back({g.groups / spread * spread, g.groups % spread, 1, g.groups % spread, 1});
@@ -52,15 +51,30 @@ std::vector<FlatBlock> flat_blocks(const Mapping& m, const Gemm& g, int macro_ro
   if (g.M / d > 0) vs.push_back({0, g.M / d * d, g.M / d, d, 1});
   if (g.M % d > 0) vs.push_back({g.M / d * d, g.M % d, 1, g.M % d, 1});
 
+  // K: the full k tiles, then the ragged one, sharing rounds (sized for
+  // all k_tiles of an n tile). When those outnumber the macros a round
+  // holds per copy and group, the full k tiles go in chunks of at most that
+  // many, balanced, each its own block (their partial sums add outside).
+  const std::int64_t k_fit = macros / (d * spread), kf = g.K / rows;
+  std::int64_t k_round = m.k_tiles;  // k tiles side by side in a round
   std::vector<Segment> ks;
-  if (g.K / rows > 0) ks.push_back({0, g.K / rows * rows, rows, g.K / rows, 1});
-  if (g.K % rows > 0) ks.push_back({g.K / rows * rows, g.K % rows, g.K % rows, 1, 1});
+  if (m.k_tiles <= k_fit) {
+    if (kf > 0) ks.push_back({0, kf * rows, rows, kf, 1});
+  } else {
+    const std::int64_t chunks = (kf + k_fit - 1) / k_fit;
+    k_round = (kf + chunks - 1) / chunks;
+    for (std::int64_t k = 0; k < kf; k += k_round) {
+      const std::int64_t n = std::min(k_round, kf - k);
+      ks.push_back({k * rows, n * rows, rows, n, 1});
+    }
+  }
+  if (g.K % rows > 0) ks.push_back({kf * rows, g.K % rows, g.K % rows, 1, 1});
 
   // Whole n tiles per round, balanced over the fewest rounds that fit.
   std::vector<Segment> ns;
   const std::int64_t full = g.N / W;
   if (full > 0) {
-    const std::int64_t fit = macros / (m.k_tiles * d * spread);
+    const std::int64_t fit = macros / (k_round * d * spread);
     const std::int64_t fewest = (full + fit - 1) / fit;
     const std::int64_t per_round = (full + fewest - 1) / fewest;
     const std::int64_t rounds = full / per_round, rest = full - rounds * per_round;

@@ -20,15 +20,20 @@
 //     one on each of G % s macros (ceil(G / s) time steps, as packed).
 //   V segments: the vectors d copies share evenly (V - V % d of them, V / d
 //     per copy), then the V % d left over, one on each of V % d copies.
-//   K segments: the full k tiles (K / rows of them), then the ragged one.
+//   K segments: the full k tiles (K / rows of them), then the ragged one;
+//     when an n tile's k tiles outnumber the macros a round has for each
+//     copy and group, the full ones in balanced chunks that fit, each a
+//     segment of its own.
 //   N segments: the full n tiles in rounds of n_tiles each (the rounds are
 //     the temporal M loop above the fan-out), a remainder round of fewer n
 //     tiles, then the ragged n tile (N % weights columns).
-// A round holds whole n tiles (all k tiles of each, so partial sums never
-// cross rounds) of every copy, at most `macros` tiles; rounds are balanced:
-// with R = the fewest such rounds, ceil(full n tiles / R) n tiles each. The
-// flat placement fills macros in tile order and may split an n tile's k
-// tiles over two rounds; on ResNet-18 both take the same number of rounds.
+// A round holds whole n tiles (all k tiles of each, or of a chunk, so
+// partial sums never cross rounds) of every copy and group, at most
+// `macros` tiles; rounds are balanced: with R = the fewest such rounds,
+// ceil(full n tiles / R) n tiles each. The flat placement fills macros in
+// tile order and may split an n tile's k tiles over two rounds, so it can
+// take fewer rounds (VGG-16's fc6: 196, the blocks 256); on ResNet-18 and
+// MobileNetV3 both take the same number.
 // The blocks are separate nests, run one after another, whose outputs the
 // caller sums (K segments: partial sums) or concatenates (V, N segments).
 // Both loop orders give the same nests: with every tile on its own macro the
@@ -68,9 +73,10 @@ struct FlatBlock {
 };
 
 // The blocks of `m`, a mapping of the GEMM `g` on `macros` macros of
-// `macro_rows` rows. Throws std::invalid_argument when the copies of one n
-// tile's k tiles (of every group) outnumber the macros (no round holds them
-// whole), or when a layer of several groups needs more than one round.
+// `macro_rows` rows. Throws std::invalid_argument when a layer of several
+// groups needs more than one round, or for a mapping the flat model does
+// not make (more copies than vectors or macros, tile counts that are not
+// its tiling's).
 std::vector<FlatBlock> flat_blocks(const Mapping& m, const Gemm& g, int macro_rows, std::int64_t macros);
 
 }  // namespace cimmc::hiermap
