@@ -7,9 +7,9 @@
 // A loop nest needs exact factors; the flat tiling does not: K over the
 // macro's rows and N over its weight columns can leave a ragged last tile,
 // a layer with more tiles than macros runs in rounds, and d copies of the
-// weights split the input vectors ceil(V / d) to a copy, and the groups of a
-// grouped layer whose groups are one small tile each pack ceil(G / macros)
-// to a macro. So a flat mapping becomes a few blocks, each an exact nest over
+// weights split the input vectors ceil(V / d) to a copy, and a grouped
+// layer whose groups are one small tile each packs ceil(G / s) of them on
+// each of s macros. So a flat mapping becomes a few blocks, each an exact nest over
 // a rectangle of the work,
 //   dram[] global_buffer[M rounds] {G group_macros N copies C k_tiles M n_tiles}
 //   input_buffer[N vectors per copy] output_buffer[] macro[G packed] {C rows M cols}
@@ -35,9 +35,8 @@
 // take fewer rounds (VGG-16's fc6: 196, the blocks 256); on ResNet-18 and
 // MobileNetV3 both take the same number.
 // The blocks are separate nests, run one after another, whose outputs the
-// caller sums (K segments: partial sums) or concatenates (V, N segments).
-// Both loop orders give the same nests: with every tile on its own macro the
-// flat orders differ only in how the global buffer serves inputs (broadcast
+// caller sums (K segments: partial sums) or concatenates (G, V, N segments).
+// Both loop orders give the same nests: the flat orders differ only in how the global buffer serves inputs (broadcast
 // or once per n tile) and where partial sums meet (output buffer or beside
 // the macros), which the nest model fixes by its own rules (multicast,
 // reduction on the way up).
