@@ -18,7 +18,8 @@
 //   (b) inputs are the im2col matrix in the GEMM view (flat DRAM: the real
 //       input tensor once);
 //   (c) weights are loaded from DRAM every inference (flat: stationary, free,
-//       unless the layer needs more than one round);
+//       unless the layer needs more than one round or is a matmul, whose
+//       stored operand is an activation);
 //   (d) final outputs are requantized to the input precision; partial sums
 //       keep the accumulator width (flat: outputs at the accumulator width);
 //   (e) partial sums over k tiles are reduced across the macros on the way up
@@ -40,6 +41,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -336,6 +338,27 @@ void compare_layer(const Config& cfg, const hier::HierarchySpec& hs, const Layer
       }
     }
     EXPECT_EQ(covered, G * V * K * N) << L;
+    // ... and they are the cross product of each dimension's segments, which
+    // tile [0, size) end to end.
+    std::array<std::set<std::pair<std::int64_t, std::int64_t>>, 4> segs;
+    for (const hiermap::FlatBlock& b : blocks) {
+      segs[0].insert({b.g_begin, b.G});
+      segs[1].insert({b.v_begin, b.V});
+      segs[2].insert({b.k_begin, b.K});
+      segs[3].insert({b.n_begin, b.N});
+    }
+    std::size_t product = 1;
+    const std::array<std::int64_t, 4> sizes = {G, V, K, N};
+    for (std::size_t d = 0; d < 4; ++d) {
+      std::int64_t end = 0;
+      for (const auto& [begin, size] : segs[d]) {
+        EXPECT_EQ(begin, end) << L << " dimension " << d;
+        end = begin + size;
+      }
+      EXPECT_EQ(end, sizes[d]) << L << " dimension " << d;
+      product *= segs[d].size();
+    }
+    EXPECT_EQ(blocks.size(), product) << L;
 
     // Parity: tile jobs by shape, macro energy, compute time.
     std::map<std::pair<int, int>, std::int64_t> flat_runs;
