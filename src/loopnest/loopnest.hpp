@@ -110,7 +110,8 @@
 // simulate_cycles), of which cost.hpp's cycles are a lower bound.
 //
 // Not modelled yet (issue 12): padding as such (inputs are the padded tensor), ragged
-// (non-dividing) tiles, the macro's bit loops.
+// (non-dividing) tiles (hiermap/flat_nests.hpp writes the flat model's as
+// blocks of exact nests), the macro's bit loops.
 #pragma once
 #include "loopnest/analysis.hpp"
 #include "loopnest/cost.hpp"
