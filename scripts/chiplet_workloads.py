@@ -38,12 +38,16 @@ HEADER = """# {name}: {title} on a SIAM-like chiplet system (issue 15), swept ov
 # et al. CICC 2018);
 # global buffer and DRAM from MIREDO's 28 nm template (0.198 pJ/bit at
 # 128 bits/cycle; 7.91 pJ/bit at 64 bits/cycle = 64 Gbit/s at 1 GHz).
-# Area: the macros' cell arrays: NeuroSim's SRAM cell is 10 F x 28 F (Param.cpp,
+# Area: a macro's cell array: NeuroSim's SRAM cell is 10 F x 28 F (Param.cpp,
 # heightInFeatureSizeSRAM / widthInFeatureSizeSRAM), at F = 32 nm 0.287 um^2,
-# x 65,536 cells = 0.0188 mm^2 per macro; the NoP interface of a chiplet: SIAM's
-# GRS figures, 32 lanes x 5,304.5 um^2 + 10,609 um^2 clocking = 0.180 mm^2
-# (main_run.py). Macro periphery (ADCs, drivers), tile logic and routers have
-# no sourced figure here and are 0, so area_mm2 is a lower bound.
+# x 65,536 cells = 0.0188 mm^2 per macro (cell_array_mm2), with the macro's
+# periphery (ADCs, registers, accumulators, per-cell multiply gates) from the
+# area model (macro_mm2: model, the default; ZigZag-IMC gates at 28 nm); one
+# NoC router per tile from Intel's 80-tile router scaled to 64-bit flits and
+# 28 nm (router_mm2: model, the default; src/chiplet/area.hpp); the NoP
+# interface of a chiplet: SIAM's GRS figures, 32 lanes x 5,304.5 um^2 +
+# 10,609 um^2 clocking = 0.180 mm^2 (main_run.py). Tile logic (buffers) and
+# the global buffer have no sourced figure here and are 0.
 name: {name}
 run:
   samples: 256
@@ -71,7 +75,7 @@ workload:
     chiplets: auto
     tiles_per_chiplet: 16
     macros_per_tile: 16
-    area: {{macro_mm2: 0.0188, nop_mm2: 0.180}}
+    area: {{cell_array_mm2: 0.0188, nop_mm2: 0.180}}
 sweep:
   cartesian:
     architecture.chiplets.tiles_per_chiplet: {sweep}

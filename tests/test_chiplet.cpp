@@ -13,6 +13,7 @@
 #include <tuple>
 #include <vector>
 
+#include "chiplet/area.hpp"
 #include "chiplet/system.hpp"
 
 using namespace cimmc;
@@ -430,4 +431,51 @@ TEST(ChipletSkip, InputNamesTheProducer) {
   EXPECT_DOUBLE_EQ(s.layers[1].activation_bits, 0);
   L[2].input_name = "zz";
   EXPECT_THROW(evaluate(L, {1, 1, 1}, spec, kUnitOffChip), std::invalid_argument);
+}
+
+// The residual add of a 2-layer toy, by hand: a (K 4 x N 4, M 3, 8-bit activations) on tile 0;
+// b (K 4 x N 4, M 3) adds a's output. b adds min(4, 4) channels x M 3 = 12 elements, each an
+// 8-bit ripple-carry add: 96 full adders; the skip tensor, 12 x 8 = 96 bits, is written into b's
+// output buffer and read back: 192 bits. Priced on b (the adder), not on a (which sends it).
+TEST(ChipletSkip, ResidualAddAndBufferingOfATwoLayerToyByHand) {
+  std::vector<LayerShape> L = {shape(3, 4, 4, 4, 4), shape(3, 4, 4, 4, 4)};
+  L[0].name = "a", L[1].name = "b";
+  const std::vector<LayerShape> chain = L;
+  L[1].residual_name = "a";
+  const ChipletSpec spec = unit_spec(1, 4, 1, 32);
+  OffChip oc = kUnitOffChip;
+  oc.full_adder_pj = 0.0034;         // ZigZag-IMC's 3.40 fJ full adder at 28 nm, 0.9 V
+  oc.skip_buffer_pj_per_bit = 0.05;  // the default output buffer
+  const SystemCosts s = evaluate(L, {1, 1}, spec, oc);
+  const LayerCosts& b = s.layers[1];
+  EXPECT_DOUBLE_EQ(b.residual_adds, 12);
+  EXPECT_DOUBLE_EQ(b.residual_add_pj, 96 * 0.0034);
+  EXPECT_DOUBLE_EQ(b.skip_buffer_bits, 192);
+  EXPECT_DOUBLE_EQ(b.skip_buffer_pj, 192 * 0.05);
+  EXPECT_DOUBLE_EQ(s.layers[0].residual_adds, 0);
+  EXPECT_DOUBLE_EQ(s.layers[0].skip_bits, 96);  // the tensor the buffer holds is the one sent
+  EXPECT_DOUBLE_EQ(s.layers[0].skip_buffer_pj, 0);
+  // In the system's energy: the network with the skip costs its transfer, adds and buffering more.
+  const SystemCosts n = evaluate(chain, {1, 1}, spec, oc);
+  const double with = s.layers[0].pj() + s.layers[1].pj(), without = n.layers[0].pj() + n.layers[1].pj();
+  EXPECT_NEAR(with - without, s.layers[0].skip_pj + 96 * 0.0034 + 192 * 0.05, 1e-12);
+
+  // Fewer channels and narrower activations on the adder (b: N 2, 6-bit): 2 x 3 = 6 adds of
+  // max(8, 6) = 8 bits: 48 full adders; the tensor is a's 6 elements x 8 b = 48 b, 96 b buffered.
+  std::vector<LayerShape> L2 = L;
+  L2[1] = shape(3, 4, 2, 4, 4);
+  L2[1].name = "b", L2[1].residual_name = "a", L2[1].x_bits = 6;
+  const LayerCosts b2 = evaluate(L2, {1, 1}, spec, oc).layers[1];
+  EXPECT_DOUBLE_EQ(b2.residual_adds, 6);
+  EXPECT_DOUBLE_EQ(b2.residual_add_pj, 48 * 0.0034);
+  EXPECT_DOUBLE_EQ(b2.skip_buffer_bits, 96);
+}
+
+// Router area: linear in ports x flit bits and (node / 65 nm)^2 from Intel's 0.34 mm^2 router
+// (5 ports, 39 bits, 65 nm), so that router itself comes back and a 64-bit router at 28 nm is
+// 0.34 x 64/39 x (28/65)^2.
+TEST(ChipletArea, RouterScalesFromThePublishedRouter) {
+  EXPECT_DOUBLE_EQ(router_area_mm2(5, 39, 65), 0.34);
+  EXPECT_NEAR(router_area_mm2(5, 64, 28), 0.34 * 64.0 / 39.0 * (28.0 / 65.0) * (28.0 / 65.0), 1e-15);
+  EXPECT_NEAR(router_area_mm2(5, 78, 65), 0.68, 1e-15);
 }

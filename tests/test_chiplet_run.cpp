@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
+#include "chiplet/area.hpp"
 #include "chiplet/system.hpp"
 #include "config/config.hpp"
 #include "config/sweep.hpp"
@@ -54,8 +56,21 @@ StudyFile run_mem(const Sweep& s, Model model, int threads = 0) {
   return run_study(s, o, st);
 }
 
-const char* kParts[] = {"input_buffer_pj", "output_buffer_pj", "noc_pj", "nop_pj", "chiplet_global_buffer_pj",
-                        "chiplet_dram_pj"};
+const char* kParts[] = {"input_buffer_pj",          "output_buffer_pj", "noc_pj",        "nop_pj",
+                        "chiplet_global_buffer_pj", "chiplet_dram_pj",  "residual_add_pj", "skip_buffer_pj"};
+
+// Every row's total_pj is its macro components plus kParts; the flat global buffer and DRAM are 0.
+void expect_totals_are_parts(const StudyFile& f) {
+  for (const Table* t : {&f.layers, &f.network})
+    for (std::size_t r = 0; r < t->rows(); ++r) {
+      double want = 0;
+      for (const char* c : kComponentNames) want += col(*t, std::string(c) + "_pj")[r];
+      for (const char* p : kParts) want += col(*t, p)[r];
+      EXPECT_NEAR(col(*t, "total_pj")[r], want, 1e-9 * want) << r;
+      EXPECT_EQ(col(*t, "global_buffer_pj")[r], 0.0);  // the flat memories are replaced
+      EXPECT_EQ(col(*t, "dram_pj")[r], 0.0);
+    }
+}
 
 }  // namespace
 
@@ -64,15 +79,7 @@ TEST(ChipletRun, TotalsAreMacrosPlusSystemAndNetworkSumsLayers) {
     const StudyFile f = run_mem(parse_sweep(tiny_chiplets(), "tinyc.yaml"), m);
     ASSERT_EQ(f.layers.rows(), 2u);
     ASSERT_EQ(f.network.rows(), 1u);
-    for (const Table* t : {&f.layers, &f.network})
-      for (std::size_t r = 0; r < t->rows(); ++r) {
-        double want = 0;
-        for (const char* c : kComponentNames) want += col(*t, std::string(c) + "_pj")[r];
-        for (const char* p : kParts) want += col(*t, p)[r];
-        EXPECT_NEAR(col(*t, "total_pj")[r], want, 1e-9 * want) << r;
-        EXPECT_EQ(col(*t, "global_buffer_pj")[r], 0.0);  // the flat memories are replaced
-        EXPECT_EQ(col(*t, "dram_pj")[r], 0.0);
-      }
+    expect_totals_are_parts(f);
     for (const char* n : {"total_pj", "noc_pj", "nop_pj", "noc_flit_hops", "nop_bit_hops", "activation_bits",
                           "psum_bits", "chiplet_dram_bits", "latency_ns", "macs"})
       EXPECT_NEAR(col(f.network, n)[0], col(f.layers, n)[0] + col(f.layers, n)[1], 1e-9 * col(f.network, n)[0]) << n;
@@ -144,6 +151,15 @@ TEST(ChipletConfig, BadInputNamesFileLineAndKey) {
                               "cannot be given on a layer with repeat 2"));
   EXPECT_TRUE(is_config_error(parse_error(tiny_chiplets("auto", "    cost: {bond_yield: 0}\n"), "t.yaml"), "t.yaml", 19,
                               "architecture.chiplets.cost.bond_yield", "0", "must be"));
+  // A sourced cell array replaces the area model's cells: with a written macro area there are none.
+  std::string cells = tiny_chiplets();
+  cells.replace(cells.find("macro_mm2: 0.1"), 14, "macro_mm2: 0.1, cell_array_mm2: 0.02");
+  EXPECT_TRUE(is_config_error(parse_error(cells, "t.yaml"), "t.yaml", 18, "architecture.chiplets.area.cell_array_mm2",
+                              "0.02", "with area.macro_mm2 written as a number"));
+  std::string word = tiny_chiplets();
+  word.replace(word.find("router_mm2: 0.01"), 16, "router_mm2: modle");
+  EXPECT_NE(parse_error(word, "t.yaml").find("architecture.chiplets.area.router_mm2"), std::string::npos)
+      << parse_error(word, "t.yaml");
   std::string bad_noc = tiny_chiplets();
   bad_noc.replace(bad_noc.find("flit_bits: 32"), 13, "flit_bits: 0");
   EXPECT_TRUE(is_config_error(parse_error(bad_noc, "t.yaml"), "t.yaml", 16, "architecture.chiplets.noc.flit_bits",
@@ -208,9 +224,82 @@ TEST(ChipletWorkloads, SkipTensorsOfTheResNetsByHand) {
     const Config c = load_sweep(std::string(CIMMC_SOURCE_DIR) + "/configs/" + file).points.at(0).config;
     const std::vector<chiplet::LayerShape> shapes = chiplet::network_shapes(c);
     const chiplet::SystemCosts s = chiplet::evaluate(shapes, std::vector<double>(shapes.size(), 0.0), c.arch.chiplets,
-                                                     chiplet::off_chip(c.arch));
+                                                     chiplet::off_chip(c));
     double skip = 0;
     for (const chiplet::LayerCosts& l : s.layers) skip += l.skip_bits;
     EXPECT_DOUBLE_EQ(skip, bits) << file;
   }
+}
+
+// A 2-layer residual network through a whole study, by hand: a (conv 8 -> 12, 1x1, 4x4 outputs) and
+// b (conv 12 -> 12, 1x1, 4x4 outputs) adding a's output, 4-bit activations, at 22 nm and 0.8 V with
+// a 0.07 pJ/bit output buffer. b adds 12 channels x 16 outputs = 192 elements of 4 bits: 768 full
+// adders of 3.40 fJ x 22/28 x (0.8/0.9)^2 (ZigZag-IMC's, scaled as switched capacitance);
+// the 192 x 4 = 768-bit skip tensor is written and read in b's output buffer: 1536 bits.
+TEST(ChipletRun, ResidualAddAndSkipBufferOfATwoLayerToyByHand) {
+  const std::string y = R"(name: res
+run: {samples: 256, seed: 3, inputs_per_instance: 16}
+macro: {rows: 64, cols: 64, bits_per_cell: 2, weight_encoding: differential, adc: {bits: 6, range: full}}
+energy: {node_nm: 22, vdd_v: 0.8}
+workload:
+  defaults:
+    inputs: {bits: 4, distribution: {kind: relu_normal, std: 1.0, zero_fraction: 0.5}}
+    weights: {bits: 4, signed: true, distribution: {kind: normal, std: 0.5}}
+  layers:
+    - {name: a, type: conv2d, C: 8, M: 12, P: 4, Q: 4, R: 1, S: 1}
+    - {name: b, type: conv2d, C: 12, M: 12, P: 4, Q: 4, R: 1, S: 1, residual: a}
+architecture:
+  output_buffer: {energy_pj_per_bit: 0.07}
+  chiplets: {chiplets: auto, tiles_per_chiplet: 2, macros_per_tile: 1}
+)";
+  const StudyFile f = run_mem(parse_sweep(y, "res.yaml"), Model::statistical);
+  ASSERT_EQ(f.layers.rows(), 2u);
+  const double fa_pj = 3.40e-15 * 22.0 / 28.0 * (0.8 / 0.9) * (0.8 / 0.9) * 1e12;
+  EXPECT_EQ(col(f.layers, "residual_adds")[0], 0.0);
+  EXPECT_EQ(col(f.layers, "residual_adds")[1], 192.0);
+  EXPECT_NEAR(col(f.layers, "residual_add_pj")[1], 768 * fa_pj, 1e-12);
+  EXPECT_EQ(col(f.layers, "skip_buffer_bits")[1], 1536.0);
+  EXPECT_NEAR(col(f.layers, "skip_buffer_pj")[1], 1536 * 0.07, 1e-9);
+  EXPECT_EQ(col(f.layers, "skip_bits")[0], 768.0);
+  EXPECT_NEAR(col(f.network, "residual_add_pj")[0], 768 * fa_pj, 1e-12);
+  expect_totals_are_parts(f);
+}
+
+// Chiplet area from the models (no macro_mm2 or router_mm2 given), by hand. The tiny network's
+// macro (64 x 64 ReRAM cells, 6-bit ADC per column, 4-bit inputs bit-serial, 4-bit differential
+// weights at 2 bits per cell: 4 columns per weight, 16 weights) at 28 nm from ZigZag-IMC's gate
+// areas (NAND2 0.614 um^2, DFF 6 NAND2, full adder 3 NAND2 + 2 XOR2 of 2.4 NAND2):
+//   cells        4096 x 12 F^2 (F = 28 nm)                       =    38.535 um^2
+//   input regs   64 rows x 1 bit x DFF                            =   235.776
+//   ADCs         64 x 10^(-0.0369 x 6 + 1.206) x 2^6              = 39,520
+//   accumulators 64 cols x (4 + 6 + 0 + 1) bits x (FA + DFF)      =  5,965.1
+//   output regs  16 weights x (11 + 4 + 1) bits x (3 FA + DFF)    =  4,621.2
+// Router: 0.34 mm^2 x (5 x 32) / (5 x 39) x (28 / 65)^2. A chiplet: 2 tiles x (1 macro + router)
+// + NoP 0.2. With area.cell_array_mm2 the cells are replaced and the periphery kept.
+TEST(ChipletRun, ChipletAreaIsTheHandSumOfItsComponents) {
+  const double nand = 0.614, dff = 6 * nand, fa = 3 * nand + 2 * 2.4 * nand;
+  const double cells = 4096 * 12 * 0.028 * 0.028;
+  const double periphery = 64 * 1 * dff + 64 * std::pow(10.0, -0.0369 * 6 + 1.206) * 64 + 64 * 11 * (fa + dff) +
+                           16 * 16 * (3 * fa + dff);
+  const double macro = (cells + periphery) * 1e-6;
+  const double router = 0.34 * 160.0 / 195.0 * (28.0 / 65.0) * (28.0 / 65.0);
+  const std::string given = "area: {macro_mm2: 0.1, router_mm2: 0.01, ";
+  std::string y = tiny_chiplets();
+  y.replace(y.find(given), given.size(), "area: {");
+  const StudyFile f = run_mem(parse_sweep(y, "tinyc.yaml"), Model::statistical);
+  EXPECT_EQ(icol(f.network, "chiplets", 0), 2);
+  EXPECT_NEAR(col(f.network, "area_chiplet_mm2")[0], 2 * (macro + router) + 0.2, 1e-12);
+  EXPECT_NEAR(col(f.network, "area_mm2")[0], 2 * (2 * (macro + router) + 0.2) + 1.0, 1e-12);
+  EXPECT_NEAR(col(f.network, "area_macro_periphery_mm2")[0], 4 * periphery * 1e-6, 1e-12);
+  EXPECT_NEAR(col(f.network, "area_routers_mm2")[0], 4 * router, 1e-12);
+  // The same macro as the flat model's area column (cim_area_mm2: every provisioned macro).
+  EXPECT_NEAR(col(f.network, "area_macros_mm2")[0], col(f.network, "cim_area_mm2")[0], 1e-12);
+  // A sourced cell array replaces the model's cells; "model" written out is the default.
+  std::string c = tiny_chiplets();
+  c.replace(c.find(given), given.size(), "area: {macro_mm2: model, cell_array_mm2: 0.01, ");
+  const StudyFile g = run_mem(parse_sweep(c, "tinyc.yaml"), Model::statistical);
+  EXPECT_NEAR(col(g.network, "area_chiplet_mm2")[0], 2 * (0.01 + periphery * 1e-6 + router) + 0.2, 1e-12);
+  // Written as numbers, the areas are as written (the tiny test above): no periphery column.
+  const StudyFile h = run_mem(parse_sweep(tiny_chiplets(), "tinyc.yaml"), Model::statistical);
+  EXPECT_EQ(col(h.network, "area_macro_periphery_mm2")[0], 0.0);
 }

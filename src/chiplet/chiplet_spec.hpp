@@ -28,11 +28,16 @@ struct NopSpec {
   double hop_ns = 0.0;              // per hop latency beyond serialisation (0: not modelled)
 };
 
-// Areas per component (mm^2); 0 = not given, left out of the sums.
+// Areas per component (mm^2); 0 = not given, left out of the sums. kFromModel
+// (the default of macro_mm2 and router_mm2) = computed by chiplet/area.hpp:
+// the macro from issue 13's area model (physical/area_clock.hpp), the router
+// from a published router scaled to the flit width and node.
+inline constexpr double kFromModel = -1.0;
 struct AreaSpec {
-  double macro_mm2 = 0.0;           // one macro (array and periphery)
+  double macro_mm2 = kFromModel;    // one macro (array and periphery)
+  double cell_array_mm2 = 0.0;      // with macro_mm2 from the model: its cell array instead of the model's (0: the model's)
   double tile_mm2 = 0.0;            // a tile's own logic besides its macros (buffers, accumulators)
-  double router_mm2 = 0.0;          // one NoC router (one per tile)
+  double router_mm2 = kFromModel;   // one NoC router (one per tile)
   double nop_mm2 = 0.0;             // a chiplet's NoP router and GRS drivers (SIAM: 0.180 mm^2, see docs/config.md)
   double global_buffer_mm2 = 0.0;   // the package's global buffer (once)
 };

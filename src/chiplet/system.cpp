@@ -4,6 +4,9 @@
 #include <stdexcept>
 
 #include "chiplet/links.hpp"
+#include "chiplet/residual.hpp"
+#include "pricing/technology.hpp"
+#include "pricing/zigzag.hpp"
 #include "workload/gemm.hpp"
 
 namespace cimmc::chiplet {
@@ -70,9 +73,12 @@ std::vector<LayerShape> network_shapes(const Config& cfg) {
   return out;
 }
 
-OffChip off_chip(const ArchSpec& a) {
-  return OffChip{a.clock_ghz, a.global_buffer.energy_pj_per_bit, a.global_buffer.bandwidth_bits_per_cycle,
-                 a.dram_pj_per_bit, a.dram_bandwidth_gbps};
+OffChip off_chip(const Config& cfg) {
+  const ArchSpec& a = cfg.arch;
+  const double fa_pj = tech::gate_energy(zigzag::kFullAdderJ, cfg.energy.node_nm, cfg.energy.vdd_v) * zigzag::kPjPerJ;
+  return OffChip{a.clock_ghz,          a.global_buffer.energy_pj_per_bit, a.global_buffer.bandwidth_bits_per_cycle,
+                 a.dram_pj_per_bit,    a.dram_bandwidth_gbps,             fa_pj,
+                 a.output_buffer.energy_pj_per_bit};
 }
 
 SystemCosts evaluate(const std::vector<LayerShape>& layers, const std::vector<double>& compute_ns,
@@ -98,8 +104,16 @@ SystemCosts evaluate(const std::vector<LayerShape>& layers, const std::vector<do
     flows.insert(flows.end(), out.begin(), out.end());
     std::vector<Flow> skip;
     for (std::size_t j : links.adders[i]) {
-      const std::vector<Flow> a = skip_flows(p, l, st, layers[p.stages[j].layer], p.stages[j]);
+      const LayerShape& to = layers[p.stages[j].layer];
+      const std::vector<Flow> a = skip_flows(p, l, st, to, p.stages[j]);
       skip.insert(skip.end(), a.begin(), a.end());
+      // The add itself and the tensor's wait in a buffer belong to the layer that adds it.
+      const ResidualAdd ra = residual_add(l, to, oc.full_adder_pj, oc.skip_buffer_pj_per_bit);
+      LayerCosts& r = sc.layers[p.stages[j].layer];
+      r.residual_adds += ra.adds;
+      r.residual_add_pj += ra.adder_pj;
+      r.skip_buffer_bits += ra.buffer_bits;
+      r.skip_buffer_pj += ra.buffer_pj;
     }
     if (!skip.empty()) {  // counted apart, routed with the rest (they share the links)
       const Traffic ts = route(p, spec.noc.flit_bits, skip);
@@ -152,14 +166,15 @@ SystemCosts evaluate(const std::vector<LayerShape>& layers, const std::vector<do
     c.last_chiplet = p.chiplet_of(c.last_tile);
   }
   const AreaSpec& a = spec.area;
+  const double macro_mm2 = std::max(a.macro_mm2, 0.0), router_mm2 = std::max(a.router_mm2, 0.0);  // kFromModel: 0
   Area& ar = sc.area;
   const double T = spec.tiles_per_chiplet, C = p.chiplets;
-  ar.macros = C * T * spec.macros_per_tile * a.macro_mm2;
+  ar.macros = C * T * spec.macros_per_tile * macro_mm2;
   ar.tiles = C * T * a.tile_mm2;
-  ar.routers = C * T * a.router_mm2;
+  ar.routers = C * T * router_mm2;
   ar.nop = C * a.nop_mm2;
   ar.global_buffer = a.global_buffer_mm2;
-  ar.per_chiplet = T * (spec.macros_per_tile * a.macro_mm2 + a.tile_mm2 + a.router_mm2) + a.nop_mm2;
+  ar.per_chiplet = T * (spec.macros_per_tile * macro_mm2 + a.tile_mm2 + router_mm2) + a.nop_mm2;
   ar.total = ar.macros + ar.tiles + ar.routers + ar.nop + ar.global_buffer;
   sc.cost = system_cost(ar.per_chiplet, p.chiplets, spec.cost);
   return sc;

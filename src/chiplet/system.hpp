@@ -47,6 +47,9 @@ struct LayerCosts {
   // Skip tensors this layer's output sends to the layers that add it (traffic.hpp): bits, their
   // NoC flit-hops and NoP bit-hops, and their energy, which noc_pj and nop_pj already include.
   double skip_bits = 0, skip_noc_flit_hops = 0, skip_nop_bit_hops = 0, skip_pj = 0;
+  // The skip tensors this layer adds to its outputs (chiplet/residual.hpp): element-wise adds and
+  // their full adders, and the tensors' bits written and read in its output buffer while they wait.
+  double residual_adds = 0, residual_add_pj = 0, skip_buffer_bits = 0, skip_buffer_pj = 0;
   double compute_ns = 0, noc_ns = 0, nop_ns = 0, dram_ns = 0;  // sums over the copies
   double stage_ns_max = 0;                                    // its slowest copy
   // Loading the weights once before inference (not per inference, not in pj()): DRAM read,
@@ -54,12 +57,13 @@ struct LayerCosts {
   double weight_bits = 0, weight_load_pj = 0;
   std::int64_t first_tile = 0, last_tile = 0;                 // global tile ids (all copies)
   int first_chiplet = 0, last_chiplet = 0;
-  double pj() const { return noc_pj + nop_pj + global_buffer_pj + dram_pj; }
+  double pj() const { return noc_pj + nop_pj + global_buffer_pj + dram_pj + residual_add_pj + skip_buffer_pj; }
   double stage_ns() const { return compute_ns + noc_ns + nop_ns + dram_ns; }
 };
 
 struct Area {  // mm^2; every chiplet provisioned in full (all its tiles and macros)
   double macros = 0, tiles = 0, routers = 0, nop = 0, global_buffer = 0;
+  double macro_periphery = 0;  // of macros: every macro's periphery (chiplet/area.hpp; 0 when macro_mm2 is written)
   double per_chiplet = 0, total = 0;
 };
 
@@ -72,13 +76,17 @@ struct SystemCosts {
 };
 
 // What the system costs besides the chiplet keys: the flat architecture's
-// global buffer and DRAM, and the clock.
+// global buffer and DRAM, and the clock; the residual adders' full adder at
+// energy.node_nm and vdd_v and the output buffer that holds skip tensors
+// (chiplet/residual.hpp).
 struct OffChip {
   double clock_ghz = 1, glb_pj_per_bit = 0, glb_bits_per_cycle = 0, dram_pj_per_bit = 0, dram_gbps = 1;
+  double full_adder_pj = 0, skip_buffer_pj_per_bit = 0;
 };
-OffChip off_chip(const ArchSpec& a);
+OffChip off_chip(const Config& cfg);
 
-// compute_ns[l]: one copy of layer l's macro time. Throws PlacementError.
+// compute_ns[l]: one copy of layer l's macro time; spec.area without kFromModel
+// (chiplet/area.hpp resolves it; a kFromModel left there counts 0). Throws PlacementError.
 SystemCosts evaluate(const std::vector<LayerShape>& layers, const std::vector<double>& compute_ns,
                      const ChipletSpec& spec, const OffChip& oc);
 

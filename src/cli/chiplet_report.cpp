@@ -30,10 +30,17 @@ void print_chiplet_plan(const PointPlan& plan) {
     sum.dram_pj += c.dram_pj;
     sum.global_buffer_pj += c.global_buffer_pj;
     sum.skip_pj += c.skip_pj;
+    sum.residual_add_pj += c.residual_add_pj;
+    sum.skip_buffer_pj += c.skip_buffer_pj;
   }
-  std::printf("    network: NoC %.4g pJ, NoP %.4g pJ (skip tensors %.4g pJ of them), global buffer %.4g pJ, DRAM %.4g pJ "
-              "per inference; pipeline interval %.4g ns; area %.4g mm^2\n",
-              sum.noc_pj, sum.nop_pj, sum.skip_pj, sum.global_buffer_pj, sum.dram_pj, s.interval_ns, s.area.total);
+  std::printf("    network: NoC %.4g pJ, NoP %.4g pJ (skip tensors %.4g pJ of them), residual adds %.4g pJ, skip buffering "
+              "%.4g pJ, global buffer %.4g pJ, DRAM %.4g pJ per inference; pipeline interval %.4g ns\n",
+              sum.noc_pj, sum.nop_pj, sum.skip_pj, sum.residual_add_pj, sum.skip_buffer_pj, sum.global_buffer_pj,
+              sum.dram_pj, s.interval_ns);
+  const chiplet::Area& a = s.area;
+  std::printf("    area: %.4g mm^2 (%.4g per chiplet): macros %.4g (periphery %.4g of them), tiles %.4g, routers %.4g, NoP "
+              "%.4g, global buffer %.4g\n",
+              a.total, a.per_chiplet, a.macros, a.macro_periphery, a.tiles, a.routers, a.nop, a.global_buffer);
   std::printf("    cost: chiplet yield %.4f, %.0f dies per wafer, $%.4g per good die; system $%.4g, one die of the same "
               "area $%.4g\n",
               s.cost.yield, s.cost.dies_per_wafer, s.cost.good_die_usd, s.cost.system_usd, s.cost.monolithic_usd);

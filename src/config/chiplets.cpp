@@ -56,10 +56,18 @@ void read_chiplets(const MapReader& arch_reader, chiplet::ChipletSpec& s) {
   nop.read("bandwidth_gbps", s.nop.bandwidth_gbps, rule::kDramGbps);
   nop.read("hop_ns", s.nop.hop_ns, rule::kTimeOrZeroNs);
   const MapReader area = r.section("area");
-  area.allow_only({"macro_mm2", "tile_mm2", "router_mm2", "nop_mm2", "global_buffer_mm2"});
-  area.read("macro_mm2", s.area.macro_mm2, kAreaMm2);
+  area.allow_only({"macro_mm2", "cell_array_mm2", "tile_mm2", "router_mm2", "nop_mm2", "global_buffer_mm2"});
+  // `model` (the default): computed by chiplet/area.hpp; a number: that area as written.
+  auto model_or_mm2 = [&](const char* key, double& v) {
+    if (area.has(key) && area.get(key).IsScalar() && area.get(key).Scalar() == "model")
+      v = chiplet::kFromModel;
+    else
+      area.read(key, v, kAreaMm2);
+  };
+  model_or_mm2("macro_mm2", s.area.macro_mm2);
+  area.read("cell_array_mm2", s.area.cell_array_mm2, kAreaMm2);
   area.read("tile_mm2", s.area.tile_mm2, kAreaMm2);
-  area.read("router_mm2", s.area.router_mm2, kAreaMm2);
+  model_or_mm2("router_mm2", s.area.router_mm2);
   area.read("nop_mm2", s.area.nop_mm2, kAreaMm2);
   area.read("global_buffer_mm2", s.area.global_buffer_mm2, kAreaMm2);
   const MapReader cost = r.section("cost");

@@ -24,6 +24,9 @@ void check_chiplets(const Checker& c, const Config& cfg) {
     if (cfg.network.layers[i].kind == LayerKind::matmul)
       c.fail(root, "chiplets", "layer " + cfg.network.layers[i].name +
                                    " is a matmul: its stored operand is an activation, not stationary weights");
+  if (s.area.cell_array_mm2 > 0 && s.area.macro_mm2 != chiplet::kFromModel)
+    c.fail(root + ".area.cell_array_mm2", number_text(s.area.cell_array_mm2),
+           "replaces the area model's cells; with area.macro_mm2 written as a number there is no model to replace them in");
   if (s.chiplets == 0) return;
   const std::int64_t tiles = chiplet::tiles_needed(chiplet::network_shapes(cfg), s.macros_per_tile);
   const std::int64_t need = (tiles + s.tiles_per_chiplet - 1) / s.tiles_per_chiplet;

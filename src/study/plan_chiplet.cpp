@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "chiplet/area.hpp"
 #include "config/config.hpp"
 #include "study/plan.hpp"
 
@@ -17,8 +18,12 @@ std::shared_ptr<const chiplet::SystemCosts> plan_chiplets(const Config& point, P
     shapes.push_back(chiplet::layer_shape(point.network.layers[lp.layer], m, point.macro));
     compute_ns.push_back(m.compute_ns);
   }
-  auto sys = std::make_shared<chiplet::SystemCosts>(
-      chiplet::evaluate(shapes, compute_ns, point.arch.chiplets, chiplet::off_chip(point.arch)));
+  chiplet::ChipletSpec spec = point.arch.chiplets;
+  const chiplet::ResolvedArea area = chiplet::resolve_area(point);
+  spec.area = area.area;
+  auto sys = std::make_shared<chiplet::SystemCosts>(chiplet::evaluate(shapes, compute_ns, spec, chiplet::off_chip(point)));
+  sys->area.macro_periphery = static_cast<double>(sys->placement.chiplets) * spec.tiles_per_chiplet *
+                              spec.macros_per_tile * area.macro_periphery_mm2;
   for (LayerPlan& lp : pp.layers) {
     Mapping& m = lp.space.feasible[0];
     const chiplet::LayerCosts& c = sys->layers[lp.layer];

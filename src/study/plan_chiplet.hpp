@@ -6,6 +6,7 @@
 // its tile buffers stay the flat input/output buffer energies, while the
 // flat global-buffer and DRAM bits are replaced by the system's, and its
 // latency by its pipeline stages' (compute + NoC + NoP + DRAM, all copies).
+// Areas left to the models (chiplet/area.hpp) are computed for the point.
 #pragma once
 #include <memory>
 #include <vector>

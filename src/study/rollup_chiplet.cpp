@@ -36,6 +36,10 @@ void add_chiplet_rollup(ChipletRollup& a, const ChipletRollup& b) {
   x.skip_noc_flit_hops += y.skip_noc_flit_hops;
   x.skip_nop_bit_hops += y.skip_nop_bit_hops;
   x.skip_pj += y.skip_pj;
+  x.residual_adds += y.residual_adds;
+  x.residual_add_pj += y.residual_add_pj;
+  x.skip_buffer_bits += y.skip_buffer_bits;
+  x.skip_buffer_pj += y.skip_buffer_pj;
   x.global_buffer_bits += y.global_buffer_bits;
   x.dram_bits += y.dram_bits;
   x.weight_bits += y.weight_bits;

@@ -19,6 +19,13 @@ void put_chiplet_costs(Table& t, const ChipletRollup& c, const std::string& per)
   t.put("skip_noc_flit_hops", k.skip_noc_flit_hops, "flit", "NoC flit-hops of the skip tensors (in noc_flit_hops)" + per);
   t.put("skip_nop_bit_hops", k.skip_nop_bit_hops, "bit", "NoP bit-hops of the skip tensors (in nop_bit_hops)" + per);
   t.put("skip_pj", k.skip_pj, "pJ", "NoC + NoP energy of the skip tensors (in noc_pj and nop_pj, not added again)" + per);
+  t.put("residual_adds", k.residual_adds, "1",
+        "element-wise additions of the skip tensors this layer adds to its outputs" + per);
+  t.put("residual_add_pj", k.residual_add_pj, "pJ",
+        "their adders: adds x max(operand bits) full adders x one full adder at energy.node_nm, vdd_v" + per);
+  t.put("skip_buffer_bits", k.skip_buffer_bits, "bit",
+        "skip-tensor bits written into this layer's output buffer and read back by the adder" + per);
+  t.put("skip_buffer_pj", k.skip_buffer_pj, "pJ", "skip_buffer_bits x architecture.output_buffer.energy_pj_per_bit" + per);
   t.put("chiplet_global_buffer_bits", k.global_buffer_bits, "bit", "global buffer bits written and read" + per);
   t.put("chiplet_dram_bits", k.dram_bits, "bit", "DRAM bits read and written" + per);
   t.put("weight_bits", k.weight_bits, "bit", "weights loaded once before inference (all repeats); not per inference");
@@ -42,9 +49,11 @@ void put_chiplet_system(Table& t, const Costs& c) {
   t.put("tiles_used", static_cast<I>(s.tiles_used), "1", "tiles holding weights");
   t.put("tiles", static_cast<I>(s.tiles), "1", "tiles provisioned (chiplets x tiles_per_chiplet)");
   t.put("area_mm2", s.area.total, "mm^2", "total area: macros, tiles, routers, NoP, global buffer (0 where not given)");
-  t.put("area_macros_mm2", s.area.macros, "mm^2", "area of every provisioned macro");
+  t.put("area_macros_mm2", s.area.macros, "mm^2", "area of every provisioned macro (cells and periphery)");
+  t.put("area_macro_periphery_mm2", s.area.macro_periphery, "mm^2",
+        "of area_macros_mm2: every macro's periphery from the area model (0 when area.macro_mm2 is written)");
   t.put("area_tiles_mm2", s.area.tiles, "mm^2", "area of the tiles' own logic (buffers, accumulators)");
-  t.put("area_routers_mm2", s.area.routers, "mm^2", "area of the NoC routers (one per tile)");
+  t.put("area_routers_mm2", s.area.routers, "mm^2", "area of the NoC routers (one per tile; area.router_mm2 or the scaled published router)");
   t.put("area_nop_mm2", s.area.nop, "mm^2", "area of the NoP routers and drivers (one per chiplet)");
   t.put("area_chiplet_mm2", s.area.per_chiplet, "mm^2", "area of one chiplet");
   t.put("chiplet_dies_per_wafer", s.usd.dies_per_wafer, "1", "whole chiplets per wafer (cost.wafer_mm, edge_mm, scribe_mm)");

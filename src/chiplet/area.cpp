@@ -1,0 +1,32 @@
+#include "chiplet/area.hpp"
+
+namespace cimmc::chiplet {
+
+double router_area_mm2(int ports, int flit_bits, int node_nm) {
+  const double node = static_cast<double>(node_nm) / kRefRouterNodeNm;
+  return kRefRouterMm2 * (static_cast<double>(ports) * flit_bits) / (kRefRouterPorts * kRefRouterFlitBits) * node * node;
+}
+
+MacroArea macro_area(const AreaClock& model, double cell_array_mm2) {
+  MacroArea m;
+  const double cells = model.area_um2[static_cast<int>(AreaPart::cells)] * 1e-6;
+  m.cells_mm2 = cell_array_mm2 > 0 ? cell_array_mm2 : cells;
+  m.periphery_mm2 = model.area_mm2 - cells;
+  return m;
+}
+
+ResolvedArea resolve_area(const Config& cfg) {
+  const ChipletSpec& s = cfg.arch.chiplets;
+  ResolvedArea r;
+  r.area = s.area;
+  if (s.area.macro_mm2 == kFromModel) {
+    const MacroArea m = macro_area(area_clock(macro_geometry(cfg)), s.area.cell_array_mm2);
+    r.area.macro_mm2 = m.total_mm2();
+    r.macro_periphery_mm2 = m.periphery_mm2;
+  }
+  if (s.area.router_mm2 == kFromModel)
+    r.area.router_mm2 = router_area_mm2(kMeshRouterPorts, s.noc.flit_bits, cfg.energy.node_nm);
+  return r;
+}
+
+}  // namespace cimmc::chiplet

@@ -1,0 +1,50 @@
+// Areas of a chiplet's parts from models, where architecture.chiplets.area
+// leaves them at kFromModel (its default):
+//   macro:  issue 13's area model of the config's macro (physical/area_clock.hpp:
+//           ZigZag-IMC gate areas at energy.node_nm) = cells + periphery, the
+//           periphery being every other part: per-cell or per-tree-input
+//           multiply gates, adder trees, place-value adders, accumulators,
+//           output and input registers, ADCs, DACs. area.cell_array_mm2, when
+//           given, replaces the model's cells (its one-NAND2 cell is an
+//           assumption) and keeps the model's periphery.
+//   router: one 5-port mesh router (4 neighbours + the tile), area
+//           proportional to ports x flit bits, scaled from a published router
+//           (below) by (node / its node)^2, the rule the area model applies
+//           to logic.
+#pragma once
+
+#include "chiplet/chiplet_spec.hpp"
+#include "physical/area_clock.hpp"
+
+namespace cimmc::chiplet {
+
+// Intel's 80-tile TeraFLOPS NoC router (Vangal et al., "An 80-Tile Sub-100-W
+// TeraFLOPS Processor in 65-nm CMOS", JSSC 43(1), 2008; Hoskote et al., IEEE
+// Micro 27(5), 2007): 5 ports, 39-bit links, 2 lanes of 16-flit FIFOs per
+// port, 65 nm, 0.34 mm^2 (the searchable record here holds the JSSC paper's
+// first page and the Micro abstract, not the router section this figure is
+// from: check it against the paper). Its area is mostly per-port buffers and port logic,
+// so it is taken as linear in ports x flit bits; the crossbar's
+// quadratic term is left out.
+inline constexpr double kRefRouterMm2 = 0.34;
+inline constexpr int kRefRouterPorts = 5, kRefRouterFlitBits = 39, kRefRouterNodeNm = 65;
+inline constexpr int kMeshRouterPorts = 5;
+
+double router_area_mm2(int ports, int flit_bits, int node_nm);
+
+struct MacroArea {
+  double cells_mm2 = 0, periphery_mm2 = 0;
+  double total_mm2() const { return cells_mm2 + periphery_mm2; }
+};
+// The model's macro split into cells and periphery; cell_array_mm2 > 0 replaces the cells.
+MacroArea macro_area(const AreaClock& model, double cell_array_mm2);
+
+struct ResolvedArea {
+  AreaSpec area;                   // kFromModel replaced
+  double macro_periphery_mm2 = 0;  // one macro's periphery (0 when macro_mm2 is written)
+};
+// cfg.arch.chiplets.area with its kFromModel entries computed for cfg's macro,
+// NoC flit width and energy.node_nm.
+ResolvedArea resolve_area(const Config& cfg);
+
+}  // namespace cimmc::chiplet
