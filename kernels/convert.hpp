@@ -62,17 +62,18 @@ struct PlaneSums {
   }
 };
 
+// Word k of cell bit q is w[q * qs + k * ks].
 CIMMC_HD PlaneSums plane_sums(const std::uint64_t* CIMMC_RESTRICT a, const std::uint64_t* CIMMC_RESTRICT w, int bpc,
-                              int wpg, std::size_t stride) {
+                              int wpg, std::size_t qs, std::size_t ks) {
   PlaneSums s{0, 0};
   for (int q = 0; q < bpc; ++q) {
     std::int64_t pc = 0;
-    for (int k = 0; k < wpg; ++k) pc += popc64(a[k] & w[q * stride + k]);
+    for (int k = 0; k < wpg; ++k) pc += popc64(a[k] & w[q * qs + k * ks]);
     s.s1 += pc << q;
     s.s2 += pc << (2 * q);
     for (int q2 = q + 1; q2 < bpc; ++q2) {
       std::int64_t pp = 0;
-      for (int k = 0; k < wpg; ++k) pp += popc64(a[k] & w[q * stride + k] & w[q2 * stride + k]);
+      for (int k = 0; k < wpg; ++k) pp += popc64(a[k] & w[q * qs + k * ks] & w[q2 * qs + k * ks]);
       s.s2 += pp << (q + q2 + 1);
     }
   }
@@ -154,7 +155,7 @@ struct PlaneColumns {  // any DAC width, bits per cell, sign-magnitude columns
   double sq_r_off, sq_active; // r_off and active rows for the squares (1-bit DACs; wider ones take the float path)
   CIMMC_HD double operator()(int p, float& sq) const {
     const std::uint64_t* w = wbits + static_cast<std::size_t>(p) * bpc * stride;
-    sq = static_cast<float>(plane_sums(ab, w, bpc, wpg, stride).squares(sq_r_off, sq_active));
+    sq = static_cast<float>(plane_sums(ab, w, bpc, wpg, stride, 1).squares(sq_r_off, sq_active));
     const std::uint64_t* neg = negbits ? negbits + static_cast<std::size_t>(p / ppw) * G * wpg : nullptr;
     std::int64_t na = 0;
     const std::int64_t acc = planes_dot(ab, w, neg, dac_bits, bpc, wpg, stride, na);
@@ -200,20 +201,22 @@ struct DotColumns {  // multi-bit DACs: never with proportional read noise (the 
   }
 };
 
-// The common case, unrolled: 1-bit DAC levels, unsigned columns. The
-// squares only with proportional read noise: computed and discarded, they
+// The common case, unrolled: 1-bit DAC levels, unsigned columns. Its cell
+// bit words are transposed, [q][k][column] (Workspace::wbits_t), so the CPU
+// loads eight columns' words with one vector load instead of eight inserts.
+// The squares only with proportional read noise: computed and discarded, they
 // cost the noise-free loop half its speed (its vectorization, with GCC 12).
 template <int BPC, int WPG, bool Squares>
 struct FixedColumns {
   std::uint64_t a[WPG];
-  const std::uint64_t* wbits;
-  std::size_t stride;
-  double offset;  // r_off * sum of levels: the g_off current of the active rows
+  const std::uint64_t* wt;  // the group's words: bit q, word k of column p at wt[(q * WPG + k) * pc + p]
+  std::size_t pc;           // cell columns
+  double offset;            // r_off * sum of levels: the g_off current of the active rows
   double r_off, active;
   CIMMC_HOT double operator()(int p, float& sq) const {
-    const std::uint64_t* w = wbits + static_cast<std::size_t>(p) * BPC * stride;
+    const std::uint64_t* w = wt + p;
     if constexpr (Squares) {
-      const PlaneSums s = plane_sums(a, w, BPC, WPG, stride);
+      const PlaneSums s = plane_sums(a, w, BPC, WPG, WPG * pc, pc);
       sq = static_cast<float>(s.squares(r_off, active));
       return static_cast<double>(s.s1) + offset;
     }
@@ -221,10 +224,10 @@ struct FixedColumns {
     int acc = 0;
     CIMMC_UNROLL
     for (int q = 0; q < BPC; ++q) {
-      int pc = 0;
+      int n = 0;
       CIMMC_UNROLL
-      for (int k = 0; k < WPG; ++k) pc += popc64(a[k] & w[q * stride + k]);
-      acc += pc << q;
+      for (int k = 0; k < WPG; ++k) n += popc64(a[k] & w[(q * WPG + k) * pc]);
+      acc += n << q;
     }
     return static_cast<double>(acc) + offset;
   }
@@ -352,14 +355,14 @@ CIMMC_HD void capture_set(const JobView& v, const Columns& colv, std::uint32_t s
 }
 
 template <class Exec>
-CIMMC_HD std::uint64_t convert_fixed(const JobView& v, const std::uint64_t* ab, const std::uint64_t* wb,
-                                     std::size_t stride, double active, const ConvConsts& k, const Workspace& ws,
-                                     std::uint64_t* col_h, std::uint64_t* adc_h, const Exec& ex, bool& done) {
+CIMMC_HD std::uint64_t convert_fixed(const JobView& v, const std::uint64_t* ab, int g, double active,
+                                     const ConvConsts& k, const Workspace& ws, std::uint64_t* col_h,
+                                     std::uint64_t* adc_h, const Exec& ex, bool& done) {
   done = true;
   auto run = [&](auto cols) {
     for (int i = 0; i < static_cast<int>(sizeof(cols.a) / sizeof(cols.a[0])); ++i) cols.a[i] = ab[i];
-    cols.wbits = wb;
-    cols.stride = stride;
+    cols.pc = static_cast<std::size_t>(v.pcell);
+    cols.wt = ws.wbits_t + static_cast<std::size_t>(g) * v.bpc * v.wpg * cols.pc;
     cols.offset = v.r_off * active;
     cols.r_off = v.r_off;
     cols.active = active;
@@ -404,7 +407,7 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
   const float adc_var = v.adc_noise * v.adc_noise * static_cast<float>(v.adc_delta * v.adc_delta);
   // A pair reads two cells per row: twice the absolute read-noise variance.
   const float read_var = v.pair ? 2.f * v.read_abs * v.read_abs : v.read_abs * v.read_abs;
-  const bool fixed_ok = !FloatPath && v.dac_bits == 1 && !v.signed_cols && v.adc_mode == AdcMode::shared;
+  const bool fixed_ok = fixed_layout(v) && v.adc_mode == AdcMode::shared;
   // One lane (the CPU): GPU lanes read bit planes coalesced, cell levels not.
   // tests/test_lanes.cpp checks the two against each other, bit for bit.
   const bool dot = !FloatPath && v.dac_bits > 1 && nl == 1;
@@ -460,7 +463,7 @@ CIMMC_HD void convert_all(const JobView& v, const Workspace& ws, std::uint32_t s
         if (capture) {
           capture_set(v, cols, sample, cg, ex);
         } else {
-          if (fixed_ok) clipped += convert_fixed(v, ab, wb, stride, suma, k, ws, col_h, adc_h, ex, done);
+          if (fixed_ok) clipped += convert_fixed(v, ab, g, suma, k, ws, col_h, adc_h, ex, done);
           if (!done) clipped += convert_any(cols, v.adc_mode, k, ws, col_h, adc_h, P, ex);
         }
       }

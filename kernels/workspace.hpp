@@ -18,6 +18,7 @@ struct Workspace {
   std::int64_t* wmax;       // 1: max |w| of the instance (CPU only: picks the exact dot product's accumulator)
   std::uint8_t* lev;        // pcell*K cell levels, [p][j]
   std::uint64_t* wbits;     // pcell*bpc*G*wpg: bit q of each cell level, per row group
+  std::uint64_t* wbits_t;   // the same words as [g][q][k][p] for FixedColumns (fixed_layout jobs only)
   std::uint64_t* negbits;   // N*G*wpg: rows whose cells are negative (sign-magnitude)
   std::uint8_t* wneg;       // N*K: 1 where weight [n][j] is stored negative (sign-magnitude; zero weights draw it)
   float* gf;                // K*pcell signed conductance / g_lsb, [j][p] (float path)
@@ -109,6 +110,12 @@ CIMMC_HD int dcross_len(const JobView& v) {
   return n > 0 ? n : 1;
 }
 
+// Jobs whose conversions can take the unrolled FixedColumns (1-bit DAC
+// levels, unsigned, unpaired integer columns), which read Workspace::wbits_t.
+CIMMC_HD bool fixed_layout(const JobView& v) {
+  return !v.float_path && v.dac_bits == 1 && !v.signed_cols && !v.pair;
+}
+
 // Byte layout of a Workspace inside one scratch block (host sizes it, both bind it).
 CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws) {
   std::size_t off = 0;
@@ -127,6 +134,7 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   const std::size_t PC = v.pcell;
   take(w.lev, PC * K);
   take(w.wbits, PC * v.bpc * G * W);
+  take(w.wbits_t, fixed_layout(v) ? PC * v.bpc * G * W : 0);
   take(w.negbits, v.signed_cols ? N * G * W : 1);
   take(w.wneg, v.signed_cols ? N * K : 1);
   take(w.gf, v.float_path ? PC * K : 1);
