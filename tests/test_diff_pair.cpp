@@ -156,7 +156,7 @@ TEST(DiffPair, ReadNoiseOfBothDevices) {
   EXPECT_NEAR(var / want, 1.0, 4 * std::sqrt(2.0 / n));
 }
 
-// Proportional read noise takes the float path: each device adds
+// Proportional read noise (bit planes with 1-bit DACs, the float path with wider ones): each device adds
 // (rr a g)^2 with its own conductance, g = 1 + r_off on the negative devices
 // and r_off on the positive ones (r_off = 0.125 levels): the g_off currents
 // cancel in the value, not in the noise.
