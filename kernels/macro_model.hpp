@@ -208,19 +208,14 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
   ex.sync();
   if (v.dev.compensate) drift_compensation(v, ws, ex);
   const std::int64_t nwb = static_cast<std::int64_t>(PC) * v.bpc * v.G * v.wpg;
+  const bool transposed = fixed_layout(v);
   for (std::int64_t idx = lane; idx < nwb; idx += nl) {
     const int w = static_cast<int>(idx % v.wpg), g = static_cast<int>((idx / v.wpg) % v.G);
     const int q = static_cast<int>((idx / (v.wpg * v.G)) % v.bpc);
     const int p = static_cast<int>(idx / (v.wpg * v.G * v.bpc)), j0 = g * v.R + w * 64;
-    ws.wbits[idx] = pack_bits(ws.lev + static_cast<std::size_t>(p) * v.K + j0, word_rows(v, g, w), q);
-  }
-  if (fixed_layout(v)) {
-    ex.sync();
-    for (std::int64_t idx = lane; idx < nwb; idx += nl) {  // [p][q][g][w] -> [g][q][w][p]
-      const std::int64_t w = idx % v.wpg, g = (idx / v.wpg) % v.G, q = (idx / (v.wpg * v.G)) % v.bpc;
-      const std::int64_t p = idx / (v.wpg * v.G * v.bpc);
-      ws.wbits_t[((g * v.bpc + q) * v.wpg + w) * PC + p] = ws.wbits[idx];
-    }
+    const std::uint64_t bits = pack_bits(ws.lev + static_cast<std::size_t>(p) * v.K + j0, word_rows(v, g, w), q);
+    ws.wbits[idx] = bits;  // [p][q][g][w]
+    if (transposed) ws.wbits_t[((static_cast<std::size_t>(g) * v.bpc + q) * v.wpg + w) * PC + p] = bits;
   }
   if (v.signed_cols) {
     for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(v.N) * v.G * v.wpg; idx += nl) {
