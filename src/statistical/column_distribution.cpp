@@ -27,6 +27,7 @@
 #include <utility>
 
 #include "device_model.hpp"
+#include "statistical/fft.hpp"
 #include "statistical/model.hpp"
 
 namespace cimmc::stat {
@@ -240,6 +241,114 @@ void from_convolution(const JobView& v, const std::vector<Key>& keys, int n, boo
     }
 }
 
+// Direct convolution's multiply-adds for value_dp (M alone: one row of layers).
+double value_cost(const std::vector<Key>& keys, int n) {
+  int mmin = keys.front().m, mmax = mmin;
+  for (const Key& k : keys) mmin = std::min(mmin, k.m), mmax = std::max(mmax, k.m);
+  double cost = 0;
+  for (int k = 0; k < n; ++k) cost += k * (mmax - mmin) + 1.0;
+  return cost * static_cast<double>(keys.size());
+}
+
+// value_dp by FFT: the same atoms as from_convolution(has_o = false), where
+// every layer sum becomes a product of spectra on one grid:
+//   P_n = p^{*n},  sum_k h_k P_{n-1}(S - m_k) = (h * p^{*(n-1)})(S),
+//   sum_pairs h1 h2 P_{n-2}(S - m1 - m2) = (h * h * p^{*(n-2)})(S),
+// with p, h the keys' p and p-weighted h placed at m - mmin.
+// The grid covers only the window of S outside which Bernstein's inequality
+// (rows bounded within b of their mean, variance sigma^2 each) leaves at most
+// kWindowTail per side: P(|S - n mu| >= t) <= 2 exp(-t^2 / (2 (n sigma^2 + b t / 3))).
+// The grid is cyclic, so what lies beyond wraps onto it: at most 2 kWindowTail
+// of P_n (times max |h / p| for the row sums), e.g. a grid of 2^17 instead of
+// 2^19 for 128 rows of values 0..3825.
+// Atoms below kFftFloor are dropped (those above 1e-18 the direct sums would
+// keep): at most kFftFloor per value of S, n (mmax - mmin) kFftFloor in all
+// (5e-8 for 128 rows of values 0..3825), and in practice far less (the dropped
+// values are tails; tests/test_statistical_fft.cpp measures it).
+constexpr double kWindowTail = 1e-17;
+
+void from_spectra(const JobView& v, const std::vector<Key>& keys, int n, ColumnDistribution& cd) {
+  int mmin = keys.front().m, mmax = mmin;
+  double mu = 0;
+  for (const Key& k : keys) mmin = std::min(mmin, k.m), mmax = std::max(mmax, k.m), mu += k.p * k.m;
+  double var = 0, b = 0;
+  for (const Key& k : keys) var += k.p * (k.m - mu) * (k.m - mu), b = std::max(b, std::fabs(k.m - mu));
+  const double log_tail = -std::log(kWindowTail), c = b / 3 * log_tail;
+  const double t = c + std::sqrt(c * c + 2 * n * var * log_tail);
+  const long long lo = std::max<long long>(1LL * n * mmin, static_cast<long long>(std::floor(n * mu - t)));
+  const long long hi = std::min<long long>(1LL * n * mmax, static_cast<long long>(std::ceil(n * mu + t)));
+  const SpectralGrid grid(static_cast<std::size_t>(std::max(hi - lo + 1, 1LL * (mmax - mmin) + 1)));
+  const std::size_t size = grid.size(), mask = size - 1;
+
+  // The rows' p and p-weighted sums h (e, vp, vn, e^2, vn^2) by m - mmin; a
+  // sum that is zero everywhere (no g_off current, no programming variation,
+  // no read noise) is left out and read as 0.
+  enum { kP, kE, kVp, kVn, kE2, kVn2, kRows };
+  std::vector<std::vector<double>> row(kRows, std::vector<double>(mmax - mmin + 1, 0.0));
+  for (const Key& k : keys) {
+    const int i = k.m - mmin;
+    row[kP][i] = k.p, row[kE][i] = k.pe, row[kVp][i] = k.pvp, row[kVn][i] = k.pvn, row[kE2][i] = k.pe2, row[kVn2][i] = k.pvn2;
+  }
+  for (auto& r : row)
+    if (std::all_of(r.begin(), r.end(), [](double y) { return y == 0; })) r.clear();
+  std::vector<SpectralGrid::Spectrum> spec(kRows);
+  {
+    std::vector<int> present;
+    for (int r = 0; r < kRows; ++r)
+      if (!row[r].empty()) present.push_back(r);
+    for (std::size_t j = 0; j < present.size(); j += 2) {  // two real sequences per transform
+      const int r1 = present[j], r2 = j + 1 < present.size() ? present[j + 1] : -1;
+      SpectralGrid::Spectrum unused;
+      grid.forward(row[r1], r2 < 0 ? std::vector<double>{} : row[r2], spec[r1], r2 < 0 ? unused : spec[r2]);
+    }
+  }
+  // Outputs: P_n, then the row sums against P_{n-1} (kE..kVn2) and the pair sums
+  // against P_{n-2} (e, vn): spectra a_back * h (* h), two per inverse transform.
+  enum { kPn = 0, kE12 = kRows, kVn12, kOut };
+  std::vector<SpectralGrid::Spectrum> out(kOut);
+  for (int o = 0; o < kOut; ++o) {
+    const int h = o == kE12 ? kE : o == kVn12 ? kVn : o;
+    if (o != kPn && spec[h].empty()) continue;
+    out[o].resize(size);
+  }
+  for (std::size_t f = 0; f < size; ++f) {
+    const std::complex<double> x = spec[kP][f];
+    std::complex<double> a2 = 1.0, y = x;  // P^(n-2) by squaring (std::pow goes through log, undefined at 0)
+    for (int e = n - 2; e > 0; e >>= 1, y = cmul(y, y))
+      if (e & 1) a2 = cmul(a2, y);
+    const std::complex<double> a1 = cmul(a2, x);
+    out[kPn][f] = cmul(a1, x);
+    for (int r = kE; r < kRows; ++r)
+      if (!out[r].empty()) out[r][f] = cmul(a1, spec[r][f]);
+    if (!out[kE12].empty()) out[kE12][f] = cmul(a2, cmul(spec[kE][f], spec[kE][f]));
+    if (!out[kVn12].empty()) out[kVn12][f] = cmul(a2, cmul(spec[kVn][f], spec[kVn][f]));
+  }
+  std::vector<std::vector<double>> seq(kOut);
+  {
+    std::vector<int> present;
+    for (int o = 0; o < kOut; ++o)
+      if (!out[o].empty()) present.push_back(o);
+    for (std::size_t j = 0; j < present.size(); j += 2) {
+      const int o1 = present[j], o2 = j + 1 < present.size() ? present[j + 1] : -1;
+      std::vector<double> unused;
+      grid.inverse(out[o1], o2 < 0 ? SpectralGrid::Spectrum{} : out[o2], seq[o1], o2 < 0 ? unused : seq[o2]);
+    }
+  }
+  auto at = [&](int o, long long S) {
+    return seq[o].empty() ? 0.0 : seq[o][static_cast<std::size_t>(S - 1LL * n * mmin) & mask];
+  };
+  for (long long S = lo; S <= hi; ++S) {
+    const double prob = at(kPn, S);
+    if (prob <= kFftFloor) continue;
+    Sums s;
+    const double f = n / prob;
+    s.e = f * at(kE, S), s.vp = f * at(kVp, S), s.vn = f * at(kVn, S);
+    s.vn2 = f * (at(kVn2, S) + (n - 1) * at(kVn12, S));
+    s.e_var = std::max(0.0, f * (at(kE2, S) + (n - 1) * at(kE12, S)) - s.e * s.e);
+    cd.atoms.push_back(make_atom(v, static_cast<int>(S), 0, false, prob, s));
+  }
+}
+
 }  // namespace
 
 // M | O is the sum of O i.i.d. faulted levels S_O, and E[sum h | O, M] =
@@ -322,7 +431,7 @@ std::vector<double> active_rows_pmf(const std::vector<double>& pa, int n) {
 }
 
 ColumnDistribution column_distribution(const JobView& v, const std::vector<double>& pa,
-                                       const std::vector<CellOutcome>& cells, int n) {
+                                       const std::vector<CellOutcome>& cells, int n, double fft_above) {
   ColumnDistribution cd;
   if (bit_serial(v)) {
     cd.method = Method::binomial_mixture;
@@ -338,7 +447,13 @@ ColumnDistribution column_distribution(const JobView& v, const std::vector<doubl
   const std::vector<RowOutcome> rows = row_outcomes(v, pa, cells);
   const bool joint = joint_cost(merge(rows, true), n) <= kJointBudget;
   cd.method = joint ? Method::joint_dp : Method::value_dp;
-  from_convolution(v, merge(rows, joint), n, joint, cd);
+  const std::vector<Key> keys = merge(rows, joint);
+  if (!joint && n >= 2 && value_cost(keys, n) > fft_above) {
+    cd.method = Method::value_fft;
+    from_spectra(v, keys, n, cd);
+  } else {
+    from_convolution(v, keys, n, joint, cd);
+  }
   return cd;
 }
 
