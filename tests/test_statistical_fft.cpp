@@ -33,47 +33,11 @@ std::vector<double> pseudo_random(std::size_t n, std::uint64_t seed) {
   return x;
 }
 
-}  // namespace
-
-TEST(StatisticalFft, SpectraMultiplyLikeDirectConvolution) {
-  const std::vector<double> a = pseudo_random(37, 1), b = pseudo_random(61, 2);
-  const stat::SpectralGrid grid(a.size() + b.size() - 1);
-  EXPECT_EQ(grid.size(), 128u);
-  stat::SpectralGrid::Spectrum sa, sb;
-  grid.forward(a, b, sa, sb);  // two real sequences in one transform
-  stat::SpectralGrid::Spectrum prod(grid.size()), sq(grid.size());
-  for (std::size_t k = 0; k < grid.size(); ++k) prod[k] = stat::cmul(sa[k], sb[k]), sq[k] = stat::cmul(sa[k], sa[k]);
-  std::vector<double> ab, aa;
-  grid.inverse(prod, sq, ab, aa);  // and two results back
-  const std::vector<double> want_ab = direct(a, b), want_aa = direct(a, a);
-  for (std::size_t i = 0; i < grid.size(); ++i) {
-    EXPECT_NEAR(ab[i], i < want_ab.size() ? want_ab[i] : 0.0, 1e-13) << i;
-    EXPECT_NEAR(aa[i], i < want_aa.size() ? want_aa[i] : 0.0, 1e-13) << i;
-  }
-}
-
-// 24 rows of 6-bit DAC levels times 16-level cells (values 0..945), with g_off
-// current, programming variation and read noise, so that every conditional row
-// sum is used: the FFT atoms against the direct value_dp convolution's.
-TEST(StatisticalFft, ValueDpByFftMatchesDirectConvolution) {
-  Config c = test::small_config();
-  c.macro.rows = 24;
-  c.macro.cols = 4;
-  c.macro.bits_per_cell = 4;
-  c.macro.weight_encoding = WeightEncoding::unsigned_plain;
-  c.macro.dac_bits = 6;
-  c.macro.adc.bits = 8;
-  c.macro.g_on_us = 10.0;
-  c.macro.g_off_us = 1.0;
-  c.macro.noise.read_sigma_us = 0.2;
-  c.macro.noise.prog_sigma_rel = 0.03;
-  c.tile.rows_used = 24;
-  c.tile.cols_used = 4;
-  c.tile.inputs.bits = 6;
-  c.tile.inputs.dist.kind = DistKind::relu_laplace;
-  c.tile.inputs.dist.zero_fraction = 0.4;
-  c.tile.inputs.dist.b = 1.0;
-  c.tile.weights = test::uniform_operand(4, false, 0.0, 1.0, 1.0);
+// The FFT atoms of the job's first class against the direct value_dp
+// convolution's: the same values M, probabilities within rounding, the same
+// conditional moments, and only atoms below kFftFloor dropped, within the
+// stated bound on their mass.
+void expect_fft_matches_direct(const Config& c) {
   BuiltJob job;
   build_job(c, philox::JobId{}, job, false);
   const JobView& v = job.view;
@@ -117,4 +81,54 @@ TEST(StatisticalFft, ValueDpByFftMatchesDirectConvolution) {
     for (const stat::CellOutcome& cell : om.cell[0]) lo = std::min(lo, a * cell.l), hi = std::max(hi, a * cell.l);
   EXPECT_LE(dropped, n * (hi - lo) * stat::kFftFloor);
   EXPECT_NEAR(kept + dropped, 1.0, 1e-12);
+}
+
+Config multilevel(int rows, int dac_bits, int bits_per_cell) {
+  Config c = test::small_config();
+  c.macro.rows = rows;
+  c.macro.cols = 4;
+  c.macro.bits_per_cell = bits_per_cell;
+  c.macro.weight_encoding = WeightEncoding::unsigned_plain;
+  c.macro.dac_bits = dac_bits;
+  c.macro.g_on_us = 10.0;
+  c.macro.g_off_us = 1.0;
+  c.macro.noise.read_sigma_us = 0.2;
+  c.macro.noise.prog_sigma_rel = 0.03;
+  c.tile.rows_used = rows;
+  c.tile.cols_used = 4;
+  c.tile.inputs.bits = dac_bits;
+  c.tile.inputs.dist.kind = DistKind::relu_laplace;
+  c.tile.inputs.dist.zero_fraction = 0.4;
+  c.tile.inputs.dist.b = 1.0;
+  c.tile.weights = test::uniform_operand(bits_per_cell, false, 0.0, 1.0, 1.0);
+  return c;
+}
+
+}  // namespace
+
+// 24 rows of 6-bit DAC levels times 16-level cells (values 0..945), with g_off
+// current, programming variation and read noise, so that every conditional row
+// sum is used. The grid spans every value of the sum.
+TEST(StatisticalFft, ValueDpByFftMatchesDirectConvolution) { expect_fft_matches_direct(multilevel(24, 6, 4)); }
+
+// 128 rows of 3-bit DAC levels times 4-level cells (values 0..21): the
+// Bernstein window ([0, 1353], a grid of 2048) is under the sum's range [0, 2688],
+// so what lies beyond wraps around onto the grid.
+TEST(StatisticalFft, WindowedGridMatchesDirectConvolution) { expect_fft_matches_direct(multilevel(128, 3, 2)); }
+
+TEST(StatisticalFft, SpectraMultiplyLikeDirectConvolution) {
+  const std::vector<double> a = pseudo_random(37, 1), b = pseudo_random(61, 2);
+  const stat::SpectralGrid grid(a.size() + b.size() - 1);
+  EXPECT_EQ(grid.size(), 128u);
+  stat::SpectralGrid::Spectrum sa, sb;
+  grid.forward(a, b, sa, sb);  // two real sequences in one transform
+  stat::SpectralGrid::Spectrum prod(grid.size()), sq(grid.size());
+  for (std::size_t k = 0; k < grid.size(); ++k) prod[k] = stat::cmul(sa[k], sb[k]), sq[k] = stat::cmul(sa[k], sa[k]);
+  std::vector<double> ab, aa;
+  grid.inverse(prod, sq, ab, aa);  // and two results back
+  const std::vector<double> want_ab = direct(a, b), want_aa = direct(a, a);
+  for (std::size_t i = 0; i < grid.size(); ++i) {
+    EXPECT_NEAR(ab[i], i < want_ab.size() ? want_ab[i] : 0.0, 1e-13) << i;
+    EXPECT_NEAR(aa[i], i < want_aa.size() ? want_aa[i] : 0.0, 1e-13) << i;
+  }
 }
