@@ -117,6 +117,15 @@ std::vector<Key> merge(const std::vector<RowOutcome>& rows, bool with_o) {
   return keys;
 }
 
+// dst[i] += p * src[i] for i in [lo, hi]: the convolutions' inner loop, in the
+// widest vectors this CPU has (host code is built for baseline x86-64).
+// Element by element, with no contraction into FMAs (-ffp-contract=off), so
+// every copy gives the same bits.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void add_scaled(double p, const double* src,
+                                                                               double* dst, int lo, int hi) {
+  for (int i = lo; i <= hi; ++i) dst[i] += p * src[i];
+}
+
 // Layers n, n-1 and n-2 of the n-fold convolution over (m, o). Layer k covers
 // [k*mmin, k*mmax] x [k*omin, k*omax], stored from index 0 with row stride nm.
 // Each row (one o) keeps the range of m it can reach: much of the rectangle is
@@ -153,14 +162,15 @@ class Convolution {
           }
       for (int j = 0; j < bo + ro_; ++j)
         if (lo[j] <= hi[j]) std::fill(nxt.begin() + row(j) + lo[j], nxt.begin() + row(j) + hi[j] + 1, 0.0);
-      for (const Key& key : keys) {
-        const int dm = key.m - mmin_, dof = key.o - omin_;
-        for (int j = 0; j < bo; ++j) {
-          const double* src = layer_[0].data() + row(j);
-          double* dst = nxt.data() + row(j + dof) + dm;
-          for (int i = lo_[0][j]; i <= hi_[0][j]; ++i) dst[i] += key.p * src[i];
+      // One target row at a time (it stays in cache while the keys add to
+      // it), the keys in their order: each entry receives the same terms in
+      // the same order as key by key over the whole layer, so the same sums.
+      for (int r = 0; r < bo + ro_; ++r)
+        for (const Key& key : keys) {
+          const int j = r - (key.o - omin_);
+          if (j < 0 || j >= bo || lo_[0][j] > hi_[0][j]) continue;
+          add_scaled(key.p, layer_[0].data() + row(j), nxt.data() + row(r) + (key.m - mmin_), lo_[0][j], hi_[0][j]);
         }
-      }
       rotate(layer_), rotate(lo_), rotate(hi_);  // nxt becomes the latest layer
     }
   }
