@@ -287,7 +287,7 @@ void from_spectra(const JobView& v, const std::vector<Key>& keys, int n, ColumnD
   const double t = c + std::sqrt(c * c + 2 * n * var * log_tail);
   const long long lo = std::max<long long>(1LL * n * mmin, static_cast<long long>(std::floor(n * mu - t)));
   const long long hi = std::min<long long>(1LL * n * mmax, static_cast<long long>(std::ceil(n * mu + t)));
-  const SpectralGrid grid(static_cast<std::size_t>(std::max(hi - lo + 1, 1LL * (mmax - mmin) + 1)));
+  const SpectralGrid& grid = spectral_grid(static_cast<std::size_t>(std::max(hi - lo + 1, 1LL * (mmax - mmin) + 1)));
   const std::size_t size = grid.size(), mask = size - 1;
 
   // The rows' p and p-weighted sums h (e, vp, vn, e^2, vn^2) by m - mmin; a
@@ -313,36 +313,32 @@ void from_spectra(const JobView& v, const std::vector<Key>& keys, int n, ColumnD
     }
   }
   // Outputs: P_n, then the row sums against P_{n-1} (kE..kVn2) and the pair sums
-  // against P_{n-2} (e, vn): spectra a_back * h (* h), two per inverse transform.
+  // against P_{n-2} (e, vn): spectra a_back * h (* h), made two at a time into
+  // one buffer (as A + iB) and transformed back in place.
   enum { kPn = 0, kE12 = kRows, kVn12, kOut };
-  std::vector<SpectralGrid::Spectrum> out(kOut);
-  for (int o = 0; o < kOut; ++o) {
-    const int h = o == kE12 ? kE : o == kVn12 ? kVn : o;
-    if (o != kPn && spec[h].empty()) continue;
-    out[o].resize(size);
-  }
+  SpectralGrid::Spectrum a2(size);  // P^(n-2) by squaring (std::pow goes through log, undefined at 0)
   for (std::size_t f = 0; f < size; ++f) {
-    const std::complex<double> x = spec[kP][f];
-    std::complex<double> a2 = 1.0, y = x;  // P^(n-2) by squaring (std::pow goes through log, undefined at 0)
+    std::complex<double> r = 1.0, y = spec[kP][f];
     for (int e = n - 2; e > 0; e >>= 1, y = cmul(y, y))
-      if (e & 1) a2 = cmul(a2, y);
-    const std::complex<double> a1 = cmul(a2, x);
-    out[kPn][f] = cmul(a1, x);
-    for (int r = kE; r < kRows; ++r)
-      if (!out[r].empty()) out[r][f] = cmul(a1, spec[r][f]);
-    if (!out[kE12].empty()) out[kE12][f] = cmul(a2, cmul(spec[kE][f], spec[kE][f]));
-    if (!out[kVn12].empty()) out[kVn12][f] = cmul(a2, cmul(spec[kVn][f], spec[kVn][f]));
+      if (e & 1) r = cmul(r, y);
+    a2[f] = r;
   }
+  auto value = [&](int o, std::size_t f) {
+    const std::complex<double> x = spec[kP][f], a1 = cmul(a2[f], x);
+    if (o == kPn) return cmul(a1, x);
+    if (o == kE12) return cmul(a2[f], cmul(spec[kE][f], spec[kE][f]));
+    if (o == kVn12) return cmul(a2[f], cmul(spec[kVn][f], spec[kVn][f]));
+    return cmul(a1, spec[o][f]);
+  };
+  std::vector<int> present;
+  for (int o = 0; o < kOut; ++o)
+    if (o == kPn || !spec[o == kE12 ? kE : o == kVn12 ? kVn : o].empty()) present.push_back(o);
   std::vector<std::vector<double>> seq(kOut);
-  {
-    std::vector<int> present;
-    for (int o = 0; o < kOut; ++o)
-      if (!out[o].empty()) present.push_back(o);
-    for (std::size_t j = 0; j < present.size(); j += 2) {
-      const int o1 = present[j], o2 = j + 1 < present.size() ? present[j + 1] : -1;
-      std::vector<double> unused;
-      grid.inverse(out[o1], o2 < 0 ? SpectralGrid::Spectrum{} : out[o2], seq[o1], o2 < 0 ? unused : seq[o2]);
-    }
+  SpectralGrid::Spectrum z(size);
+  for (std::size_t j = 0; j < present.size(); j += 2) {
+    const int o1 = present[j], o2 = j + 1 < present.size() ? present[j + 1] : -1;
+    for (std::size_t f = 0; f < size; ++f) z[f] = o2 < 0 ? value(o1, f) : value(o1, f) + cmul({0, 1}, value(o2, f));
+    grid.inverse(z, seq[o1], o2 < 0 ? nullptr : &seq[o2]);
   }
   auto at = [&](int o, long long S) {
     return seq[o].empty() ? 0.0 : seq[o][static_cast<std::size_t>(S - 1LL * n * mmin) & mask];

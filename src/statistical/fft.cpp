@@ -4,6 +4,8 @@
 #include "statistical/fft.hpp"
 
 #include <cmath>
+#include <map>
+#include <memory>
 #include <numbers>
 #include <utility>
 
@@ -11,11 +13,14 @@ namespace cimmc::stat {
 
 SpectralGrid::SpectralGrid(std::size_t min_size) {
   while (n_ < min_size) n_ <<= 1, ++log2n_;
-  w_.resize(n_ / 2);
-  for (std::size_t k = 0; k < n_ / 2; ++k) {
-    const double t = -2.0 * std::numbers::pi * static_cast<double>(k) / static_cast<double>(n_);
-    w_[k] = {std::cos(t), std::sin(t)};
-  }
+  // Stage by stage (half-length h = 1, 2, 4, ...): exp(-2 pi i k / 2h), k < h,
+  // at w_[h - 1 + k], so each stage reads its twiddles in order.
+  w_.resize(n_ > 1 ? n_ - 1 : 0);
+  for (std::size_t h = 1; h < n_; h <<= 1)
+    for (std::size_t k = 0; k < h; ++k) {
+      const double t = -std::numbers::pi * static_cast<double>(k) / static_cast<double>(h);
+      w_[h - 1 + k] = {std::cos(t), std::sin(t)};
+    }
   rev_.resize(n_);
   for (std::size_t i = 0; i < n_; ++i) {
     std::size_t r = 0;
@@ -24,21 +29,28 @@ SpectralGrid::SpectralGrid(std::size_t min_size) {
   }
 }
 
+// The inverse transform is conj(F(conj x)) / n.
 void SpectralGrid::transform(std::vector<std::complex<double>>& x, bool inverse) const {
+  if (inverse)
+    for (auto& z : x) z = std::conj(z);
   for (std::size_t i = 0; i < n_; ++i)
     if (i < rev_[i]) std::swap(x[i], x[rev_[i]]);
-  for (std::size_t len = 2; len <= n_; len <<= 1) {
-    const std::size_t half = len / 2, step = n_ / len;
-    for (std::size_t s = 0; s < n_; s += len)
+  for (std::size_t half = 1; half < n_; half <<= 1) {
+    const std::complex<double>* w = w_.data() + half - 1;
+    for (std::size_t s = 0; s < n_; s += 2 * half) {
+      std::complex<double>* a = x.data() + s;
+      std::complex<double>* b = a + half;
       for (std::size_t k = 0; k < half; ++k) {
-        const std::complex<double> w = inverse ? std::conj(w_[k * step]) : w_[k * step];
-        const std::complex<double> t = cmul(w, x[s + k + half]);
-        x[s + k + half] = x[s + k] - t;
-        x[s + k] += t;
+        const std::complex<double> t = cmul(w[k], b[k]);
+        b[k] = a[k] - t;
+        a[k] += t;
       }
+    }
   }
-  if (inverse)
-    for (auto& z : x) z /= static_cast<double>(n_);
+  if (inverse) {
+    const double scale = 1.0 / static_cast<double>(n_);
+    for (auto& z : x) z = std::conj(z) * scale;
+  }
 }
 
 void SpectralGrid::forward(const std::vector<double>& a, const std::vector<double>& b, Spectrum& sa,
@@ -62,17 +74,29 @@ void SpectralGrid::forward(const std::vector<double>& a, const std::vector<doubl
 void SpectralGrid::inverse(const Spectrum& sa, const Spectrum& sb, std::vector<double>& a,
                            std::vector<double>& b) const {
   Spectrum z(sa);
-  const std::complex<double> i(0, 1);
   if (!sb.empty())
-    for (std::size_t k = 0; k < n_; ++k) z[k] += cmul(i, sb[k]);
+    for (std::size_t k = 0; k < n_; ++k) z[k] += cmul({0, 1}, sb[k]);
+  if (sb.empty()) b.clear();
+  inverse(z, a, sb.empty() ? nullptr : &b);
+}
+
+void SpectralGrid::inverse(Spectrum& z, std::vector<double>& a, std::vector<double>* b) const {
   transform(z, true);
   a.resize(n_);
   for (std::size_t k = 0; k < n_; ++k) a[k] = z[k].real();
-  b.clear();
-  if (!sb.empty()) {
-    b.resize(n_);
-    for (std::size_t k = 0; k < n_; ++k) b[k] = z[k].imag();
+  if (b) {
+    b->resize(n_);
+    for (std::size_t k = 0; k < n_; ++k) (*b)[k] = z[k].imag();
   }
+}
+
+const SpectralGrid& spectral_grid(std::size_t min_size) {
+  thread_local std::map<std::size_t, std::unique_ptr<SpectralGrid>> grids;
+  std::size_t n = 1;
+  while (n < min_size) n <<= 1;
+  auto& g = grids[n];
+  if (!g) g = std::make_unique<SpectralGrid>(n);
+  return *g;
 }
 
 }  // namespace cimmc::stat

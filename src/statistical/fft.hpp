@@ -36,13 +36,19 @@ class SpectralGrid {
   void forward(const std::vector<double>& a, const std::vector<double>& b, Spectrum& sa, Spectrum& sb) const;
   // The real sequences of two spectra of real sequences (sb may be empty: b is left empty).
   void inverse(const Spectrum& sa, const Spectrum& sb, std::vector<double>& a, std::vector<double>& b) const;
+  // The same from z = sa + i sb, transformed in place (b null: sb was 0).
+  void inverse(Spectrum& z, std::vector<double>& a, std::vector<double>* b) const;
 
  private:
   void transform(std::vector<std::complex<double>>& x, bool inverse) const;
   std::size_t n_ = 1;
   int log2n_ = 0;
-  std::vector<std::complex<double>> w_;  // exp(-2 pi i k / n), k < n/2
+  std::vector<std::complex<double>> w_;  // twiddles, stage by stage (fft.cpp)
   std::vector<std::size_t> rev_;         // bit reversal
 };
+
+// This thread's grid of at least min_size points, built once per size (its
+// twiddles cost as much as a transform).
+const SpectralGrid& spectral_grid(std::size_t min_size);
 
 }  // namespace cimmc::stat
