@@ -1,7 +1,7 @@
 // Convolution powers of short real sequences by FFT, for the statistical
 // model's value_dp classes whose direct convolution would cost too much (e.g.
 // 128 rows of 8-bit DAC levels times 16-level cells: values up to 489,600,
-// 5e10 multiply-adds and 54 s directly, 37 ms this way). The n-fold convolution of a
+// 5e10 multiply-adds and 54 s directly, 27 ms this way). The n-fold convolution of a
 // pmf is one power of its spectrum; rows' weighted sums against layers n-1 and
 // n-2 are products of spectra too. Rounding leaves an absolute error of about
 // 1e-16 per entry (not relative, as in the direct sums), so callers drop
