@@ -8,6 +8,9 @@
 //                     atoms given O serve every cycle (column_slices)
 //   joint_dp          2-D convolution over rows, when it costs < kJointBudget
 //   value_dp          1-D convolution of M only
+//   value_fft         value_dp by FFT where the direct sums would cost more than
+//                     kValueBudget (from_spectra: the same atoms to rounding, those
+//                     below kFftFloor dropped)
 // With r_off = 0 and no programming variation every method is exact, and so
 // is the g_off shift r_off*O in the first two. Everything else is a row sum
 // sum_j h_j (h: e, programming variance, read-noise variance) and enters
