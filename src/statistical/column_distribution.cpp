@@ -8,6 +8,9 @@
 //                     atoms given O serve every cycle (column_slices)
 //   joint_dp          2-D convolution over rows, when it costs < kJointBudget
 //   value_dp          1-D convolution of M only
+//   value_fft         value_dp by FFT where the direct sums would cost more than
+//                     kValueBudget (from_spectra: the same atoms to rounding, those
+//                     below kFftFloor dropped)
 // With r_off = 0 and no programming variation every method is exact, and so
 // is the g_off shift r_off*O in the first two. Everything else is a row sum
 // sum_j h_j (h: e, programming variance, read-noise variance) and enters
@@ -27,6 +30,7 @@
 #include <utility>
 
 #include "device_model.hpp"
+#include "statistical/fft.hpp"
 #include "statistical/model.hpp"
 
 namespace cimmc::stat {
@@ -116,6 +120,15 @@ std::vector<Key> merge(const std::vector<RowOutcome>& rows, bool with_o) {
   return keys;
 }
 
+// dst[i] += p * src[i] for i in [lo, hi]: the convolutions' inner loop, in the
+// widest vectors this CPU has (host code is built for baseline x86-64).
+// Element by element, with no contraction into FMAs (-ffp-contract=off), so
+// every copy gives the same bits.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void add_scaled(double p, const double* src,
+                                                                               double* dst, int lo, int hi) {
+  for (int i = lo; i <= hi; ++i) dst[i] += p * src[i];
+}
+
 // Layers n, n-1 and n-2 of the n-fold convolution over (m, o). Layer k covers
 // [k*mmin, k*mmax] x [k*omin, k*omax], stored from index 0 with row stride nm.
 // Each row (one o) keeps the range of m it can reach: much of the rectangle is
@@ -152,14 +165,15 @@ class Convolution {
           }
       for (int j = 0; j < bo + ro_; ++j)
         if (lo[j] <= hi[j]) std::fill(nxt.begin() + row(j) + lo[j], nxt.begin() + row(j) + hi[j] + 1, 0.0);
-      for (const Key& key : keys) {
-        const int dm = key.m - mmin_, dof = key.o - omin_;
-        for (int j = 0; j < bo; ++j) {
-          const double* src = layer_[0].data() + row(j);
-          double* dst = nxt.data() + row(j + dof) + dm;
-          for (int i = lo_[0][j]; i <= hi_[0][j]; ++i) dst[i] += key.p * src[i];
+      // One target row at a time (it stays in cache while the keys add to
+      // it), the keys in their order: each entry receives the same terms in
+      // the same order as key by key over the whole layer, so the same sums.
+      for (int r = 0; r < bo + ro_; ++r)
+        for (const Key& key : keys) {
+          const int j = r - (key.o - omin_);
+          if (j < 0 || j >= bo || lo_[0][j] > hi_[0][j]) continue;
+          add_scaled(key.p, layer_[0].data() + row(j), nxt.data() + row(r) + (key.m - mmin_), lo_[0][j], hi_[0][j]);
         }
-      }
       rotate(layer_), rotate(lo_), rotate(hi_);  // nxt becomes the latest layer
     }
   }
@@ -238,6 +252,110 @@ void from_convolution(const JobView& v, const std::vector<Key>& keys, int n, boo
       if (!has_o) s.e_var = std::max(0.0, f * (e2 + (n - 1) * e12) - s.e * s.e);
       cd.atoms.push_back(make_atom(v, M, O, has_o, pn, s));
     }
+}
+
+// Direct convolution's multiply-adds for value_dp (M alone: one row of layers).
+double value_cost(const std::vector<Key>& keys, int n) {
+  int mmin = keys.front().m, mmax = mmin;
+  for (const Key& k : keys) mmin = std::min(mmin, k.m), mmax = std::max(mmax, k.m);
+  double cost = 0;
+  for (int k = 0; k < n; ++k) cost += k * (mmax - mmin) + 1.0;
+  return cost * static_cast<double>(keys.size());
+}
+
+// value_dp by FFT: the same atoms as from_convolution(has_o = false), where
+// every layer sum becomes a product of spectra on one grid:
+//   P_n = p^{*n},  sum_k h_k P_{n-1}(S - m_k) = (h * p^{*(n-1)})(S),
+//   sum_pairs h1 h2 P_{n-2}(S - m1 - m2) = (h * h * p^{*(n-2)})(S),
+// with p, h the keys' p and p-weighted h placed at m - mmin.
+// The grid covers only the window of S outside which Bernstein's inequality
+// (rows bounded within b of their mean, variance sigma^2 each) leaves at most
+// kWindowTail per side: P(|S - n mu| >= t) <= 2 exp(-t^2 / (2 (n sigma^2 + b t / 3))).
+// The grid is cyclic, so what lies beyond wraps onto it: at most 2 kWindowTail
+// of P_n (times max |h / p| for the row sums), e.g. a grid of 2^17 instead of
+// 2^19 for 128 rows of values 0..3825.
+// Atoms below kFftFloor are dropped (those above 1e-18 the direct sums would
+// keep): at most kFftFloor per value of S, n (mmax - mmin) kFftFloor in all
+// (5e-8 for 128 rows of values 0..3825), and in practice far less (the dropped
+// values are tails; tests/test_statistical_fft.cpp measures it).
+constexpr double kWindowTail = 1e-17;
+
+void from_spectra(const JobView& v, const std::vector<Key>& keys, int n, ColumnDistribution& cd) {
+  int mmin = keys.front().m, mmax = mmin;
+  double mu = 0;
+  for (const Key& k : keys) mmin = std::min(mmin, k.m), mmax = std::max(mmax, k.m), mu += k.p * k.m;
+  double var = 0, b = 0;
+  for (const Key& k : keys) var += k.p * (k.m - mu) * (k.m - mu), b = std::max(b, std::fabs(k.m - mu));
+  const double log_tail = -std::log(kWindowTail), c = b / 3 * log_tail;
+  const double t = c + std::sqrt(c * c + 2 * n * var * log_tail);
+  const long long lo = std::max<long long>(1LL * n * mmin, static_cast<long long>(std::floor(n * mu - t)));
+  const long long hi = std::min<long long>(1LL * n * mmax, static_cast<long long>(std::ceil(n * mu + t)));
+  const SpectralGrid& grid = spectral_grid(static_cast<std::size_t>(std::max(hi - lo + 1, 1LL * (mmax - mmin) + 1)));
+  const std::size_t size = grid.size(), mask = size - 1;
+
+  // The rows' p and p-weighted sums h (e, vp, vn, e^2, vn^2) by m - mmin; a
+  // sum that is zero everywhere (no g_off current, no programming variation,
+  // no read noise) is left out and read as 0.
+  enum { kP, kE, kVp, kVn, kE2, kVn2, kRows };
+  std::vector<std::vector<double>> row(kRows, std::vector<double>(mmax - mmin + 1, 0.0));
+  for (const Key& k : keys) {
+    const int i = k.m - mmin;
+    row[kP][i] = k.p, row[kE][i] = k.pe, row[kVp][i] = k.pvp, row[kVn][i] = k.pvn, row[kE2][i] = k.pe2, row[kVn2][i] = k.pvn2;
+  }
+  for (auto& r : row)
+    if (std::all_of(r.begin(), r.end(), [](double y) { return y == 0; })) r.clear();
+  std::vector<SpectralGrid::Spectrum> spec(kRows);
+  {
+    std::vector<int> present;
+    for (int r = 0; r < kRows; ++r)
+      if (!row[r].empty()) present.push_back(r);
+    for (std::size_t j = 0; j < present.size(); j += 2) {  // two real sequences per transform
+      const int r1 = present[j], r2 = j + 1 < present.size() ? present[j + 1] : -1;
+      SpectralGrid::Spectrum unused;
+      grid.forward(row[r1], r2 < 0 ? std::vector<double>{} : row[r2], spec[r1], r2 < 0 ? unused : spec[r2]);
+    }
+  }
+  // Outputs: P_n, then the row sums against P_{n-1} (kE..kVn2) and the pair sums
+  // against P_{n-2} (e, vn): spectra a_back * h (* h), made two at a time into
+  // one buffer (as A + iB) and transformed back in place.
+  enum { kPn = 0, kE12 = kRows, kVn12, kOut };
+  SpectralGrid::Spectrum a2(size);  // P^(n-2) by squaring (std::pow goes through log, undefined at 0)
+  for (std::size_t f = 0; f < size; ++f) {
+    std::complex<double> r = 1.0, y = spec[kP][f];
+    for (int e = n - 2; e > 0; e >>= 1, y = cmul(y, y))
+      if (e & 1) r = cmul(r, y);
+    a2[f] = r;
+  }
+  auto value = [&](int o, std::size_t f) {
+    const std::complex<double> x = spec[kP][f], a1 = cmul(a2[f], x);
+    if (o == kPn) return cmul(a1, x);
+    if (o == kE12) return cmul(a2[f], cmul(spec[kE][f], spec[kE][f]));
+    if (o == kVn12) return cmul(a2[f], cmul(spec[kVn][f], spec[kVn][f]));
+    return cmul(a1, spec[o][f]);
+  };
+  std::vector<int> present;
+  for (int o = 0; o < kOut; ++o)
+    if (o == kPn || !spec[o == kE12 ? kE : o == kVn12 ? kVn : o].empty()) present.push_back(o);
+  std::vector<std::vector<double>> seq(kOut);
+  SpectralGrid::Spectrum z(size);
+  for (std::size_t j = 0; j < present.size(); j += 2) {
+    const int o1 = present[j], o2 = j + 1 < present.size() ? present[j + 1] : -1;
+    for (std::size_t f = 0; f < size; ++f) z[f] = o2 < 0 ? value(o1, f) : value(o1, f) + cmul({0, 1}, value(o2, f));
+    grid.inverse(z, seq[o1], o2 < 0 ? nullptr : &seq[o2]);
+  }
+  auto at = [&](int o, long long S) {
+    return seq[o].empty() ? 0.0 : seq[o][static_cast<std::size_t>(S - 1LL * n * mmin) & mask];
+  };
+  for (long long S = lo; S <= hi; ++S) {
+    const double prob = at(kPn, S);
+    if (prob <= kFftFloor) continue;
+    Sums s;
+    const double f = n / prob;
+    s.e = f * at(kE, S), s.vp = f * at(kVp, S), s.vn = f * at(kVn, S);
+    s.vn2 = f * (at(kVn2, S) + (n - 1) * at(kVn12, S));
+    s.e_var = std::max(0.0, f * (at(kE2, S) + (n - 1) * at(kE12, S)) - s.e * s.e);
+    cd.atoms.push_back(make_atom(v, static_cast<int>(S), 0, false, prob, s));
+  }
 }
 
 }  // namespace
@@ -322,7 +440,7 @@ std::vector<double> active_rows_pmf(const std::vector<double>& pa, int n) {
 }
 
 ColumnDistribution column_distribution(const JobView& v, const std::vector<double>& pa,
-                                       const std::vector<CellOutcome>& cells, int n) {
+                                       const std::vector<CellOutcome>& cells, int n, double fft_above) {
   ColumnDistribution cd;
   if (bit_serial(v)) {
     cd.method = Method::binomial_mixture;
@@ -338,7 +456,13 @@ ColumnDistribution column_distribution(const JobView& v, const std::vector<doubl
   const std::vector<RowOutcome> rows = row_outcomes(v, pa, cells);
   const bool joint = joint_cost(merge(rows, true), n) <= kJointBudget;
   cd.method = joint ? Method::joint_dp : Method::value_dp;
-  from_convolution(v, merge(rows, joint), n, joint, cd);
+  const std::vector<Key> keys = merge(rows, joint);
+  if (!joint && n >= 2 && value_cost(keys, n) > fft_above) {
+    cd.method = Method::value_fft;
+    from_spectra(v, keys, n, cd);
+  } else {
+    from_convolution(v, keys, n, joint, cd);
+  }
   return cd;
 }
 

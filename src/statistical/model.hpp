@@ -68,16 +68,22 @@ struct Atom {
 };
 
 // How the class's (M, O) = (sum s*a*l, sum s*a) distribution was obtained.
-enum class Method { binomial_mixture, joint_dp, value_dp };
+enum class Method { binomial_mixture, joint_dp, value_dp, value_fft };  // value_fft: value_dp by FFT
 
 struct ColumnDistribution {
   std::vector<Atom> atoms;
   Method method = Method::value_dp;
 };
 
-// The column value of one conversion of class (pa, cells, n rows).
+// Direct value_dp convolutions costing more multiply-adds than this are done
+// by FFT instead (column_distribution.cpp, from_spectra).
+constexpr double kValueBudget = 3e8;
+
+// The column value of one conversion of class (pa, cells, n rows); fft_above:
+// kValueBudget, or another threshold (tests compare both ways).
 ColumnDistribution column_distribution(const JobView& v, const std::vector<double>& pa,
-                                       const std::vector<CellOutcome>& cells, int n);
+                                       const std::vector<CellOutcome>& cells, int n,
+                                       double fft_above = kValueBudget);
 
 // 1-bit DAC and unsigned columns: O, the number of active rows, is
 // Binomial(n, P(a = 1)), and the atoms given O do not depend on P(a = 1), so
