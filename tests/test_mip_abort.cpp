@@ -39,6 +39,7 @@ TEST(MipMapper, SolverAbortLeavesTheSearchsBest) {
   EXPECT_TRUE(r.status == "solver_error" || r.status == "optimal" || r.status == "time_limit" ||
               r.status == "solve_limit")
       << r.status;
-  std::printf("layer 07: status %s, gap %.3g, %lld solves, %.2f s CPU (%.2f s in the solver's children)\n",
-              r.status.c_str(), r.gap, static_cast<long long>(r.solves), r.seconds, r.solver_seconds);
+  std::printf("layer 07: status %s, gap %.3g, %lld solves (%lld retried), %.2f s CPU (%.2f s in the solver's children)\n",
+              r.status.c_str(), r.gap, static_cast<long long>(r.solves), static_cast<long long>(r.retries), r.seconds,
+              r.solver_seconds);
 }
