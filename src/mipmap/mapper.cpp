@@ -155,7 +155,11 @@ MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln
       r.status = "solver_error";
       break;
     }
-    bound = to_cost(s.bound);
+    // The best bound of any solve so far: each program is the one before
+    // with more cuts and more factor choices cut off (all of them costed), so
+    // an earlier solve's bound still holds for what is left, and a solve
+    // stopped by the time limit often reports a weaker one (its open nodes).
+    bound = std::max(bound, to_cost(s.bound));
     if (bound >= best * (1 - kRelTol)) {
       r.status = "optimal";
       break;

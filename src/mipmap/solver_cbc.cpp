@@ -26,9 +26,10 @@
 // CbcBranchDynamic.cpp:541 `distance >= 0.0` (coin-or/Cbc issue #713, fixed
 // upstream after 2.10.8). An abort cannot be caught, so every solve runs in a
 // forked child that sends its result back through a pipe: an abort ends the
-// child, and the caller gets status error (the mapper then keeps the best
-// mapping its search found). A fork costs about a millisecond; a solve, tenths
-// of a second or more.
+// child, and the caller gets status error (the mapper then solves again with
+// strong branching off, SolveLimits::strong_branching, which avoids that
+// assertion; if that fails too it keeps the best mapping its search found).
+// A fork costs about a millisecond; a solve, tenths of a second or more.
 #include <CbcModel.hpp>
 #include <CbcSolver.hpp>
 #include <CoinError.hpp>
