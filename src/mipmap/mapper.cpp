@@ -150,7 +150,7 @@ MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln
     }
     if (s.status == SolveStatus::error) {
       // CBC aborted or gave up (solver_cbc.cpp) without strong branching too:
-      // keep what the search found, with the bound of the last solve that finished.
+      // keep what the search found, with the best bound of the solves that finished.
       if (!std::isfinite(best)) throw MipError("mip mapper: the solver failed (CBC aborted or reported an error)");
       r.status = "solver_error";
       break;
