@@ -1,10 +1,13 @@
 // CBC 2.10.8 (Debian 12) aborts on an assertion (CbcBranchDynamic.cpp:541,
-// coin-or/Cbc issue #713) while solving MobileNetV3's layer 07 (depthwise 3x3,
-// 72 groups) on the MIREDO-like architecture for EDP: before solves ran in a
-// child process this killed cimmc. Now the layer ends with the search's best
-// mappings and status `solver_error` where CBC aborts, or with an ordinary
-// status where a fixed CBC finishes; either way the process lives on and the
-// result is no worse than the search the MIP started from.
+// coin-or/Cbc issue #713: a strong-branching solve that stopped on its
+// iteration limit) while solving MobileNetV3's layer 07 (depthwise 3x3, 72
+// groups) on the MIREDO-like architecture for EDP: before solves ran in a
+// child process this killed cimmc, and then the layer ended with status
+// `solver_error` (gap 0.41, 38 solves). Now the mapper repeats the aborted
+// solve without strong branching (mipmap/mapper.cpp), which cannot meet that
+// assertion: the layer ends with an ordinary status (time_limit: 50 solves,
+// one of them the retry, gap 0.409, Intel Xeon KVM guest), no worse than the
+// search the MIP started from. With a CBC that does not abort, no retry.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -36,9 +39,9 @@ TEST(MipMapper, SolverAbortLeavesTheSearchsBest) {
   EXPECT_LE(r.best, seed.report.best.front().score * (1 + 1e-12));
   EXPECT_GE(r.gap, 0.0);
   EXPECT_LE(r.gap, 1.0);
-  EXPECT_TRUE(r.status == "solver_error" || r.status == "optimal" || r.status == "time_limit" ||
-              r.status == "solve_limit")
-      << r.status;
-  std::printf("layer 07: status %s, gap %.3g, %lld solves, %.2f s CPU (%.2f s in the solver's children)\n",
-              r.status.c_str(), r.gap, static_cast<long long>(r.solves), r.seconds, r.solver_seconds);
+  EXPECT_TRUE(r.status == "optimal" || r.status == "time_limit" || r.status == "solve_limit") << r.status;
+  EXPECT_LE(r.retries, 1);
+  std::printf("layer 07: status %s, gap %.3g, %lld solves (%lld retried), %.2f s CPU (%.2f s in the solver's children)\n",
+              r.status.c_str(), r.gap, static_cast<long long>(r.solves), static_cast<long long>(r.retries), r.seconds,
+              r.solver_seconds);
 }

@@ -83,7 +83,13 @@ TEST(MipEdp, ProgramBoundsEveryFactorChoice) {
   const Hierarchy h = macro_like();
   CostParams p = prices();
   p.job_figures = &fig;
-  for (const ConvShape& s : {ConvShape(GemmShape{3, 6, 2}), kConv, conv3x3()}) {
+  ConvShape strided;  // 1x1 at stride 2: input windows 2p - 1 rows (the program's window binaries)
+  strided.C = 2;
+  strided.M = 2;
+  strided.P = 4;
+  strided.Q = 2;
+  strided.stride_h = strided.stride_w = 2;
+  for (const ConvShape& s : {ConvShape(GemmShape{3, 6, 2}), kConv, conv3x3(), strided}) {
     // Best EDP over loop orders per factor choice, by enumeration.
     std::map<std::string, std::pair<LoopNest, double>> best;
     const Mapspace ms(h, s);

@@ -116,9 +116,11 @@ MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln
   double solver_seconds = 0;  // solves run in child processes (solver_cbc.cpp): their CPU counts too
   auto elapsed = [&] { return cpu_seconds() - start + solver_seconds; };
   r.status = "solve_limit";
+  bool strong_branching = opt.strong_branching;
   while (r.solves < opt.max_solves) {
     SolveLimits lim;
     lim.max_nodes = opt.max_nodes;
+    lim.strong_branching = strong_branching;
     // Only a program value below the best cost found can lead anywhere: the
     // program bounds each factor choice's cost from below.
     if (std::isfinite(best)) lim.cutoff = to_program(best * (1 - kRelTol));
@@ -137,14 +139,27 @@ MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln
       r.status = std::isfinite(best) ? "optimal" : "no_legal_mapping";
       break;
     }
+    if (s.status == SolveStatus::error && strong_branching) {
+      // CBC 2.10.8 aborts where a strong-branching solve stopped on its
+      // iteration limit (coin-or/Cbc #713; milp.hpp): the same program again
+      // without strong branching, and so every later solve of the layer (its
+      // programs only grow, so the abort would likely come back).
+      strong_branching = false;
+      ++r.retries;
+      continue;
+    }
     if (s.status == SolveStatus::error) {
-      // CBC aborted or gave up (solver_cbc.cpp): keep what the search found, with
-      // the bound of the last solve that finished.
+      // CBC aborted or gave up (solver_cbc.cpp) without strong branching too:
+      // keep what the search found, with the best bound of the solves that finished.
       if (!std::isfinite(best)) throw MipError("mip mapper: the solver failed (CBC aborted or reported an error)");
       r.status = "solver_error";
       break;
     }
-    bound = to_cost(s.bound);
+    // The best bound of any solve so far: each program is the one before
+    // with more cuts and more factor choices cut off (all of them costed), so
+    // an earlier solve's bound still holds for what is left, and a solve
+    // stopped by the time limit often reports a weaker one (its open nodes).
+    bound = std::max(bound, to_cost(s.bound));
     if (bound >= best * (1 - kRelTol)) {
       r.status = "optimal";
       break;

@@ -45,6 +45,9 @@ struct MipOptions {
   // solver prunes with it as a cutoff and a proof can come sooner; they are
   // returned if nothing better is found.
   std::vector<loopnest::RankedMapping> incumbents;
+  // CBC's strong branching on the first solve; after a solve that ends in an
+  // error (CBC's abort, coin-or/Cbc #713) it is off for the rest of the layer.
+  bool strong_branching = true;
 };
 
 struct MipReport {
@@ -54,6 +57,7 @@ struct MipReport {
   double bound = 0;    // lower bound on every mapping's objective
   double gap = 0;      // (best - bound) / best
   std::int64_t solves = 0, factor_choices = 0, costed = 0, tangents = 0;
+  std::int64_t retries = 0;  // solves repeated without strong branching after CBC failed (0 or 1)
   bool orders_capped = false;
   double seconds = 0;         // CPU seconds, the solver's child processes included
   double solver_seconds = 0;  // of which in the solver's child processes (solver_cbc.cpp)

@@ -112,16 +112,22 @@ struct SolveLimits {
   // Solutions whose objective is not below it are of no use (an incumbent the
   // caller has); none: +inf. Nothing below it: the solve is infeasible.
   double cutoff = std::numeric_limits<double>::infinity();
+  // CBC's strong branching (its default: 5 candidates, pseudo costs trusted
+  // after 10 tries). Off, CBC branches on pseudo costs alone: CBC 2.10.8 aborts
+  // in CbcBranchDynamicDecision::betterBranch when a strong-branching solve
+  // stops on its iteration limit (coin-or/Cbc issue #713), which cannot happen
+  // without strong branching. The mapper turns it off after an abort.
+  bool strong_branching = true;
 };
 
 // False when cimmc was built without COIN-OR CBC.
 bool solver_available();
 
 // One solve from scratch (single-threaded, so deterministic for a given
-// model and node limit). Calls from several threads run one at a time: CBC's
-// driver keeps process-wide state (solver_cbc.cpp). The solve runs in a child
-// process, so a solver that aborts (an assertion in CBC) gives status error
-// instead of ending cimmc. Throws MipError without CBC or when CBC reports an
+// model and node limit). The solve runs in a child process, so a solver that
+// aborts (an assertion in CBC) gives status error instead of ending cimmc,
+// and calls from several threads run in parallel (CBC's driver keeps
+// process-wide state, but each child has its own: solver_cbc.cpp). Throws MipError without CBC or when CBC reports an
 // error of its own.
 SolveResult solve(const Milp& m, const SolveLimits& limits);
 

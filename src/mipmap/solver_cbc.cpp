@@ -8,28 +8,28 @@
 // (tests/test_mip_edp.cpp). The driver costs more per call (about 0.2 s of
 // CPU on the small test layers).
 //
-// NOT THREAD-SAFE: one solve at a time per process. CBC 2.10's driver reads
-// its arguments through process-wide globals (Debian 2.10.8's libCbcSolver
-// exports CbcOrClpRead_mode, the index of the next argv entry to parse,
+// NOT THREAD-SAFE IN ONE PROCESS: CBC 2.10's driver reads its arguments
+// through process-wide globals (Debian 2.10.8's libCbcSolver exports
+// CbcOrClpRead_mode, the index of the next argv entry to parse,
 // CbcOrClpReadCommand, CbcOrClpEnvironmentIndex, alternativeEnvironment and
 // cbcPreProcessPointer; `nm -D --defined-only`), and CbcSolver.cpp says of
 // them "These will need to be moved into an object of some sort in order to
-// make this set of calls thread-safe". Two threads in CbcMain1 would parse
-// each other's arguments (coin-or/Cbc issue #332, "CbcMain not thread safe",
-// open, reports wrong results solving in parallel on stable/2.10). So layers
-// are mapped one after another (study/plan.cpp), and solve() holds a process
-// mutex: a caller that does run it from several threads is serialised, not
-// corrupted. Each solve now runs in a child process (below), which would let
-// solves run in parallel; the mutex stays until a caller needs that.
+// make this set of calls thread-safe"; two threads in CbcMain1 parse each
+// other's arguments (coin-or/Cbc issue #332, "CbcMain not thread safe", open;
+// four concurrent in-process solves came back with status error in 5 of 5
+// runs). Every CBC call here is made in a child process of its own (below),
+// whose globals are its own copy: solves from several threads run in
+// parallel, and this process never calls CBC, so it needs no lock.
 //
 // ABORTS on some programs: Debian's 2.10.8 keeps its asserts, and MobileNetV3's
 // layers 07, 38, 50 and 51 on configs/arch-miredo-dcim.yaml (EDP) fail
 // CbcBranchDynamic.cpp:541 `distance >= 0.0` (coin-or/Cbc issue #713, fixed
 // upstream after 2.10.8). An abort cannot be caught, so every solve runs in a
 // forked child that sends its result back through a pipe: an abort ends the
-// child, and the caller gets status error (the mapper then keeps the best
-// mapping its search found). A fork costs about a millisecond; a solve, tenths
-// of a second or more.
+// child, and the caller gets status error (the mapper then solves again with
+// strong branching off, SolveLimits::strong_branching, which avoids that
+// assertion; if that fails too it keeps the best mapping its search found).
+// A fork costs about a millisecond; a solve, tenths of a second or more.
 #include <CbcModel.hpp>
 #include <CbcSolver.hpp>
 #include <CoinError.hpp>
@@ -46,7 +46,6 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -90,6 +89,7 @@ SolveResult solve_cbc(const Milp& m, const SolveLimits& limits) {
     std::snprintf(buf, sizeof buf, "%.17g", v);
     return std::string(buf);
   };
+  if (!limits.strong_branching) args.insert(args.end(), {"-strong", "0", "-trust", "0"});
   if (limits.max_nodes >= 0) args.insert(args.end(), {"-maxNodes", std::to_string(limits.max_nodes)});
   if (limits.max_seconds > 0) args.insert(args.end(), {"-seconds", number(limits.max_seconds)});
   // CBC's cutoff is on the objective without the program's constant.
@@ -167,8 +167,13 @@ SolveResult solve_in_child(const Milp& m, const SolveLimits& limits) {
     throw MipError(std::string("mip mapper: fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
-    ::close(fd[0]);
-    child(fd[1], m, limits);
+    // Only its own pipe's write end: a copy of another thread's (a solve
+    // started at the same time) would keep that solve's reader waiting for
+    // end-of-file after its child died, until this child ends too.
+    const int w = fd[1];
+    ::close_range(3, unsigned(w) - 1, 0);
+    ::close_range(unsigned(w) + 1, ~0u, 0);
+    child(w, m, limits);
   }
   ::close(fd[1]);
   SolveResult out;
@@ -203,10 +208,6 @@ SolveResult solve_in_child(const Milp& m, const SolveLimits& limits) {
 
 }  // namespace
 
-SolveResult solve(const Milp& m, const SolveLimits& limits) {
-  static std::mutex driver;  // CbcMain1's globals (top of this file); one child at a time
-  const std::lock_guard<std::mutex> lock(driver);
-  return solve_in_child(m, limits);
-}
+SolveResult solve(const Milp& m, const SolveLimits& limits) { return solve_in_child(m, limits); }
 
 }  // namespace cimmc::mipmap

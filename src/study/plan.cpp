@@ -1,6 +1,7 @@
 #include "study/plan.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <cmath>
 #include <map>
 #include <unordered_map>
@@ -42,9 +43,12 @@ MappingSpace tile_mapping(const Config& c) {
 
 }  // namespace
 
-StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first, std::size_t last) {
+StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first, std::size_t last, int threads) {
   check_hierarchy_names(points);
   check_chiplet_points(points);
+  // The hierarchy layers' searches (the MIP mapper's up to mapping.mip_seconds
+  // each) first, on every thread; the rest of the plan is cheap and serial.
+  std::vector<std::vector<HierLayerSlot>> hier = plan_hier_layers(points, first, last, threads);
   StudyPlan plan;
   std::unordered_map<std::string, std::size_t> index;
   auto job_for = [&](const Config& point, const LayerSpec* layer, int rows, int cols) {
@@ -78,8 +82,12 @@ StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first,
         lp.name = layer->name;
         lp.gemm = lower(*layer);
         lp.repeat = layer->repeat;
-        if (uses_hierarchy(c))
-          lp.hier = plan_hier_layer(c, *layer, lp.gemm, lp.space);
+        if (uses_hierarchy(c)) {
+          HierLayerSlot& h = hier[p - first][l];
+          if (h.error) std::rethrow_exception(h.error);
+          lp.hier = std::move(h.hier);
+          lp.space = std::move(h.space);
+        }
         else if (uses_chiplets(c))
           lp.space.feasible = {chiplet::layer_mapping(*layer, c)};
         else

@@ -46,9 +46,11 @@ struct StudyPlan {
   double cell_reads = 0;                       // sampling work of the unique jobs
 };
 
-// Plans points [first, last) of `points` (configs of a sweep, in order).
+// Plans points [first, last) of `points` (configs of a sweep, in order), the
+// hierarchy layers' mapping searches on `threads` threads (<= 0: OpenMP's
+// maximum; the plan is the same for any count: plan_hier_layers).
 // Throws ConfigError when the points disagree on their hierarchy levels.
-StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first, std::size_t last);
+StudyPlan make_plan(const std::vector<const Config*>& points, std::size_t first, std::size_t last, int threads = 1);
 
 // Single-tile configs run as a one-layer study with one mapping: the tile itself.
 bool is_single_tile(const Config& c);

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
+
+#include <omp.h>
 
 #include "arch/timing.hpp"
 #include "config/config.hpp"
@@ -122,6 +125,33 @@ std::shared_ptr<const HierLayerPlan> plan_hier_layer(const Config& point, const 
     out->nests.push_back(std::move(n));
   }
   return out;
+}
+
+std::vector<std::vector<HierLayerSlot>> plan_hier_layers(const std::vector<const Config*>& points, std::size_t first,
+                                                         std::size_t last, int threads) {
+  last = std::min(last, points.size());
+  std::vector<std::vector<HierLayerSlot>> slots(last > first ? last - first : 0);
+  std::vector<std::pair<std::size_t, std::size_t>> work;  // (point - first, layer)
+  for (std::size_t p = first; p < last; ++p)
+    if (uses_hierarchy(*points[p])) {
+      slots[p - first].resize(points[p]->network.layers.size());
+      for (std::size_t l = 0; l < slots[p - first].size(); ++l) work.emplace_back(p - first, l);
+    }
+  const long n = long(work.size());
+  const int nt = threads > 0 ? threads : omp_get_max_threads();
+#pragma omp parallel for schedule(dynamic) num_threads(nt) if (n > 1 && nt > 1)
+  for (long i = 0; i < n; ++i) {
+    const auto [k, l] = work[std::size_t(i)];
+    const Config& c = *points[first + k];
+    HierLayerSlot& s = slots[k][l];
+    try {
+      const LayerSpec& layer = c.network.layers[l];
+      s.hier = plan_hier_layer(c, layer, lower(layer), s.space);
+    } catch (...) {
+      s.error = std::current_exception();
+    }
+  }
+  return slots;
 }
 
 namespace {

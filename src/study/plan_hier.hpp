@@ -10,6 +10,7 @@
 // nest's storage and interconnect energies, which depend on the nest alone.
 #pragma once
 #include <cstddef>
+#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,6 +62,21 @@ bool uses_hierarchy(const Config& point);
 // latency_ns = the nest's ns; memory bits 0 (the nest's levels price them).
 std::shared_ptr<const HierLayerPlan> plan_hier_layer(const Config& point, const LayerSpec& layer, const Gemm& gemm,
                                                      MappingSpace& space);
+
+// plan_hier_layer of every hierarchy layer of points [first, last), on
+// `threads` threads (<= 0: OpenMP's maximum), layers dealt dynamically. Each
+// layer's search depends on its own point and layer alone (the MIP's solves
+// run in child processes: mipmap/solver_cbc.cpp), so the result is the same
+// for any thread count, up to what a CPU-time limit (mapping.mip_seconds)
+// makes machine-dependent anyway. An exception is kept in its slot, for the
+// caller to rethrow where the serial loop would have met it.
+struct HierLayerSlot {
+  std::shared_ptr<const HierLayerPlan> hier;  // null: the layer has no hierarchy
+  MappingSpace space;
+  std::exception_ptr error;
+};
+std::vector<std::vector<HierLayerSlot>> plan_hier_layers(const std::vector<const Config*>& points, std::size_t first,
+                                                         std::size_t last, int threads);
 
 // Every point of a study must agree on whether it has a hierarchy and on its
 // level names, so the level and link columns line up. Throws

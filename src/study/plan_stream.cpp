@@ -19,11 +19,11 @@ void to_global(StudyPlan& chunk, const StreamPlan& s) {
 
 }  // namespace
 
-StreamPlan plan_skeleton(const std::vector<const Config*>& points, std::size_t step) {
+StreamPlan plan_skeleton(const std::vector<const Config*>& points, std::size_t step, int threads) {
   StreamPlan s;
   StudyPlan& sk = s.skeleton;
   for (std::size_t a = 0; a < points.size(); a += step) {
-    StudyPlan chunk = make_plan(points, a, std::min(points.size(), a + step));
+    StudyPlan chunk = make_plan(points, a, std::min(points.size(), a + step), threads);
     for (std::size_t j = 0; j < chunk.jobs.size(); ++j)
       if (s.index.emplace(chunk.job_keys[j], sk.jobs.size()).second) {
         sk.cell_reads += job_cell_reads(chunk.jobs[j], chunk.jobs[j].run.samples, false);
@@ -52,8 +52,8 @@ StreamPlan plan_skeleton(const std::vector<const Config*>& points, std::size_t s
 }
 
 StudyPlan plan_points(const StreamPlan& s, const std::vector<const Config*>& points, std::size_t first,
-                      std::size_t last) {
-  StudyPlan chunk = make_plan(points, first, last);
+                      std::size_t last, int threads) {
+  StudyPlan chunk = make_plan(points, first, last, threads);
   to_global(chunk, s);
   chunk.jobs.clear();
   return chunk;

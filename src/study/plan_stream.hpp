@@ -22,12 +22,13 @@ struct StreamPlan {
   std::unordered_map<std::string, std::size_t> index;  // job key -> skeleton.jobs index
 };
 
-// Plans `points` `step` at a time, keeping the skeleton of each.
-StreamPlan plan_skeleton(const std::vector<const Config*>& points, std::size_t step = 256);
+// Plans `points` `step` at a time, keeping the skeleton of each; hierarchy
+// layers are mapped on `threads` threads (make_plan).
+StreamPlan plan_skeleton(const std::vector<const Config*>& points, std::size_t step = 256, int threads = 1);
 
 // Points [first, last) planned in full (make_plan), their job indices those of
 // `s.skeleton` (the chunk plan's own job list stays empty).
 StudyPlan plan_points(const StreamPlan& s, const std::vector<const Config*>& points, std::size_t first,
-                      std::size_t last);
+                      std::size_t last, int threads = 1);
 
 }  // namespace cimmc

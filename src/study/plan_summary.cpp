@@ -69,7 +69,7 @@ void plan_points(const SweepSource& sweep, const std::vector<std::size_t>& indic
       if (opt.adjust) opt.adjust(p.config);
       configs.push_back(&p.config);
     }
-    const StudyPlan plan = make_plan(configs, 0, configs.size());
+    const StudyPlan plan = make_plan(configs, 0, configs.size(), opt.threads);
     counts.points += plan.points.size();
     counts.refs += static_cast<double>(plan.job_refs);
     for (std::size_t k = 0; k < plan.points.size(); ++k) {

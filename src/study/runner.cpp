@@ -143,7 +143,7 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
   // them (a statistical one is cut by count: study/shard.hpp).
   // The mapping spaces are planned per chunk again (study/plan_stream.hpp).
   const std::size_t total = points.size();
-  const StreamPlan stream = plan_skeleton(points);
+  const StreamPlan stream = plan_skeleton(points, 256, opt.engine.threads);
   const StudyPlan& plan = stream.skeleton;
   PointRange range{0, total};
   if (opt.shard.count > 0) {
@@ -255,7 +255,7 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
     stats.sampling_seconds += seconds_since(ts);
     out.points_done = b - range.begin;
     if (keep_rows) {
-      const StudyPlan chunk = plan_points(stream, points, a, b);  // job indices stay global
+      const StudyPlan chunk = plan_points(stream, points, a, b, opt.engine.threads);  // job indices stay global
       const JobPricer pricer = [&](std::size_t j, const Config& point, const LayerSpec* layer) {
         if (model == Model::statistical) return statistical_job_cost(point, layer, *store.stat[j]);
         const auto it = priced.find(PricedUse{j, &point, layer});

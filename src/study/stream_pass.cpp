@@ -123,7 +123,7 @@ StreamedStudy run_streamed(const SweepSource& src, const std::function<void(Swee
       if (opt.shard.count > 0) out.file.shard = {opt.shard.index, opt.shard.count, range.begin, range.end};
       out.layers = c.network.layers.empty() ? 1 : c.network.layers.size();
     }
-    const StudyPlan plan = make_plan(cfgs, 0, cfgs.size());
+    const StudyPlan plan = make_plan(cfgs, 0, cfgs.size(), opt.engine.threads);
     stats.mappings += plan.mappings;
     stats.pruned += plan.pruned;
     stats.job_refs += plan.job_refs;
