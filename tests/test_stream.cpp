@@ -74,7 +74,8 @@ TEST(StudyStream, ChunksReadBackAsTheWholeFile) {
     StudyStream s(streamed, streamed);
     for (std::size_t i = 0; i + 1 < std::size(cuts); ++i) {
       const Table part = rows(cuts[i], cuts[i + 1] - cuts[i]);
-      s.append(part, part);
+      // /jobs in two pieces: rows 0 and 1-2.
+      s.append(part, part, i == 0 ? rows(0, 1) : i == 1 ? rows(1, 2) : Table{});
       whole.layers.append(part);
     }
     EXPECT_EQ(s.rows_written(0), 5000u);
@@ -218,8 +219,9 @@ TEST(StreamPass, ShardRowsEqualTheWholeSweepPassRows) {
     EXPECT_EQ(got.points_done, got.shard.end - got.shard.begin);
     EXPECT_EQ(got.points_total, 15u);
     EXPECT_EQ(st.points, got.shard.end - got.shard.begin);
-    // Its own points and the 9 that take every swept value (checked first), no others.
-    EXPECT_EQ(prepared, 9 + (got.shard.end - got.shard.begin));
+    // Its own points, the 9 that take every swept value (checked first), and
+    // its first point once more (the file's head), no others.
+    EXPECT_EQ(prepared, 9 + 1 + (got.shard.end - got.shard.begin));
     // The whole pass's rows of these points, picked by their point column.
     Table want_layers, want_network;
     const auto pick = [&](const Table& from, Table& to) {

@@ -46,6 +46,7 @@ int cmd_merge(const CliArgs& a) {
     rows += f.network.rows();
     layer_rows += f.layers.rows();
   }
+  out.append(Table{}, Table{}, merged.jobs);
   merged.ci_note = merged_ci_note(shards, missing, rows);
   out.finish(merged);
   std::cout << "merged " << paths.size() << " shard(s): " << merged.points_total << " points, " << layer_rows

@@ -173,33 +173,45 @@ ShardLayout shard_option(const CliArgs& a, std::size_t points, const Config& fir
   return shard;
 }
 
-// --model statistical without MPI (study/stream_pass.hpp), a shard of the sweep or all of it.
+// Without MPI: --model statistical (a shard of the sweep or all of it) and
+// --model sampled (not a shard) stream the sweep a chunk at a time
+// (study/stream_pass.hpp).
 int run_streaming(const CliArgs& a) {
-  if (a.resume) throw IoError("--resume applies to --model sampled (statistical runs take no checkpoint)");
+  const bool sampled = a.model == "sampled";
+  if (a.resume && !sampled)
+    throw IoError("--resume applies to --model sampled (statistical runs take no checkpoint)");
   const SweepSource src = SweepSource::load(a.config);
   const auto prepare = [&](SweepPoint& p) {
     apply_overrides(p.config, a);
     gpucim::require_macro_level(p.config);
     if (a.energy_only) check_energy_only(p, src.path());
-    else check_statistical(p, a, src.path());
+    else if (!sampled) check_statistical(p, a, src.path());
   };
   std::vector<SweepPoint> head = src.points(0, 1);  // point 0's errors come before any work
   prepare(head.front());
-  const ShardLayout shard = shard_option(a, src.size(), head.front().config);
+  const Config& first = head.front().config;
+  const bool one_tile = src.size() == 1 && is_single_tile(first) && sampled;
+  const ShardLayout shard = one_tile ? ShardLayout{} : shard_option(a, src.size(), first);
   const std::optional<OutputClaim> claim = claim_output(a);
   const Engine engine = setup_engine(a, nullptr, true);
+  if (one_tile) {
+    if (a.resume) throw UsageError("--resume applies to network and sweep runs (this config is one tile job)");
+    return run_tile(first, a, claim ? claim->target() : "", engine.opt, engine.backend, engine.device);
+  }
   StudyOptions so;
   so.energy_only = a.energy_only;
-  so.model = Model::statistical;
+  so.model = sampled ? Model::sampled : Model::statistical;
   so.engine = engine.opt;
   so.output = claim ? claim->target() : "";
+  so.resume = a.resume;
+  so.result_budget_bytes = a.memory_budget_mib << 20;
   so.shard = shard;
   so.prov = Provenance{CIMMC_VERSION, CIMMC_GIT_SHA, iso8601_utc_now(), engine.backend, engine.device, a.command_line,
-                       head.front().config.run.seed};
+                       first.run.seed};
   StudyStats stats;
   ProgressLine progress("study");
   so.progress = [&](double f) { progress.update(f); };
-  const StreamedStudy s = run_streamed(src, prepare, so, stats);
+  const StreamedStudy s = run_streamed(src, prepare, so, stats, sampled ? a.chunk_points : 256);
   progress.finish();
   const auto& rows = std::get<std::vector<std::int64_t>>(s.file.network.find("point")->data);
   const ParamsOf params_of = [&](std::size_t p) {
@@ -212,11 +224,12 @@ int run_streaming(const CliArgs& a) {
 
 int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
   const bool root = !ranks || ranks->rank() == 0;
-  // Statistical studies stream: points are built a chunk at a time and rows
-  // go to the file as they come (study/stream_pass.hpp), so the sweep is
-  // never expanded whole; a shard builds only its own points. MPI runs keep
-  // the whole-sweep path (its /ranks table).
-  if (a.model == "statistical" && !ranks) return run_streaming(a);
+  // Studies stream: points are built a chunk at a time and rows go to the
+  // file as they come (study/stream_pass.hpp), so the sweep is never expanded
+  // whole. MPI runs, sampled shards (cut by every point's costs) and hybrid
+  // runs (which refine the best points of the whole sweep) keep the
+  // whole-sweep path.
+  if (!ranks && (a.model == "statistical" || (a.model == "sampled" && a.shard.empty()))) return run_streaming(a);
   const Sweep sweep = load_study(a);
   for (const SweepPoint& p : sweep.points) gpucim::require_macro_level(p.config);
   const ShardLayout shard = shard_option(a, sweep.points.size(), sweep.points.front().config);

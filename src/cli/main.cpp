@@ -10,11 +10,14 @@
 #include "cli/commands.hpp"
 #include "config/config.hpp"
 #include "engine/engine.hpp"
+#include "io/h5_util.hpp"
 #include "io/hdf5_file.hpp"
 
 using namespace cimmc;
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_command(int argc, char** argv) {
   CliArgs a;
   for (int i = 0; i < argc; ++i) a.command_line += (i ? " " : "") + std::string(argv[i]);
   cxxopts::Options options("cimmc", "Monte Carlo energy and accuracy of compute-in-memory accelerators");
@@ -123,4 +126,20 @@ int main(int argc, char** argv) {
   } catch (...) {
     return report_error(std::current_exception());
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int code = run_command(argc, argv);
+  // A file HDF5 failed to close (a full disk under a streamed study) stays
+  // half-closed in the library, whose exit handler then crashed on it
+  // (exit 139 after the exit-4 message). The output's temporary is already
+  // removed, so nothing is left for the handlers to do.
+  if (h5::library_unusable()) {
+    std::cout.flush();
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
+  return code;
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 
 #include "io/output_path.hpp"
@@ -21,6 +22,13 @@ QuietErrors::QuietErrors() {
 }
 
 QuietErrors::~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+
+namespace {
+std::atomic<bool> unusable{false};
+}  // namespace
+
+void mark_library_unusable() noexcept { unusable = true; }
+bool library_unusable() noexcept { return unusable; }
 
 std::string describe(const H5::Exception& e) {
   std::string s = e.getFuncName();

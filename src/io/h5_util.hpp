@@ -46,6 +46,12 @@ class QuietErrors {
   void* data_ = nullptr;
 };
 
+// Set when a file could not be closed after a failed write: HDF5 (1.10)
+// keeps it half-closed ("slist already enabled?") and crashes closing it
+// again in its exit handler, so the CLI then leaves without exit handlers.
+void mark_library_unusable() noexcept;
+bool library_unusable() noexcept;
+
 // "where: what HDF5 said", for wrapping H5::Exception into IoError.
 std::string describe(const H5::Exception& e);
 

@@ -76,7 +76,6 @@ void write_study_head(const H5::H5File& f, const StudyFile& s) {
     h5::write_attr(f, "shard_point_end", s.shard.end);
   }
   h5::write_attr(f, "ci_note", s.ci_note);
-  write_table(f.createGroup("jobs"), s.jobs);
   if (s.ranks.rows() > 0) write_table(f.createGroup("ranks"), s.ranks);
 }
 
@@ -85,6 +84,7 @@ void write_study_file(const std::string& path, const StudyFile& s) {
     write_study_head(f, s);
     write_table(f.createGroup("layers"), s.layers);
     write_table(f.createGroup("network"), s.network);
+    write_table(f.createGroup("jobs"), s.jobs);
   });
 }
 

@@ -9,7 +9,7 @@ namespace cimmc {
 
 // A table as one dataset per column plus the "columns" order attribute.
 void write_table(const H5::Group& g, const Table& t);
-// Provenance and study attributes, /jobs and /ranks: all but /layers and /network.
+// Provenance and study attributes and /ranks: all but the row tables /layers, /network and /jobs.
 void write_study_head(const H5::H5File& f, const StudyFile& s);
 
 }  // namespace cimmc

@@ -1,10 +1,12 @@
 #include "io/study_stream.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <H5Cpp.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -16,8 +18,11 @@ namespace cimmc {
 
 namespace {
 
-constexpr hsize_t kChunkRows = 4096;  // as write_dataset's chunks of whole tables
-constexpr const char* kGroupNames[2] = {"layers", "network"};
+// Rows per HDF5 chunk: as write_dataset's chunks of whole tables, or fewer
+// when the first rows appended are few (a text column's chunk takes 16 bytes
+// a row uncompressed: a 3-point sweep's file was 0.5 MB at 4096).
+constexpr hsize_t kChunkRows = 4096, kMinChunkRows = 64;
+constexpr const char* kGroupNames[3] = {"layers", "network", "jobs"};
 
 // The OS error behind a failed HDF5 call, from the library's error stack: the
 // POSIX driver records "error message = '<strerror>'" (e.g. No space left on
@@ -53,13 +58,14 @@ struct StudyStream::Group {
   hsize_t rows = 0;
 
   void create(const Table& t) {
+    const hsize_t chunk = std::clamp<hsize_t>(16 * t.rows(), kMinChunkRows, kChunkRows);
     for (const Column& c : t.columns()) {
       const bool text = std::holds_alternative<std::vector<std::string>>(c.data);
       if (!text && (c.units.empty() || c.description.empty()))
         throw IoError("dataset '" + c.name + "' needs units and a description");
       const hsize_t zero = 0, unlimited = H5S_UNLIMITED;
       H5::DSetCreatPropList plist;
-      plist.setChunk(1, &kChunkRows);
+      plist.setChunk(1, &chunk);
       if (!text) {  // numbers compress as whole tables do (h5::write_dataset)
         plist.setShuffle();
         plist.setDeflate(4);
@@ -71,7 +77,7 @@ struct StudyStream::Group {
       // Rows are only appended, so a few chunks of cache suffice; HDF5's
       // default (1 MiB per dataset) held 140 MB for a ResNet-18 study's columns.
       H5::DSetAccPropList dapl;
-      dapl.setChunkCache(521, 4 * kChunkRows * sizeof(double), 1.0);
+      dapl.setChunkCache(521, 4 * chunk * sizeof(double), 1.0);
       Col col{c.name, c.data.index(),
               g.createDataSet(c.name, type, H5::DataSpace(1, &zero, &unlimited), plist, dapl)};
       h5::write_attr(col.ds, "units", c.units);
@@ -129,7 +135,7 @@ StudyStream::StudyStream(std::string shown, std::string target)
     file_ = std::make_unique<H5::H5File>(tmp_, H5F_ACC_EXCL, H5::FileCreatPropList::DEFAULT, fapl);
     void* handle = nullptr;
     if (H5Fget_vfd_handle(file_->getId(), H5P_DEFAULT, &handle) >= 0 && handle) fd_ = *static_cast<int*>(handle);
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < 3; ++i) {
       groups_[i] = std::make_unique<Group>();
       groups_[i]->g = file_->createGroup(kGroupNames[i]);
     }
@@ -142,11 +148,12 @@ StudyStream::~StudyStream() { discard(); }
 
 std::size_t StudyStream::rows_written(int group) const { return groups_[group] ? groups_[group]->rows : 0; }
 
-void StudyStream::append(const Table& layers, const Table& network) {
+void StudyStream::append(const Table& layers, const Table& network, const Table& jobs) {
   const h5::QuietErrors quiet;
   try {
     groups_[0]->append(layers);
     groups_[1]->append(network);
+    groups_[2]->append(jobs);
   } catch (const H5::Exception& e) {
     fail("appending rows to " + tmp_ + ": " + h5::describe(e));
   }
@@ -157,9 +164,10 @@ void StudyStream::finish(const StudyFile& head) {
     const h5::QuietErrors quiet;
     try {
       write_study_head(*file_, head);
-      for (auto& g : groups_) g->seal();
-      groups_[0].reset();
-      groups_[1].reset();
+      for (auto& g : groups_) {
+        g->seal();
+        g.reset();
+      }
       file_->flush(H5F_SCOPE_GLOBAL);
     } catch (const H5::Exception& e) {
       fail("writing " + tmp_ + ": " + h5::describe(e));
@@ -167,11 +175,11 @@ void StudyStream::finish(const StudyFile& head) {
     try {
       file_->close();
     } catch (const H5::Exception& e) {
-      // Not closed again (that crashed HDF5): the library's exit handler
-      // closes it, into /dev/null.
+      // Not closed again (that crashed HDF5); see h5::library_unusable.
       write_failed_ = true;
       release_descriptor();
       (void)file_.release();
+      h5::mark_library_unusable();
       fail("closing " + tmp_ + ": " + h5::describe(e));
     }
     file_.reset();
@@ -190,15 +198,17 @@ void StudyStream::fail(const std::string& what) {
 }
 
 // After a failed write HDF5 can neither flush nor close the file, and its exit
-// handler then crashed closing it again. Pointed at /dev/null, the file's
-// descriptor takes every write, so the objects close normally; the temporary
-// is removed by name.
+// handler then crashed closing it again. Pointed at an anonymous memory file,
+// the file's descriptor takes every write and truncate (/dev/null took the
+// writes but not the truncate at close, so a failed flush still crashed), so
+// the objects close normally; the temporary is removed by name.
 void StudyStream::release_descriptor() noexcept {
   if (fd_ < 0) return;
-  const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null_fd >= 0) {
-    ::dup2(null_fd, fd_);
-    ::close(null_fd);
+  int sink = ::memfd_create("cimmc-discarded", MFD_CLOEXEC);
+  if (sink < 0) sink = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (sink >= 0) {
+    ::dup2(sink, fd_);
+    ::close(sink);
   }
   fd_ = -1;
 }
@@ -223,6 +233,7 @@ void StudyStream::discard() noexcept {
       file_->close();
       file_.reset();
     } catch (...) {  // closing it again (the destructor would) crashed HDF5
+      h5::mark_library_unusable();
       (void)file_.release();
     }
   }

@@ -1,6 +1,6 @@
 // A study file written while the study runs (issue 10: the tables of a
 // 10^6-point ResNet-18 sweep are gigabytes, more than a run may hold). Rows of
-// /layers and /network are appended chunk by chunk to extendible datasets of
+// /layers, /network and /jobs are appended chunk by chunk to extendible datasets of
 // "<target>.tmp.<pid>" on disk; finish() adds the attributes and the small
 // tables and renames the file over the target. Until then the target is
 // untouched, and a failure or a destructor without finish() removes the
@@ -28,11 +28,11 @@ class StudyStream {
   StudyStream& operator=(const StudyStream&) = delete;
 
   // Rows after those already written; every call has the columns of the first.
-  void append(const Table& layers, const Table& network);
-  // head's attributes, /jobs and /ranks (its /layers and /network are ignored:
+  void append(const Table& layers, const Table& network, const Table& jobs = {});
+  // head's attributes and /ranks (its /layers, /network and /jobs are ignored:
   // they are the rows appended); then the rename. IoError (exit 4) on failure.
   void finish(const StudyFile& head);
-  std::size_t rows_written(int group) const;  // 0 layers, 1 network
+  std::size_t rows_written(int group) const;  // 0 layers, 1 network, 2 jobs
 
  private:
   struct Group;
@@ -43,7 +43,7 @@ class StudyStream {
   bool committed_ = false, write_failed_ = false;
   int fd_ = -1;  // the temporary's descriptor inside HDF5 (its POSIX driver)
   std::unique_ptr<H5::H5File> file_;
-  std::unique_ptr<Group> groups_[2];
+  std::unique_ptr<Group> groups_[3];
 };
 
 }  // namespace cimmc

@@ -20,6 +20,7 @@
 #include "study/plan.hpp"
 #include "study/plan_stream.hpp"
 #include "study/rollup.hpp"
+#include "study/sampled_store.hpp"
 #include "study/shard.hpp"
 #include "study/spread.hpp"
 #include "study/stat_jobs.hpp"
@@ -28,6 +29,17 @@
 namespace cimmc {
 
 std::string partial_path(const std::string& output) { return output + ".partial"; }
+
+void check_resumable(const StudyFile& part, const StudyFile& fresh, const std::string& path) {
+  auto bad = [&](const std::string& what) {
+    throw IoError("cannot resume from " + path + ": " + what + " differs from this run");
+  };
+  if (part.config_text != fresh.config_text) bad("the config text");
+  if (part.prov.seed != fresh.prov.seed) bad("the seed");
+  if (part.samples != fresh.samples) bad("run.samples");
+  if (part.points_total != fresh.points_total) bad("the number of points");
+  if (part.shard != fresh.shard) bad("the shard (--shard I/N and its point range)");
+}
 
 namespace {
 
@@ -55,18 +67,6 @@ std::string study_ci_note(const Sweep& sweep, const Table& network) {
   return note + " (" + std::to_string(missing) + " of " + std::to_string(se.size()) + " points)";
 }
 
-// A checkpoint may only continue the same study: same file text, seed and samples.
-void check_resumable(const StudyFile& part, const StudyFile& fresh, const std::string& path) {
-  auto bad = [&](const std::string& what) {
-    throw IoError("cannot resume from " + path + ": " + what + " differs from this run");
-  };
-  if (part.config_text != fresh.config_text) bad("the config text");
-  if (part.prov.seed != fresh.prov.seed) bad("the seed");
-  if (part.samples != fresh.samples) bad("run.samples");
-  if (part.points_total != fresh.points_total) bad("the number of points");
-  if (part.shard != fresh.shard) bad("the shard (--shard I/N and its point range)");
-}
-
 StudyFile empty_file(const Sweep& sweep, const StudyOptions& opt) {
   StudyFile out;
   out.prov = opt.prov;
@@ -90,27 +90,6 @@ struct JobStore {
     stat[j].reset();
   }
 };
-
-// A sampled job's cost at one of a chunk's uses: (job, point, layer or null).
-using PricedUse = std::tuple<std::size_t, const Config*, const LayerSpec*>;
-
-// Each job's uses by the points [a, b), as roll_up asks for them.
-std::map<std::size_t, std::vector<std::pair<const Config*, const LayerSpec*>>> chunk_uses(
-    const StudyPlan& plan, const std::vector<const Config*>& points, std::size_t a, std::size_t b) {
-  std::map<std::size_t, std::vector<std::pair<const Config*, const LayerSpec*>>> out;
-  for (std::size_t p = a; p < b; ++p) {
-    const Config& c = *points[p];
-    for (const LayerPlan& lp : plan.points[p].layers) {
-      const std::pair use{&c, is_single_tile(c) ? nullptr : &c.network.layers[lp.layer]};
-      for (const auto& ids : lp.jobs)
-        for (std::size_t j : ids) {
-          auto& u = out[j];
-          if (std::find(u.begin(), u.end(), use) == u.end()) u.push_back(use);
-        }
-    }
-  }
-  return out;
-}
 
 std::vector<const Config*> job_configs(const StudyPlan& plan, const std::vector<std::size_t>& jobs) {
   std::vector<const Config*> out;
@@ -209,7 +188,7 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
     const auto ts = std::chrono::steady_clock::now();
     // Sampled jobs are priced for the chunk's uses as soon as their batch
     // ends, so only those a later chunk needs stay whole (study/job_budget.hpp).
-    std::map<PricedUse, JobCost> priced;
+    PricedUses priced;
     if (model == Model::statistical) {
       // Analytic jobs are deterministic: any thread order.
       std::vector<const Config*> cfgs;

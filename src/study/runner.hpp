@@ -65,4 +65,8 @@ StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& sta
 // Path of the checkpoint of an output file.
 std::string partial_path(const std::string& output);
 
+// A checkpoint `part` (read from `path`) may only continue the same study as
+// `fresh`: same config text, seed, samples, points and shard; IoError if not.
+void check_resumable(const StudyFile& part, const StudyFile& fresh, const std::string& path);
+
 }  // namespace cimmc

@@ -1,12 +1,16 @@
-// Statistical studies of any size in memory that does not grow with the
-// number of points (issue 10). A chunk of points at a time is built from the
-// sweep file, planned, priced with analytic tile jobs (a bounded cache: jobs
-// are deterministic, so evaluating one twice changes nothing), rolled up, and
-// its rows appended to the output file (io/study_stream.hpp). Nothing else
-// keeps per-point state but the few rows the summary shows.
+// Studies of any size in memory that does not grow with the number of points
+// (issue 10). A chunk of points at a time is built from the sweep file,
+// planned, priced, rolled up, and its rows appended to the output file
+// (io/study_stream.hpp). Statistical jobs come from a bounded cache of
+// analytic results; sampled ones from a byte-bounded store of results
+// (study/sampled_store.hpp); either may evaluate a job twice, which changes
+// nothing. A sampled run also appends each chunk's rows to its checkpoint log
+// (io/checkpoint_log.hpp), from which --resume replays them. Nothing else
+// keeps per-point state but the few rows the summary shows and, when sampled,
+// 16 bytes of identity per unique tile job (which /jobs already lists).
 //
-// The rows are the ones run_study's statistical pass gives for the whole sweep
-// at once (same values, same order, same column types): tests/test_stream.cpp
+// The rows are the ones run_study's pass gives for the whole sweep at once
+// (same values, same order, same column types): tests/test_stream.cpp
 // compares the two.
 #pragma once
 #include <functional>
@@ -32,8 +36,10 @@ struct StreamedStudy {
 };
 
 // When run_study would take this path instead of loading the whole sweep:
-// --model statistical without MPI. With opt.shard, only that shard's points
-// (equal_points's cut) are built, and the file says which (StudyFile::shard).
+// without MPI, --model statistical (a shard too) or --model sampled (not a
+// shard: its cut balances the costs of every point's jobs, study/shard.hpp).
+// With opt.shard, only that shard's points (equal_points's cut) are built,
+// and the file says which (StudyFile::shard).
 bool streams(const StudyOptions& opt);
 
 // Explicit sweep points checked before any work, at most (each costs about a
