@@ -364,6 +364,32 @@ TEST_F(OutputSafety, FullDiskExitsFourAndKeepsTheOldFile) {
                                "No space left on device");
 }
 
+// A disk that fills while a streamed study (sampled or statistical) writes
+// its file: wherever HDF5 meets it (appending rows, closing datasets, the
+// final flush), the run ends with exit 4 and the OS error, and no temporary
+// is left. A failed final flush left HDF5 unable to close the file, and its
+// exit handler crashed on it (exit 139) at every size from 40 KiB up.
+TEST_F(OutputSafety, DiskFillingUnderAStreamedStudyExitsFour) {
+  const std::string sweep = write("sweep.yaml", kSweep);
+  int n = 0;
+  for (int kib : {24, 40, 64, 100, 200}) {
+    const std::string name = "fs" + std::to_string(kib);
+    if (!mount_tmpfs(name, kib)) GTEST_SKIP() << "cannot mount a tmpfs: " << std::strerror(errno);
+    for (const char* model : {"sampled", "statistical"}) {
+      SCOPED_TRACE(std::to_string(kib) + " KiB, " + model);
+      const std::string out = (dir / name / ("study" + std::to_string(n++) + ".h5")).string();
+      const Result r = run("run " + sweep + " --model " + model + " -o " + out);
+      ASSERT_TRUE(r.code == 0 || r.code == 4) << "exit " << r.code << "\n" << r.out;
+      if (r.code == 4) {
+        EXPECT_TRUE(contains(r.out, "No space left on device")) << r.out;
+        EXPECT_FALSE(fs::exists(out));
+      }
+      EXPECT_TRUE(temporaries(dir / name).empty());
+      fs::remove(out + ".partial");  // a sampled run keeps its checkpoint to resume from
+    }
+  }
+}
+
 TEST_F(OutputSafety, WriteFailureWithoutRootExitsFourAndKeepsTheOldFile) {
   // A file size limit makes write() fail with EFBIG, as a full disk makes it
   // fail with ENOSPC; SIGXFSZ ignored, as a batch system's limit would be.
