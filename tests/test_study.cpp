@@ -220,10 +220,17 @@ TEST(Study, KillNineThenResumeGivesTheUninterruptedFile) {
           static_cast<char*>(nullptr));
     _exit(127);
   }
-  // Kill as soon as the first checkpoint exists: the run is mid-way.
+  // Kill as soon as the checkpoint log holds a chunk (it starts with its
+  // head record alone): the run is mid-way.
   const auto t0 = std::chrono::steady_clock::now();
-  while (!fs::exists(out + ".partial") && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
+  std::uintmax_t head = 0;
+  while (std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60)) {
+    std::error_code ec;
+    const std::uintmax_t size = fs::file_size(out + ".partial", ec);
+    if (!ec && head == 0) head = size;
+    if (!ec && size > head) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -234,6 +241,7 @@ TEST(Study, KillNineThenResumeGivesTheUninterruptedFile) {
   std::uint64_t done = 0;
   CheckpointLog::resume(out + ".partial", [](const StudyFile& h) { EXPECT_EQ(h.points_total, 24u); },
                         [&](CheckpointChunk&& c) { done = c.points_done; });
+  EXPECT_GT(done, 0u);
   EXPECT_LT(done, 24u);
 
   const std::string resume = bin + " run " + cfg.string() + " -o " + out + " --chunk-points 2 --resume > /dev/null 2>&1";

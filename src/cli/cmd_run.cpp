@@ -17,6 +17,7 @@
 #include "gpucim/pe_array.hpp"
 #include "io/hdf5_file.hpp"
 #include "pricing/pricing.hpp"
+#include "study/partition.hpp"
 #include "study/plan.hpp"
 #include "study/runner.hpp"
 #include "study/shard.hpp"
@@ -173,10 +174,11 @@ ShardLayout shard_option(const CliArgs& a, std::size_t points, const Config& fir
   return shard;
 }
 
-// Without MPI: --model statistical (a shard of the sweep or all of it) and
-// --model sampled (not a shard) stream the sweep a chunk at a time
-// (study/stream_pass.hpp).
-int run_streaming(const CliArgs& a) {
+// --model statistical (a shard of the sweep or all of it) and --model
+// sampled (not a shard) stream the sweep a chunk at a time
+// (study/stream_pass.hpp), on one process or on the ranks of an MPI run.
+int run_streaming(const CliArgs& a, cluster::Ranks* ranks) {
+  const bool root = !ranks || ranks->rank() == 0;
   const bool sampled = a.model == "sampled";
   if (a.resume && !sampled)
     throw IoError("--resume applies to --model sampled (statistical runs take no checkpoint)");
@@ -191,9 +193,12 @@ int run_streaming(const CliArgs& a) {
   prepare(head.front());
   const Config& first = head.front().config;
   const bool one_tile = src.size() == 1 && is_single_tile(first) && sampled;
+  if (one_tile && ranks && ranks->size() > 1)
+    throw UsageError("mpirun: this config is one tile job, which one process samples (run it without mpirun)");
   const ShardLayout shard = one_tile ? ShardLayout{} : shard_option(a, src.size(), first);
-  const std::optional<OutputClaim> claim = claim_output(a);
-  const Engine engine = setup_engine(a, nullptr, true);
+  // Only rank 0 writes, so only rank 0 claims the output; it fails before sampling, not after.
+  const std::optional<OutputClaim> claim = root ? claim_output(a) : std::nullopt;
+  const Engine engine = setup_engine(a, ranks, root);
   if (one_tile) {
     if (a.resume) throw UsageError("--resume applies to network and sweep runs (this config is one tile job)");
     return run_tile(first, a, claim ? claim->target() : "", engine.opt, engine.backend, engine.device);
@@ -208,10 +213,16 @@ int run_streaming(const CliArgs& a) {
   so.shard = shard;
   so.prov = Provenance{CIMMC_VERSION, CIMMC_GIT_SHA, iso8601_utc_now(), engine.backend, engine.device, a.command_line,
                        first.run.seed};
+  so.ranks = ranks;
+  const std::size_t chunk = sampled ? chunk_span(a.chunk_points, ranks ? ranks->size() : 1) : 256;
   StudyStats stats;
+  if (!root) {  // the other ranks sample their share and leave the rest to rank 0
+    run_streamed(src, prepare, so, stats, chunk);
+    return 0;
+  }
   ProgressLine progress("study");
   so.progress = [&](double f) { progress.update(f); };
-  const StreamedStudy s = run_streamed(src, prepare, so, stats, sampled ? a.chunk_points : 256);
+  const StreamedStudy s = run_streamed(src, prepare, so, stats, chunk);
   progress.finish();
   const auto& rows = std::get<std::vector<std::int64_t>>(s.file.network.find("point")->data);
   const ParamsOf params_of = [&](std::size_t p) {
@@ -226,10 +237,9 @@ int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
   const bool root = !ranks || ranks->rank() == 0;
   // Studies stream: points are built a chunk at a time and rows go to the
   // file as they come (study/stream_pass.hpp), so the sweep is never expanded
-  // whole. MPI runs, sampled shards (cut by every point's costs) and hybrid
-  // runs (which refine the best points of the whole sweep) keep the
-  // whole-sweep path.
-  if (!ranks && (a.model == "statistical" || (a.model == "sampled" && a.shard.empty()))) return run_streaming(a);
+  // whole. Sampled shards (cut by every point's costs) and hybrid runs (which
+  // refine the best points of the whole sweep) keep the whole-sweep path.
+  if (a.model == "statistical" || (a.model == "sampled" && a.shard.empty())) return run_streaming(a, ranks);
   const Sweep sweep = load_study(a);
   for (const SweepPoint& p : sweep.points) gpucim::require_macro_level(p.config);
   const ShardLayout shard = shard_option(a, sweep.points.size(), sweep.points.front().config);

@@ -25,16 +25,17 @@ JobUses chunk_uses(const StudyPlan& plan, const std::vector<const Config*>& poin
   return out;
 }
 
-const JobResult* SampledStore::find(const JobId& id) {
+bool SampledStore::find(const JobId& id, const JobResult*& result) {
   const auto it = index_.find(id);
-  if (it == index_.end()) return nullptr;
+  if (it == index_.end()) return false;
   held_.splice(held_.begin(), held_, it->second);
-  return held_.front().result.get();
+  result = held_.front().result.get();
+  return true;
 }
 
-void SampledStore::hold(const JobId& id, JobResult&& r, std::size_t bytes) {
+void SampledStore::hold(const JobId& id, std::unique_ptr<JobResult> r, std::size_t bytes) {
   if (bytes > budget_ / 2) return;  // would push out everything else: sampled again when needed
-  held_.push_front(Held{id, std::make_unique<JobResult>(std::move(r)), bytes});
+  held_.push_front(Held{id, std::move(r), bytes});
   index_[id] = held_.begin();
   held_bytes_ += bytes;
   while (held_bytes_ > budget_ / 2) {
@@ -59,8 +60,9 @@ void SampledStore::mark_listed(const Table& jobs) {
 }
 
 SampledStore::Chunk SampledStore::run_chunk(const StudyPlan& plan, const std::vector<const Config*>& points,
-                                            const EngineOptions& eo) {
+                                            const EngineOptions& eo, cluster::Ranks* ranks, RankTally* tally) {
   Chunk out;
+  const bool root = !ranks || ranks->rank() == 0;
   const std::size_t n = points.size();
   const JobUses uses = chunk_uses(plan, points, 0, n);
   const auto price = [&](std::size_t j, const JobResult& r) {
@@ -69,9 +71,11 @@ SampledStore::Chunk SampledStore::run_chunk(const StudyPlan& plan, const std::ve
   };
   std::vector<std::size_t> need;
   const std::vector<std::vector<std::size_t>> order = chunk_jobs(plan, PointRange{0, n}, n);  // not a temporary's member
-  for (std::size_t j : order.front())
-    if (const JobResult* r = find(plan.job_ids[j])) price(j, *r);
-    else need.push_back(j);
+  for (std::size_t j : order.front()) {
+    const JobResult* r = nullptr;
+    if (!find(plan.job_ids[j], r)) need.push_back(j);
+    else if (root) price(j, *r);
+  }
 
   // Half the budget samples (the other half holds results between chunks).
   JobBudget budget(plan, budget_ - budget_ / 2);
@@ -82,21 +86,31 @@ SampledStore::Chunk SampledStore::run_chunk(const StudyPlan& plan, const std::ve
       const double at = static_cast<double>(started) / need.size(), width = static_cast<double>(batch.size()) / need.size();
       bo.progress = [&eo, at, width](double f) { eo.progress(at + f * width); };
     }
-    std::vector<const Config*> cfgs;
-    std::vector<JobId> ids;
-    for (std::size_t j : batch) {
-      cfgs.push_back(&plan.jobs[j]);
-      ids.push_back(plan.job_ids[j]);
+    std::vector<JobResult> results;
+    if (ranks) {
+      results = sample_over_ranks(plan, batch, bo, *ranks, *tally);
+    } else {
+      std::vector<const Config*> cfgs;
+      std::vector<JobId> ids;
+      for (std::size_t j : batch) {
+        cfgs.push_back(&plan.jobs[j]);
+        ids.push_back(plan.job_ids[j]);
+      }
+      results = run_jobs(cfgs, ids, bo);
     }
-    std::vector<JobResult> results = run_jobs(cfgs, ids, bo);
     peak_ = std::max(peak_, held_bytes_ + budget.peak());
     started += batch.size();
     for (std::size_t k = 0; k < batch.size(); ++k) {
       const std::size_t j = batch[k];
+      const std::size_t bytes = job_bytes(plan.jobs[j]).result;
+      if (!root) {
+        hold(plan.job_ids[j], nullptr, bytes);
+        continue;
+      }
       if (listed_.insert(plan.job_ids[j]).second)
         append_job_row(out.jobs, plan.job_keys[j], plan.job_ids[j], results[k], digital_);
       price(j, results[k]);
-      hold(plan.job_ids[j], std::move(results[k]), job_bytes(plan.jobs[j]).result);
+      hold(plan.job_ids[j], std::make_unique<JobResult>(std::move(results[k])), bytes);
       JobResult().hist.swap(results[k].hist);  // a result not held goes now, not with the batch
     }
   }

@@ -23,10 +23,12 @@
 #include <utility>
 #include <vector>
 
+#include "cluster/ranks.hpp"
 #include "engine/engine.hpp"
 #include "io/table.hpp"
 #include "study/plan.hpp"
 #include "study/rollup.hpp"
+#include "study/spread.hpp"
 
 namespace cimmc {
 
@@ -53,8 +55,13 @@ class SampledStore {
     std::size_t sampled = 0;
   };
   // The chunk planned as `plan` over `points` (all of them). `eo.progress`,
-  // when set, gets the fraction of the chunk's new jobs sampled.
-  Chunk run_chunk(const StudyPlan& plan, const std::vector<const Config*>& points, const EngineOptions& eo);
+  // when set, gets the fraction of the chunk's new jobs sampled. With
+  // `ranks` (an MPI run), every rank calls it alike and the new jobs are
+  // sampled over the ranks (study/spread.hpp); rank 0 alone gets results, so
+  // only its Chunk has prices and rows, while the others hold the same jobs
+  // without their results, which keeps every rank's decisions alike.
+  Chunk run_chunk(const StudyPlan& plan, const std::vector<const Config*>& points, const EngineOptions& eo,
+                  cluster::Ranks* ranks = nullptr, RankTally* tally = nullptr);
 
   // A resumed study: the jobs its file already lists (their job_id column).
   void mark_listed(const Table& jobs);
@@ -66,8 +73,10 @@ class SampledStore {
     std::unique_ptr<JobResult> result;
     std::size_t bytes = 0;
   };
-  const JobResult* find(const JobId& id);  // and make it the most recent
-  void hold(const JobId& id, JobResult&& r, std::size_t bytes);
+  // Whether `id` is held, and then made the most recent; `result` is its
+  // result (null on ranks other than 0).
+  bool find(const JobId& id, const JobResult*& result);
+  void hold(const JobId& id, std::unique_ptr<JobResult> r, std::size_t bytes);
 
   std::size_t budget_, held_bytes_ = 0, peak_ = 0;
   bool digital_;

@@ -16,6 +16,7 @@
 #include "study/rollup.hpp"
 #include "study/sampled_store.hpp"
 #include "study/shard.hpp"
+#include "study/spread.hpp"
 #include "study/stat_jobs.hpp"
 #include "study/tables.hpp"
 
@@ -117,13 +118,20 @@ class StatCache {
 }  // namespace
 
 bool streams(const StudyOptions& opt) {
-  return !opt.ranks && (opt.model == Model::statistical || (opt.model == Model::sampled && opt.shard.count == 0));
+  return opt.model == Model::statistical || (opt.model == Model::sampled && opt.shard.count == 0);
 }
 
 StreamedStudy run_streamed(const SweepSource& src, const std::function<void(SweepPoint&)>& prepare,
                            const StudyOptions& opt, StudyStats& stats, std::size_t chunk) {
   const auto t0 = std::chrono::steady_clock::now();
   const bool sampled = opt.model == Model::sampled;
+  // Under MPI every rank passes the chunks alike; sampled jobs are dealt over
+  // the ranks, and rank 0 alone rolls up, writes and checkpoints. A
+  // statistical study (analytic, cheap) is computed by rank 0 alone.
+  cluster::Ranks* ranks = opt.ranks;
+  const bool root = !ranks || ranks->rank() == 0;
+  std::vector<std::string> described;  // rank 0: every rank's host, backend and device
+  if (ranks) described = describe_ranks(*ranks, opt.prov.backend, opt.prov.device);
   const std::size_t total = src.size();
   // A shard computes only its points (cut by count: study/shard.hpp).
   PointRange range{0, total};
@@ -186,7 +194,7 @@ StreamedStudy run_streamed(const SweepSource& src, const std::function<void(Swee
     done = c.points_done;
   };
   const std::string partial = sampled && !opt.output.empty() ? partial_path(opt.output) : "";
-  if (opt.resume) {
+  if (opt.resume && root) {
     if (partial.empty() || !std::filesystem::exists(partial))
       throw IoError("--resume: no checkpoint " + (partial.empty() ? std::string("(no -o given)") : partial));
     if (is_checkpoint_log(partial)) {
@@ -204,6 +212,9 @@ StreamedStudy run_streamed(const SweepSource& src, const std::function<void(Swee
   } else if (!partial.empty()) {
     log.emplace(CheckpointLog::create(partial, out.file));
   }
+  if (opt.resume && ranks && sampled)  // the other ranks start where rank 0's checkpoint ends
+    done = std::stoull(ranks->broadcast(std::to_string(done)));
+  if (!root && !sampled) done = span;  // rank 0 computes a statistical study alone
 
   for (std::size_t a = range.begin + done; a < range.end; a += chunk) {
     const std::size_t b = std::min(range.end, a + chunk);
@@ -224,7 +235,7 @@ StreamedStudy run_streamed(const SweepSource& src, const std::function<void(Swee
       eo.times = &stats.engine;
       if (opt.progress)
         eo.progress = [&, a, b](double f) { opt.progress((a - range.begin + f * (b - a)) / span); };
-      sampled_chunk = store.run_chunk(plan, cfgs, eo);
+      sampled_chunk = store.run_chunk(plan, cfgs, eo, ranks, &stats.ranks);
       stats.jobs_sampled += sampled_chunk.sampled;
       pricer = [&](std::size_t j, const Config& point, const LayerSpec* layer) {
         return sampled_chunk.priced.at(PricedUse{j, &point, layer});
@@ -234,6 +245,7 @@ StreamedStudy run_streamed(const SweepSource& src, const std::function<void(Swee
     }
     stats.sampling_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - ts).count();
+    if (!root) continue;  // it has no results to roll up
 
     const RollUp ru = roll_up(plan, cfgs, pricer);
     ParamColumns params = types;
@@ -257,6 +269,12 @@ StreamedStudy run_streamed(const SweepSource& src, const std::function<void(Swee
     if (opt.progress) opt.progress(static_cast<double>(b - range.begin) / span);
   }
   out.file.points_done = span;
+  if (ranks) {
+    if (sampled) finish_spread(*ranks, stats.ranks);
+    out.file.ranks = rank_table(*ranks, described, stats.ranks);  // collective
+  }
+  stats.points = span;
+  if (!root) return out;
   if (missing.count > 0) {
     std::vector<SweepPoint> first = src.points_at({static_cast<std::size_t>(missing.first)});
     prepare(first.front());
@@ -273,7 +291,6 @@ StreamedStudy run_streamed(const SweepSource& src, const std::function<void(Swee
   }
   out.file.network = summary.take_rows();
   for (const SweepPoint& p : src.points_at(point_indices(out.file.network))) out.params.push_back(p.params);
-  stats.points = span;
   stats.result_bytes_peak = store.peak_bytes();
   stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;

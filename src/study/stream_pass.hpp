@@ -36,8 +36,10 @@ struct StreamedStudy {
 };
 
 // When run_study would take this path instead of loading the whole sweep:
-// without MPI, --model statistical (a shard too) or --model sampled (not a
-// shard: its cut balances the costs of every point's jobs, study/shard.hpp).
+// --model statistical (a shard too) or --model sampled (not a shard: its cut
+// balances the costs of every point's jobs, study/shard.hpp), under MPI too
+// (opt.ranks: every rank calls run_streamed alike; rank 0 alone writes and
+// gets the rows, the others return an empty StreamedStudy).
 // With opt.shard, only that shard's points (equal_points's cut) are built,
 // and the file says which (StudyFile::shard).
 bool streams(const StudyOptions& opt);
