@@ -10,6 +10,7 @@
 
 #include "config/sweep.hpp"
 #include "io/study_stream.hpp"
+#include "study/hybrid_stream.hpp"
 #include "study/runner.hpp"
 #include "study/stream_pass.hpp"
 #include "study/tables.hpp"
@@ -138,6 +139,31 @@ TEST(StreamPass, SameFileAsTheWholeSweep) {
     for (std::size_t i = 0; i < kept.size(); ++i)
       EXPECT_EQ(s.params[i], sweep.points[static_cast<std::size_t>(kept[i])].params);
   }
+}
+
+// The streamed hybrid (screen, sampled best points, screen again with their
+// rows swapped in) against run_study's whole-sweep hybrid: the same file,
+// with and without the accuracy objective, refining 1 and 2 points per
+// objective.
+TEST(StreamPass, HybridSameFileAsTheWholeSweep) {
+  const std::string text = kFifteenPoints;
+  const Sweep sweep = parse_sweep(text, "tiny.yaml");
+  const SweepSource src(text, "tiny.yaml");
+  for (bool energy_only : {false, true})
+    for (std::size_t refine : {1, 2}) {
+      SCOPED_TRACE(std::string(energy_only ? "energy only" : "with accuracy") + ", refine " + std::to_string(refine));
+      const std::string a = scratch("hybrid_whole.h5").string(), b = scratch("hybrid_streamed.h5").string();
+      StudyOptions oa = statistical(energy_only, a), ob = statistical(energy_only, b);
+      oa.model = ob.model = Model::hybrid;
+      oa.refine = ob.refine = refine;
+      StudyStats sa, sb;
+      run_study(sweep, oa, sa);
+      run_hybrid_streamed(src, [](SweepPoint&) {}, ob, sb, 4);
+      test::expect_same_study(read_study_file(a), read_study_file(b));
+      EXPECT_EQ(sb.points_refined, sa.points_refined);
+      EXPECT_GT(sb.points_refined, 0u);
+      EXPECT_EQ(sb.jobs_sampled, sa.jobs_sampled);
+    }
 }
 
 // At most 12 points the summary shows every row, so the stream keeps them all.

@@ -21,6 +21,7 @@
 #include "study/plan.hpp"
 #include "study/runner.hpp"
 #include "study/shard.hpp"
+#include "study/hybrid_stream.hpp"
 #include "study/stream_pass.hpp"
 #include "study/stat_jobs.hpp"
 
@@ -176,7 +177,8 @@ ShardLayout shard_option(const CliArgs& a, std::size_t points, const Config& fir
 
 // --model statistical (a shard of the sweep or all of it) and --model
 // sampled (not a shard) stream the sweep a chunk at a time
-// (study/stream_pass.hpp), on one process or on the ranks of an MPI run.
+// (study/stream_pass.hpp), on one process or on the ranks of an MPI run;
+// --model hybrid does on one process (study/hybrid_stream.hpp).
 int run_streaming(const CliArgs& a, cluster::Ranks* ranks) {
   const bool root = !ranks || ranks->rank() == 0;
   const bool sampled = a.model == "sampled";
@@ -205,7 +207,9 @@ int run_streaming(const CliArgs& a, cluster::Ranks* ranks) {
   }
   StudyOptions so;
   so.energy_only = a.energy_only;
-  so.model = sampled ? Model::sampled : Model::statistical;
+  so.model = sampled ? Model::sampled : a.model == "hybrid" ? Model::hybrid : Model::statistical;
+  so.refine = a.refine;
+  so.chunk_points = a.chunk_points;
   so.engine = engine.opt;
   so.output = claim ? claim->target() : "";
   so.resume = a.resume;
@@ -222,7 +226,8 @@ int run_streaming(const CliArgs& a, cluster::Ranks* ranks) {
   }
   ProgressLine progress("study");
   so.progress = [&](double f) { progress.update(f); };
-  const StreamedStudy s = run_streamed(src, prepare, so, stats, chunk);
+  const StreamedStudy s = so.model == Model::hybrid ? run_hybrid_streamed(src, prepare, so, stats, chunk)
+                                                    : run_streamed(src, prepare, so, stats, chunk);
   progress.finish();
   const auto& rows = std::get<std::vector<std::int64_t>>(s.file.network.find("point")->data);
   const ParamsOf params_of = [&](std::size_t p) {
@@ -237,9 +242,10 @@ int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
   const bool root = !ranks || ranks->rank() == 0;
   // Studies stream: points are built a chunk at a time and rows go to the
   // file as they come (study/stream_pass.hpp), so the sweep is never expanded
-  // whole. Sampled shards (cut by every point's costs) and hybrid runs (which
-  // refine the best points of the whole sweep) keep the whole-sweep path.
-  if (a.model == "statistical" || (a.model == "sampled" && a.shard.empty())) return run_streaming(a, ranks);
+  // whole. Sampled shards (cut by every point's costs) and hybrid runs under
+  // MPI keep the whole-sweep path.
+  if (a.model == "statistical" || (a.model == "sampled" && a.shard.empty()) || (a.model == "hybrid" && !ranks))
+    return run_streaming(a, ranks);
   const Sweep sweep = load_study(a);
   for (const SweepPoint& p : sweep.points) gpucim::require_macro_level(p.config);
   const ShardLayout shard = shard_option(a, sweep.points.size(), sweep.points.front().config);

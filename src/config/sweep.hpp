@@ -33,6 +33,10 @@ struct Sweep {
   std::string path, source_text;  // the file and its full text (provenance)
   std::vector<std::string> keys;  // every swept key path, first-appearance order: the parameter columns
   std::vector<SweepPoint> points; // grid points (last axis fastest), then the explicit points
+  // Set for some points of a larger sweep (a hybrid study's refined points):
+  // the value texts each key takes in the whole sweep, which decide the
+  // parameter columns' types (study/tables.hpp), so the rows fit the sweep's.
+  std::vector<std::vector<std::string>> key_values;
 };
 
 // A sweep read and structurally checked but not expanded: points are built

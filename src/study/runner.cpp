@@ -19,6 +19,7 @@
 #include "study/partition.hpp"
 #include "study/plan.hpp"
 #include "study/plan_stream.hpp"
+#include "study/refine.hpp"
 #include "study/rollup.hpp"
 #include "study/sampled_store.hpp"
 #include "study/shard.hpp"
@@ -258,48 +259,6 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
   return out;
 }
 
-// Sweep positions of the best `k` points by each objective (network rows):
-// energy, latency, TOPS/mm^2 (area efficiency), and SQNR where the screen
-// predicted it.
-std::vector<std::size_t> refine_set(const StudyFile& f, std::size_t k, bool sqnr) {
-  const Table& n = f.network;
-  const auto& e = std::get<std::vector<double>>(n.find("total_pj")->data);
-  const auto& lat = std::get<std::vector<double>>(n.find("latency_ns")->data);
-  const auto& sq = std::get<std::vector<double>>(n.find("sqnr_db")->data);
-  const auto& area_eff = std::get<std::vector<double>>(n.find("tops_per_mm2")->data);
-  std::set<std::size_t> pick;
-  auto best = [&](auto better) {
-    std::vector<std::size_t> idx(e.size());
-    for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
-    std::stable_sort(idx.begin(), idx.end(), better);
-    for (std::size_t i = 0; i < std::min(k, idx.size()); ++i) pick.insert(idx[i]);
-  };
-  best([&](std::size_t a, std::size_t b) { return e[a] < e[b]; });
-  best([&](std::size_t a, std::size_t b) { return lat[a] < lat[b]; });
-  best([&](std::size_t a, std::size_t b) { return area_eff[a] > area_eff[b]; });
-  if (sqnr) best([&](std::size_t a, std::size_t b) { return sq[a] > sq[b]; });
-  return {pick.begin(), pick.end()};
-}
-
-// Rows of `base` with those of the refined points replaced by `fine`'s,
-// ordered by point as always.
-Table merge_rows(const Table& base, const Table& fine, const std::set<std::int64_t>& refined) {
-  const auto& bp = std::get<std::vector<std::int64_t>>(base.find("point")->data);
-  const auto& fp = std::get<std::vector<std::int64_t>>(fine.find("point")->data);
-  Table out;
-  std::size_t fi = 0;
-  for (std::size_t i = 0; i < bp.size(); ++i) {
-    if (!refined.count(bp[i])) {
-      append_row(out, base, i);
-      continue;
-    }
-    if (i > 0 && bp[i - 1] == bp[i]) continue;  // this point's fine rows are already in
-    while (fi < fp.size() && fp[fi] < bp[i]) ++fi;
-    for (; fi < fp.size() && fp[fi] == bp[i]; ++fi) append_row(out, fine, fi);
-  }
-  return out;
-}
-
 }  // namespace
 
 StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& stats) {
@@ -323,11 +282,12 @@ StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& sta
     fine_sweep.path = sweep.path;
     fine_sweep.source_text = sweep.source_text;
     fine_sweep.keys = sweep.keys;
-    std::set<std::int64_t> refined;
-    for (std::size_t pos : refine_set(coarse, opt.refine, !opt.energy_only)) {
-      fine_sweep.points.push_back(sweep.points[pos]);
-      refined.insert(static_cast<std::int64_t>(sweep.points[pos].index));
-    }
+    fine_sweep.key_values = param_values(sweep);  // the whole sweep's column types
+    RefineRanks best(opt.refine, !opt.energy_only);
+    best.add(coarse.network);
+    const std::set<std::int64_t> refined = best.points();
+    for (const SweepPoint& p : sweep.points)
+      if (refined.count(static_cast<std::int64_t>(p.index))) fine_sweep.points.push_back(p);
     StudyStats fine_stats;
     StudyFile fine = run_pass(fine_sweep, screen, Model::sampled, fine_stats);
     stats.jobs_sampled = fine_stats.jobs_sampled;

@@ -122,7 +122,7 @@ bool streams(const StudyOptions& opt) {
 }
 
 StreamedStudy run_streamed(const SweepSource& src, const std::function<void(SweepPoint&)>& prepare,
-                           const StudyOptions& opt, StudyStats& stats, std::size_t chunk) {
+                           const StudyOptions& opt, StudyStats& stats, std::size_t chunk, const RowHook* hook) {
   const auto t0 = std::chrono::steady_clock::now();
   const bool sampled = opt.model == Model::sampled;
   // Under MPI every rank passes the chunks alike; sampled jobs are dealt over
@@ -261,6 +261,7 @@ StreamedStudy run_streamed(const SweepSource& src, const std::function<void(Swee
     append_layer_rows(rows.layers, ru, params, model_name);
     append_network_rows(rows.network, ru, params, model_name);
     rows.jobs = std::move(sampled_chunk.jobs);
+    if (hook && hook->rows) hook->rows(rows.layers, rows.network);
     missing.add(rows.network);
     stats.layer_rows += rows.layers.rows();
     if (file) file->append(rows.layers, rows.network, rows.jobs);
@@ -284,6 +285,7 @@ StreamedStudy run_streamed(const SweepSource& src, const std::function<void(Swee
                        " (" + std::to_string(missing.count) + " of " + std::to_string(span) + " points)";
   }
   out.file.complete = true;
+  if (file && hook) file->append(Table{}, Table{}, hook->jobs);
   if (file) file->finish(out.file);
   if (!partial.empty()) {
     std::error_code ec;

@@ -48,11 +48,20 @@ bool streams(const StudyOptions& opt);
 // millisecond to build; the rest are checked when their chunk comes).
 inline constexpr std::size_t kExplicitChecked = 10000;
 
+// What a hybrid study (study/hybrid_stream.hpp) does with the rows of a
+// streamed pass: `rows` sees, and may replace, each chunk's rows before they
+// are kept; `jobs` are the /jobs rows the file ends with.
+struct RowHook {
+  std::function<void(Table& layers, Table& network)> rows;
+  Table jobs;
+};
+
 // `prepare` is called on every point as it is built (the CLI's overrides and
 // checks), and first on the points that take every swept value
 // (SweepSource::every_value_indices), so a bad value fails before any work. opt.output "" keeps nothing but the summary rows. `chunk` points
 // are planned and rolled up together (any chunk gives the same rows).
 StreamedStudy run_streamed(const SweepSource& src, const std::function<void(SweepPoint&)>& prepare,
-                           const StudyOptions& opt, StudyStats& stats, std::size_t chunk = 256);
+                           const StudyOptions& opt, StudyStats& stats, std::size_t chunk = 256,
+                           const RowHook* hook = nullptr);
 
 }  // namespace cimmc

@@ -207,11 +207,17 @@ ParamColumns param_columns(const Sweep& sweep) {
     for (const auto& [key, value] : sweep.points[i].params)
       for (std::size_t k = 0; k < p.keys.size(); ++k)
         if (p.keys[k] == key) p.values[i][k] = value;
-  std::vector<std::vector<std::string>> by_key(p.keys.size());
-  for (const auto& row : p.values)
-    for (std::size_t k = 0; k < p.keys.size(); ++k) by_key[k].push_back(row[k]);
-  set_param_types(p, by_key);
+  set_param_types(p, sweep.key_values.empty() ? param_values(sweep) : sweep.key_values);
   return p;
+}
+
+std::vector<std::vector<std::string>> param_values(const Sweep& sweep) {
+  std::vector<std::vector<std::string>> by_key(sweep.keys.size(), std::vector<std::string>(sweep.points.size()));
+  for (std::size_t i = 0; i < sweep.points.size(); ++i)
+    for (const auto& [key, value] : sweep.points[i].params)
+      for (std::size_t k = 0; k < sweep.keys.size(); ++k)
+        if (sweep.keys[k] == key) by_key[k][i] = value;
+  return by_key;
 }
 
 }  // namespace cimmc

@@ -30,6 +30,9 @@ void set_param_types(ParamColumns& p, const std::vector<std::vector<std::string>
 
 // The sweep's parameter columns, and point `point`'s values put into a row.
 ParamColumns param_columns(const Sweep& sweep);
+// Each key's value text at every point ("" where unset), by key: what
+// set_param_types types the columns from.
+std::vector<std::vector<std::string>> param_values(const Sweep& sweep);
 void put_params(Table& t, const ParamColumns& p, std::size_t point);
 
 // `model` names what produced the rows: "sampled" or "statistical".
