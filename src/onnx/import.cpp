@@ -261,6 +261,21 @@ class Importer {
     shape_ = op.out;
   }
 
+  // PyTorch (1.13, opset 13) writes nn.AvgPool2d as a Pad of zeros before the
+  // AveragePool: an all-zero Pad is a no-op. Real padding is the Conv's own.
+  void pad(const Node& n) {
+    std::vector<std::int64_t> p = attr_ints(n, "pads", {});  // opset < 11: an attribute
+    if (n.inputs.size() > 1 && !n.inputs[1].empty()) {
+      auto it = tensors_.find(n.inputs[1]);
+      if (it == tensors_.end() || static_cast<std::int64_t>(it->second->i.size()) != it->second->count())
+        fail(n, "its pads must be a stored int64 tensor");
+      p = it->second->i;
+    }
+    for (std::int64_t v : p)
+      if (v) fail(n, "pads " + dims_text(p) + " are not supported: only an all-zero Pad (as PyTorch writes before "
+                     "AveragePool); pad inside the Conv instead");
+  }
+
   void node(const Node& n, bool last) {
     if (!n.domain.empty() && n.domain != "ai.onnx") fail(n, "operator domain '" + n.domain + "' is not supported");
     const std::string& op = n.op_type;
@@ -280,10 +295,14 @@ class Importer {
     else if (op == "MaxPool") pool(n, OpKind::maxpool);
     else if (op == "AveragePool") pool(n, OpKind::avgpool);
     else if (op == "Flatten" || op == "Reshape") flatten(n);
+    else if (op == "Pad") pad(n);
     else if (op == "Identity" || op == "Dropout") {}
     else if ((op == "Softmax" || op == "LogSoftmax") && last) {}
     else fail(n, "operator '" + op + "' is not supported (supported: Conv, Gemm, MatMul, Add, Relu, MaxPool, "
-                 "AveragePool, Flatten, Reshape, BatchNormalization, Identity, Dropout; Softmax as the last node)");
+                 "AveragePool, Flatten, Reshape, BatchNormalization, Pad of zeros, Identity, Dropout; Softmax as the "
+                 "last node)" + (op == "Shape" ? std::string("; a Shape node is what torch.onnx.export writes for "
+                                                             "x.view(x.size(0), -1) with dynamic axes: use "
+                                                             "torch.flatten(x, 1)") : std::string()));
     take_output(n);
   }
 
