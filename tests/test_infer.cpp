@@ -3,21 +3,20 @@
 // every integer product equals the exact int64 sum, so the network's logits
 // and classes equal the integer-quantized network's bit for bit; the energy
 // of an inference equals the events counted by hand from the layer shapes
-// times the configured per-event energies.
+// times the configured per-event energies, and the sum of its layers'
+// tile-job energies built by the test; the accuracy CIs equal their closed
+// forms; --threads bounds the host passes.
 #include <gtest/gtest.h>
 
 #include <omp.h>
 
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <random>
 #include <set>
 
 #include "infer/task.hpp"
 #include "pricing/pricing.hpp"
 #include "onnx/import.hpp"
-#include "shell_util.hpp"
 #include "infer_test_util.hpp"
 
 using namespace cimmc;
@@ -25,7 +24,7 @@ using namespace cimmc::infer;
 
 namespace {
 
-Network tiny_cnn() { return onnx::load_network(std::string(CIMMC_SOURCE_DIR) + "/tests/data/onnx/tiny_cnn.onnx"); }
+Network tiny_cnn() { return test::tiny_onnx("tiny_cnn"); }
 
 // 8-bit inputs, 8-bit weights, 64 x 64 macro; lossless when
 // 2^adc_bits - 1 >= rows x (2^dac_bits - 1) x (2^bits_per_cell - 1).
@@ -129,24 +128,13 @@ Network random_net(unsigned seed) {
   return net;
 }
 
-TaskData random_images(int count, unsigned seed) {
-  std::mt19937 g(seed);
-  TaskData d;
-  d.count = d.calibration_count = count;
-  d.sample_size = 16;
-  for (int i = 0; i < count * 16; ++i) d.x.push_back(static_cast<float>(g() % 256) / 255.f);
-  d.calibration = d.x;
-  for (int i = 0; i < count; ++i) d.labels.push_back(static_cast<int>(g() % 3));  // classes 0..2 fit both nets
-  return d;
-}
-
 }  // namespace
 
 // Whole network, image by image: lossless macro classes = quantized classes,
 // on any thread count and batch size; read noise changes some.
 TEST(Infer, LosslessMacroClassifiesEveryImageAsTheQuantizedNetwork) {
   const Network net = random_net(9);
-  const TaskData d = random_images(120, 3);
+  const TaskData d = test::random_images(120, 3);
   Config c = lossless(WeightEncoding::differential, 2, 1, 8);
   c.task.chips = 2;
   c.task.batch_images = 50;
@@ -179,7 +167,7 @@ TEST(Infer, LosslessMacroClassifiesEveryImageAsTheQuantizedNetwork) {
 // in a fixed order: their logits are the same bits on 1 and 3 threads.
 TEST(Infer, ReferencePassesGiveTheSameBitsOnAnyThreadCount) {
   const Network net = random_net(9);
-  const TaskData d = random_images(40, 5);
+  const TaskData d = test::random_images(40, 5);
   const Quantization q = calibrate(net, d.x, d.count, QuantBits{8, 8, false});
   const GemmFn exact = quantized_gemm(q, [](int, const LayerQuant& l, const Op& op, const std::vector<std::int32_t>& X,
                                             std::int64_t M, std::vector<double>& acc) { exact_int_gemm(l, op, X, M, acc); });
@@ -228,7 +216,7 @@ TEST(Infer, AccuracyConfidenceIntervalsOverImagesAndChips) {
 // opt.threads while it runs, and the caller's setting is back afterwards.
 TEST(Infer, HostPassesRunOnTheRequestedThreads) {
   const Network net = random_net(9);
-  const TaskData d = random_images(20, 5);
+  const TaskData d = test::random_images(20, 5);
   Config c = lossless(WeightEncoding::differential, 2, 1, 8);
   c.task.batch_images = 10;
   const int before = omp_get_max_threads();
@@ -251,7 +239,7 @@ TEST(Infer, HostPassesRunOnTheRequestedThreads) {
 TEST(Infer, EnergyIsTheSumOfEveryTileJobsEvents) {
   const Network net = tiny_cnn();
   const int images = 40;
-  const TaskData d = random_images(images, 5);
+  const TaskData d = test::random_images(images, 5);
   Config c = lossless(WeightEncoding::differential, 2, 1, 8);
   c.macro.g_off_us = 0.0;
   EventEnergy zero;
@@ -287,7 +275,7 @@ TEST(Infer, EnergyIsTheSumOfEveryTileJobsEvents) {
 TEST(Infer, EnergyEqualsTheSumOfItsLayersTileJobEnergies) {
   const Network net = random_net(9);
   const int images = 40;
-  const TaskData d = random_images(images, 5);
+  const TaskData d = test::random_images(images, 5);
   Config c = test::infer_macro(8, WeightEncoding::differential, 2, 1, 5, 16);
   c.macro.cols = 16;
   c.task.batch_images = 16;
@@ -360,60 +348,4 @@ TEST(Infer, EnergyEqualsTheSumOfItsLayersTileJobEnergies) {
   }
   EXPECT_NEAR(r.chips[0].energy_pj, total, 1e-9 * total);
   EXPECT_GE(per_mvm.size(), 4u);
-}
-
-namespace {
-
-// A plain (uncompressed) IDX test set of 4 x 4 images, the inputs of the
-// files in tests/data/onnx/, so the CLI tests need no installed data set.
-void write_idx_set(const std::string& dir, const TaskData& d) {
-  auto be32 = [](std::ofstream& o, std::uint32_t v) {
-    for (int s = 24; s >= 0; s -= 8) o.put(static_cast<char>((v >> s) & 0xFF));
-  };
-  std::ofstream img(dir + "/images.idx", std::ios::binary), lab(dir + "/labels.idx", std::ios::binary);
-  be32(img, 0x803), be32(img, static_cast<std::uint32_t>(d.count)), be32(img, 4), be32(img, 4);
-  for (float v : d.x) img.put(static_cast<char>(static_cast<std::uint8_t>(std::lround(v * 255.f))));
-  be32(lab, 0x801), be32(lab, static_cast<std::uint32_t>(d.count));
-  for (int l : d.labels) lab.put(static_cast<char>(l));
-}
-
-std::string task_yaml(const std::string& dir, const std::string& model) {
-  return "name: tiny\nworkload:\n  inputs: {bits: 8, signed: false}\n  weights: {bits: 8, signed: true}\ntask:\n"
-         "  model: " + std::string(CIMMC_SOURCE_DIR) + "/tests/data/onnx/" + model + ".onnx\n  images: " + dir +
-         "/images.idx\n  labels: " + dir + "/labels.idx\n  count: 30\n  calibration_count: 30\n  batch_images: 7\n";
-}
-
-}  // namespace
-
-// `cimmc infer` end to end on a config whose model is a bad ONNX file: exit 2,
-// the file and the node named; on a good one (tiny_cnn: 4 x 4 inputs, 3
-// classes) exit 0 and the float top-1 of the test's own float pass.
-TEST(Infer, CliNamesTheNodeOfABadOnnxFileAndRunsAGoodOne) {
-  const std::string dir = ::testing::TempDir() + "infer_cli_onnx";
-  std::filesystem::create_directories(dir);
-  const TaskData d = random_images(30, 8);
-  write_idx_set(dir, d);
-  for (const char* model : {"bad_op", "bad_missing", "bad_shape", "bad_pad", "bad_view"}) {
-    std::ofstream(dir + "/bad.yaml") << task_yaml(dir, model);
-    const test::Ran r = test::cimmc("infer " + dir + "/bad.yaml");
-    EXPECT_EQ(r.code, 2) << r.out;
-    EXPECT_NE(r.out.find(std::string(model) + ".onnx: node '"), std::string::npos) << r.out;
-  }
-  const Network net = tiny_cnn();
-  std::vector<float> x;
-  for (float v : d.x) x.push_back(std::round(v * 255.f) / 255.f);  // the bytes the file holds
-  const std::vector<int> pred = argmax_rows(
-      forward(net, x, d.count, [](int, const Op& op, const std::vector<float>& cols, std::int64_t m,
-                                  std::vector<float>& out) { float_gemm(op, cols, m, out); }),
-      d.count, 3);
-  int correct = 0;
-  for (int i = 0; i < d.count; ++i) correct += pred[i] == d.labels[i];
-  std::ofstream(dir + "/good.yaml") << task_yaml(dir, "tiny_cnn");
-  const test::Ran r = test::cimmc("infer " + dir + "/good.yaml --threads 1");
-  ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find("2 conv/linear layers, 30 test images"), std::string::npos) << r.out;
-  char line[64];
-  std::snprintf(line, sizeof line, "top-1 float       %.4f", correct / 30.0);
-  EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
-  std::filesystem::remove_all(dir);
 }
