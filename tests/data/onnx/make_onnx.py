@@ -8,7 +8,8 @@ Bad files, one problem each: bad_op (Sigmoid), bad_missing (Conv weights not sto
 bad_shape (Gemm weights take 9 inputs, the flattened activation has 8).
 pad_pool.onnx: input [N,1,4,4] -> Pad of zeros -> AveragePool 2 -> Flatten -> Gemm -> [N,3] (the
                Pad PyTorch writes before AveragePool); bad_pad: the same Pad with real padding;
-               bad_view: the Shape ... Reshape nodes of x.view(x.size(0), -1) with a dynamic batch.
+view_dynamic.onnx: input [N,1,4,4] -> Shape, Gather, Unsqueeze, Concat -> Reshape [N, 16] -> Gemm
+               [16 -> 3]: x.view(x.size(0), -1) as torch.onnx.export writes it with a dynamic batch.
 Weight values follow closed forms the test recomputes.
 """
 import os
@@ -100,11 +101,12 @@ def main():
     for name, model in [("tiny_cnn", cnn()), ("tiny_mlp", mlp()), ("bad_op", cnn(sigmoid=True)),
                         ("bad_missing", cnn(drop_weights=True)), ("bad_shape", cnn(gemm_k=9)),
                         ("pad_pool", pooled([0] * 8)), ("bad_pad", pooled([0, 0, 1, 1, 0, 0, 1, 1])),
-                        ("bad_view", view_dynamic())]:
+                        ("view_dynamic", view_dynamic())]:
         onnx.save(model, os.path.join(HERE, name + ".onnx"))
     onnx.checker.check_model(cnn())
     onnx.checker.check_model(mlp())
     onnx.checker.check_model(pooled([0] * 8))
+    onnx.checker.check_model(view_dynamic())
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
 python3-torch and python3-onnx; run once, files committed).
 
 A network as a user would export it from PyTorch: conv 3x3 1->4 pad 1, batch-norm (running
-statistics set to non-trivial values; torch folds it into the conv at export), ReLU, conv 3x3 4->8 stride 2 pad 1, ReLU,
-nn.AvgPool2d(2) (which torch 1.13 exports at opset 13 as a Pad of zeros and an AveragePool),
-torch.flatten, linear 392->10; random weights (seed 0), a dynamic batch axis. The logits
+statistics set to non-trivial values; torch folds it into the conv at export), ReLU, conv 3x3
+4->8 stride 2 pad 1, ReLU, nn.AvgPool2d(2) (which torch 1.13 exports at opset 13 as a Pad of
+zeros and an AveragePool), x.view(x.size(0), -1) (exported with the dynamic batch axis as Shape,
+Gather, Unsqueeze, Concat and Reshape), linear 392->10; random weights (seed 0). The logits
 PyTorch computes for three synthetic 28 x 28 inputs, x[b][i] = ((b * 784 + i) * 7 % 11) / 10
 - 0.3, are the independent expectation for cimmc's import and float forward pass.
 """
@@ -29,7 +30,7 @@ class Net(nn.Module):
     def forward(self, x):
         x = torch.relu(self.bn(self.c1(x)))
         x = self.pool(torch.relu(self.c2(x)))
-        return self.fc(torch.flatten(x, 1))
+        return self.fc(x.view(x.size(0), -1))
 
 
 def main():
