@@ -12,7 +12,7 @@ packages=(build-essential cmake pkg-config libyaml-cpp-dev libcxxopts-dev libhdf
           dataset-fashion-mnist)  # real images for distribution kind patches (Expat, ~30 MB)
 
 # Optional, only for scripts/train_fashion.py (retraining data/models/) and
-# tests/data/onnx/make_onnx.py; neither the build nor `make test` needs them:
+# tests/data/onnx/make_onnx.py, make_torch_onnx.py; neither the build nor `make test` needs them:
 #   scripts/setup-debian.sh --train   also installs python3-torch python3-onnx
 if [ "${1:-}" = "--train" ]; then
   packages+=(python3-torch python3-onnx)

@@ -1,8 +1,8 @@
 // ONNX import: the decoded weights and attributes of hand-built files
 // (tests/data/onnx/make_onnx.py) against the closed forms they were written
 // from; batch-norm folding against the unfolded arithmetic; the float forward
-// pass against a direct convolution written here; bad files refused with the
-// node named.
+// pass against a direct convolution written here and against PyTorch's logits
+// for a file torch.onnx.export wrote; bad files refused with the node named.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -145,6 +145,72 @@ TEST(Onnx, BadFilesNameTheNodeAndTheProblem) {
   e = onnx_error("bad_shape.onnx");
   EXPECT_NE(e.find("node 'fc' (Gemm): weights 'G' [3, 9] (transposed) take 9 inputs, but its input has 8"),
             std::string::npos) << e;
+  e = onnx_error("bad_pad.onnx");
+  EXPECT_NE(e.find("node 'pad1' (Pad): pads [0, 0, 1, 1, 0, 0, 1, 1] are not supported"), std::string::npos) << e;
+
+}
+
+// The Pad of zeros PyTorch writes before AveragePool is dropped: the network
+// is average-pool then Gemm, evaluated here by hand.
+TEST(Onnx, ZeroPadBeforeAveragePoolIsANoOp) {
+  const Network net = onnx::load_network(data("pad_pool.onnx"));
+  ASSERT_EQ(net.ops.size(), 3u);  // avgpool, flatten, linear
+  EXPECT_EQ(net.ops[0].kind, OpKind::avgpool);
+  std::vector<float> x(16);
+  for (int i = 0; i < 16; ++i) x[i] = static_cast<float>(i * i % 7) / 4.f;
+  const std::vector<float> y = forward(net, x, 1, [](int, const Op& op, const std::vector<float>& cols, std::int64_t m,
+                                                     std::vector<float>& out) { float_gemm(op, cols, m, out); });
+  for (int n = 0; n < 3; ++n) {
+    double v = n + 1.0;
+    for (int py = 0; py < 2; ++py)
+      for (int px = 0; px < 2; ++px) {
+        const int i0 = 2 * py * 4 + 2 * px;
+        const double avg = (x[i0] + x[i0 + 1] + x[i0 + 4] + x[i0 + 5]) / 4.0;
+        v += (n * 4 + py * 2 + px) / 16.0 * avg;
+      }
+    EXPECT_NEAR(y[n], v, 1e-6) << "class " << n;
+  }
+}
+
+// x.view(x.size(0), -1) with a dynamic batch: the Shape ... Concat nodes are
+// evaluated at import and the Reshape is a flatten; the Gemm then takes the
+// 16 pixels in order, evaluated here by hand.
+TEST(Onnx, ShapeArithmeticOfAViewIsAFlatten) {
+  const Network net = onnx::load_network(data("view_dynamic.onnx"));
+  ASSERT_EQ(net.ops.size(), 2u);
+  EXPECT_EQ(net.ops[0].kind, OpKind::flatten);
+  EXPECT_EQ(net.ops[1].kind, OpKind::linear);
+  std::vector<float> x(32);
+  for (int i = 0; i < 32; ++i) x[i] = static_cast<float>(i % 5) - 1.5f;
+  const std::vector<float> y = forward(net, x, 2, [](int, const Op& op, const std::vector<float>& cols, std::int64_t m,
+                                                     std::vector<float>& out) { float_gemm(op, cols, m, out); });
+  for (int b = 0; b < 2; ++b)
+    for (int n = 0; n < 3; ++n) {
+      double v = n + 1.0;
+      for (int k = 0; k < 16; ++k) v += (n * 16 + k) / 16.0 * x[b * 16 + k];
+      EXPECT_NEAR(y[b * 3 + n], v, 1e-5) << "image " << b << " class " << n;
+    }
+}
+
+// A network exported by torch.onnx.export (tests/data/onnx/make_torch_onnx.py:
+// padded and strided convs, batch-norm folded by torch, nn.AvgPool2d as Pad +
+// AveragePool, x.view(x.size(0), -1) with a dynamic batch): cimmc's float pass gives the
+// logits PyTorch computed for the same three inputs.
+TEST(Onnx, TorchExportGivesPyTorchsLogits) {
+  const Network net = onnx::load_network(data("torch_cnn.onnx"));
+  std::vector<float> x(3 * 784);
+  for (int i = 0; i < 3 * 784; ++i) x[i] = static_cast<float>(((i * 7) % 11) / 10.0 - 0.3);
+  const std::vector<float> y = forward(net, x, 3, [](int, const Op& op, const std::vector<float>& cols, std::int64_t m,
+                                                     std::vector<float>& out) { float_gemm(op, cols, m, out); });
+  std::ifstream in(data("torch_cnn_logits.txt"));
+  std::string header;
+  std::getline(in, header);
+  ASSERT_EQ(y.size(), 30u);
+  for (int i = 0; i < 30; ++i) {
+    double expected = 0;
+    ASSERT_TRUE(in >> expected) << "logit " << i;
+    EXPECT_NEAR(y[i], expected, 2e-6) << "image " << i / 10 << " class " << i % 10;
+  }
 }
 
 TEST(Onnx, TruncatedOrForeignBytesAreRefused) {

@@ -1,5 +1,7 @@
 #include "infer/task.hpp"
 
+#include <omp.h>
+
 #include <chrono>
 #include <cmath>
 #include <type_traits>
@@ -37,6 +39,24 @@ std::vector<int> predict(const Network& net, const TaskData& d, int batch, const
   }
   return pred;
 }
+
+// opt.threads also bounds the OpenMP regions of the host passes (forward.cpp,
+// quant.cpp), which otherwise take every core: `--threads 1` is one core.
+class OmpThreads {
+ public:
+  explicit OmpThreads(int threads) : before_(omp_get_max_threads()), set_(threads > 0) {
+    if (set_) omp_set_num_threads(threads);
+  }
+  ~OmpThreads() {
+    if (set_) omp_set_num_threads(before_);
+  }
+  OmpThreads(const OmpThreads&) = delete;
+  OmpThreads& operator=(const OmpThreads&) = delete;
+
+ private:
+  int before_;
+  bool set_;
+};
 
 int correct(const std::vector<int>& pred, const std::vector<int>& labels) {
   int c = 0;
@@ -85,6 +105,7 @@ AccuracyStats accuracy_stats(const TaskResult& r) {
 
 TaskResult run_task(const Config& cfg, const Network& net, const TaskData& d, const EngineOptions& opt,
                     const std::function<void(int, int)>& progress) {
+  const OmpThreads host_threads(opt.threads);
   TaskResult r;
   r.images = d.count;
   const int batch = cfg.task.batch_images;

@@ -76,6 +76,7 @@ class Importer {
       }
       net_.input = shape_;
       current_ = v.name;
+      activations_[current_] = shape_;
       return;
     }
     throw OnnxError("the graph has no input that is not an initializer");
@@ -100,6 +101,58 @@ class Importer {
   void take_output(const Node& n) {
     if (n.outputs.empty()) fail(n, "has no output");
     current_ = n.outputs.front();
+    activations_[current_] = shape_;
+  }
+
+  // The integer arithmetic torch.onnx.export writes for x.view(x.size(0), -1)
+  // with a dynamic batch: Shape of an activation, then Gather, Unsqueeze,
+  // Squeeze and Concat of constants, ending in a Reshape's target shape. It is
+  // evaluated here, the batch dimension as 0 (Reshape's "keep this
+  // dimension"). False when `n` is not such a node.
+  bool shape_op(const Node& n) {
+    const std::string& op = n.op_type;
+    if (op != "Shape" && op != "Gather" && op != "Unsqueeze" && op != "Squeeze" && op != "Concat") return false;
+    Tensor t;
+    t.data_type = 7;
+    if (op == "Shape") {
+      auto it = activations_.find(n.inputs.empty() ? std::string() : n.inputs.front());
+      if (it == activations_.end()) return false;
+      if (n.attr("start") || n.attr("end")) fail(n, "start / end are not supported");
+      const Shape& a = it->second;
+      t.i = a.flat ? std::vector<std::int64_t>{0, a.c} : std::vector<std::int64_t>{0, a.c, a.h, a.w};
+      t.dims = {static_cast<std::int64_t>(t.i.size())};
+    } else {
+      std::vector<const Tensor*> in;
+      for (const std::string& name : n.inputs) {
+        auto it = tensors_.find(name);
+        if (it == tensors_.end() || static_cast<std::int64_t>(it->second->i.size()) != it->second->count()) return false;
+        in.push_back(it->second);
+      }
+      if (in.empty()) return false;
+      const std::int64_t axis = attr_int(n, "axis", 0);
+      if (op == "Gather") {
+        if (in.size() != 2 || in[0]->dims.size() != 1 || axis != 0) fail(n, "only a Gather from a 1-D shape is supported");
+        for (std::int64_t k : in[1]->i) {
+          const std::int64_t j = k < 0 ? k + in[0]->count() : k;
+          if (j < 0 || j >= in[0]->count()) fail(n, "index " + std::to_string(k) + " is out of range");
+          t.i.push_back(in[0]->i[static_cast<std::size_t>(j)]);
+        }
+        t.dims = in[1]->dims;
+      } else if (op == "Concat") {
+        if (axis != 0 && axis != -1) fail(n, "only a Concat of 1-D shapes is supported");
+        for (const Tensor* x : in) t.i.insert(t.i.end(), x->i.begin(), x->i.end());
+        t.dims = {static_cast<std::int64_t>(t.i.size())};
+      } else {  // Unsqueeze, Squeeze of a scalar or 1-D shape: the values stay
+        t.i = in[0]->i;
+        t.dims = {static_cast<std::int64_t>(t.i.size())};
+        if (op == "Squeeze" && t.i.size() == 1) t.dims.clear();
+      }
+    }
+    if (n.outputs.empty()) fail(n, "has no output");
+    t.name = n.outputs.front();
+    constants_.push_back(std::move(t));
+    tensors_[n.outputs.front()] = &constants_.back();
+    return true;
   }
 
   void check_chain(const Node& n) {
@@ -261,6 +314,21 @@ class Importer {
     shape_ = op.out;
   }
 
+  // PyTorch (1.13, opset 13) writes nn.AvgPool2d as a Pad of zeros before the
+  // AveragePool: an all-zero Pad is a no-op. Real padding is the Conv's own.
+  void pad(const Node& n) {
+    std::vector<std::int64_t> p = attr_ints(n, "pads", {});  // opset < 11: an attribute
+    if (n.inputs.size() > 1 && !n.inputs[1].empty()) {
+      auto it = tensors_.find(n.inputs[1]);
+      if (it == tensors_.end() || static_cast<std::int64_t>(it->second->i.size()) != it->second->count())
+        fail(n, "its pads must be a stored int64 tensor");
+      p = it->second->i;
+    }
+    for (std::int64_t v : p)
+      if (v) fail(n, "pads " + dims_text(p) + " are not supported: only an all-zero Pad (as PyTorch writes before "
+                     "AveragePool); pad inside the Conv instead");
+  }
+
   void node(const Node& n, bool last) {
     if (!n.domain.empty() && n.domain != "ai.onnx") fail(n, "operator domain '" + n.domain + "' is not supported");
     const std::string& op = n.op_type;
@@ -270,6 +338,7 @@ class Importer {
       tensors_[n.outputs.front()] = &constants_.back();
       return;
     }
+    if (shape_op(n)) return;
     if (op != "Add") check_chain(n);
     if (op == "Conv") conv(n);
     else if (op == "Gemm") linear(n, true);
@@ -280,10 +349,12 @@ class Importer {
     else if (op == "MaxPool") pool(n, OpKind::maxpool);
     else if (op == "AveragePool") pool(n, OpKind::avgpool);
     else if (op == "Flatten" || op == "Reshape") flatten(n);
+    else if (op == "Pad") pad(n);
     else if (op == "Identity" || op == "Dropout") {}
     else if ((op == "Softmax" || op == "LogSoftmax") && last) {}
     else fail(n, "operator '" + op + "' is not supported (supported: Conv, Gemm, MatMul, Add, Relu, MaxPool, "
-                 "AveragePool, Flatten, Reshape, BatchNormalization, Identity, Dropout; Softmax as the last node)");
+                 "AveragePool, Flatten, Reshape, BatchNormalization, Pad of zeros, Identity, Dropout; Softmax as the "
+                 "last node; Shape, Gather, Unsqueeze, Squeeze, Concat computing a Reshape's target)");
     take_output(n);
   }
 
@@ -291,6 +362,7 @@ class Importer {
   Network net_;
   std::map<std::string, const Tensor*> tensors_;
   std::deque<Tensor> constants_;  // stable addresses for tensors_
+  std::map<std::string, Shape> activations_;  // every activation so far, by name (for Shape)
   Shape shape_;
   std::string current_;
 };

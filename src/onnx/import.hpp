@@ -13,8 +13,10 @@ namespace cimmc::onnx {
 
 // Supported: Conv (group 1, dilation 1), Gemm, MatMul, Add (bias), Relu,
 // MaxPool, AveragePool (no padding, floor mode), Flatten, Reshape (to 2-D),
-// BatchNormalization (folded), Identity, Dropout, and Softmax/LogSoftmax as the
-// last node (dropped: top-1 does not change).
+// BatchNormalization (folded), Pad of zeros, Identity, Dropout, Softmax or
+// LogSoftmax as the last node (dropped: top-1 does not change), and the
+// Shape / Gather / Unsqueeze / Squeeze / Concat arithmetic of a Reshape's
+// target (evaluated at import).
 infer::Network import_network(const Model& m, const std::string& source);
 infer::Network load_network(const std::string& path);
 

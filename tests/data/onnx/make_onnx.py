@@ -6,6 +6,10 @@ tiny_cnn.onnx: input [N,1,4,4] -> Conv 2x1x3x3 pad 1 (+bias) -> BatchNormalizati
 tiny_mlp.onnx: input [N,4] -> MatMul [4,2] -> Add [2] -> Relu -> [N,2]
 Bad files, one problem each: bad_op (Sigmoid), bad_missing (Conv weights not stored),
 bad_shape (Gemm weights take 9 inputs, the flattened activation has 8).
+pad_pool.onnx: input [N,1,4,4] -> Pad of zeros -> AveragePool 2 -> Flatten -> Gemm -> [N,3] (the
+               Pad PyTorch writes before AveragePool); bad_pad: the same Pad with real padding;
+view_dynamic.onnx: input [N,1,4,4] -> Shape, Gather, Unsqueeze, Concat -> Reshape [N, 16] -> Gemm
+               [16 -> 3]: x.view(x.size(0), -1) as torch.onnx.export writes it with a dynamic batch.
 Weight values follow closed forms the test recomputes.
 """
 import os
@@ -58,12 +62,51 @@ def mlp():
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
 
 
+def pooled(pads):
+    """input [N,1,4,4] -> Pad (pads from a Constant) -> AveragePool 2 -> Flatten -> Gemm [4 -> 3]."""
+    nodes = [
+        helper.make_node("Constant", [], ["pads"], name="pads_const",
+                         value=helper.make_tensor("pv", TensorProto.INT64, [8], pads)),
+        helper.make_node("Pad", ["x", "pads"], ["xp"], name="pad1", mode="constant"),
+        helper.make_node("AveragePool", ["xp"], ["p"], name="pool1", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Flatten", ["p"], ["f"], name="flat", axis=1),
+        helper.make_node("Gemm", ["f", "G", "Cg"], ["y"], name="fc", transB=1),
+    ]
+    g = helper.make_graph(nodes, "pad_pool", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1, 4, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])],
+                          [init("G", gemm_b(4)), init("Cg", [1.0, 2.0, 3.0])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def view_dynamic():
+    """x.view(x.size(0), -1) as torch.onnx.export writes it with a dynamic batch: Shape, Gather, ... Reshape."""
+    nodes = [
+        helper.make_node("Shape", ["x"], ["s"], name="/Shape"),
+        helper.make_node("Constant", [], ["i0"], name="/Constant", value=helper.make_tensor("c0", TensorProto.INT64, [], [0])),
+        helper.make_node("Gather", ["s", "i0"], ["b"], name="/Gather", axis=0),
+        helper.make_node("Unsqueeze", ["b", "ax"], ["bu"], name="/Unsqueeze"),
+        helper.make_node("Concat", ["bu", "m1"], ["shape"], name="/Concat", axis=0),
+        helper.make_node("Reshape", ["x", "shape"], ["f"], name="/Reshape"),
+        helper.make_node("Gemm", ["f", "G", "Cg"], ["y"], name="fc", transB=1),
+    ]
+    g = helper.make_graph(nodes, "view_dynamic", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1, 4, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])],
+                          [init("G", gemm_b(16)), init("Cg", [1.0, 2.0, 3.0]),
+                           numpy_helper.from_array(np.array([0], dtype=np.int64), "ax"),
+                           numpy_helper.from_array(np.array([-1], dtype=np.int64), "m1")])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
 def main():
     for name, model in [("tiny_cnn", cnn()), ("tiny_mlp", mlp()), ("bad_op", cnn(sigmoid=True)),
-                        ("bad_missing", cnn(drop_weights=True)), ("bad_shape", cnn(gemm_k=9))]:
+                        ("bad_missing", cnn(drop_weights=True)), ("bad_shape", cnn(gemm_k=9)),
+                        ("pad_pool", pooled([0] * 8)), ("bad_pad", pooled([0, 0, 1, 1, 0, 0, 1, 1])),
+                        ("view_dynamic", view_dynamic())]:
         onnx.save(model, os.path.join(HERE, name + ".onnx"))
     onnx.checker.check_model(cnn())
     onnx.checker.check_model(mlp())
+    onnx.checker.check_model(pooled([0] * 8))
+    onnx.checker.check_model(view_dynamic())
 
 
 if __name__ == "__main__":
