@@ -16,6 +16,7 @@
 #include "io/checkpoint_log.hpp"
 #include "study/plan.hpp"
 #include "study/runner.hpp"
+#include "study/shard.hpp"
 #include "study/stream_pass.hpp"
 #include "study_test_util.hpp"
 #include "table_test_util.hpp"
@@ -140,6 +141,38 @@ TEST(SampledStream, ResumeRefusesAnotherStudysCheckpoint) {
   } catch (const IoError& e) {
     EXPECT_NE(std::string(e.what()).find("the config text differs"), std::string::npos) << e.what();
   }
+}
+
+// A sampled shard streams too: its cut (gathered a chunk of points at a time)
+// is split_points's on the plan of the whole sweep, for any shard count, on a
+// sweep whose points cost unequal work (the rows axis changes the tiling).
+TEST(SampledStream, ShardCutIsTheWholePlansCut) {
+  const std::string text = test::tiny_network("run: {samples: 64, seed: 7, inputs_per_instance: 16}") +
+                           "sweep:\n  cartesian:\n    macro.rows: [16, 32, 64]\n"
+                           "    energy.adc.e0_pj: [0.5, 1, 2]\n  points:\n    - {macro.rows: 16}\n";
+  const Sweep sweep = parse_sweep(text, "tiny.yaml");
+  std::vector<const Config*> pts;
+  for (const SweepPoint& p : sweep.points) pts.push_back(&p.config);
+  const StudyPlan plan = make_plan(pts, 0, pts.size());
+  const SweepSource src(text, "tiny.yaml");
+  bool uneven = false;  // some cut differs from equal counts, so the test tells the two apart
+  for (std::size_t count : {1, 2, 3, 5}) {
+    const std::vector<PointRange> want = split_points(plan, count);
+    for (std::size_t i = 0; i < count; ++i) {
+      uneven = uneven || want[i].begin != equal_points(pts.size(), count, i).begin;
+      SCOPED_TRACE(std::to_string(i) + "/" + std::to_string(count));
+      StudyOptions o = sampled("");
+      o.shard.index = i;
+      o.shard.count = count;
+      StudyStats st;
+      // Chunks of 3 points: the cut is gathered 256 at a time, the run 3 at a time.
+      const StreamedStudy s = run_streamed(src, [](SweepPoint&) {}, o, st, 3);
+      EXPECT_EQ(s.file.shard.begin, want[i].begin);
+      EXPECT_EQ(s.file.shard.end, want[i].end);
+      EXPECT_EQ(st.points, want[i].end - want[i].begin);
+    }
+  }
+  EXPECT_TRUE(uneven);
 }
 
 namespace {

@@ -175,10 +175,9 @@ ShardLayout shard_option(const CliArgs& a, std::size_t points, const Config& fir
   return shard;
 }
 
-// --model statistical (a shard of the sweep or all of it) and --model
-// sampled (not a shard) stream the sweep a chunk at a time
-// (study/stream_pass.hpp), on one process or on the ranks of an MPI run;
-// --model hybrid does on one process (study/hybrid_stream.hpp).
+// Studies stream the sweep a chunk at a time (study/stream_pass.hpp), all of
+// it or a shard, on one process or on the ranks of an MPI run; --model
+// hybrid on one process (study/hybrid_stream.hpp).
 int run_streaming(const CliArgs& a, cluster::Ranks* ranks) {
   const bool root = !ranks || ranks->rank() == 0;
   const bool sampled = a.model == "sampled";
@@ -242,10 +241,8 @@ int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
   const bool root = !ranks || ranks->rank() == 0;
   // Studies stream: points are built a chunk at a time and rows go to the
   // file as they come (study/stream_pass.hpp), so the sweep is never expanded
-  // whole. Sampled shards (cut by every point's costs) and hybrid runs under
-  // MPI keep the whole-sweep path.
-  if (a.model == "statistical" || (a.model == "sampled" && a.shard.empty()) || (a.model == "hybrid" && !ranks))
-    return run_streaming(a, ranks);
+  // whole. Only hybrid runs under MPI keep the whole-sweep path.
+  if (a.model != "hybrid" || !ranks) return run_streaming(a, ranks);
   const Sweep sweep = load_study(a);
   for (const SweepPoint& p : sweep.points) gpucim::require_macro_level(p.config);
   const ShardLayout shard = shard_option(a, sweep.points.size(), sweep.points.front().config);

@@ -15,27 +15,29 @@ namespace {
 constexpr double kJobFixedReads = 1.0e7;
 
 // Unique jobs of each point, in first-use order.
-std::vector<std::vector<std::size_t>> jobs_per_point(const StudyPlan& plan) {
-  std::vector<std::vector<std::size_t>> out(plan.points.size());
+PointJobs jobs_per_point(const StudyPlan& plan) {
+  PointJobs out;
   std::vector<std::size_t> stamp(plan.jobs.size(), SIZE_MAX);  // the last point that used each job
-  for (std::size_t p = 0; p < plan.points.size(); ++p)
+  for (std::size_t p = 0; p < plan.points.size(); ++p) {
     for (const LayerPlan& lp : plan.points[p].layers)
       for (const auto& ids : lp.jobs)
         for (std::size_t j : ids)
           if (stamp[j] != p) {
             stamp[j] = p;
-            out[p].push_back(j);
+            out.job.push_back(static_cast<std::uint32_t>(j));
           }
+    out.end.push_back(out.job.size());
+  }
+  for (const Config& j : plan.jobs) out.cost.push_back(job_cost(j));
   return out;
 }
 
 // Greedy fill up to `bound`, leaving at least one point for each shard still
 // to come; the ranges it cut, or none when `count` ranges do not suffice.
-std::vector<PointRange> fill(const std::vector<std::vector<std::size_t>>& uses, const std::vector<double>& cost,
-                             std::size_t count, double bound, std::size_t njobs) {
-  std::vector<std::size_t> stamp(njobs, SIZE_MAX);  // the last shard that took each job
+std::vector<PointRange> fill(const PointJobs& uses, std::size_t count, double bound) {
+  std::vector<std::size_t> stamp(uses.cost.size(), SIZE_MAX);  // the last shard that took each job
   std::vector<PointRange> out;
-  const std::size_t n = uses.size();
+  const std::size_t n = uses.points();
   std::size_t begin = 0;
   while (begin < n) {
     if (out.size() == count) return {};
@@ -43,11 +45,13 @@ std::vector<PointRange> fill(const std::vector<std::vector<std::size_t>>& uses, 
     double sum = 0;
     std::size_t end = begin;
     while (end < n && n - end > left_after) {
+      const std::uint32_t* first = uses.job.data() + (end ? uses.end[end - 1] : 0);
+      const std::uint32_t* last = uses.job.data() + uses.end[end];
       double add = 0;
-      for (std::size_t j : uses[end])
-        if (stamp[j] != shard) add += cost[j];
+      for (const std::uint32_t* j = first; j != last; ++j)
+        if (stamp[*j] != shard) add += uses.cost[*j];
       if (end > begin && sum + add > bound) break;
-      for (std::size_t j : uses[end]) stamp[j] = shard;
+      for (const std::uint32_t* j = first; j != last; ++j) stamp[*j] = shard;
       sum += add;
       ++end;
     }
@@ -78,23 +82,25 @@ double range_cost(const StudyPlan& plan, PointRange r) {
 }
 
 std::vector<PointRange> split_points(const StudyPlan& plan, std::size_t count) {
-  const std::size_t n = plan.points.size();
+  return split_points(jobs_per_point(plan), count);
+}
+
+std::vector<PointRange> split_points(const PointJobs& uses, std::size_t count) {
+  const std::size_t n = uses.points();
   if (count == 0) throw std::invalid_argument("the number of shards must be at least 1");
   if (count > n)
     throw std::invalid_argument("cannot cut " + std::to_string(n) + " point(s) into " + std::to_string(count) +
                                 " shards (at most one shard per point)");
-  const auto uses = jobs_per_point(plan);
-  std::vector<double> cost(plan.jobs.size());
   double total = 0;
-  for (std::size_t j = 0; j < cost.size(); ++j) total += cost[j] = job_cost(plan.jobs[j]);
+  for (double c : uses.cost) total += c;
   // The smallest bound that `count` greedy ranges meet. Bisection on doubles in
   // a fixed number of steps: the same arithmetic, so the same cut, everywhere.
   double lo = 0, hi = total;
-  std::vector<PointRange> best = fill(uses, cost, count, hi, cost.size());
+  std::vector<PointRange> best = fill(uses, count, hi);
   for (int step = 0; step < 64 && lo < hi; ++step) {
     const double mid = lo + (hi - lo) / 2;
     if (mid <= lo || mid >= hi) break;
-    std::vector<PointRange> r = fill(uses, cost, count, mid, cost.size());
+    std::vector<PointRange> r = fill(uses, count, mid);
     if (r.empty()) {
       lo = mid;
     } else {

@@ -6,6 +6,7 @@
 // `cimmc merge` keeps one row of each (study/merge.hpp).
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,18 @@ double range_cost(const StudyPlan& plan, PointRange r);
 // by bisection). Throws std::invalid_argument when count is 0 or more than
 // the points.
 std::vector<PointRange> split_points(const StudyPlan& plan, std::size_t count);
+
+// What split_points needs of a plan, in 4 bytes per (point, unique job) and a
+// cost per job, so a sweep too large for one plan can be cut
+// (study/stream_pass.cpp gathers it a chunk of points at a time): point p's
+// unique jobs are job[end[p-1] .. end[p]) (from 0 for p = 0), indices into cost.
+struct PointJobs {
+  std::vector<std::uint64_t> end;
+  std::vector<std::uint32_t> job;
+  std::vector<double> cost;  // job_cost of each job
+  std::size_t points() const { return end.size(); }
+};
+std::vector<PointRange> split_points(const PointJobs& uses, std::size_t count);
 
 // The cut of statistical shards: `count` contiguous ranges of points as equal
 // in number as they can be (the first total % count hold one more), shard

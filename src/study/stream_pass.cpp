@@ -115,11 +115,39 @@ class StatCache {
   std::unordered_map<std::string, std::shared_ptr<const StatJob>> cache_;
 };
 
-}  // namespace
-
-bool streams(const StudyOptions& opt) {
-  return opt.model == Model::statistical || (opt.model == Model::sampled && opt.shard.count == 0);
+// What split_points needs of every point of the sweep, gathered `chunk`
+// points at a time (points are built and prepared, each chunk planned
+// alone): a sampled shard's cut balances the jobs of every point.
+PointJobs gather_point_jobs(const SweepSource& src, const std::function<void(SweepPoint&)>& prepare,
+                            std::size_t chunk, int threads) {
+  PointJobs out;
+  std::unordered_map<JobId, std::uint32_t, JobIdHash> index;
+  for (std::size_t a = 0; a < src.size(); a += chunk) {
+    std::vector<SweepPoint> pts = src.points(a, std::min(src.size(), a + chunk));
+    std::vector<const Config*> cfgs;
+    for (SweepPoint& p : pts) {
+      prepare(p);
+      cfgs.push_back(&p.config);
+    }
+    const StudyPlan plan = make_plan(cfgs, 0, cfgs.size(), threads);
+    std::vector<std::size_t> stamp(plan.jobs.size(), SIZE_MAX);  // the last point that used each job
+    for (std::size_t p = 0; p < plan.points.size(); ++p) {
+      for (const LayerPlan& lp : plan.points[p].layers)
+        for (const auto& ids : lp.jobs)
+          for (std::size_t j : ids) {
+            if (stamp[j] == p) continue;
+            stamp[j] = p;
+            const auto [it, fresh] = index.emplace(plan.job_ids[j], static_cast<std::uint32_t>(out.cost.size()));
+            if (fresh) out.cost.push_back(job_cost(plan.jobs[j]));
+            out.job.push_back(it->second);
+          }
+      out.end.push_back(out.job.size());
+    }
+  }
+  return out;
 }
+
+}  // namespace
 
 StreamedStudy run_streamed(const SweepSource& src, const std::function<void(SweepPoint&)>& prepare,
                            const StudyOptions& opt, StudyStats& stats, std::size_t chunk, const RowHook* hook) {
@@ -133,9 +161,12 @@ StreamedStudy run_streamed(const SweepSource& src, const std::function<void(Swee
   std::vector<std::string> described;  // rank 0: every rank's host, backend and device
   if (ranks) described = describe_ranks(*ranks, opt.prov.backend, opt.prov.device);
   const std::size_t total = src.size();
-  // A shard computes only its points (cut by count: study/shard.hpp).
+  // A shard computes only its points (study/shard.hpp).
   PointRange range{0, total};
-  if (opt.shard.count > 0) range = equal_points(total, opt.shard.count, opt.shard.index);
+  if (opt.shard.count > 0)  // a sampled one by its jobs' cost: every point is planned first
+    range = sampled ? split_points(gather_point_jobs(src, prepare, 256, opt.engine.threads), opt.shard.count)
+                          .at(opt.shard.index)
+                    : equal_points(total, opt.shard.count, opt.shard.index);
   const std::size_t span = range.end - range.begin;
   const std::string model_name = sampled ? "sampled" : opt.energy_only ? "statistical_energy" : "statistical";
   const int threads = opt.engine.threads > 0 ? opt.engine.threads : omp_get_max_threads();

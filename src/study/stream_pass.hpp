@@ -35,14 +35,14 @@ struct StreamedStudy {
   std::size_t layers = 1;           // per point (1 for a tile)
 };
 
-// When run_study would take this path instead of loading the whole sweep:
-// --model statistical (a shard too) or --model sampled (not a shard: its cut
-// balances the costs of every point's jobs, study/shard.hpp), under MPI too
-// (opt.ranks: every rank calls run_streamed alike; rank 0 alone writes and
-// gets the rows, the others return an empty StreamedStudy).
-// With opt.shard, only that shard's points (equal_points's cut) are built,
-// and the file says which (StudyFile::shard).
-bool streams(const StudyOptions& opt);
+// A study streams instead of loading the whole sweep (run_study) in every
+// model and layout but --model hybrid under MPI (opt.ranks: every rank calls
+// run_streamed alike; rank 0 alone writes and gets the rows, the others
+// return an empty StreamedStudy). With opt.shard, only that shard's points
+// are computed, and the file says which (StudyFile::shard): a statistical
+// shard is cut by count (equal_points), a sampled one by the cost of its
+// jobs (split_points), for which every point is planned once first and 4
+// bytes per (point, unique job) are kept.
 
 // Explicit sweep points checked before any work, at most (each costs about a
 // millisecond to build; the rest are checked when their chunk comes).
