@@ -281,13 +281,16 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
 
 // Sweep positions of the best `k` points by each objective (network rows):
 // energy, latency, TOPS/mm^2 (area efficiency), and SQNR where the screen
-// predicted it.
+// predicted it. A chiplet system's area efficiency is over its whole area
+// (routers, NoP interfaces and buffers besides the macros), which changes
+// with the chiplet size where the macros' area does not.
 std::vector<std::size_t> refine_set(const StudyFile& f, std::size_t k, bool sqnr) {
   const Table& n = f.network;
   const auto& e = std::get<std::vector<double>>(n.find("total_pj")->data);
   const auto& lat = std::get<std::vector<double>>(n.find("latency_ns")->data);
   const auto& sq = std::get<std::vector<double>>(n.find("sqnr_db")->data);
-  const auto& area_eff = std::get<std::vector<double>>(n.find("tops_per_mm2")->data);
+  const Column* system = n.find("system_tops_per_mm2");
+  const auto& area_eff = std::get<std::vector<double>>((system ? system : n.find("tops_per_mm2"))->data);
   std::set<std::size_t> pick;
   auto best = [&](auto better) {
     std::vector<std::size_t> idx(e.size());
