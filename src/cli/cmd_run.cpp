@@ -116,6 +116,11 @@ void check_energy_only(const SweepPoint& p, const std::string& path) {
                        name + "." + dep->first + " = " + std::to_string(dep->second) +
                        " makes the energy depend on the value; that needs the distributions --energy-only "
                        "skips (run without it)");
+  // An SRAM cell's bitline energy is linear in the column value by default (pricing/energy_tables.cpp).
+  if (p.config.macro.kind == MacroKind::analog && p.config.macro.cell == CellKind::sram && !p.config.energy.column.e1_pj)
+    throw UsageError("--energy-only: " + path + ": point " + std::to_string(p.index) +
+                     ": macro.cell is sram, whose bitline energy follows the column value; that needs the "
+                     "distributions --energy-only skips (run without it)");
 }
 
 // --model statistical or hybrid (not --energy-only) refuses macros the model does not cover.
