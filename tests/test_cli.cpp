@@ -132,7 +132,7 @@ TEST_F(Cli, EnergyOnlyRunsAndRefusesWhatItCannotPrice) {
   const std::string sram_cfg = write("sram.yaml", sram);
   const Result s = run("run " + sram_cfg + " --model statistical --energy-only -o " + out);
   EXPECT_EQ(s.code, 2) << s.out;
-  EXPECT_NE(s.out.find("macro.cell is sram"), std::string::npos) << s.out;
+  EXPECT_NE(s.out.find("macro.cell = sram"), std::string::npos) << s.out;
   EXPECT_FALSE(fs::exists(out));
   const Result full = run("run " + sram_cfg + " --model statistical");
   EXPECT_EQ(full.code, 0) << full.out;
