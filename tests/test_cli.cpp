@@ -110,6 +110,7 @@ TEST_F(Cli, BadCommandLineExitsTwo) {
   EXPECT_EQ(run("run " + cfg + " --backend tpu").code, 2);
   EXPECT_EQ(run("run " + cfg + " --samples 0").code, 2);
   EXPECT_EQ(run("frobnicate " + cfg).code, 2);
+  EXPECT_EQ(run("run " + cfg + " --model statistical --pareto").code, 2);  // hybrid only
 }
 
 TEST_F(Cli, EnergyOnlyRunsAndRefusesWhatItCannotPrice) {

@@ -235,6 +235,7 @@ int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
   so.energy_only = a.energy_only;
   so.model = a.model == "statistical" ? Model::statistical : a.model == "hybrid" ? Model::hybrid : Model::sampled;
   so.refine = a.refine;
+  so.refine_pareto = a.pareto;
   so.engine = opt;
   so.output = target;
   so.resume = a.resume;

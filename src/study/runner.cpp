@@ -279,12 +279,37 @@ StudyFile run_pass(const Sweep& sweep, const StudyOptions& opt, Model model, Stu
   return out;
 }
 
+}  // namespace
+
+// By latency, then energy: a point is on the front when its energy is below
+// every faster point's (equal pairs are all kept: none beats the other).
+std::vector<std::size_t> pareto_front(const std::vector<double>& energy, const std::vector<double>& latency) {
+  std::vector<std::size_t> idx(energy.size());
+  for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
+    return latency[a] != latency[b] ? latency[a] < latency[b] : energy[a] < energy[b];
+  });
+  std::vector<std::size_t> front;
+  for (std::size_t i : idx) {
+    if (!front.empty()) {
+      const std::size_t last = front.back();
+      const bool same = energy[i] == energy[last] && latency[i] == latency[last];
+      if (!same && energy[i] >= energy[last]) continue;
+    }
+    front.push_back(i);
+  }
+  std::sort(front.begin(), front.end());
+  return front;
+}
+
+namespace {
+
 // Sweep positions of the best `k` points by each objective (network rows):
 // energy, latency, TOPS/mm^2 (area efficiency), and SQNR where the screen
 // predicted it. A chiplet system's area efficiency is over its whole area
 // (routers, NoP interfaces and buffers besides the macros), which changes
 // with the chiplet size where the macros' area does not.
-std::vector<std::size_t> refine_set(const StudyFile& f, std::size_t k, bool sqnr) {
+std::vector<std::size_t> refine_set(const StudyFile& f, std::size_t k, bool sqnr, bool pareto) {
   const Table& n = f.network;
   const auto& e = std::get<std::vector<double>>(n.find("total_pj")->data);
   const auto& lat = std::get<std::vector<double>>(n.find("latency_ns")->data);
@@ -302,6 +327,8 @@ std::vector<std::size_t> refine_set(const StudyFile& f, std::size_t k, bool sqnr
   best([&](std::size_t a, std::size_t b) { return lat[a] < lat[b]; });
   best([&](std::size_t a, std::size_t b) { return area_eff[a] > area_eff[b]; });
   if (sqnr) best([&](std::size_t a, std::size_t b) { return sq[a] > sq[b]; });
+  if (pareto)
+    for (std::size_t i : pareto_front(e, lat)) pick.insert(i);
   return {pick.begin(), pick.end()};
 }
 
@@ -348,7 +375,7 @@ StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& sta
     fine_sweep.source_text = sweep.source_text;
     fine_sweep.keys = sweep.keys;
     std::set<std::int64_t> refined;
-    for (std::size_t pos : refine_set(coarse, opt.refine, !opt.energy_only)) {
+    for (std::size_t pos : refine_set(coarse, opt.refine, !opt.energy_only, opt.refine_pareto)) {
       fine_sweep.points.push_back(sweep.points[pos]);
       refined.insert(static_cast<std::int64_t>(sweep.points[pos].index));
     }

@@ -19,12 +19,18 @@ namespace cimmc {
 // sampled: Monte Carlo tile jobs. statistical: every tile job evaluated
 // analytically (independent operands; no sampling). hybrid: statistical for
 // the whole study, then the best `refine` points per objective (lowest energy,
-// lowest latency, highest TOPS/mm^2, highest SQNR) sampled and their rows replaced.
+// lowest latency, highest TOPS/mm^2, highest SQNR), and with refine_pareto
+// every point of the energy-latency Pareto front, sampled and their rows replaced.
 enum class Model { sampled, statistical, hybrid };
+
+// Positions of the points that no other point beats in both energy and
+// latency (lower is better in each), in increasing order.
+std::vector<std::size_t> pareto_front(const std::vector<double>& energy, const std::vector<double>& latency);
 
 struct StudyOptions {
   Model model = Model::sampled;
   std::size_t refine = 3;            // hybrid: points re-run sampled per objective
+  bool refine_pareto = false;        // hybrid: also every point no other beats in both energy and latency
   // statistical, hybrid: the energy-only statistical model (statistical_energy):
   // no accuracy columns (NaN), rows marked "statistical_energy"; hybrid then
   // refines by energy and latency only.
