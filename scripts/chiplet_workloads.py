@@ -31,7 +31,10 @@ HEADER = """# {name}: {title} on a SIAM-like chiplet system (issue 15), swept ov
 # Macro: 256 x 256 SRAM CiM, 1 bit per cell, 8-bit weights in two's complement
 # (7 magnitude columns + 1 sign column: 32 weights per macro), 8-bit inputs
 # bit-serial, 6-bit ADC calibrated to the 0.999 quantile of its column values, shared by 8 columns. SIAM's default macro is a 32 nm
-# 256 x 256 SRAM array (../shared/REFERENCES.md, "Systems").
+# 256 x 256 SRAM array (../shared/REFERENCES.md, "Systems"), so the cells are
+# priced as SRAM (cell: sram: the bitline charge the active cells remove,
+# docs/config.md "Analog SRAM cells"), not as ReRAM reads, and an off cell draws
+# no current (g_off_us: 0).
 # System: 16 macros per tile; NoC and NoP figures are the defaults of
 # src/chiplet/chiplet_spec.hpp (Park et al. DAC 2012 mesh NoC; ground-referenced
 # signalling at 0.58 pJ/bit and 32 lanes x 20 Gb/s, SIAM's NoP driver, Turner
@@ -55,12 +58,14 @@ run:
   inputs_per_instance: 32
   pilot_samples: 256
 macro:
+  cell: sram
   rows: 256
   cols: 256
   bits_per_cell: 1
   weight_encoding: twos_complement
   dac_bits: 1
   input_encoding: unsigned
+  g_off_us: 0.0
   adc: {{bits: 6, range: calibrated, quantile: 0.999, count: 32}}
 workload:
 {distiller}  defaults:

@@ -51,7 +51,8 @@ StudyFile run_mem(const Sweep& s, Model model, int threads = 0) {
   o.engine.backend = Backend::cpu;
   o.engine.threads = threads;
   o.model = model;
-  o.energy_only = model == Model::statistical;
+  o.energy_only = model != Model::sampled;
+  o.refine = 1;  // hybrid: the best point per objective
   StudyStats st;
   return run_study(s, o, st);
 }
@@ -302,4 +303,27 @@ TEST(ChipletRun, ChipletAreaIsTheHandSumOfItsComponents) {
   // Written as numbers, the areas are as written (the tiny test above): no periphery column.
   const StudyFile h = run_mem(parse_sweep(tiny_chiplets(), "tinyc.yaml"), Model::statistical);
   EXPECT_EQ(col(h.network, "area_macro_periphery_mm2")[0], 0.0);
+}
+
+// --model hybrid ranks a chiplet system's area efficiency on the whole system's area.
+// Two points differ only in the NoP interface's area (5 against 0.2 mm^2 per chiplet):
+// energy, latency and the macros' area are equal, so only the system's TOPS/mm^2 tells
+// them apart, and it favours point 1. Its area by hand: 2 chiplets x (2 tiles x (macro
+// 0.1 + router 0.01) + NoP) + global buffer 1.0.
+TEST(ChipletRun, HybridRanksAreaEfficiencyOnTheSystemArea) {
+  const Sweep s = parse_sweep(tiny_chiplets() + "sweep:\n  cartesian:\n    architecture.chiplets.area.nop_mm2: [5.0, 0.2]\n",
+                              "tinyc.yaml");
+  const StudyFile screen = run_mem(s, Model::statistical);
+  const double area[2] = {2 * (2 * 0.11 + 5.0) + 1.0, 2 * (2 * 0.11 + 0.2) + 1.0};
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_NEAR(col(screen.network, "area_mm2")[i], area[i], 1e-12) << i;
+    EXPECT_NEAR(col(screen.network, "system_tops_per_mm2")[i], col(screen.network, "tops")[i] / area[i], 1e-15) << i;
+  }
+  ASSERT_EQ(col(screen.network, "total_pj")[0], col(screen.network, "total_pj")[1]);
+  ASSERT_EQ(col(screen.network, "latency_ns")[0], col(screen.network, "latency_ns")[1]);
+  ASSERT_EQ(col(screen.network, "tops_per_mm2")[0], col(screen.network, "tops_per_mm2")[1]);
+  const StudyFile hyb = run_mem(s, Model::hybrid);
+  const auto& model = std::get<std::vector<std::string>>(hyb.network.find("model")->data);
+  ASSERT_EQ(model.size(), 2u);
+  EXPECT_EQ(model[1], "sampled");  // best TOPS per mm^2 of system
 }

@@ -110,6 +110,7 @@ TEST_F(Cli, BadCommandLineExitsTwo) {
   EXPECT_EQ(run("run " + cfg + " --backend tpu").code, 2);
   EXPECT_EQ(run("run " + cfg + " --samples 0").code, 2);
   EXPECT_EQ(run("frobnicate " + cfg).code, 2);
+  EXPECT_EQ(run("run " + cfg + " --model statistical --pareto").code, 2);  // hybrid only
 }
 
 TEST_F(Cli, EnergyOnlyRunsAndRefusesWhatItCannotPrice) {
@@ -124,6 +125,18 @@ TEST_F(Cli, EnergyOnlyRunsAndRefusesWhatItCannotPrice) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("energy.adc.e2_pj"), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists(out));
+  // An SRAM cell's bitline energy follows the column value (docs/config.md): refused before
+  // any work, where the full statistical model prices it (was exit 1, an internal error).
+  std::string sram = kSmall;
+  sram.replace(sram.find("  bits_per_cell: 2\n  weight_encoding: differential"), 50,
+               "  cell: sram\n  g_off_us: 0.0\n  bits_per_cell: 1\n  weight_encoding: twos_complement");
+  const std::string sram_cfg = write("sram.yaml", sram);
+  const Result s = run("run " + sram_cfg + " --model statistical --energy-only -o " + out);
+  EXPECT_EQ(s.code, 2) << s.out;
+  EXPECT_NE(s.out.find("macro.cell = sram"), std::string::npos) << s.out;
+  EXPECT_FALSE(fs::exists(out));
+  const Result full = run("run " + sram_cfg + " --model statistical");
+  EXPECT_EQ(full.code, 0) << full.out;
 }
 
 TEST_F(Cli, CudaWithoutGpuIsAClearError) {

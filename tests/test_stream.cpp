@@ -144,18 +144,20 @@ TEST(StreamPass, SameFileAsTheWholeSweep) {
 // The streamed hybrid (screen, sampled best points, screen again with their
 // rows swapped in) against run_study's whole-sweep hybrid: the same file,
 // with and without the accuracy objective, refining 1 and 2 points per
-// objective.
+// objective, and with the energy-latency Pareto front (--pareto).
 TEST(StreamPass, HybridSameFileAsTheWholeSweep) {
   const std::string text = kFifteenPoints;
   const Sweep sweep = parse_sweep(text, "tiny.yaml");
   const SweepSource src(text, "tiny.yaml");
   for (bool energy_only : {false, true})
-    for (std::size_t refine : {1, 2}) {
+    for (std::size_t refine : {0, 1, 2}) {
+      const bool pareto = refine == 0;
       SCOPED_TRACE(std::string(energy_only ? "energy only" : "with accuracy") + ", refine " + std::to_string(refine));
       const std::string a = scratch("hybrid_whole.h5").string(), b = scratch("hybrid_streamed.h5").string();
       StudyOptions oa = statistical(energy_only, a), ob = statistical(energy_only, b);
       oa.model = ob.model = Model::hybrid;
       oa.refine = ob.refine = refine;
+      oa.refine_pareto = ob.refine_pareto = pareto;
       StudyStats sa, sb;
       run_study(sweep, oa, sa);
       run_hybrid_streamed(src, [](SweepPoint&) {}, ob, sb, 4);

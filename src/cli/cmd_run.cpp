@@ -99,25 +99,16 @@ int run_tile(const Config& cfg, const CliArgs& a, const std::string& target, Eng
   return 0;
 }
 
-// The first coefficient that makes an event's energy depend on its value, if any.
-std::optional<std::pair<const char*, double>> value_dependence(const EventEnergy& e) {
-  for (const auto& [coef, v] : {std::pair{"e1_pj", e.e1_pj}, std::pair{"e2_pj", e.e2_pj}, std::pair{"epop_pj", e.epop_pj}})
-    if (v && *v != 0) return std::pair{coef, *v};
-  return std::nullopt;
-}
-
 // --energy-only refuses points whose energies depend on values it skips.
 void check_energy_only(const SweepPoint& p, const std::string& path) {
   if (p.config.macro.input_scaling != InputScaling::none)
     throw UsageError("--energy-only: " + path + ": point " + std::to_string(p.index) +
                      ": macro.input_scaling is abs_max, which changes every DAC level by a per-vector scale the "
                      "statistical energy model does not know (run without --model statistical)");
-  for (const auto& [name, e] : {std::pair{"column", &p.config.energy.column}, std::pair{"adc", &p.config.energy.adc}})
-    if (const auto dep = value_dependence(*e))
-      throw UsageError(std::string("--energy-only: ") + path + ": point " + std::to_string(p.index) + ": energy." +
-                       name + "." + dep->first + " = " + std::to_string(dep->second) +
-                       " makes the energy depend on the value; that needs the distributions --energy-only "
-                       "skips (run without it)");
+  if (const std::string dep = value_dependent_conversion(p.config); !dep.empty())
+    throw UsageError("--energy-only: " + path + ": point " + std::to_string(p.index) + ": " + dep +
+                     " makes the energy depend on the value; that needs the distributions --energy-only "
+                     "skips (run without it)");
 }
 
 // --model statistical or hybrid (not --energy-only) refuses macros the model does not cover.
@@ -208,6 +199,7 @@ int run_streaming(const CliArgs& a, cluster::Ranks* ranks) {
   so.energy_only = a.energy_only;
   so.model = sampled ? Model::sampled : a.model == "hybrid" ? Model::hybrid : Model::statistical;
   so.refine = a.refine;
+  so.refine_pareto = a.pareto;
   so.chunk_points = a.chunk_points;
   so.engine = engine.opt;
   so.output = claim ? claim->target() : "";
@@ -270,6 +262,7 @@ int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
   so.energy_only = a.energy_only;
   so.model = a.model == "statistical" ? Model::statistical : a.model == "hybrid" ? Model::hybrid : Model::sampled;
   so.refine = a.refine;
+  so.refine_pareto = a.pareto;
   so.engine = opt;
   so.output = target;
   so.resume = a.resume;

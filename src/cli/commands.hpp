@@ -30,6 +30,7 @@ struct CliArgs {
   std::size_t memory_budget_mib = 1024;  // run: StudyOptions::result_budget_bytes in MiB
   std::string model = "sampled";   // sampled, statistical, hybrid
   std::size_t refine = 3;
+  bool pareto = false;             // hybrid: also sample the energy-latency Pareto front
   bool energy_only = false;        // statistical / hybrid: the energy-only statistical model
   std::string shard;               // run: "I/N", "" = the whole sweep
   std::vector<std::size_t> ranks;  // plan: predict MPI runs on these many ranks (empty: don't)

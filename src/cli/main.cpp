@@ -43,6 +43,7 @@ int run_command(int argc, char** argv) {
        cxxopts::value<std::string>()->default_value("sampled"))
       ("refine", "hybrid: points sampled per objective (energy, latency, SQNR)",
        cxxopts::value<std::size_t>()->default_value("3"))
+      ("pareto", "hybrid: also sample every point of the energy-latency Pareto front")
       ("energy-only", "statistical, hybrid: energy without accuracy, CiMLoop's scope, ~100x faster")
       ("shard", "run: compute shard I (from 0) of N of the sweep, I/N; join the shard files with cimmc merge",
        cxxopts::value<std::string>())
@@ -82,6 +83,7 @@ int run_command(int argc, char** argv) {
     if (a.memory_budget_mib < 1) throw UsageError("--memory-budget: value '0': must be >= 1 (MiB)");
     a.refine = args["refine"].as<std::size_t>();
     a.energy_only = args.count("energy-only") > 0;
+    a.pareto = args.count("pareto") > 0;
     if (args.count("shard")) a.shard = args["shard"].as<std::string>();
     if (args.count("ranks")) {
       if (cmd != "plan") throw UsageError("--ranks applies to plan (a run takes its ranks from mpirun -np N)");
@@ -107,6 +109,7 @@ int run_command(int argc, char** argv) {
       throw UsageError("--model: value '" + a.model + "': must be one of: sampled, statistical, hybrid");
     if (a.energy_only && a.model == "sampled")
       throw UsageError("--energy-only applies to --model statistical or hybrid (sampling gives accuracy anyway)");
+    if (a.pareto && a.model != "hybrid") throw UsageError("--pareto applies to --model hybrid");
     if (a.threads < 0) throw UsageError("--threads: value '" + std::to_string(a.threads) + "': must be >= 0");
     if (a.chunk_points < 1) throw UsageError("--chunk-points: value '0': must be >= 1");
     if (!a.mappings.empty() && a.mappings != "best" && a.mappings != "all")

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <sstream>
+#include <string>
+#include <utility>
 
 #include "arch/timing.hpp"
 #include "pricing/pricing.hpp"
@@ -41,6 +44,20 @@ Poly resolve(const EventEnergy& e, Poly d) {
   if (e.e2_pj) d.e2 = *e.e2_pj;
   if (e.epop_pj) d.epop = *e.epop_pj;
   return d;
+}
+
+std::string value_dependent_conversion(const Config& cfg) {
+  for (const auto& [name, e] : {std::pair{"column", &cfg.energy.column}, std::pair{"adc", &cfg.energy.adc}})
+    for (const auto& [coef, x] : {std::pair{"e1_pj", e->e1_pj}, std::pair{"e2_pj", e->e2_pj}, std::pair{"epop_pj", e->epop_pj}})
+      if (x && *x != 0) {
+        std::ostringstream os;
+        os << "energy." << name << "." << coef << " = " << *x;
+        return os.str();
+      }
+  // The SRAM column default below: e1 = C_line V^2 / full scale.
+  if (cfg.macro.kind == MacroKind::analog && cfg.macro.cell == CellKind::sram && !cfg.energy.column.e1_pj)
+    return "macro.cell = sram";
+  return "";
 }
 
 EnergyTables make_energy_tables(const Config& cfg, const JobResult& r) {

@@ -53,6 +53,14 @@ struct Poly {
 };
 Poly resolve(const EventEnergy& e, Poly d);
 
+// The setting that makes an analog conversion's column or ADC energy depend on
+// its value, as "key = value" ("" when none): energy.column / energy.adc
+// e1_pj, e2_pj or epop_pj, or macro.cell sram (its bitline energy is linear in
+// the column value unless energy.column.e1_pj is written). A model that
+// prices one column value and ADC code per conversion (the energy-only
+// statistical model) cannot price it.
+std::string value_dependent_conversion(const Config& cfg);
+
 // A digital job's tables (digital_energy.cpp): the analog tables at zero
 // (the sizes the histograms need) and the per-toggle energies.
 void digital_energy_tables(const Config& cfg, const JobResult& r, EnergyTables& t);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "arch/timing.hpp"
+#include "pricing/pricing.hpp"
 #include "study/stat_jobs.hpp"
 #include "study/tile_jobs.hpp"
 
@@ -12,10 +13,12 @@ hiermap::MvmFigures MvmFiguresCache::operator()(const hiermap::TileShape& t) {
   const std::pair key{t.rows_used, t.cols_used};
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   // The tile job the study would sample for this shape, through the
-  // energy-only statistical model (no accuracy needed to rank mappings).
+  // energy-only statistical model (no accuracy needed to rank mappings), or
+  // the full one where a conversion's energy depends on its value (SRAM cells).
   const Config tc = tile_config(point_, &layer_, t.rows_used, t.cols_used);
   const JobId id = job_id_of(job_key(tc));
-  const std::vector<StatJob> s = evaluate_statistical({&tc}, {id}, 1, true);
+  const bool energy_only = value_dependent_conversion(tc).empty();
+  const std::vector<StatJob> s = evaluate_statistical({&tc}, {id}, 1, energy_only);
   const JobCost cost = statistical_job_cost(point_, &layer_, s.front());
   const MacroSpec& m = point_.macro;
   const int adc_ppw = adc_cols_per_weight(m, layer_.weights);  // columns converted per weight

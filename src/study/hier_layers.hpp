@@ -1,8 +1,9 @@
 // The hierarchy path of a study (issue 12): each layer of a point whose
 // architecture has a `hierarchy` is searched over its loop-nest mapspace
 // (hiermap/), with the macro's energy per MVM of every tile shape the search
-// meets taken from the statistical energy model (priced with the point's own
-// energy parameters) and its time from arch/timing.hpp. make_plan
+// meets taken from the statistical energy model (the full statistical model
+// where a conversion's energy depends on its value, e.g. SRAM cells; priced
+// with the point's own energy parameters) and its time from arch/timing.hpp. make_plan
 // (study/plan_hier.hpp) then samples only the kept mappings' tile jobs: the
 // sampling work does not grow with the mapspace.
 #pragma once

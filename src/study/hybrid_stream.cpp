@@ -18,7 +18,7 @@ StreamedStudy run_hybrid_streamed(const SweepSource& src, const std::function<vo
   screen.model = Model::statistical;
   screen.output.clear();
   screen.progress = part(0, 0.2);
-  RefineRanks best(opt.refine, !opt.energy_only);
+  RefineRanks best(opt.refine, !opt.energy_only, opt.refine_pareto);
   const RowHook rank{[&](Table&, Table& network) { best.add(network); }, {}};
   StudyStats screen_stats;
   run_streamed(src, prepare, screen, screen_stats, chunk, &rank);

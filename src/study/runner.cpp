@@ -283,7 +283,7 @@ StudyFile run_study(const Sweep& sweep, const StudyOptions& opt, StudyStats& sta
     fine_sweep.source_text = sweep.source_text;
     fine_sweep.keys = sweep.keys;
     fine_sweep.key_values = param_values(sweep);  // the whole sweep's column types
-    RefineRanks best(opt.refine, !opt.energy_only);
+    RefineRanks best(opt.refine, !opt.energy_only, opt.refine_pareto);
     best.add(coarse.network);
     const std::set<std::int64_t> refined = best.points();
     for (const SweepPoint& p : sweep.points)

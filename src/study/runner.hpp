@@ -12,6 +12,7 @@
 #include "config/sweep.hpp"
 #include "engine/engine.hpp"
 #include "io/study_file.hpp"
+#include "study/refine.hpp"
 #include "study/spread.hpp"
 
 namespace cimmc {
@@ -19,12 +20,14 @@ namespace cimmc {
 // sampled: Monte Carlo tile jobs. statistical: every tile job evaluated
 // analytically (independent operands; no sampling). hybrid: statistical for
 // the whole study, then the best `refine` points per objective (lowest energy,
-// lowest latency, highest TOPS/mm^2, highest SQNR) sampled and their rows replaced.
+// lowest latency, highest TOPS/mm^2, highest SQNR), and with refine_pareto
+// every point of the energy-latency Pareto front, sampled and their rows replaced.
 enum class Model { sampled, statistical, hybrid };
 
 struct StudyOptions {
   Model model = Model::sampled;
   std::size_t refine = 3;            // hybrid: points re-run sampled per objective
+  bool refine_pareto = false;        // hybrid: also every point no other beats in both energy and latency
   // statistical, hybrid: the energy-only statistical model (statistical_energy):
   // no accuracy columns (NaN), rows marked "statistical_energy"; hybrid then
   // refines by energy and latency only.

@@ -49,6 +49,9 @@ void put_chiplet_system(Table& t, const Costs& c) {
   t.put("tiles_used", static_cast<I>(s.tiles_used), "1", "tiles holding weights");
   t.put("tiles", static_cast<I>(s.tiles), "1", "tiles provisioned (chiplets x tiles_per_chiplet)");
   t.put("area_mm2", s.area.total, "mm^2", "total area: macros, tiles, routers, NoP, global buffer (0 where not given)");
+  t.put("system_tops_per_mm2", s.area.total > 0 ? c.tops / s.area.total : 0.0, "TOPS/mm^2",
+        "tops over area_mm2, the whole system's area (tops_per_mm2 counts the macros only); "
+        "--model hybrid ranks area efficiency on it; 0 when no area is given");
   t.put("area_macros_mm2", s.area.macros, "mm^2", "area of every provisioned macro (cells and periphery)");
   t.put("area_macro_periphery_mm2", s.area.macro_periphery, "mm^2",
         "of area_macros_mm2: every macro's periphery from the area model (0 when area.macro_mm2 is written)");
