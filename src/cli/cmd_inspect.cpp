@@ -1,9 +1,5 @@
 // `cimmc inspect FILE`: what a cimmc HDF5 file holds, in one screen.
 #include <H5Cpp.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
 
 #include <cmath>
 #include <cstdio>
@@ -11,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/inspect.hpp"
+#include "io/child_read.hpp"
 #include "io/h5_util.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/study_file.hpp"
@@ -92,59 +89,21 @@ int inspect_here(const CliArgs& a) {
 }
 
 
-std::string drain(int fd) {
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
 
 }  // namespace
 
 // A corrupt file can crash libhdf5 itself (segfaults and heap aborts inside it
 // on files with flipped bytes), which no exception handler catches. So the
-// file is read in a child process: its output is passed on when it finishes,
-// and a crash becomes one line and exit 4.
+// file is read in a child process (io/child_read.hpp): its output is passed
+// on when it finishes, and a crash becomes one line and exit 4.
 int cmd_inspect(const CliArgs& a) {
-  std::fflush(stdout);
-  int out[2], err[2];
-  if (::pipe(out) != 0 || ::pipe(err) != 0) return inspect_here(a);
-  const pid_t pid = ::fork();
-  if (pid < 0) return inspect_here(a);
-  if (pid == 0) {
-    ::dup2(out[1], STDOUT_FILENO);
-    ::dup2(err[1], STDERR_FILENO);
-    ::close(out[0]), ::close(out[1]), ::close(err[0]), ::close(err[1]);
-    int code = 0;
-    try {
-      code = inspect_here(a);
-    } catch (const IoError& e) {
-      std::fprintf(stderr, "cimmc: %s\n", e.what());
-      code = 4;
-    } catch (const std::exception& e) {  // bad_alloc from a corrupt size, and the like
-      std::fprintf(stderr, "cimmc: %s: cannot be read (%s): the file is corrupt\n", a.config.c_str(), e.what());
-      code = 4;
-    }
-    std::fflush(stdout);
-    std::fflush(stderr);
-    ::_exit(code);
-  }
-  ::close(out[1]);
-  ::close(err[1]);
-  const std::string printed = drain(out[0]), errors = drain(err[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-  if (WIFSIGNALED(status))
-    throw IoError(a.config + ": cannot be read: libhdf5 crashed on it (signal " + std::to_string(WTERMSIG(status)) +
+  const ChildRun r = run_in_child(a.config, [&] { return inspect_here(a); });
+  if (r.signal)
+    throw IoError(a.config + ": cannot be read: libhdf5 crashed on it (signal " + std::to_string(r.signal) +
                   "); the file is corrupt");
-  std::fwrite(printed.data(), 1, printed.size(), stdout);
-  std::fwrite(errors.data(), 1, errors.size(), stderr);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 4;
+  std::fwrite(r.out.data(), 1, r.out.size(), stdout);
+  std::fwrite(r.err.data(), 1, r.err.size(), stderr);
+  return r.code;
 }
 
 }  // namespace cimmc

@@ -6,6 +6,7 @@
 
 #include "cimmc_version.hpp"
 #include "cli/commands.hpp"
+#include "io/child_read.hpp"
 #include "io/study_file.hpp"
 #include "io/study_stream.hpp"
 #include "study/merge.hpp"
@@ -20,9 +21,12 @@ int cmd_merge(const CliArgs& a) {
   for (const std::string& p : paths) named.push_back({"shard file", p});
   OutputClaim claim(a.output, named);  // before reading: the output may not be a shard
   for (const std::string& f : claim.removed()) std::cerr << "cimmc: removed " << f << ", left by an interrupted run\n";
-  // Heads and /jobs of every shard first (the set is checked before any row
-  // is read), then each shard's rows appended to the output in shard order:
-  // one shard's rows held at a time (io/study_stream.hpp).
+  // Each shard is read whole in a child process first: a corrupt one can
+  // crash libhdf5 (io/child_read.hpp). Then the heads and /jobs of every
+  // shard (the set is checked before any row is read), then each shard's
+  // rows appended to the output in shard order: one shard's rows held at a
+  // time (io/study_stream.hpp).
+  for (const std::string& p : paths) check_readable(p, [&] { read_study_file(p); });
   std::vector<ShardInput> shards;
   for (const std::string& p : paths) shards.push_back({p, read_study_file(p, false)});
   Provenance prov;

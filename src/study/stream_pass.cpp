@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "io/checkpoint_log.hpp"
+#include "io/child_read.hpp"
 #include "io/study_stream.hpp"
 #include "study/plan.hpp"
 #include "study/rollup.hpp"
@@ -231,7 +232,8 @@ StreamedStudy run_streamed(const SweepSource& src, const std::function<void(Swee
     if (is_checkpoint_log(partial)) {
       log.emplace(CheckpointLog::resume(
           partial, [&](const StudyFile& part) { check_resumable(part, out.file, partial); }, replay));
-    } else {  // a whole-table checkpoint (an MPI run's, or an older cimmc's): continued as a log
+    } else {  // a whole-table checkpoint (an older cimmc's): continued as a log
+      check_readable(partial, [&] { read_study_file(partial); });  // a corrupt one can crash libhdf5
       StudyFile part = read_study_file(partial);
       check_resumable(part, out.file, partial);
       CheckpointChunk c{part.points_done, std::move(part.layers), std::move(part.network), std::move(part.jobs)};
