@@ -78,6 +78,12 @@ struct Workspace {
   std::uint32_t* dpvs;      // P: the place-value adder's output at its previous evaluation
   std::int64_t* dacc;       // P: accumulator registers
   std::int64_t* dout;       // N: output registers
+  // adder_tree per_weight only (one element otherwise): each weight's product
+  // tree, [b][n][node] with wtree_len(v) nodes (the last wpg are scratch), and
+  // each weight's place-value adder output and accumulator at their last evaluation.
+  std::int32_t* dwtree;
+  std::int64_t* dwpv;       // N
+  std::int64_t* dwacc;      // N
   std::uint64_t* dtog;      // tog_len: this sample's toggles (one lane's share)
 };
 
@@ -109,6 +115,10 @@ CIMMC_HD int dcross_len(const JobView& v) {
   for (int t = 7; t <= v.tree_stages; ++t) n += (v.wpg + (1 << (t - 6)) - 1) >> (t - 6);
   return n > 0 ? n : 1;
 }
+
+// Nodes of one per-weight product tree: stages 1..6 in 64-row words
+// (wpg x 63), the cross-word stages (dcross_len), and wpg word sums of scratch.
+CIMMC_HD int wtree_len(const JobView& v) { return v.wpg * 63 + dcross_len(v) + v.wpg; }
 
 // Jobs whose conversions can take the unrolled FixedColumns (1-bit DAC
 // levels, unsigned, unpaired integer columns), which read Workspace::wbits_t.
@@ -186,6 +196,10 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.dpvs, Pd);
   take(w.dacc, Pd);
   take(w.dout, D ? N : 1);
+  const std::size_t TW = D && v.tree_per_weight ? 1 : 0;
+  take(w.dwtree, TW ? Bd * N * static_cast<std::size_t>(wtree_len(v)) : 1);
+  take(w.dwpv, TW ? N : 1);
+  take(w.dwacc, TW ? N : 1);
   take(w.dtog, D ? static_cast<std::size_t>(v.tog_len) : 1);
   return (off + 63) & ~std::size_t(63);
 }

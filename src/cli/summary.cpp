@@ -67,7 +67,8 @@ void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, cons
      << to_string(cfg.macro.weight_encoding) << ", " << v.bpc << " bits/cell; ";
   if (v.digital)
     os << "digital: " << (v.dac_bits > 1 ? std::to_string(v.dac_bits) + " adder trees" : std::string("adder tree"))
-       << " of " << v.R << " rows (" << v.tree_stages << " stages) per column"
+       << " of " << v.R << " rows (" << v.tree_stages << " stages) "
+       << (v.tree_per_weight ? "per weight (" + std::to_string(v.leaf_bits) + "-bit products)" : std::string("per column"))
        << (v.cell_group > 1 ? ", cell groups of " + std::to_string(v.cell_group) : std::string()) << ", no ADC\n\n";
   else
     os << "ADC " << cfg.macro.adc.bits << "b " << to_string(cfg.macro.adc.range) << adc_scales(r) << "\n\n";

@@ -34,6 +34,8 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
   if (m.kind == MacroKind::analog) {
     for (const char* k : {"energy.multiplier", "energy.adder_tree"})
       refuse_written(c, k, "prices an event of digital macros only");
+    refuse_written(c, "macro.adder_tree", "is a digital setting: an analog macro sums its columns on bitlines",
+                   to_string(m.adder_tree));
     if (m.cell == CellKind::sram) {
       refuse_written(c, "energy.read_voltage_v", "prices a ReRAM cell read; an SRAM cell's read is its bitline charge",
                      number_text(cfg.energy.read_voltage_v));

@@ -1,0 +1,109 @@
+// macro.adder_tree per_weight: a weight's bits are combined before the adder
+// tree, as in ZigZag-IMC's DIMC template (DimcArrayUnit: B_w-bit multiplier
+// outputs feed one tree per output) and the chips it validates with
+// multi-bit multipliers (ISSCC 2022 15.5 and 11.7). Every row's leaf is the
+// product of its input bit and its weight, sum_q w_coef[q] * (x & w_q), a
+// leaf_bits-bit word; one tree per weight adds them, stage s holding
+// (leaf_bits + s)-bit sums. The multipliers are the same 1-bit gates as in
+// the per-column tree (one per weight bit), so their toggles are counted there.
+//
+// A product-tree node is the w_coef-weighted sum of the same node of the
+// weight's bit-column trees, whose values are the SWAR fields that
+// digital_model.hpp already builds: the product tree's values (and so its
+// toggles) are exact, taken field by field. Toggles are counted on the
+// two's-complement bits of each node's value, changed against the node's
+// previous evaluation (zero after programming).
+#pragma once
+#include <cstdint>
+
+#include "digital_swar.hpp"
+#include "hd.hpp"
+#include "job_view.hpp"
+#include "workspace.hpp"
+
+namespace cimmc {
+inline namespace CIMMC_ISA_NS {  // hd.hpp
+
+// Adds the toggles of one node whose new value is `val` and whose previous
+// value is `*st` over its low `bits` bits, and stores the new value.
+CIMMC_HD std::uint64_t node_toggles(std::int64_t val, std::int32_t* st, int bits) {
+  const std::uint64_t changed = static_cast<std::uint64_t>(val ^ static_cast<std::int64_t>(*st));
+  *st = static_cast<std::int32_t>(val);
+  return popc64(changed & (bits >= 64 ? ~0ull : (1ull << bits) - 1ull));
+}
+
+// Weight n's product tree for one evaluation of row group g with the input
+// bits `a` (one word per 64 rows). `st` is the tree's wtree_len(v) nodes.
+CIMMC_HD void weight_tree(const JobView& v, const Workspace& ws, const std::uint64_t* a, int g, int n,
+                          std::int32_t* st, std::uint64_t* tog) {
+  const int W = v.wpg, S = v.tree_stages, ppw = v.ppw;
+  const std::size_t P = static_cast<std::size_t>(v.P);
+  std::int32_t* words = st + W * 63 + dcross_len(v);  // each word's 64-row product sum
+  std::int64_t coef[kMaxPhysPerWeight];
+  for (int q = 0; q < ppw; ++q) coef[q] = static_cast<std::int64_t>(v.w_coef[q]);
+  for (int k = 0; k < W; ++k) {
+    std::uint64_t x[kMaxPhysPerWeight];
+    const std::uint64_t* wt = ws.dwt + (static_cast<std::size_t>(g) * W + k) * P + static_cast<std::size_t>(n) * ppw;
+    for (int q = 0; q < ppw; ++q) x[q] = a[k] & wt[q];
+    for (int s = 1; s <= 6; ++s) {
+      const int width = 1 << s, fields = 64 >> s;
+      const std::uint64_t fm = (width >= 64) ? ~0ull : (1ull << width) - 1ull;
+      for (int q = 0; q < ppw; ++q) x[q] = swar_stage(x[q], s);
+      std::int32_t* node = st + W * (64 - (128 >> s)) + k * fields;
+      std::uint64_t t = 0;
+      // Adders are a prefix of the stage's nodes (tree_adder is monotone in i).
+      for (int i = 0; i < fields && tree_adder(static_cast<std::int64_t>(k) * fields + i, s, v.R); ++i) {
+        std::int64_t val = 0;
+        for (int q = 0; q < ppw; ++q)
+          val += coef[q] * static_cast<std::int64_t>((x[q] >> (i * width)) & fm);
+        t += node_toggles(val, node + i, v.leaf_bits + s);
+      }
+      if (s <= S) tog[kTogStage1 + s - 1] += t;
+    }
+    std::int64_t sum = 0;  // x[q] is now column q's count of ones in word k
+    for (int q = 0; q < ppw; ++q) sum += coef[q] * static_cast<std::int64_t>(x[q]);
+    words[k] = static_cast<std::int32_t>(sum);
+  }
+  // Stages 7..S add word sums in pairs, in the node order of tree_cross.
+  std::int32_t* cross = st + W * 63;
+  int m = W;
+  for (int t = 7; t <= S; ++t) {
+    const int half = (m + 1) / 2;
+    std::uint64_t tt = 0;
+    for (int i = 0; i < half; ++i, ++cross) {
+      const std::int64_t s = static_cast<std::int64_t>(words[2 * i]) + (2 * i + 1 < m ? words[2 * i + 1] : 0);
+      if (tree_adder(i, t, v.R)) tt += node_toggles(s, cross, v.leaf_bits + t);
+      words[i] = static_cast<std::int32_t>(s);
+    }
+    tog[kTogStage1 + t - 1] += tt;
+    m = half;
+  }
+}
+
+// The weights' place-value adders (dac_bits > 1) and accumulators, from the
+// columns' (a weight's value is the w_coef-weighted sum of its columns'):
+// toggles of their output bits, added to the accumulator counter. Reads
+// columns other lanes own, so the caller syncs before and after.
+template <class Exec>
+CIMMC_HD std::uint64_t weight_registers(const JobView& v, const Workspace& ws, const Exec& ex) {
+  std::uint64_t t = 0;
+  for (int n = ex.lane(); n < v.N; n += ex.nlanes()) {
+    std::int64_t pv = 0, acc = 0;
+    for (int q = 0; q < v.ppw; ++q) {
+      const std::int64_t c = static_cast<std::int64_t>(v.w_coef[q]);
+      const std::size_t p = static_cast<std::size_t>(n) * v.ppw + q;
+      if (v.dac_bits > 1) pv += c * static_cast<std::int64_t>(ws.dpv[p]);
+      acc += c * ws.dacc[p];
+    }
+    if (v.dac_bits > 1) {
+      t += popc64(static_cast<std::uint64_t>(pv ^ ws.dwpv[n]) & low_mask(v.leaf_bits + v.tree_stages + v.dac_bits));
+      ws.dwpv[n] = pv;
+    }
+    t += popc64(static_cast<std::uint64_t>(acc ^ ws.dwacc[n]) & low_mask(v.acc_bits + v.leaf_bits));
+    ws.dwacc[n] = acc;
+  }
+  return t;
+}
+
+}  // namespace CIMMC_ISA_NS
+}  // namespace cimmc
