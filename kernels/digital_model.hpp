@@ -71,6 +71,16 @@ CIMMC_HD void digital_program(const JobView& v, const Workspace& ws, const Exec&
   for (int n = lane; n < v.N; n += nl) ws.dout[n] = 0;
   if (v.tree_per_weight) {
     for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(B) * v.N * wtree_len(v); idx += nl) ws.dwtree[idx] = 0;
+    ex.sync();  // dwt above is written lane by lane
+    // Row j of word k of group g, weight n: sum_q w_coef[q] x (weight bit q of that cell).
+    for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(G) * W * v.N * 64; idx += nl) {
+      const int j = static_cast<int>(idx % 64), n = static_cast<int>(idx / 64 % v.N);
+      const std::int64_t gk = idx / 64 / v.N;
+      std::int64_t w = 0;
+      for (int q = 0; q < v.ppw; ++q)
+        w += static_cast<std::int64_t>(v.w_coef[q]) * static_cast<std::int64_t>((ws.dwt[gk * P + n * v.ppw + q] >> j) & 1);
+      ws.dwval[idx] = static_cast<std::int32_t>(w);
+    }
     for (int n = lane; n < v.N; n += nl) ws.dwpv[n] = ws.dwacc[n] = 0;
   }
   ex.sync();

@@ -7,12 +7,11 @@
 // (leaf_bits + s)-bit sums. The multipliers are the same 1-bit gates as in
 // the per-column tree (one per weight bit), so their toggles are counted there.
 //
-// A product-tree node is the w_coef-weighted sum of the same node of the
-// weight's bit-column trees, whose values are the SWAR fields that
-// digital_model.hpp already builds: the product tree's values (and so its
-// toggles) are exact, taken field by field. Toggles are counted on the
-// two's-complement bits of each node's value, changed against the node's
-// previous evaluation (zero after programming).
+// A leaf is the row's weight value (the w_coef-weighted sum of its cells'
+// bits, computed once per programmed array) where the input bit is 1, else 0;
+// the tree adds leaves in pairs, as the per-column SWAR tree adds bits.
+// Toggles are counted on the two's-complement bits of each node's value,
+// changed against the node's previous evaluation (zero after programming).
 #pragma once
 #include <cstdint>
 
@@ -34,35 +33,43 @@ CIMMC_HD std::uint64_t node_toggles(std::int64_t val, std::int32_t* st, int bits
 
 // Weight n's product tree for one evaluation of row group g with the input
 // bits `a` (one word per 64 rows). `st` is the tree's wtree_len(v) nodes.
+// Leaves are the rows' weight values gated by their input bits (dwval, set at
+// programming); each stage adds pairs in place.
 CIMMC_HD void weight_tree(const JobView& v, const Workspace& ws, const std::uint64_t* a, int g, int n,
                           std::int32_t* st, std::uint64_t* tog) {
-  const int W = v.wpg, S = v.tree_stages, ppw = v.ppw;
-  const std::size_t P = static_cast<std::size_t>(v.P);
+  const int W = v.wpg, S = v.tree_stages;
   std::int32_t* words = st + W * 63 + dcross_len(v);  // each word's 64-row product sum
-  std::int64_t coef[kMaxPhysPerWeight];
-  for (int q = 0; q < ppw; ++q) coef[q] = static_cast<std::int64_t>(v.w_coef[q]);
   for (int k = 0; k < W; ++k) {
-    std::uint64_t x[kMaxPhysPerWeight];
-    const std::uint64_t* wt = ws.dwt + (static_cast<std::size_t>(g) * W + k) * P + static_cast<std::size_t>(n) * ppw;
-    for (int q = 0; q < ppw; ++q) x[q] = a[k] & wt[q];
+    const std::int32_t* wv = ws.dwval + ((static_cast<std::size_t>(g) * W + k) * v.N + n) * 64;
+    const std::uint64_t ak = a[k];
+    // Two buffers, each stage reading one and writing the other: in place the
+    // loops would not vectorize; 32-bit halves of the input word likewise.
+    std::int32_t buf[2][64];
+    const std::uint32_t lo = static_cast<std::uint32_t>(ak), hi = static_cast<std::uint32_t>(ak >> 32);
+    for (int j = 0; j < 32; ++j) buf[0][j] = wv[j] & -static_cast<std::int32_t>((lo >> j) & 1u);
+    for (int j = 0; j < 32; ++j) buf[0][32 + j] = wv[32 + j] & -static_cast<std::int32_t>((hi >> j) & 1u);
+    const std::int32_t* val = buf[0];
     for (int s = 1; s <= 6; ++s) {
       const int width = 1 << s, fields = 64 >> s;
-      const std::uint64_t fm = (width >= 64) ? ~0ull : (1ull << width) - 1ull;
-      for (int q = 0; q < ppw; ++q) x[q] = swar_stage(x[q], s);
+      std::int32_t* next = buf[s & 1];
+      for (int i = 0; i < fields; ++i) next[i] = val[2 * i] + val[2 * i + 1];
+      val = next;
+      // Adders are a prefix of the stage's nodes: node i is one while
+      // (k fields + i) 2^s + 2^(s-1) < R (tree_adder).
+      const int first_wire = ((v.R - (1 << (s - 1)) + width - 1) >> s) - k * fields;
+      const int adders = first_wire < 0 ? 0 : (first_wire < fields ? first_wire : fields);
       std::int32_t* node = st + W * (64 - (128 >> s)) + k * fields;
+      // Sums fit 31 bits (leaf_bits + S <= 31, a config rule), so the compare
+      // runs on 32-bit words, which vectorizes.
+      const std::uint32_t bits = static_cast<std::uint32_t>(low_mask(v.leaf_bits + s));
       std::uint64_t t = 0;
-      // Adders are a prefix of the stage's nodes (tree_adder is monotone in i).
-      for (int i = 0; i < fields && tree_adder(static_cast<std::int64_t>(k) * fields + i, s, v.R); ++i) {
-        std::int64_t val = 0;
-        for (int q = 0; q < ppw; ++q)
-          val += coef[q] * static_cast<std::int64_t>((x[q] >> (i * width)) & fm);
-        t += node_toggles(val, node + i, v.leaf_bits + s);
+      for (int i = 0; i < adders; ++i) {
+        t += popc64((static_cast<std::uint32_t>(val[i]) ^ static_cast<std::uint32_t>(node[i])) & bits);
+        node[i] = val[i];
       }
       if (s <= S) tog[kTogStage1 + s - 1] += t;
     }
-    std::int64_t sum = 0;  // x[q] is now column q's count of ones in word k
-    for (int q = 0; q < ppw; ++q) sum += coef[q] * static_cast<std::int64_t>(x[q]);
-    words[k] = static_cast<std::int32_t>(sum);
+    words[k] = val[0];
   }
   // Stages 7..S add word sums in pairs, in the node order of tree_cross.
   std::int32_t* cross = st + W * 63;

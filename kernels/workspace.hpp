@@ -82,6 +82,7 @@ struct Workspace {
   // tree, [b][n][node] with wtree_len(v) nodes (the last wpg are scratch), and
   // each weight's place-value adder output and accumulator at their last evaluation.
   std::int32_t* dwtree;
+  std::int32_t* dwval;      // G*wpg*N*64: each row's weight value, the leaf when its input bit is 1
   std::int64_t* dwpv;       // N
   std::int64_t* dwacc;      // N
   std::uint64_t* dtog;      // tog_len: this sample's toggles (one lane's share)
@@ -198,6 +199,7 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.dout, D ? N : 1);
   const std::size_t TW = D && v.tree_per_weight ? 1 : 0;
   take(w.dwtree, TW ? Bd * N * static_cast<std::size_t>(wtree_len(v)) : 1);
+  take(w.dwval, TW ? Gd * Wd * N * 64 : 1);
   take(w.dwpv, TW ? N : 1);
   take(w.dwacc, TW ? N : 1);
   take(w.dtog, D ? static_cast<std::size_t>(v.tog_len) : 1);

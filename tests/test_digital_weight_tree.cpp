@@ -187,4 +187,10 @@ TEST(DigitalWeightTreeConfig, KeyParsesAndIsRefusedOnAnalogMacros) {
                               file, 3, "macro.adder_tree", "per_weight", "is a digital setting"));
   EXPECT_TRUE(is_config_error(parse_error("macro:\n  kind: digital\n  adder_tree: per_row\n" + kValidWorkload, file), file,
                               3, "macro.adder_tree", "per_row", "per_column"));
+  // Product sums are 32-bit words: 16-bit products over 2^16 rows need 32 bits, 2^15 rows 31.
+  const std::string wide = replaced(kValidWorkload, "bits: 8\n    signed", "bits: 16\n    signed");
+  const std::string head = "macro:\n  kind: digital\n  weight_encoding: twos_complement\n  adder_tree: per_weight\n";
+  EXPECT_TRUE(is_config_error(parse_error(head + "  rows: 65536\n" + wide, file), file, 4, "macro.adder_tree",
+                              "per_weight", "product bits (16) + adder-tree stages (16) <= 31"));
+  EXPECT_EQ(parse_error(head + "  rows: 32768\n" + wide, file), "");
 }

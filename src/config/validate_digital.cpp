@@ -1,6 +1,7 @@
 // Rules of macro.kind digital. A digital SRAM macro has no conductances, no
 // analog noise and no ADC: keys describing them are refused rather than
 // silently ignored, so a config never claims a setting that has no effect.
+#include <algorithm>
 #include <string>
 
 #include "config/internal.hpp"
@@ -76,6 +77,19 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
     c.fail("macro.weight_encoding", "sign_magnitude",
            "cannot be used when macro.kind is digital: the adder tree adds unsigned products (use twos_complement, "
            "offset or differential)");
+  if (m.adder_tree == AdderTree::per_weight) {
+    // Product-tree sums are kept in 32-bit words (kernels/digital_weight_tree.hpp).
+    const int inputs = m.rows_active > 0 ? m.rows_active : m.rows / m.cell_group;
+    int stages = 0;
+    while ((1 << stages) < inputs) ++stages;
+    int wbits = cfg.tile.weights.bits;
+    for (const LayerSpec& l : cfg.network.layers) wbits = std::max(wbits, l.weights.bits);
+    const int leaf = wbits + (m.weight_encoding == WeightEncoding::differential ? 1 : 0);
+    if (leaf + stages > 31)
+      c.fail("macro.adder_tree", "per_weight",
+             "needs product bits (" + std::to_string(leaf) + ") + adder-tree stages (" + std::to_string(stages) +
+                 ") <= 31");
+  }
   if (!cfg.arch.hierarchy.levels.empty())
     c.fail("macro.kind", "digital", "cannot be used with architecture.hierarchy yet (single tiles and flat networks only)");
   check_toggle_energy(c, "energy.row_driver", cfg.energy.row_driver);
