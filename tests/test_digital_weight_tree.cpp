@@ -18,8 +18,13 @@
 #include <limits>
 #include <vector>
 
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "config/config.hpp"
 #include "config_test_util.hpp"
+#include "io/hdf5_file.hpp"
 #include "pricing/pricing.hpp"
 #include "test_util.hpp"
 
@@ -174,6 +179,28 @@ TEST(DigitalWeightTree, RandomOperandsAreExactAndMultipliersToggleAsPerColumn) {
       EXPECT_EQ(rc.toggles()[kTogMult], r.toggles()[kTogMult]) << what;
       EXPECT_EQ(rc.totals().sum_ref2, r.totals().sum_ref2) << what;  // the same outputs
     }
+}
+
+// The run file says the stage counters are product trees (/job tree_leaf_bits)
+// and re-prices to the run's energy; a per-column file has no such attribute.
+TEST(DigitalWeightTree, RunFileKeepsTheTreeKind) {
+  const Config c = per_weight(3, constant_operand(2, false, 2.0, 3.0), constant_operand(2, false, 3.0, 3.0));
+  const JobResult r = run_cpu(c);
+  const EnergyTables t = make_energy_tables(c, r);
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("cimmc_wtree_" + std::to_string(::getpid()) + ".h5")).string();
+  write_run_file(path, c, r, t, price(r, t), Provenance{});
+  const RunFile f = read_run_file(path);
+  EXPECT_TRUE(f.result.view.tree_per_weight);
+  EXPECT_EQ(f.result.view.leaf_bits, 2);
+  EXPECT_EQ(f.result.toggles(), (std::vector<std::uint64_t>{9, 18, 6, 6, 6, 2}));
+  EXPECT_EQ(price(f.result, make_energy_tables(c, f.result)).total_pj.mean, price(r, t).total_pj.mean);
+  Config col = c;
+  col.macro.adder_tree = AdderTree::per_column;
+  const JobResult rc = run_cpu(col);
+  write_run_file(path, col, rc, make_energy_tables(col, rc), price(rc, make_energy_tables(col, rc)), Provenance{});
+  EXPECT_FALSE(read_run_file(path).result.view.tree_per_weight);
+  std::filesystem::remove(path);
 }
 
 TEST(DigitalWeightTreeConfig, KeyParsesAndIsRefusedOnAnalogMacros) {
