@@ -69,19 +69,25 @@ CIMMC_HD void digital_program(const JobView& v, const Workspace& ws, const Exec&
   for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(B) * dcross_len(v) * P; idx += nl) ws.dcross[idx] = 0;
   for (int p = lane; p < P; p += nl) ws.dacc[p] = 0, ws.dpvs[p] = 0;
   for (int n = lane; n < v.N; n += nl) ws.dout[n] = 0;
-  if (v.tree_per_weight) {
-    for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(B) * v.N * wtree_len(v); idx += nl) ws.dwtree[idx] = 0;
+  if (product_trees(v)) {
+    const int U = tree_units(v);
+    for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(tree_sets(v)) * U * wtree_len(v); idx += nl)
+      ws.dwtree[idx] = 0;
     ex.sync();  // dwt above is written lane by lane
-    // Row j of word k of group g, weight n: sum_q w_coef[q] x (weight bit q of that cell).
-    for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(G) * W * v.N * 64; idx += nl) {
-      const int j = static_cast<int>(idx % 64), n = static_cast<int>(idx / 64 % v.N);
-      const std::int64_t gk = idx / 64 / v.N;
+    // Row j of word k of group g, unit u: a weight's sum_q w_coef[q] x (its
+    // bit q), or a column's bit.
+    for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(G) * W * U * 64; idx += nl) {
+      const int j = static_cast<int>(idx % 64), u = static_cast<int>(idx / 64 % U);
+      const std::int64_t gk = idx / 64 / U;
       std::int64_t w = 0;
-      for (int q = 0; q < v.ppw; ++q)
-        w += static_cast<std::int64_t>(v.w_coef[q]) * static_cast<std::int64_t>((ws.dwt[gk * P + n * v.ppw + q] >> j) & 1);
+      if (v.tree_per_weight)
+        for (int q = 0; q < v.ppw; ++q)
+          w += static_cast<std::int64_t>(v.w_coef[q]) * static_cast<std::int64_t>((ws.dwt[gk * P + u * v.ppw + q] >> j) & 1);
+      else
+        w = static_cast<std::int64_t>((ws.dwt[gk * P + u] >> j) & 1);
       ws.dwval[idx] = static_cast<std::int32_t>(w);
     }
-    for (int n = lane; n < v.N; n += nl) ws.dwpv[n] = ws.dwacc[n] = 0;
+    for (int u = lane; u < U; u += nl) ws.dwpv[u] = ws.dwacc[u] = 0;
   }
   ex.sync();
 }
@@ -186,7 +192,7 @@ CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_
   // (and the multiplier toggles); their stage and register toggles are
   // replaced by the product trees' and the weights' registers.
   std::uint64_t col_tog[kMaxTreeStages + 4] = {};
-  std::uint64_t* ctog = v.tree_per_weight ? col_tog : tog;
+  std::uint64_t* ctog = product_trees(v) ? col_tog : tog;
   const double inv_bw = 1.0 / v.col_bw;
   const std::uint32_t top = static_cast<std::uint32_t>(v.col_nbins - 1);
   const std::uint64_t acc_mask = low_mask(v.acc_bits);
@@ -215,11 +221,16 @@ CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_
         if (W == 2) tree_stage7(v, wb, ctog, ex);
         else if (W > 2)
           for (int p = lane; p < P; p += nl) tree_cross(v, wb, p, ctog);
-        if (v.tree_per_weight)
+        if (v.tree_per_weight && !v.tree_cycle_leaves)
           for (int n = lane; n < v.N; n += nl)
-            weight_tree(v, ws, a, g, n, ws.dwtree + (static_cast<std::size_t>(b) * v.N + n) * wtree_len(v), tog);
+            weight_tree(v, ws, a, 1, g, n, ws.dwtree + (static_cast<std::size_t>(b) * v.N + n) * wtree_len(v), tog);
         if (B > 1)  // dword[p] holds plane b's tree output for column p
           for (int p = lane; p < P; p += nl) ws.dpv[p] = (b == 0 ? 0u : ws.dpv[p]) + (ws.dword[p] << b);
+      }
+      if (v.tree_cycle_leaves) {  // one tree per column over the cycle's B-bit leaves
+        const std::uint64_t* a0 = ws.abits + (static_cast<std::size_t>(c) * B * G + g) * W;
+        for (int p = lane; p < P; p += nl)
+          weight_tree(v, ws, a0, B, g, p, ws.dwtree + static_cast<std::size_t>(p) * wtree_len(v), tog);
       }
       std::uint64_t tpv = 0;  // the place-value adder's output bits, charged as accumulator toggles
       if (B > 1)
@@ -239,6 +250,7 @@ CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_
         accs[p] = acc;
       }
       ctog[kTogStage1 + S] += ta;
+      if (v.tree_cycle_leaves) tog[kTogStage1 + S] += ta;  // no place-value adder: the leaves hold the cycle's bits
       if (v.tree_per_weight) {  // a weight's registers read the columns other lanes own
         ex.sync();
         tog[kTogStage1 + S] += weight_registers(v, ws, ex);
@@ -251,7 +263,7 @@ CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_
       }
     }
   }
-  if (v.tree_per_weight) tog[kTogMult] += col_tog[kTogMult];
+  if (product_trees(v)) tog[kTogMult] += col_tog[kTogMult];
   for (int p = lane; p < P; p += nl) ws.ypart[p] = static_cast<double>(ws.dacc[p]);
   ex.sync();  // an output reads the accumulators of columns other lanes own
   const std::uint64_t out_mask = low_mask(v.out_bits);

@@ -12,6 +12,11 @@
 // the tree adds leaves in pairs, as the per-column SWAR tree adds bits.
 // Toggles are counted on the two's-complement bits of each node's value,
 // changed against the node's previous evaluation (zero after programming).
+//
+// macro.cycle_bits leaves uses the same trees with a column as the unit: the
+// leaf is the column's weight bit times the cycle's dac_bits input bits, one
+// tree per column instead of one per input bit and a place-value adder (the
+// record of ISSCC 2023 7.2 in ZigZag-IMC's validation: 2-bit tree inputs).
 #pragma once
 #include <cstdint>
 
@@ -35,19 +40,28 @@ CIMMC_HD std::uint64_t node_toggles(std::int64_t val, std::int32_t* st, int bits
 // bits `a` (one word per 64 rows). `st` is the tree's wtree_len(v) nodes.
 // Leaves are the rows' weight values gated by their input bits (dwval, set at
 // programming); each stage adds pairs in place.
-CIMMC_HD void weight_tree(const JobView& v, const Workspace& ws, const std::uint64_t* a, int g, int n,
+CIMMC_HD void weight_tree(const JobView& v, const Workspace& ws, const std::uint64_t* a, int planes, int g, int n,
                           std::int32_t* st, std::uint64_t* tog) {
   const int W = v.wpg, S = v.tree_stages;
+  const std::size_t plane = static_cast<std::size_t>(v.G) * W;  // abits stride between a cycle's input bits
   std::int32_t* words = st + W * 63 + dcross_len(v);  // each word's 64-row product sum
   for (int k = 0; k < W; ++k) {
-    const std::int32_t* wv = ws.dwval + ((static_cast<std::size_t>(g) * W + k) * v.N + n) * 64;
-    const std::uint64_t ak = a[k];
+    const std::int32_t* wv = ws.dwval + ((static_cast<std::size_t>(g) * W + k) * tree_units(v) + n) * 64;
     // Two buffers, each stage reading one and writing the other: in place the
     // loops would not vectorize; 32-bit halves of the input word likewise.
     std::int32_t buf[2][64];
-    const std::uint32_t lo = static_cast<std::uint32_t>(ak), hi = static_cast<std::uint32_t>(ak >> 32);
-    for (int j = 0; j < 32; ++j) buf[0][j] = wv[j] & -static_cast<std::int32_t>((lo >> j) & 1u);
-    for (int j = 0; j < 32; ++j) buf[0][32 + j] = wv[32 + j] & -static_cast<std::int32_t>((hi >> j) & 1u);
+    {
+      const std::uint64_t ak = a[k];
+      const std::uint32_t lo = static_cast<std::uint32_t>(ak), hi = static_cast<std::uint32_t>(ak >> 32);
+      for (int j = 0; j < 32; ++j) buf[0][j] = wv[j] & -static_cast<std::int32_t>((lo >> j) & 1u);
+      for (int j = 0; j < 32; ++j) buf[0][32 + j] = wv[32 + j] & -static_cast<std::int32_t>((hi >> j) & 1u);
+    }
+    for (int b = 1; b < planes; ++b) {  // cycle leaves: the unit value times the cycle's input bits
+      const std::uint64_t ak = a[b * plane + k];
+      const std::uint32_t lo = static_cast<std::uint32_t>(ak), hi = static_cast<std::uint32_t>(ak >> 32);
+      for (int j = 0; j < 32; ++j) buf[0][j] += (wv[j] & -static_cast<std::int32_t>((lo >> j) & 1u)) << b;
+      for (int j = 0; j < 32; ++j) buf[0][32 + j] += (wv[32 + j] & -static_cast<std::int32_t>((hi >> j) & 1u)) << b;
+    }
     const std::int32_t* val = buf[0];
     for (int s = 1; s <= 6; ++s) {
       const int width = 1 << s, fields = 64 >> s;

@@ -124,6 +124,9 @@ struct JobView {
   // one tree per weight (kernels/digital_weight_tree.hpp); stage s outputs
   // leaf_bits + s bits, two's complement where a coefficient is negative.
   bool tree_per_weight = false;
+  // macro.cycle_bits leaves (per-column trees): a cycle's dac_bits input bits
+  // and one weight bit form one leaf_bits = dac_bits leaf of one tree per column.
+  bool tree_cycle_leaves = false;
   int leaf_bits = 1;
   // ---- histogram layout inside one group's block of hist_size counters
   // (off_tog, tog_len: the digital toggle counters, kTog* below; tog_len 0 for analog)

@@ -180,6 +180,9 @@ inline std::vector<KernelCase> kernel_cases() {
   Config per_weight2 = multibit;
   per_weight2.macro.adder_tree = AdderTree::per_weight;
   out.push_back({"digital_per_weight_two_bits_cell_groups", per_weight2});
+  Config leaves = multibit;  // a cycle's two input bits as one leaf of one tree per column
+  leaves.macro.cycle_bits = CycleBits::leaves;
+  out.push_back({"digital_cycle_leaves_cell_groups", leaves});
 
   if (std::filesystem::exists(kFashionMnist)) {
     Config patches = base;

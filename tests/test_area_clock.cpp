@@ -166,3 +166,26 @@ TEST(AreaClock, CellGroupsShareInputRegisters) {
   g.cell_group = 4, g.tree_inputs = 2;
   EXPECT_NEAR(part(area_clock(g), AreaPart::input_regs), 2 * 2 * kDff, 1e-9);
 }
+
+// macro.cycle_bits leaves on a 4-row, 2-column macro with 2 input bits per
+// cycle: trees has 2 x 2 trees of 1-bit leaves (4 full adders each) and per
+// column a place-value adder over two 3-bit outputs (3 full adders); leaves
+// has 2 trees of 2-bit leaves (2 x 2 + 1 x 3 = 7 each) and no place-value
+// adder. The leaves' tree is one carry (2 NAND2) longer; the place-value
+// path, in-to-carry (XOR2 + 2 NAND2) and 2 carries, is gone.
+TEST(AreaClock, CycleLeavesReplaceTheTreesPerInputBitByHand) {
+  MacroGeometry t = tiny_digital(28);
+  t.input_bits = 2, t.dac_bits = 2;
+  MacroGeometry l = t;
+  l.cycle_leaves = true, l.leaf_bits = 2;
+  const AreaClock a = area_clock(t), b = area_clock(l);
+  EXPECT_NEAR(part(a, AreaPart::adder_trees), 16 * kFa, 1e-9);
+  EXPECT_NEAR(part(a, AreaPart::place_value), 2 * 3 * kFa, 1e-9);
+  EXPECT_NEAR(part(b, AreaPart::adder_trees), 14 * kFa, 1e-9);
+  EXPECT_EQ(part(b, AreaPart::place_value), 0.0);
+  EXPECT_EQ(part(a, AreaPart::multipliers), part(b, AreaPart::multipliers));
+  EXPECT_EQ(part(a, AreaPart::accumulators), part(b, AreaPart::accumulators));  // same S + 2-bit input
+  EXPECT_NEAR(b.delay_ns[2] - a.delay_ns[2], 0.0956, 1e-12);
+  EXPECT_NEAR(a.delay_ns[3], 0.11472 + 0.0956 + 2 * 0.0956, 1e-12);
+  EXPECT_EQ(b.delay_ns[3], 0.0);
+}

@@ -87,6 +87,38 @@ double group_sum(const JobResult& r, int i, std::vector<double>* groups) {
   return s;
 }
 
+// 8-bit two's-complement operands on a ragged 100-row macro in two cell-group
+// row groups of 50, 3 weights, `bits` input bits per cycle.
+Config random_operands(Config c, int bits) {
+  c.macro.rows = 100;
+  c.macro.weight_encoding = WeightEncoding::twos_complement;
+  c.macro.input_encoding = InputEncoding::twos_complement;
+  c.macro.dac_bits = bits;
+  c.macro.cell_group = 2;
+  c.macro.rows_active = 50;
+  c.tile.inputs = uniform_operand(8, true, -1.0, 1.0, 1.0);
+  c.tile.weights = uniform_operand(8, true, -1.0, 1.0, 1.0);
+  c.tile.cols_used = 3;
+  c.run.samples = 256;
+  c.run.inputs_per_instance = 16;
+  return c;
+}
+
+// Exact outputs, the same bits on 2 threads, and the same line and multiplier
+// toggles and outputs as `other` (the same gates in another tree arrangement).
+void expect_exact_with_same_gates(const Config& c, const Config& other, const std::string& what) {
+  const JobResult r = run_cpu(c);
+  const Report rep = price(r, make_energy_tables(c, r));
+  EXPECT_EQ(rep.accuracy.max_abs_err, 0.0) << what;
+  EXPECT_EQ(rep.accuracy.sqnr_db, std::numeric_limits<double>::infinity()) << what;
+  EXPECT_GT(rep.accuracy.ref_std, 0.0) << what;
+  EXPECT_EQ(run_cpu(c, 2).hist, r.hist) << what;
+  const JobResult ro = run_cpu(other);
+  EXPECT_EQ(ro.toggles()[kTogInput], r.toggles()[kTogInput]) << what;
+  EXPECT_EQ(ro.toggles()[kTogMult], r.toggles()[kTogMult]) << what;
+  EXPECT_EQ(ro.totals().sum_ref2, r.totals().sum_ref2) << what;
+}
+
 }  // namespace
 
 TEST(DigitalWeightTree, TogglesOfConstantOperandsByHand) {
@@ -156,28 +188,11 @@ TEST(DigitalWeightTree, StageTogglesOfFairInputBitsMatchTheBinomialClosedForm) {
 TEST(DigitalWeightTree, RandomOperandsAreExactAndMultipliersToggleAsPerColumn) {
   for (WeightEncoding enc : {WeightEncoding::twos_complement, WeightEncoding::differential, WeightEncoding::offset})
     for (int bits : {1, 2}) {
-      Config c = per_weight(100, uniform_operand(8, true, -1.0, 1.0, 1.0), uniform_operand(8, true, -1.0, 1.0, 1.0));
+      Config c = random_operands(per_weight(100, OperandSpec{}, OperandSpec{}), bits);
       c.macro.weight_encoding = enc;
-      c.macro.input_encoding = InputEncoding::twos_complement;
-      c.macro.dac_bits = bits;
-      c.macro.cell_group = 2;  // 2 row groups of 50 taking turns on each tree
-      c.macro.rows_active = 50;
-      c.tile.cols_used = 3;
-      c.run.samples = 256;
-      c.run.inputs_per_instance = 16;
-      const JobResult r = run_cpu(c);
-      const Report rep = price(r, make_energy_tables(c, r));
-      const std::string what = std::string(to_string(enc)) + ", " + std::to_string(bits) + " bits per cycle";
-      EXPECT_EQ(rep.accuracy.max_abs_err, 0.0) << what;
-      EXPECT_EQ(rep.accuracy.sqnr_db, std::numeric_limits<double>::infinity()) << what;
-      EXPECT_GT(rep.accuracy.ref_std, 0.0) << what;
-      EXPECT_EQ(run_cpu(c, 2).hist, r.hist) << what;
       Config col = c;
       col.macro.adder_tree = AdderTree::per_column;
-      const JobResult rc = run_cpu(col);
-      EXPECT_EQ(rc.toggles()[kTogInput], r.toggles()[kTogInput]) << what;
-      EXPECT_EQ(rc.toggles()[kTogMult], r.toggles()[kTogMult]) << what;
-      EXPECT_EQ(rc.totals().sum_ref2, r.totals().sum_ref2) << what;  // the same outputs
+      expect_exact_with_same_gates(c, col, std::string(to_string(enc)) + ", " + std::to_string(bits) + " bits per cycle");
     }
 }
 
@@ -220,4 +235,57 @@ TEST(DigitalWeightTreeConfig, KeyParsesAndIsRefusedOnAnalogMacros) {
   EXPECT_TRUE(is_config_error(parse_error(head + "  rows: 65536\n" + wide, file), file, 4, "macro.adder_tree",
                               "per_weight", "product bits (16) + adder-tree stages (16) <= 31"));
   EXPECT_EQ(parse_error(head + "  rows: 32768\n" + wide, file), "");
+}
+
+// ---- macro.cycle_bits leaves: a cycle's input bits and a weight bit as one leaf
+
+namespace {
+
+Config cycle_leaves(int rows, OperandSpec x, OperandSpec w) {
+  Config c = digital_by_hand(rows, x, w);
+  c.macro.dac_bits = 2;
+  c.macro.cycle_bits = CycleBits::leaves;
+  return c;
+}
+
+}  // namespace
+
+TEST(DigitalCycleLeaves, TogglesOfConstantOperandsByHand) {
+  // 3 rows, input 3 = 0b11 in one 2-bit cycle, weight 1, two MVMs in one
+  // instance: every leaf is 3 (2 bits). Stage 1 (rows 0, 1; 3 bits): 0 -> 6
+  // = 0b110, 2 bits, once; stage 2 (rows 0..2; 4 bits): 0 -> 9 = 0b1001, 2
+  // bits, once. Lines and multipliers: 3 rows x 2 bits rise once. Accumulator
+  // (no place-value adder): loads 9 (2 bits) then 9 again; output 0 -> 9.
+  // With one tree per input bit (trees) each tree's stage 2 goes 0 -> 3 (2
+  // bits): 4 stage-2 toggles.
+  const Config c = cycle_leaves(3, constant_operand(2, false, 3.0, 3.0), constant_operand(1, false, 1.0, 1.0));
+  const JobResult r = run_cpu(c);
+  ASSERT_TRUE(r.view.tree_cycle_leaves);
+  ASSERT_EQ(r.view.leaf_bits, 2);
+  EXPECT_EQ(r.toggles(), (std::vector<std::uint64_t>{6, 6, 2, 2, 2, 2}));
+  Config trees = c;
+  trees.macro.cycle_bits = CycleBits::trees;
+  EXPECT_EQ(run_cpu(trees).toggles()[kTogStage1 + 1], 4u);
+}
+
+TEST(DigitalCycleLeaves, RandomOperandsAreExactAndMultipliersToggleAsWithTrees) {
+  for (int bits : {2, 3}) {
+    const Config c = random_operands(cycle_leaves(100, OperandSpec{}, OperandSpec{}), bits);
+    Config trees = c;
+    trees.macro.cycle_bits = CycleBits::trees;
+    expect_exact_with_same_gates(c, trees, std::to_string(bits) + " bits per cycle");
+  }
+}
+
+TEST(DigitalCycleLeavesConfig, RefusedWithPerWeightTreesAndOnAnalogMacros) {
+  const std::string file = "leaves.yaml";
+  EXPECT_TRUE(is_config_error(
+      parse_error("macro:\n  kind: digital\n  dac_bits: 2\n  adder_tree: per_weight\n  cycle_bits: leaves\n" + kValidWorkload,
+                  file),
+      file, 5, "macro.cycle_bits", "leaves", "partial-product adders"));
+  EXPECT_TRUE(is_config_error(parse_error("macro:\n  weight_encoding: offset\n  cycle_bits: leaves\n" + kValidWorkload, file),
+                              file, 3, "macro.cycle_bits", "leaves", "is a digital setting"));
+  EXPECT_EQ(parse_config("macro:\n  kind: digital\n  dac_bits: 2\n  cycle_bits: leaves\n" + kValidWorkload, file)
+                .macro.cycle_bits,
+            CycleBits::leaves);
 }

@@ -37,6 +37,8 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
       refuse_written(c, k, "prices an event of digital macros only");
     refuse_written(c, "macro.adder_tree", "is a digital setting: an analog macro sums its columns on bitlines",
                    to_string(m.adder_tree));
+    refuse_written(c, "macro.cycle_bits", "is a digital setting: an analog macro applies a cycle's bits as one DAC level",
+                   to_string(m.cycle_bits));
     if (m.cell == CellKind::sram) {
       refuse_written(c, "energy.read_voltage_v", "prices a ReRAM cell read; an SRAM cell's read is its bitline charge",
                      number_text(cfg.energy.read_voltage_v));
@@ -77,6 +79,10 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
     c.fail("macro.weight_encoding", "sign_magnitude",
            "cannot be used when macro.kind is digital: the adder tree adds unsigned products (use twos_complement, "
            "offset or differential)");
+  if (m.cycle_bits == CycleBits::leaves && m.adder_tree == AdderTree::per_weight)
+    c.fail("macro.cycle_bits", "leaves",
+           "cannot be used with adder_tree: per_weight (a multi-bit input times a multi-bit weight needs a multiplier "
+           "with partial-product adders per row, which is not modelled)");
   if (m.adder_tree == AdderTree::per_weight) {
     // Product-tree sums are kept in 32-bit words (kernels/digital_weight_tree.hpp).
     const int inputs = m.rows_active > 0 ? m.rows_active : m.rows / m.cell_group;

@@ -92,7 +92,7 @@ int product_bits(const JobView& v) {
   return bits;
 }
 
-void set_digital(JobView& v, AdderTree tree) {
+void set_digital(JobView& v, AdderTree tree, CycleBits cycle) {
   v.digital = true;
   v.r_off = 0.f;
   v.prog_abs = v.prog_rel = v.read_abs = v.read_rel = v.adc_noise = 0.f;
@@ -108,7 +108,8 @@ void set_digital(JobView& v, AdderTree tree) {
   v.acc_bits = v.in_bits + v.tree_stages + groups + 1;
   v.out_bits = v.acc_bits + v.w_bits + 1;  // the weight-bit columns shifted and added (+1: differential's pair)
   v.tree_per_weight = tree == AdderTree::per_weight;
-  v.leaf_bits = v.tree_per_weight ? product_bits(v) : 1;
+  v.tree_cycle_leaves = cycle == CycleBits::leaves;
+  v.leaf_bits = v.tree_per_weight ? product_bits(v) : v.tree_cycle_leaves ? v.dac_bits : 1;
 }
 
 // Device models (kernels/device_view.hpp): conductances in g_lsb units.
@@ -172,7 +173,7 @@ void build_job(const Config& cfg, philox::JobId job_id, BuiltJob& out, bool samp
   v.adc_noise = static_cast<float>(m.adc.noise_lsb);
   v.noisy = v.read_abs > 0 || v.read_rel > 0 || v.adc_noise > 0;
   v.cell_group = m.cell_group;
-  if (m.kind == MacroKind::digital) set_digital(v, m.adder_tree);
+  if (m.kind == MacroKind::digital) set_digital(v, m.adder_tree, m.cycle_bits);
 
   // ADC: unsigned columns use codes [0, 2^B-1]; signed (sign-magnitude) columns
   // a symmetric range. `full` never quantizes finer than one integer step.

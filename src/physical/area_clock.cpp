@@ -60,6 +60,7 @@ MacroGeometry macro_geometry(const Config& cfg) {
     g.adc_ns = adc_conversion_ns(m, g.tree_inputs);
   }
   g.sram = g.digital || m.cell == CellKind::sram;
+  if (g.digital && m.cycle_bits == CycleBits::leaves) g.cycle_leaves = true, g.leaf_bits = g.dac_bits;
   if (g.digital && m.adder_tree == AdderTree::per_weight) {
     g.tree_per_weight = true;
     g.leaf_bits = g.weight_bits + (g.cols_per_weight > g.weight_bits ? 1 : 0);  // a differential pair's sign
@@ -87,14 +88,15 @@ AreaClock area_clock(const MacroGeometry& g) {
   // Trees (and the accumulators after them): one per column of 1-bit leaves,
   // or one per weight of leaf_bits-bit products.
   const double trees = g.tree_per_weight ? weights : cols;
-  const int leaf = g.tree_per_weight ? g.leaf_bits : 1;
+  const int leaf = g.tree_per_weight || g.cycle_leaves ? g.leaf_bits : 1;
+  const int sets = g.cycle_leaves ? 1 : g.dac_bits;  // trees per column or weight
   // Width of the value entering the accumulator: a tree output (digital) or an ADC code.
   int w_in = g.digital ? s + leaf : g.adc_bits;
   if (g.digital) {
     // One NOR per tree input per column per input bit of a cycle (ZigZag-IMC: B_cycle x B_w x D1 x D2).
     part(AreaPart::multipliers) = g.dac_bits * static_cast<double>(g.tree_inputs) * cols * z::kNand2AreaUm2;
-    part(AreaPart::adder_trees) = g.dac_bits * trees * tree_full_adders(g.tree_inputs, leaf) * z::kFullAdderAreaUm2;
-    if (g.dac_bits > 1) {  // the dac_bits tree outputs combined by place value, as a tree of (S + leaf)-bit inputs
+    part(AreaPart::adder_trees) = sets * trees * tree_full_adders(g.tree_inputs, leaf) * z::kFullAdderAreaUm2;
+    if (sets > 1) {  // the dac_bits tree outputs combined by place value, as a tree of (S + leaf)-bit inputs
       part(AreaPart::place_value) = trees * tree_full_adders(g.dac_bits, s + leaf) * z::kFullAdderAreaUm2;
       a.delay_ns[3] = tree_delay_ns28(g.dac_bits, s + leaf);
       w_in += tree_stages(g.dac_bits);

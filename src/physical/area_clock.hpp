@@ -30,6 +30,9 @@ struct MacroGeometry {
   // leaf_bits-bit products (weight bits, +1 for a differential pair), and one
   // accumulator per weight; per_column: a 1-bit tree and an accumulator per column.
   bool tree_per_weight = false;
+  // Digital, macro.cycle_bits leaves: one tree per column of dac_bits-bit
+  // leaves instead of dac_bits trees and a place-value adder.
+  bool cycle_leaves = false;
   int leaf_bits = 1;
   int node_nm = 28;
 };

@@ -78,6 +78,10 @@ enum class MacroKind { analog, digital };
 // the trees; per_weight: each row's B-bit product (the weight's bits gated by
 // the input bit) enters one tree per weight (ZigZag-IMC's DIMC template).
 enum class AdderTree { per_column, per_weight };
+// Digital macros with dac_bits > 1: one tree per input bit of a cycle and a
+// place-value adder (trees), or the cycle's input bits and a weight bit as
+// one dac_bits-bit leaf of one tree (leaves; per_column trees only).
+enum class CycleBits { trees, leaves };
 // reram: cell read V(x)^2 G(w) t (SIAM/NeuroSim). sram: a 1-bit SRAM cell that
 // discharges its share of a precharged bitline; the bitline energy follows
 // the column value (pricing/energy_tables.cpp). Digital macros are SRAM.
@@ -150,6 +154,7 @@ struct MacroSpec {
   // drives the periphery per cycle. rows_active defaults to rows / cell_group.
   int cell_group = 1;
   AdderTree adder_tree = AdderTree::per_column;  // digital only
+  CycleBits cycle_bits = CycleBits::trees;       // digital only
   CellKind cell = CellKind::reram;  // analog: what a cell read costs (pricing)
   // Period of one macro step (an input cycle x row group x shared-ADC step,
   // arch/timing.hpp). Unset (the default): each step takes its own conversion
@@ -332,6 +337,7 @@ const char* to_string(InputScaling s);
 const char* to_string(AdcRange r);
 const char* to_string(MacroKind k);
 const char* to_string(AdderTree t);
+const char* to_string(CycleBits b);
 const char* to_string(LayerKind k);
 const char* to_string(Objective o);
 
