@@ -89,9 +89,10 @@ TEST(Chips, SevenPublishedMacrosEnergyPerMac) {
     if (c.macro.kind == MacroKind::digital) {
       // Tree toggles sampled vs every adder output bit toggling half the time.
       const JobView& v = r.view;
-      // A tree per input bit of a cycle, per column (per weight with per-weight trees).
-      const double trees = v.tree_per_weight ? v.N : v.P;
-      const double evals = static_cast<double>(v.cycles) * v.G * trees * v.dac_bits;
+      // A tree per input bit of a cycle (one with cycle leaves), per column
+      // (per weight with per-weight trees).
+      const double trees = v.tree_per_weight ? v.N : v.P, sets = v.tree_cycle_leaves ? 1 : v.dac_bits;
+      const double evals = static_cast<double>(v.cycles) * v.G * trees * sets;
       const double fixed = 0.5 * tree_output_bits(v.R, v.leaf_bits) * evals * t.toggle[kTogStage1];
       const double tree = rep.component_pj[static_cast<int>(Component::column)].mean;
       std::printf("       adder tree: sampled %.1f pJ/MVM, fixed 50%% rate %.1f pJ/MVM, published total %.1f\n", tree,
@@ -126,7 +127,7 @@ const ChipSize kSizes[] = {
     {"aimc3", 8, 1.88, 364.0, false, false},        // tclk 1000/364 ns
     {"dimc1", 64, 0.9408, 195.0, false, true},      // tclk 1/195 us
     {"dimc2", 2, 0.03, 1000 / 3.0, false, true},    // tclk 3 ns
-    {"dimc3", 8, 0.1462, 182.0, false, true},       // tclk 1000/182 ns
+    {"dimc3", 8, 0.1462, 182.0, false, false},       // tclk 1000/182 ns
     {"dimc4", 4, 0.269, 400.0, false, true},        // tclk 1000/400 ns
 };
 
