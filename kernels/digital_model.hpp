@@ -23,6 +23,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "digital_swar.hpp"
+#include "digital_weight_tree.hpp"
 #include "hd.hpp"
 #include "job_view.hpp"
 #include "workspace.hpp"
@@ -30,14 +32,6 @@
 namespace cimmc {
 inline namespace CIMMC_ISA_NS {  // hd.hpp
 
-// Low bits of each 2^s-bit field: 0x5555.. for s = 1, 0x3333.. for s = 2, ...
-CIMMC_HOT std::uint64_t swar_mask(int s) { return ~0ull / ((1ull << (1 << (s - 1))) + 1ull); }
-
-// One tree stage on a word: 2^(s-1)-bit fields added in pairs.
-CIMMC_HOT std::uint64_t swar_stage(std::uint64_t x, int s) {
-  const std::uint64_t m = swar_mask(s);
-  return (x & m) + ((x >> (1 << (s - 1))) & m);
-}
 
 // Stage s of a column's word: the new SWAR value replaces `state`, and the
 // bits that changed in the fields that are adders are added to `toggles`.
@@ -49,13 +43,6 @@ CIMMC_HOT std::uint64_t stage_step(std::uint64_t x, int s, std::uint64_t& state,
   return x;
 }
 
-// Node i of stage t (covering rows [i 2^t, (i+1) 2^t)) is an adder when its
-// right child holds a row of the R-row tree.
-CIMMC_HD bool tree_adder(std::int64_t i, int t, int R) {
-  return (i << t) + (std::int64_t{1} << (t - 1)) < R;
-}
-
-CIMMC_HD std::uint64_t low_mask(int bits) { return bits >= 64 ? ~0ull : (1ull << bits) - 1ull; }
 
 // After programming: the weight bits in column-minor order, all tree state at
 // zero, and which SWAR fields are adders.
@@ -82,6 +69,26 @@ CIMMC_HD void digital_program(const JobView& v, const Workspace& ws, const Exec&
   for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(B) * dcross_len(v) * P; idx += nl) ws.dcross[idx] = 0;
   for (int p = lane; p < P; p += nl) ws.dacc[p] = 0, ws.dpvs[p] = 0;
   for (int n = lane; n < v.N; n += nl) ws.dout[n] = 0;
+  if (product_trees(v)) {
+    const int U = tree_units(v);
+    for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(tree_sets(v)) * U * wtree_len(v); idx += nl)
+      ws.dwtree[idx] = 0;
+    ex.sync();  // dwt above is written lane by lane
+    // Row j of word k of group g, unit u: a weight's sum_q w_coef[q] x (its
+    // bit q), or a column's bit.
+    for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(G) * W * U * 64; idx += nl) {
+      const int j = static_cast<int>(idx % 64), u = static_cast<int>(idx / 64 % U);
+      const std::int64_t gk = idx / 64 / U;
+      std::int64_t w = 0;
+      if (v.tree_per_weight)
+        for (int q = 0; q < v.ppw; ++q)
+          w += static_cast<std::int64_t>(v.w_coef[q]) * static_cast<std::int64_t>((ws.dwt[gk * P + u * v.ppw + q] >> j) & 1);
+      else
+        w = static_cast<std::int64_t>((ws.dwt[gk * P + u] >> j) & 1);
+      ws.dwval[idx] = static_cast<std::int32_t>(w);
+    }
+    for (int u = lane; u < U; u += nl) ws.dwpv[u] = ws.dwacc[u] = 0;
+  }
   ex.sync();
 }
 
@@ -181,6 +188,11 @@ CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_
   const int lane = ex.lane(), nl = ex.nlanes();
   const int P = v.P, W = v.wpg, G = v.G, S = v.tree_stages;
   std::uint64_t tog[kMaxTreeStages + 4] = {};
+  // Per-weight trees: the per-column trees still give the exact column values
+  // (and the multiplier toggles); their stage and register toggles are
+  // replaced by the product trees' and the weights' registers.
+  std::uint64_t col_tog[kMaxTreeStages + 4] = {};
+  std::uint64_t* ctog = product_trees(v) ? col_tog : tog;
   const double inv_bw = 1.0 / v.col_bw;
   const std::uint32_t top = static_cast<std::uint32_t>(v.col_nbins - 1);
   const std::uint64_t acc_mask = low_mask(v.acc_bits);
@@ -205,12 +217,20 @@ CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_
             tog[kTogInput] += popc64(a[k] ^ wb.dline[gl * W + k]);
             wb.dline[gl * W + k] = a[k];
           }
-        for (int k = 0; k < W; ++k) tree_word(v, wb, a[k], g, k, tog, ex);
-        if (W == 2) tree_stage7(v, wb, tog, ex);
+        for (int k = 0; k < W; ++k) tree_word(v, wb, a[k], g, k, ctog, ex);
+        if (W == 2) tree_stage7(v, wb, ctog, ex);
         else if (W > 2)
-          for (int p = lane; p < P; p += nl) tree_cross(v, wb, p, tog);
+          for (int p = lane; p < P; p += nl) tree_cross(v, wb, p, ctog);
+        if (v.tree_per_weight && !v.tree_cycle_leaves)
+          for (int n = lane; n < v.N; n += nl)
+            weight_tree(v, ws, a, 1, g, n, ws.dwtree + (static_cast<std::size_t>(b) * v.N + n) * wtree_len(v), tog);
         if (B > 1)  // dword[p] holds plane b's tree output for column p
           for (int p = lane; p < P; p += nl) ws.dpv[p] = (b == 0 ? 0u : ws.dpv[p]) + (ws.dword[p] << b);
+      }
+      if (v.tree_cycle_leaves) {  // one tree per column over the cycle's B-bit leaves
+        const std::uint64_t* a0 = ws.abits + (static_cast<std::size_t>(c) * B * G + g) * W;
+        for (int p = lane; p < P; p += nl)
+          weight_tree(v, ws, a0, B, g, p, ws.dwtree + static_cast<std::size_t>(p) * wtree_len(v), tog);
       }
       std::uint64_t tpv = 0;  // the place-value adder's output bits, charged as accumulator toggles
       if (B > 1)
@@ -218,7 +238,7 @@ CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_
           tpv += popc64(ws.dpv[p] ^ ws.dpvs[p]);
           ws.dpvs[p] = ws.dpv[p];
         }
-      tog[kTogStage1 + S] += tpv;
+      ctog[kTogStage1 + S] += tpv;
       // out[p] is column p's value of this (cycle, row group).
       const std::uint32_t* CIMMC_RESTRICT out = B > 1 ? ws.dpv : ws.dword;
       std::int64_t* CIMMC_RESTRICT accs = ws.dacc;
@@ -229,7 +249,13 @@ CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_
         ta += popc64(static_cast<std::uint64_t>(acc ^ old) & acc_mask);
         accs[p] = acc;
       }
-      tog[kTogStage1 + S] += ta;
+      ctog[kTogStage1 + S] += ta;
+      if (v.tree_cycle_leaves) tog[kTogStage1 + S] += ta;  // no place-value adder: the leaves hold the cycle's bits
+      if (v.tree_per_weight) {  // a weight's registers read the columns other lanes own
+        ex.sync();
+        tog[kTogStage1 + S] += weight_registers(v, ws, ex);
+        ex.sync();
+      }
       for (int p = lane; p < P; p += nl) {
         std::uint32_t bin = static_cast<std::uint32_t>(out[p] * inv_bw + 0.5);
         bin = bin < top ? bin : top;
@@ -237,6 +263,7 @@ CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_
       }
     }
   }
+  if (product_trees(v)) tog[kTogMult] += col_tog[kTogMult];
   for (int p = lane; p < P; p += nl) ws.ypart[p] = static_cast<double>(ws.dacc[p]);
   ex.sync();  // an output reads the accumulators of columns other lanes own
   const std::uint64_t out_mask = low_mask(v.out_bits);

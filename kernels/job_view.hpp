@@ -119,6 +119,15 @@ struct JobView {
   // (row j of group g is cell g of the group at input j), so multiplier and
   // input-line state is shared by all row groups.
   int cell_group = 1;
+  // macro.adder_tree per_weight: every row's leaf_bits-bit product (its
+  // weight's column bits gated by the input bit, weighted by w_coef) enters
+  // one tree per weight (kernels/digital_weight_tree.hpp); stage s outputs
+  // leaf_bits + s bits, two's complement where a coefficient is negative.
+  bool tree_per_weight = false;
+  // macro.cycle_bits leaves (per-column trees): a cycle's dac_bits input bits
+  // and one weight bit form one leaf_bits = dac_bits leaf of one tree per column.
+  bool tree_cycle_leaves = false;
+  int leaf_bits = 1;
   // ---- histogram layout inside one group's block of hist_size counters
   // (off_tog, tog_len: the digital toggle counters, kTog* below; tog_len 0 for analog)
   int off_dac = 0, off_row = 0, off_cell = 0, off_adc = 0, off_col = 0, off_tog = 0, tog_len = 0, hist_size = 0;

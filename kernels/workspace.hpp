@@ -78,6 +78,14 @@ struct Workspace {
   std::uint32_t* dpvs;      // P: the place-value adder's output at its previous evaluation
   std::int64_t* dacc;       // P: accumulator registers
   std::int64_t* dout;       // N: output registers
+  // Product trees only (one element otherwise; digital_weight_tree.hpp): each
+  // unit's trees, [b][u][node] with wtree_len(v) nodes (the last wpg are
+  // scratch), and each weight's place-value adder output and accumulator at
+  // their last evaluation (adder_tree per_weight).
+  std::int32_t* dwtree;
+  std::int32_t* dwval;      // G*wpg*U*64: each row's unit value (weight, or weight bit), gated by the input bits
+  std::int64_t* dwpv;       // N
+  std::int64_t* dwacc;      // N
   std::uint64_t* dtog;      // tog_len: this sample's toggles (one lane's share)
 };
 
@@ -109,6 +117,16 @@ CIMMC_HD int dcross_len(const JobView& v) {
   for (int t = 7; t <= v.tree_stages; ++t) n += (v.wpg + (1 << (t - 6)) - 1) >> (t - 6);
   return n > 0 ? n : 1;
 }
+
+// Nodes of one per-weight product tree: stages 1..6 in 64-row words
+// (wpg x 63), the cross-word stages (dcross_len), and wpg word sums of scratch.
+CIMMC_HD int wtree_len(const JobView& v) { return v.wpg * 63 + dcross_len(v) + v.wpg; }
+
+// Product trees (kernels/digital_weight_tree.hpp): whether the job has them,
+// how many units (weights, or columns with cycle leaves) and trees per unit.
+CIMMC_HD bool product_trees(const JobView& v) { return v.tree_per_weight || v.tree_cycle_leaves; }
+CIMMC_HD int tree_units(const JobView& v) { return v.tree_per_weight ? v.N : v.P; }
+CIMMC_HD int tree_sets(const JobView& v) { return v.tree_cycle_leaves ? 1 : v.dac_bits; }
 
 // Jobs whose conversions can take the unrolled FixedColumns (1-bit DAC
 // levels, unsigned, unpaired integer columns), which read Workspace::wbits_t.
@@ -186,6 +204,12 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.dpvs, Pd);
   take(w.dacc, Pd);
   take(w.dout, D ? N : 1);
+  const std::size_t TW = D && product_trees(v) ? 1 : 0;
+  const std::size_t U = TW ? static_cast<std::size_t>(tree_units(v)) : 1;
+  take(w.dwtree, TW ? static_cast<std::size_t>(tree_sets(v)) * U * static_cast<std::size_t>(wtree_len(v)) : 1);
+  take(w.dwval, TW ? Gd * Wd * U * 64 : 1);
+  take(w.dwpv, U);
+  take(w.dwacc, U);
   take(w.dtog, D ? static_cast<std::size_t>(v.tog_len) : 1);
   return (off + 63) & ~std::size_t(63);
 }

@@ -172,6 +172,17 @@ inline std::vector<KernelCase> kernel_cases() {
   multibit.macro.dac_bits = 2;
   multibit.macro.cell_group = 2;
   out.push_back({"digital_two_bits_cell_groups", multibit});
+  // Per-weight product trees (macro.adder_tree per_weight): the weights'
+  // registers read other lanes' columns between barriers.
+  Config per_weight = wide;
+  per_weight.macro.adder_tree = AdderTree::per_weight;
+  out.push_back({"digital_per_weight_wide_tree", per_weight});
+  Config per_weight2 = multibit;
+  per_weight2.macro.adder_tree = AdderTree::per_weight;
+  out.push_back({"digital_per_weight_two_bits_cell_groups", per_weight2});
+  Config leaves = multibit;  // a cycle's two input bits as one leaf of one tree per column
+  leaves.macro.cycle_bits = CycleBits::leaves;
+  out.push_back({"digital_cycle_leaves_cell_groups", leaves});
 
   if (std::filesystem::exists(kFashionMnist)) {
     Config patches = base;

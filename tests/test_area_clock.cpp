@@ -111,3 +111,81 @@ TEST(AreaClock, AdcAreaFormula) {
   g.adc_bits = 8;  // grows about 2^B x 10^(-0.0369 B): x 2 x 0.9186 per bit
   EXPECT_NEAR(part(area_clock(g), AreaPart::adcs) / (2 * std::pow(10.0, -0.0369 * 8 + 1.206) * 256), 1.0, 1e-12);
 }
+
+// macro.adder_tree per_weight against per_column on a 4-row, 4-column macro of
+// two 2-bit weights, 2-bit inputs bit-serial. Per column: four 1-bit trees of
+// 4 inputs (2 x 1 + 1 x 2 = 4 full adders each); per weight: two trees of
+// 2-bit products (2 x 2 + 1 x 3 = 7 each): 16 - 14 = 2 full adders fewer. The
+// multipliers (one NOR per weight bit per row) are the same gates.
+TEST(AreaClock, PerWeightTreesReplaceTheColumnTreesByHand) {
+  MacroGeometry col = tiny_digital(28);
+  col.cols = 4, col.input_bits = 2, col.weight_bits = 2, col.cols_per_weight = 2;
+  MacroGeometry w = col;
+  w.tree_per_weight = true, w.leaf_bits = 2;
+  const AreaClock a = area_clock(col), b = area_clock(w);
+  EXPECT_NEAR(part(a, AreaPart::adder_trees), 16 * kFa, 1e-9);
+  EXPECT_NEAR(part(b, AreaPart::adder_trees), 14 * kFa, 1e-9);
+  EXPECT_EQ(part(a, AreaPart::multipliers), part(b, AreaPart::multipliers));
+  EXPECT_EQ(part(a, AreaPart::cells), part(b, AreaPart::cells));
+  // Accumulators: per column 2 + (2 + 1) + 0 + 1 = 6 bits x 4 columns; per
+  // weight 2 + (2 + 2) + 0 + 1 = 7 bits x 2 weights.
+  EXPECT_NEAR(part(a, AreaPart::accumulators), 4 * 6 * (kFa + kDff), 1e-9);
+  EXPECT_NEAR(part(b, AreaPart::accumulators), 2 * 7 * (kFa + kDff), 1e-9);
+  // Output registers: per column the 2 columns are added into 6 + 2 + 1 = 9
+  // bits (one adder and a flip-flop per bit); per weight a 7-bit latch.
+  EXPECT_NEAR(part(a, AreaPart::output_regs), 2 * 9 * (kFa + kDff), 1e-9);
+  EXPECT_NEAR(part(b, AreaPart::output_regs), 2 * 7 * kDff, 1e-9);
+  // The wider leaves lengthen the tree's carry chain by one carry (2 NAND2).
+  EXPECT_NEAR(b.delay_ns[2] - a.delay_ns[2], 0.0956, 1e-12);
+  EXPECT_NEAR(b.delay_ns[4], a.delay_ns[4], 1e-12);  // 7 - 4 - 1 = 6 - 3 - 1 carries
+}
+
+// macro_geometry's leaf width: the weight's bits, one more for a differential
+// pair (whose products span -(2^B - 1) .. 2^B - 1).
+TEST(AreaClock, PerWeightLeafBitsFromTheConfig) {
+  Config cfg;
+  cfg.macro.kind = MacroKind::digital;
+  cfg.macro.bits_per_cell = 1;
+  cfg.macro.adder_tree = AdderTree::per_weight;
+  cfg.macro.weight_encoding = WeightEncoding::twos_complement;
+  cfg.tile.weights.bits = 8;
+  EXPECT_TRUE(macro_geometry(cfg).tree_per_weight);
+  EXPECT_EQ(macro_geometry(cfg).leaf_bits, 8);
+  cfg.macro.weight_encoding = WeightEncoding::differential;
+  EXPECT_EQ(macro_geometry(cfg).leaf_bits, 9);
+  cfg.macro.adder_tree = AdderTree::per_column;
+  EXPECT_FALSE(macro_geometry(cfg).tree_per_weight);
+}
+
+// Input registers: one per input line and input bit of a cycle; the cells of a
+// group share a line, so 8 rows in groups of 4 need 2 lines x 2 bits.
+TEST(AreaClock, CellGroupsShareInputRegisters) {
+  MacroGeometry g = tiny_digital(28);
+  g.rows = 8, g.dac_bits = 2;
+  EXPECT_NEAR(part(area_clock(g), AreaPart::input_regs), 8 * 2 * kDff, 1e-9);
+  g.cell_group = 4, g.tree_inputs = 2;
+  EXPECT_NEAR(part(area_clock(g), AreaPart::input_regs), 2 * 2 * kDff, 1e-9);
+}
+
+// macro.cycle_bits leaves on a 4-row, 2-column macro with 2 input bits per
+// cycle: trees has 2 x 2 trees of 1-bit leaves (4 full adders each) and per
+// column a place-value adder over two 3-bit outputs (3 full adders); leaves
+// has 2 trees of 2-bit leaves (2 x 2 + 1 x 3 = 7 each) and no place-value
+// adder. The leaves' tree is one carry (2 NAND2) longer; the place-value
+// path, in-to-carry (XOR2 + 2 NAND2) and 2 carries, is gone.
+TEST(AreaClock, CycleLeavesReplaceTheTreesPerInputBitByHand) {
+  MacroGeometry t = tiny_digital(28);
+  t.input_bits = 2, t.dac_bits = 2;
+  MacroGeometry l = t;
+  l.cycle_leaves = true, l.leaf_bits = 2;
+  const AreaClock a = area_clock(t), b = area_clock(l);
+  EXPECT_NEAR(part(a, AreaPart::adder_trees), 16 * kFa, 1e-9);
+  EXPECT_NEAR(part(a, AreaPart::place_value), 2 * 3 * kFa, 1e-9);
+  EXPECT_NEAR(part(b, AreaPart::adder_trees), 14 * kFa, 1e-9);
+  EXPECT_EQ(part(b, AreaPart::place_value), 0.0);
+  EXPECT_EQ(part(a, AreaPart::multipliers), part(b, AreaPart::multipliers));
+  EXPECT_EQ(part(a, AreaPart::accumulators), part(b, AreaPart::accumulators));  // same S + 2-bit input
+  EXPECT_NEAR(b.delay_ns[2] - a.delay_ns[2], 0.0956, 1e-12);
+  EXPECT_NEAR(a.delay_ns[3], 0.11472 + 0.0956 + 2 * 0.0956, 1e-12);
+  EXPECT_EQ(b.delay_ns[3], 0.0);
+}

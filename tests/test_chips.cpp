@@ -53,13 +53,14 @@ const Chip kChips[] = {
     {"dimc4", 275.0, Component::column, true}, // ISSCC 2023 16.3: adder tree
 };
 
-// Adder output bits of an R-input tree (kernels/digital_model.hpp: stage s
-// nodes whose right child holds a row are adders with s + 1 output bits).
-double tree_output_bits(int R) {
+// Adder output bits of an R-input tree of L-bit leaves (kernels/digital_model.hpp,
+// digital_weight_tree.hpp: stage s nodes whose right child holds a row are
+// adders with L + s output bits).
+double tree_output_bits(int R, int L) {
   double bits = 0;
   for (int s = 1; (1 << (s - 1)) < R; ++s)
     for (long long i = 0; (i << s) < R; ++i)
-      if ((i << s) + (1ll << (s - 1)) < R) bits += s + 1;
+      if ((i << s) + (1ll << (s - 1)) < R) bits += L + s;
   return bits;
 }
 
@@ -88,8 +89,11 @@ TEST(Chips, SevenPublishedMacrosEnergyPerMac) {
     if (c.macro.kind == MacroKind::digital) {
       // Tree toggles sampled vs every adder output bit toggling half the time.
       const JobView& v = r.view;
-      const double evals = static_cast<double>(v.cycles) * v.G * v.P * v.dac_bits;  // a tree per input bit of a cycle
-      const double fixed = 0.5 * tree_output_bits(v.R) * evals * t.toggle[kTogStage1];
+      // A tree per input bit of a cycle (one with cycle leaves), per column
+      // (per weight with per-weight trees).
+      const double trees = v.tree_per_weight ? v.N : v.P, sets = v.tree_cycle_leaves ? 1 : v.dac_bits;
+      const double evals = static_cast<double>(v.cycles) * v.G * trees * sets;
+      const double fixed = 0.5 * tree_output_bits(v.R, v.leaf_bits) * evals * t.toggle[kTogStage1];
       const double tree = rep.component_pj[static_cast<int>(Component::column)].mean;
       std::printf("       adder tree: sampled %.1f pJ/MVM, fixed 50%% rate %.1f pJ/MVM, published total %.1f\n", tree,
                   fixed, e_pub);
@@ -121,9 +125,9 @@ const ChipSize kSizes[] = {
     {"aimc1", 1, 1.9425, 22.5, true, true},         // tclk 1000/22.5 ns
     {"aimc2", 4, 0.468, 1000 / 7.2, true, false},   // tclk 7.2 ns (4 banks in ZigZag-IMC's area record)
     {"aimc3", 8, 1.88, 364.0, false, false},        // tclk 1000/364 ns
-    {"dimc1", 64, 0.9408, 195.0, false, false},     // tclk 1/195 us
+    {"dimc1", 64, 0.9408, 195.0, false, true},      // tclk 1/195 us
     {"dimc2", 2, 0.03, 1000 / 3.0, false, true},    // tclk 3 ns
-    {"dimc3", 8, 0.1462, 182.0, false, true},       // tclk 1000/182 ns
+    {"dimc3", 8, 0.1462, 182.0, false, false},       // tclk 1000/182 ns
     {"dimc4", 4, 0.269, 400.0, false, true},        // tclk 1000/400 ns
 };
 

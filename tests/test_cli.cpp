@@ -158,6 +158,33 @@ TEST_F(Cli, BadSweepValueExitsTwoWithSweepLineAndNoOutput) {
   EXPECT_FALSE(fs::exists(out + ".partial"));
 }
 
+// A sweep's summary rows show each point's provisioned macro area, TOPS/mm^2
+// and clock: the clock is the area model's for that point's config (the ADC
+// delay moves it with adc.bits), the area a whole number of those macros.
+TEST_F(Cli, StudySummaryShowsAreaAndClockPerPoint) {
+  const std::string text = std::string(kSmall) + "sweep:\n  cartesian:\n    macro.adc.bits: [4, 6]\n";
+  const std::string cfg = write("sweep.yaml", text), out = (dir / "s.h5").string();
+  const Result r = run("run " + cfg + " -o " + out + " --backend cpu");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("   area [mm2]   TOPS/mm2  clock [ns]"), std::string::npos) << r.out;
+  const StudyFile f = read_study_file(out);
+  const auto& cim = std::get<std::vector<double>>(f.network.find("cim_area_mm2")->data);
+  const auto& tops = std::get<std::vector<double>>(f.network.find("tops")->data);
+  ASSERT_EQ(cim.size(), 2u);
+  const int bits[2] = {4, 6};
+  for (int p = 0; p < 2; ++p) {
+    std::string point = kSmall;
+    point.replace(point.find("bits: 5"), 7, "bits: " + std::to_string(bits[p]));
+    const AreaClock ac = area_clock(macro_geometry(parse_config(point, "point.yaml")));
+    const double macros = cim[p] / ac.area_mm2;
+    EXPECT_NEAR(macros, std::round(macros), 1e-9) << "point " << p;
+    EXPECT_GE(std::round(macros), 1.0);
+    char want[96];
+    std::snprintf(want, sizeof want, "  %11.4f  %9.3f  %10.3f   %d\n", cim[p], tops[p] / cim[p], ac.clock_ns, bits[p]);
+    EXPECT_NE(r.out.find(want), std::string::npos) << "point " << p << " wants '" << want << "' in\n" << r.out;
+  }
+}
+
 TEST_F(Cli, PlanAndInspectDescribeASweep) {
   const std::string text = std::string(kSmall) + "sweep:\n  cartesian:\n    macro.adc.bits: [4, 5, 6]\n";
   const std::string cfg = write("sweep.yaml", text), out = (dir / "s.h5").string();

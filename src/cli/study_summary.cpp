@@ -1,5 +1,6 @@
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <string>
 
 #include "cli/summary.hpp"
@@ -52,6 +53,14 @@ void print_study_summary(std::ostream& os, const std::vector<std::string>& keys,
   const auto& sq = num(n, "sqnr_db");
   const auto& sqmin = num(n, "sqnr_db_min");
   const auto& clip = num(n, "clip_rate");
+  // Area and clock: the provisioned macros' area, throughput over it, and the
+  // macro's clock period (NaN, shown n/a, where a table lacks the column).
+  const auto& area = num(n, "cim_area_mm2");
+  const auto& tpa = num(n, "tops_per_mm2");
+  const auto& clk = num(n, "clock_ns");
+  const auto at = [](const std::vector<double>& c, std::size_t i) {
+    return i < c.size() ? c[i] : std::numeric_limits<double>::quiet_NaN();
+  };
   // Rows are points in sweep order; a shard's start after the first point.
   const Column* pc = n.find("point");
   const auto point_of = [&](std::size_t row) {
@@ -70,16 +79,18 @@ void print_study_summary(std::ostream& os, const std::vector<std::string>& keys,
     show = {be, bl, bs};
     os << "  rows shown: lowest energy, lowest latency, best SQNR (of " << st.points << ")\n";
   }
-  os << "  point   energy [uJ]   +/-95%      latency [us]   TOPS/W    SQNR [dB]  worst layer   clip rate";
+  os << "  point   energy [uJ]   +/-95%      latency [us]   TOPS/W    SQNR [dB]  worst layer   clip rate"
+        "   area [mm2]   TOPS/mm2  clock [ns]";
   for (const std::string& k : keys) os << "   " << k;
   os << "\n";
   for (std::size_t i : show) {
-    char line[200];
+    char line[320];
     // NaN is shown as n/a: no CI (the file's ci_note, printed below, says why), or
     // accuracy not predicted (--energy-only).
-    std::snprintf(line, sizeof line, "  %5zu  %12.4f  %9s  %14.3f  %8.3f  %10s  %11s  %10s", point_of(i), e[i] * 1e-6,
-                  or_na(ci[i] * 1e-6, "%.4f").c_str(), lat[i] * 1e-3, tw[i], or_na(sq[i], "%.2f").c_str(),
-                  or_na(sqmin[i], "%.2f").c_str(), or_na(clip[i], "%.3g").c_str());
+    std::snprintf(line, sizeof line, "  %5zu  %12.4f  %9s  %14.3f  %8.3f  %10s  %11s  %10s  %11s  %9s  %10s", point_of(i),
+                  e[i] * 1e-6, or_na(ci[i] * 1e-6, "%.4f").c_str(), lat[i] * 1e-3, tw[i], or_na(sq[i], "%.2f").c_str(),
+                  or_na(sqmin[i], "%.2f").c_str(), or_na(clip[i], "%.3g").c_str(), or_na(at(area, i), "%.4f").c_str(),
+                  or_na(at(tpa, i), "%.3f").c_str(), or_na(at(clk, i), "%.3f").c_str());
     os << line;
     for (const auto& kv : params_of(point_of(i))) os << "   " << kv.second;
     os << "\n";

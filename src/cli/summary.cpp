@@ -66,8 +66,11 @@ void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, cons
      << " cycles x " << v.dac_bits << " DAC bits; weights " << cfg.tile.weights.bits << "b "
      << to_string(cfg.macro.weight_encoding) << ", " << v.bpc << " bits/cell; ";
   if (v.digital)
-    os << "digital: " << (v.dac_bits > 1 ? std::to_string(v.dac_bits) + " adder trees" : std::string("adder tree"))
-       << " of " << v.R << " rows (" << v.tree_stages << " stages) per column"
+    os << "digital: "
+       << (v.dac_bits > 1 && !v.tree_cycle_leaves ? std::to_string(v.dac_bits) + " adder trees" : std::string("adder tree"))
+       << " of " << v.R << " rows (" << v.tree_stages << " stages) "
+       << (v.tree_per_weight ? "per weight (" + std::to_string(v.leaf_bits) + "-bit products)" : std::string("per column"))
+       << (v.tree_cycle_leaves ? " of " + std::to_string(v.leaf_bits) + "-bit leaves (a cycle's input bits)" : std::string())
        << (v.cell_group > 1 ? ", cell groups of " + std::to_string(v.cell_group) : std::string()) << ", no ADC\n\n";
   else
     os << "ADC " << cfg.macro.adc.bits << "b " << to_string(cfg.macro.adc.range) << adc_scales(r) << "\n\n";

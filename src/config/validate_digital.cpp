@@ -1,6 +1,7 @@
 // Rules of macro.kind digital. A digital SRAM macro has no conductances, no
 // analog noise and no ADC: keys describing them are refused rather than
 // silently ignored, so a config never claims a setting that has no effect.
+#include <algorithm>
 #include <string>
 
 #include "config/internal.hpp"
@@ -34,6 +35,10 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
   if (m.kind == MacroKind::analog) {
     for (const char* k : {"energy.multiplier", "energy.adder_tree"})
       refuse_written(c, k, "prices an event of digital macros only");
+    refuse_written(c, "macro.adder_tree", "is a digital setting: an analog macro sums its columns on bitlines",
+                   to_string(m.adder_tree));
+    refuse_written(c, "macro.cycle_bits", "is a digital setting: an analog macro applies a cycle's bits as one DAC level",
+                   to_string(m.cycle_bits));
     if (m.cell == CellKind::sram) {
       refuse_written(c, "energy.read_voltage_v", "prices a ReRAM cell read; an SRAM cell's read is its bitline charge",
                      number_text(cfg.energy.read_voltage_v));
@@ -74,6 +79,23 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
     c.fail("macro.weight_encoding", "sign_magnitude",
            "cannot be used when macro.kind is digital: the adder tree adds unsigned products (use twos_complement, "
            "offset or differential)");
+  if (m.cycle_bits == CycleBits::leaves && m.adder_tree == AdderTree::per_weight)
+    c.fail("macro.cycle_bits", "leaves",
+           "cannot be used with adder_tree: per_weight (a multi-bit input times a multi-bit weight needs a multiplier "
+           "with partial-product adders per row, which is not modelled)");
+  if (m.adder_tree == AdderTree::per_weight) {
+    // Product-tree sums are kept in 32-bit words (kernels/digital_weight_tree.hpp).
+    const int inputs = m.rows_active > 0 ? m.rows_active : m.rows / m.cell_group;
+    int stages = 0;
+    while ((1 << stages) < inputs) ++stages;
+    int wbits = cfg.tile.weights.bits;
+    for (const LayerSpec& l : cfg.network.layers) wbits = std::max(wbits, l.weights.bits);
+    const int leaf = wbits + (m.weight_encoding == WeightEncoding::differential ? 1 : 0);
+    if (leaf + stages > 31)
+      c.fail("macro.adder_tree", "per_weight",
+             "needs product bits (" + std::to_string(leaf) + ") + adder-tree stages (" + std::to_string(stages) +
+                 ") <= 31");
+  }
   if (!cfg.arch.hierarchy.levels.empty())
     c.fail("macro.kind", "digital", "cannot be used with architecture.hierarchy yet (single tiles and flat networks only)");
   check_toggle_energy(c, "energy.row_driver", cfg.energy.row_driver);

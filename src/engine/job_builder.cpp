@@ -78,7 +78,21 @@ void set_input_cycles(const MacroSpec& m, const OperandSpec& x, JobView& v) {
 
 // Digital macros: exact integer arithmetic (no g_off current, no noise), an
 // adder tree over the R active rows and registers wide enough for any value.
-void set_digital(JobView& v) {
+// Bits of a per-weight tree's leaf: the smallest two's-complement (or, with
+// no negative coefficient, unsigned) word holding every sum of a subset of
+// the weight's column coefficients.
+int product_bits(const JobView& v) {
+  double lo = 0, hi = 0;
+  for (int q = 0; q < v.ppw; ++q) (v.w_coef[q] < 0 ? lo : hi) += v.w_coef[q];
+  int bits = 1;
+  if (lo < 0)
+    while (-std::ldexp(1.0, bits - 1) > lo || std::ldexp(1.0, bits - 1) - 1 < hi) ++bits;
+  else
+    while (std::ldexp(1.0, bits) - 1 < hi) ++bits;
+  return bits;
+}
+
+void set_digital(JobView& v, AdderTree tree, CycleBits cycle) {
   v.digital = true;
   v.r_off = 0.f;
   v.prog_abs = v.prog_rel = v.read_abs = v.read_rel = v.adc_noise = 0.f;
@@ -93,6 +107,9 @@ void set_digital(JobView& v) {
   // over cycles and groups; one sign bit (a two's-complement sign cycle subtracts).
   v.acc_bits = v.in_bits + v.tree_stages + groups + 1;
   v.out_bits = v.acc_bits + v.w_bits + 1;  // the weight-bit columns shifted and added (+1: differential's pair)
+  v.tree_per_weight = tree == AdderTree::per_weight;
+  v.tree_cycle_leaves = cycle == CycleBits::leaves;
+  v.leaf_bits = v.tree_per_weight ? product_bits(v) : v.tree_cycle_leaves ? v.dac_bits : 1;
 }
 
 // Device models (kernels/device_view.hpp): conductances in g_lsb units.
@@ -156,7 +173,7 @@ void build_job(const Config& cfg, philox::JobId job_id, BuiltJob& out, bool samp
   v.adc_noise = static_cast<float>(m.adc.noise_lsb);
   v.noisy = v.read_abs > 0 || v.read_rel > 0 || v.adc_noise > 0;
   v.cell_group = m.cell_group;
-  if (m.kind == MacroKind::digital) set_digital(v);
+  if (m.kind == MacroKind::digital) set_digital(v, m.adder_tree, m.cycle_bits);
 
   // ADC: unsigned columns use codes [0, 2^B-1]; signed (sign-magnitude) columns
   // a symmetric range. `full` never quantizes finer than one integer step.

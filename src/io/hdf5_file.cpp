@@ -71,6 +71,10 @@ void write_job(const H5::Group& job, const JobResult& r) {
   // Format 2.7, cell groups only: the row groups share multipliers (digital
   // toggles) and their reads are priced, so re-pricing needs it.
   if (v.cell_group > 1) h5::write_attr(job, "cell_group", v.cell_group);
+  // Per-weight product trees only (macro.adder_tree per_weight): the leaf width
+  // the stage toggles were counted over.
+  if (v.tree_per_weight || v.tree_cycle_leaves) h5::write_attr(job, "tree_leaf_bits", v.leaf_bits);
+  if (v.tree_cycle_leaves) h5::write_attr(job, "tree_cycle_leaves", 1);
 
   const H5::Group hg = job.createGroup("histograms");
   const auto hs = static_cast<std::size_t>(v.hist_size);
@@ -190,6 +194,10 @@ JobResult read_job(const H5::Group& job) {
   v.pcell = v.pair ? h5::read_attr<int>(job, "pair_cells") : v.P;
   v.cell_group = job.attrExists("cell_group") ? h5::read_attr<int>(job, "cell_group") : 1;
   if (v.cell_group < 1) throw IoError("/job attribute 'cell_group' must be at least 1");
+  v.tree_cycle_leaves = job.attrExists("tree_cycle_leaves");
+  v.tree_per_weight = job.attrExists("tree_leaf_bits") && !v.tree_cycle_leaves;
+  v.leaf_bits = job.attrExists("tree_leaf_bits") ? h5::read_attr<int>(job, "tree_leaf_bits") : 1;
+  if (v.leaf_bits < 1 || v.leaf_bits > 32) throw IoError("/job attribute 'tree_leaf_bits' must be 1..32");
   if (v.pair && v.pcell != 2 * v.P) throw IoError("/job attribute 'pair_cells' must be 2 x P");
   check_layout(r);  // bounds ppw, cycles and offsets before anything is indexed
   const auto want = [](const char* name, std::size_t got, int n) {

@@ -38,6 +38,7 @@ MacroGeometry macro_geometry(const Config& cfg) {
   g.rows = m.rows, g.cols = m.cols;
   g.tree_inputs = m.rows_active > 0 ? std::min(m.rows_active, m.rows) : std::max(1, m.rows / m.cell_group);
   g.dac_bits = m.dac_bits;
+  g.cell_group = m.cell_group;
   // One macro serves every layer of a network, so its registers and output
   // adders are sized for the widest operands any layer asks for.
   const std::vector<LayerSpec>& layers = cfg.network.layers;
@@ -59,6 +60,11 @@ MacroGeometry macro_geometry(const Config& cfg) {
     g.adc_ns = adc_conversion_ns(m, g.tree_inputs);
   }
   g.sram = g.digital || m.cell == CellKind::sram;
+  if (g.digital && m.cycle_bits == CycleBits::leaves) g.cycle_leaves = true, g.leaf_bits = g.dac_bits;
+  if (g.digital && m.adder_tree == AdderTree::per_weight) {
+    g.tree_per_weight = true;
+    g.leaf_bits = g.weight_bits + (g.cols_per_weight > g.weight_bits ? 1 : 0);  // a differential pair's sign
+  }
   g.node_nm = cfg.energy.node_nm;
   return g;
 }
@@ -72,21 +78,30 @@ AreaClock area_clock(const MacroGeometry& g) {
   const int s = tree_stages(g.tree_inputs);
 
   part(AreaPart::cells) = rows * cols * (g.sram ? z::kSramCellAreaUm2 : z::kReramCellAreaUm2);
-  // Input registers hold each row's bits of one cycle (ZigZag-IMC leaves them
-  // out; cimmc counts them as the array's periphery).
-  part(AreaPart::input_regs) = rows * g.dac_bits * z::kDffAreaUm2;
+  // Input registers hold each input line's bits of one cycle (ZigZag-IMC
+  // leaves them out; cimmc counts them as the array's periphery). In a digital
+  // macro the cells of a group share one line (kernels/digital_model.hpp), so
+  // a line serves cell_group rows; analog rows keep a driver each.
+  const double lines = g.digital ? std::ceil(rows / g.cell_group) : rows;
+  part(AreaPart::input_regs) = lines * g.dac_bits * z::kDffAreaUm2;
+  const double weights = std::floor(cols / g.cols_per_weight);
+  // Trees (and the accumulators after them): one per column of 1-bit leaves,
+  // or one per weight of leaf_bits-bit products.
+  const double trees = g.tree_per_weight ? weights : cols;
+  const int leaf = g.tree_per_weight || g.cycle_leaves ? g.leaf_bits : 1;
+  const int sets = g.cycle_leaves ? 1 : g.dac_bits;  // trees per column or weight
   // Width of the value entering the accumulator: a tree output (digital) or an ADC code.
-  int w_in = g.digital ? s + 1 : g.adc_bits;
+  int w_in = g.digital ? s + leaf : g.adc_bits;
   if (g.digital) {
     // One NOR per tree input per column per input bit of a cycle (ZigZag-IMC: B_cycle x B_w x D1 x D2).
     part(AreaPart::multipliers) = g.dac_bits * static_cast<double>(g.tree_inputs) * cols * z::kNand2AreaUm2;
-    part(AreaPart::adder_trees) = g.dac_bits * cols * tree_full_adders(g.tree_inputs, 1) * z::kFullAdderAreaUm2;
-    if (g.dac_bits > 1) {  // the dac_bits tree outputs combined by place value, as a tree of (S + 1)-bit inputs
-      part(AreaPart::place_value) = cols * tree_full_adders(g.dac_bits, s + 1) * z::kFullAdderAreaUm2;
-      a.delay_ns[3] = tree_delay_ns28(g.dac_bits, s + 1);
+    part(AreaPart::adder_trees) = sets * trees * tree_full_adders(g.tree_inputs, leaf) * z::kFullAdderAreaUm2;
+    if (sets > 1) {  // the dac_bits tree outputs combined by place value, as a tree of (S + leaf)-bit inputs
+      part(AreaPart::place_value) = trees * tree_full_adders(g.dac_bits, s + leaf) * z::kFullAdderAreaUm2;
+      a.delay_ns[3] = tree_delay_ns28(g.dac_bits, s + leaf);
       w_in += tree_stages(g.dac_bits);
     }
-    a.delay_ns[2] = tree_delay_ns28(g.tree_inputs, 1);
+    a.delay_ns[2] = tree_delay_ns28(g.tree_inputs, leaf);
   } else {
     if (g.adc_bits >= 2)
       part(AreaPart::adcs) = g.adcs * std::pow(10.0, z::kAdcAreaK1 * g.adc_bits + z::kAdcAreaK2) * std::pow(2.0, g.adc_bits);
@@ -96,18 +111,20 @@ AreaClock area_clock(const MacroGeometry& g) {
     a.delay_ns[0] = g.adc_ns;
   }
   if (g.sram) a.delay_ns[1] = z::kNand2DelayNs;
-  // Accumulator per column: the shift-add over input cycles and row groups,
+  // Accumulator per column (per weight with per-weight trees): the shift-add over input cycles and row groups,
   // a full adder and a flip-flop per bit (ZigZag-IMC; none with a single cycle).
   const int w_acc = g.input_bits + w_in + tree_stages(groups) + 1;
   if (cycles * groups > 1) {
-    part(AreaPart::accumulators) = cols * w_acc * (z::kFullAdderAreaUm2 + z::kDffAreaUm2);
+    part(AreaPart::accumulators) = trees * w_acc * (z::kFullAdderAreaUm2 + z::kDffAreaUm2);
     a.delay_ns[4] = z::kAdderInToCoutNs + (w_acc - w_in - 1) * z::kAdderCinToCoutNs;
   }
   // Output register per weight: its columns' accumulators added by place value
   // into one register (cimmc's structure; ZigZag-IMC folds this into its trees).
-  const int w_out = w_acc + g.weight_bits + 1;
-  const double weights = std::floor(cols / g.cols_per_weight);
-  part(AreaPart::output_regs) = weights * w_out * ((g.cols_per_weight - 1) * z::kFullAdderAreaUm2 + z::kDffAreaUm2);
+  // A per-weight tree's accumulator already holds the weight's sum: the
+  // register only latches it.
+  const int w_out = g.tree_per_weight ? w_acc : w_acc + g.weight_bits + 1;
+  const int combine = g.tree_per_weight ? 0 : g.cols_per_weight - 1;
+  part(AreaPart::output_regs) = weights * w_out * (combine * z::kFullAdderAreaUm2 + z::kDffAreaUm2);
 
   // Node scaling: logic and cells by (node/28)^2, logic delay by node/28; the
   // ADC keeps its 28 nm area and delay (sized for matching and noise).

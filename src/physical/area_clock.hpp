@@ -17,6 +17,7 @@ struct MacroGeometry {
   bool digital = false;
   int rows = 128, cols = 128;   // cells
   int tree_inputs = 128;        // digital: adder-tree inputs per column; analog: rows summed per conversion
+  int cell_group = 1;           // cells sharing one input line (macro.cell_group)
   int input_bits = 8;
   int dac_bits = 1;             // input bits per cycle (digital: adder trees per column)
   int weight_bits = 8;
@@ -25,6 +26,14 @@ struct MacroGeometry {
   int adcs = 0;                 // analog only: ADCs per macro
   double adc_ns = 0;            // analog only: one conversion (arch/timing.hpp, node independent)
   bool sram = true;             // cell kind
+  // Digital, macro.adder_tree per_weight: one tree per weight whose leaves are
+  // leaf_bits-bit products (weight bits, +1 for a differential pair), and one
+  // accumulator per weight; per_column: a 1-bit tree and an accumulator per column.
+  bool tree_per_weight = false;
+  // Digital, macro.cycle_bits leaves: one tree per column of dac_bits-bit
+  // leaves instead of dac_bits trees and a place-value adder.
+  bool cycle_leaves = false;
+  int leaf_bits = 1;
   int node_nm = 28;
 };
 

@@ -54,6 +54,8 @@ const char* to_string(AdcRange r) {
   return "?";
 }
 const char* to_string(MacroKind k) { return k == MacroKind::digital ? "digital" : "analog"; }
+const char* to_string(AdderTree t) { return t == AdderTree::per_weight ? "per_weight" : "per_column"; }
+const char* to_string(CycleBits b) { return b == CycleBits::leaves ? "leaves" : "trees"; }
 
 const char* to_string(LayerKind k) {
   switch (k) {

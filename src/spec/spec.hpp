@@ -73,6 +73,15 @@ enum class AdcRange { full, max, calibrated, ideal };
 // digital: SRAM DIMC, 1-bit cells feeding NOR multipliers and an adder tree
 // per column, exact outputs, no ADC (kernels/digital_model.hpp).
 enum class MacroKind { analog, digital };
+// Digital macros: where a weight's bits meet the adder tree (docs/config.md).
+// per_column: one 1-bit tree per weight-bit column, columns shift-added after
+// the trees; per_weight: each row's B-bit product (the weight's bits gated by
+// the input bit) enters one tree per weight (ZigZag-IMC's DIMC template).
+enum class AdderTree { per_column, per_weight };
+// Digital macros with dac_bits > 1: one tree per input bit of a cycle and a
+// place-value adder (trees), or the cycle's input bits and a weight bit as
+// one dac_bits-bit leaf of one tree (leaves; per_column trees only).
+enum class CycleBits { trees, leaves };
 // reram: cell read V(x)^2 G(w) t (SIAM/NeuroSim). sram: a 1-bit SRAM cell that
 // discharges its share of a precharged bitline; the bitline energy follows
 // the column value (pricing/energy_tables.cpp). Digital macros are SRAM.
@@ -144,6 +153,8 @@ struct MacroSpec {
   // bitline input (analog) through a column mux: only one cell of a group
   // drives the periphery per cycle. rows_active defaults to rows / cell_group.
   int cell_group = 1;
+  AdderTree adder_tree = AdderTree::per_column;  // digital only
+  CycleBits cycle_bits = CycleBits::trees;       // digital only
   CellKind cell = CellKind::reram;  // analog: what a cell read costs (pricing)
   // Period of one macro step (an input cycle x row group x shared-ADC step,
   // arch/timing.hpp). Unset (the default): each step takes its own conversion
@@ -325,6 +336,8 @@ const char* to_string(InputEncoding e);
 const char* to_string(InputScaling s);
 const char* to_string(AdcRange r);
 const char* to_string(MacroKind k);
+const char* to_string(AdderTree t);
+const char* to_string(CycleBits b);
 const char* to_string(LayerKind k);
 const char* to_string(Objective o);
 

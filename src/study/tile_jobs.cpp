@@ -127,6 +127,8 @@ std::string job_key(const Config& c) {
     o += "|cg:";
     put(o, static_cast<long long>(m.cell_group));
   }
+  if (m.adder_tree == AdderTree::per_weight) o += "|tree:w";  // other toggles, same values
+  if (m.cycle_bits == CycleBits::leaves) o += "|cyc:l";
   if (m.wire_ohm > 0) {
     o += "|ir:";
     put(o, m.wire_ohm);
