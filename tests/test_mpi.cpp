@@ -128,6 +128,26 @@ TEST_F(Mpi, StatisticalStudyOnRanksWritesTheOneProcessFile) {
   EXPECT_EQ(std::get<std::vector<std::int64_t>>(got.ranks.find("rank")->data), (std::vector<std::int64_t>{0, 1, 2}));
 }
 
+// A hybrid study streams under MPI too: rank 0 screens, the refined points
+// are sampled over the ranks, and the file is the one-process file with a
+// /ranks row per rank whose jobs are the refined points' jobs.
+TEST_F(Mpi, HybridStudyOnRanksWritesTheOneProcessFile) {
+  const std::string cfg = config(256);
+  const std::string single = path("single.h5"), out = path("ranks.h5");
+  const std::string flags = " --model hybrid --refine 1 --pareto --backend cpu ";
+  const test::Ran one = test::cimmc("run " + cfg + flags + "--threads 2 -o " + single);
+  ASSERT_EQ(one.code, 0) << one.out;
+  const test::Ran r = test::shell(mpirun(2) + "run " + cfg + flags + "--threads 1 --chunk-points 1 -o " + out);
+  ASSERT_EQ(r.code, 0) << r.out;
+  const StudyFile want = read_study_file(single), got = read_study_file(out);
+  expect_same_study(want, got);
+  ASSERT_EQ(got.ranks.rows(), 2u);
+  std::int64_t sampled = 0;
+  for (std::int64_t j : std::get<std::vector<std::int64_t>>(got.ranks.find("jobs")->data)) sampled += j;
+  EXPECT_EQ(static_cast<std::size_t>(sampled), want.jobs.rows()) << "the refined points' jobs, each once";
+  EXPECT_GT(want.jobs.rows(), 0u);
+}
+
 TEST_F(Mpi, AnErrorOnRankZeroEndsEveryRank) {
   const std::string cfg = config(64);
   // Rank 0 alone claims the output; its directory does not exist.

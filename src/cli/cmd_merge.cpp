@@ -13,6 +13,11 @@
 
 namespace cimmc {
 
+namespace {
+// Rows read and appended at a time: memory holds one block, not a shard.
+constexpr std::size_t kMergeBlock = 65536;
+}  // namespace
+
 int cmd_merge(const CliArgs& a) {
   std::vector<std::string> paths{a.config};
   paths.insert(paths.end(), a.inputs.begin(), a.inputs.end());
@@ -24,9 +29,13 @@ int cmd_merge(const CliArgs& a) {
   // Each shard is read whole in a child process first: a corrupt one can
   // crash libhdf5 (io/child_read.hpp). Then the heads and /jobs of every
   // shard (the set is checked before any row is read), then each shard's
-  // rows appended to the output in shard order: one shard's rows held at a
-  // time (io/study_stream.hpp).
-  for (const std::string& p : paths) check_readable(p, [&] { read_study_file(p); });
+  // rows appended to the output in shard order, a block at a time
+  // (io/study_stream.hpp).
+  const auto read_all = [](const std::string& p) {
+    read_study_file(p, false);
+    for (const char* g : {"layers", "network"}) for_each_row_block(p, g, kMergeBlock, [](const Table&) {});
+  };
+  for (const std::string& p : paths) check_readable(p, [&] { read_all(p); });
   std::vector<ShardInput> shards;
   for (const std::string& p : paths) shards.push_back({p, read_study_file(p, false)});
   Provenance prov;
@@ -39,21 +48,16 @@ int cmd_merge(const CliArgs& a) {
     throw UsageError(std::string("merge: ") + e.what());
   }
   StudyStream out(a.output, claim.target());
-  std::size_t missing = 0, rows = 0, layer_rows = 0;
-  for (const ShardInput& s : shards) {
-    const StudyFile f = read_study_file(s.path);
-    if (f.network.rows() != f.shard.end - f.shard.begin)
-      throw UsageError("merge: " + s.path + " holds " + std::to_string(f.network.rows()) + " network rows for " +
-                       std::to_string(f.shard.end - f.shard.begin) + " points (changed while merging?)");
-    out.append(f.layers, f.network);
-    missing += missing_se(f.network);
-    rows += f.network.rows();
-    layer_rows += f.layers.rows();
+  MergedRows m;
+  try {
+    m = append_shard_rows(shards, out, kMergeBlock);
+  } catch (const MergeError& e) {
+    throw UsageError(std::string("merge: ") + e.what());
   }
   out.append(Table{}, Table{}, merged.jobs);
-  merged.ci_note = merged_ci_note(shards, missing, rows);
+  merged.ci_note = merged_ci_note(shards, m.missing_se, m.network_rows);
   out.finish(merged);
-  std::cout << "merged " << paths.size() << " shard(s): " << merged.points_total << " points, " << layer_rows
+  std::cout << "merged " << paths.size() << " shard(s): " << merged.points_total << " points, " << m.layer_rows
             << " layer rows, " << merged.jobs.rows() << " tile jobs\n  wrote " << a.output << "\n";
   return 0;
 }

@@ -166,10 +166,10 @@ ShardLayout shard_option(const CliArgs& a, std::size_t points, const Config& fir
   return shard;
 }
 
-// Studies stream the sweep a chunk at a time (study/stream_pass.hpp), all of
-// it or a shard, on one process or on the ranks of an MPI run; --model
-// hybrid on one process (study/hybrid_stream.hpp).
-int run_streaming(const CliArgs& a, cluster::Ranks* ranks) {
+// A tile job, or a study that streams the sweep a chunk at a time
+// (study/stream_pass.hpp, study/hybrid_stream.hpp), all of it or a shard, on
+// one process or on the ranks of an MPI run: the sweep is never expanded whole.
+int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
   const bool root = !ranks || ranks->rank() == 0;
   const bool sampled = a.model == "sampled";
   if (a.resume && !sampled)
@@ -211,14 +211,17 @@ int run_streaming(const CliArgs& a, cluster::Ranks* ranks) {
   so.ranks = ranks;
   const std::size_t chunk = sampled ? chunk_span(a.chunk_points, ranks ? ranks->size() : 1) : 256;
   StudyStats stats;
+  const auto run = [&] {
+    return so.model == Model::hybrid ? run_hybrid_streamed(src, prepare, so, stats, chunk)
+                                     : run_streamed(src, prepare, so, stats, chunk);
+  };
   if (!root) {  // the other ranks sample their share and leave the rest to rank 0
-    run_streamed(src, prepare, so, stats, chunk);
+    run();
     return 0;
   }
   ProgressLine progress("study");
   so.progress = [&](double f) { progress.update(f); };
-  const StreamedStudy s = so.model == Model::hybrid ? run_hybrid_streamed(src, prepare, so, stats, chunk)
-                                                    : run_streamed(src, prepare, so, stats, chunk);
+  const StreamedStudy s = run();
   progress.finish();
   const auto& rows = std::get<std::vector<std::int64_t>>(s.file.network.find("point")->data);
   const ParamsOf params_of = [&](std::size_t p) {
@@ -226,65 +229,6 @@ int run_streaming(const CliArgs& a, cluster::Ranks* ranks) {
   };
   print_study_summary(std::cout, src.keys(), s.layers, params_of, s.file, stats);
   if (!a.output.empty()) print_wrote(a.output, s.file);
-  return 0;
-}
-
-int run_ranks(const CliArgs& a, cluster::Ranks* ranks) {
-  const bool root = !ranks || ranks->rank() == 0;
-  // Studies stream: points are built a chunk at a time and rows go to the
-  // file as they come (study/stream_pass.hpp), so the sweep is never expanded
-  // whole. Only hybrid runs under MPI keep the whole-sweep path.
-  if (a.model != "hybrid" || !ranks) return run_streaming(a, ranks);
-  const Sweep sweep = load_study(a);
-  for (const SweepPoint& p : sweep.points) gpucim::require_macro_level(p.config);
-  const ShardLayout shard = shard_option(a, sweep.points.size(), sweep.points.front().config);
-  const Config& first = sweep.points.front().config;
-  const bool one_tile = sweep.points.size() == 1 && is_single_tile(first) && a.model == "sampled";
-  if (one_tile && ranks && ranks->size() > 1)
-    throw UsageError("mpirun: this config is one tile job, which one process samples (run it without mpirun)");
-  // Only rank 0 writes, so only rank 0 claims the output; it fails before sampling, not after.
-  const std::optional<OutputClaim> claim = root ? claim_output(a) : std::nullopt;
-  const std::string target = claim ? claim->target() : "";
-  const Engine engine = setup_engine(a, ranks, root);
-  const EngineOptions& opt = engine.opt;
-  const std::string& backend = engine.backend;
-  const std::string& device = engine.device;
-
-  if (one_tile) {
-    if (a.resume) throw UsageError("--resume applies to network and sweep runs (this config is one tile job)");
-    return run_tile(first, a, target, opt, backend, device);
-  }
-  if (a.energy_only)  // refuse before any work: the skipped distributions would be needed
-    for (const SweepPoint& p : sweep.points) check_energy_only(p, sweep.path);
-  if (a.model != "sampled" && !a.energy_only)
-    for (const SweepPoint& p : sweep.points) check_statistical(p, a, sweep.path);
-  StudyOptions so;
-  so.energy_only = a.energy_only;
-  so.model = a.model == "statistical" ? Model::statistical : a.model == "hybrid" ? Model::hybrid : Model::sampled;
-  so.refine = a.refine;
-  so.refine_pareto = a.pareto;
-  so.engine = opt;
-  so.output = target;
-  so.resume = a.resume;
-  so.chunk_points = a.chunk_points;
-  so.result_budget_bytes = a.memory_budget_mib << 20;
-  so.shard = shard;
-  so.prov = Provenance{CIMMC_VERSION, CIMMC_GIT_SHA, iso8601_utc_now(), backend, device, a.command_line,
-                       first.run.seed};
-  so.ranks = ranks;
-  StudyStats stats;
-  if (!root) {  // the other ranks sample their share and leave the rest to rank 0
-    run_study(sweep, so, stats);
-    return 0;
-  }
-  ProgressLine progress("study");
-  so.progress = [&](double f) { progress.update(f); };
-  const StudyFile file = run_study(sweep, so, stats);
-  progress.finish();
-  const std::size_t layers = first.network.layers.empty() ? 1 : first.network.layers.size();
-  print_study_summary(std::cout, sweep.keys, layers, [&](std::size_t p) { return sweep.points[p].params; }, file,
-                      stats);
-  if (!a.output.empty()) print_wrote(a.output, file);
   return 0;
 }
 

@@ -1,5 +1,7 @@
 #include "io/study_file.hpp"
 
+#include <algorithm>
+#include <exception>
 #include <filesystem>
 
 #include "io/h5_util.hpp"
@@ -34,26 +36,32 @@ void write_table(const H5::Group& g, const Table& t) {
 
 namespace {
 
-Table read_table(const H5::Group& g) {
+// Rows [first, first + count) of a table (clipped to its length); every row
+// by default.
+Table read_table(const H5::Group& g, hsize_t first = 0, hsize_t count = ~hsize_t{0}) {
   Table t;
   for (const std::string& name : h5::read_attr_strings(g, "columns")) {
     const H5::DataSet ds = g.openDataSet(name);
     const std::string units = h5::read_attr_string(ds, "units"), desc = h5::read_attr_string(ds, "description");
-    hsize_t n = 0;
-    ds.getSpace().getSimpleExtentDims(&n);
+    hsize_t total = 0;
+    H5::DataSpace file_space = ds.getSpace();
+    file_space.getSimpleExtentDims(&total);
+    const hsize_t from = std::min(first, total), n = std::min(count, total - from);
+    file_space.selectHyperslab(H5S_SELECT_SET, &n, &from);
+    const H5::DataSpace mem_space(1, &n);
     const H5T_class_t cls = ds.getTypeClass();
     if (cls == H5T_STRING) {
       std::vector<char*> ptrs(n, nullptr);
-      if (n) ds.read(ptrs.data(), h5::utf8_type());
+      if (n) ds.read(ptrs.data(), h5::utf8_type(), mem_space, file_space);
       for (char* p : ptrs) t.put(name, std::string(p ? p : ""), units, desc);
-      if (n) H5Dvlen_reclaim(h5::utf8_type().getId(), ds.getSpace().getId(), H5P_DEFAULT, ptrs.data());
+      if (n) H5Dvlen_reclaim(h5::utf8_type().getId(), mem_space.getId(), H5P_DEFAULT, ptrs.data());
     } else if (cls == H5T_INTEGER) {
       std::vector<std::int64_t> v(n);
-      if (n) ds.read(v.data(), h5::mem_type<std::int64_t>());
+      if (n) ds.read(v.data(), h5::mem_type<std::int64_t>(), mem_space, file_space);
       for (auto x : v) t.put(name, x, units, desc);
     } else {
       std::vector<double> v(n);
-      if (n) ds.read(v.data(), h5::mem_type<double>());
+      if (n) ds.read(v.data(), h5::mem_type<double>(), mem_space, file_space);
       for (double x : v) t.put(name, x, units, desc);
     }
   }
@@ -159,6 +167,27 @@ StudyFile read_study_file(const std::string& path, bool rows) {
     if (f.nameExists("ranks")) s.ranks = read_table(f.openGroup("ranks"));  // MPI runs only
     return s;
   });
+}
+
+void for_each_row_block(const std::string& path, const std::string& group, std::size_t block,
+                        const std::function<void(const Table&)>& fn) {
+  std::exception_ptr failed;  // fn's own error, passed on as it is (not as a read error)
+  read_cimmc_file(path, kStudyFileType, [&](const H5::H5File& f) {
+    const H5::Group g = f.openGroup(group);
+    const std::vector<std::string> columns = h5::read_attr_strings(g, "columns");
+    hsize_t total = 0;
+    if (!columns.empty()) g.openDataSet(columns.front()).getSpace().getSimpleExtentDims(&total);
+    for (hsize_t first = 0; first < total && !failed; first += block) {
+      const Table rows = read_table(g, first, block);
+      try {
+        fn(rows);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+    }
+    return 0;
+  });
+  if (failed) std::rethrow_exception(failed);
 }
 
 TaskFile read_task_file(const std::string& path) {

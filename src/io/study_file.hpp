@@ -5,6 +5,7 @@
 // Layout: docs/hdf5-format.md, "Study files".
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,11 @@ void write_validation_file(const std::string& path, const StudyFile& meta, const
 // rows = false: all but /layers and /network, which stay empty (cimmc merge
 // checks a set of shards on these before it reads their rows one at a time).
 StudyFile read_study_file(const std::string& path, bool rows = true);
+// The rows of a study file's /layers or /network (`group`), `block` at a
+// time in order: `fn` gets each block (cimmc merge holds one block, not a
+// shard's table). IoError as read_study_file.
+void for_each_row_block(const std::string& path, const std::string& group, std::size_t block,
+                        const std::function<void(const Table&)>& fn);
 
 // `cimmc infer -o`: provenance, the swept key paths (root attribute
 // sweep_keys) and one row per hardware point, /task.

@@ -13,7 +13,10 @@
 
 namespace cimmc {
 
-// As run_streamed, for opt.model == Model::hybrid (one process, no shard).
+// As run_streamed, for opt.model == Model::hybrid (no shard). Under MPI
+// (opt.ranks) every rank calls it; rank 0 screens and writes alone, the
+// refined points are sampled over all ranks, and the file's /ranks is that
+// sampling's.
 StreamedStudy run_hybrid_streamed(const SweepSource& src, const std::function<void(SweepPoint&)>& prepare,
                                   const StudyOptions& opt, StudyStats& stats, std::size_t chunk = 256);
 

@@ -162,4 +162,25 @@ StudyFile merge_shards(std::vector<ShardInput> shards, const Provenance& prov) {
   return out;
 }
 
+MergedRows append_shard_rows(const std::vector<ShardInput>& shards, StudyStream& out, std::size_t block) {
+  MergedRows m;
+  for (const ShardInput& s : shards) {
+    for_each_row_block(s.path, "layers", block, [&](const Table& t) {
+      out.append(t, Table{});
+      m.layer_rows += t.rows();
+    });
+    std::size_t rows = 0;
+    for_each_row_block(s.path, "network", block, [&](const Table& t) {
+      out.append(Table{}, t);
+      m.missing_se += missing_se(t);
+      rows += t.rows();
+    });
+    if (rows != s.file.shard.end - s.file.shard.begin)
+      throw MergeError(s.path + " holds " + std::to_string(rows) + " network rows for " +
+                       std::to_string(s.file.shard.end - s.file.shard.begin) + " points (changed while merging?)");
+    m.network_rows += rows;
+  }
+  return m;
+}
+
 }  // namespace cimmc

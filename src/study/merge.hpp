@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "io/study_file.hpp"
+#include "io/study_stream.hpp"
 
 namespace cimmc {
 
@@ -38,5 +39,13 @@ StudyFile merge_head(std::vector<ShardInput>& shards, const Provenance& prov);
 std::string merged_ci_note(const std::vector<ShardInput>& shards, std::size_t missing, std::size_t rows);
 // Network rows without a standard error (what merged_ci_note counts).
 std::size_t missing_se(const Table& network);
+
+// The rows of merge_head's sorted `shards` appended to `out`, shard by shard,
+// a block of `block` rows at a time: memory holds one block, not a shard.
+// MergeError when a shard's network rows are not its points' count.
+struct MergedRows {
+  std::size_t layer_rows = 0, network_rows = 0, missing_se = 0;
+};
+MergedRows append_shard_rows(const std::vector<ShardInput>& shards, StudyStream& out, std::size_t block = 65536);
 
 }  // namespace cimmc

@@ -319,6 +319,7 @@ StreamedStudy run_streamed(const SweepSource& src, const std::function<void(Swee
   }
   out.file.complete = true;
   if (file && hook) file->append(Table{}, Table{}, hook->jobs);
+  if (hook && hook->ranks.rows() > 0) out.file.ranks = hook->ranks;
   if (file) file->finish(out.file);
   if (!partial.empty()) {
     std::error_code ec;

@@ -50,10 +50,11 @@ inline constexpr std::size_t kExplicitChecked = 10000;
 
 // What a hybrid study (study/hybrid_stream.hpp) does with the rows of a
 // streamed pass: `rows` sees, and may replace, each chunk's rows before they
-// are kept; `jobs` are the /jobs rows the file ends with.
+// are kept; `jobs` are the /jobs rows the file ends with, `ranks` its /ranks
+// (under MPI: the sampled pass's).
 struct RowHook {
   std::function<void(Table& layers, Table& network)> rows;
-  Table jobs;
+  Table jobs, ranks;
 };
 
 // `prepare` is called on every point as it is built (the CLI's overrides and
