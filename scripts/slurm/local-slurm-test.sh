@@ -4,7 +4,8 @@
 # auth/none), scripts/slurm/array.sbatch submitted as an array of
 # `cimmc run CONFIG --shard I/N` tasks plus its dependent merge job, and the
 # merged file compared with one `cimmc run CONFIG` (h5diff on /layers,
-# /network and /jobs: the same bits).
+# /network and /jobs: the same bits); then scripts/slurm/mpi.sbatch as one
+# 2-rank MPI job, compared the same way.
 #
 #   scripts/slurm/local-slurm-test.sh [CONFIG]       # from the repository root
 #
@@ -203,6 +204,28 @@ for g in /layers /network /jobs; do
   h5diff -q "$T/single.h5" "$T/sweep.h5" "$g" "$g" || fail "$g of the merged file differs from the single run's"
 done
 echo "local-slurm-test: merged $N shards = single run, bit for bit (h5diff /layers /network /jobs)"
+
+# The MPI template as one 2-rank job on this node, against the same single run
+# (where OpenMPI's mpirun is installed).
+if ! command -v mpirun > /dev/null; then
+  echo "local-slurm-test: no mpirun: scripts/slurm/mpi.sbatch not tested"
+else
+mpi=$(sbatch --parsable --nodes=1 --ntasks-per-node=2 --cpus-per-task=1 \
+  --export=ALL,CONFIG="$CONFIG",OUT="$T/mpi.h5",CIMMC="$CIMMC",MPIRUN_FLAGS="--allow-run-as-root --oversubscribe" \
+  "$repo/scripts/slurm/mpi.sbatch") || fail "sbatch of the MPI job: $mpi"
+jobs_submitted+=("$mpi")
+for ((i = 0; i < 600; i++)); do
+  scontrol -o show job "$mpi" 2> /dev/null | grep -Eq 'JobState=(PENDING|CONFIGURING|RUNNING|COMPLETING)' || break
+  sleep 0.2
+done
+scontrol -o show job "$mpi" | grep -q 'JobState=COMPLETED' ||
+  fail "the MPI job did not complete: $(scontrol -o show job "$mpi" | grep -o 'JobState=[^ ]*\|Reason=[^ ]*')
+$(tail -n 5 "$T"/cimmc-mpi-*.log)"
+for g in /layers /network /jobs; do
+  h5diff -q "$T/single.h5" "$T/mpi.h5" "$g" "$g" || fail "$g of the MPI job's file differs from the single run's"
+done
+echo "local-slurm-test: the 2-rank MPI job (mpi.sbatch) = single run, bit for bit"
+fi
 
 if [ -n "${KEEP:-}" ]; then
   mkdir -p "$KEEP" && cp "$T/single.h5" "$T/sweep.h5" "$T"/parts/part-*.h5 "$KEEP"/ || fail "copying to KEEP=$KEEP"
