@@ -35,10 +35,11 @@ struct StreamedStudy {
   std::size_t layers = 1;           // per point (1 for a tile)
 };
 
-// A study streams instead of loading the whole sweep (run_study) in every
-// model and layout but --model hybrid under MPI (opt.ranks: every rank calls
-// run_streamed alike; rank 0 alone writes and gets the rows, the others
-// return an empty StreamedStudy). With opt.shard, only that shard's points
+// `cimmc run` streams every study instead of loading the whole sweep
+// (run_study, which remains for a hybrid's few refined points and tests);
+// --model hybrid goes through study/hybrid_stream.hpp. Under MPI (opt.ranks)
+// every rank calls run_streamed alike; rank 0 alone writes and gets the
+// rows, the others return an empty StreamedStudy. With opt.shard, only that shard's points
 // are computed, and the file says which (StudyFile::shard): a statistical
 // shard is cut by count (equal_points), a sampled one by the cost of its
 // jobs (split_points), for which every point is planned once first and 4
