@@ -17,18 +17,8 @@ constexpr double kJobFixedReads = 1.0e7;
 // Unique jobs of each point, in first-use order.
 PointJobs jobs_per_point(const StudyPlan& plan) {
   PointJobs out;
-  std::vector<std::size_t> stamp(plan.jobs.size(), SIZE_MAX);  // the last point that used each job
-  for (std::size_t p = 0; p < plan.points.size(); ++p) {
-    for (const LayerPlan& lp : plan.points[p].layers)
-      for (const auto& ids : lp.jobs)
-        for (std::size_t j : ids)
-          if (stamp[j] != p) {
-            stamp[j] = p;
-            out.job.push_back(static_cast<std::uint32_t>(j));
-          }
-    out.end.push_back(out.job.size());
-  }
   for (const Config& j : plan.jobs) out.cost.push_back(job_cost(j));
+  append_point_jobs(plan, out, [](std::size_t j) { return static_cast<std::uint32_t>(j); });
   return out;
 }
 
@@ -62,6 +52,20 @@ std::vector<PointRange> fill(const PointJobs& uses, std::size_t count, double bo
 }
 
 }  // namespace
+
+void append_point_jobs(const StudyPlan& plan, PointJobs& uses, const std::function<std::uint32_t(std::size_t)>& index) {
+  std::vector<std::size_t> stamp(plan.jobs.size(), SIZE_MAX);  // the last point that used each job
+  for (std::size_t p = 0; p < plan.points.size(); ++p) {
+    for (const LayerPlan& lp : plan.points[p].layers)
+      for (const auto& ids : lp.jobs)
+        for (std::size_t j : ids)
+          if (stamp[j] != p) {
+            stamp[j] = p;
+            uses.job.push_back(index(j));
+          }
+    uses.end.push_back(uses.job.size());
+  }
+}
 
 double job_cost(const Config& job) {
   return job_cell_reads(job, job.run.samples, true) + kJobFixedReads;

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,10 @@ struct PointJobs {
   std::size_t points() const { return end.size(); }
 };
 std::vector<PointRange> split_points(const PointJobs& uses, std::size_t count);
+// Appends `plan`'s points to `uses`: each point's unique jobs in first-use
+// order, plan job j as `index(j)` (which appends a new job's cost to
+// uses.cost when it returns a new index).
+void append_point_jobs(const StudyPlan& plan, PointJobs& uses, const std::function<std::uint32_t(std::size_t)>& index);
 
 // The cut of statistical shards: `count` contiguous ranges of points as equal
 // in number as they can be (the first total % count hold one more), shard

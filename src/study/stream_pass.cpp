@@ -131,19 +131,11 @@ PointJobs gather_point_jobs(const SweepSource& src, const std::function<void(Swe
       cfgs.push_back(&p.config);
     }
     const StudyPlan plan = make_plan(cfgs, 0, cfgs.size(), threads);
-    std::vector<std::size_t> stamp(plan.jobs.size(), SIZE_MAX);  // the last point that used each job
-    for (std::size_t p = 0; p < plan.points.size(); ++p) {
-      for (const LayerPlan& lp : plan.points[p].layers)
-        for (const auto& ids : lp.jobs)
-          for (std::size_t j : ids) {
-            if (stamp[j] == p) continue;
-            stamp[j] = p;
-            const auto [it, fresh] = index.emplace(plan.job_ids[j], static_cast<std::uint32_t>(out.cost.size()));
-            if (fresh) out.cost.push_back(job_cost(plan.jobs[j]));
-            out.job.push_back(it->second);
-          }
-      out.end.push_back(out.job.size());
-    }
+    append_point_jobs(plan, out, [&](std::size_t j) {
+      const auto [it, fresh] = index.emplace(plan.job_ids[j], static_cast<std::uint32_t>(out.cost.size()));
+      if (fresh) out.cost.push_back(job_cost(plan.jobs[j]));
+      return it->second;
+    });
   }
   return out;
 }
