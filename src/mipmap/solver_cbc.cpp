@@ -41,6 +41,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -56,6 +57,13 @@ namespace cimmc::mipmap {
 bool solver_available() { return true; }
 
 namespace {
+
+// This process's CPU time (the solve runs alone in a child process).
+double cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
 
 SolveResult solve_cbc(const Milp& m, const SolveLimits& limits) {
   const double inf = std::numeric_limits<double>::max();
@@ -97,9 +105,19 @@ SolveResult solve_cbc(const Milp& m, const SolveLimits& limits) {
   args.insert(args.end(), {"-solve", "-quit"});
   std::vector<const char*> argv;
   for (const std::string& a : args) argv.push_back(a.c_str());
+  const double started = cpu_seconds();
   CbcMain1(int(argv.size()), argv.data(), model);
+  // CBC 2.10.8 stopped by its time limit before branching (in preprocessing
+  // or the root's cuts) can report the program infeasible (status 0,
+  // secondary status 1, no nodes) although solutions below the cutoff exist:
+  // 16% of the solves of a 70-item knapsack under 0.2-1 ms limits
+  // (MipSolver.TimeLimitNeverProvesTooMuch). A solve that used its whole time
+  // proves nothing; its bound (the root's) still holds.
+  const bool out_of_time = limits.max_seconds > 0 && cpu_seconds() - started >= limits.max_seconds;
   SolveResult out;
-  if (model.isProvenOptimal())
+  if (out_of_time)
+    out.status = SolveStatus::limit;
+  else if (model.isProvenOptimal())
     out.status = SolveStatus::optimal;
   else if (model.isProvenInfeasible())
     out.status = SolveStatus::infeasible;
@@ -115,6 +133,7 @@ SolveResult solve_cbc(const Milp& m, const SolveLimits& limits) {
   }
   out.bound = (out.status == SolveStatus::optimal ? model.getObjValue() : model.getBestPossibleObjValue()) +
               m.obj_constant;
+  if (out.has_solution) out.bound = std::min(out.bound, out.objective);  // a stopped solve's bound, not past its own solution
   return out;
 }
 
