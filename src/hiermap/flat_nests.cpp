@@ -16,6 +16,7 @@ struct Segment {
   std::int64_t tile = 0;             // vectors per copy, groups per macro, rows or weight columns per tile
   std::int64_t tiles = 0;            // copies, macros or tiles side by side (per round for N)
   std::int64_t rounds = 1;
+  bool beside = false;               // a G phase in the last round of the segment before it
 };
 
 void require(bool ok, const std::string& rule) {
@@ -28,24 +29,49 @@ std::vector<FlatBlock> flat_blocks(const Mapping& m, const Gemm& g, int macro_ro
   require(macro_rows > 0 && m.weights_per_macro > 0 && macros > 0 && m.duplication > 0 && g.groups > 0 &&
               m.placed_per_macro > 0,
           "rows, weight columns, macros, duplication, groups and tiles per macro must be positive");
-  require(g.groups == 1 || m.rounds == 1, "a layer of several groups must fit the macros in one round");
   require(m.placed_per_macro == 1 || (m.k_tiles == 1 && m.n_tiles == 1),
           "only a group of one tile can share a macro with others");
   const std::int64_t rows = macro_rows, W = m.weights_per_macro, d = m.duplication;
   require(m.k_tiles == (g.K + rows - 1) / rows, "the mapping's k tiles are not ceil(K / rows)");
+  require(m.n_tiles == (g.N + W - 1) / W, "the mapping's n tiles are not ceil(N / weight columns)");
   require(d <= g.M, "more copies of the weights than input vectors");
-  // Groups side by side on the macros, `placed_per_macro` of them packed on
-  // one macro (then a group is one tile): G / spread on each of `spread`
-  // macros, then the G % spread left over, one on each of G % spread macros.
-  const std::int64_t spread = m.placed_per_macro == 1 ? g.groups : m.macros_per_copy;
-  require(spread > 0 && (g.groups + spread - 1) / spread == m.placed_per_macro,
-          "the mapping's tiles per macro are not ceil(groups / macros per copy)");
-  require(d <= macros && spread <= macros / d,
-          std::to_string(d) + " copies of " + std::to_string(spread) + " groups side by side need more than the " +
-              std::to_string(macros) + " macros");
-  std::vector<Segment> gs;  // tile: groups per macro; tiles: macros
-  if (g.groups / spread > 0) gs.push_back({0, g.groups / spread * spread, g.groups / spread, spread, 1});
-  if (g.groups % spread > 0) gs.push_back({g.groups / spread * spread, g.groups % spread, 1, g.groups % spread, 1});
+  require(d <= macros, std::to_string(d) + " copies need more than the " + std::to_string(macros) + " macros");
+  const std::int64_t cap = macros / d;  // macros a copy has in a round
+  // G segments (tile: groups packed on a macro; tiles: macros side by side;
+  // rounds: group rounds, the temporal G on the global buffer). `spread`
+  // is the most groups side by side in a round: the K and N segments below
+  // size their rounds for it.
+  std::vector<Segment> gs;
+  std::int64_t spread = 0;
+  if (m.placed_per_macro > 1) {
+    // Groups of one tile, p to a macro: the flat placement itself, p
+    // groups to a macro in group order, `cap` macros to a round. The full
+    // rounds are one block; the last round's G2 groups fill G2 / p macros
+    // and one more with G2 % p = b, which run as two phases of that round:
+    // first b groups on each of the G2 / p + 1 macros, then the other p - b
+    // on each of the G2 / p full ones (p time steps, as the flat model's).
+    const std::int64_t p = m.placed_per_macro;
+    require(m.macros_per_copy > 0 && (g.groups + m.macros_per_copy - 1) / m.macros_per_copy == p,
+            "the mapping's tiles per macro are not ceil(groups / macros per copy)");
+    const std::int64_t full = g.groups / (cap * p), begin = full * cap * p, a = (g.groups - begin) / p,
+                       b = (g.groups - begin) % p;
+    if (full > 0) gs.push_back({0, begin, p, cap, full});
+    if (b > 0) gs.push_back({begin, (a + 1) * b, b, a + 1, 1});
+    if (a > 0) gs.push_back({begin + (a + 1) * b, a * (p - b), p - b, a, 1, b > 0});
+    spread = full > 0 ? cap : a + (b > 0);
+  } else {
+    // Whole groups to a round (all k_tiles x n_tiles tiles of each),
+    // balanced over the fewest rounds, as the n tiles below; a group that
+    // does not fit one round runs alone, its n tiles in rounds of their own
+    // (and its k tiles in chunks) inside each group round.
+    const std::int64_t fit = cap / (m.k_tiles * m.n_tiles);
+    const std::int64_t side = std::max<std::int64_t>(1, std::min<std::int64_t>(g.groups, fit));
+    const std::int64_t fewest = (g.groups + side - 1) / side;
+    spread = (g.groups + fewest - 1) / fewest;
+    const std::int64_t full = g.groups / spread, rest = g.groups - full * spread;
+    gs.push_back({0, full * spread, 1, spread, full});
+    if (rest > 0) gs.push_back({full * spread, rest, 1, rest, 1});
+  }
 
   std::vector<Segment> vs;  // tile: vectors per copy; tiles: copies
   if (g.M / d > 0) vs.push_back({0, g.M / d * d, g.M / d, d, 1});
@@ -91,11 +117,12 @@ std::vector<FlatBlock> flat_blocks(const Mapping& m, const Gemm& g, int macro_ro
           FlatBlock b{.g_begin = gr.begin, .G = gr.size, .group_macros = gr.tiles, .packed = gr.tile,
                       .v_begin = v.begin, .V = v.size, .k_begin = k.begin, .K = k.size, .n_begin = n.begin,
                       .N = n.size, .rows = int(k.tile), .cols = int(n.tile), .k_tiles = k.tiles,
-                      .n_tiles = n.tiles, .rounds = n.rounds, .copies = v.tiles,
-                      .shape = ln::gemm(v.size, k.size, n.size), .nest = {}};
+                      .n_tiles = n.tiles, .rounds = n.rounds, .group_rounds = gr.rounds,
+                      .beside = gr.beside, .copies = v.tiles, .shape = ln::gemm(v.size, k.size, n.size), .nest = {}};
           b.shape.G = gr.size;
           b.nest.levels.resize(kFlatLevels);
           ln::LevelLoops& glb = b.nest.levels[kFlatGlobalBuffer];
+          glb.temporal[std::size_t(ln::Dim::G)] = b.group_rounds;  // outermost (the default order)
           glb.temporal[std::size_t(ln::Dim::M)] = b.rounds;
           glb.spatial[std::size_t(ln::Dim::G)] = b.group_macros;
           glb.spatial[std::size_t(ln::Dim::N)] = b.copies;

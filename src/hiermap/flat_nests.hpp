@@ -11,13 +11,21 @@
 // layer whose groups are one small tile each packs ceil(G / s) of them on
 // each of s macros. So a flat mapping becomes a few blocks, each an exact nest over
 // a rectangle of the work,
-//   dram[] global_buffer[M rounds] {G group_macros N copies C k_tiles M n_tiles}
+//   dram[] global_buffer[G group_rounds M rounds] {G group_macros N copies C k_tiles M n_tiles}
 //   input_buffer[N vectors per copy] output_buffer[] macro[G packed] {C rows M cols}
 // one block per (G segment, V segment, K segment, N segment):
-//   G segments: the groups side by side, one per macro; or, when groups of
-//     one tile pack on s = the flat model's macros per copy, G / s of them
-//     on each of s macros, run one after another, then the G % s left over,
-//     one on each of G % s macros (ceil(G / s) time steps, as packed).
+//   G segments, in group rounds (temporal G on the global buffer, outside
+//     the M rounds; a round has macros / copies macros for each copy):
+//     without packing, whole groups side by side, one per macro of each
+//     tile, balanced over the fewest rounds (G / per of per groups, then a
+//     round of the rest); a group whose tiles do not fit a round runs alone
+//     (one group a round, its n tiles in rounds and k tiles in chunks);
+//     packed groups (one tile each, p = placed_per_macro to a macro): the
+//     flat placement itself, p to a macro in group order, the macros to a
+//     round: the full rounds, then the last round's G2 groups, a = G2 / p
+//     full macros and b = G2 % p on one more, as two phases of one round:
+//     b on each of a + 1 macros, then p - b on each of a (`beside`: p time
+//     steps, the flat model's).
 //   V segments: the vectors d copies share evenly (V - V % d of them, V / d
 //     per copy), then the V % d left over, one on each of V % d copies.
 //   K segments: the full k tiles (K / rows of them), then the ragged one;
@@ -31,9 +39,9 @@
 // partial sums never cross rounds) of every copy and group, at most
 // `macros` tiles; rounds are balanced: with R = the fewest such rounds,
 // ceil(full n tiles / R) n tiles each. The flat placement fills macros in
-// tile order and may split an n tile's k tiles over two rounds, so it can
-// take fewer rounds (VGG-16's fc6: 196, the blocks 256); on ResNet-18 and
-// MobileNetV3 both take the same number.
+// tile order and may split an n tile's k tiles (or a group's tiles) over
+// two rounds, so it can take fewer rounds (VGG-16's fc6: 196, the blocks
+// 256); on ResNet-18 and MobileNetV3 both take the same number.
 // The blocks are separate nests, run one after another, whose outputs the
 // caller sums (K segments: partial sums) or concatenates (G, V, N segments).
 // Both loop orders give the same nests: the flat orders differ only in how the global buffer serves inputs (broadcast
@@ -66,16 +74,17 @@ struct FlatBlock {
   std::int64_t k_tiles = 0;         // spatial C on the global buffer's fan-out
   std::int64_t n_tiles = 0;         // spatial M there: n tiles per round
   std::int64_t rounds = 1;          // temporal M on the global buffer
+  std::int64_t group_rounds = 1;    // temporal G there, outside M: G rounds of group_macros x packed groups
+  bool beside = false;              // runs in the last group round of the block before it (packed groups' second phase)
   std::int64_t copies = 1;          // spatial N there: copies of the weights, V / copies vectors each
   loopnest::ConvShape shape;        // gemm(V, K, N) per group, G groups
   loopnest::LoopNest nest;
 };
 
 // The blocks of `m`, a mapping of the GEMM `g` on `macros` macros of
-// `macro_rows` rows. Throws std::invalid_argument when a layer of several
-// groups needs more than one round, or for a mapping the flat model does
-// not make (more copies than vectors or macros, tile counts that are not
-// its tiling's).
+// `macro_rows` rows. Throws std::invalid_argument for a mapping the flat
+// model does not make (more copies than vectors or macros, tile counts that
+// are not its tiling's, several tiles of one group packed on a macro).
 std::vector<FlatBlock> flat_blocks(const Mapping& m, const Gemm& g, int macro_rows, std::int64_t macros);
 
 }  // namespace cimmc::hiermap
