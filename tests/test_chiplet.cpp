@@ -517,3 +517,18 @@ TEST(ChipletArea, RouterScalesFromThePublishedRouter) {
   EXPECT_NEAR(router_area_mm2(5, 64, 28), 0.34 * 64.0 / 39.0 * (28.0 / 65.0) * (28.0 / 65.0), 1e-15);
   EXPECT_NEAR(router_area_mm2(5, 78, 65), 0.68, 1e-15);
 }
+
+// SRAM buffer cells: NeuroSim's F^2 per bit by node, times F^2. By hand: 1 MiB at 28 nm is
+// 8,388,608 bits x 160 x 0.028^2 um^2 = 1,052,266.99 um^2; 64 KiB at 14 nm, 524,288 x 300 x
+// 0.014^2 um^2 = 30,828.1 um^2.
+TEST(ChipletArea, SramBufferCellsByHand) {
+  EXPECT_EQ(sram_cell_f2(32), 160.0);
+  EXPECT_EQ(sram_cell_f2(22), 160.0);
+  EXPECT_EQ(sram_cell_f2(16), 300.0);
+  EXPECT_EQ(sram_cell_f2(14), 300.0);
+  EXPECT_EQ(sram_cell_f2(10), 400.0);
+  EXPECT_EQ(sram_cell_f2(7), 600.0);
+  EXPECT_NEAR(sram_area_mm2(8388608.0, 28), 1.0522670, 1e-7);
+  EXPECT_NEAR(sram_area_mm2(524288.0, 14), 0.0308281, 1e-7);
+  EXPECT_EQ(sram_area_mm2(0.0, 28), 0.0);
+}

@@ -47,6 +47,10 @@ struct AreaSpec {
   double router_mm2 = kFromModel;   // one NoC router (one per tile)
   double nop_mm2 = 0.0;             // a chiplet's NoP router and GRS drivers (SIAM: 0.180 mm^2, see docs/config.md)
   double global_buffer_mm2 = 0.0;   // the package's global buffer (once)
+  // Capacities (KiB); 0 = not given. With tile_mm2 / global_buffer_mm2 not given, their SRAM
+  // cells' area (chiplet/area.hpp: sram_area_mm2) becomes that area.
+  double tile_buffer_kib = 0.0;     // one tile's buffers (input + output)
+  double global_buffer_kib = 0.0;   // the global buffer
 };
 
 // Manufacturing cost (chiplet/cost.hpp). Defaults: Chiplet Actuary (Feng and
