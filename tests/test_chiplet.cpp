@@ -143,6 +143,44 @@ TEST(ChipletPlacement, ThreeLayersOnTwoChipletsByHand) {
   EXPECT_DOUBLE_EQ(qa.stage_ns(), 10 + qa.noc_ns + qa.nop_ns + qa.dram_ns);
 }
 
+// NoP hop latency on the same three layers, closed form. Stage time's NoP part is
+// busiest package link's bits / bandwidth + longest route's package hops x hop_ns:
+//   a: the input crosses 1 package hop (global buffer (-1,0) -> chiplet 0), 288 b on that link;
+//   b: its outputs cross chiplet 0 -> 1, 1 hop, 192 b on that link;
+//   c: its outputs go chiplet 1 (1,0) -> global buffer (-1,0), 2 hops, 48 b.
+// On one chiplet of 8 tiles, b's outputs stay on chip: 0 hops add 0 ns whatever hop_ns is.
+TEST(ChipletPlacement, NopHopLatencyByHand) {
+  const std::vector<LayerShape> L = {shape(3, 12, 2, 4, 2), shape(3, 2, 8, 4, 2), shape(3, 8, 2, 4, 2)};
+  ChipletSpec spec = unit_spec(2, 4, 2, 32);
+  spec.nop = NopSpec{0.58, 640.0, 24.0};
+  const SystemCosts s = evaluate(L, {10, 20, 30}, spec, kUnitOffChip);
+  EXPECT_DOUBLE_EQ(s.layers[0].nop_ns, 288 / 640.0 + 1 * 24.0);
+  EXPECT_DOUBLE_EQ(s.layers[1].nop_ns, 192 / 640.0 + 1 * 24.0);
+  EXPECT_DOUBLE_EQ(s.layers[2].nop_ns, 48 / 640.0 + 2 * 24.0);
+  // The hop latency is in the stage and the interval (c: 30 ns compute, its NoC 0, DRAM free).
+  EXPECT_DOUBLE_EQ(s.layers[2].stage_ns(), 30 + 48 / 640.0 + 48.0);
+  EXPECT_DOUBLE_EQ(s.interval_ns, std::max({s.layers[0].stage_ns(), s.layers[1].stage_ns(), s.layers[2].stage_ns()}));
+  // Against hop_ns 0 each stage is slower by exactly its hops x 24 ns.
+  ChipletSpec zero = spec;
+  zero.nop.hop_ns = 0.0;
+  const SystemCosts z = evaluate(L, {10, 20, 30}, zero, kUnitOffChip);
+  const double hops[3] = {1, 1, 2};
+  for (int l = 0; l < 3; ++l)
+    EXPECT_DOUBLE_EQ(s.layers[l].stage_ns() - z.layers[l].stage_ns(), hops[l] * 24.0) << l;
+
+  // One chiplet of 8 tiles (2 x 4 tiles; the network's 5 fit): b -> c never leaves chiplet 0.
+  ChipletSpec one = spec;
+  one.chiplets = 1;
+  one.tiles_per_chiplet = 8;
+  const SystemCosts o = evaluate(L, {10, 20, 30}, one, kUnitOffChip);
+  ASSERT_EQ(o.placement.chiplets, 1);
+  EXPECT_DOUBLE_EQ(o.layers[1].nop_bit_hops, 0);
+  EXPECT_DOUBLE_EQ(o.layers[1].nop_ns, 0);
+  // a and c still reach the global buffer across 1 package hop each.
+  EXPECT_DOUBLE_EQ(o.layers[0].nop_ns, 288 / 640.0 + 24.0);
+  EXPECT_DOUBLE_EQ(o.layers[2].nop_ns, 48 / 640.0 + 24.0);
+}
+
 namespace {
 
 // ---- brute force: fill with counters, flows weight by weight, every flit walked.
@@ -478,4 +516,19 @@ TEST(ChipletArea, RouterScalesFromThePublishedRouter) {
   EXPECT_DOUBLE_EQ(router_area_mm2(5, 39, 65), 0.34);
   EXPECT_NEAR(router_area_mm2(5, 64, 28), 0.34 * 64.0 / 39.0 * (28.0 / 65.0) * (28.0 / 65.0), 1e-15);
   EXPECT_NEAR(router_area_mm2(5, 78, 65), 0.68, 1e-15);
+}
+
+// SRAM buffer cells: NeuroSim's F^2 per bit by node, times F^2. By hand: 1 MiB at 28 nm is
+// 8,388,608 bits x 160 x 0.028^2 um^2 = 1,052,266.99 um^2; 64 KiB at 14 nm, 524,288 x 300 x
+// 0.014^2 um^2 = 30,828.1 um^2.
+TEST(ChipletArea, SramBufferCellsByHand) {
+  EXPECT_EQ(sram_cell_f2(32), 160.0);
+  EXPECT_EQ(sram_cell_f2(22), 160.0);
+  EXPECT_EQ(sram_cell_f2(16), 300.0);
+  EXPECT_EQ(sram_cell_f2(14), 300.0);
+  EXPECT_EQ(sram_cell_f2(10), 400.0);
+  EXPECT_EQ(sram_cell_f2(7), 600.0);
+  EXPECT_NEAR(sram_area_mm2(8388608.0, 28), 1.0522670, 1e-7);
+  EXPECT_NEAR(sram_area_mm2(524288.0, 14), 0.0308281, 1e-7);
+  EXPECT_EQ(sram_area_mm2(0.0, 28), 0.0);
 }

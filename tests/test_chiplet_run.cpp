@@ -305,6 +305,26 @@ TEST(ChipletRun, ChipletAreaIsTheHandSumOfItsComponents) {
   EXPECT_EQ(col(h.network, "area_macro_periphery_mm2")[0], 0.0);
 }
 
+// Buffer capacities give the tile and global buffer areas from their SRAM cells (energy.node_nm
+// 28, the default: 160 F^2 = 0.12544 um^2 per bit). By hand: a tile's 64 KiB = 524,288 bits =
+// 0.0657667 mm^2, the global buffer's 1024 KiB = 8,388,608 bits = 1.0522670 mm^2; the system
+// 2 chiplets x (2 tiles x (macro 0.1 + router 0.01 + 0.0657667) + NoP 0.2) + 1.0522670.
+TEST(ChipletRun, BufferCapacitiesGiveTheirSramArea) {
+  std::string y = tiny_chiplets();
+  const std::string glb = "global_buffer_mm2: 1.0}";
+  y.replace(y.find(glb), glb.size(), "tile_buffer_kib: 64, global_buffer_kib: 1024}");
+  const StudyFile f = run_mem(parse_sweep(y, "tinyc.yaml"), Model::statistical);
+  const double tile = 524288 * 0.12544e-6, gb = 8388608 * 0.12544e-6;
+  EXPECT_NEAR(tile, 0.0657667, 1e-7);
+  EXPECT_NEAR(gb, 1.0522670, 1e-7);
+  EXPECT_NEAR(col(f.network, "area_mm2")[0], 2 * (2 * (0.1 + 0.01 + tile) + 0.2) + gb, 1e-12);
+  // Written with its area too: an error at the capacity's key.
+  std::string both = tiny_chiplets();
+  both.replace(both.find(glb), glb.size(), "global_buffer_mm2: 1.0, global_buffer_kib: 1024}");
+  EXPECT_NE(test::parse_error(both, "t.yaml").find("architecture.chiplets.area.global_buffer_kib"), std::string::npos)
+      << test::parse_error(both, "t.yaml");
+}
+
 // --model hybrid ranks a chiplet system's area efficiency on the whole system's area.
 // Two points differ only in the NoP interface's area (5 against 0.2 mm^2 per chiplet):
 // energy, latency and the macros' area are equal, so only the system's TOPS/mm^2 tells

@@ -7,6 +7,18 @@ double router_area_mm2(int ports, int flit_bits, int node_nm) {
   return kRefRouterMm2 * (static_cast<double>(ports) * flit_bits) / (kRefRouterPorts * kRefRouterFlitBits) * node * node;
 }
 
+double sram_cell_f2(int node_nm) {
+  if (node_nm >= 22) return 160.0;
+  if (node_nm >= 14) return 300.0;
+  if (node_nm >= 10) return 400.0;
+  return 600.0;
+}
+
+double sram_area_mm2(double bits, int node_nm) {
+  const double f_um = node_nm * 1e-3;
+  return bits * sram_cell_f2(node_nm) * f_um * f_um * 1e-6;
+}
+
 MacroArea macro_area(const AreaClock& model, double cell_array_mm2) {
   MacroArea m;
   const double cells = model.area_um2[static_cast<int>(AreaPart::cells)] * 1e-6;
@@ -26,6 +38,11 @@ ResolvedArea resolve_area(const Config& cfg) {
   }
   if (s.area.router_mm2 == kFromModel)
     r.area.router_mm2 = router_area_mm2(kMeshRouterPorts, s.noc.flit_bits, cfg.energy.node_nm);
+  constexpr double kBitsPerKib = 8192.0;
+  if (s.area.tile_mm2 == 0 && s.area.tile_buffer_kib > 0)
+    r.area.tile_mm2 = sram_area_mm2(s.area.tile_buffer_kib * kBitsPerKib, cfg.energy.node_nm);
+  if (s.area.global_buffer_mm2 == 0 && s.area.global_buffer_kib > 0)
+    r.area.global_buffer_mm2 = sram_area_mm2(s.area.global_buffer_kib * kBitsPerKib, cfg.energy.node_nm);
   return r;
 }
 

@@ -11,6 +11,9 @@
 //           proportional to ports x flit bits, scaled from a published router
 //           (below) by (node / its node)^2, the rule the area model applies
 //           to logic.
+//   tile buffers, global buffer: from tile_buffer_kib / global_buffer_kib
+//           when given and tile_mm2 / global_buffer_mm2 are not: their SRAM
+//           cells at energy.node_nm (sram_area_mm2 below).
 #pragma once
 
 #include "chiplet/chiplet_spec.hpp"
@@ -31,6 +34,16 @@ inline constexpr int kRefRouterPorts = 5, kRefRouterFlitBits = 39, kRefRouterNod
 inline constexpr int kMeshRouterPorts = 5;
 
 double router_area_mm2(int ports, int flit_bits, int node_nm);
+
+// SRAM buffer cell area per bit in F^2 (F = node): NeuroSim's Param.cpp (DNN+NeuroSim
+// V1.4, "parameters for SRAM"): "suggested SRAM cell size above 22nm: 160F^2, at 14nm:
+// 300F^2, at 10nm: 400F^2, at 7nm: 600F^2". Taken for the listed node nearest below or at
+// node_nm (160 F^2 from 22 nm up; 600 F^2 below 10 nm): 0.1254 um^2 per bit at 28 nm.
+// Cells only: no decoders, sense amplifiers or array efficiency, so a lower bound on a
+// buffer's area.
+double sram_cell_f2(int node_nm);
+// bits x sram_cell_f2(node) x node^2, in mm^2.
+double sram_area_mm2(double bits, int node_nm);
 
 struct MacroArea {
   double cells_mm2 = 0, periphery_mm2 = 0;

@@ -25,7 +25,14 @@ struct NopSpec {
   // across an organic package (Poulton et al., JSSC 2013: 0.54 pJ/bit, 28 nm).
   double pj_per_bit = 0.58;
   double bandwidth_gbps = 640.0;    // per link and direction: SIAM's 32 lanes per chiplet x 20 Gb/s
-  double hop_ns = 0.0;              // per hop latency beyond serialisation (0: not modelled)
+  // Latency per package hop beyond serialisation: SIAM's NoP as its code simulates it (repository
+  // gkrish19/SIAM-Chiplet-based-Scalable-In-Memory-Acceleration-with-Mesh-for-Deep-Neural-Networks):
+  // BookSim mesh, Interconnect/mesh_config_trace_based_nop: routing, VC allocation, switch
+  // allocation and switch traversal 1 cycle each (4 router cycles), plus BookSim's mesh channel
+  // latency, 2 cycles (booksim2 src/networks/kncube.cpp with its default use_noc_latency = 1);
+  // Interconnect/run_booksim_mesh_chiplet_nop.py converts NoP cycles at 4 ns (x 4e-9 s).
+  // 6 cycles x 4 ns = 24 ns (zero-load: no queueing).
+  double hop_ns = 24.0;
 };
 
 // Areas per component (mm^2); 0 = not given, left out of the sums. kFromModel
@@ -40,6 +47,10 @@ struct AreaSpec {
   double router_mm2 = kFromModel;   // one NoC router (one per tile)
   double nop_mm2 = 0.0;             // a chiplet's NoP router and GRS drivers (SIAM: 0.180 mm^2, see docs/config.md)
   double global_buffer_mm2 = 0.0;   // the package's global buffer (once)
+  // Capacities (KiB); 0 = not given. With tile_mm2 / global_buffer_mm2 not given, their SRAM
+  // cells' area (chiplet/area.hpp: sram_area_mm2) becomes that area.
+  double tile_buffer_kib = 0.0;     // one tile's buffers (input + output)
+  double global_buffer_kib = 0.0;   // the global buffer
 };
 
 // Manufacturing cost (chiplet/cost.hpp). Defaults: Chiplet Actuary (Feng and

@@ -16,7 +16,8 @@
 // NoP + DRAM,
 //   NoC  = (busiest link's flits / flits_per_cycle + longest route's hops x
 //          hop_cycles) / clock_ghz,
-//   NoP  = busiest package link's bits / nop.bandwidth_gbps + hops x hop_ns,
+//   NoP  = busiest package link's bits / nop.bandwidth_gbps + longest route's
+//          package hops x nop.hop_ns (0 when no flow crosses the package),
 //   DRAM = DRAM bits / dram bandwidth + global-buffer bits / its bandwidth.
 // One inference takes the sum of the stages; a full pipeline finishes one
 // inference per slowest stage (the interval).

@@ -16,6 +16,8 @@ constexpr NumRule kFlitsPerCycle{1e-3, 1e6};
 constexpr NumRule kHopCycles{0.0, 1e6};
 // Component areas [mm^2]: 0 (not given) up to 10^6 mm^2 (a square metre: beyond any package).
 constexpr NumRule kAreaMm2{0.0, 1e6};
+// Buffer capacity [KiB]: 0 (not given) up to 2^30 KiB (1 TiB: beyond any on-package SRAM).
+constexpr NumRule kBufferKib{0.0, 1073741824.0};
 // Wafer price [USD]: 0 up to 10^6 (the dearest wafers, EUV 3 nm, cost ~2 x 10^4).
 constexpr NumRule kWaferUsd{0.0, 1e6};
 // Wafer diameter [mm]: 25 (one inch, the first wafers) up to 450 (the largest ever specified).
@@ -56,7 +58,8 @@ void read_chiplets(const MapReader& arch_reader, chiplet::ChipletSpec& s) {
   nop.read("bandwidth_gbps", s.nop.bandwidth_gbps, rule::kDramGbps);
   nop.read("hop_ns", s.nop.hop_ns, rule::kTimeOrZeroNs);
   const MapReader area = r.section("area");
-  area.allow_only({"macro_mm2", "cell_array_mm2", "tile_mm2", "router_mm2", "nop_mm2", "global_buffer_mm2"});
+  area.allow_only({"macro_mm2", "cell_array_mm2", "tile_mm2", "router_mm2", "nop_mm2", "global_buffer_mm2",
+                   "tile_buffer_kib", "global_buffer_kib"});
   // `model` (the default): computed by chiplet/area.hpp; a number: that area as written.
   auto model_or_mm2 = [&](const char* key, double& v) {
     if (area.has(key) && area.get(key).IsScalar() && area.get(key).Scalar() == "model")
@@ -70,6 +73,8 @@ void read_chiplets(const MapReader& arch_reader, chiplet::ChipletSpec& s) {
   model_or_mm2("router_mm2", s.area.router_mm2);
   area.read("nop_mm2", s.area.nop_mm2, kAreaMm2);
   area.read("global_buffer_mm2", s.area.global_buffer_mm2, kAreaMm2);
+  area.read("tile_buffer_kib", s.area.tile_buffer_kib, kBufferKib);
+  area.read("global_buffer_kib", s.area.global_buffer_kib, kBufferKib);
   const MapReader cost = r.section("cost");
   cost.allow_only({"wafer_usd", "wafer_mm", "edge_mm", "scribe_mm", "defects_per_cm2", "clustering",
                    "bond_usd_per_mm2", "bond_yield"});

@@ -27,6 +27,13 @@ void check_chiplets(const Checker& c, const Config& cfg) {
   if (s.area.cell_array_mm2 > 0 && s.area.macro_mm2 != chiplet::kFromModel)
     c.fail(root + ".area.cell_array_mm2", number_text(s.area.cell_array_mm2),
            "replaces the area model's cells; with area.macro_mm2 written as a number there is no model to replace them in");
+  // A capacity stands for the area it gives (chiplet/area.hpp): both written would leave one unused.
+  if (s.area.tile_buffer_kib > 0 && s.area.tile_mm2 > 0)
+    c.fail(root + ".area.tile_buffer_kib", number_text(s.area.tile_buffer_kib),
+           "gives the tile's area from its SRAM; with area.tile_mm2 written too, write one of them");
+  if (s.area.global_buffer_kib > 0 && s.area.global_buffer_mm2 > 0)
+    c.fail(root + ".area.global_buffer_kib", number_text(s.area.global_buffer_kib),
+           "gives the global buffer's area from its SRAM; with area.global_buffer_mm2 written too, write one of them");
   if (s.chiplets == 0) return;
   const std::int64_t tiles = chiplet::tiles_needed(chiplet::network_shapes(cfg), s.macros_per_tile);
   const std::int64_t need = (tiles + s.tiles_per_chiplet - 1) / s.tiles_per_chiplet;
