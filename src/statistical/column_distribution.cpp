@@ -34,6 +34,16 @@
 #include "statistical/model.hpp"
 
 namespace cimmc::stat {
+
+// The convolutions' inner loop (here and in column_pairs.cpp), in the widest
+// vectors this CPU has (host code is built for baseline x86-64). Element by
+// element, with no contraction into FMAs (-ffp-contract=off), so every copy
+// gives the same bits.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void add_scaled(double p, const double* src,
+                                                                               double* dst, int lo, int hi) {
+  for (int i = lo; i <= hi; ++i) dst[i] += p * src[i];
+}
+
 namespace {
 
 constexpr double kJointBudget = 3e7;  // multiply-adds for joint_dp per class
@@ -118,15 +128,6 @@ std::vector<Key> merge(const std::vector<RowOutcome>& rows, bool with_o) {
   std::vector<Key> keys;
   for (const auto& [k, key] : by) keys.push_back(key);
   return keys;
-}
-
-// dst[i] += p * src[i] for i in [lo, hi]: the convolutions' inner loop, in the
-// widest vectors this CPU has (host code is built for baseline x86-64).
-// Element by element, with no contraction into FMAs (-ffp-contract=off), so
-// every copy gives the same bits.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void add_scaled(double p, const double* src,
-                                                                               double* dst, int lo, int hi) {
-  for (int i = lo; i <= hi; ++i) dst[i] += p * src[i];
 }
 
 // Layers n, n-1 and n-2 of the n-fold convolution over (m, o). Layer k covers

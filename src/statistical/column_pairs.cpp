@@ -113,12 +113,14 @@ Layer add_row(const Layer& a, const std::vector<PairRow>& rows, int lo1, int hi1
   Layer b;
   b.m1 = a.m1 + lo1, b.m2 = a.m2 + lo2, b.n1 = a.n1 + hi1 - lo1, b.n2 = a.n2 + hi2 - lo2;
   std::vector<double> full(static_cast<std::size_t>(b.n1) * b.n2, 0.0);
-  for (const PairRow& r : rows) {
-    const int di = r.m1 - lo1, dj = r.m2 - lo2;
-    for (int i = 0; i < a.n1; ++i) {
-      const double* src = a.p.data() + static_cast<std::size_t>(i) * a.n2;
-      double* dst = full.data() + static_cast<std::size_t>(i + di) * b.n2 + dj;
-      for (int j = 0; j < a.n2; ++j) dst[j] += r.p * src[j];
+  // Output row by output row, so one row stays in cache while every row kind
+  // adds to it; each entry still receives its terms in the order of `rows`.
+  for (int I = 0; I < b.n1; ++I) {
+    double* dst = full.data() + static_cast<std::size_t>(I) * b.n2;
+    for (const PairRow& r : rows) {
+      const int i = I - (r.m1 - lo1);
+      if (i < 0 || i >= a.n1) continue;
+      add_scaled(r.p, a.p.data() + static_cast<std::size_t>(i) * a.n2, dst + (r.m2 - lo2), 0, a.n2 - 1);
     }
   }
   int i0 = b.n1, i1 = -1, j0 = b.n2, j1 = -1;

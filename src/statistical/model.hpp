@@ -196,6 +196,9 @@ struct PairMoments {
   double p = 0, e1[3] = {}, e2[3] = {}, e12[3] = {};
   double row[2][2] = {}, row1[2] = {}, row2[2] = {};
 };
+// dst[i] += p * src[i] for i in [lo, hi], the same bits on every CPU (column_distribution.cpp).
+void add_scaled(double p, const double* src, double* dst, int lo, int hi);
+
 // Empty where the convolution would take more than budget multiply-adds.
 std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om, const std::vector<double>& pa,
                                         int q1, int q2, int n, double budget);
