@@ -146,7 +146,12 @@ bool flat_rounds_full(std::int64_t total, std::int64_t placed, std::int64_t macr
 // 3 macros, then 1 on each of 2),
 // and a GEMM with more k tiles than macros (K = 300 x 128 + 50: the 300 full
 // ones in 2 chunks of 150, then the ragged one; N = 32: one n tile to a
-// round, 2 rounds).
+// round, 2 rounds), and VGG-16's fc6 (K 25088 = 196 k tiles, N 4096 = 256 n
+// tiles): all 196 k tiles of an n tile in a round leave one n tile to a round,
+// 256 rounds; chunks of c k tiles, then the rest, take floor(196 / c) x
+// ceil(256 / floor(256 / c)) + the rest's rounds, fewest at c = 64 (or 32):
+// 3 x 64 rounds of 4 n tiles, then 4 rounds of 64 n tiles for the last 4 k
+// tiles, 196 in all; c = 128 takes 128 + 86, c = 49 (balanced) 4 x 52.
 TEST(FlatParity, BlocksByHand) {
   struct Want {
     std::int64_t g_begin, G, group_macros, packed, v_begin, V, k_begin, K, n_begin, N;
@@ -188,6 +193,11 @@ TEST(FlatParity, BlocksByHand) {
        {{0, 1, 1, 1, 0, 4, 0, 19200, 0, 32, 128, 16, 150, 1, 2, 1, 1},
         {0, 1, 1, 1, 0, 4, 19200, 19200, 0, 32, 128, 16, 150, 1, 2, 1, 1},
         {0, 1, 1, 1, 0, 4, 38400, 50, 0, 32, 50, 16, 1, 1, 2, 1, 1}}},
+      {256, 1, 25088, 4096, 1, 1, 0, 1,
+       {{0, 1, 1, 1, 0, 1, 0, 8192, 0, 4096, 128, 16, 64, 4, 64, 1, 1},
+        {0, 1, 1, 1, 0, 1, 8192, 8192, 0, 4096, 128, 16, 64, 4, 64, 1, 1},
+        {0, 1, 1, 1, 0, 1, 16384, 8192, 0, 4096, 128, 16, 64, 4, 64, 1, 1},
+        {0, 1, 1, 1, 0, 1, 24576, 512, 0, 4096, 128, 16, 4, 64, 4, 1, 1}}},
       // Grouped, on 8 macros: 4 groups of 2 x 2 tiles (K 256, N 32), 2 to a
       // round, in 2 group rounds; 5 groups: 3 rounds of 2, 2, 1 groups; 2
       // groups of 3 x 4 tiles (K 384, N 64) that do not fit a round: one
@@ -388,27 +398,38 @@ void compare_layer(const Config& cfg, const hier::HierarchySpec& hs, const Layer
       }
     }
     EXPECT_EQ(covered, G * V * K * N) << L;
-    // ... and they are the cross product of each dimension's segments, which
-    // tile [0, size) end to end.
-    std::array<std::set<std::pair<std::int64_t, std::int64_t>>, 4> segs;
+    // ... and they are the cross product of the G, V and K segments, which
+    // tile [0, size) end to end, each (G, V, K) segment with N segments of
+    // its own (a K chunk sizes its own n rounds) that tile [0, N).
+    std::array<std::set<std::pair<std::int64_t, std::int64_t>>, 3> segs;
+    std::map<std::array<std::int64_t, 3>, std::set<std::pair<std::int64_t, std::int64_t>>> n_segs;
     for (const hiermap::FlatBlock& b : blocks) {
       segs[0].insert({b.g_begin, b.G});
       segs[1].insert({b.v_begin, b.V});
       segs[2].insert({b.k_begin, b.K});
-      segs[3].insert({b.n_begin, b.N});
+      n_segs[{b.g_begin, b.v_begin, b.k_begin}].insert({b.n_begin, b.N});
     }
-    std::size_t product = 1;
-    const std::array<std::int64_t, 4> sizes = {G, V, K, N};
-    for (std::size_t d = 0; d < 4; ++d) {
+    auto tiles_end_to_end = [&](const std::set<std::pair<std::int64_t, std::int64_t>>& seg, std::int64_t size,
+                                const std::string& what) {
       std::int64_t end = 0;
-      for (const auto& [begin, size] : segs[d]) {
-        EXPECT_EQ(begin, end) << L << " dimension " << d;
-        end = begin + size;
+      for (const auto& [begin, n] : seg) {
+        EXPECT_EQ(begin, end) << L << " " << what;
+        end = begin + n;
       }
-      EXPECT_EQ(end, sizes[d]) << L << " dimension " << d;
+      EXPECT_EQ(end, size) << L << " " << what;
+    };
+    std::size_t product = 1, pieces = 0;
+    const std::array<std::int64_t, 3> sizes = {G, V, K};
+    for (std::size_t d = 0; d < 3; ++d) {
+      tiles_end_to_end(segs[d], sizes[d], "dimension " + std::to_string(d));
       product *= segs[d].size();
     }
-    EXPECT_EQ(blocks.size(), product) << L;
+    EXPECT_EQ(n_segs.size(), product) << L;
+    for (const auto& [gvk, seg] : n_segs) {
+      tiles_end_to_end(seg, N, "N segments of k " + std::to_string(gvk[2]));
+      pieces += seg.size();
+    }
+    EXPECT_EQ(blocks.size(), pieces) << L;
 
     // Parity: tile jobs by shape, macro energy, compute time.
     std::map<std::pair<int, int>, std::int64_t> flat_runs;
@@ -573,9 +594,12 @@ TEST(FlatParity, RandomLayers) {
   // Seed 12: 1914 mappings compared, none refused; 128 of them grouped over
   // several rounds (46 packed), 60 of which (26 packed) compared in compute
   // time too;
-  // on 26 of one tile shape the blocks take more rounds than the flat
-  // placement, which splits n tiles' k tiles (or a group's tiles) over
-  // rounds (compute not compared there).
+  // on 4 of one tile shape (26 before K chunks sized their own n rounds) the
+  // blocks take more rounds than the flat placement, which splits n tiles'
+  // k tiles over rounds: K 1408 = 11 k tiles x 34 n tiles on 64 macros (flat
+  // ceil(374 / 64) = 6; the best chunking, e.g. 8 + 3 k tiles, 5 + 2 = 7) and
+  // K 1152 = 9 x 38 on 32 (flat 11, blocks 12), both orders each (compute
+  // not compared there).
   std::printf("FlatParity: random, %d layers (%d grouped, %d packed, %d multi-round), %d flat mappings compared "
               "(%d grouped over several rounds, %d of them packed; %d and %d compared in compute time), "
               "%d refused, %d with more rounds\n",
@@ -601,10 +625,11 @@ TEST(FlatParity, OtherNetworksOnTheFlatHierarchy) {
     const char* name;
     int layers, more_rounds;
   };
-  // VGG-16's fc6 (K 25088 = 196 k tiles, N 4096 = 256 n tiles) fits one n
-  // tile in a round of 256 macros: 256 rounds, where the flat placement
-  // splits n tiles over rounds and takes 50176 / 256 = 196 (both orders).
-  for (const Want& w : {Want{"vgg16", 16, 2}, Want{"vit", 98, 0}, Want{"gpt2-medium", 145, 0}}) {
+  // VGG-16's fc6 (K 25088 = 196 k tiles, N 4096 = 256 n tiles) would fit
+  // one n tile in a round of 256 macros (256 rounds); as K chunks of 64, 64,
+  // 64 and 4 k tiles it takes 3 x 64 + 4 = 196 rounds, the flat placement's
+  // 50176 / 256 (BlocksByHand), so no network takes more rounds than flat.
+  for (const Want& w : {Want{"vgg16", 16, 0}, Want{"vit", 98, 0}, Want{"gpt2-medium", 145, 0}}) {
     const Config cfg = load_config(std::string(CIMMC_SOURCE_DIR) + "/configs/" + w.name + ".yaml");
     ASSERT_TRUE(cfg.arch.hierarchy.empty()) << w.name;
     const hier::HierarchySpec hs = hier::flat_hierarchy(cfg.arch);

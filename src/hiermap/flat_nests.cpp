@@ -17,6 +17,7 @@ struct Segment {
   std::int64_t tiles = 0;            // copies, macros or tiles side by side (per round for N)
   std::int64_t rounds = 1;
   bool beside = false;               // a G phase in the last round of the segment before it
+  std::int64_t span = 0;             // K segments: k tiles side by side in a round (sizes the N rounds)
 };
 
 void require(bool ok, const std::string& rule) {
@@ -77,9 +78,31 @@ std::vector<FlatBlock> flat_blocks(const Mapping& m, const Gemm& g, int macro_ro
   if (g.M / d > 0) vs.push_back({0, g.M / d * d, g.M / d, d, 1});
   if (g.M % d > 0) vs.push_back({g.M / d * d, g.M % d, 1, g.M % d, 1});
 
+  // Whole n tiles per round for k tiles of `span` side by side, balanced
+  // over the fewest rounds that fit; then a remainder round and the ragged n tile.
+  const std::int64_t full = g.N / W;
+  auto n_segments = [&](std::int64_t span) {
+    std::vector<Segment> ns;
+    if (full > 0) {
+      const std::int64_t fit = macros / (span * d * spread);
+      const std::int64_t fewest = (full + fit - 1) / fit;
+      const std::int64_t per_round = (full + fewest - 1) / fewest;
+      const std::int64_t rounds = full / per_round, rest = full - rounds * per_round;
+      ns.push_back({0, rounds * per_round * W, W, per_round, rounds});
+      if (rest > 0) ns.push_back({rounds * per_round * W, rest * W, W, rest, 1});
+    }
+    if (g.N % W > 0) ns.push_back({full * W, g.N % W, g.N % W, 1, 1});
+    return ns;
+  };
+  auto rounds_of = [&](const std::vector<Segment>& ns) {
+    std::int64_t r = 0;
+    for (const Segment& n : ns) r += n.rounds;
+    return r;
+  };
+
   // K: the full k tiles, then the ragged one, sharing rounds (sized for
   // all k_tiles of an n tile). When those outnumber the macros a round
-  // holds per copy and group, the full k tiles go in chunks of at most that
+  // holds per copy and group, the full ones go in chunks of at most that
   // many, balanced, each its own block (their partial sums add outside).
   const std::int64_t k_fit = macros / (d * spread), kf = g.K / rows;
   std::int64_t k_round = m.k_tiles;  // k tiles side by side in a round
@@ -94,26 +117,42 @@ std::vector<FlatBlock> flat_blocks(const Mapping& m, const Gemm& g, int macro_ro
       ks.push_back({k * rows, n * rows, rows, n, 1});
     }
   }
-  if (g.K % rows > 0) ks.push_back({kf * rows, g.K % rows, g.K % rows, 1, 1});
-
-  // Whole n tiles per round, balanced over the fewest rounds that fit.
-  std::vector<Segment> ns;
-  const std::int64_t full = g.N / W;
-  if (full > 0) {
-    const std::int64_t fit = macros / (k_round * d * spread);
-    const std::int64_t fewest = (full + fit - 1) / fit;
-    const std::int64_t per_round = (full + fewest - 1) / fewest;
-    const std::int64_t rounds = full / per_round, rest = full - rounds * per_round;
-    ns.push_back({0, rounds * per_round * W, W, per_round, rounds});
-    if (rest > 0) ns.push_back({rounds * per_round * W, rest * W, W, rest, 1});
+  for (Segment& k : ks) k.span = k_round;
+  // Without a ragged k tile, whole-n-tile rounds of all k tiles can leave
+  // macros idle that the flat placement fills by splitting an n tile's k
+  // tiles over rounds (VGG-16's fc6: 196 k tiles, one n tile to a round of
+  // 256 macros, 256 rounds where the flat model takes 196). Chunks of c k
+  // tiles, then the rest, each with its own n rounds, can take fewer (c =
+  // 64: 3 x 64 rounds of 4 n tiles, then 4 rounds of 64 n tiles for the last
+  // 4 k tiles: 196), at one more partial-sum reduction per chunk. The c
+  // with the fewest rounds is taken where it beats the layout above (on a
+  // tie, the fewest chunks).
+  if (g.K % rows == 0 && kf > 1) {
+    std::int64_t best = 0, best_c = 0;
+    for (const Segment& k : ks) best += rounds_of(n_segments(k.span));
+    for (std::int64_t c = std::min(kf, k_fit); c >= 1; --c) {
+      const std::int64_t r = kf / c * rounds_of(n_segments(c)) + (kf % c > 0 ? rounds_of(n_segments(kf % c)) : 0);
+      if (r < best) best = r, best_c = c;
+    }
+    if (best_c > 0) {
+      ks.clear();
+      for (std::int64_t k = 0; k < kf; k += best_c) {
+        const std::int64_t n = std::min(best_c, kf - k);
+        ks.push_back({k * rows, n * rows, rows, n, 1});
+        ks.back().span = n;
+      }
+    }
   }
-  if (g.N % W > 0) ns.push_back({full * W, g.N % W, g.N % W, 1, 1});
+  if (g.K % rows > 0) {
+    ks.push_back({kf * rows, g.K % rows, g.K % rows, 1, 1});
+    ks.back().span = k_round;
+  }
 
   std::vector<FlatBlock> blocks;
   for (const Segment& gr : gs)
     for (const Segment& v : vs)
       for (const Segment& k : ks)
-        for (const Segment& n : ns) {
+        for (const Segment& n : n_segments(k.span)) {
           FlatBlock b{.g_begin = gr.begin, .G = gr.size, .group_macros = gr.tiles, .packed = gr.tile,
                       .v_begin = v.begin, .V = v.size, .k_begin = k.begin, .K = k.size, .n_begin = n.begin,
                       .N = n.size, .rows = int(k.tile), .cols = int(n.tile), .k_tiles = k.tiles,

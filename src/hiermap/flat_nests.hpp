@@ -13,7 +13,7 @@
 // a rectangle of the work,
 //   dram[] global_buffer[G group_rounds M rounds] {G group_macros N copies C k_tiles M n_tiles}
 //   input_buffer[N vectors per copy] output_buffer[] macro[G packed] {C rows M cols}
-// one block per (G segment, V segment, K segment, N segment):
+// one block per (G segment, V segment, K segment, N segment of that K segment):
 //   G segments, in group rounds (temporal G on the global buffer, outside
 //     the M rounds; a round has macros / copies macros for each copy):
 //     without packing, whole groups side by side, one per macro of each
@@ -31,7 +31,10 @@
 //   K segments: the full k tiles (K / rows of them), then the ragged one;
 //     when an n tile's k tiles outnumber the macros a round has for each
 //     copy and group, the full ones in balanced chunks that fit, each a
-//     segment of its own.
+//     segment of its own. Without a ragged k tile, chunks of c k tiles and
+//     then the rest, each with n rounds of its own, where some c takes fewer
+//     rounds than that (VGG-16's fc6: 64, 64, 64, 4 k tiles, 196 rounds
+//     instead of 256; the flat placement's 196).
 //   N segments: the full n tiles in rounds of n_tiles each (the rounds are
 //     the temporal M loop above the fan-out), a remainder round of fewer n
 //     tiles, then the ragged n tile (N % weights columns).
@@ -40,8 +43,9 @@
 // `macros` tiles; rounds are balanced: with R = the fewest such rounds,
 // ceil(full n tiles / R) n tiles each. The flat placement fills macros in
 // tile order and may split an n tile's k tiles (or a group's tiles) over
-// two rounds, so it can take fewer rounds (VGG-16's fc6: 196, the blocks
-// 256); on ResNet-18 and MobileNetV3 both take the same number.
+// two rounds, so it can take fewer rounds where no chunking matches it (4
+// of 1,914 random mappings, tests/test_flat_parity.cpp); on the shipped
+// networks both take the same number.
 // The blocks are separate nests, run one after another, whose outputs the
 // caller sums (K segments: partial sums) or concatenates (G, V, N segments).
 // Both loop orders give the same nests: the flat orders differ only in how the global buffer serves inputs (broadcast
