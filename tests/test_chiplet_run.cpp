@@ -325,6 +325,31 @@ TEST(ChipletRun, BufferCapacitiesGiveTheirSramArea) {
       << test::parse_error(both, "t.yaml");
 }
 
+// A given SRAM cell array holds the 1-bit products (src/chiplet/area.hpp): the model's one
+// NAND2 per cell leaves the periphery with the cells, for an analog SRAM macro only. The 64 x 64
+// SRAM macro at 28 nm (this config's node): 4096 NAND2 of ZigZag-IMC's 0.614 um^2 per macro,
+// 4 macros (2 chiplets x 2 tiles). Written as a ReRAM macro, the periphery is the same with or
+// without a cell array.
+TEST(ChipletRun, SramCellArrayHoldsItsProducts) {
+  const std::string given = "area: {macro_mm2: 0.1, router_mm2: 0.01, ";
+  const std::string reram = "macro: {rows: 64, cols: 64, bits_per_cell: 2, weight_encoding: differential, ";
+  auto periphery = [&](bool sram, bool array) {
+    std::string y = tiny_chiplets();
+    if (sram)
+      y.replace(y.find(reram), reram.size(),
+                "macro: {cell: sram, rows: 64, cols: 64, bits_per_cell: 1, weight_encoding: twos_complement, "
+                "g_off_us: 0.0, ");
+    y.replace(y.find(given), given.size(), array ? "area: {cell_array_mm2: 0.01, " : "area: {");
+    // Sampled: the energy-only model refuses SRAM cells (their column energy follows the value).
+    const StudyFile f = run_mem(parse_sweep(y, "tinyc.yaml"), Model::sampled);
+    EXPECT_EQ(icol(f.network, "chiplets", 0), 2);
+    return col(f.network, "area_macro_periphery_mm2")[0];
+  };
+  EXPECT_NEAR(periphery(true, false) - periphery(true, true), 4 * 4096 * 0.614e-6, 1e-12);
+  EXPECT_NEAR(periphery(false, false), periphery(false, true), 1e-15);
+  EXPECT_GT(periphery(true, true), 0.0);
+}
+
 // --model hybrid ranks a chiplet system's area efficiency on the whole system's area.
 // Two points differ only in the NoP interface's area (5 against 0.2 mm^2 per chiplet):
 // energy, latency and the macros' area are equal, so only the system's TOPS/mm^2 tells

@@ -19,11 +19,12 @@ double sram_area_mm2(double bits, int node_nm) {
   return bits * sram_cell_f2(node_nm) * f_um * f_um * 1e-6;
 }
 
-MacroArea macro_area(const AreaClock& model, double cell_array_mm2) {
+MacroArea macro_area(const AreaClock& model, double cell_array_mm2, bool products_in_cells) {
   MacroArea m;
   const double cells = model.area_um2[static_cast<int>(AreaPart::cells)] * 1e-6;
   m.cells_mm2 = cell_array_mm2 > 0 ? cell_array_mm2 : cells;
   m.periphery_mm2 = model.area_mm2 - cells;
+  if (cell_array_mm2 > 0 && products_in_cells) m.periphery_mm2 -= model.area_um2[static_cast<int>(AreaPart::multipliers)] * 1e-6;
   return m;
 }
 
@@ -32,7 +33,8 @@ ResolvedArea resolve_area(const Config& cfg) {
   ResolvedArea r;
   r.area = s.area;
   if (s.area.macro_mm2 == kFromModel) {
-    const MacroArea m = macro_area(area_clock(macro_geometry(cfg)), s.area.cell_array_mm2);
+    const MacroGeometry g = macro_geometry(cfg);
+    const MacroArea m = macro_area(area_clock(g), s.area.cell_array_mm2, g.sram && !g.digital);
     r.area.macro_mm2 = m.total_mm2();
     r.macro_periphery_mm2 = m.periphery_mm2;
   }

@@ -6,7 +6,15 @@
 //           multiply gates, adder trees, place-value adders, accumulators,
 //           output and input registers, ADCs, DACs. area.cell_array_mm2, when
 //           given, replaces the model's cells (its one-NAND2 cell is an
-//           assumption) and keeps the model's periphery.
+//           assumption) and keeps the model's periphery, except an analog
+//           SRAM macro's per-cell multiply gates: a given SRAM array is
+//           taken to be compute cells, whose read port forms the 1-bit
+//           product (NeuroSim's synaptic SRAM cell, 10 F x 28 F = 280 F^2
+//           against its 160 F^2 storage cell, is read in parallel through
+//           its decoupled read port with the input on the read wordline), so
+//           ZigZag-IMC's one NAND2 per cell beside a 6T cell would count the
+//           product twice. A digital macro's multipliers (per tree input)
+//           stay.
 //   router: one 5-port mesh router (4 neighbours + the tile), area
 //           proportional to ports x flit bits, scaled from a published router
 //           (below) by (node / its node)^2, the rule the area model applies
@@ -49,8 +57,9 @@ struct MacroArea {
   double cells_mm2 = 0, periphery_mm2 = 0;
   double total_mm2() const { return cells_mm2 + periphery_mm2; }
 };
-// The model's macro split into cells and periphery; cell_array_mm2 > 0 replaces the cells.
-MacroArea macro_area(const AreaClock& model, double cell_array_mm2);
+// The model's macro split into cells and periphery; cell_array_mm2 > 0 replaces the cells,
+// and with products_in_cells (an analog SRAM macro) the per-cell multiply gates too.
+MacroArea macro_area(const AreaClock& model, double cell_array_mm2, bool products_in_cells);
 
 struct ResolvedArea {
   AreaSpec area;                   // kFromModel replaced
