@@ -32,10 +32,11 @@ namespace cimmc::chiplet {
 // Intel's 80-tile TeraFLOPS NoC router (Vangal et al., "An 80-Tile Sub-100-W
 // TeraFLOPS Processor in 65-nm CMOS", JSSC 43(1), 2008; Hoskote et al., IEEE
 // Micro 27(5), 2007): 5 ports, 39-bit links, 2 lanes of 16-flit FIFOs per
-// port, 65 nm, 0.34 mm^2 (the searchable record here holds the JSSC paper's
-// first page and the Micro abstract, not the router section this figure is
-// from: check it against the paper). Its area is mostly per-port buffers and port logic,
-// so it is taken as linear in ports x flit bits; the crossbar's
+// port, 65 nm, 0.34 mm^2 of the 3 mm^2 tile (AnandTech's report of Intel's
+// ISSCC 2007 disclosure, anandtech.com/show/2170 p. 4: "five 39-bit ports
+// ... only 0.34mm^2 is used for the router"; the JSSC paper's router section
+// is not in the searchable record). Its area is mostly per-port buffers and
+// port logic, so it is taken as linear in ports x flit bits; the crossbar's
 // quadratic term is left out.
 inline constexpr double kRefRouterMm2 = 0.34;
 inline constexpr int kRefRouterPorts = 5, kRefRouterFlitBits = 39, kRefRouterNodeNm = 65;
