@@ -8,9 +8,15 @@
 // with sum_j d_j 4^j = x (the sum telescopes: each bit 2j+1 is -2 x 4^j in
 // digit j and +4^(j+1) in digit j+1). The top digit reads only bits below
 // B: x[B-1] in {0, 1} for even B, x[B-1] + x[B-2] in {0, 1, 2} for odd B, so
-// it is never negative and no sign cycle is needed. Digit j's bits are input
-// cycle j's two planes and cycle j-1's upper plane (abits, dac_bits 2; the
-// cycle past the last input bit has zero planes).
+// it is never negative and no sign cycle is needed. A two's-complement
+// B-bit input has ceil(B/2) digits over its bits sign-extended to an even
+// width: the top digit's -2 x[2j+1] weighs the sign bit at -2^(B-1) (odd B:
+// x[B-1] twice, at +4^j and -2 x 4^j), so the same digits sum to x.
+// Digit j's bits are input cycle j's two planes and cycle j-1's upper plane
+// (abits, dac_bits 2: encode_input gives the input's own bits, so the cycle
+// past an unsigned input's last bit has zero planes). The per-column trees
+// still run on those planes for the column-value histogram; the outputs are
+// the Booth accumulators.
 //
 // Per row per cycle a Booth encoder turns (x[2j+1], x[2j], x[2j-1]) into the
 // select lines neg = x[2j+1], one = x[2j] ^ x[2j-1], two = the digit is +-2;
@@ -33,7 +39,8 @@
 namespace cimmc {
 inline namespace CIMMC_ISA_NS {  // hd.hpp
 
-// Digit j of an unsigned input's radix-4 Booth recoding (j <= 15).
+// Digit j of an input's radix-4 Booth recoding (j <= 15); a signed input as
+// its 32-bit two's complement.
 CIMMC_HD int booth_digit(std::uint32_t x, int j) {
   const std::uint32_t hi = (x >> (2 * j + 1)) & 1u, mid = (x >> (2 * j)) & 1u, lo = j > 0 ? (x >> (2 * j - 1)) & 1u : 0u;
   return static_cast<int>(mid + lo) - 2 * static_cast<int>(hi);

@@ -217,4 +217,9 @@ TEST(AreaClock, BoothOneTreePerWeightByHand) {
   EXPECT_NEAR(c.delay_ns[2], 2 * 0.11472 + (0.11472 + 0.0956) + 3 * 0.0956, 1e-12);
   EXPECT_EQ(c.delay_ns[3], 0.0);
   EXPECT_NEAR(c.delay_ns[4], (0.11472 + 0.0956) + 2 * 0.0956, 1e-12);  // 8-bit accumulator over a 5-bit input
+  // A signed 2-bit input is one Booth digit (ceil(2/2)): one cycle, nothing to accumulate.
+  b.booth_signed = true;
+  EXPECT_EQ(part(area_clock(b), AreaPart::accumulators), 0.0);
+  b.input_bits = 3;  // ceil(3/2) = 2 cycles: 3 + 5 + 1 = 9-bit accumulator
+  EXPECT_NEAR(part(area_clock(b), AreaPart::accumulators), 2 * 9 * (kFa + kDff), 1e-9);
 }

@@ -1,9 +1,10 @@
 // macro.cycle_bits booth (kernels/digital_booth.hpp): radix-4 Booth digits of
-// unsigned inputs, one tree per weight of digit x weight leaves. Checked against
+// unsigned and two's-complement inputs, one tree per weight of digit x weight
+// leaves. Checked against
 //   - the recoding's identity sum_j d_j 4^j = x, exhaustively for B = 1..12;
 //   - hand counts for constant operands on a ragged 3-row tree;
-//   - constant digits (input 0b1010101): every node switches only from the
-//     zero state after programming, by popcount(w x rows under the node);
+//   - constant digits (inputs 0b1010101, and -85 signed): every node switches
+//     only from the zero state after programming, by popcount(w x rows under it);
 //   - exact outputs (the Booth trees' sums, against the kernel's brute-force
 //     dot product) for random operands, any thread count;
 //   - the encoder energy (cycles x rows x one full adder), the run file's
@@ -68,6 +69,25 @@ TEST(DigitalBooth, DigitsSumToEveryUnsignedInput) {
   }
 }
 
+TEST(DigitalBooth, DigitsSumToEveryTwosComplementInput) {
+  // ceil(B/2) digits of the bits sign-extended to 2 ceil(B/2): the top
+  // digit's -2 x[2j+1] is the sign bit's -2^(B-1) (odd B: bit B-1 read twice).
+  for (int B = 1; B <= 12; ++B) {
+    MacroSpec m;
+    m.dac_bits = 2, m.cycle_bits = CycleBits::booth, m.adder_tree = AdderTree::per_weight;
+    m.input_encoding = InputEncoding::twos_complement;
+    OperandSpec x;
+    x.bits = B, x.is_signed = true;
+    const int D = (B + 1) / 2;
+    ASSERT_EQ(input_cycles(m, x), D) << B;
+    for (int v = -(1 << (B - 1)); v < (1 << (B - 1)); ++v) {
+      std::int64_t sum = 0;
+      for (int j = 0; j < D; ++j) sum += static_cast<std::int64_t>(booth_digit(static_cast<std::uint32_t>(v), j)) << (2 * j);
+      ASSERT_EQ(sum, v) << "B=" << B;
+    }
+  }
+}
+
 TEST(DigitalBooth, TogglesOfConstantOperandsByHand) {
   // 3 rows, input 5 = 0b101 (3 bits: 2 Booth cycles, digits 1 and 1),
   // weight 3 (2-bit unsigned; leaves of 2 + 2 = 4 bits), two MVMs in one
@@ -111,15 +131,41 @@ TEST(DigitalBooth, ConstantDigitsToggleOnlyOnTheFirstEvaluation) {
     EXPECT_EQ(t[kTogStage1 + s - 1], 10 * constant_stage_toggles(-75, 100, 10, s)) << "stage " << s;
 }
 
+TEST(DigitalBooth, ConstantNegativeDigitsToggleOnlyOnTheFirstEvaluation) {
+  // Signed input -85 = 0b10101011 (8 bits, 4 cycles) has the digits -1, -1,
+  // -1, -1: with weight -75 every leaf is +75 on every evaluation. Per
+  // instance: node (s, i) switches once to 75 x its rows in 10 + s bits, each
+  // leaf by popcount(75), and each row's neg and one lines rise once.
+  Config c = booth(100, constant_operand(8, true, -85.0, 127.0), constant_operand(8, true, -75.0, 127.0));
+  c.macro.input_encoding = InputEncoding::twos_complement;
+  c.run.samples = 640;
+  c.run.inputs_per_instance = 64;
+  const JobResult r = run_cpu(c, 2);
+  ASSERT_EQ(r.view.cycles, 4);
+  ASSERT_EQ(r.view.instances, 10u);
+  const std::vector<std::uint64_t> t = r.toggles();
+  EXPECT_EQ(t[kTogInput], 10u * 100 * 2);
+  EXPECT_EQ(t[kTogMult], 10u * 100 * popcount_bits(75, 10));
+  for (int s = 1; s <= 7; ++s)
+    EXPECT_EQ(t[kTogStage1 + s - 1], 10 * constant_stage_toggles(75, 100, 10, s)) << "stage " << s;
+  EXPECT_EQ(price(r, make_energy_tables(c, r)).accuracy.max_abs_err, 0.0);
+}
+
 TEST(DigitalBooth, RandomOperandsAreExactOnAnyThreadCount) {
   // 8-bit (5 Booth cycles) and 7-bit (4, top digit up to 2) uniform unsigned
   // inputs, 8-bit weights in every digital encoding, a ragged 100-row macro
   // in two cell-group row groups of 50, 3 weights. The output is the Booth
   // accumulator; the reference is the kernel's brute-force integer dot product.
+  // Signed inputs (two's complement: 4 cycles for 8 and for 7 bits) likewise.
+  for (bool xs : {false, true})
   for (int xbits : {8, 7})
     for (WeightEncoding enc : {WeightEncoding::twos_complement, WeightEncoding::differential, WeightEncoding::offset}) {
       const double top = (1 << xbits) - 1;
       Config c = booth(100, uniform_operand(xbits, false, -0.5, top + 0.5, top), uniform_operand(8, true, -1, 1, 1));
+      if (xs) {
+        c.tile.inputs = uniform_operand(xbits, true, -1, 1, 1);
+        c.macro.input_encoding = InputEncoding::twos_complement;
+      }
       c.macro.weight_encoding = enc;
       c.macro.cell_group = 2;
       c.macro.rows_active = 50;
@@ -127,8 +173,8 @@ TEST(DigitalBooth, RandomOperandsAreExactOnAnyThreadCount) {
       c.run.samples = 256;
       c.run.inputs_per_instance = 16;
       const JobResult r = run_cpu(c);
-      const std::string what = std::to_string(xbits) + " input bits, " + to_string(enc);
-      ASSERT_EQ(r.view.cycles, xbits / 2 + 1) << what;
+      const std::string what = std::to_string(xbits) + (xs ? " signed" : "") + " input bits, " + to_string(enc);
+      ASSERT_EQ(r.view.cycles, xs ? (xbits + 1) / 2 : xbits / 2 + 1) << what;
       const Report rep = price(r, make_energy_tables(c, r));
       EXPECT_EQ(rep.accuracy.max_abs_err, 0.0) << what;
       EXPECT_EQ(rep.accuracy.sqnr_db, std::numeric_limits<double>::infinity()) << what;
@@ -185,8 +231,12 @@ TEST(DigitalBoothConfig, RulesEachGiveAClearError) {
       "macro.cycle_bits", "booth", "needs dac_bits: 2"));
   const std::string signed_x = replaced(kValidWorkload, "distribution: {kind: relu_normal", "signed: true\n    distribution: {kind: relu_normal");
   EXPECT_TRUE(is_config_error(parse_error(head + "  dac_bits: 2\n  adder_tree: per_weight\n  cycle_bits: booth\n"
-                                                 "  input_encoding: twos_complement\n" + signed_x, file),
-                              file, 6, "macro.cycle_bits", "booth", "needs unsigned inputs"));
+                                                 "  input_encoding: sign_magnitude\n" + signed_x, file),
+                              file, 6, "macro.cycle_bits", "booth", "needs input_encoding unsigned or twos_complement"));
+  EXPECT_EQ(parse_config(head + "  dac_bits: 2\n  adder_tree: per_weight\n  cycle_bits: booth\n"
+                                "  input_encoding: twos_complement\n" + signed_x, file)
+                .macro.input_encoding,
+            InputEncoding::twos_complement);
   EXPECT_TRUE(is_config_error(parse_error("macro:\n  weight_encoding: offset\n  cycle_bits: booth\n" + unsigned_x, file),
                               file, 3, "macro.cycle_bits", "booth", "is a digital setting"));
   // Booth leaves are 2 bits wider: 16-bit weights give 18-bit leaves, 2^14 rows 32 bits, 2^13 rows 31.

@@ -92,10 +92,10 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
       c.fail("macro.cycle_bits", "booth",
              "needs dac_bits: 2 (radix-4 Booth recodes 2 input bits per cycle; dac_bits is " +
                  std::to_string(m.dac_bits) + ")");
-    if (m.input_encoding != InputEncoding::unsigned_plain)
+    if (m.input_encoding != InputEncoding::unsigned_plain && m.input_encoding != InputEncoding::twos_complement)
       c.fail("macro.cycle_bits", "booth",
-             std::string("needs unsigned inputs (input_encoding: unsigned; it is ") + to_string(m.input_encoding) +
-                 "): the recoding of signed inputs is not modelled");
+             std::string("needs input_encoding unsigned or twos_complement (it is ") + to_string(m.input_encoding) +
+                 "): Booth digits recode an input's own bits");
   }
   if (m.adder_tree == AdderTree::per_weight) {
     // Product-tree sums are kept in 32-bit words (kernels/digital_weight_tree.hpp).

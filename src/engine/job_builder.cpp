@@ -64,7 +64,9 @@ void set_input_cycles(const MacroSpec& m, const OperandSpec& x, JobView& v) {
   for (int c = 0; c < v.cycles; ++c) v.in_coef[c] = std::ldexp(1.0, d * c);
   switch (m.input_encoding) {
     case InputEncoding::offset: v.x_offset = 1 << (x.bits - 1); break;
-    case InputEncoding::twos_complement: v.in_coef[v.cycles - 1] = -std::ldexp(1.0, x.bits - 1); break;
+    case InputEncoding::twos_complement:  // Booth: the trees' digits carry the sign (digital_booth.hpp)
+      if (m.cycle_bits != CycleBits::booth) v.in_coef[v.cycles - 1] = -std::ldexp(1.0, x.bits - 1);
+      break;
     case InputEncoding::sign_magnitude: {
       const int half = v.cycles / 2;
       for (int c = half; c < v.cycles; ++c) v.in_coef[c] = -std::ldexp(1.0, d * (c - half));

@@ -65,6 +65,7 @@ MacroGeometry macro_geometry(const Config& cfg) {
     g.tree_per_weight = true;
     g.leaf_bits = g.weight_bits + (g.cols_per_weight > g.weight_bits ? 1 : 0);  // a differential pair's sign
     if (m.cycle_bits == CycleBits::booth) g.booth = true, g.leaf_bits += 2;       // digit in {-2..2} x weight
+    g.booth_signed = g.booth && m.input_encoding == InputEncoding::twos_complement;
   }
   g.node_nm = cfg.energy.node_nm;
   return g;
@@ -74,7 +75,9 @@ AreaClock area_clock(const MacroGeometry& g) {
   AreaClock a;
   auto part = [&](AreaPart p) -> double& { return a.area_um2[static_cast<int>(p)]; };
   const double cols = g.cols, rows = g.rows;
-  const int cycles = g.booth ? g.input_bits / 2 + 1 : (g.input_bits + g.dac_bits - 1) / g.dac_bits;
+  const int cycles = !g.booth        ? (g.input_bits + g.dac_bits - 1) / g.dac_bits
+                     : g.booth_signed ? (g.input_bits + 1) / 2
+                                      : g.input_bits / 2 + 1;
   const int groups = (g.rows + g.tree_inputs - 1) / g.tree_inputs;  // row groups taking turns on one input
   const int s = tree_stages(g.tree_inputs);
 

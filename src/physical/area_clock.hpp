@@ -36,8 +36,8 @@ struct MacroGeometry {
   // Digital, macro.cycle_bits booth (per-weight trees): one tree per weight of
   // (weight bits + 2)-bit leaves, a Booth encoder per input line and a
   // selector per leaf bit in place of the NOR multipliers; cycles
-  // floor(input_bits / 2) + 1.
-  bool booth = false;
+  // floor(input_bits / 2) + 1 (unsigned inputs) or ceil(input_bits / 2) (booth_signed).
+  bool booth = false, booth_signed = false;
   int leaf_bits = 1;
   int node_nm = 28;
 };

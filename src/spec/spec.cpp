@@ -120,7 +120,10 @@ int adc_cols_per_weight(const MacroSpec& m, const OperandSpec& w) {
 
 int input_cycles(const MacroSpec& m, const OperandSpec& x) {
   switch (m.input_encoding) {
-    case InputEncoding::twos_complement: return ceil_div(x.bits - 1, m.dac_bits) + 1;
+    case InputEncoding::twos_complement:
+      // Booth digits of a signed B-bit input: ceil(B/2), the top one reading the sign bit at -2 x 4^j.
+      if (m.cycle_bits == CycleBits::booth) return ceil_div(x.bits, 2);
+      return ceil_div(x.bits - 1, m.dac_bits) + 1;
     case InputEncoding::sign_magnitude: return 2 * ceil_div(x.bits - 1, m.dac_bits);
     default:
       // Radix-4 Booth digits of an unsigned B-bit input: digit j reads bits

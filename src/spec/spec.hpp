@@ -83,7 +83,8 @@ enum class AdderTree { per_column, per_weight };
 // one dac_bits-bit leaf of one tree (leaves; per_column trees only), or the
 // cycle's 2 bits radix-4 Booth recoded into one digit in {-2..2} times the
 // weight as the leaf of one tree per weight (booth; per_weight trees,
-// dac_bits 2, unsigned inputs: floor(B/2) + 1 cycles for B input bits).
+// dac_bits 2, unsigned inputs: floor(B/2) + 1 cycles for B input bits;
+// twos_complement inputs: ceil(B/2)).
 enum class CycleBits { trees, leaves, booth };
 // reram: cell read V(x)^2 G(w) t (SIAM/NeuroSim). sram: a 1-bit SRAM cell that
 // discharges its share of a precharged bitline; the bitline energy follows
