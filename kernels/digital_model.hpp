@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "digital_booth.hpp"
 #include "digital_swar.hpp"
 #include "digital_weight_tree.hpp"
 #include "hd.hpp"
@@ -88,6 +89,10 @@ CIMMC_HD void digital_program(const JobView& v, const Workspace& ws, const Exec&
       ws.dwval[idx] = static_cast<std::int32_t>(w);
     }
     for (int u = lane; u < U; u += nl) ws.dwpv[u] = ws.dwacc[u] = 0;
+    if (v.tree_booth) {
+      for (std::int64_t idx = lane; idx < 3ll * G * W; idx += nl) ws.dsel[idx] = 0;
+      for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(G) * W * U * 64; idx += nl) ws.dleaf[idx] = 0;
+    }
   }
   ex.sync();
 }
@@ -193,6 +198,8 @@ CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_
   // replaced by the product trees' and the weights' registers.
   std::uint64_t col_tog[kMaxTreeStages + 4] = {};
   std::uint64_t* ctog = product_trees(v) ? col_tog : tog;
+  // Booth: the rows' lines are the encoders' select lines (digital_booth.hpp).
+  std::uint64_t* ltog = v.tree_booth ? col_tog : tog;
   const double inv_bw = 1.0 / v.col_bw;
   const std::uint32_t top = static_cast<std::uint32_t>(v.col_nbins - 1);
   const std::uint64_t acc_mask = low_mask(v.acc_bits);
@@ -214,24 +221,30 @@ CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_
         const int gl = v.cell_group > 1 ? 0 : g;  // a cell group's cells share the input line too
         if (lane == 0)
           for (int k = 0; k < W; ++k) {
-            tog[kTogInput] += popc64(a[k] ^ wb.dline[gl * W + k]);
+            ltog[kTogInput] += popc64(a[k] ^ wb.dline[gl * W + k]);
             wb.dline[gl * W + k] = a[k];
           }
         for (int k = 0; k < W; ++k) tree_word(v, wb, a[k], g, k, ctog, ex);
         if (W == 2) tree_stage7(v, wb, ctog, ex);
         else if (W > 2)
           for (int p = lane; p < P; p += nl) tree_cross(v, wb, p, ctog);
-        if (v.tree_per_weight && !v.tree_cycle_leaves)
+        if (v.tree_per_weight && !v.tree_booth) {
+          const LeafTerms lt = {{a}, {1}, 1};
           for (int n = lane; n < v.N; n += nl)
-            weight_tree(v, ws, a, 1, g, n, ws.dwtree + (static_cast<std::size_t>(b) * v.N + n) * wtree_len(v), tog);
+            weight_tree(v, ws, lt, g, n, ws.dwtree + (static_cast<std::size_t>(b) * v.N + n) * wtree_len(v), tog);
+        }
         if (B > 1)  // dword[p] holds plane b's tree output for column p
           for (int p = lane; p < P; p += nl) ws.dpv[p] = (b == 0 ? 0u : ws.dpv[p]) + (ws.dword[p] << b);
       }
       if (v.tree_cycle_leaves) {  // one tree per column over the cycle's B-bit leaves
         const std::uint64_t* a0 = ws.abits + (static_cast<std::size_t>(c) * B * G + g) * W;
+        LeafTerms lt{};
+        lt.n = B;
+        for (int b = 0; b < B; ++b) lt.a[b] = a0 + static_cast<std::size_t>(b) * G * W, lt.coef[b] = 1 << b;
         for (int p = lane; p < P; p += nl)
-          weight_tree(v, ws, a0, B, g, p, ws.dwtree + static_cast<std::size_t>(p) * wtree_len(v), tog);
+          weight_tree(v, ws, lt, g, p, ws.dwtree + static_cast<std::size_t>(p) * wtree_len(v), tog);
       }
+      if (v.tree_booth) booth_cycle(v, ws, c, g, tog, ex);
       std::uint64_t tpv = 0;  // the place-value adder's output bits, charged as accumulator toggles
       if (B > 1)
         for (int p = lane; p < P; p += nl) {
@@ -251,7 +264,7 @@ CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_
       }
       ctog[kTogStage1 + S] += ta;
       if (v.tree_cycle_leaves) tog[kTogStage1 + S] += ta;  // no place-value adder: the leaves hold the cycle's bits
-      if (v.tree_per_weight) {  // a weight's registers read the columns other lanes own
+      if (v.tree_per_weight && !v.tree_booth) {  // a weight's registers read the columns other lanes own
         ex.sync();
         tog[kTogStage1 + S] += weight_registers(v, ws, ex);
         ex.sync();
@@ -263,13 +276,14 @@ CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_
       }
     }
   }
-  if (product_trees(v)) tog[kTogMult] += col_tog[kTogMult];
+  if (product_trees(v) && !v.tree_booth) tog[kTogMult] += col_tog[kTogMult];
   for (int p = lane; p < P; p += nl) ws.ypart[p] = static_cast<double>(ws.dacc[p]);
   ex.sync();  // an output reads the accumulators of columns other lanes own
   const std::uint64_t out_mask = low_mask(v.out_bits);
   for (int n = lane; n < v.N; n += nl) {
     std::int64_t y = 0;
     for (int q = 0; q < v.ppw; ++q) y += static_cast<std::int64_t>(v.w_coef[q]) * ws.dacc[n * v.ppw + q];
+    if (v.tree_booth) y = ws.dwacc[n];  // the Booth trees' own result (finish_sample reads it too)
     tog[kTogStage1 + S + 1] += popc64(static_cast<std::uint64_t>(y ^ ws.dout[n]) & out_mask);
     ws.dout[n] = y;
   }

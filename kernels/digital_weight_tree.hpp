@@ -36,14 +36,25 @@ CIMMC_HD std::uint64_t node_toggles(std::int64_t val, std::int32_t* st, int bits
   return popc64(changed & (bits >= 64 ? ~0ull : (1ull << bits) - 1ull));
 }
 
+// A leaf's input terms: leaf = sum_t coef[t] x (the row's unit value where
+// bit j of a[t][k] is 1). Per-weight trees: one term (the input bit); cycle
+// leaves: the cycle's dac_bits bits at 2^b; Booth: +x[2j], +x[2j-1], -2 x[2j+1].
+constexpr int kMaxLeafTerms = 8;  // dac_bits <= 8 (config/rules.hpp kDacBits)
+struct LeafTerms {
+  const std::uint64_t* a[kMaxLeafTerms];  // one word per 64 rows of the row group
+  std::int32_t coef[kMaxLeafTerms];
+  int n;
+};
+
 // Weight n's product tree for one evaluation of row group g with the input
-// bits `a` (one word per 64 rows). `st` is the tree's wtree_len(v) nodes.
-// Leaves are the rows' weight values gated by their input bits (dwval, set at
-// programming); each stage adds pairs in place.
-CIMMC_HD void weight_tree(const JobView& v, const Workspace& ws, const std::uint64_t* a, int planes, int g, int n,
-                          std::int32_t* st, std::uint64_t* tog) {
+// terms `lt`. `st` is the tree's wtree_len(v) nodes. Leaves are the rows'
+// weight values gated by their input bits (dwval, set at programming); each
+// stage adds pairs in place. With `leaf_st` (Booth: [k][u][j], stride
+// tree_units x 64 per word) the leaves' own toggles over leaf_bits bits are
+// added to the multiplier counter: they are the partial-product selectors' outputs.
+CIMMC_HD void weight_tree(const JobView& v, const Workspace& ws, const LeafTerms& lt, int g, int n, std::int32_t* st,
+                          std::uint64_t* tog, std::int32_t* leaf_st = nullptr) {
   const int W = v.wpg, S = v.tree_stages;
-  const std::size_t plane = static_cast<std::size_t>(v.G) * W;  // abits stride between a cycle's input bits
   std::int32_t* words = st + W * 63 + dcross_len(v);  // each word's 64-row product sum
   for (int k = 0; k < W; ++k) {
     const std::int32_t* wv = ws.dwval + ((static_cast<std::size_t>(g) * W + k) * tree_units(v) + n) * 64;
@@ -51,16 +62,28 @@ CIMMC_HD void weight_tree(const JobView& v, const Workspace& ws, const std::uint
     // loops would not vectorize; 32-bit halves of the input word likewise.
     std::int32_t buf[2][64];
     {
-      const std::uint64_t ak = a[k];
+      const std::uint64_t ak = lt.a[0][k];
+      const std::int32_t cf = lt.coef[0];
       const std::uint32_t lo = static_cast<std::uint32_t>(ak), hi = static_cast<std::uint32_t>(ak >> 32);
-      for (int j = 0; j < 32; ++j) buf[0][j] = wv[j] & -static_cast<std::int32_t>((lo >> j) & 1u);
-      for (int j = 0; j < 32; ++j) buf[0][32 + j] = wv[32 + j] & -static_cast<std::int32_t>((hi >> j) & 1u);
+      for (int j = 0; j < 32; ++j) buf[0][j] = (wv[j] & -static_cast<std::int32_t>((lo >> j) & 1u)) * cf;
+      for (int j = 0; j < 32; ++j) buf[0][32 + j] = (wv[32 + j] & -static_cast<std::int32_t>((hi >> j) & 1u)) * cf;
     }
-    for (int b = 1; b < planes; ++b) {  // cycle leaves: the unit value times the cycle's input bits
-      const std::uint64_t ak = a[b * plane + k];
+    for (int b = 1; b < lt.n; ++b) {
+      const std::uint64_t ak = lt.a[b][k];
+      const std::int32_t cf = lt.coef[b];
       const std::uint32_t lo = static_cast<std::uint32_t>(ak), hi = static_cast<std::uint32_t>(ak >> 32);
-      for (int j = 0; j < 32; ++j) buf[0][j] += (wv[j] & -static_cast<std::int32_t>((lo >> j) & 1u)) << b;
-      for (int j = 0; j < 32; ++j) buf[0][32 + j] += (wv[32 + j] & -static_cast<std::int32_t>((hi >> j) & 1u)) << b;
+      for (int j = 0; j < 32; ++j) buf[0][j] += (wv[j] & -static_cast<std::int32_t>((lo >> j) & 1u)) * cf;
+      for (int j = 0; j < 32; ++j) buf[0][32 + j] += (wv[32 + j] & -static_cast<std::int32_t>((hi >> j) & 1u)) * cf;
+    }
+    if (leaf_st) {  // rows past R hold weight 0: their leaves never change
+      std::int32_t* ls = leaf_st + static_cast<std::size_t>(k) * tree_units(v) * 64;
+      const std::uint32_t lb = static_cast<std::uint32_t>(low_mask(v.leaf_bits));
+      std::uint64_t t = 0;
+      for (int j = 0; j < 64; ++j) {
+        t += popc64((static_cast<std::uint32_t>(buf[0][j]) ^ static_cast<std::uint32_t>(ls[j])) & lb);
+        ls[j] = buf[0][j];
+      }
+      tog[kTogMult] += t;
     }
     const std::int32_t* val = buf[0];
     for (int s = 1; s <= 6; ++s) {

@@ -63,6 +63,9 @@ CIMMC_HD void encode_column(const JobView& v, const std::int32_t* CIMMC_RESTRICT
 // twos_complement, sign_magnitude (src/spec/spec.hpp).
 CIMMC_HD int encode_input(const JobView& v, int x, int c) {
   const unsigned amask = (1u << v.dac_bits) - 1u;
+  // Booth (digital_booth.hpp): the input's own bits, 2 per cycle; a signed
+  // input's two's complement sign-extends into the top cycle's bits.
+  if (v.tree_booth) return static_cast<int>((static_cast<unsigned>(x) >> (2 * c)) & 3u);
   switch (v.in_enc) {
     case 2: {  // two's complement: magnitude cycles, then a 1-level sign cycle
       if (c == v.cycles - 1) return x < 0 ? 1 : 0;

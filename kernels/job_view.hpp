@@ -127,6 +127,12 @@ struct JobView {
   // macro.cycle_bits leaves (per-column trees): a cycle's dac_bits input bits
   // and one weight bit form one leaf_bits = dac_bits leaf of one tree per column.
   bool tree_cycle_leaves = false;
+  // macro.cycle_bits booth (per-weight trees, dac_bits 2, unsigned or two's-
+  // complement inputs): cycle j's leaf is the radix-4 Booth digit of input
+  // bits 2j+1, 2j, 2j-1 times the weight, one tree per weight
+  // (kernels/digital_booth.hpp); cycles = floor(in_bits / 2) + 1 unsigned,
+  // ceil(in_bits / 2) signed; abits hold the input's own (sign-extended) bits.
+  bool tree_booth = false;
   int leaf_bits = 1;
   // ---- histogram layout inside one group's block of hist_size counters
   // (off_tog, tog_len: the digital toggle counters, kTog* below; tog_len 0 for analog)

@@ -86,6 +86,11 @@ struct Workspace {
   std::int32_t* dwval;      // G*wpg*U*64: each row's unit value (weight, or weight bit), gated by the input bits
   std::int64_t* dwpv;       // N
   std::int64_t* dwacc;      // N
+  // macro.cycle_bits booth only (one element otherwise; digital_booth.hpp):
+  // each row's Booth select lines (neg, one, two) at their last evaluation,
+  // [line][g][k], and each leaf (digit x weight) at its last evaluation, [g][k][n][j].
+  std::uint64_t* dsel;      // 3*G*wpg
+  std::int32_t* dleaf;      // G*wpg*N*64
   std::uint64_t* dtog;      // tog_len: this sample's toggles (one lane's share)
 };
 
@@ -126,7 +131,7 @@ CIMMC_HD int wtree_len(const JobView& v) { return v.wpg * 63 + dcross_len(v) + v
 // how many units (weights, or columns with cycle leaves) and trees per unit.
 CIMMC_HD bool product_trees(const JobView& v) { return v.tree_per_weight || v.tree_cycle_leaves; }
 CIMMC_HD int tree_units(const JobView& v) { return v.tree_per_weight ? v.N : v.P; }
-CIMMC_HD int tree_sets(const JobView& v) { return v.tree_cycle_leaves ? 1 : v.dac_bits; }
+CIMMC_HD int tree_sets(const JobView& v) { return v.tree_cycle_leaves || v.tree_booth ? 1 : v.dac_bits; }
 
 // Jobs whose conversions can take the unrolled FixedColumns (1-bit DAC
 // levels, unsigned, unpaired integer columns), which read Workspace::wbits_t.
@@ -210,6 +215,9 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.dwval, TW ? Gd * Wd * U * 64 : 1);
   take(w.dwpv, U);
   take(w.dwacc, U);
+  const std::size_t BO = TW && v.tree_booth ? 1 : 0;
+  take(w.dsel, BO ? 3 * Gd * Wd : 1);
+  take(w.dleaf, BO ? Gd * Wd * U * 64 : 1);
   take(w.dtog, D ? static_cast<std::size_t>(v.tog_len) : 1);
   return (off + 63) & ~std::size_t(63);
 }

@@ -183,6 +183,11 @@ inline std::vector<KernelCase> kernel_cases() {
   Config leaves = multibit;  // a cycle's two input bits as one leaf of one tree per column
   leaves.macro.cycle_bits = CycleBits::leaves;
   out.push_back({"digital_cycle_leaves_cell_groups", leaves});
+  Config booth = per_weight2;  // radix-4 Booth digits of unsigned inputs (kernels/digital_booth.hpp)
+  booth.macro.cycle_bits = CycleBits::booth;
+  booth.macro.input_encoding = InputEncoding::unsigned_plain;
+  booth.tile.inputs = uniform_operand(8, false, 0.0, 1.0, 1.0);
+  out.push_back({"digital_booth_cell_groups", booth});
 
   if (std::filesystem::exists(kFashionMnist)) {
     Config patches = base;

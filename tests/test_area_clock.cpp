@@ -189,3 +189,37 @@ TEST(AreaClock, CycleLeavesReplaceTheTreesPerInputBitByHand) {
   EXPECT_NEAR(a.delay_ns[3], 0.11472 + 0.0956 + 2 * 0.0956, 1e-12);
   EXPECT_EQ(b.delay_ns[3], 0.0);
 }
+
+// macro.cycle_bits booth on a 4-row, 2-column macro of 1-bit weights (one
+// weight per column), 2-bit inputs: one tree per weight of 1 + 2 = 3-bit
+// leaves (stage 1: 2 x 3 full adders, stage 2: 1 x 4; 10 per tree) instead
+// of 2 trees of 1-bit leaves (4 each) and a place-value adder; a selector
+// per leaf bit (AO22 = 3 NAND2, XOR2) per row per weight, an encoder (2 XOR2
+// + NAND2) per line, in place of 2 NORs per row per column. Booth's 2 cycles
+// (floor(2/2) + 1) accumulate a 2 + (2 + 3) + 1 = 8-bit sum. Critical path:
+// encoder + selector (2 XOR2 + 3 NAND2), then the 3-bit-leaf tree.
+TEST(AreaClock, BoothOneTreePerWeightByHand) {
+  MacroGeometry t = tiny_digital(28);
+  t.input_bits = 2, t.dac_bits = 2, t.tree_per_weight = true, t.leaf_bits = 1;
+  MacroGeometry b = t;
+  b.booth = true, b.leaf_bits = 3;
+  const AreaClock a = area_clock(t), c = area_clock(b);
+  const double nand = 0.614, xr = 2.4 * 0.614;
+  EXPECT_NEAR(part(a, AreaPart::multipliers), 2 * 4 * 2 * nand, 1e-9);
+  EXPECT_NEAR(part(c, AreaPart::multipliers), 4 * 2 * 3 * (3 * nand + xr) + 4 * (2 * xr + nand), 1e-9);
+  EXPECT_NEAR(part(a, AreaPart::adder_trees), 2 * 2 * 4 * kFa, 1e-9);
+  EXPECT_NEAR(part(c, AreaPart::adder_trees), 2 * 10 * kFa, 1e-9);
+  EXPECT_GT(part(a, AreaPart::place_value), 0.0);
+  EXPECT_EQ(part(c, AreaPart::place_value), 0.0);
+  EXPECT_NEAR(part(c, AreaPart::accumulators), 2 * 8 * (kFa + kDff), 1e-9);
+  EXPECT_NEAR(c.delay_ns[1], 2 * 0.11472 + 3 * 0.0478, 1e-12);
+  // Tree of 4 3-bit leaves: in-to-sum (2 XOR2), in-to-carry (XOR2 + 2 NAND2), 3 carries (2 NAND2 each).
+  EXPECT_NEAR(c.delay_ns[2], 2 * 0.11472 + (0.11472 + 0.0956) + 3 * 0.0956, 1e-12);
+  EXPECT_EQ(c.delay_ns[3], 0.0);
+  EXPECT_NEAR(c.delay_ns[4], (0.11472 + 0.0956) + 2 * 0.0956, 1e-12);  // 8-bit accumulator over a 5-bit input
+  // A signed 2-bit input is one Booth digit (ceil(2/2)): one cycle, nothing to accumulate.
+  b.booth_signed = true;
+  EXPECT_EQ(part(area_clock(b), AreaPart::accumulators), 0.0);
+  b.input_bits = 3;  // ceil(3/2) = 2 cycles: 3 + 5 + 1 = 9-bit accumulator
+  EXPECT_NEAR(part(area_clock(b), AreaPart::accumulators), 2 * 9 * (kFa + kDff), 1e-9);
+}

@@ -91,7 +91,7 @@ TEST(Chips, SevenPublishedMacrosEnergyPerMac) {
       const JobView& v = r.view;
       // A tree per input bit of a cycle (one with cycle leaves), per column
       // (per weight with per-weight trees).
-      const double trees = v.tree_per_weight ? v.N : v.P, sets = v.tree_cycle_leaves ? 1 : v.dac_bits;
+      const double trees = v.tree_per_weight ? v.N : v.P, sets = v.tree_cycle_leaves || v.tree_booth ? 1 : v.dac_bits;
       const double evals = static_cast<double>(v.cycles) * v.G * trees * sets;
       const double fixed = 0.5 * tree_output_bits(v.R, v.leaf_bits) * evals * t.toggle[kTogStage1];
       const double tree = rep.component_pj[static_cast<int>(Component::column)].mean;
@@ -125,7 +125,7 @@ const ChipSize kSizes[] = {
     {"aimc1", 1, 1.9425, 22.5, true, true},         // tclk 1000/22.5 ns
     {"aimc2", 4, 0.468, 1000 / 7.2, true, false},   // tclk 7.2 ns (4 banks in ZigZag-IMC's area record)
     {"aimc3", 8, 1.88, 364.0, false, false},        // tclk 1000/364 ns
-    {"dimc1", 64, 0.9408, 195.0, false, true},      // tclk 1/195 us
+    {"dimc1", 64, 0.9408, 195.0, true, false},      // tclk 1/195 us
     {"dimc2", 2, 0.03, 1000 / 3.0, false, true},    // tclk 3 ns
     {"dimc3", 8, 0.1462, 182.0, false, false},       // tclk 1000/182 ns
     {"dimc4", 4, 0.269, 400.0, false, true},        // tclk 1000/400 ns

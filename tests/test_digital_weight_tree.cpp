@@ -24,6 +24,7 @@
 
 #include "config/config.hpp"
 #include "config_test_util.hpp"
+#include "digital_tree_util.hpp"
 #include "io/hdf5_file.hpp"
 #include "pricing/pricing.hpp"
 #include "test_util.hpp"
@@ -38,18 +39,6 @@ Config per_weight(int rows, OperandSpec x, OperandSpec w) {
   c.macro.adder_tree = AdderTree::per_weight;
   c.macro.weight_encoding = w.is_signed ? WeightEncoding::twos_complement : WeightEncoding::unsigned_plain;
   return c;
-}
-
-// Rows under node i of stage s of an R-row tree, or 0 when the node is a wire.
-int node_rows(int i, int s, int R) {
-  const int lo = i << s, mid = lo + (1 << (s - 1));
-  if (lo >= R || mid >= R) return 0;
-  return std::min(R, (i + 1) << s) - lo;
-}
-
-int popcount_bits(std::int64_t v, int bits) {
-  const std::uint64_t u = static_cast<std::uint64_t>(v) & ((1ull << bits) - 1);
-  return __builtin_popcountll(u);
 }
 
 // Binomial(n, 1/2) pmf.
@@ -153,12 +142,8 @@ TEST(DigitalWeightTree, ConstantLeavesToggleOnlyOnTheFirstEvaluation) {
   ASSERT_EQ(r.view.leaf_bits, 8);
   ASSERT_EQ(r.view.tree_stages, 7);
   const std::vector<std::uint64_t> t = r.toggles();
-  for (int s = 1; s <= 7; ++s) {
-    std::uint64_t want = 0;
-    for (int i = 0; (i << s) < 100; ++i)
-      if (const int n = node_rows(i, s, 100)) want += popcount_bits(-75LL * n, 8 + s);
-    EXPECT_EQ(t[kTogStage1 + s - 1], 10 * want) << "stage " << s;
-  }
+  for (int s = 1; s <= 7; ++s)
+    EXPECT_EQ(t[kTogStage1 + s - 1], 10 * constant_stage_toggles(-75, 100, 8, s)) << "stage " << s;
 }
 
 TEST(DigitalWeightTree, StageTogglesOfFairInputBitsMatchTheBinomialClosedForm) {

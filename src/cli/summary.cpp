@@ -67,9 +67,11 @@ void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, cons
      << to_string(cfg.macro.weight_encoding) << ", " << v.bpc << " bits/cell; ";
   if (v.digital)
     os << "digital: "
-       << (v.dac_bits > 1 && !v.tree_cycle_leaves ? std::to_string(v.dac_bits) + " adder trees" : std::string("adder tree"))
+       << (v.dac_bits > 1 && !v.tree_cycle_leaves && !v.tree_booth ? std::to_string(v.dac_bits) + " adder trees" : std::string("adder tree"))
        << " of " << v.R << " rows (" << v.tree_stages << " stages) "
-       << (v.tree_per_weight ? "per weight (" + std::to_string(v.leaf_bits) + "-bit products)" : std::string("per column"))
+       << (v.tree_per_weight ? "per weight (" + std::to_string(v.leaf_bits) + "-bit products" +
+                                   (v.tree_booth ? ", radix-4 Booth digits)" : ")")
+                             : std::string("per column"))
        << (v.tree_cycle_leaves ? " of " + std::to_string(v.leaf_bits) + "-bit leaves (a cycle's input bits)" : std::string())
        << (v.cell_group > 1 ? ", cell groups of " + std::to_string(v.cell_group) : std::string()) << ", no ADC\n\n";
   else

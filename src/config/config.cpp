@@ -123,7 +123,8 @@ void read_macro(const MapReader& r, MacroSpec& m) {
   r.read("cell_group", m.cell_group, rule::kArrayDim);  // divides rows: a cross-field rule
   r.read_enum<AdderTree>("adder_tree", m.adder_tree,
                          {{"per_column", AdderTree::per_column}, {"per_weight", AdderTree::per_weight}});
-  r.read_enum<CycleBits>("cycle_bits", m.cycle_bits, {{"trees", CycleBits::trees}, {"leaves", CycleBits::leaves}});
+  r.read_enum<CycleBits>("cycle_bits", m.cycle_bits,
+                         {{"trees", CycleBits::trees}, {"leaves", CycleBits::leaves}, {"booth", CycleBits::booth}});
   // A group's cells share one periphery input, so a conversion (or tree
   // evaluation) sums rows / cell_group inputs unless rows_active says fewer.
   if (m.cell_group > 1 && !r.has("rows_active")) m.rows_active = std::max(1, m.rows / m.cell_group);

@@ -83,6 +83,20 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
     c.fail("macro.cycle_bits", "leaves",
            "cannot be used with adder_tree: per_weight (a multi-bit input times a multi-bit weight needs a multiplier "
            "with partial-product adders per row, which is not modelled)");
+  if (m.cycle_bits == CycleBits::booth) {  // kernels/digital_booth.hpp
+    if (m.adder_tree != AdderTree::per_weight)
+      c.fail("macro.cycle_bits", "booth",
+             "needs adder_tree: per_weight (a Booth digit times the weight is a multi-bit product; a per-column "
+             "tree adds 1-bit products)");
+    if (m.dac_bits != 2)
+      c.fail("macro.cycle_bits", "booth",
+             "needs dac_bits: 2 (radix-4 Booth recodes 2 input bits per cycle; dac_bits is " +
+                 std::to_string(m.dac_bits) + ")");
+    if (m.input_encoding != InputEncoding::unsigned_plain && m.input_encoding != InputEncoding::twos_complement)
+      c.fail("macro.cycle_bits", "booth",
+             std::string("needs input_encoding unsigned or twos_complement (it is ") + to_string(m.input_encoding) +
+                 "): Booth digits recode an input's own bits");
+  }
   if (m.adder_tree == AdderTree::per_weight) {
     // Product-tree sums are kept in 32-bit words (kernels/digital_weight_tree.hpp).
     const int inputs = m.rows_active > 0 ? m.rows_active : m.rows / m.cell_group;
@@ -90,7 +104,9 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
     while ((1 << stages) < inputs) ++stages;
     int wbits = cfg.tile.weights.bits;
     for (const LayerSpec& l : cfg.network.layers) wbits = std::max(wbits, l.weights.bits);
-    const int leaf = wbits + (m.weight_encoding == WeightEncoding::differential ? 1 : 0);
+    // A Booth leaf is the weight times a digit in {-2..2}: 2 bits wider.
+    const int leaf = wbits + (m.weight_encoding == WeightEncoding::differential ? 1 : 0) +
+                     (m.cycle_bits == CycleBits::booth ? 2 : 0);
     if (leaf + stages > 31)
       c.fail("macro.adder_tree", "per_weight",
              "needs product bits (" + std::to_string(leaf) + ") + adder-tree stages (" + std::to_string(stages) +

@@ -64,7 +64,9 @@ void set_input_cycles(const MacroSpec& m, const OperandSpec& x, JobView& v) {
   for (int c = 0; c < v.cycles; ++c) v.in_coef[c] = std::ldexp(1.0, d * c);
   switch (m.input_encoding) {
     case InputEncoding::offset: v.x_offset = 1 << (x.bits - 1); break;
-    case InputEncoding::twos_complement: v.in_coef[v.cycles - 1] = -std::ldexp(1.0, x.bits - 1); break;
+    case InputEncoding::twos_complement:  // Booth: the trees' digits carry the sign (digital_booth.hpp)
+      if (m.cycle_bits != CycleBits::booth) v.in_coef[v.cycles - 1] = -std::ldexp(1.0, x.bits - 1);
+      break;
     case InputEncoding::sign_magnitude: {
       const int half = v.cycles / 2;
       for (int c = half; c < v.cycles; ++c) v.in_coef[c] = -std::ldexp(1.0, d * (c - half));
@@ -80,10 +82,15 @@ void set_input_cycles(const MacroSpec& m, const OperandSpec& x, JobView& v) {
 // adder tree over the R active rows and registers wide enough for any value.
 // Bits of a per-weight tree's leaf: the smallest two's-complement (or, with
 // no negative coefficient, unsigned) word holding every sum of a subset of
-// the weight's column coefficients.
-int product_bits(const JobView& v) {
+// the weight's column coefficients. A Booth leaf is that sum times a digit in
+// {-2..2}: signed, over [min(2 lo, -2 hi), max(2 hi, -2 lo)].
+int product_bits(const JobView& v, bool booth) {
   double lo = 0, hi = 0;
   for (int q = 0; q < v.ppw; ++q) (v.w_coef[q] < 0 ? lo : hi) += v.w_coef[q];
+  if (booth) {
+    const double a = std::max(hi, -lo);
+    lo = -2 * a, hi = 2 * a;
+  }
   int bits = 1;
   if (lo < 0)
     while (-std::ldexp(1.0, bits - 1) > lo || std::ldexp(1.0, bits - 1) - 1 < hi) ++bits;
@@ -109,7 +116,8 @@ void set_digital(JobView& v, AdderTree tree, CycleBits cycle) {
   v.out_bits = v.acc_bits + v.w_bits + 1;  // the weight-bit columns shifted and added (+1: differential's pair)
   v.tree_per_weight = tree == AdderTree::per_weight;
   v.tree_cycle_leaves = cycle == CycleBits::leaves;
-  v.leaf_bits = v.tree_per_weight ? product_bits(v) : v.tree_cycle_leaves ? v.dac_bits : 1;
+  v.tree_booth = cycle == CycleBits::booth;
+  v.leaf_bits = v.tree_per_weight ? product_bits(v, v.tree_booth) : v.tree_cycle_leaves ? v.dac_bits : 1;
 }
 
 // Device models (kernels/device_view.hpp): conductances in g_lsb units.

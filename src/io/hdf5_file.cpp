@@ -75,6 +75,7 @@ void write_job(const H5::Group& job, const JobResult& r) {
   // the stage toggles were counted over.
   if (v.tree_per_weight || v.tree_cycle_leaves) h5::write_attr(job, "tree_leaf_bits", v.leaf_bits);
   if (v.tree_cycle_leaves) h5::write_attr(job, "tree_cycle_leaves", 1);
+  if (v.tree_per_weight) h5::write_attr(job, "tree_booth", v.tree_booth ? 1 : 0);
 
   const H5::Group hg = job.createGroup("histograms");
   const auto hs = static_cast<std::size_t>(v.hist_size);
@@ -123,6 +124,10 @@ void write_energy(const H5::Group& e, const JobResult& r, const EnergyTables& t,
   if (t.cell_per_mvm > 0)  // format 2.7: only with cell groups, so older files read as before
     h5::write_scalar(tg, "cell_group_read_per_mvm", t.cell_per_mvm,
                      Meta{"pJ", "digital macro with cell groups: local-bitline reads of one MVM (cell component)"});
+  if (t.booth_per_mvm > 0)  // macro.cycle_bits booth only, so older files read as before
+    h5::write_scalar(tg, "booth_encode_per_mvm", t.booth_per_mvm,
+                     Meta{"pJ", "digital macro with Booth recoding: every row's encoder, every cycle of one MVM "
+                                "(row_driver component)"});
   if (!t.toggle.empty())
     h5::write_dataset(tg, "toggle", t.toggle.data(), {t.toggle.size()},
                       Meta{"pJ", "digital macro: energy of one toggle, by counter of /job/histograms/toggles"});
@@ -197,6 +202,8 @@ JobResult read_job(const H5::Group& job) {
   v.tree_cycle_leaves = job.attrExists("tree_cycle_leaves");
   v.tree_per_weight = job.attrExists("tree_leaf_bits") && !v.tree_cycle_leaves;
   v.leaf_bits = job.attrExists("tree_leaf_bits") ? h5::read_attr<int>(job, "tree_leaf_bits") : 1;
+  v.tree_booth = job.attrExists("tree_booth") && h5::read_attr<int>(job, "tree_booth") != 0;
+  if (v.tree_booth && !v.tree_per_weight) throw IoError("/job attribute 'tree_booth' needs per-weight trees");
   if (v.leaf_bits < 1 || v.leaf_bits > 32) throw IoError("/job attribute 'tree_leaf_bits' must be 1..32");
   if (v.pair && v.pcell != 2 * v.P) throw IoError("/job attribute 'pair_cells' must be 2 x P");
   check_layout(r);  // bounds ppw, cycles and offsets before anything is indexed

@@ -64,6 +64,8 @@ MacroGeometry macro_geometry(const Config& cfg) {
   if (g.digital && m.adder_tree == AdderTree::per_weight) {
     g.tree_per_weight = true;
     g.leaf_bits = g.weight_bits + (g.cols_per_weight > g.weight_bits ? 1 : 0);  // a differential pair's sign
+    if (m.cycle_bits == CycleBits::booth) g.booth = true, g.leaf_bits += 2;       // digit in {-2..2} x weight
+    g.booth_signed = g.booth && m.input_encoding == InputEncoding::twos_complement;
   }
   g.node_nm = cfg.energy.node_nm;
   return g;
@@ -73,7 +75,9 @@ AreaClock area_clock(const MacroGeometry& g) {
   AreaClock a;
   auto part = [&](AreaPart p) -> double& { return a.area_um2[static_cast<int>(p)]; };
   const double cols = g.cols, rows = g.rows;
-  const int cycles = (g.input_bits + g.dac_bits - 1) / g.dac_bits;
+  const int cycles = !g.booth        ? (g.input_bits + g.dac_bits - 1) / g.dac_bits
+                     : g.booth_signed ? (g.input_bits + 1) / 2
+                                      : g.input_bits / 2 + 1;
   const int groups = (g.rows + g.tree_inputs - 1) / g.tree_inputs;  // row groups taking turns on one input
   const int s = tree_stages(g.tree_inputs);
 
@@ -89,12 +93,15 @@ AreaClock area_clock(const MacroGeometry& g) {
   // or one per weight of leaf_bits-bit products.
   const double trees = g.tree_per_weight ? weights : cols;
   const int leaf = g.tree_per_weight || g.cycle_leaves ? g.leaf_bits : 1;
-  const int sets = g.cycle_leaves ? 1 : g.dac_bits;  // trees per column or weight
+  const int sets = g.cycle_leaves || g.booth ? 1 : g.dac_bits;  // trees per column or weight
   // Width of the value entering the accumulator: a tree output (digital) or an ADC code.
   int w_in = g.digital ? s + leaf : g.adc_bits;
   if (g.digital) {
     // One NOR per tree input per column per input bit of a cycle (ZigZag-IMC: B_cycle x B_w x D1 x D2).
     part(AreaPart::multipliers) = g.dac_bits * static_cast<double>(g.tree_inputs) * cols * z::kNand2AreaUm2;
+    if (g.booth)  // a selector per leaf bit per tree input per weight, an encoder per input line
+      part(AreaPart::multipliers) = static_cast<double>(g.tree_inputs) * weights * leaf * z::kBoothSelectAreaUm2 +
+                                    lines * z::kBoothEncoderAreaUm2;
     part(AreaPart::adder_trees) = sets * trees * tree_full_adders(g.tree_inputs, leaf) * z::kFullAdderAreaUm2;
     if (sets > 1) {  // the dac_bits tree outputs combined by place value, as a tree of (S + leaf)-bit inputs
       part(AreaPart::place_value) = trees * tree_full_adders(g.dac_bits, s + leaf) * z::kFullAdderAreaUm2;
@@ -110,7 +117,7 @@ AreaClock area_clock(const MacroGeometry& g) {
     if (g.sram) part(AreaPart::multipliers) = rows * cols * z::kNand2AreaUm2;
     a.delay_ns[0] = g.adc_ns;
   }
-  if (g.sram) a.delay_ns[1] = z::kNand2DelayNs;
+  if (g.sram) a.delay_ns[1] = g.booth ? z::kBoothDelayNs : z::kNand2DelayNs;
   // Accumulator per column (per weight with per-weight trees): the shift-add over input cycles and row groups,
   // a full adder and a flip-flop per bit (ZigZag-IMC; none with a single cycle).
   const int w_acc = g.input_bits + w_in + tree_stages(groups) + 1;

@@ -33,6 +33,11 @@ struct MacroGeometry {
   // Digital, macro.cycle_bits leaves: one tree per column of dac_bits-bit
   // leaves instead of dac_bits trees and a place-value adder.
   bool cycle_leaves = false;
+  // Digital, macro.cycle_bits booth (per-weight trees): one tree per weight of
+  // (weight bits + 2)-bit leaves, a Booth encoder per input line and a
+  // selector per leaf bit in place of the NOR multipliers; cycles
+  // floor(input_bits / 2) + 1 (unsigned inputs) or ceil(input_bits / 2) (booth_signed).
+  bool booth = false, booth_signed = false;
   int leaf_bits = 1;
   int node_nm = 28;
 };

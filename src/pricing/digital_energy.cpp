@@ -12,6 +12,13 @@
 //                    bit changes switch)
 //   accumulator and  a full adder plus its flip-flop: 3.40 + 1.70 fJ
 //   output register
+//   Booth encoder    (macro.cycle_bits booth) one per row per cycle, every
+//                    cycle: one = XOR2(x[2j], x[2j-1]), two = NOR2(one,
+//                    XNOR2(x[2j+1], x[2j])), neg = x[2j+1]: 2 XOR2 + 1 NOR2,
+//                    priced as one full adder operation, 3.40 fJ (ZigZag-IMC's
+//                    full adder, 2 XOR2 + 3 NAND2 at 6 NAND2 capacitances,
+//                    holds the encoder's gates); its select lines' toggles are
+//                    the input-line toggles, its selectors' the multiplier's
 // The config's energy.<component>.e0_pj replaces a default (per toggle).
 #include <algorithm>
 
@@ -40,6 +47,10 @@ void digital_energy_tables(const Config& cfg, const JobResult& r, EnergyTables& 
   if (v.cell_group > 1) {
     t.cell_reads_per_mvm = static_cast<double>(v.cycles) * v.K * v.P;
     t.cell_per_mvm = t.cell_reads_per_mvm * v.cell_group * wire * e.vdd_v * e.vdd_v * z::kPjPerJ;
+  }
+  if (v.tree_booth) {
+    t.booth_encodes_per_mvm = static_cast<double>(v.cycles) * v.K;
+    t.booth_per_mvm = t.booth_encodes_per_mvm * z::kFullAdderJ * scale * z::kPjPerJ;
   }
   const double mult = resolve(e.multiplier, {z::kNorMultiplyJ * scale * z::kPjPerJ})(0);
   const double tree = resolve(e.adder_tree, {z::kFullAdderJ * scale * z::kPjPerJ})(0);

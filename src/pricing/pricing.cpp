@@ -71,6 +71,7 @@ std::array<double, kComponents> component_energy(const JobView& v, const double*
                                        dot(hist + v.off_adc, t.adc),        mvms * conv_per_mvm * t.shift_add,
                                        mvms * acc_per_mvm * t.accumulator, mvms * t.leakage_per_mvm};
   e[static_cast<int>(Component::cell)] += mvms * t.cell_per_mvm;
+  e[static_cast<int>(Component::row_driver)] += mvms * t.booth_per_mvm;
   for (std::size_t i = 0; i < t.toggle.size(); ++i)
     e[static_cast<int>(t.toggle_component[i])] += hist[v.off_tog + i] * t.toggle[i];
   return e;
@@ -111,6 +112,7 @@ Report price(const JobResult& r, const EnergyTables& t) {
     rep.events_per_mvm.fill(0.0);
     rep.events_per_mvm[static_cast<int>(Component::leakage)] = 1.0;
     rep.events_per_mvm[static_cast<int>(Component::cell)] = t.cell_reads_per_mvm;
+    rep.events_per_mvm[static_cast<int>(Component::row_driver)] = t.booth_encodes_per_mvm;
     const std::vector<std::uint64_t> tog = r.toggles();
     for (std::size_t i = 0; i < tog.size(); ++i)
       rep.events_per_mvm[static_cast<int>(t.toggle_component[i])] += samples > 0 ? static_cast<double>(tog[i]) / samples : 0.0;

@@ -39,6 +39,10 @@ struct EnergyTables {
   // local bitline read by every evaluation (digital_energy.cpp).
   double cell_per_mvm = 0;
   double cell_reads_per_mvm = 0;
+  // Row-driver energy per MVM that no histogram counts: a Booth macro's
+  // encoders, one per row per cycle (digital_energy.cpp).
+  double booth_per_mvm = 0;
+  double booth_encodes_per_mvm = 0;
   double leakage_per_mvm = 0;       // leakage power x MVM latency
   double latency_ns = 0;            // one MVM of the tile
 };

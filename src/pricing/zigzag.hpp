@@ -24,6 +24,13 @@ constexpr double kXor2AreaUm2 = 2.4 * kNand2AreaUm2;    // XOR2 = 2.4x NAND2 are
 constexpr double kDffAreaUm2 = 6.0 * kNand2AreaUm2;     // DFF = 6x NAND2 area (ZigZag-IMC)
 // 1-bit full adder = 3 NAND2 + 2 XOR2; 1-bit multiplier = one NOR costed as a NAND2 (ZigZag-IMC LogicUnit).
 constexpr double kFullAdderAreaUm2 = 3 * kNand2AreaUm2 + 2 * kXor2AreaUm2;
+// Radix-4 Booth logic in these units (gate-level constructions; cimmc's, not
+// ZigZag-IMC's, which has no Booth macro): an encoder per input line is
+// one = XOR2(x[2j], x[2j-1]), two = NOR2(one, XNOR2(x[2j+1], x[2j])) -- 2 XOR2
+// + 1 NOR2 costed as a NAND2; a selector per leaf bit picks w_i or w_(i-1)
+// (AO22 = 3 NAND2) and negates (XOR2).
+constexpr double kBoothEncoderAreaUm2 = 2 * kXor2AreaUm2 + kNand2AreaUm2;
+constexpr double kBoothSelectAreaUm2 = 3 * kNand2AreaUm2 + kXor2AreaUm2;
 constexpr double kNand2DelayNs = 0.0478;                // NAND2 delay (ZigZag-IMC)
 constexpr double kXor2DelayNs = 2.4 * kNand2DelayNs;    // XOR2 = 2.4x NAND2 delay (ZigZag-IMC)
 // Full-adder paths (ZigZag-IMC LogicUnit): input to sum = 2 XOR2, input to
@@ -31,6 +38,9 @@ constexpr double kXor2DelayNs = 2.4 * kNand2DelayNs;    // XOR2 = 2.4x NAND2 del
 constexpr double kAdderInToSumNs = 2 * kXor2DelayNs;
 constexpr double kAdderInToCoutNs = kXor2DelayNs + 2 * kNand2DelayNs;
 constexpr double kAdderCinToCoutNs = 2 * kNand2DelayNs;
+// Booth encoder to selected leaf: XOR2, NOR2 (encoder's `two`), then the
+// selector's AO22 (2 NAND2 levels) and XOR2 (constructions above).
+constexpr double kBoothDelayNs = 2 * kXor2DelayNs + 3 * kNand2DelayNs;
 // ADC area [µm²] = 10^(k1 B + k2) 2^B for B >= 2 bits, 0 for 1 bit: ZigZag-IMC
 // get_adc_cost, "extracted and validated against 3 AIMC papers on 28nm".
 constexpr double kAdcAreaK1 = -0.0369, kAdcAreaK2 = 1.206;

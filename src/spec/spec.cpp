@@ -55,7 +55,9 @@ const char* to_string(AdcRange r) {
 }
 const char* to_string(MacroKind k) { return k == MacroKind::digital ? "digital" : "analog"; }
 const char* to_string(AdderTree t) { return t == AdderTree::per_weight ? "per_weight" : "per_column"; }
-const char* to_string(CycleBits b) { return b == CycleBits::leaves ? "leaves" : "trees"; }
+const char* to_string(CycleBits b) {
+  return b == CycleBits::leaves ? "leaves" : b == CycleBits::booth ? "booth" : "trees";
+}
 
 const char* to_string(LayerKind k) {
   switch (k) {
@@ -118,9 +120,16 @@ int adc_cols_per_weight(const MacroSpec& m, const OperandSpec& w) {
 
 int input_cycles(const MacroSpec& m, const OperandSpec& x) {
   switch (m.input_encoding) {
-    case InputEncoding::twos_complement: return ceil_div(x.bits - 1, m.dac_bits) + 1;
+    case InputEncoding::twos_complement:
+      // Booth digits of a signed B-bit input: ceil(B/2), the top one reading the sign bit at -2 x 4^j.
+      if (m.cycle_bits == CycleBits::booth) return ceil_div(x.bits, 2);
+      return ceil_div(x.bits - 1, m.dac_bits) + 1;
     case InputEncoding::sign_magnitude: return 2 * ceil_div(x.bits - 1, m.dac_bits);
-    default: return ceil_div(x.bits, m.dac_bits);
+    default:
+      // Radix-4 Booth digits of an unsigned B-bit input: digit j reads bits
+      // 2j+1, 2j, 2j-1, so bit B-1 needs digit floor(B/2) (kernels/digital_booth.hpp).
+      if (m.cycle_bits == CycleBits::booth) return x.bits / 2 + 1;
+      return ceil_div(x.bits, m.dac_bits);
   }
 }
 

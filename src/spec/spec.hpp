@@ -80,8 +80,12 @@ enum class MacroKind { analog, digital };
 enum class AdderTree { per_column, per_weight };
 // Digital macros with dac_bits > 1: one tree per input bit of a cycle and a
 // place-value adder (trees), or the cycle's input bits and a weight bit as
-// one dac_bits-bit leaf of one tree (leaves; per_column trees only).
-enum class CycleBits { trees, leaves };
+// one dac_bits-bit leaf of one tree (leaves; per_column trees only), or the
+// cycle's 2 bits radix-4 Booth recoded into one digit in {-2..2} times the
+// weight as the leaf of one tree per weight (booth; per_weight trees,
+// dac_bits 2, unsigned inputs: floor(B/2) + 1 cycles for B input bits;
+// twos_complement inputs: ceil(B/2)).
+enum class CycleBits { trees, leaves, booth };
 // reram: cell read V(x)^2 G(w) t (SIAM/NeuroSim). sram: a 1-bit SRAM cell that
 // discharges its share of a precharged bitline; the bitline energy follows
 // the column value (pricing/energy_tables.cpp). Digital macros are SRAM.
