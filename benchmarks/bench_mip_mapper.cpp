@@ -114,6 +114,7 @@ void BM_mip_vs_random(benchmark::State& state) {
       mo.max_seconds = 10;
       mo.incumbents = seed.report.best;
       mo.strong_branching = std::getenv("CIMMC_BENCH_NO_STRONG") == nullptr;  // to compare CBC's settings
+      if (const char* rr = std::getenv("CIMMC_BENCH_ROOT_ROUNDS")) mo.root_rounds = std::atoi(rr);
       mipmap::MipReport r;
       if (seed.report.exhaustive) {  // the enumeration is the proof, as in plan
         r.status = "enumerated";

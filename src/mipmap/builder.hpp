@@ -37,6 +37,9 @@ class Builder {
   LinExpr steps() const;
   LinExpr spatial(int a, int b, loopnest::Operand op, bool rel) const;
   LinExpr window(int i, loopnest::Dim p, loopnest::Dim r, bool box);
+  LinExpr at_least(const LinExpr& a, const LinExpr& b);
+  LinExpr footprint(int i);
+  LinExpr strided(const LinExpr& ep, std::int64_t n, std::int64_t stride);
   LinExpr tile(int i, loopnest::Operand op);
   LinExpr visits(int i, loopnest::Operand op);
 
@@ -50,6 +53,9 @@ class Builder {
   int L_;
   double log_macs_ = 0, log_ow_ = 0;
   bool box_h_ = true, box_w_ = true;
+  // Inputs reuse a window only across M where each axis is a box or has a
+  // 1-wide filter (a step of P then moves the window past its last row).
+  bool box_reuse_ = true;
 
   std::array<std::vector<std::array<LinExpr, 2>>, loopnest::kDims> ell_;
   std::vector<std::array<std::int64_t, loopnest::kDims>> shapes_;

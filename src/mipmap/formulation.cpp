@@ -179,12 +179,54 @@ LinExpr Builder::spatial(int a, int b, Operand op, bool rel) const {
 LinExpr Builder::window(int i, Dim p, Dim r, bool box) {
   LinExpr ep = ext(i, int(p)), er = ext(i, int(r));
   if (box) return ep + er;
-  const double hi = std::max(ep.hi, er.hi);
+  if (s_.size(int(r)) == 1 && s_.size(int(p)) > 1) return strided(ep, s_.size(int(p)), p == Dim::P ? s_.stride_h : s_.stride_w);
+  return at_least(ep, er);
+}
+
+// A column bounded below by both expressions (their max, where it is minimised).
+LinExpr Builder::at_least(const LinExpr& a, const LinExpr& b) {
+  const double hi = std::max(a.hi, b.hi);
   LinExpr w;
-  w.terms.emplace_back(f_.milp.add_col(0, hi, 0, false), 1.0);
+  w.terms.emplace_back(f_.milp.add_col(std::min(a.lo, b.lo), hi, 0, false), 1.0);
+  w.lo = std::max(a.lo, b.lo);
   w.hi = hi;
-  f_.milp.add_row(w - ep, 'G', 0);
-  f_.milp.add_row(w - er, 'G', 0);
+  f_.milp.add_row(w - a, 'G', 0);
+  f_.milp.add_row(w - b, 'G', 0);
+  return w;
+}
+
+// Log words of every input an instance of level i ever holds (each is filled
+// at least once): the dims' extents there with the spatial factors above i
+// left out, the rows of a window at least the larger of P's and R's (one
+// row per output row at a fixed filter row, and per filter row at a fixed
+// output row), columns alike.
+LinExpr Builder::footprint(int i) {
+  const auto whole = [&](Dim d) {
+    LinExpr e = ext(i, int(d));
+    for (int j = 0; j < i; ++j) e += ell(int(d), j, false);
+    return e;
+  };
+  return whole(Dim::G) + whole(Dim::N) + whole(Dim::C) + at_least(whole(Dim::P), whole(Dim::R)) +
+         at_least(whole(Dim::Q), whole(Dim::S));
+}
+
+// A 1-wide filter's window, (p - 1) x stride + 1 rows for a P extent p:
+// exact, as one choice among the divisors of P that fixes the extent (the
+// window is concave in log p, so no tangent bounds it from below).
+LinExpr Builder::strided(const LinExpr& ep, std::int64_t n, std::int64_t stride) {
+  LinExpr one, w, link = ep;
+  for (auto& t : link.terms) t.second = -t.second;
+  link.constant = -link.constant;
+  for (std::int64_t v : divisors(n)) {
+    const int col = f_.milp.add_binary();
+    one.terms.emplace_back(col, 1.0);
+    if (v > 1) link.terms.emplace_back(col, std::log(double(v)));
+    w.terms.emplace_back(col, std::log(double((v - 1) * stride + 1)));
+  }
+  f_.milp.add_row(one, 'E', 1);
+  f_.milp.add_row(link, 'E', 0);
+  w.lo = 0;
+  w.hi = std::log(double((n - 1) * stride + 1));
   return w;
 }
 
@@ -233,8 +275,8 @@ ln::LoopNest decode(const Formulation& f, const std::vector<double>& x, int leve
   return n;
 }
 
-int tighten(Formulation& f, const std::vector<double>& x, double tol) {
-  const std::vector<double> r = rounded(f, x);
+int tighten(Formulation& f, const std::vector<double>& x, double tol, bool round) {
+  const std::vector<double> r = round ? rounded(f, x) : x;
   int added = 0;
   for (const Term& t : f.terms) {
     if (t.col < 0) continue;

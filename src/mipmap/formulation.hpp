@@ -106,7 +106,9 @@ loopnest::LoopNest decode(const Formulation& f, const std::vector<double>& x, in
 
 // Adds a tangent at the solution's z to every term whose column is below
 // exp(z) by more than `tol`; returns how many were added.
-int tighten(Formulation& f, const std::vector<double>& x, double tol);
+// At x as it is (round false: a point of the LP relaxation) or with its
+// integer columns rounded (a solution).
+int tighten(Formulation& f, const std::vector<double>& x, double tol, bool round = true);
 
 // Cuts off the solution's factor choice (every order of it).
 void exclude(Formulation& f, const std::vector<double>& x);
@@ -126,6 +128,6 @@ double edp_value(const Formulation& f, const std::vector<double>& x);
 void add_log_sum_rows(Formulation& f);
 // Adds a tangent to every group whose column is below its log-sum at the
 // solution by more than `tol` (log units: relative); returns how many.
-int log_sum_cuts(Formulation& f, const std::vector<double>& x, double tol);
+int log_sum_cuts(Formulation& f, const std::vector<double>& x, double tol, bool round = true);
 
 }  // namespace cimmc::mipmap

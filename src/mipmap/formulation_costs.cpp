@@ -30,6 +30,7 @@ Builder::Builder(const ln::Hierarchy& h, const ln::ConvShape& s, const ln::CostP
   log_ow_ = std::log(double(s.words(Operand::outputs)));
   box_h_ = box_axis(s.P, s.R, s.stride_h, s.dilation_h);
   box_w_ = box_axis(s.Q, s.S, s.stride_w, s.dilation_w);
+  box_reuse_ = (box_h_ || s.R == 1) && (box_w_ || s.S == 1);
   if (p.bits.psums > p.bits.outputs) psum_shift_ = std::log(p.bits.psums / p.bits.outputs);
   f_.scales = scales;
 }
@@ -37,13 +38,13 @@ Builder::Builder(const ln::Hierarchy& h, const ln::ConvShape& s, const ln::CostP
 bool Builder::irrelevant(Operand op, int d) const {
   // Sliding windows: the order-free bound counts only the loops down to the
   // innermost G, N or C loop (formulation.hpp).
-  if (op == Operand::inputs && !(box_h_ && box_w_)) return d != int(Dim::G) && d != int(Dim::N) && d != int(Dim::C);
+  if (op == Operand::inputs && !box_reuse_) return d != int(Dim::G) && d != int(Dim::N) && d != int(Dim::C);
   return !ln::relevant(op, d);
 }
 
 // Operands whose irrelevant dims are disjoint: at most one of them can have
 // its irrelevant loops innermost at a level.
-bool Builder::exclusive(Operand op) const { return op != Operand::inputs || (box_h_ && box_w_); }
+bool Builder::exclusive(Operand op) const { return op != Operand::inputs || box_reuse_; }
 
 int Builder::stat(int j, Operand op) {
   std::vector<int>& v = stat_[std::size_t(op)];
@@ -201,7 +202,10 @@ void Builder::chain(Operand op) {
     if (child < L_ && !h_.levels[std::size_t(child)].keeps(op)) continue;
     LinExpr z_par, z_child;
     if (child < L_) {
-      const LinExpr per = visits(child, op) + tile(child, op);
+      // Sliding windows: the order-free visits bound misses the rows each
+      // step of P brings; every instance is still filled with all it reads.
+      LinExpr per = visits(child, op) + tile(child, op);
+      if (op == Operand::inputs && !box_reuse_) per = at_least(per, footprint(child));
       z_child = per + inst(child);
       z_par = per + inst(par) + spatial(par, child, op, true);
     } else {
