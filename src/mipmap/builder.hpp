@@ -64,10 +64,13 @@ class Builder {
 
   // Stationarity binaries per operand and level (-1: not made yet).
   std::array<std::vector<int>, loopnest::kOperands> stat_, allirr_;
+  // The credit columns visits() made, per operand, level and dim.
+  std::array<std::vector<std::array<std::vector<int>, loopnest::kDims>>, loopnest::kOperands> credit_;
   bool irrelevant(loopnest::Operand op, int d) const;
   bool exclusive(loopnest::Operand op) const;
   int stat(int j, loopnest::Operand op);
   int allirr(int j, loopnest::Operand op);
+  void windows_and_outputs(int j);
 
   // Costs (formulation_costs.cpp).
   int final_flag(const LinExpr& z);
@@ -75,6 +78,7 @@ class Builder {
   void energy(const LinExpr& z, double coef);
   void latency(Formulation::Sum& into, const LinExpr& z, double coef);
   LinExpr shifted(const LinExpr& z, int final_col) const;
+  LinExpr rmw(const LinExpr& z, int fin);
   void capacities();
   void chain(loopnest::Operand op);
   void macro();
