@@ -22,7 +22,8 @@
 // the parts of a network can run as separate processes, one thread each.
 // CIMMC_BENCH_MIP_ONLY=1 gives the two searches only their 1000-draw probe
 // (the MIP's columns alone, in a third of the time); CIMMC_BENCH_NO_STRONG=1
-// solves without CBC's strong branching from the start (mipmap::MipOptions).
+// solves without CBC's strong branching from the start, CIMMC_BENCH_ROOT_ROUNDS=N
+// sets the LP relaxation's cut rounds before the first solve (mipmap::MipOptions).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
