@@ -197,17 +197,42 @@ LinExpr Builder::at_least(const LinExpr& a, const LinExpr& b) {
 
 // Log words of every input an instance of level i ever holds (each is filled
 // at least once): the dims' extents there with the spatial factors above i
-// left out, the rows of a window at least the larger of P's and R's (one
-// row per output row at a fixed filter row, and per filter row at a fixed
-// output row), columns alike.
+// left out, the rows at least P's + R's - 1 (sumset()), columns alike.
 LinExpr Builder::footprint(int i) {
   const auto whole = [&](Dim d) {
     LinExpr e = ext(i, int(d));
     for (int j = 0; j < i; ++j) e += ell(int(d), j, false);
     return e;
   };
-  return whole(Dim::G) + whole(Dim::N) + whole(Dim::C) + at_least(whole(Dim::P), whole(Dim::R)) +
-         at_least(whole(Dim::Q), whole(Dim::S));
+  return whole(Dim::G) + whole(Dim::N) + whole(Dim::C) + sumset(whole(Dim::P), s_.P, whole(Dim::R), s_.R) +
+         sumset(whole(Dim::Q), s_.Q, whole(Dim::S), s_.S);
+}
+
+// Log rows an instance reads over p output rows and r filter rows (log
+// extents a and b, divisors of n_a and n_b): the rows p x stride + r x
+// dilation form a sumset of integer sets of p and r elements, so at least
+// p + r - 1 of them, whatever the sets; exact on the pair as one choice
+// among the divisor pairs (log(e^a + e^b - 1) is not convex: no tangents).
+LinExpr Builder::sumset(const LinExpr& a, std::int64_t n_a, const LinExpr& b, std::int64_t n_b) {
+  LinExpr one, la = a, lb = b, rows;
+  for (LinExpr* e : {&la, &lb}) {
+    for (auto& t : e->terms) t.second = -t.second;
+    e->constant = -e->constant;
+  }
+  for (std::int64_t v : divisors(n_a))
+    for (std::int64_t w : divisors(n_b)) {
+      const int y = f_.milp.add_binary();
+      one.terms.emplace_back(y, 1.0);
+      la.terms.emplace_back(y, std::log(double(v)));
+      lb.terms.emplace_back(y, std::log(double(w)));
+      rows.terms.emplace_back(y, std::log(double(v + w - 1)));
+    }
+  f_.milp.add_row(one, 'E', 1);
+  f_.milp.add_row(la, 'E', 0);
+  f_.milp.add_row(lb, 'E', 0);
+  rows.lo = 0;
+  rows.hi = std::log(double(n_a + n_b - 1));
+  return rows;
 }
 
 // A 1-wide filter's window, (p - 1) x stride + 1 rows for a P extent p:

@@ -27,7 +27,8 @@
 // (window >= max(P extent, R extent)) times the visits of the loops down to
 // the innermost G, N or C loop (the model's fills telescope to that when
 // every later loop fetches nothing) and the instance's whole footprint
-// (each input it reads is filled at least once), with the inputs' M, P, Q
+// (each input it reads is filled at least once; its rows at least P's + R's
+// extents - 1, a choice among divisor pairs), with the inputs' M, P, Q
 // credits and the outputs' C credit at a level not both taken.
 //
 // COSTS. Every count is a product of factors, c x exp(z) with z linear in the
