@@ -36,7 +36,7 @@ ConvShape conv3x3() {
   return s;
 }
 
-// The strided 1x1 conv's windows are exact in the program (formulation.cpp strided()).
+// The strided 1x1 conv's windows are exact in the program (formulation.cpp rows()).
 ConvShape strided() { return strided_1x1(2); }
 
 // GEMMs and the strided 1x1 conv first; the 3x3 convs take many solves (the program's input bound on
@@ -124,7 +124,8 @@ TEST(MipEdp, ProgramBoundsEveryFactorChoice) {
 // is filled at least once with each input it reads) on every legal factor
 // choice, not only the first 60: a 3x3 conv over a 4 x 2 output, whose
 // choices include P and Q loops above the buffers (where the tile's own box
-// bound credits them away), and the strided 1x1 conv's window choices.
+// bound credits them away), the same at stride 2 over a 4 x 1 output, and
+// the strided 1x1 conv's window choices.
 TEST(MipEdp, SlidingWindowBoundHoldsOnEveryFactorChoice) {
   if (!mm::solver_available()) GTEST_SKIP() << "built without CBC";
   const Hierarchy h = macro_like();
@@ -133,7 +134,10 @@ TEST(MipEdp, SlidingWindowBoundHoldsOnEveryFactorChoice) {
   k3.P = 4;
   k3.Q = 2;
   k3.S = 1;
-  for (const ConvShape& s : {k3, strided()}) {
+  ConvShape k3s2 = k3;  // stride 2: windows of (p - 1) x 2 + r rows that overlap when r = 3
+  k3s2.Q = 1;
+  k3s2.stride_h = 2;
+  for (const ConvShape& s : {k3, k3s2, strided()}) {
     const auto best = best_per_choice(h, s, p);
     ASSERT_GT(best.size(), 20u);
     for (const auto& [key, nb] : best) {

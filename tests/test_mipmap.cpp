@@ -113,7 +113,7 @@ TEST(MipMapper, WithoutStrongBranchingEqualsExhaustive) {
 // costs about 0.5 s of CPU (CBC's driver): CI checks the 3x1 conv's latency
 // (8 solves) and the strided 1x1 conv for both objectives (its windows are
 // exact in the program: a choice per level among P's divisors, with M the
-// only loop whose steps keep the window; formulation.cpp strided());
+// only loop whose steps keep the window; formulation.cpp rows());
 // CIMMC_MIP_ALL=1 the 3x1 conv's energy too.
 TEST(MipMapper, EqualsExhaustiveOnSlidingWindows) {
   if (!mm::solver_available()) GTEST_SKIP() << "built without CBC";

@@ -39,8 +39,8 @@ class Builder {
   LinExpr window(int i, loopnest::Dim p, loopnest::Dim r, bool box);
   LinExpr at_least(const LinExpr& a, const LinExpr& b);
   LinExpr footprint(int i);
-  LinExpr sumset(const LinExpr& a, std::int64_t n_a, const LinExpr& b, std::int64_t n_b);
-  LinExpr strided(const LinExpr& ep, std::int64_t n, std::int64_t stride);
+  LinExpr rows(const LinExpr& a, std::int64_t n_a, const LinExpr& b, std::int64_t n_b, std::int64_t stride,
+               std::int64_t dilation);
   LinExpr tile(int i, loopnest::Operand op);
   LinExpr visits(int i, loopnest::Operand op);
 

@@ -174,13 +174,15 @@ LinExpr Builder::spatial(int a, int b, Operand op, bool rel) const {
 }
 
 // One sliding-window axis (rows: P with R; columns: Q with S) of level i's
-// input tile, in log words: exact on boxes, else a column bounded below by
-// both extents (window >= max of them).
+// input tile, in log words: exact on boxes, else (p - 1) x stride +
+// (r - 1) x dilation + 1 rows, exact as a choice among the extents' divisor
+// pairs (rows()).
 LinExpr Builder::window(int i, Dim p, Dim r, bool box) {
   LinExpr ep = ext(i, int(p)), er = ext(i, int(r));
   if (box) return ep + er;
-  if (s_.size(int(r)) == 1 && s_.size(int(p)) > 1) return strided(ep, s_.size(int(p)), p == Dim::P ? s_.stride_h : s_.stride_w);
-  return at_least(ep, er);
+  const bool h = p == Dim::P;
+  return rows(ep, s_.size(int(p)), er, s_.size(int(r)), h ? s_.stride_h : s_.stride_w,
+              h ? s_.dilation_h : s_.dilation_w);
 }
 
 // A column bounded below by both expressions (their max, where it is minimised).
@@ -197,24 +199,27 @@ LinExpr Builder::at_least(const LinExpr& a, const LinExpr& b) {
 
 // Log words of every input an instance of level i ever holds (each is filled
 // at least once): the dims' extents there with the spatial factors above i
-// left out, the rows at least P's + R's - 1 (sumset()), columns alike.
+// left out, the rows at least P's + R's - 1, columns alike.
 LinExpr Builder::footprint(int i) {
   const auto whole = [&](Dim d) {
     LinExpr e = ext(i, int(d));
     for (int j = 0; j < i; ++j) e += ell(int(d), j, false);
     return e;
   };
-  return whole(Dim::G) + whole(Dim::N) + whole(Dim::C) + sumset(whole(Dim::P), s_.P, whole(Dim::R), s_.R) +
-         sumset(whole(Dim::Q), s_.Q, whole(Dim::S), s_.S);
+  // Stride and dilation 1: the rows p x stride + r x dilation an instance
+  // reads form a sumset of integer sets of p and r elements, so at least
+  // p + r - 1 of them, whatever the sets.
+  return whole(Dim::G) + whole(Dim::N) + whole(Dim::C) + rows(whole(Dim::P), s_.P, whole(Dim::R), s_.R, 1, 1) +
+         rows(whole(Dim::Q), s_.Q, whole(Dim::S), s_.S, 1, 1);
 }
 
-// Log rows an instance reads over p output rows and r filter rows (log
-// extents a and b, divisors of n_a and n_b): the rows p x stride + r x
-// dilation form a sumset of integer sets of p and r elements, so at least
-// p + r - 1 of them, whatever the sets; exact on the pair as one choice
-// among the divisor pairs (log(e^a + e^b - 1) is not convex: no tangents).
-LinExpr Builder::sumset(const LinExpr& a, std::int64_t n_a, const LinExpr& b, std::int64_t n_b) {
-  LinExpr one, la = a, lb = b, rows;
+// Log rows (p - 1) x stride + (r - 1) x dilation + 1 for log extents a and b
+// (divisors of n_a and n_b), exact as one choice among the divisor pairs
+// (not convex in the logs: no tangents would bound it).
+LinExpr Builder::rows(const LinExpr& a, std::int64_t n_a, const LinExpr& b, std::int64_t n_b, std::int64_t stride,
+                      std::int64_t dilation) {
+  const auto count = [&](std::int64_t v, std::int64_t w) { return double((v - 1) * stride + (w - 1) * dilation + 1); };
+  LinExpr one, la = a, lb = b, out;
   for (LinExpr* e : {&la, &lb}) {
     for (auto& t : e->terms) t.second = -t.second;
     e->constant = -e->constant;
@@ -225,34 +230,14 @@ LinExpr Builder::sumset(const LinExpr& a, std::int64_t n_a, const LinExpr& b, st
       one.terms.emplace_back(y, 1.0);
       la.terms.emplace_back(y, std::log(double(v)));
       lb.terms.emplace_back(y, std::log(double(w)));
-      rows.terms.emplace_back(y, std::log(double(v + w - 1)));
+      out.terms.emplace_back(y, std::log(count(v, w)));
     }
   f_.milp.add_row(one, 'E', 1);
   f_.milp.add_row(la, 'E', 0);
   f_.milp.add_row(lb, 'E', 0);
-  rows.lo = 0;
-  rows.hi = std::log(double(n_a + n_b - 1));
-  return rows;
-}
-
-// A 1-wide filter's window, (p - 1) x stride + 1 rows for a P extent p:
-// exact, as one choice among the divisors of P that fixes the extent (the
-// window is concave in log p, so no tangent bounds it from below).
-LinExpr Builder::strided(const LinExpr& ep, std::int64_t n, std::int64_t stride) {
-  LinExpr one, w, link = ep;
-  for (auto& t : link.terms) t.second = -t.second;
-  link.constant = -link.constant;
-  for (std::int64_t v : divisors(n)) {
-    const int col = f_.milp.add_binary();
-    one.terms.emplace_back(col, 1.0);
-    if (v > 1) link.terms.emplace_back(col, std::log(double(v)));
-    w.terms.emplace_back(col, std::log(double((v - 1) * stride + 1)));
-  }
-  f_.milp.add_row(one, 'E', 1);
-  f_.milp.add_row(link, 'E', 0);
-  w.lo = 0;
-  w.hi = std::log(double((n - 1) * stride + 1));
-  return w;
+  out.lo = 0;
+  out.hi = std::log(count(n_a, n_b));
+  return out;
 }
 
 LinExpr Builder::tile(int i, Operand op) {
