@@ -22,7 +22,8 @@
 // the parts of a network can run as separate processes, one thread each.
 // CIMMC_BENCH_MIP_ONLY=1 gives the two searches only their 1000-draw probe
 // (the MIP's columns alone, in a third of the time); CIMMC_BENCH_NO_STRONG=1
-// solves without CBC's strong branching from the start (mipmap::MipOptions).
+// solves without CBC's strong branching from the start, CIMMC_BENCH_ROOT_ROUNDS=N
+// sets the LP relaxation's cut rounds before the first solve (mipmap::MipOptions).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -114,6 +115,7 @@ void BM_mip_vs_random(benchmark::State& state) {
       mo.max_seconds = 10;
       mo.incumbents = seed.report.best;
       mo.strong_branching = std::getenv("CIMMC_BENCH_NO_STRONG") == nullptr;  // to compare CBC's settings
+      if (const char* rr = std::getenv("CIMMC_BENCH_ROOT_ROUNDS")) mo.root_rounds = std::atoi(rr);
       mipmap::MipReport r;
       if (seed.report.exhaustive) {  // the enumeration is the proof, as in plan
         r.status = "enumerated";

@@ -32,4 +32,16 @@ inline JobFigures figures(const TileJob& j) {
   return {3 + 0.5 * rows * cols + 0.25 * cols, 1 + std::ceil(std::log2(rows))};
 }
 
+// A 1x1 conv at stride 2 over a 4 x 2 output, 2 input channels: input
+// windows of (p - 1) x 2 + 1 rows (columns) that skip every other one.
+inline ConvShape strided_1x1(std::int64_t m) {
+  ConvShape s;
+  s.C = 2;
+  s.M = m;
+  s.P = 4;
+  s.Q = 2;
+  s.stride_h = s.stride_w = 2;
+  return s;
+}
+
 }  // namespace mip_test

@@ -37,6 +37,10 @@ class Builder {
   LinExpr steps() const;
   LinExpr spatial(int a, int b, loopnest::Operand op, bool rel) const;
   LinExpr window(int i, loopnest::Dim p, loopnest::Dim r, bool box);
+  LinExpr at_least(const LinExpr& a, const LinExpr& b);
+  LinExpr footprint(int i);
+  LinExpr rows(const LinExpr& a, std::int64_t n_a, const LinExpr& b, std::int64_t n_b, std::int64_t stride,
+               std::int64_t dilation);
   LinExpr tile(int i, loopnest::Operand op);
   LinExpr visits(int i, loopnest::Operand op);
 
@@ -50,6 +54,9 @@ class Builder {
   int L_;
   double log_macs_ = 0, log_ow_ = 0;
   bool box_h_ = true, box_w_ = true;
+  // Inputs reuse a window only across M where each axis is a box or has a
+  // 1-wide filter (a step of P then moves the window past its last row).
+  bool box_reuse_ = true;
 
   std::array<std::vector<std::array<LinExpr, 2>>, loopnest::kDims> ell_;
   std::vector<std::array<std::int64_t, loopnest::kDims>> shapes_;
@@ -58,10 +65,13 @@ class Builder {
 
   // Stationarity binaries per operand and level (-1: not made yet).
   std::array<std::vector<int>, loopnest::kOperands> stat_, allirr_;
+  // The credit columns visits() made, per operand, level and dim.
+  std::array<std::vector<std::array<std::vector<int>, loopnest::kDims>>, loopnest::kOperands> credit_;
   bool irrelevant(loopnest::Operand op, int d) const;
   bool exclusive(loopnest::Operand op) const;
   int stat(int j, loopnest::Operand op);
   int allirr(int j, loopnest::Operand op);
+  void windows_and_outputs(int j);
 
   // Costs (formulation_costs.cpp).
   int final_flag(const LinExpr& z);
@@ -69,6 +79,7 @@ class Builder {
   void energy(const LinExpr& z, double coef);
   void latency(Formulation::Sum& into, const LinExpr& z, double coef);
   LinExpr shifted(const LinExpr& z, int final_col) const;
+  LinExpr rmw(const LinExpr& z, int fin);
   void capacities();
   void chain(loopnest::Operand op);
   void macro();

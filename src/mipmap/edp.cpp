@@ -64,8 +64,8 @@ double edp_value(const Formulation& f, const std::vector<double>& x) {
   return std::exp(log_sum(f, f.log_sums[0], r, nullptr) + log_t);
 }
 
-int log_sum_cuts(Formulation& f, const std::vector<double>& x, double tol) {
-  const std::vector<double> r = rounded(f, x);
+int log_sum_cuts(Formulation& f, const std::vector<double>& x, double tol, bool round) {
+  const std::vector<double> r = round ? rounded(f, x) : x;
   std::vector<double> w;
   int added = 0;
   for (const Formulation::LogSum& g : f.log_sums) {

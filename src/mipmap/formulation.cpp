@@ -174,18 +174,70 @@ LinExpr Builder::spatial(int a, int b, Operand op, bool rel) const {
 }
 
 // One sliding-window axis (rows: P with R; columns: Q with S) of level i's
-// input tile, in log words: exact on boxes, else a column bounded below by
-// both extents (window >= max of them).
+// input tile, in log words: exact on boxes, else (p - 1) x stride +
+// (r - 1) x dilation + 1 rows, exact as a choice among the extents' divisor
+// pairs (rows()).
 LinExpr Builder::window(int i, Dim p, Dim r, bool box) {
   LinExpr ep = ext(i, int(p)), er = ext(i, int(r));
   if (box) return ep + er;
-  const double hi = std::max(ep.hi, er.hi);
+  const bool h = p == Dim::P;
+  return rows(ep, s_.size(int(p)), er, s_.size(int(r)), h ? s_.stride_h : s_.stride_w,
+              h ? s_.dilation_h : s_.dilation_w);
+}
+
+// A column bounded below by both expressions (their max, where it is minimised).
+LinExpr Builder::at_least(const LinExpr& a, const LinExpr& b) {
+  const double hi = std::max(a.hi, b.hi);
   LinExpr w;
-  w.terms.emplace_back(f_.milp.add_col(0, hi, 0, false), 1.0);
+  w.terms.emplace_back(f_.milp.add_col(std::min(a.lo, b.lo), hi, 0, false), 1.0);
+  w.lo = std::max(a.lo, b.lo);
   w.hi = hi;
-  f_.milp.add_row(w - ep, 'G', 0);
-  f_.milp.add_row(w - er, 'G', 0);
+  f_.milp.add_row(w - a, 'G', 0);
+  f_.milp.add_row(w - b, 'G', 0);
   return w;
+}
+
+// Log words of every input an instance of level i ever holds (each is filled
+// at least once): the dims' extents there with the spatial factors above i
+// left out, the rows at least P's + R's - 1, columns alike.
+LinExpr Builder::footprint(int i) {
+  const auto whole = [&](Dim d) {
+    LinExpr e = ext(i, int(d));
+    for (int j = 0; j < i; ++j) e += ell(int(d), j, false);
+    return e;
+  };
+  // Stride and dilation 1: the rows p x stride + r x dilation an instance
+  // reads form a sumset of integer sets of p and r elements, so at least
+  // p + r - 1 of them, whatever the sets.
+  return whole(Dim::G) + whole(Dim::N) + whole(Dim::C) + rows(whole(Dim::P), s_.P, whole(Dim::R), s_.R, 1, 1) +
+         rows(whole(Dim::Q), s_.Q, whole(Dim::S), s_.S, 1, 1);
+}
+
+// Log rows (p - 1) x stride + (r - 1) x dilation + 1 for log extents a and b
+// (divisors of n_a and n_b), exact as one choice among the divisor pairs
+// (not convex in the logs: no tangents would bound it).
+LinExpr Builder::rows(const LinExpr& a, std::int64_t n_a, const LinExpr& b, std::int64_t n_b, std::int64_t stride,
+                      std::int64_t dilation) {
+  const auto count = [&](std::int64_t v, std::int64_t w) { return double((v - 1) * stride + (w - 1) * dilation + 1); };
+  LinExpr one, la = a, lb = b, out;
+  for (LinExpr* e : {&la, &lb}) {
+    for (auto& t : e->terms) t.second = -t.second;
+    e->constant = -e->constant;
+  }
+  for (std::int64_t v : divisors(n_a))
+    for (std::int64_t w : divisors(n_b)) {
+      const int y = f_.milp.add_binary();
+      one.terms.emplace_back(y, 1.0);
+      la.terms.emplace_back(y, std::log(double(v)));
+      lb.terms.emplace_back(y, std::log(double(w)));
+      out.terms.emplace_back(y, std::log(count(v, w)));
+    }
+  f_.milp.add_row(one, 'E', 1);
+  f_.milp.add_row(la, 'E', 0);
+  f_.milp.add_row(lb, 'E', 0);
+  out.lo = 0;
+  out.hi = std::log(count(n_a, n_b));
+  return out;
 }
 
 LinExpr Builder::tile(int i, Operand op) {
@@ -233,8 +285,8 @@ ln::LoopNest decode(const Formulation& f, const std::vector<double>& x, int leve
   return n;
 }
 
-int tighten(Formulation& f, const std::vector<double>& x, double tol) {
-  const std::vector<double> r = rounded(f, x);
+int tighten(Formulation& f, const std::vector<double>& x, double tol, bool round) {
+  const std::vector<double> r = round ? rounded(f, x) : x;
   int added = 0;
   for (const Term& t : f.terms) {
     if (t.col < 0) continue;

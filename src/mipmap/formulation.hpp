@@ -19,11 +19,17 @@
 // are disjoint (weights: N P Q, outputs: C R S, box inputs: M), and a binary
 // "every loop of this level is irrelevant", which carries the credit to the
 // level above. For weights, outputs and inputs whose windows are boxes
-// (stride 1 where the filter is 1 wide, or a 1-wide output) this is the
-// model's count exactly; for sliding windows the input count is bounded
-// below by the tile's box (window >= max(P extent, R extent)) times the
-// visits of the loops down to the innermost G, N or C loop (the model's
-// fills telescope to that when every later loop fetches nothing).
+// (stride 1 where the filter is 1 wide, or a 1-wide output) or whose filter
+// is 1 wide at any stride (a step of P moves the window past its last row,
+// so only M keeps it; its (p - 1) x stride + 1 rows are a choice among P's
+// divisors per level) this is the model's count exactly; for sliding
+// windows the input count is bounded below by the larger of the tile's box
+// (window >= max(P extent, R extent)) times the visits of the loops down to
+// the innermost G, N or C loop (the model's fills telescope to that when
+// every later loop fetches nothing) and the instance's whole footprint
+// (each input it reads is filled at least once; its rows at least P's + R's
+// extents - 1, a choice among divisor pairs), with the inputs' M, P, Q
+// credits and the outputs' C credit at a level not both taken.
 //
 // COSTS. Every count is a product of factors, c x exp(z) with z linear in the
 // columns; each is a column t >= exp(z) bounded below by tangents of exp
@@ -34,10 +40,13 @@
 // output tensor, and shifts the term's width. Shared capacities constrain
 // the sum of tile terms; per-operand ones a tile's log words.
 // Energy is exact on products. Latency bounds each port below by its terms
-// (a level's RMW reads + drains by updates x min(psum, output width)), takes
-// the max of compute, ports and links and adds the swap stalls. A mesh or
-// tree link is bounded below by one link per multicast group (a bus is
-// exact). EDP: log E + log T under tangents of log-sum-exp (edp.cpp).
+// (a level's RMW reads + drains by updates x the psum width where its drains
+// are partial sums, else x a width between the output and the psum width
+// that rises with updates / output words: formulation_costs.cpp rmw(), also
+// EDP's energy), takes the max of compute, ports and links and adds the swap
+// stalls. A mesh or tree link is bounded below by one link per multicast
+// group (a bus is exact). EDP: log E + log T under tangents of log-sum-exp
+// (edp.cpp); the mapper first cuts the LP relaxation with those tangents.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -106,7 +115,9 @@ loopnest::LoopNest decode(const Formulation& f, const std::vector<double>& x, in
 
 // Adds a tangent at the solution's z to every term whose column is below
 // exp(z) by more than `tol`; returns how many were added.
-int tighten(Formulation& f, const std::vector<double>& x, double tol);
+// At x as it is (round false: a point of the LP relaxation) or with its
+// integer columns rounded (a solution).
+int tighten(Formulation& f, const std::vector<double>& x, double tol, bool round = true);
 
 // Cuts off the solution's factor choice (every order of it).
 void exclude(Formulation& f, const std::vector<double>& x);
@@ -126,6 +137,6 @@ double edp_value(const Formulation& f, const std::vector<double>& x);
 void add_log_sum_rows(Formulation& f);
 // Adds a tangent to every group whose column is below its log-sum at the
 // solution by more than `tol` (log units: relative); returns how many.
-int log_sum_cuts(Formulation& f, const std::vector<double>& x, double tol);
+int log_sum_cuts(Formulation& f, const std::vector<double>& x, double tol, bool round = true);
 
 }  // namespace cimmc::mipmap

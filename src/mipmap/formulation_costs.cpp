@@ -30,6 +30,7 @@ Builder::Builder(const ln::Hierarchy& h, const ln::ConvShape& s, const ln::CostP
   log_ow_ = std::log(double(s.words(Operand::outputs)));
   box_h_ = box_axis(s.P, s.R, s.stride_h, s.dilation_h);
   box_w_ = box_axis(s.Q, s.S, s.stride_w, s.dilation_w);
+  box_reuse_ = (box_h_ || s.R == 1) && (box_w_ || s.S == 1);
   if (p.bits.psums > p.bits.outputs) psum_shift_ = std::log(p.bits.psums / p.bits.outputs);
   f_.scales = scales;
 }
@@ -37,13 +38,13 @@ Builder::Builder(const ln::Hierarchy& h, const ln::ConvShape& s, const ln::CostP
 bool Builder::irrelevant(Operand op, int d) const {
   // Sliding windows: the order-free bound counts only the loops down to the
   // innermost G, N or C loop (formulation.hpp).
-  if (op == Operand::inputs && !(box_h_ && box_w_)) return d != int(Dim::G) && d != int(Dim::N) && d != int(Dim::C);
+  if (op == Operand::inputs && !box_reuse_) return d != int(Dim::G) && d != int(Dim::N) && d != int(Dim::C);
   return !ln::relevant(op, d);
 }
 
 // Operands whose irrelevant dims are disjoint: at most one of them can have
 // its irrelevant loops innermost at a level.
-bool Builder::exclusive(Operand op) const { return op != Operand::inputs || (box_h_ && box_w_); }
+bool Builder::exclusive(Operand op) const { return op != Operand::inputs || box_reuse_; }
 
 int Builder::stat(int j, Operand op) {
   std::vector<int>& v = stat_[std::size_t(op)];
@@ -98,11 +99,46 @@ LinExpr Builder::visits(int i, Operand op) {
       e.terms = {{u, 1.0}, {c, -big}};
       f_.milp.add_row(e, 'L', 0);
       v.terms.emplace_back(u, -1.0);
+      auto& cr = credit_[std::size_t(op)];
+      if (cr.empty()) cr.resize(std::size_t(L_));
+      cr[std::size_t(j)][std::size_t(d)].push_back(u);
     }
   }
   v.lo = 0;
   v.hi = log_macs_;
   return v;
+}
+
+// A level's RMW reads + drains of outputs, in log words at the psum width,
+// from its log updates z and its drains' final flag: reads = updates -
+// drains (analysis), so (U - D) x psums + D x w = U x psums where the drains
+// are partial sums, and U x psums - OW x (psums - outputs) where they are
+// final (D = OW). The latter is at least U x (psums - (psums - outputs) /
+// (m - 1/2)) where U > (m - 1/2) x OW: binaries forced to 1 as U passes each m = 2, 4,
+// 8, ... (only with final drains) add the steps from U x outputs (m = 1).
+// Energy (EDP) and port bits; the energy objective keeps its exact linear form.
+LinExpr Builder::rmw(const LinExpr& z, int fin) {
+  if (fin < 0) return z;  // psums no wider than outputs: U x psums is a lower bound
+  const double ps = p_.bits.psums, ow_bits = p_.bits.outputs;
+  LinExpr e = shifted(z, fin);
+  double last = ow_bits;  // the width bound so far
+  for (double m = 2; m <= 1024; m *= 2) {
+    const double at = log_ow_ + std::log(m - 0.5);
+    if (z.hi <= at) break;
+    const int g = f_.milp.add_binary();
+    LinExpr only;  // g <= fin
+    only.terms = {{g, 1.0}, {fin, -1.0}};
+    f_.milp.add_row(only, 'L', 0);
+    const double big = z.hi - at;  // z <= at unless g or not final
+    LinExpr force = z;
+    force.terms.emplace_back(g, -big);
+    force.terms.emplace_back(fin, big);
+    f_.milp.add_row(force, 'L', at + big);
+    const double width = ps - (ps - ow_bits) / (m - 0.5);
+    e.terms.emplace_back(g, std::log(width / last));
+    last = width;
+  }
+  return e;
 }
 
 // Binary "this output transfer is final": allowed only when its log count is
@@ -188,7 +224,6 @@ void Builder::chain(Operand op) {
   const bool out = op == Operand::outputs;
   const std::size_t o = std::size_t(op);
   const double word = op == Operand::inputs ? b.inputs : b.weights;
-  const double narrow = std::min(b.psums, b.outputs);
   const bool exact = obj_ == ln::Objective::energy;  // else energy without negative parts (EDP's cuts)
   auto rd = [&](int i) { return h_.levels[std::size_t(i)].energy[o].read_pj_per_bit; };
   auto wr = [&](int i) { return h_.levels[std::size_t(i)].energy[o].write_pj_per_bit; };
@@ -201,7 +236,10 @@ void Builder::chain(Operand op) {
     if (child < L_ && !h_.levels[std::size_t(child)].keeps(op)) continue;
     LinExpr z_par, z_child;
     if (child < L_) {
-      const LinExpr per = visits(child, op) + tile(child, op);
+      // Sliding windows: the order-free visits bound misses the rows each
+      // step of P brings; every instance is still filled with all it reads.
+      LinExpr per = visits(child, op) + tile(child, op);
+      if (op == Operand::inputs && !box_reuse_) per = at_least(per, footprint(child));
       z_child = per + inst(child);
       z_par = per + inst(par) + spatial(par, child, op, true);
     } else {
@@ -215,7 +253,7 @@ void Builder::chain(Operand op) {
       energy(shifted(z_par, fin_u), b.psums * wr(par));
       port(par, shifted(z_par, fin_u), b.psums);
       // RMW reads + drains: exact as updates x psum width + the final
-      // drains' narrowing (linear); bounded by updates x the narrower width.
+      // drains' narrowing (linear); else bounded by rmw().
       if (exact) {
         energy(z_par, b.psums * rd(par));
         const double ow = double(s_.words(Operand::outputs));
@@ -223,10 +261,12 @@ void Builder::chain(Operand op) {
           f_.energy.linear.constant -= ow * b.psums * rd(0) / sc_.energy_pj;
         else if (fin_par >= 0)
           f_.energy.linear.terms.emplace_back(fin_par, ow * rd(par) * (b.outputs - b.psums) / sc_.energy_pj);
-      } else if (par > 0) {
-        energy(z_par, narrow * rd(par));
       }
-      if (par > 0) port(par, z_par, narrow);
+      if (par > 0 && (!exact || wants_latency())) {
+        const LinExpr e = rmw(z_par, fin_par);
+        if (!exact) energy(e, b.psums * rd(par));
+        port(par, e, b.psums);
+      }
       if (child < L_) {
         fin_child = final_flag(z_child);
         if (swaps) latency(swap_, shifted(z_child, fin_child) - inst(child), b.psums / bw(child));
@@ -286,6 +326,37 @@ void Builder::macro() {
   latency(compute_, cyc, 1.0);
 }
 
+// Sliding-window inputs may credit (visits()) M, P and Q loops of level j
+// only where they run below its C loop, outputs their C loop only below its
+// M, P and Q loops: where the level has both kinds of loop, one of the two
+// credits is zero (binaries a and b), for every loop order, so the program
+// stays a bound. (Box inputs share the exclusive row above instead.)
+void Builder::windows_and_outputs(int j) {
+  const auto& ci = credit_[std::size_t(Operand::inputs)];
+  const auto& co = credit_[std::size_t(Operand::outputs)];
+  if (ci.empty() || co.empty()) return;
+  Milp& m = f_.milp;
+  // A binary that must be 1 wherever op credits a loop of these dims at level j; -1: none credited.
+  const auto any = [&](const std::vector<std::array<std::vector<int>, kDims>>& cr, std::initializer_list<Dim> dims) {
+    int a = -1;
+    for (Dim d : dims)
+      for (int u : cr[std::size_t(j)][std::size_t(d)]) {
+        if (a < 0) a = m.add_binary();
+        LinExpr e;
+        e.terms = {{u, 1.0}, {a, -std::log(double(s_.size(int(d))))}};
+        m.add_row(e, 'L', 0);
+      }
+    return a;
+  };
+  const int a = any(ci, {Dim::M, Dim::P, Dim::Q});
+  if (a < 0) return;
+  const int b = any(co, {Dim::C});
+  if (b < 0) return;
+  LinExpr e;
+  e.terms = {{a, 1.0}, {b, 1.0}};
+  m.add_row(e, 'L', 1);
+}
+
 void Builder::finish() {
   Milp& m = f_.milp;
   for (int j = 0; j < L_; ++j) {
@@ -294,6 +365,7 @@ void Builder::finish() {
       if (exclusive(op) && !stat_[std::size_t(op)].empty() && stat_[std::size_t(op)][std::size_t(j)] >= 0)
         e.terms.emplace_back(stat_[std::size_t(op)][std::size_t(j)], 1.0);
     if (e.terms.size() > 1) m.add_row(e, 'L', 1);
+    if (!exclusive(Operand::inputs)) windows_and_outputs(j);
   }
   if (wants_latency()) {
     f_.latency_bounds.push_back(compute_);

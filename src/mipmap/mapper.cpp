@@ -24,6 +24,10 @@ constexpr double kTangentTol = 1e-12;
 // than this: above the solver's row tolerance (1e-7), or a cut it already
 // has but satisfies only within that tolerance would be added again and again.
 constexpr double kLogCutTol = 1e-6;
+// The least gain of the LP relaxation's bound (program units: log for EDP)
+// for which another round of root cuts is made.
+constexpr double kRootGain = 1e-4;
+constexpr int kRootPatience = 5;
 
 // CPU time of this thread: the solver's limit counts CPU seconds too, and on
 // a shared machine wall time would charge the mapper for other processes.
@@ -115,6 +119,34 @@ MipReport map_layer(const ln::Hierarchy& h, const ln::ConvShape& shape, const ln
   for (const ln::RankedMapping& m : seen) best = std::min(best, m.score);
   double solver_seconds = 0;  // solves run in child processes (solver_cbc.cpp): their CPU counts too
   auto elapsed = [&] { return cpu_seconds() - start + solver_seconds; };
+  // Kelley's loop on the LP relaxation before any branching: the cuts are
+  // tangents of convex functions (exp, log-sum-exp), valid at every point, so
+  // cuts at the relaxation's fractional solutions tighten what each node of
+  // every later solve starts from; each round is one LP solve.
+  if (opt.root_rounds > 0) {
+    double last = -std::numeric_limits<double>::infinity();
+    int stalled = 0;
+    for (int k = 0; k < opt.root_rounds; ++k) {
+      if (opt.max_seconds > 0 && elapsed() >= opt.max_seconds) break;
+      Milp relaxed = f.milp;
+      std::fill(relaxed.integer.begin(), relaxed.integer.end(), 0);
+      const SolveResult s = solve(relaxed, {});
+      solver_seconds += s.cpu_seconds;
+      if (s.status != SolveStatus::optimal || !s.has_solution) break;
+      bound = std::max(bound, to_cost(s.bound));  // the program's relaxation bounds every mapping too
+      const int added = log_sum_cuts(f, s.x, kLogCutTol, false) + tighten(f, s.x, kTangentTol, false);
+      r.tangents += added;
+      // Kelley's loop tails off: stop after kRootPatience rounds that moved
+      // the bound by less than kRootGain (the first rounds often move nothing).
+      if (added == 0) break;
+      if (s.bound - last >= kRootGain) {
+        last = s.bound;
+        stalled = 0;
+      } else if (++stalled >= kRootPatience) {
+        break;
+      }
+    }
+  }
   r.status = "solve_limit";
   bool strong_branching = opt.strong_branching;
   while (r.solves < opt.max_solves) {

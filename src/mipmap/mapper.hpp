@@ -3,7 +3,8 @@
 //
 // The program (formulation.hpp) is a lower bound on the model's cost of every
 // legal mapping, exact where the model is a product of factors. The mapper
-// solves it, makes the bound exact at the solution (tangents; Kelley cuts on
+// first tightens its LP relaxation (tangents at the relaxation's solutions,
+// MipOptions::root_rounds), then solves it, makes the bound exact at the solution (tangents; Kelley cuts on
 // E x T for EDP) and solves again until the solution is exact, then hands the
 // solution's factors to the model (after any incumbents the caller found):
 // every loop order of them (one per order
@@ -48,6 +49,9 @@ struct MipOptions {
   // CBC's strong branching on the first solve; after a solve that ends in an
   // error (CBC's abort, coin-or/Cbc #713) it is off for the rest of the layer.
   bool strong_branching = true;
+  // Rounds of cuts at the LP relaxation's solution before the first solve
+  // (mapper.cpp; they stop earlier once the relaxation's bound stalls); 0: none.
+  int root_rounds = 50;
 };
 
 struct MipReport {
