@@ -184,10 +184,11 @@ CIMMC_HD void tree_cross(const JobView& v, const Workspace& ws, int p, std::uint
   }
 }
 
-// One sample (input vector): every (input cycle, row group) evaluates every
-// column's tree; the accumulators add the outputs shifted by the cycle's
-// weight (negative for a two's-complement sign cycle); the output registers
-// take the weighted column sums. ypart gets the accumulators for finish_sample.
+// One sample (input vector): every (input cycle, row group), in the order of
+// macro.group_order, evaluates every column's tree; the accumulators add the
+// outputs shifted by the cycle's weight (negative for a two's-complement sign
+// cycle); the output registers take the weighted column sums. ypart gets the
+// accumulators for finish_sample.
 template <class Exec>
 CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_t* hist, const Exec& ex) {
   const int lane = ex.lane(), nl = ex.nlanes();
@@ -205,75 +206,77 @@ CIMMC_HD void digital_sample(const JobView& v, const Workspace& ws, std::uint64_
   const std::uint64_t acc_mask = low_mask(v.acc_bits);
   const int B = v.dac_bits;
   const std::size_t gwp = static_cast<std::size_t>(G) * W * P;
-  for (int c = 0; c < v.cycles; ++c) {
+  // Evaluation e is (cycle c, row group g): groups inside cycles by default,
+  // cycles inside groups with macro.group_order cycles_inside.
+  const int C = v.cycles;
+  for (int e = 0; e < C * G; ++e) {
+    const int c = v.cycles_inside ? e % C : e / G, g = v.cycles_inside ? e / C : e % G;
     const std::int64_t coef = static_cast<std::int64_t>(v.in_coef[c]);
-    for (int g = 0; g < G; ++g) {
-      // dac_bits > 1: one tree per input bit of the cycle (ZigZag-IMC's
-      // input_bit_per_cycle trees), each with its own multipliers, lines and
-      // stage state; a place-value adder sums their outputs x 2^b.
-      for (int b = 0; b < B; ++b) {
-        Workspace wb = ws;
-        wb.dmul += b * gwp;
-        wb.dstage += static_cast<std::size_t>(b) * 6 * W * P;
-        wb.dline += static_cast<std::size_t>(b) * G * W;
-        wb.dcross += static_cast<std::size_t>(b) * dcross_len(v) * P;
-        const std::uint64_t* a = ws.abits + ((static_cast<std::size_t>(c) * B + b) * G + g) * W;
-        const int gl = v.cell_group > 1 ? 0 : g;  // a cell group's cells share the input line too
-        if (lane == 0)
-          for (int k = 0; k < W; ++k) {
-            ltog[kTogInput] += popc64(a[k] ^ wb.dline[gl * W + k]);
-            wb.dline[gl * W + k] = a[k];
-          }
-        for (int k = 0; k < W; ++k) tree_word(v, wb, a[k], g, k, ctog, ex);
-        if (W == 2) tree_stage7(v, wb, ctog, ex);
-        else if (W > 2)
-          for (int p = lane; p < P; p += nl) tree_cross(v, wb, p, ctog);
-        if (v.tree_per_weight && !v.tree_booth) {
-          const LeafTerms lt = {{a}, {1}, 1};
-          for (int n = lane; n < v.N; n += nl)
-            weight_tree(v, ws, lt, g, n, ws.dwtree + (static_cast<std::size_t>(b) * v.N + n) * wtree_len(v), tog);
+    // dac_bits > 1: one tree per input bit of the cycle (ZigZag-IMC's
+    // input_bit_per_cycle trees), each with its own multipliers, lines and
+    // stage state; a place-value adder sums their outputs x 2^b.
+    for (int b = 0; b < B; ++b) {
+      Workspace wb = ws;
+      wb.dmul += b * gwp;
+      wb.dstage += static_cast<std::size_t>(b) * 6 * W * P;
+      wb.dline += static_cast<std::size_t>(b) * G * W;
+      wb.dcross += static_cast<std::size_t>(b) * dcross_len(v) * P;
+      const std::uint64_t* a = ws.abits + ((static_cast<std::size_t>(c) * B + b) * G + g) * W;
+      const int gl = v.cell_group > 1 ? 0 : g;  // a cell group's cells share the input line too
+      if (lane == 0)
+        for (int k = 0; k < W; ++k) {
+          ltog[kTogInput] += popc64(a[k] ^ wb.dline[gl * W + k]);
+          wb.dline[gl * W + k] = a[k];
         }
-        if (B > 1)  // dword[p] holds plane b's tree output for column p
-          for (int p = lane; p < P; p += nl) ws.dpv[p] = (b == 0 ? 0u : ws.dpv[p]) + (ws.dword[p] << b);
+      for (int k = 0; k < W; ++k) tree_word(v, wb, a[k], g, k, ctog, ex);
+      if (W == 2) tree_stage7(v, wb, ctog, ex);
+      else if (W > 2)
+        for (int p = lane; p < P; p += nl) tree_cross(v, wb, p, ctog);
+      if (v.tree_per_weight && !v.tree_booth) {
+        const LeafTerms lt = {{a}, {1}, 1};
+        for (int n = lane; n < v.N; n += nl)
+          weight_tree(v, ws, lt, g, n, ws.dwtree + (static_cast<std::size_t>(b) * v.N + n) * wtree_len(v), tog);
       }
-      if (v.tree_cycle_leaves) {  // one tree per column over the cycle's B-bit leaves
-        const std::uint64_t* a0 = ws.abits + (static_cast<std::size_t>(c) * B * G + g) * W;
-        LeafTerms lt{};
-        lt.n = B;
-        for (int b = 0; b < B; ++b) lt.a[b] = a0 + static_cast<std::size_t>(b) * G * W, lt.coef[b] = 1 << b;
-        for (int p = lane; p < P; p += nl)
-          weight_tree(v, ws, lt, g, p, ws.dwtree + static_cast<std::size_t>(p) * wtree_len(v), tog);
-      }
-      if (v.tree_booth) booth_cycle(v, ws, c, g, tog, ex);
-      std::uint64_t tpv = 0;  // the place-value adder's output bits, charged as accumulator toggles
-      if (B > 1)
-        for (int p = lane; p < P; p += nl) {
-          tpv += popc64(ws.dpv[p] ^ ws.dpvs[p]);
-          ws.dpvs[p] = ws.dpv[p];
-        }
-      ctog[kTogStage1 + S] += tpv;
-      // out[p] is column p's value of this (cycle, row group).
-      const std::uint32_t* CIMMC_RESTRICT out = B > 1 ? ws.dpv : ws.dword;
-      std::int64_t* CIMMC_RESTRICT accs = ws.dacc;
-      const std::int64_t keep = c == 0 && g == 0 ? 0 : -1;  // the first evaluation loads instead of adding
-      std::uint64_t ta = 0;
+      if (B > 1)  // dword[p] holds plane b's tree output for column p
+        for (int p = lane; p < P; p += nl) ws.dpv[p] = (b == 0 ? 0u : ws.dpv[p]) + (ws.dword[p] << b);
+    }
+    if (v.tree_cycle_leaves) {  // one tree per column over the cycle's B-bit leaves
+      const std::uint64_t* a0 = ws.abits + (static_cast<std::size_t>(c) * B * G + g) * W;
+      LeafTerms lt{};
+      lt.n = B;
+      for (int b = 0; b < B; ++b) lt.a[b] = a0 + static_cast<std::size_t>(b) * G * W, lt.coef[b] = 1 << b;
+      for (int p = lane; p < P; p += nl)
+        weight_tree(v, ws, lt, g, p, ws.dwtree + static_cast<std::size_t>(p) * wtree_len(v), tog);
+    }
+    if (v.tree_booth) booth_cycle(v, ws, c, g, tog, ex);
+    std::uint64_t tpv = 0;  // the place-value adder's output bits, charged as accumulator toggles
+    if (B > 1)
       for (int p = lane; p < P; p += nl) {
-        const std::int64_t old = accs[p], acc = (old & keep) + coef * static_cast<std::int64_t>(out[p]);
-        ta += popc64(static_cast<std::uint64_t>(acc ^ old) & acc_mask);
-        accs[p] = acc;
+        tpv += popc64(ws.dpv[p] ^ ws.dpvs[p]);
+        ws.dpvs[p] = ws.dpv[p];
       }
-      ctog[kTogStage1 + S] += ta;
-      if (v.tree_cycle_leaves) tog[kTogStage1 + S] += ta;  // no place-value adder: the leaves hold the cycle's bits
-      if (v.tree_per_weight && !v.tree_booth) {  // a weight's registers read the columns other lanes own
-        ex.sync();
-        tog[kTogStage1 + S] += weight_registers(v, ws, ex);
-        ex.sync();
-      }
-      for (int p = lane; p < P; p += nl) {
-        std::uint32_t bin = static_cast<std::uint32_t>(out[p] * inv_bw + 0.5);
-        bin = bin < top ? bin : top;
-        ex.add(&ws.col_local[static_cast<std::size_t>(p % kShards) * v.col_nbins + bin], 1);
-      }
+    ctog[kTogStage1 + S] += tpv;
+    // out[p] is column p's value of this (cycle, row group).
+    const std::uint32_t* CIMMC_RESTRICT out = B > 1 ? ws.dpv : ws.dword;
+    std::int64_t* CIMMC_RESTRICT accs = ws.dacc;
+    const std::int64_t keep = e == 0 ? 0 : -1;  // the first evaluation loads instead of adding
+    std::uint64_t ta = 0;
+    for (int p = lane; p < P; p += nl) {
+      const std::int64_t old = accs[p], acc = (old & keep) + coef * static_cast<std::int64_t>(out[p]);
+      ta += popc64(static_cast<std::uint64_t>(acc ^ old) & acc_mask);
+      accs[p] = acc;
+    }
+    ctog[kTogStage1 + S] += ta;
+    if (v.tree_cycle_leaves) tog[kTogStage1 + S] += ta;  // no place-value adder: the leaves hold the cycle's bits
+    if (v.tree_per_weight && !v.tree_booth) {  // a weight's registers read the columns other lanes own
+      ex.sync();
+      tog[kTogStage1 + S] += weight_registers(v, ws, ex);
+      ex.sync();
+    }
+    for (int p = lane; p < P; p += nl) {
+      std::uint32_t bin = static_cast<std::uint32_t>(out[p] * inv_bw + 0.5);
+      bin = bin < top ? bin : top;
+      ex.add(&ws.col_local[static_cast<std::size_t>(p % kShards) * v.col_nbins + bin], 1);
     }
   }
   if (product_trees(v) && !v.tree_booth) tog[kTogMult] += col_tog[kTogMult];

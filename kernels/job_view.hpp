@@ -119,6 +119,12 @@ struct JobView {
   // (row j of group g is cell g of the group at input j), so multiplier and
   // input-line state is shared by all row groups.
   int cell_group = 1;
+  // macro.group_order cycles_inside: a sample's evaluations run row group by
+  // row group, all input cycles of a group in a row (default: cycle by cycle,
+  // all row groups in each). The outputs are the same sums either way; the
+  // toggles and the cell-group reads (once per sample instead of once per
+  // cycle) are not.
+  bool cycles_inside = false;
   // macro.adder_tree per_weight: every row's leaf_bits-bit product (its
   // weight's column bits gated by the input bit, weighted by w_coef) enters
   // one tree per weight (kernels/digital_weight_tree.hpp); stage s outputs

@@ -4,13 +4,16 @@
 //     cycle, each summing 1/G of the active rows (the same draws, so exact);
 //   - digital: the row groups share one multiplier and input line per tree
 //     input, counted toggle by toggle for constant operands, plus one local
-//     bitline read (G cells of line) per tree input per evaluation;
+//     bitline read (G cells of line) per tree input per evaluation, or per
+//     sample with group_order cycles_inside (hand counts of both orders, and
+//     the fair-bit closed form of the multiplier toggles);
 //   - SRAM bitline energy C_line V^2 x value / full scale, no cell term;
 //   - config rules.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -52,6 +55,17 @@ Config digital_pair(int group) {
   Config c = digital_by_hand(4, constant_operand(1, false, 1.0, 1.0), constant_operand(1, false, 1.0, 1.0));
   c.macro.cell_group = group;
   c.macro.rows_active = 2;  // two tree inputs, two row groups either way
+  return c;
+}
+
+// macro.group_order: 4 rows in 2 cell groups of 2 (2 tree inputs, 2 row
+// groups), one column of weight 1, inputs 2-bit 0b01: cycle 0's bit is 1,
+// cycle 1's is 0.
+Config ordered_pair(GroupOrder order) {
+  Config c = digital_by_hand(4, constant_operand(2, false, 1.0, 3.0), constant_operand(1, false, 1.0, 1.0));
+  c.macro.cell_group = 2;
+  c.macro.rows_active = 2;
+  c.macro.group_order = order;
   return c;
 }
 
@@ -154,15 +168,100 @@ TEST(CellGroups, ConfigRules) {
   EXPECT_EQ(parse_config("energy:\n  lines: physical\n" + tile, "cfg.yaml").energy.lines, LineSpan::physical);
 }
 
-TEST(CellGroups, RunFileKeepsTheGroupSoReadsRePrice) {
-  const Config c = digital_pair(2);
-  const JobResult r = run_cpu(c);
-  const EnergyTables t = make_energy_tables(c, r);
-  const std::string path =
-      (std::filesystem::temp_directory_path() / ("cimmc_cell_group_" + std::to_string(::getpid()) + ".h5")).string();
-  write_run_file(path, c, r, t, price(r, t), Provenance{});
-  const RunFile f = read_run_file(path);
-  EXPECT_EQ(f.result.view.cell_group, 2);
-  EXPECT_EQ(price(f.result, make_energy_tables(c, f.result)).total_pj.mean, price(r, t).total_pj.mean);
-  std::filesystem::remove(path);
+TEST(CellGroups, RunFileKeepsTheGroupAndOrderSoReadsRePrice) {
+  // With cycles inside row groups the file says so, and the reads re-price
+  // once per sample (4 per MVM, not 8).
+  for (const Config& c : {digital_pair(2), ordered_pair(GroupOrder::cycles_inside)}) {
+    const JobResult r = run_cpu(c);
+    const EnergyTables t = make_energy_tables(c, r);
+    const std::string path =
+        (std::filesystem::temp_directory_path() / ("cimmc_cell_group_" + std::to_string(::getpid()) + ".h5")).string();
+    write_run_file(path, c, r, t, price(r, t), Provenance{});
+    const RunFile f = read_run_file(path);
+    EXPECT_EQ(f.result.view.cell_group, 2);
+    EXPECT_EQ(f.result.view.cycles_inside, c.macro.group_order == GroupOrder::cycles_inside);
+    EXPECT_DOUBLE_EQ(make_energy_tables(c, f.result).cell_reads_per_mvm, t.cell_reads_per_mvm);
+    EXPECT_EQ(price(f.result, make_energy_tables(c, f.result)).total_pj.mean, price(r, t).total_pj.mean);
+    std::filesystem::remove(path);
+  }
+}
+
+// macro.group_order (kernels/digital_model.hpp): the order of a sample's
+// (input cycle, row group) evaluations.
+
+TEST(CellGroups, CyclesInsideGroupsToggleAndReadByHand) {
+  // Each tree input's shared line and multiplier see, per sample,
+  //   groups inside: (c0,g0) (c0,g1) (c1,g0) (c1,g1) = 1 1 0 0: 2 toggles,
+  //   cycles inside: (g0,c0) (g0,c1) (g1,c0) (g1,c1) = 1 0 1 0: 4 toggles,
+  // so 2 inputs x 2 samples give 8 and 16; stage 1 (2 leaves, value 2 or 0)
+  // changes one bit per change: 4 and 8. The accumulator steps 2, 4, 4, 4
+  // (groups inside) or 2, 2, 4, 4 (cycles inside) from 0 then from 4: 1 + 2
+  // + 2 + 2 bit flips either way, and the output register holds 4 twice.
+  const JobResult a = run_cpu(ordered_pair(GroupOrder::groups_inside));
+  const JobResult b = run_cpu(ordered_pair(GroupOrder::cycles_inside));
+  EXPECT_FALSE(a.view.cycles_inside);
+  EXPECT_TRUE(b.view.cycles_inside);
+  EXPECT_EQ(a.toggles(), (std::vector<std::uint64_t>{8, 8, 4, 7, 1}));
+  EXPECT_EQ(b.toggles(), (std::vector<std::uint64_t>{16, 16, 8, 7, 1}));
+  // The same evaluations in another order: same column values, same outputs.
+  EXPECT_EQ(a.total(Hist::col), b.total(Hist::col));
+  EXPECT_EQ(b.totals().sum_err2, 0.0);
+  // Cell reads per MVM: one per tree input, row group and column per cycle
+  // (2 x 4 x 1), or once per sample with cycles inside (4 x 1).
+  const EnergyTables ta = make_energy_tables(ordered_pair(GroupOrder::groups_inside), a);
+  const EnergyTables tb = make_energy_tables(ordered_pair(GroupOrder::cycles_inside), b);
+  EXPECT_DOUBLE_EQ(ta.cell_reads_per_mvm, 8.0);
+  EXPECT_DOUBLE_EQ(tb.cell_reads_per_mvm, 4.0);
+  EXPECT_NEAR(tb.cell_per_mvm, 4 * 2 * kWirePj, 1e-15);
+}
+
+TEST(CellGroups, CyclesInsideGroupsMultiplierTogglesOfFairBitsMatchTheClosedForm) {
+  // 64 tree inputs, 2 row groups (cell_group 2), fair 1-bit weights, 8-bit
+  // inputs uniform on 0..255 (fair independent bits), 16 samples per array
+  // instance. A multiplier output is x AND w, 1 with p = 1/4; from the
+  // programmed 0 it rises with p 1/4; between independent operands it
+  // changes with 2 (1/4)(3/4) = 3/8; between two cycles of one cell (same w)
+  // with P(w) P(x_c != x_c') = 1/4. Per instance and tree input:
+  //   groups inside: 1/4 + (S G C - 1) 3/8
+  //   cycles inside: 1/4 + S G (C - 1) / 4 + (S G - 1) 3/8.
+  // The input lines carry fair bits in either order: 1/2 per evaluation.
+  // Tolerance: 4 sigma, mostly from the weights, which are drawn once per
+  // instance: the N = instances R G cells with w = 1 (Binomial(N, 1/2)) each
+  // add S (C - 1) / 2 toggles inside their group; the rest is at most
+  // Poisson-like.
+  const int S = 16, G = 2, C = 8, R = 64, samples = 4096;
+  const double instances = samples / S, cells = instances * R * G;
+  for (const GroupOrder order : {GroupOrder::groups_inside, GroupOrder::cycles_inside}) {
+    Config c = digital_by_hand(R * G, uniform_operand(8, false, -0.5, 255.5, 255.0), bernoulli_operand(0.5));
+    c.macro.cell_group = G;
+    c.macro.rows_active = R;
+    c.macro.group_order = order;
+    c.run.samples = samples;
+    c.run.inputs_per_instance = S;
+    const JobResult r = run_cpu(c);
+    const std::vector<std::uint64_t> t = r.toggles();
+    const double per_input = order == GroupOrder::groups_inside
+                                 ? 0.25 + (S * G * C - 1) * 0.375
+                                 : 0.25 + S * G * (C - 1) * 0.25 + (S * G - 1) * 0.375;
+    const double mult = instances * R * per_input;
+    const double sigma = S * (C - 1) / 2.0 * std::sqrt(cells / 4) + std::sqrt(mult);
+    EXPECT_NEAR(static_cast<double>(t[1]), mult, 4 * sigma) << to_string(order);
+    const double lines = instances * R * S * G * C * 0.5;
+    EXPECT_NEAR(static_cast<double>(t[0]), lines, 4 * std::sqrt(lines)) << to_string(order);
+    EXPECT_EQ(r.totals().sum_err2, 0.0);
+    EXPECT_EQ(run_cpu(c, 1).hist, run_cpu(c, 2).hist) << to_string(order);  // any thread count
+  }
+}
+
+TEST(CellGroups, GroupOrderConfigRules) {
+  const std::string tile = kValidWorkload;
+  EXPECT_EQ(parse_config("macro:\n  kind: digital\n  rows: 128\n  cell_group: 4\n  group_order: cycles_inside\n" + tile,
+                         "cfg.yaml")
+                .macro.group_order,
+            GroupOrder::cycles_inside);
+  EXPECT_TRUE(is_config_error(parse_error("macro:\n  kind: digital\n  group_order: inside\n" + tile, "cfg.yaml"),
+                              "cfg.yaml", 3, "macro.group_order", "inside",
+                              "must be one of: groups_inside, cycles_inside"));
+  EXPECT_TRUE(is_config_error(parse_error("macro:\n  group_order: cycles_inside\n" + tile, "cfg.yaml"), "cfg.yaml", 2,
+                              "macro.group_order", "cycles_inside", "is a digital setting"));
 }

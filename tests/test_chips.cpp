@@ -48,7 +48,7 @@ const Chip kChips[] = {
     {"aimc2", 15.02, Component::adc, true},    // JSSC 2023, 28 nm: one ADC per weight-bit column here
     {"aimc3", 18.7, Component::adc, true},     // ISSCC 2023 7.8, 22 nm: 3-bit ADC at ZigZag-IMC's 100 fF/bit
     {"dimc1", 36.63, Component::column, true}, // ISSCC 2022 15.5: adder tree
-    {"dimc2", 22.0, Component::cell, true},    // ISSCC 2022 11.7: cell-group reads
+    {"dimc2", 22.0, Component::column, true},  // ISSCC 2022 11.7: adder tree (cell reads once per sample)
     {"dimc3", 19.5, Component::column, true},  // ISSCC 2023 7.2: adder tree
     {"dimc4", 275.0, Component::column, true}, // ISSCC 2023 16.3: adder tree
 };

@@ -73,7 +73,8 @@ void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, cons
                                    (v.tree_booth ? ", radix-4 Booth digits)" : ")")
                              : std::string("per column"))
        << (v.tree_cycle_leaves ? " of " + std::to_string(v.leaf_bits) + "-bit leaves (a cycle's input bits)" : std::string())
-       << (v.cell_group > 1 ? ", cell groups of " + std::to_string(v.cell_group) : std::string()) << ", no ADC\n\n";
+       << (v.cell_group > 1 ? ", cell groups of " + std::to_string(v.cell_group) : std::string())
+       << (v.cycles_inside ? ", cycles inside row groups" : "") << ", no ADC\n\n";
   else
     os << "ADC " << cfg.macro.adc.bits << "b " << to_string(cfg.macro.adc.range) << adc_scales(r) << "\n\n";
   os << "  component      pJ/MVM    95% CI +/-   share   events/MVM\n";

@@ -39,6 +39,9 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
                    to_string(m.adder_tree));
     refuse_written(c, "macro.cycle_bits", "is a digital setting: an analog macro applies a cycle's bits as one DAC level",
                    to_string(m.cycle_bits));
+    refuse_written(c, "macro.group_order",
+                   "is a digital setting: it orders the adder-tree evaluations, which an analog macro does not have",
+                   to_string(m.group_order));
     if (m.cell == CellKind::sram) {
       refuse_written(c, "energy.read_voltage_v", "prices a ReRAM cell read; an SRAM cell's read is its bitline charge",
                      number_text(cfg.energy.read_voltage_v));

@@ -182,6 +182,7 @@ void build_job(const Config& cfg, philox::JobId job_id, BuiltJob& out, bool samp
   v.noisy = v.read_abs > 0 || v.read_rel > 0 || v.adc_noise > 0;
   v.cell_group = m.cell_group;
   if (m.kind == MacroKind::digital) set_digital(v, m.adder_tree, m.cycle_bits);
+  v.cycles_inside = v.digital && m.group_order == GroupOrder::cycles_inside;
 
   // ADC: unsigned columns use codes [0, 2^B-1]; signed (sign-magnitude) columns
   // a symmetric range. `full` never quantizes finer than one integer step.

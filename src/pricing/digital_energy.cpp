@@ -6,7 +6,8 @@
 //   input line       the row's line across the used columns: P x 0.35 fF (wire per cell)
 //   multiplier       one NOR output: half a NAND2, 0.28 fJ
 //   cell group read  (cell_group > 1) the selected cell onto its group's local
-//                    bitline: cell_group x 0.35 fF x vdd^2 per tree input per evaluation
+//                    bitline: cell_group x 0.35 fF x vdd^2 per tree input per
+//                    evaluation, or per sample with group_order cycles_inside
 //   adder tree       one full adder's output bit: 3.40 fJ (ZigZag-IMC prices a
 //                    full adder per operation; here only adders whose output
 //                    bit changes switch)
@@ -44,8 +45,11 @@ void digital_energy_tables(const Config& cfg, const JobResult& r, EnergyTables& 
   // the selected cell onto the group's local bitline (cell_group cells of
   // ZigZag-IMC bitline capacitance, full swing). With one cell per group the
   // weight bit sits on the multiplier's input and nothing is read.
+  // With macro.group_order cycles_inside a group's selected cell is read once
+  // per sample and held for its input cycles (ZigZag-IMC's DIMC precharges the
+  // local bitline once per weight read-out: DimcArrayUnit.get_precharge_energy).
   if (v.cell_group > 1) {
-    t.cell_reads_per_mvm = static_cast<double>(v.cycles) * v.K * v.P;
+    t.cell_reads_per_mvm = static_cast<double>(v.cycles_inside ? 1 : v.cycles) * v.K * v.P;
     t.cell_per_mvm = t.cell_reads_per_mvm * v.cell_group * wire * e.vdd_v * e.vdd_v * z::kPjPerJ;
   }
   if (v.tree_booth) {

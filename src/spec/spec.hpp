@@ -86,6 +86,14 @@ enum class AdderTree { per_column, per_weight };
 // dac_bits 2, unsigned inputs: floor(B/2) + 1 cycles for B input bits;
 // twos_complement inputs: ceil(B/2)).
 enum class CycleBits { trees, leaves, booth };
+// Digital macros: the order of a sample's (input cycle, row group)
+// evaluations. groups_inside: every input cycle walks all row groups (a cell
+// group's selected cell is read on every evaluation). cycles_inside: each row
+// group runs all its input cycles before the next, so a cell group's selected
+// cell is read once per sample and held on the multiplier's input for the
+// cycles (ZigZag-IMC's DIMC precharges a cell group's local bitline once per
+// weight read-out, not per input bit: DimcArrayUnit.get_precharge_energy).
+enum class GroupOrder { groups_inside, cycles_inside };
 // reram: cell read V(x)^2 G(w) t (SIAM/NeuroSim). sram: a 1-bit SRAM cell that
 // discharges its share of a precharged bitline; the bitline energy follows
 // the column value (pricing/energy_tables.cpp). Digital macros are SRAM.
@@ -159,6 +167,7 @@ struct MacroSpec {
   int cell_group = 1;
   AdderTree adder_tree = AdderTree::per_column;  // digital only
   CycleBits cycle_bits = CycleBits::trees;       // digital only
+  GroupOrder group_order = GroupOrder::groups_inside;  // digital only
   CellKind cell = CellKind::reram;  // analog: what a cell read costs (pricing)
   // Period of one macro step (an input cycle x row group x shared-ADC step,
   // arch/timing.hpp). Unset (the default): each step takes its own conversion
@@ -342,6 +351,7 @@ const char* to_string(AdcRange r);
 const char* to_string(MacroKind k);
 const char* to_string(AdderTree t);
 const char* to_string(CycleBits b);
+const char* to_string(GroupOrder o);
 const char* to_string(LayerKind k);
 const char* to_string(Objective o);
 

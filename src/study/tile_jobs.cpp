@@ -130,6 +130,7 @@ std::string job_key(const Config& c) {
   if (m.adder_tree == AdderTree::per_weight) o += "|tree:w";  // other toggles, same values
   if (m.cycle_bits == CycleBits::leaves) o += "|cyc:l";
   if (m.cycle_bits == CycleBits::booth) o += "|cyc:b";
+  if (m.kind == MacroKind::digital && m.group_order == GroupOrder::cycles_inside) o += "|go:c";  // other toggles
   if (m.wire_ohm > 0) {
     o += "|ir:";
     put(o, m.wire_ohm);
