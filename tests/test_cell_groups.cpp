@@ -11,10 +11,8 @@
 //   - config rules.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 
 #include <cmath>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -22,6 +20,7 @@
 #include "config_test_util.hpp"
 #include "io/hdf5_file.hpp"
 #include "pricing/pricing.hpp"
+#include "run_file_util.hpp"
 #include "test_util.hpp"
 
 using namespace cimmc;
@@ -174,15 +173,11 @@ TEST(CellGroups, RunFileKeepsTheGroupAndOrderSoReadsRePrice) {
   for (const Config& c : {digital_pair(2), ordered_pair(GroupOrder::cycles_inside)}) {
     const JobResult r = run_cpu(c);
     const EnergyTables t = make_energy_tables(c, r);
-    const std::string path =
-        (std::filesystem::temp_directory_path() / ("cimmc_cell_group_" + std::to_string(::getpid()) + ".h5")).string();
-    write_run_file(path, c, r, t, price(r, t), Provenance{});
-    const RunFile f = read_run_file(path);
+    const RunFile f = run_file_round_trip(c, r, "cell_group");
     EXPECT_EQ(f.result.view.cell_group, 2);
     EXPECT_EQ(f.result.view.cycles_inside, c.macro.group_order == GroupOrder::cycles_inside);
     EXPECT_DOUBLE_EQ(make_energy_tables(c, f.result).cell_reads_per_mvm, t.cell_reads_per_mvm);
     EXPECT_EQ(price(f.result, make_energy_tables(c, f.result)).total_pj.mean, price(r, t).total_pj.mean);
-    std::filesystem::remove(path);
   }
 }
 

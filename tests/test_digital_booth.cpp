@@ -12,11 +12,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <filesystem>
 #include <limits>
 #include <string>
 
-#include <unistd.h>
 
 #include "config/config.hpp"
 #include "config_test_util.hpp"
@@ -24,6 +22,7 @@
 #include "digital_booth.hpp"
 #include "io/hdf5_file.hpp"
 #include "pricing/pricing.hpp"
+#include "run_file_util.hpp"
 #include "test_util.hpp"
 
 using namespace cimmc;
@@ -201,10 +200,7 @@ TEST(DigitalBooth, RunFileSaysBooth) {
   const Config c = booth(3, constant_operand(3, false, 5.0, 7.0), constant_operand(2, false, 3.0, 3.0));
   const JobResult r = run_cpu(c);
   const EnergyTables t = make_energy_tables(c, r);
-  const std::string path =
-      (std::filesystem::temp_directory_path() / ("cimmc_booth_" + std::to_string(::getpid()) + ".h5")).string();
-  write_run_file(path, c, r, t, price(r, t), Provenance{});
-  const RunFile f = read_run_file(path);
+  const RunFile f = run_file_round_trip(c, r, "booth");
   EXPECT_TRUE(f.result.view.tree_booth);
   EXPECT_TRUE(f.result.view.tree_per_weight);
   EXPECT_EQ(f.result.toggles(), r.toggles());
@@ -212,9 +208,7 @@ TEST(DigitalBooth, RunFileSaysBooth) {
   Config trees = c;
   trees.macro.cycle_bits = CycleBits::trees;
   const JobResult rt = run_cpu(trees);
-  write_run_file(path, trees, rt, make_energy_tables(trees, rt), price(rt, make_energy_tables(trees, rt)), Provenance{});
-  EXPECT_FALSE(read_run_file(path).result.view.tree_booth);
-  std::filesystem::remove(path);
+  EXPECT_FALSE(run_file_round_trip(trees, rt, "booth").result.view.tree_booth);
 }
 
 TEST(DigitalBoothConfig, RulesEachGiveAClearError) {

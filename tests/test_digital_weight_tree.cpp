@@ -18,15 +18,14 @@
 #include <limits>
 #include <vector>
 
-#include <unistd.h>
 
-#include <filesystem>
 
 #include "config/config.hpp"
 #include "config_test_util.hpp"
 #include "digital_tree_util.hpp"
 #include "io/hdf5_file.hpp"
 #include "pricing/pricing.hpp"
+#include "run_file_util.hpp"
 #include "test_util.hpp"
 
 using namespace cimmc;
@@ -187,10 +186,7 @@ TEST(DigitalWeightTree, RunFileKeepsTheTreeKind) {
   const Config c = per_weight(3, constant_operand(2, false, 2.0, 3.0), constant_operand(2, false, 3.0, 3.0));
   const JobResult r = run_cpu(c);
   const EnergyTables t = make_energy_tables(c, r);
-  const std::string path =
-      (std::filesystem::temp_directory_path() / ("cimmc_wtree_" + std::to_string(::getpid()) + ".h5")).string();
-  write_run_file(path, c, r, t, price(r, t), Provenance{});
-  const RunFile f = read_run_file(path);
+  const RunFile f = run_file_round_trip(c, r, "wtree");
   EXPECT_TRUE(f.result.view.tree_per_weight);
   EXPECT_EQ(f.result.view.leaf_bits, 2);
   EXPECT_EQ(f.result.toggles(), (std::vector<std::uint64_t>{9, 18, 6, 6, 6, 2}));
@@ -198,9 +194,7 @@ TEST(DigitalWeightTree, RunFileKeepsTheTreeKind) {
   Config col = c;
   col.macro.adder_tree = AdderTree::per_column;
   const JobResult rc = run_cpu(col);
-  write_run_file(path, col, rc, make_energy_tables(col, rc), price(rc, make_energy_tables(col, rc)), Provenance{});
-  EXPECT_FALSE(read_run_file(path).result.view.tree_per_weight);
-  std::filesystem::remove(path);
+  EXPECT_FALSE(run_file_round_trip(col, rc, "wtree").result.view.tree_per_weight);
 }
 
 TEST(DigitalWeightTreeConfig, KeyParsesAndIsRefusedOnAnalogMacros) {
