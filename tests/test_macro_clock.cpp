@@ -24,12 +24,12 @@ constexpr double kNand = 0.0478, kXor = 2.4 * kNand;
 constexpr double kInToSum = 2 * kXor, kInToCarry = kXor + 2 * kNand, kCarry = 2 * kNand;
 
 // 4-row digital macro, 8-bit inputs bit-serial (8 cycles, one row group).
-std::string digital(const std::string& clock) {
+std::string digital(const std::string& clock, int rows_used = 4) {
   return R"(name: clock
 run: {samples: 64, seed: 1, inputs_per_instance: 16}
 macro: {kind: digital, rows: 4, cols: 16, weight_encoding: twos_complement, input_encoding: unsigned)" + clock + R"(}
 workload:
-  tile: {rows_used: 4, cols_used: 2}
+  tile: {rows_used: )" + std::to_string(rows_used) + R"(, cols_used: 2}
   inputs: {bits: 8, signed: false, distribution: {kind: uniform, low: 0, high: 1}}
   weights: {bits: 8, signed: true, distribution: {kind: uniform, low: -1, high: 1}}
 )";
@@ -52,12 +52,36 @@ TEST(MacroClock, DigitalLatencyIsCyclesTimesTheDerivedPeriod) {
   ASSERT_TRUE(c.macro.clock_ns.has_value());
   EXPECT_NEAR(*c.macro.clock_ns, period, 1e-12);
   EXPECT_NEAR(run_latency_ns(c), 8 * period, 1e-12);
-  // A written period is used as written; unset keeps the self-timed tree
-  // evaluation of (2S + 1) full-adder sums per cycle.
+  // A written period is used as written.
   EXPECT_NEAR(run_latency_ns(parse_config(digital(", clock_ns: 2.5"), "clock.yaml")), 8 * 2.5, 1e-12);
+  // Unset: self-timed, the same path over the rows the tile sums. All 4
+  // rows: the derived period; a tile of 2 rows: a one-stage tree (in-to-carry
+  // only), the same multiplier and the physical macro's accumulator.
   const Config plain = parse_config(digital(""), "clock.yaml");
   EXPECT_FALSE(plain.macro.clock_ns.has_value());
-  EXPECT_NEAR(run_latency_ns(plain), 8 * 5 * kInToSum, 1e-12);
+  EXPECT_NEAR(run_latency_ns(plain), 8 * period, 1e-12);
+  const double two_rows = kNand + kInToCarry + (kInToCarry + 8 * kCarry);
+  EXPECT_NEAR(run_latency_ns(parse_config(digital("", 2), "clock.yaml")), 8 * two_rows, 1e-12);
+}
+
+// The self-timed step of the wider paths: per-weight trees of 8-bit leaves
+// (two's complement weights), and radix-4 Booth digits (10-bit leaves, a
+// Booth encoder and selector in place of the NOR, 5 cycles of 8-bit unsigned
+// inputs), and two 1-bit trees per cycle joined by a place-value adder.
+TEST(MacroClock, SelfTimedDigitalStepsByHand) {
+  // Tree over 4 rows of 8-bit leaves: in-to-sum, in-to-carry, 8 carries; accumulator as above.
+  const double acc = kInToCarry + 8 * kCarry;
+  const double per_weight = kNand + (kInToSum + kInToCarry + 8 * kCarry) + acc;
+  EXPECT_NEAR(run_latency_ns(parse_config(digital(", adder_tree: per_weight"), "clock.yaml")), 8 * per_weight, 1e-12);
+  // Booth: encoder + selector = 2 XOR2 + 3 NAND2 (ZigZag-IMC gates), 10-bit leaves.
+  const double booth = (2 * kXor + 3 * kNand) + (kInToSum + kInToCarry + 10 * kCarry) + acc;
+  EXPECT_NEAR(run_latency_ns(parse_config(digital(", adder_tree: per_weight, cycle_bits: booth, dac_bits: 2"), "clock.yaml")),
+              5 * booth, 1e-12);
+  // Two input bits per cycle (4 cycles): two 1-bit trees (S = 2, 3-bit
+  // outputs) and a 2-input place-value adder of 3-bit inputs: in-to-carry and
+  // 2 carries; the accumulator's carry starts past the 8 input bits as before.
+  const double two_trees = kNand + (kInToSum + kInToCarry + kCarry) + (kInToCarry + 2 * kCarry) + acc;
+  EXPECT_NEAR(run_latency_ns(parse_config(digital(", dac_bits: 2"), "clock.yaml")), 4 * two_trees, 1e-12);
 }
 
 // Analog, through a study: 64 ReRAM rows, 6-bit ADCs, 4 of them shared by the

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "pricing/zigzag.hpp"
 
@@ -20,12 +21,34 @@ double adc_conversion_ns(const MacroSpec& m, int rows_summed) {
   return m.adc.conversion_ns ? *m.adc.conversion_ns : m.adc.bits * (zigzag::kAdcDelayK3Ns * rows_summed + zigzag::kAdcDelayK4Ns);
 }
 
-double digital_evaluation_ns(int rows_summed) {
-  // ZigZag-IMC 28 nm: a full adder's sum path is two XOR2.
-  constexpr double kFullAdderNs = zigzag::kAdderInToSumNs;
-  int stages = 0;
-  while ((1 << stages) < rows_summed) ++stages;
-  return (2 * stages + 1) * kFullAdderNs;
+int tree_stages(int n) {
+  int s = 0;
+  while ((1 << s) < n) ++s;
+  return s;
+}
+
+double tree_delay_ns28(int n, int bits) {
+  const int s = tree_stages(n);
+  if (s == 0) return 0.0;
+  return (s - 1) * zigzag::kAdderInToSumNs + zigzag::kAdderInToCoutNs + (bits + s - 2) * zigzag::kAdderCinToCoutNs;
+}
+
+double accumulator_delay_ns28(int carry_bits) {
+  return zigzag::kAdderInToCoutNs + carry_bits * zigzag::kAdderCinToCoutNs;
+}
+
+DigitalDelays digital_delays_ns28(const DigitalTiming& t, int tree_inputs) {
+  DigitalDelays d;
+  d.multiplier = t.booth ? zigzag::kBoothDelayNs : zigzag::kNand2DelayNs;
+  d.tree = tree_delay_ns28(tree_inputs, t.leaf_bits);
+  if (t.trees > 1) d.place_value = tree_delay_ns28(t.trees, tree_stages(tree_inputs) + t.leaf_bits);
+  if (t.accumulate) d.accumulator = accumulator_delay_ns28(t.accumulator_carry);
+  return d;
+}
+
+double digital_step_ns(const DigitalTiming& t, int rows_summed) {
+  const DigitalDelays d = digital_delays_ns28(t, rows_summed);
+  return (d.multiplier + d.tree + d.place_value + d.accumulator) * (t.node_nm / 28.0);
 }
 
 double mvm_latency_ns(const MacroSpec& m, int rows_summed, int row_groups, int cycles, int phys_cols,
@@ -35,8 +58,11 @@ double mvm_latency_ns(const MacroSpec& m, int rows_summed, int row_groups, int c
     const double steps = m.kind == MacroKind::digital ? 1.0 : std::ceil(static_cast<double>(phys_cols) / nadc);
     return static_cast<double>(cycles) * row_groups * (row_settle_ns + steps * *m.clock_ns);
   }
-  if (m.kind == MacroKind::digital)  // every column has its own tree: columns evaluate in parallel
-    return static_cast<double>(cycles) * row_groups * (row_settle_ns + digital_evaluation_ns(rows_summed));
+  if (m.kind == MacroKind::digital) {  // every column has its own tree: columns evaluate in parallel
+    if (!m.digital_timing)
+      throw std::logic_error("mvm_latency_ns: the digital macro's timing is not resolved (config resolve_macro_clock)");
+    return static_cast<double>(cycles) * row_groups * (row_settle_ns + digital_step_ns(*m.digital_timing, rows_summed));
+  }
   const double steps = std::ceil(static_cast<double>(phys_cols) / nadc);
   return static_cast<double>(cycles) * row_groups * (row_settle_ns + steps * adc_conversion_ns(m, rows_summed));
 }

@@ -229,7 +229,11 @@ std::string config_detail::read_config_text(const std::string& path) {
 Config load_config(const std::string& path) { return parse_config(config_detail::read_config_text(path), path); }
 
 void resolve_macro_clock(Config& cfg) {
-  if (cfg.macro.clock_derived) cfg.macro.clock_ns = area_clock(macro_geometry(cfg)).clock_ns;
+  const bool digital = cfg.macro.kind == MacroKind::digital;
+  if (!digital && !cfg.macro.clock_derived) return;
+  const MacroGeometry g = macro_geometry(cfg);
+  if (digital) cfg.macro.digital_timing = digital_timing(g);
+  if (cfg.macro.clock_derived) cfg.macro.clock_ns = area_clock(g).clock_ns;
 }
 
 void fail_config_key(const Config& cfg, const std::string& key_path, const std::string& value,

@@ -33,8 +33,10 @@ Config parse_config(const std::string& yaml_text, const std::string& path_for_me
 void validate(const Config& cfg, const std::string& path_for_messages);
 
 // macro.clock_ns: derived -> the macro's critical-path period
-// (physical/area_clock.hpp), filled into macro.clock_ns. parse_config does
-// it; call it again after changing a Config that sets clock_derived in code.
+// (physical/area_clock.hpp), filled into macro.clock_ns, and a digital
+// macro's step path (macro.digital_timing, the self-timed latency's).
+// parse_config does it; call it again after changing the macro or the
+// operands of a Config in code.
 void resolve_macro_clock(Config& cfg);
 
 // A rule a finished Config breaks for a later stage (a model option it does

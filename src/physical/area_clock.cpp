@@ -11,24 +11,12 @@ namespace cimmc {
 
 namespace z = zigzag;
 
-int tree_stages(int n) {
-  int s = 0;
-  while ((1 << s) < n) ++s;
-  return s;
-}
-
 long long tree_full_adders(int n, int bits) {
   long long fa = 0;
   for (int s = 1; s <= tree_stages(n); ++s)  // node i of stage s is an adder when its right child holds an input
     for (long long i = 0; (i << s) < n; ++i)
       if ((i << s) + (1LL << (s - 1)) < n) fa += bits + s - 1;
   return fa;
-}
-
-double tree_delay_ns28(int n, int bits) {
-  const int s = tree_stages(n);
-  if (s == 0) return 0.0;
-  return (s - 1) * z::kAdderInToSumNs + z::kAdderInToCoutNs + (bits + s - 2) * z::kAdderCinToCoutNs;
 }
 
 MacroGeometry macro_geometry(const Config& cfg) {
@@ -71,13 +59,34 @@ MacroGeometry macro_geometry(const Config& cfg) {
   return g;
 }
 
+namespace {
+
+// Input cycles of one MVM on the physical macro.
+int macro_cycles(const MacroGeometry& g) {
+  return !g.booth        ? (g.input_bits + g.dac_bits - 1) / g.dac_bits
+         : g.booth_signed ? (g.input_bits + 1) / 2
+                          : g.input_bits / 2 + 1;
+}
+
+}  // namespace
+
+DigitalTiming digital_timing(const MacroGeometry& g) {
+  const int groups = (g.rows + g.tree_inputs - 1) / g.tree_inputs;
+  DigitalTiming t;
+  t.leaf_bits = g.tree_per_weight || g.cycle_leaves ? g.leaf_bits : 1;
+  t.trees = g.cycle_leaves || g.booth ? 1 : g.dac_bits;
+  t.booth = g.booth;
+  t.accumulate = macro_cycles(g) * groups > 1;
+  t.accumulator_carry = g.input_bits + tree_stages(groups);
+  t.node_nm = g.node_nm;
+  return t;
+}
+
 AreaClock area_clock(const MacroGeometry& g) {
   AreaClock a;
   auto part = [&](AreaPart p) -> double& { return a.area_um2[static_cast<int>(p)]; };
   const double cols = g.cols, rows = g.rows;
-  const int cycles = !g.booth        ? (g.input_bits + g.dac_bits - 1) / g.dac_bits
-                     : g.booth_signed ? (g.input_bits + 1) / 2
-                                      : g.input_bits / 2 + 1;
+  const int cycles = macro_cycles(g);
   const int groups = (g.rows + g.tree_inputs - 1) / g.tree_inputs;  // row groups taking turns on one input
   const int s = tree_stages(g.tree_inputs);
 
@@ -105,10 +114,8 @@ AreaClock area_clock(const MacroGeometry& g) {
     part(AreaPart::adder_trees) = sets * trees * tree_full_adders(g.tree_inputs, leaf) * z::kFullAdderAreaUm2;
     if (sets > 1) {  // the dac_bits tree outputs combined by place value, as a tree of (S + leaf)-bit inputs
       part(AreaPart::place_value) = trees * tree_full_adders(g.dac_bits, s + leaf) * z::kFullAdderAreaUm2;
-      a.delay_ns[3] = tree_delay_ns28(g.dac_bits, s + leaf);
       w_in += tree_stages(g.dac_bits);
     }
-    a.delay_ns[2] = tree_delay_ns28(g.tree_inputs, leaf);
   } else {
     if (g.adc_bits >= 2)
       part(AreaPart::adcs) = g.adcs * std::pow(10.0, z::kAdcAreaK1 * g.adc_bits + z::kAdcAreaK2) * std::pow(2.0, g.adc_bits);
@@ -117,13 +124,16 @@ AreaClock area_clock(const MacroGeometry& g) {
     if (g.sram) part(AreaPart::multipliers) = rows * cols * z::kNand2AreaUm2;
     a.delay_ns[0] = g.adc_ns;
   }
-  if (g.sram) a.delay_ns[1] = g.booth ? z::kBoothDelayNs : z::kNand2DelayNs;
   // Accumulator per column (per weight with per-weight trees): the shift-add over input cycles and row groups,
   // a full adder and a flip-flop per bit (ZigZag-IMC; none with a single cycle).
   const int w_acc = g.input_bits + w_in + tree_stages(groups) + 1;
-  if (cycles * groups > 1) {
-    part(AreaPart::accumulators) = trees * w_acc * (z::kFullAdderAreaUm2 + z::kDffAreaUm2);
-    a.delay_ns[4] = z::kAdderInToCoutNs + (w_acc - w_in - 1) * z::kAdderCinToCoutNs;
+  if (cycles * groups > 1) part(AreaPart::accumulators) = trees * w_acc * (z::kFullAdderAreaUm2 + z::kDffAreaUm2);
+  if (g.digital) {  // the step's path, as the self-timed latency takes it (arch/timing.hpp)
+    const DigitalDelays d = digital_delays_ns28(digital_timing(g), g.tree_inputs);
+    a.delay_ns[1] = d.multiplier, a.delay_ns[2] = d.tree, a.delay_ns[3] = d.place_value, a.delay_ns[4] = d.accumulator;
+  } else {
+    if (g.sram) a.delay_ns[1] = z::kNand2DelayNs;
+    if (cycles * groups > 1) a.delay_ns[4] = accumulator_delay_ns28(w_acc - w_in - 1);
   }
   // Output register per weight: its columns' accumulators added by place value
   // into one register (cimmc's structure; ZigZag-IMC folds this into its trees).

@@ -8,6 +8,7 @@
 #pragma once
 #include <array>
 
+#include "arch/timing.hpp"
 #include "spec/spec.hpp"
 
 namespace cimmc {
@@ -65,10 +66,9 @@ AreaClock area_clock(const MacroGeometry& g);
 // kernel builds it (kernels/digital_model.hpp): stage s adds (bits + s - 1)-bit
 // pairs with one full adder per bit; a node with no right child is a wire.
 long long tree_full_adders(int n, int bits);
-int tree_stages(int n);  // ceil(log2 n)
 
-// Ripple-carry adder tree delay (ZigZag-IMC get_tclk): in-to-sum through the
-// first S - 1 stages, in-to-carry-out, then the carry through the output bits.
-double tree_delay_ns28(int n, int bits);
+// The digital step's path widths of the physical macro (its rows, widest
+// operands), for the self-timed step of arch/timing.hpp (MacroSpec::digital_timing).
+DigitalTiming digital_timing(const MacroGeometry& g);
 
 }  // namespace cimmc

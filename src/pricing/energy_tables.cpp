@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "arch/timing.hpp"
+#include "physical/area_clock.hpp"
 #include "pricing/pricing.hpp"
 #include "pricing/technology.hpp"
 #include "pricing/zigzag.hpp"
@@ -117,7 +118,10 @@ EnergyTables make_energy_tables(const Config& cfg, const JobResult& r) {
   t.accumulator = resolve(e.accumulator, {width * tech::gate_energy(kDffJ, e.node_nm, e.vdd_v) * kPjPerJ})(0);
 
   if (v.digital) digital_energy_tables(cfg, r, t);
-  t.latency_ns = mvm_latency_ns(m, v.R, v.G, v.cycles, v.P);
+  // A config built in code (not read) has its digital step unresolved: the same widths, from the same macro.
+  MacroSpec timed = m;
+  if (v.digital && !timed.digital_timing) timed.digital_timing = digital_timing(macro_geometry(cfg));
+  t.latency_ns = mvm_latency_ns(timed, v.R, v.G, v.cycles, v.P);
   t.leakage_per_mvm = e.leakage_uw * 1e-6 * t.latency_ns * 1e-9 * kPjPerJ;
   return t;
 }

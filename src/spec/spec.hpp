@@ -148,6 +148,18 @@ struct AdcSpec {
   std::optional<double> conversion_ns;  // default: ZigZag-IMC delay model
 };
 
+// The combinational path of one digital macro step (ZigZag-IMC get_tclk): a
+// multiplier (NOR, or Booth encoder + selector), the adder tree, the
+// place-value adder of a cycle's trees, the accumulator.
+struct DigitalTiming {
+  int leaf_bits = 1;          // adder-tree leaf width
+  int trees = 1;              // trees one step combines by place value (1: none)
+  bool booth = false;
+  bool accumulate = false;    // more than one step per MVM on the physical macro
+  int accumulator_carry = 0;  // carry bits past the accumulator's input: input bits + stages(row groups)
+  int node_nm = 28;
+};
+
 struct MacroSpec {
   MacroKind kind = MacroKind::analog;
   int rows = 128;
@@ -176,6 +188,10 @@ struct MacroSpec {
   // (physical/area_clock.hpp); a number is that period as written.
   std::optional<double> clock_ns;
   bool clock_derived = false;
+  // Digital: the widths on one step's path, filled by the config reader from
+  // the physical macro (resolve_macro_clock, physical/area_clock.hpp) for the
+  // self-timed step of arch/timing.hpp, which sums them over the tile's rows.
+  std::optional<DigitalTiming> digital_timing;
   NoiseSpec noise;
   AdcSpec adc;
 };
