@@ -117,7 +117,7 @@ EnergyTables make_energy_tables(const Config& cfg, const JobResult& r) {
   t.accumulator = resolve(e.accumulator, {width * tech::gate_energy(kDffJ, e.node_nm, e.vdd_v) * kPjPerJ})(0);
 
   if (v.digital) digital_energy_tables(cfg, r, t);
-  t.latency_ns = mvm_latency_ns(m, v.R, v.G, v.cycles, v.P);
+  t.latency_ns = mvm_latency_ns(m, v.R, v.G, v.cycles, conversion_columns(v));
   t.leakage_per_mvm = e.leakage_uw * 1e-6 * t.latency_ns * 1e-9 * kPjPerJ;
   return t;
 }
