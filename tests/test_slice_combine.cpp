@@ -4,7 +4,8 @@
 // and row group is, by the encodings' definition, sum_j a_cj w_j (a_cj the
 // cycle's DAC level of input j), so brute-force dot products and a hand
 // quantizer of that value give the outputs; event counts are weights x cycles
-// x row groups; read noise follows the closed form sum_q coef_q^2 sigma^2 sum a^2.
+// x row groups; a calibrated range is the combined values' quantile; read
+// noise follows the closed form sum_q coef_q^2 sigma^2 sum a^2.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -150,6 +151,25 @@ TEST(SliceCombine, ConversionsPerMvmAreWeightsTimesCyclesTimesRowGroups) {
     EXPECT_EQ(f.result.view.slice_combine, mode == SliceCombine::charge);
     EXPECT_EQ(price(f.result, make_energy_tables(c, f.result)).total_pj.mean, rep.total_pj.mean) << to_string(mode);
   }
+}
+
+// A calibrated range calibrates the combined value: constant inputs 255
+// (level 3 in each of 4 cycles) and weights -37 give every (cycle, row group)
+// the combined value 16 rows x 3 x (-37) = -1776, so the pilot's quantile of
+// |value| is 1776 (a single column's values are at most 48), the step is
+// 1776 / 15 and every conversion lands on code -15 exactly: no error.
+TEST(SliceCombine, CalibratedRangeIsTheCombinedValuesQuantile) {
+  Config c = combined_macro(WeightEncoding::twos_complement, 2, 5, AdcRange::calibrated);
+  c.tile.inputs = constant_operand(8, false, 255.0, 255.0);
+  c.tile.weights = constant_operand(8, true, -37.0, 127.0);
+  const JobResult r = run_cpu(c);
+  EXPECT_DOUBLE_EQ(r.view.adc_delta * r.view.code_max, 16.0 * 3 * 37);
+  EXPECT_EQ(r.view.code_min, -15);
+  const GroupMoments t = r.totals();
+  EXPECT_EQ(t.sum_err2, 0.0);
+  EXPECT_EQ(t.sum_ref / t.outputs, 32.0 * 255 * -37);
+  const std::vector<std::uint64_t> codes = r.total(Hist::adc);
+  EXPECT_EQ(codes.front(), static_cast<std::uint64_t>(kWeights) * 4 * 2 * c.run.samples);  // all at code -15
 }
 
 // Read noise, absolute sigma on every cell (1-bit cells: read_abs = sigma /
