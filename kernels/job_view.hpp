@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "device_view.hpp"
+#include "hd.hpp"
 #include "stream_id.hpp"
 
 namespace cimmc {
@@ -90,6 +91,11 @@ struct JobView {
   float ir_rho = 0.f;      // wire resistance per cell pitch x g_lsb (ir_drop.hpp); 0 = no IR drop
   bool noisy = false;      // any per-conversion noise to draw
   // ---- ADC
+  // macro.slice_combine charge (kernels/slice_combine.hpp): a weight's ppw
+  // columns are combined with their place values w_coef into one analog value
+  // before one conversion; adc_delta, codes and calibrated steps then refer to
+  // that combined value (N conversions per cycle and row group, not P).
+  bool slice_combine = false;
   double adc_delta = 1.0;  // column value per LSB
   float adc_noise = 0.f;   // input-referred sigma in LSB
   int code_min = 0, code_max = 63;
@@ -178,6 +184,12 @@ struct JobView {
   double* y_out = nullptr;
   std::uint32_t sample_base = 0;
 };
+
+// ADC conversions per (input cycle, row group): one per conversion column, or
+// one per weight when its slices are charge-combined.
+inline namespace CIMMC_ISA_NS {  // hd.hpp
+CIMMC_HD int conversion_columns(const JobView& v) { return v.slice_combine ? v.N : v.P; }
+}  // namespace CIMMC_ISA_NS
 
 // Values a calibration pilot's col_capture holds (host code sizes it).
 inline std::uint64_t capture_values(const JobView& v) {

@@ -15,7 +15,7 @@
 #include <cstring>
 #include <type_traits>
 
-#include "convert.hpp"
+#include "convert_all.hpp"
 #include "device_model.hpp"
 #include "digital_model.hpp"
 #include "encoding.hpp"
@@ -399,6 +399,7 @@ CIMMC_HD void finish_sample(const JobView& v, const Workspace& ws, std::uint64_t
   for (int n = lane; n < v.N; n += nl) {
     double y = 0.0;
     for (int q = 0; q < v.ppw; ++q) y += v.w_coef[q] * ws.ypart[n * v.ppw + q];
+    if (v.slice_combine) y = ws.ypart[n * v.ppw];  // slice_combine.hpp: place values applied in the charge domain
     if (v.tree_booth) y = static_cast<double>(ws.dwacc[n]);  // digital_booth.hpp: the Booth trees' sum
     if (v.dev.compensate) y *= *ws.alpha;  // in digital, on the analog part only
     y -= v.w_offset * xsum + v.x_offset * static_cast<double>(ws.wsum[n]) + k_off;

@@ -2,7 +2,8 @@
 // unrolled popcount columns, the general bit-plane columns (multi-bit DACs,
 // sign-magnitude), the conductance path (programming variation, proportional
 // read noise), faults, absolute read and ADC noise, a calibrated ADC (shared
-// or per slice), an ideal ADC, correlated inputs and real image patches. Used to show that two ways of
+// or per slice), an ideal ADC, charge-combined slices, correlated inputs and
+// real image patches. Used to show that two ways of
 // running the kernel give the same bits.
 #pragma once
 #include <filesystem>
@@ -126,6 +127,27 @@ inline std::vector<KernelCase> kernel_cases() {
   ir_pairs.macro.wire_ohm = 2.0;
   ir_pairs.macro.noise.read_sigma_us = 0.1;
   out.push_back({"ir_drop_pairs", ir_pairs});
+
+  // Charge-combined weight slices (kernels/slice_combine.hpp): one conversion
+  // per weight on the plane path with absolute noise and a calibrated range
+  // (the pilot records combined values), on the conductance path with
+  // proportional noise, and on pairs with per-cycle calibration.
+  Config combined = noisy;
+  combined.macro.slice_combine = SliceCombine::charge;
+  combined.macro.adc.bits = 8;
+  out.push_back({"slice_combine_calibrated", combined});
+  Config combined_float = cond;
+  combined_float.macro.slice_combine = SliceCombine::charge;
+  combined_float.macro.bits_per_cell = 1;
+  combined_float.macro.weight_encoding = WeightEncoding::twos_complement;
+  combined_float.macro.dac_bits = 2;
+  out.push_back({"slice_combine_float_path", combined_float});
+  Config combined_pairs = pairs;
+  combined_pairs.macro.slice_combine = SliceCombine::charge;
+  combined_pairs.macro.adc.range = AdcRange::calibrated;
+  combined_pairs.macro.adc.per_cycle = true;
+  combined_pairs.macro.noise.read_sigma_us = 0.1;
+  out.push_back({"slice_combine_pairs_per_cycle", combined_pairs});
 
   Config corr = base;
   corr.tile.inputs.dist.kind = DistKind::relu_normal;

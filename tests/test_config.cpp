@@ -294,7 +294,7 @@ TEST(Config, UnknownKeyListsTheAllowedOnes) {
   EXPECT_TRUE(has_error("macro:\n  rows: 64\n  colums: 64\n" + kWorkload, 3, "macro.colums", "64",
                         "unknown key (allowed: kind, rows, cols, rows_active, bits_per_cell, weight_encoding, dac_bits, "
                         "input_encoding, input_scaling, g_on_us, g_off_us, wire_ohm, noise, adc, cell_group, cell, clock_ns, "
-                        "adder_tree, cycle_bits, group_order)"));
+                        "adder_tree, cycle_bits, group_order, slice_combine)"));
   EXPECT_TRUE(has_error(kWorkload + "sweep: {}\n", 9, "sweep", "<mapping>",
                         "unknown key (allowed: name, run, macro, workload, energy, architecture, mapping, task)"));
 }

@@ -13,6 +13,7 @@
 #include "config/config.hpp"
 #include "config_test_util.hpp"
 #include "engine/engine.hpp"
+#include "given_util.hpp"
 #include "input_scaling.hpp"
 #include "study/stat_jobs.hpp"
 #include "study/tile_jobs.hpp"
@@ -22,26 +23,6 @@ using namespace cimmc;
 using namespace cimmc::test;
 
 namespace {
-
-// Given operands through the engine (the inference hook): S samples of K
-// inputs, N x K weights; returns the S x N macro outputs and the result.
-struct Given {
-  std::vector<std::int32_t> w, x;
-  std::vector<double> y;
-};
-
-JobResult run_given(const Config& c, Given& g) {
-  g.y.assign(c.run.samples * c.tile.cols_used, 0.0);
-  EngineOptions o;
-  o.backend = Backend::cpu;
-  o.threads = 1;
-  const ViewHook hook = [&](std::size_t, JobView& v) {
-    v.w_given = g.w.data();
-    v.x_given = g.x.data();
-    v.y_out = g.y.data();
-  };
-  return run_jobs({&c}, {job_id_of(job_key(c))}, o, hook).front();
-}
 
 // Random vectors whose max |x| varies from 1 to the top: each sample draws
 // its own bound b and then K values in [-b, b] (or [0, b] unsigned).

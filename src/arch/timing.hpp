@@ -39,7 +39,8 @@ DigitalDelays digital_delays_ns28(const DigitalTiming& t, int tree_inputs);
 double digital_step_ns(const DigitalTiming& t, int rows_summed);
 
 // Per (input cycle, row group): settle the rows, then convert every used
-// physical column on adc.count shared ADCs (0 = one per column). Each
+// physical column (with macro.slice_combine charge: every weight, so pass the
+// weights) on adc.count shared ADCs (0 = one per conversion column). Each
 // conversion step (digital: each tree evaluation) takes its own delay, or
 // one macro.clock_ns period when the macro is clocked (docs/config.md).
 double mvm_latency_ns(const MacroSpec& m, int rows_summed, int row_groups, int cycles, int phys_cols,

@@ -76,7 +76,8 @@ void print_summary(std::ostream& os, const Config& cfg, const JobResult& r, cons
        << (v.cell_group > 1 ? ", cell groups of " + std::to_string(v.cell_group) : std::string())
        << (v.cycles_inside ? ", cycles inside row groups" : "") << ", no ADC\n\n";
   else
-    os << "ADC " << cfg.macro.adc.bits << "b " << to_string(cfg.macro.adc.range) << adc_scales(r) << "\n\n";
+    os << "ADC " << cfg.macro.adc.bits << "b " << to_string(cfg.macro.adc.range) << adc_scales(r)
+       << (v.slice_combine ? ", one per weight (slices charge-combined)" : "") << "\n\n";
   os << "  component      pJ/MVM    95% CI +/-   share   events/MVM\n";
   const double total = rep.total_pj.mean;
   for (int c = 0; c < kComponents; ++c) {

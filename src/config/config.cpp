@@ -90,7 +90,7 @@ void read_macro_clock(const MapReader& r, MacroSpec& m) {
 void read_macro(const MapReader& r, MacroSpec& m) {
   r.allow_only({"kind", "rows", "cols", "rows_active", "bits_per_cell", "weight_encoding", "dac_bits",
                 "input_encoding", "input_scaling", "g_on_us", "g_off_us", "wire_ohm", "noise", "adc", "cell_group",
-                "cell", "clock_ns", "adder_tree", "cycle_bits", "group_order"});
+                "cell", "clock_ns", "adder_tree", "cycle_bits", "group_order", "slice_combine"});
   r.read_enum<MacroKind>("kind", m.kind, {{"analog", MacroKind::analog}, {"digital", MacroKind::digital}});
   // SRAM cells hold one bit: that is the digital kind's default (a written
   // value other than 1 is refused by check_digital_macro).
@@ -127,6 +127,8 @@ void read_macro(const MapReader& r, MacroSpec& m) {
                          {{"trees", CycleBits::trees}, {"leaves", CycleBits::leaves}, {"booth", CycleBits::booth}});
   r.read_enum<GroupOrder>("group_order", m.group_order,
                           {{"groups_inside", GroupOrder::groups_inside}, {"cycles_inside", GroupOrder::cycles_inside}});
+  r.read_enum<SliceCombine>("slice_combine", m.slice_combine,
+                            {{"none", SliceCombine::none}, {"charge", SliceCombine::charge}});
   // A group's cells share one periphery input, so a conversion (or tree
   // evaluation) sums rows / cell_group inputs unless rows_active says fewer.
   if (m.cell_group > 1 && !r.has("rows_active")) m.rows_active = std::max(1, m.rows / m.cell_group);

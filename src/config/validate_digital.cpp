@@ -28,6 +28,22 @@ void check_toggle_energy(const Checker& c, const std::string& p, const EventEner
              "a digital macro prices toggles, which carry no value: only e0_pj (energy per toggle) applies");
 }
 
+// macro.slice_combine charge (kernels/slice_combine.hpp) on an analog macro.
+void check_slice_combine(const Checker& c, const MacroSpec& m) {
+  if (m.slice_combine != SliceCombine::charge) return;
+  if (m.adc.per_slice)
+    c.fail("macro.adc.per_slice", "true",
+           "cannot be used with macro.slice_combine charge: a weight's slices are combined before its one "
+           "conversion, so there are no per-slice ranges to calibrate");
+  // A negative place value (two's-complement MSB slice, differential's
+  // negative columns) or signed columns make the combined value signed.
+  const bool signed_value = m.weight_encoding != WeightEncoding::unsigned_plain && m.weight_encoding != WeightEncoding::offset;
+  if (signed_value && m.adc.bits < 2)
+    c.fail("macro.adc.bits", std::to_string(m.adc.bits),
+           std::string("must be at least 2 with macro.slice_combine charge and weight_encoding ") +
+               to_string(m.weight_encoding) + ": the combined value is signed and its ADC needs a sign bit");
+}
+
 }  // namespace
 
 void check_macro_kind(const Checker& c, const Config& cfg) {
@@ -42,6 +58,7 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
     refuse_written(c, "macro.group_order",
                    "is a digital setting: it orders the adder-tree evaluations, which an analog macro does not have",
                    to_string(m.group_order));
+    check_slice_combine(c, m);
     if (m.cell == CellKind::sram) {
       refuse_written(c, "energy.read_voltage_v", "prices a ReRAM cell read; an SRAM cell's read is its bitline charge",
                      number_text(cfg.energy.read_voltage_v));
@@ -54,6 +71,10 @@ void check_macro_kind(const Checker& c, const Config& cfg) {
     refuse_written(c, "macro.cell", "must be sram when macro.kind is digital (a digital macro's cells are SRAM)",
                    "reram");
   refuse_written(c, "macro.adc", "is an analog setting: a digital macro adds exactly in an adder tree and has no ADC");
+  refuse_written(c, "macro.slice_combine",
+                 "is an analog setting: a digital macro has no ADC to share (its weight bits combine in the adder "
+                 "tree with adder_tree: per_weight)",
+                 to_string(m.slice_combine));
   refuse_written(c, "macro.noise", "is an analog setting: a digital SRAM macro reads its bits exactly");
   refuse_written(c, "macro.g_on_us", "is an analog setting: a digital macro has no cell conductances",
                  number_text(m.g_on_us));

@@ -141,6 +141,17 @@ void set_device(const MacroSpec& m, double g_lsb, JobView& v) {
 
 }  // namespace
 
+CombinedRange combined_range(const JobView& v, double v_full, bool signed_cols) {
+  CombinedRange r;
+  const double clo = signed_cols ? -v_full : 0.0;
+  for (int q = 0; q < v.ppw; ++q) {
+    const double a = v.w_coef[q] * clo, b = v.w_coef[q] * v_full;
+    r.lo += std::min(a, b);
+    r.hi += std::max(a, b);
+  }
+  return r;
+}
+
 void set_adc_full_scale(JobView& v, double full_scale) {
   v.adc_delta = full_scale / v.code_max;
 }
@@ -190,11 +201,18 @@ void build_job(const Config& cfg, philox::JobId job_id, BuiltJob& out, bool samp
   // A pair's g_off currents cancel: its largest value is R x amax x (L - 1).
   const bool signed_adc = v.signed_cols || v.pair;
   out.v_full = static_cast<double>(v.R) * amax * (v.L - 1 + (v.pair ? 0.f : v.r_off));
+  v.slice_combine = !v.digital && m.slice_combine == SliceCombine::charge;
   if (!v.digital) {  // a digital job keeps one empty ADC code (no conversions) and step 1
-    v.code_max = signed_adc ? (1 << (m.adc.bits - 1)) - 1 : (1 << m.adc.bits) - 1;
-    v.code_min = signed_adc ? -v.code_max : 0;
+    // Charge-combined slices: the ADC sees sum_q coef_q x column_q, whose
+    // range is the place-value sum of the columns' ranges (signed when a
+    // place value is negative).
+    const CombinedRange cr = v.slice_combine ? combined_range(v, out.v_full, signed_adc) : CombinedRange{};
+    const bool signed_conv = v.slice_combine ? cr.lo < 0 : signed_adc;
+    v.code_max = signed_conv ? (1 << (m.adc.bits - 1)) - 1 : (1 << m.adc.bits) - 1;
+    v.code_min = signed_conv ? -v.code_max : 0;
     if (v.code_max < 1) throw std::invalid_argument("a signed column needs at least 2 ADC bits");
-    const double fs_full = std::max(out.v_full, static_cast<double>(v.code_max));
+    const double v_conv = v.slice_combine ? std::max(-cr.lo, cr.hi) : out.v_full;
+    const double fs_full = std::max(v_conv, static_cast<double>(v.code_max));
     set_adc_full_scale(v, m.adc.range == AdcRange::max ? m.adc.max_value : fs_full);
     // An ideal ADC counts the codes a full-range one would give, for pricing.
     if (m.adc.range == AdcRange::ideal) v.adc_mode = AdcMode::ideal;

@@ -27,6 +27,13 @@ struct BuiltJob {
 // sampling = false (the statistical model): no alias tables (a tenth of what a
 // job costs the energy-only model); view.x_dist / w_dist stay empty.
 void build_job(const Config& cfg, philox::JobId job_id, BuiltJob& out, bool sampling = true);
+// Range of a charge-combined conversion (macro.slice_combine charge): the sum
+// over a weight's columns of place value x column range, each column's range
+// [0, v_full], or [-v_full, v_full] for signed columns (sign-magnitude, pairs).
+struct CombinedRange {
+  double lo = 0, hi = 0;
+};
+CombinedRange combined_range(const JobView& v, double v_full, bool signed_cols);
 // Column value mapped to the top ADC code.
 void set_adc_full_scale(JobView& v, double full_scale);
 // Value below which `quantile` of the column values lie (|value| for signed columns).

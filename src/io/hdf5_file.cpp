@@ -79,6 +79,9 @@ void write_job(const H5::Group& job, const JobResult& r) {
   // macro.group_order cycles_inside only: the toggles were counted in that
   // order, and a cell group's reads are priced once per sample.
   if (v.cycles_inside) h5::write_attr(job, "group_cycles_inside", 1);
+  // macro.slice_combine charge only: the ADC codes and clip counts are one
+  // per weight (the combined value), the shift-adds priced per conversion.
+  if (v.slice_combine) h5::write_attr(job, "slice_combine_charge", 1);
 
   const H5::Group hg = job.createGroup("histograms");
   const auto hs = static_cast<std::size_t>(v.hist_size);
@@ -208,6 +211,8 @@ JobResult read_job(const H5::Group& job) {
   v.tree_booth = job.attrExists("tree_booth") && h5::read_attr<int>(job, "tree_booth") != 0;
   v.cycles_inside = job.attrExists("group_cycles_inside") && h5::read_attr<int>(job, "group_cycles_inside") != 0;
   if (v.cycles_inside && !v.digital) throw IoError("/job attribute 'group_cycles_inside' needs a digital job");
+  v.slice_combine = job.attrExists("slice_combine_charge") && h5::read_attr<int>(job, "slice_combine_charge") != 0;
+  if (v.slice_combine && v.digital) throw IoError("/job attribute 'slice_combine_charge' needs an analog job");
   if (v.tree_booth && !v.tree_per_weight) throw IoError("/job attribute 'tree_booth' needs per-weight trees");
   if (v.leaf_bits < 1 || v.leaf_bits > 32) throw IoError("/job attribute 'tree_leaf_bits' must be 1..32");
   if (v.pair && v.pcell != 2 * v.P) throw IoError("/job attribute 'pair_cells' must be 2 x P");

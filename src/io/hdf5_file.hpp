@@ -18,7 +18,7 @@ struct IoError : std::runtime_error {
 
 // The one place the file format version lives. Readers refuse another major;
 // a minor bump only adds objects that older readers may ignore.
-inline constexpr int kFormatMajor = 2, kFormatMinor = 12;
+inline constexpr int kFormatMajor = 2, kFormatMinor = 13;
 inline constexpr const char* kRunFileType = "cimmc.run";
 
 struct Provenance {

@@ -182,7 +182,7 @@ Mapping make_mapping(const LayerSpec& layer, const Tiling& t, const MacroSpec& m
   if (!m.weights_stationary) m.dram_bits += static_cast<double>(t.K) * t.N * t.G * t.w_bits;
 
   const int rows_summed = std::min(t.rows_active, t.rows_max);
-  m.mvm_ns = mvm_latency_ns(macro, rows_summed, t.row_groups(t.rows_max), t.cycles, t.cols_max * t.adc_ppw,
+  m.mvm_ns = mvm_latency_ns(macro, rows_summed, t.row_groups(t.rows_max), t.cycles, t.cols_max * (macro.slice_combine == SliceCombine::charge ? 1 : t.adc_ppw),
                             arch.row_settle_ns);
   m.compute_ns = static_cast<double>(t.rounds) * static_cast<double>(t.placed_per_macro) *
                  static_cast<double>(ceil_div(t.M, d)) * m.mvm_ns;

@@ -44,7 +44,9 @@ MacroGeometry macro_geometry(const Config& cfg) {
   }
   if (!g.digital) {
     g.adc_bits = m.adc.bits;
-    g.adcs = m.adc.count > 0 ? std::min(m.adc.count, m.cols) : m.cols;
+    // Charge-combined slices (macro.slice_combine charge): one ADC per weight's columns.
+    const int conv_cols = m.slice_combine == SliceCombine::charge ? std::max(1, m.cols / g.cols_per_weight) : m.cols;
+    g.adcs = m.adc.count > 0 ? std::min(m.adc.count, conv_cols) : conv_cols;
     g.adc_ns = adc_conversion_ns(m, g.tree_inputs);
   }
   g.sram = g.digital || m.cell == CellKind::sram;

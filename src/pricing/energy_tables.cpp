@@ -121,7 +121,7 @@ EnergyTables make_energy_tables(const Config& cfg, const JobResult& r) {
   // A config built in code (not read) has its digital step unresolved: the same widths, from the same macro.
   MacroSpec timed = m;
   if (v.digital && !timed.digital_timing) timed.digital_timing = digital_timing(macro_geometry(cfg));
-  t.latency_ns = mvm_latency_ns(timed, v.R, v.G, v.cycles, v.P);
+  t.latency_ns = mvm_latency_ns(timed, v.R, v.G, v.cycles, conversion_columns(v));
   t.leakage_per_mvm = e.leakage_uw * 1e-6 * t.latency_ns * 1e-9 * kPjPerJ;
   return t;
 }

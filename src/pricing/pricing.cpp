@@ -64,7 +64,7 @@ double dot(const double* h, const std::vector<double>& table) {
 
 std::array<double, kComponents> component_energy(const JobView& v, const double* hist, double mvms,
                                                  const EnergyTables& t) {
-  const double conv_per_mvm = static_cast<double>(v.cycles) * v.G * v.P;
+  const double conv_per_mvm = static_cast<double>(v.cycles) * v.G * conversion_columns(v);
   const double acc_per_mvm = static_cast<double>(v.cycles) * v.G * v.N;
   std::array<double, kComponents> e = {dot(hist + v.off_dac, t.dac),        dot(hist + v.off_row, t.row_driver),
                                        dot(hist + v.off_cell, t.cell),      dot(hist + v.off_col, t.column),
@@ -81,7 +81,7 @@ Report price(const JobResult& r, const EnergyTables& t) {
   const JobView& v = r.view;
   constexpr int G = kBatchGroups;
   double e[kComponents][G] = {}, total[G] = {}, n[G] = {};
-  const double conv_per_mvm = static_cast<double>(v.cycles) * v.G * v.P;
+  const double conv_per_mvm = static_cast<double>(v.cycles) * v.G * conversion_columns(v);
   const double acc_per_mvm = static_cast<double>(v.cycles) * v.G * v.N;
   std::vector<double> h(static_cast<std::size_t>(v.hist_size));  // counts < 2^53 convert exactly
   for (int g = 0; g < G; ++g) {

@@ -56,6 +56,7 @@ const char* to_string(AdcRange r) {
 const char* to_string(MacroKind k) { return k == MacroKind::digital ? "digital" : "analog"; }
 const char* to_string(AdderTree t) { return t == AdderTree::per_weight ? "per_weight" : "per_column"; }
 const char* to_string(GroupOrder o) { return o == GroupOrder::cycles_inside ? "cycles_inside" : "groups_inside"; }
+const char* to_string(SliceCombine s) { return s == SliceCombine::charge ? "charge" : "none"; }
 const char* to_string(CycleBits b) {
   return b == CycleBits::leaves ? "leaves" : b == CycleBits::booth ? "booth" : "trees";
 }

@@ -94,6 +94,13 @@ enum class CycleBits { trees, leaves, booth };
 // cycles (ZigZag-IMC's DIMC precharges a cell group's local bitline once per
 // weight read-out, not per input bit: DimcArrayUnit.get_precharge_energy).
 enum class GroupOrder { groups_inside, cycles_inside };
+// Analog macros: how the physical columns of one weight's slices reach the
+// ADC. none: every column is converted and the slices are shift-added
+// digitally. charge: the columns are combined in the charge domain with their
+// place values (binary-weighted charge sharing; a negative place value, as
+// two's complement's MSB slice or differential's negative columns, subtracts)
+// into one analog value per weight, converted once (kernels/slice_combine.hpp).
+enum class SliceCombine { none, charge };
 // reram: cell read V(x)^2 G(w) t (SIAM/NeuroSim). sram: a 1-bit SRAM cell that
 // discharges its share of a precharged bitline; the bitline energy follows
 // the column value (pricing/energy_tables.cpp). Digital macros are SRAM.
@@ -180,6 +187,7 @@ struct MacroSpec {
   AdderTree adder_tree = AdderTree::per_column;  // digital only
   CycleBits cycle_bits = CycleBits::trees;       // digital only
   GroupOrder group_order = GroupOrder::groups_inside;  // digital only
+  SliceCombine slice_combine = SliceCombine::none;     // analog only
   CellKind cell = CellKind::reram;  // analog: what a cell read costs (pricing)
   // Period of one macro step (an input cycle x row group x shared-ADC step,
   // arch/timing.hpp). Unset (the default): each step takes its own conversion
@@ -368,6 +376,7 @@ const char* to_string(MacroKind k);
 const char* to_string(AdderTree t);
 const char* to_string(CycleBits b);
 const char* to_string(GroupOrder o);
+const char* to_string(SliceCombine s);
 const char* to_string(LayerKind k);
 const char* to_string(Objective o);
 

@@ -75,11 +75,12 @@ ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms) {
   const JobView& v = job.view;
   // Column values of subtracted pairs and of drifted cells are not modelled
   // (statistical_refusal says so before a run); energy alone is (statistical_energy).
-  if (v.pair || v.dev.drift || v.ir_rho > 0)
+  if (v.pair || v.dev.drift || v.ir_rho > 0 || v.slice_combine)
     throw std::invalid_argument(std::string("the statistical model does not model ") +
-                                (v.pair         ? "weight_encoding differential_analog"
-                                 : v.dev.drift ? "conductance drift"
-                                               : "IR drop") +
+                                (v.pair           ? "weight_encoding differential_analog"
+                                 : v.dev.drift   ? "conductance drift"
+                                 : v.ir_rho > 0  ? "IR drop"
+                                                 : "slice_combine charge (one conversion of combined columns)") +
                                 "; sample it, or price energy alone with --energy-only");
   ClassTable cl;
   cl.om = operand_model(job);

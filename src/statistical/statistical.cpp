@@ -160,7 +160,10 @@ std::vector<StatResult> statistical_jobs(const std::vector<BuiltJob*>& jobs, std
 Report price_statistical(const BuiltJob& job, const StatResult& s, const EnergyTables& t) {
   const JobView& v = job.view;
   Report rep;
-  const double conv_per_mvm = static_cast<double>(v.cycles) * v.G * v.P;
+  // Column reads per physical column; conversions (and shift-adds) one per
+  // weight when its slices are charge-combined.
+  const double col_per_mvm = static_cast<double>(v.cycles) * v.G * v.P;
+  const double conv_per_mvm = static_cast<double>(v.cycles) * v.G * conversion_columns(v);
   std::array<double, kComponents> e;
   if (s.distributions) {
     e = component_energy(v, s.hist.data(), 1.0, t);
@@ -175,7 +178,7 @@ Report price_statistical(const BuiltJob& job, const StatResult& s, const EnergyT
           "energy-only statistical model: column or ADC energy depends on the value (energy.column / energy.adc "
           "e1_pj, e2_pj or epop_pj); it needs the column-value and code distributions");
     e = component_energy(v, s.hist.data(), 1.0, t);  // column and ADC come out NaN; replaced here
-    e[static_cast<int>(Component::column)] = conv_per_mvm * t.column.front();
+    e[static_cast<int>(Component::column)] = col_per_mvm * t.column.front();
     e[static_cast<int>(Component::adc)] = conv_per_mvm * t.adc.front();
   }
   double total = 0;
@@ -193,7 +196,7 @@ Report price_statistical(const BuiltJob& job, const StatResult& s, const EnergyT
   rep.events_per_mvm = {events(v.off_dac, A),
                         events(v.off_row, v.R + 1),
                         events(v.off_cell, A * v.L),
-                        s.distributions ? events(v.off_col, v.col_nbins) : conv_per_mvm,
+                        s.distributions ? events(v.off_col, v.col_nbins) : col_per_mvm,
                         s.distributions ? events(v.off_adc, v.code_max - v.code_min + 1) : conv_per_mvm,
                         conv_per_mvm,
                         static_cast<double>(v.cycles) * v.G * v.N,

@@ -131,6 +131,7 @@ std::string job_key(const Config& c) {
   if (m.cycle_bits == CycleBits::leaves) o += "|cyc:l";
   if (m.cycle_bits == CycleBits::booth) o += "|cyc:b";
   if (m.kind == MacroKind::digital && m.group_order == GroupOrder::cycles_inside) o += "|go:c";  // other toggles
+  if (m.kind == MacroKind::analog && m.slice_combine == SliceCombine::charge) o += "|sc:c";  // other conversions
   if (m.wire_ohm > 0) {
     o += "|ir:";
     put(o, m.wire_ohm);
