@@ -23,7 +23,9 @@
 // CIMMC_BENCH_MIP_ONLY=1 gives the two searches only their 1000-draw probe
 // (the MIP's columns alone, in a third of the time); CIMMC_BENCH_NO_STRONG=1
 // solves without CBC's strong branching from the start, CIMMC_BENCH_ROOT_ROUNDS=N
-// sets the LP relaxation's cut rounds before the first solve (mipmap::MipOptions).
+// sets the LP relaxation's cut rounds before the first solve; CIMMC_BENCH_DECOMPOSE=1
+// solves one program per tile shape, CIMMC_BENCH_SHAPE_ROUNDS=N the LP rounds
+// per shape before, CIMMC_BENCH_SPLIT_OUTER=1 splits each shape by the outer fan-outs' factors, CIMMC_BENCH_CBC_CUTS=1 turns CBC's cut generators on (off by default), CIMMC_BENCH_CBC_ARGS="-strong 10 ..." more options for CBC's driver (mipmap::MipOptions).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -31,6 +33,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <sstream>
 #include <string>
 
 #include "config/config.hpp"
@@ -116,6 +119,14 @@ void BM_mip_vs_random(benchmark::State& state) {
       mo.incumbents = seed.report.best;
       mo.strong_branching = std::getenv("CIMMC_BENCH_NO_STRONG") == nullptr;  // to compare CBC's settings
       if (const char* rr = std::getenv("CIMMC_BENCH_ROOT_ROUNDS")) mo.root_rounds = std::atoi(rr);
+      mo.decompose = std::getenv("CIMMC_BENCH_DECOMPOSE") != nullptr;
+      mo.split_outer = std::getenv("CIMMC_BENCH_SPLIT_OUTER") != nullptr;
+      mo.cuts = std::getenv("CIMMC_BENCH_CBC_CUTS") != nullptr;
+      if (const char* sr = std::getenv("CIMMC_BENCH_SHAPE_ROUNDS")) mo.shape_rounds = std::atoi(sr);
+      if (const char* ca = std::getenv("CIMMC_BENCH_CBC_ARGS")) {  // e.g. "-preprocess off"
+        std::istringstream words(ca);
+        for (std::string w; words >> w;) mo.solver_args.push_back(w);
+      }
       mipmap::MipReport r;
       if (seed.report.exhaustive) {  // the enumeration is the proof, as in plan
         r.status = "enumerated";
@@ -126,6 +137,9 @@ void BM_mip_vs_random(benchmark::State& state) {
         r = hiermap::map_layer_mip(c, layer, mvm, mo).mip_report;
       }
       r.seconds = cpu_seconds() - t_seed + r.solver_seconds;  // CBC runs in child processes
+      if (mo.decompose)
+        std::fprintf(stderr, "%s: shapes solved %lld, closed by their LP bound %lld\n", layer.name.c_str(),
+                     static_cast<long long>(r.shapes_solved), static_cast<long long>(r.pruned));
       mip_seconds += r.seconds;
 
       ln::SearchOptions random;

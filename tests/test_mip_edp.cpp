@@ -148,13 +148,31 @@ TEST(MipEdp, SlidingWindowBoundHoldsOnEveryFactorChoice) {
   }
 }
 
+// Enumeration's least EDP of every legal mapping (one per order class) and its nest.
+std::pair<double, LoopNest> least_edp(const Hierarchy& h, const ConvShape& s, const CostParams& p) {
+  double least = INFINITY;
+  LoopNest arg;
+  const Mapspace ms(h, s);
+  EXPECT_TRUE(ms.enumerate(
+      [&](const LoopNest& n) {
+        const double e = cost(h, s, n, analyze(h, s, n), p).edp();
+        if (e < least) {
+          least = e;
+          arg = n;
+        }
+      },
+      10'000'000, 100'000'000));
+  return {least, arg};
+}
+
 // CI runs the first four layers (three GEMMs, the strided 1x1 conv);
 // CIMMC_MIP_ALL=1 checks all seven (230 s of CPU before the strided conv, convs included: all pass). This failed while the solver was
 // a bare CbcModel::branchAndBound: on GEMM 6x8x4 the mapper reported
 // "optimal" at 797299 pJ ns where enumeration finds 743213, because the bare
 // search returned non-optimal solutions as optimal (solver_cbc.cpp).
-TEST(MipEdp, EqualsExhaustiveOnSmallLayers) {
-  if (!mm::solver_available()) GTEST_SKIP() << "built without CBC";
+// The mapper's proven EDP optimum (whole program, or one per tile shape)
+// against enumeration's best on the CI layers (all with CIMMC_MIP_ALL=1).
+void expect_edp_equals_exhaustive(bool decompose) {
   const JobFiguresFn fig = figures;
   const char* all = std::getenv("CIMMC_MIP_ALL");
   std::vector<ConvShape> shapes = layers();
@@ -164,26 +182,16 @@ TEST(MipEdp, EqualsExhaustiveOnSmallLayers) {
     CostParams p = prices();
     if (hi == 0) p.job_figures = &fig;
     for (const ConvShape& s : shapes) {
-      SCOPED_TRACE(testing::Message() << "hierarchy " << hi << " layer macs " << s.macs());
-      // Every legal mapping (one per order class): the least EDP.
-      double least = INFINITY;
-      LoopNest arg;
-      const Mapspace ms(h, s);
-      ASSERT_TRUE(ms.enumerate(
-          [&](const LoopNest& n) {
-            const double e = cost(h, s, n, analyze(h, s, n), p).edp();
-            if (e < least) {
-              least = e;
-              arg = n;
-            }
-          },
-          10'000'000, 100'000'000));
+      SCOPED_TRACE(testing::Message() << "hierarchy " << hi << " layer macs " << s.macs() << " decompose "
+                                      << decompose);
+      const auto [least, arg] = least_edp(h, s, p);
       // The program bounds the best mapping's factor choice (else no proof can hold).
       EXPECT_LE(bound_at(h, s, p, arg, {1, 1}), least * (1 + 1e-9));
       mm::MipOptions mo;
       mo.objective = Objective::edp;
       mo.max_seconds = 0;
       mo.max_solves = 20000;
+      mo.decompose = decompose;
       const mm::MipReport r = mm::map_layer(h, s, p, mo);
       ASSERT_EQ(r.status, "optimal");
       EXPECT_EQ(r.gap, 0);
@@ -194,6 +202,51 @@ TEST(MipEdp, EqualsExhaustiveOnSmallLayers) {
       EXPECT_EQ(mapping_error(h, s, n), "");
       EXPECT_EQ(cost(h, s, n, analyze(h, s, n), p).edp(), r.best);
     }
+  }
+}
+
+TEST(MipEdp, EqualsExhaustiveOnSmallLayers) {
+  if (!mm::solver_available()) GTEST_SKIP() << "built without CBC";
+  expect_edp_equals_exhaustive(false);
+}
+
+// The decomposition over the macro's tile shape (MipOptions::decompose)
+// proves the same optima.
+TEST(MipEdp, DecompositionEqualsExhaustiveOnSmallLayers) {
+  if (!mm::solver_available()) GTEST_SKIP() << "built without CBC";
+  expect_edp_equals_exhaustive(true);
+}
+
+// A decomposition stopped after k solves (k = 0, 1, 2, ...: inside the LP
+// phase's shapes, between shapes, inside one) reports a bound no mapping
+// beats: the least bound of the shapes not closed, never a closed shape's or
+// one not yet bounded. Against enumeration, every stop until it is optimal.
+TEST(MipEdp, StoppedDecompositionBoundsEveryMapping) {
+  if (!mm::solver_available()) GTEST_SKIP() << "built without CBC";
+  const JobFiguresFn fig = figures;
+  const Hierarchy h = macro_like();
+  CostParams p = prices();
+  p.job_figures = &fig;
+  for (const ConvShape& s : {ConvShape(GemmShape{6, 8, 4}), strided()}) {
+    const double least = least_edp(h, s, p).first;
+    bool reached = false;
+    for (std::int64_t k = 0; k < 200 && !reached; ++k) {
+      SCOPED_TRACE(testing::Message() << "layer macs " << s.macs() << " solves " << k);
+      mm::MipOptions mo;
+      mo.objective = Objective::edp;
+      mo.max_seconds = 0;
+      mo.max_solves = k;
+      mo.decompose = true;
+      const mm::MipReport r = mm::map_layer(h, s, p, mo);
+      EXPECT_LE(r.bound, least * (1 + 1e-9));
+      EXPECT_GE(r.best, least * (1 - 1e-9));
+      EXPECT_LE(r.bound, r.best);
+      reached = r.status == "optimal";
+      if (reached) {
+        EXPECT_NEAR(r.best, least, 1e-9 * least);
+      }
+    }
+    EXPECT_TRUE(reached);
   }
 }
 

@@ -46,7 +46,8 @@ std::vector<ConvShape> layers() {
 
 // The MIP's proven optimum on `shapes` against enumeration, for each objective.
 void expect_equals_exhaustive(const std::vector<ConvShape>& shapes, bool strong_branching,
-                              const std::vector<Objective>& objectives = {Objective::energy, Objective::latency}) {
+                              const std::vector<Objective>& objectives = {Objective::energy, Objective::latency},
+                              bool decompose = false) {
   const JobFiguresFn fig = figures;
   const Hierarchy h = macro_like();
   CostParams p = prices();
@@ -65,14 +66,16 @@ void expect_equals_exhaustive(const std::vector<ConvShape>& shapes, bool strong_
       mo.max_seconds = 0;  // no time limit: machine-independent
       mo.max_solves = 20000;
       mo.strong_branching = strong_branching;
+      mo.decompose = decompose;
       const mm::MipReport r = mm::map_layer(h, s, p, mo);
       SCOPED_TRACE(testing::Message() << "layer macs " << s.macs() << " objective " << int(o) << " strong branching "
-                                      << strong_branching);
+                                      << strong_branching << " decompose " << decompose);
       ASSERT_EQ(r.status, "optimal");
       EXPECT_TRUE(r.optimal);
       EXPECT_EQ(r.gap, 0);
       EXPECT_EQ(r.retries, 0);
       EXPECT_NEAR(r.best, ex.best[0].score, 1e-9 * ex.best[0].score);
+      EXPECT_LE(r.bound, ex.best[0].score * (1 + 1e-9));
       // The returned mapping is legal and its cost is the model's.
       ASSERT_FALSE(r.best_mappings.empty());
       const LoopNest& n = r.best_mappings[0].nest;
@@ -104,6 +107,19 @@ TEST(MipMapper, WithoutStrongBranchingEqualsExhaustive) {
   std::vector<ConvShape> shapes = layers();
   if (!(all && std::string(all) == "1")) shapes.resize(2);
   expect_equals_exhaustive(shapes, false);
+}
+
+// The decomposition over the macro's tile shape (one program per shape,
+// ordered and pruned by their LP bounds, MipOptions::decompose) proves the
+// same optimum as enumeration: three layers (CI) or all eight, and the
+// strided 1x1 conv's sliding windows, energy and latency.
+TEST(MipMapper, DecompositionEqualsExhaustive) {
+  if (!mm::solver_available()) GTEST_SKIP() << "built without CBC";
+  const char* all = std::getenv("CIMMC_MIP_ALL");
+  std::vector<ConvShape> shapes = layers();
+  if (!(all && std::string(all) == "1")) shapes.resize(3);
+  shapes.push_back(mip_test::strided_1x1(2));
+  expect_equals_exhaustive(shapes, true, {Objective::energy, Objective::latency}, true);
 }
 
 // Sliding windows (the program bounds an input tile's rows below by the

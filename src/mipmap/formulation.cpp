@@ -124,6 +124,7 @@ void Builder::make_shapes() {
     figures_.push_back(fig);
   }
   f_.milp.add_row(one, 'E', 1);
+  f_.shape_cols = shape_cols_;
   for (const Formulation::Choice& ch : f_.choices) {
     if (ch.level != L_ - 1 || !ch.spatial) continue;
     for (std::size_t k = 0; k < ch.cols.size(); ++k) {

@@ -82,6 +82,9 @@ struct Formulation {
     std::vector<std::int64_t> values;
   };
   std::vector<Choice> choices;
+  // The innermost fan-out's tile shapes, one binary each (one-hot): fixing
+  // one to 1 restricts the program to that shape (the mapper's decomposition).
+  std::vector<int> shape_cols;
   std::vector<Term> terms;
   // The scaled energy and latency as sums of terms plus a linear part (EDP:
   // no linear part), latency >= max of latency_bounds + latency_serial.

@@ -52,6 +52,25 @@ struct MipOptions {
   // Rounds of cuts at the LP relaxation's solution before the first solve
   // (mapper.cpp; they stop earlier once the relaxation's bound stalls); 0: none.
   int root_rounds = 50;
+  // Decomposition over the innermost fan-out's tile shape (MIREDO-style):
+  // each shape's LP relaxation is bounded first (up to `shape_rounds` LP
+  // solves, each adding tangents at its solution), then the shapes are
+  // solved one at a time in the order of those bounds, with the shared best
+  // cost as cutoff; a shape whose bound reaches that cost is closed
+  // unsolved. False: one program over every shape (as before).
+  bool decompose = false;
+  // CBC's cut generators on the branch-and-bound solves (`-cuts off` when
+  // false). Off by default: on ResNet-18 (EDP, 10 s per layer) more solves
+  // fit in the limit, most proofs come sooner and most stopped layers end at
+  // smaller gaps (README, MIP mapper); the bound is the solver's either way.
+  bool cuts = false;
+  // Options passed to CBC's driver on every branch-and-bound solve (SolveLimits::solver_args).
+  std::vector<std::string> solver_args;
+  int shape_rounds = 1;
+  // With decompose: each shape whose LP bound is below the best cost is split
+  // further by the spatial factors of the fan-outs above the macro's (e.g.
+  // how a loop is spread over the cores), each part bounded and solved alike.
+  bool split_outer = false;
 };
 
 struct MipReport {
@@ -61,6 +80,7 @@ struct MipReport {
   double bound = 0;    // lower bound on every mapping's objective
   double gap = 0;      // (best - bound) / best
   std::int64_t solves = 0, factor_choices = 0, costed = 0, tangents = 0;
+  std::int64_t shapes_solved = 0, pruned = 0;  // decomposition: shapes solved, shapes closed by their bound alone
   std::int64_t retries = 0;  // solves repeated without strong branching after CBC failed (0 or 1)
   bool orders_capped = false;
   double seconds = 0;         // CPU seconds, the solver's child processes included

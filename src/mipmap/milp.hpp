@@ -118,6 +118,13 @@ struct SolveLimits {
   // stops on its iteration limit (coin-or/Cbc issue #713), which cannot happen
   // without strong branching. The mapper turns it off after an abort.
   bool strong_branching = true;
+  // CBC's cut generators at the root and in the tree (its default: on).
+  // Off, on ResNet-18's programs, each node is cheaper and more solves fit
+  // in a time limit (README, MIP mapper; mipmap::MipOptions::cuts).
+  bool cuts = true;
+  // More options for CBC's driver, as on its command line (e.g. "-cuts",
+  // "off"), given before the solve: for measuring CBC's settings.
+  std::vector<std::string> solver_args;
 };
 
 // False when cimmc was built without COIN-OR CBC.
