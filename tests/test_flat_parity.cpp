@@ -48,6 +48,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -215,6 +216,25 @@ TEST(FlatParity, BlocksByHand) {
        {{0, 52, 4, 13, 0, 49, 0, 9, 0, 1, 9, 1, 1, 1, 1, 1, 1},
         {52, 36, 4, 9, 0, 49, 0, 9, 0, 1, 9, 1, 1, 1, 1, 1, 1},
         {88, 12, 3, 4, 0, 49, 0, 9, 0, 1, 9, 1, 1, 1, 1, 1, 1}}},
+      // 11 k tiles x 34 n tiles on 64 macros (flat: ceil(374 / 64) = 6
+      // rounds). Whole n tiles of all 11 k tiles: 5 to a round, 7 rounds;
+      // chunks of 9 + 2 with their own rounds: 5 + 2. Shared: 9 k tiles x 7
+      // n tiles a round, 4 rounds, then 6 n tiles (54 macros) with the 2-k
+      // chunk's first 5 n tiles on the other 10 macros, then its other 29 n
+      // tiles (58 macros) in one round: 6.
+      {64, 1, 1408, 544, 1, 1, 0, 1,
+       {{0, 1, 1, 1, 0, 1, 0, 1152, 0, 448, 128, 16, 9, 7, 4, 1, 1},
+        {0, 1, 1, 1, 0, 1, 0, 1152, 448, 96, 128, 16, 9, 6, 1, 1, 1},
+        {0, 1, 1, 1, 0, 1, 1152, 256, 0, 80, 128, 16, 2, 5, 1, 1, 1},
+        {0, 1, 1, 1, 0, 1, 1152, 256, 80, 464, 128, 16, 2, 29, 1, 1, 1}}},
+      // 9 x 38 on 32 (flat: ceil(342 / 32) = 11): unshared at best 12 (8 +
+      // 1: 10 + 2); shared, 8 k tiles x 4 n tiles, 9 rounds, then 2 n tiles
+      // (16 macros) beside 16 of the last k tile's, then its other 22: 11.
+      {32, 1, 1152, 608, 1, 1, 0, 1,
+       {{0, 1, 1, 1, 0, 1, 0, 1024, 0, 576, 128, 16, 8, 4, 9, 1, 1},
+        {0, 1, 1, 1, 0, 1, 0, 1024, 576, 32, 128, 16, 8, 2, 1, 1, 1},
+        {0, 1, 1, 1, 0, 1, 1024, 128, 0, 256, 128, 16, 1, 16, 1, 1, 1},
+        {0, 1, 1, 1, 0, 1, 1024, 128, 256, 352, 128, 16, 1, 22, 1, 1, 1}}},
   };
   for (const Case& c : cases) {
     Mapping m;
@@ -246,6 +266,8 @@ TEST(FlatParity, BlocksByHand) {
       // Only a packed last round's second phase runs beside a block (the 32
       // groups: 10 on each of 3 macros, then 1 on each of 2).
       EXPECT_EQ(b.beside, (c.G == 32 && i == 1) || (c.G == 100 && i == 2)) << at;
+      // Only the last two cases' second chunks start beside the first's last round.
+      EXPECT_EQ(b.concurrent, (c.K == 1408 || c.K == 1152) && i == 2) << at;
     }
   }
   // Not blocks of a flat mapping: several tiles of one group packed on a
@@ -275,6 +297,7 @@ struct Tally {
   int compute_compared = 0, packed_compared = 0;  // of those, compared with the flat compute time
   int refused = 0;      // mappings flat_blocks does not write (flat_nests.hpp)
   int more_rounds = 0;  // one tile shape, but more rounds than the flat placement
+  int shared = 0, shared_compared = 0;  // with a concurrent block; of those, compared in compute time
 };
 
 // Every flat mapping of `layer` on cfg's flat system (hierarchy `hs`)
@@ -332,6 +355,8 @@ void compare_layer(const Config& cfg, const hier::HierarchySpec& hs, const Layer
     // Rounds of the blocks, one after another (g): those of every G segment
     // (but a packed round's second phase) and K and N segment of one V segment.
     std::int64_t rounds = 0;
+    std::int64_t slot_macros = 0;  // macros busy in the time slot of a block's last round
+    const hiermap::FlatBlock* before = nullptr;
     for (const hiermap::FlatBlock& b : blocks) {
       ASSERT_EQ(ln::mapping_error(h, b.shape, b.nest), "") << L;
       // The blocks tile the GEMM: each an exact grid of tiles, together every weight once.
@@ -342,7 +367,23 @@ void compare_layer(const Config& cfg, const hier::HierarchySpec& hs, const Layer
       EXPECT_TRUE(!b.beside || (b.group_rounds == 1 && b.g_begin > 0)) << L;
       EXPECT_LE(b.group_macros * b.copies * b.k_tiles * b.n_tiles, arch.macros) << L;
       covered += b.G * b.V * b.K * b.N;
-      if (b.v_begin == 0 && !b.beside) rounds += b.group_rounds * b.rounds;
+      if (b.v_begin == 0 && !b.beside && !b.concurrent) rounds += b.group_rounds * b.rounds;
+      // A concurrent block runs in one round, with the block before it's
+      // last, on macros left idle there, with the same tile and vectors per copy.
+      const std::int64_t b_macros = b.group_macros * b.copies * b.k_tiles * b.n_tiles;
+      if (b.concurrent) {
+        ASSERT_NE(before, nullptr) << L;
+        EXPECT_EQ(b.rounds * b.group_rounds, 1) << L;
+        EXPECT_EQ(std::make_tuple(b.rows, b.cols, b.V / b.copies, b.packed, b.g_begin, b.v_begin),
+                  std::make_tuple(before->rows, before->cols, before->V / before->copies, before->packed,
+                                  before->g_begin, before->v_begin))
+            << L;
+        slot_macros += b_macros;
+      } else {
+        slot_macros = b_macros;
+      }
+      EXPECT_LE(slot_macros, arch.macros) << L;
+      before = &b;
       const std::int64_t Vb = b.V, per_copy = b.V / b.copies, Gb = b.G;
       one_shape = one_shape && b.rows == std::min<std::int64_t>(K, mac.rows) && b.cols == std::min(N, W);
       const ln::NestCounts c = ln::analyze(h, b.shape, b.nest);
@@ -360,12 +401,14 @@ void compare_layer(const Config& cfg, const hier::HierarchySpec& hs, const Layer
       for (int i = 0; i < h.size(); ++i)
         for (int o = 0; o < ln::kOperands; ++o)
           sum.level_pj[std::size_t(i)][std::size_t(o)] += k.level_pj[std::size_t(i)][std::size_t(o)];
-      compute_ns += k.compute_cycles / clock;
       // (g): each block runs its group rounds and in each its rounds, each
       // copy its vectors once per round and each macro its packed groups one
-      // after another.
-      want_compute_ns += double(b.group_rounds * b.rounds) * double(per_copy) * double(b.packed) *
-                         mvm_ns(b.rows, b.cols);
+      // after another; a concurrent block in the time of the one before it.
+      if (!b.concurrent) {
+        compute_ns += k.compute_cycles / clock;
+        want_compute_ns += double(b.group_rounds * b.rounds) * double(per_copy) * double(b.packed) *
+                           mvm_ns(b.rows, b.cols);
+      }
       // (a), (h): every MVM reads its rows' inputs from the input buffer; each
       // macro fills its slice of its copy's vectors once for the block.
       const double in_words = double(Vb * b.K) * double(Gb);
@@ -398,6 +441,8 @@ void compare_layer(const Config& cfg, const hier::HierarchySpec& hs, const Layer
       }
     }
     EXPECT_EQ(covered, G * V * K * N) << L;
+    const bool has_concurrent =
+        std::any_of(blocks.begin(), blocks.end(), [](const hiermap::FlatBlock& b) { return b.concurrent; });
     // ... and they are the cross product of the G, V and K segments, which
     // tile [0, size) end to end, each (G, V, K) segment with N segments of
     // its own (a K chunk sizes its own n rounds) that tile [0, N).
@@ -453,7 +498,9 @@ void compare_layer(const Config& cfg, const hier::HierarchySpec& hs, const Layer
       expect_rel(compute_ns, flat.compute_ns, L + " compute");
       t.compute_compared += G > 1 && flat.rounds > 1;
       t.packed_compared += G > 1 && flat.rounds > 1 && flat.placed_per_macro > 1;
+      t.shared_compared += has_concurrent;
     }
+    t.shared += has_concurrent;
     t.more_rounds += one_shape && rounds > flat.rounds;
 
     // The flat model's storage terms by their closed forms (mapping.hpp).
@@ -592,22 +639,20 @@ TEST(FlatParity, RandomLayers) {
     compare_layer(cfg, hs, l, t);
   }
   // Seed 12: 1914 mappings compared, none refused; 128 of them grouped over
-  // several rounds (46 packed), 60 of which (26 packed) compared in compute
-  // time too;
-  // on 4 of one tile shape (26 before K chunks sized their own n rounds) the
-  // blocks take more rounds than the flat placement, which splits n tiles'
-  // k tiles over rounds: K 1408 = 11 k tiles x 34 n tiles on 64 macros (flat
-  // ceil(374 / 64) = 6; the best chunking, e.g. 8 + 3 k tiles, 5 + 2 = 7) and
-  // K 1152 = 9 x 38 on 32 (flat 11, blocks 12), both orders each (compute
-  // not compared there).
+  // several rounds (46 packed). On 4 of one tile shape the blocks took more
+  // rounds than the flat placement, which splits n tiles' k tiles over
+  // rounds, until a K chunk's first n tiles could run beside the chunk
+  // before it (BlocksByHand's 11 x 34 tiles on 64 macros and 9 x 38 on 32).
   std::printf("FlatParity: random, %d layers (%d grouped, %d packed, %d multi-round), %d flat mappings compared "
               "(%d grouped over several rounds, %d of them packed; %d and %d compared in compute time), "
-              "%d refused, %d with more rounds\n",
+              "%d refused, %d with more rounds; %d with a chunk beside another (%d compared in compute time)\n",
               t.layers, t.grouped, t.packed, t.multi_round, t.mappings, t.grouped_rounds, t.packed_rounds,
-              t.compute_compared, t.packed_compared, t.refused, t.more_rounds);
+              t.compute_compared, t.packed_compared, t.refused, t.more_rounds, t.shared, t.shared_compared);
   EXPECT_EQ(t.layers, 400);
   EXPECT_GT(t.mappings, 1000);
   EXPECT_EQ(t.refused, 0);
+  EXPECT_EQ(t.more_rounds, 0);
+  EXPECT_GT(t.shared_compared, 0);
   EXPECT_GT(t.grouped_rounds, 50);
   EXPECT_GT(t.packed_rounds, 20);
   EXPECT_GT(t.compute_compared, 20);

@@ -17,6 +17,7 @@ struct Segment {
   std::int64_t tiles = 0;            // copies, macros or tiles side by side (per round for N)
   std::int64_t rounds = 1;
   bool beside = false;               // a G phase in the last round of the segment before it
+  bool concurrent = false;           // N: at the same time as the segment before it, on its idle macros
   std::int64_t span = 0;             // K segments: k tiles side by side in a round (sizes the N rounds)
 };
 
@@ -124,16 +125,51 @@ std::vector<FlatBlock> flat_blocks(const Mapping& m, const Gemm& g, int macro_ro
   // 256 macros, 256 rounds where the flat model takes 196). Chunks of c k
   // tiles, then the rest, each with its own n rounds, can take fewer (c =
   // 64: 3 x 64 rounds of 4 n tiles, then 4 rounds of 64 n tiles for the last
-  // 4 k tiles: 196), at one more partial-sum reduction per chunk. The c
-  // with the fewest rounds is taken where it beats the layout above (on a
-  // tie, the fewest chunks).
-  if (g.K % rows == 0 && kf > 1) {
-    std::int64_t best = 0, best_c = 0;
-    for (const Segment& k : ks) best += rounds_of(n_segments(k.span));
-    for (std::int64_t c = std::min(kf, k_fit); c >= 1; --c) {
-      const std::int64_t r = kf / c * rounds_of(n_segments(c)) + (kf % c > 0 ? rounds_of(n_segments(kf % c)) : 0);
-      if (r < best) best = r, best_c = c;
+  // 4 k tiles: 196), at one more partial-sum reduction per chunk.
+  // That still leaves the last round of a chunk partly idle where the flat
+  // placement runs the next tiles (11 k tiles x 34 n tiles on 64 macros:
+  // 7 rounds, 6 flat). So, shared: the next chunk's first n tiles run there,
+  // at the same time (`concurrent`: a block of its own, the same tile shape
+  // and vectors, so the same MVM time), its other n tiles in full rounds,
+  // then a remainder round (8 + 3 k tiles: 4 rounds of 8 n tiles, a round of
+  // 2 beside 16 of the 3-k-tile chunk, a round of its other 18). Sharing
+  // needs whole n tiles and one group round (a block runs all its group
+  // rounds before the next block starts).
+  // The c with the fewest rounds is taken where it beats the layout above;
+  // on a tie, the fewest chunks, and unshared before shared.
+  std::vector<std::vector<Segment>> k_ns;  // N segments of each K segment, when shared
+  auto shared = [&](std::int64_t c, std::vector<std::vector<Segment>>* out) {
+    std::int64_t rounds = 0, idle = 0;  // idle: macros the last round so far leaves free
+    for (std::int64_t k = 0; k < kf; k += c) {
+      const std::int64_t unit = std::min(c, kf - k) * d * spread, fit = macros / unit;
+      const std::int64_t at = std::min(full, idle / unit), r = (full - at) / fit, rest = (full - at) % fit;
+      std::vector<Segment> ns;
+      if (at > 0) {
+        ns.push_back({0, at * W, W, at, 1});
+        ns.back().concurrent = true;
+        idle -= at * unit;
+      }
+      if (r > 0) ns.push_back({at * W, r * fit * W, W, fit, r}), idle = macros - fit * unit;
+      if (rest > 0) ns.push_back({(at + r * fit) * W, rest * W, W, rest, 1}), idle = macros - rest * unit;
+      rounds += r + (rest > 0);
+      if (out) out->push_back(std::move(ns));
     }
+    return rounds;
+  };
+  if (g.K % rows == 0 && kf > 1) {
+    const bool can_share = g.N % W == 0 && std::all_of(gs.begin(), gs.end(), [](const Segment& s) {
+                             return s.rounds == 1;
+                           });
+    std::int64_t best = 0, best_c = 0;
+    bool best_shared = false;
+    for (const Segment& k : ks) best += rounds_of(n_segments(k.span));
+    for (const bool share : {false, true})
+      for (std::int64_t c = std::min(kf, k_fit); c >= 1 && (!share || can_share); --c) {
+        const std::int64_t r =
+            share ? shared(c, nullptr)
+                  : kf / c * rounds_of(n_segments(c)) + (kf % c > 0 ? rounds_of(n_segments(kf % c)) : 0);
+        if (r < best) best = r, best_c = c, best_shared = share;
+      }
     if (best_c > 0) {
       ks.clear();
       for (std::int64_t k = 0; k < kf; k += best_c) {
@@ -141,23 +177,27 @@ std::vector<FlatBlock> flat_blocks(const Mapping& m, const Gemm& g, int macro_ro
         ks.push_back({k * rows, n * rows, rows, n, 1});
         ks.back().span = n;
       }
+      if (best_shared) shared(best_c, &k_ns);
     }
   }
   if (g.K % rows > 0) {
     ks.push_back({kf * rows, g.K % rows, g.K % rows, 1, 1});
     ks.back().span = k_round;
   }
+  for (std::size_t i = k_ns.size(); i < ks.size(); ++i) k_ns.push_back(n_segments(ks[i].span));
 
   std::vector<FlatBlock> blocks;
   for (const Segment& gr : gs)
     for (const Segment& v : vs)
-      for (const Segment& k : ks)
-        for (const Segment& n : n_segments(k.span)) {
+      for (std::size_t ki = 0; ki < ks.size(); ++ki)
+        for (const Segment& n : k_ns[ki]) {
+          const Segment& k = ks[ki];
           FlatBlock b{.g_begin = gr.begin, .G = gr.size, .group_macros = gr.tiles, .packed = gr.tile,
                       .v_begin = v.begin, .V = v.size, .k_begin = k.begin, .K = k.size, .n_begin = n.begin,
                       .N = n.size, .rows = int(k.tile), .cols = int(n.tile), .k_tiles = k.tiles,
                       .n_tiles = n.tiles, .rounds = n.rounds, .group_rounds = gr.rounds,
-                      .beside = gr.beside, .copies = v.tiles, .shape = ln::gemm(v.size, k.size, n.size), .nest = {}};
+                      .beside = gr.beside,
+                      .concurrent = n.concurrent, .copies = v.tiles, .shape = ln::gemm(v.size, k.size, n.size), .nest = {}};
           b.shape.G = gr.size;
           b.nest.levels.resize(kFlatLevels);
           ln::LevelLoops& glb = b.nest.levels[kFlatGlobalBuffer];

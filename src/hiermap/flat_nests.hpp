@@ -34,20 +34,24 @@
 //     segment of its own. Without a ragged k tile, chunks of c k tiles and
 //     then the rest, each with n rounds of its own, where some c takes fewer
 //     rounds than that (VGG-16's fc6: 64, 64, 64, 4 k tiles, 196 rounds
-//     instead of 256; the flat placement's 196).
+//     instead of 256; the flat placement's 196); with whole n tiles and one
+//     group round, a chunk's first n tiles may run in the idle macros of
+//     the last round of the chunk before it (`concurrent`), where that
+//     takes fewer rounds still (11 x 34 tiles on 64 macros: 6, not 7).
 //   N segments: the full n tiles in rounds of n_tiles each (the rounds are
 //     the temporal M loop above the fan-out), a remainder round of fewer n
 //     tiles, then the ragged n tile (N % weights columns).
 // A round holds whole n tiles (all k tiles of each, or of a chunk, so
 // partial sums never cross rounds) of every copy and group, at most
-// `macros` tiles; rounds are balanced: with R = the fewest such rounds,
-// ceil(full n tiles / R) n tiles each. The flat placement fills macros in
-// tile order and may split an n tile's k tiles (or a group's tiles) over
-// two rounds, so it can take fewer rounds where no chunking matches it (4
-// of 1,914 random mappings, tests/test_flat_parity.cpp); on the shipped
-// networks both take the same number.
-// The blocks are separate nests, run one after another, whose outputs the
-// caller sums (K segments: partial sums) or concatenates (G, V, N segments).
+// `macros` tiles; rounds are balanced (unless shared): with R = the fewest
+// such rounds, ceil(full n tiles / R) n tiles each. The flat placement
+// fills macros in tile order and may split an n tile's k tiles (or a
+// group's tiles) over two rounds; the chunks above take as few rounds on
+// the 1,914 random mappings of tests/test_flat_parity.cpp and the shipped
+// networks.
+// The blocks are separate nests, run one after another (a `concurrent`
+// block at the same time as the one before it), whose outputs the caller
+// sums (K segments: partial sums) or concatenates (G, V, N segments).
 // Both loop orders give the same nests: the flat orders differ only in how the global buffer serves inputs (broadcast
 // or once per n tile) and where partial sums meet (output buffer or beside
 // the macros), which the nest model fixes by its own rules (multicast,
@@ -80,6 +84,7 @@ struct FlatBlock {
   std::int64_t rounds = 1;          // temporal M on the global buffer
   std::int64_t group_rounds = 1;    // temporal G there, outside M: G rounds of group_macros x packed groups
   bool beside = false;              // runs in the last group round of the block before it (packed groups' second phase)
+  bool concurrent = false;          // runs at the same time as the block before it, on macros its last round leaves idle
   std::int64_t copies = 1;          // spatial N there: copies of the weights, V / copies vectors each
   loopnest::ConvShape shape;        // gemm(V, K, N) per group, G groups
   loopnest::LoopNest nest;
