@@ -165,13 +165,28 @@ void convert(const JobView& v, std::span<const Atom> atoms, Pass pass, Conversio
                 {0.0, v.adc_delta, inv_delta, static_cast<double>(v.code_min), static_cast<double>(v.code_max)},
                 v.code_min};
   const double adc_var = static_cast<double>(v.adc_noise) * v.adc_noise * v.adc_delta * v.adc_delta;
+  double* pmf = cs.adc.data() - g.code_min;
   for (const Atom& at : atoms) {
     const int o = at.o - omin;
-    Shares sh[3];
-    convert_atom(g, adc_var, at, cs, sh);
-    for (int i = 0; i < 3; ++i) {
-      cs.q1[i] += sh[i].q1, cs.q2[i] += sh[i].q2, cs.qd[i] += sh[i].qd;
-      cs.pe_o[i][o] += sh[i].e, cs.em[i] += at.m * sh[i].e;
+    if (at.vp == 0 && at.vn + adc_var == 0) {
+      // A point mass: convert_atom's one cell, in its own arithmetic with the
+      // terms that are zero left out (the same bits).
+      const double k = g.codes.cell(at.u), kc = std::min(std::max(k, g.clamped.lo), g.clamped.hi);
+      const double t[2] = {g.codes.w * k - at.u, g.codes.w * kc - at.u};
+      pmf[static_cast<long long>(kc)] += at.p;
+      if (k != kc) cs.p_clip += at.p;
+      for (int i = 0; i < 3; ++i) {
+        const double r = t[i == 0 ? 0 : 1], e = at.p * r + at.p * at.d;
+        cs.q1[i] += at.p * r, cs.q2[i] += at.p * (r * r), cs.qd[i] += at.p * (at.d * r);
+        cs.pe_o[i][o] += e, cs.em[i] += at.m * e;
+      }
+    } else {
+      Shares sh[3];
+      convert_atom(g, adc_var, at, cs, sh);
+      for (int i = 0; i < 3; ++i) {
+        cs.q1[i] += sh[i].q1, cs.q2[i] += sh[i].q2, cs.qd[i] += sh[i].qd;
+        cs.pe_o[i][o] += sh[i].e, cs.em[i] += at.m * sh[i].e;
+      }
     }
     cs.d1 += at.p * at.d;
     cs.d2 += at.p * (at.d * at.d + at.vp);
