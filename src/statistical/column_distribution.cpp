@@ -426,7 +426,16 @@ void from_spectra(const JobView& v, const std::vector<Key>& keys, int n, ColumnD
   }
   for (auto& r : row)
     if (std::all_of(r.begin(), r.end(), [](double y) { return y == 0; })) r.clear();
-  std::vector<SpectralGrid::Spectrum> spec(kRows);
+  // Grid-sized buffers stay with the thread between calls (fresh ones cost
+  // page faults comparable to the transforms); absent sequences stay empty.
+  thread_local struct {
+    std::vector<SpectralGrid::Spectrum> spec;
+    SpectralGrid::Spectrum a2, z;
+    std::vector<std::vector<double>> seq;
+  } ws;
+  std::vector<SpectralGrid::Spectrum>& spec = ws.spec;
+  spec.resize(kRows);
+  for (auto& x : spec) x.clear();
   {
     std::vector<int> present;
     for (int r = 0; r < kRows; ++r)
@@ -441,7 +450,8 @@ void from_spectra(const JobView& v, const std::vector<Key>& keys, int n, ColumnD
   // against P_{n-2} (e, vn): spectra a_back * h (* h), made two at a time into
   // one buffer (as A + iB) and transformed back in place.
   enum { kPn = 0, kE12 = kRows, kVn12, kOut };
-  SpectralGrid::Spectrum a2(size);  // P^(n-2) by squaring (std::pow goes through log, undefined at 0)
+  SpectralGrid::Spectrum& a2 = ws.a2;  // P^(n-2) by squaring (std::pow goes through log, undefined at 0)
+  a2.resize(size);
   for (std::size_t f = 0; f < size; ++f) {
     std::complex<double> r = 1.0, y = spec[kP][f];
     for (int e = n - 2; e > 0; e >>= 1, y = cmul(y, y))
@@ -458,8 +468,11 @@ void from_spectra(const JobView& v, const std::vector<Key>& keys, int n, ColumnD
   std::vector<int> present;
   for (int o = 0; o < kOut; ++o)
     if (o == kPn || !spec[o == kE12 ? kE : o == kVn12 ? kVn : o].empty()) present.push_back(o);
-  std::vector<std::vector<double>> seq(kOut);
-  SpectralGrid::Spectrum z(size);
+  std::vector<std::vector<double>>& seq = ws.seq;
+  seq.resize(kOut);
+  for (auto& x : seq) x.clear();
+  SpectralGrid::Spectrum& z = ws.z;
+  z.resize(size);
   for (std::size_t j = 0; j < present.size(); j += 2) {
     const int o1 = present[j], o2 = j + 1 < present.size() ? present[j + 1] : -1;
     for (std::size_t f = 0; f < size; ++f) z[f] = o2 < 0 ? value(o1, f) : value(o1, f) + cmul({0, 1}, value(o2, f));
