@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -130,6 +131,81 @@ TEST(Statistical, MultiBitJointDistributionMatchesEnumeration) {
   expect_class_matches(job, mo);
   const stat::OperandModel om = stat::operand_model(job);
   EXPECT_EQ(stat::column_distribution(job.view, om.pa[0], om.cell[0], 5).method, stat::Method::joint_dp);
+}
+
+// 1-bit cells under a 2-bit DAC: joint_dp's layers come from the factored sum
+// over the rows whose cell is on (column_distribution.cpp, Convolution). Every
+// atom's probability and conditional row sums (g_off and programming
+// deviation, programming and read-noise variances, the square of the latter)
+// against a brute-force walk over all rows' outcomes.
+TEST(Statistical, TwoLevelJointAtomsMatchEnumeration) {
+  const int n = 6;
+  Config c = small_config();
+  c.macro.rows = n;
+  c.macro.cols = 2;
+  c.macro.dac_bits = 2;
+  c.macro.g_on_us = 10.0;
+  c.macro.g_off_us = 0.7;
+  c.macro.noise.prog_sigma_us = 0.9;
+  c.macro.noise.read_sigma_us = 0.4;
+  c.macro.noise.read_sigma_rel = 0.03;
+  c.macro.noise.stuck_on = 0.02;
+  c.tile.inputs = uniform_operand(2, false, 0.0, 1.0, 1.0);
+  c.tile.inputs.dist.kind = DistKind::relu_normal;
+  c.tile.inputs.dist.std = 0.5;
+  c.tile.inputs.dist.zero_fraction = 0.3;
+  c.tile.weights = uniform_operand(1, false, 0.0, 1.0, 1.0);
+  BuiltJob job;
+  build_job(c, philox::JobId{}, job);
+  const JobView& v = job.view;
+  const stat::OperandModel om = stat::operand_model(job);
+  const std::vector<double>& pa = om.pa[0];
+  const std::vector<stat::CellOutcome>& cells = om.cell[0];
+  // Row outcomes with their h = (e, vp, vn).
+  struct Row {
+    int m, o;
+    double p, e, vp, vn;
+  };
+  std::vector<Row> rows;
+  const double ra2 = static_cast<double>(v.read_abs) * v.read_abs, rr2 = static_cast<double>(v.read_rel) * v.read_rel;
+  for (int a = 0; a < static_cast<int>(pa.size()); ++a)
+    for (const stat::CellOutcome& cell : cells)
+      if (pa[a] * cell.p > 0)
+        rows.push_back({a * cell.l, a, pa[a] * cell.p, a * cell.g_mean - a * cell.l, 1.0 * a * a * cell.g_var,
+                        1.0 * a * a * (ra2 + rr2 * (cell.g_mean * cell.g_mean + cell.g_var))});
+  ASSERT_GE(rows.size(), 8u);
+  // (M, O) -> P, E[sum e; .], E[sum vp; .], E[sum vn; .], E[(sum vn)^2; .]
+  std::map<std::pair<int, int>, std::array<double, 5>> by;
+  std::vector<int> idx(n, 0);
+  for (;;) {
+    int M = 0, O = 0;
+    double p = 1, e = 0, vp = 0, vn = 0;
+    for (int j = 0; j < n; ++j) {
+      const Row& r = rows[idx[j]];
+      M += r.m, O += r.o, p *= r.p, e += r.e, vp += r.vp, vn += r.vn;
+    }
+    auto& t = by[{M, O}];
+    t[0] += p, t[1] += p * e, t[2] += p * vp, t[3] += p * vn, t[4] += p * vn * vn;
+    int j = 0;
+    while (j < n && ++idx[j] == static_cast<int>(rows.size())) idx[j++] = 0;
+    if (j == n) break;
+  }
+  const stat::ColumnDistribution cd = stat::column_distribution(v, pa, cells, n);
+  ASSERT_EQ(cd.method, stat::Method::joint_dp);
+  std::size_t expected = 0;
+  for (const auto& [mo, t] : by) expected += t[0] > 1e-18;
+  ASSERT_EQ(cd.atoms.size(), expected);
+  for (const stat::Atom& at : cd.atoms) {
+    const auto it = by.find({at.m, at.o});
+    ASSERT_NE(it, by.end()) << at.m << " " << at.o;
+    const auto& t = it->second;
+    const double vn = t[3] / t[0];
+    EXPECT_NEAR(at.p, t[0], 1e-12 * t[0]) << at.m << " " << at.o;
+    EXPECT_NEAR(at.u, at.m + t[1] / t[0], 1e-10 * (1 + std::fabs(at.u))) << at.m << " " << at.o;
+    EXPECT_NEAR(at.vp, t[2] / t[0], 1e-10 * (1 + at.vp)) << at.m << " " << at.o;
+    EXPECT_NEAR(at.vn, vn, 1e-10 * (1 + vn)) << at.m << " " << at.o;
+    EXPECT_NEAR(at.vn_sd * at.vn_sd, t[4] / t[0] - vn * vn, 1e-8 * (1 + vn * vn)) << at.m << " " << at.o;
+  }
 }
 
 TEST(Statistical, BitSerialMixtureMatchesEnumeration) {

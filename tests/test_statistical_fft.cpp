@@ -112,8 +112,9 @@ Config multilevel(int rows, int dac_bits, int bits_per_cell) {
 TEST(StatisticalFft, ValueDpByFftMatchesDirectConvolution) { expect_fft_matches_direct(multilevel(24, 6, 4)); }
 
 // 128 rows of 3-bit DAC levels times 4-level cells (values 0..21): the
-// Bernstein window ([0, 1353], a grid of 2048) is under the sum's range [0, 2688],
-// so what lies beyond wraps around onto the grid.
+// window ([68, 1182] by Chernoff's bound, [0, 1353] by Bernstein's; a grid of
+// 2048) is under the sum's range [0, 2688], so what lies beyond wraps around
+// onto the grid.
 TEST(StatisticalFft, WindowedGridMatchesDirectConvolution) { expect_fft_matches_direct(multilevel(128, 3, 2)); }
 
 TEST(StatisticalFft, SpectraMultiplyLikeDirectConvolution) {

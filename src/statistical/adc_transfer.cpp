@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <utility>
+#include <vector>
 
 #include "statistical/gaussian.hpp"
 #include "statistical/model.hpp"
@@ -125,6 +126,24 @@ void convert_atom(const Grids& g, double adc_var, const Atom& at, ConversionStat
   }
 }
 
+// Exact integer atoms, u = M with no spread (no g_off current, programming
+// variation or noise: e.g. SRAM cells): everything but the statistics by O
+// is a function of M alone, so the atoms' probabilities are summed by M first
+// (into by_m, from m0) and each value is converted once. Fills by_m; false
+// (by_m untouched) where any atom is not such a point.
+bool integer_points(std::span<const Atom> atoms, std::vector<double>& by_m, int& m0) {
+  if (atoms.empty()) return false;
+  int m1 = atoms.front().m;
+  m0 = m1;
+  for (const Atom& at : atoms) {
+    if (at.vp != 0 || at.vn != 0 || at.d != 0 || at.u != at.m) return false;
+    m0 = std::min(m0, at.m), m1 = std::max(m1, at.m);
+  }
+  by_m.assign(static_cast<std::size_t>(m1 - m0) + 1, 0.0);
+  for (const Atom& at : atoms) by_m[at.m - m0] += at.p;
+  return true;
+}
+
 }  // namespace
 
 void reset(ConversionStats& cs, const JobView& v, Pass pass, int o0, int no) {
@@ -152,6 +171,13 @@ void convert(const JobView& v, std::span<const Atom> atoms, Pass pass, Conversio
     reset(cs, v, pass, 0, 0);
     // The sampler bins U (before read and ADC noise) to the nearest bin centre col_lo + b*col_bw, clamped.
     const Grid bins{v.col_lo, v.col_bw, 1.0 / v.col_bw, 0.0, v.col_nbins - 1.0};
+    std::vector<double> by_m;
+    int m0 = 0;
+    if (integer_points(atoms, by_m, m0)) {
+      for (std::size_t i = 0; i < by_m.size(); ++i)
+        if (by_m[i] != 0) cs.col[static_cast<int>(bins.cell(static_cast<double>(m0 + static_cast<int>(i))))] += by_m[i];
+      return;
+    }
     for (const Atom& at : atoms)
       for_each_cell(bins, at.u, std::sqrt(at.vp),
                     [&](double b, double p0, double, double) { cs.col[static_cast<int>(b)] += at.p * p0; });
@@ -165,13 +191,56 @@ void convert(const JobView& v, std::span<const Atom> atoms, Pass pass, Conversio
                 {0.0, v.adc_delta, inv_delta, static_cast<double>(v.code_min), static_cast<double>(v.code_max)},
                 v.code_min};
   const double adc_var = static_cast<double>(v.adc_noise) * v.adc_noise * v.adc_delta * v.adc_delta;
+  double* pmf = cs.adc.data() - g.code_min;
+  std::vector<double> by_m;
+  int m0 = 0;
+  if (adc_var == 0 && integer_points(atoms, by_m, m0)) {
+    // Per value M: the code, its errors e = delta*code - M per variant (the
+    // clamped one twice: no noise), and the sums over M; by O, the atoms.
+    std::vector<double> r(2 * by_m.size());
+    for (std::size_t i = 0; i < by_m.size(); ++i) {
+      const double M = m0 + static_cast<int>(i), P = by_m[i];
+      const double k = g.codes.cell(M), kc = std::min(std::max(k, g.clamped.lo), g.clamped.hi);
+      r[2 * i] = g.codes.w * k - M, r[2 * i + 1] = g.codes.w * kc - M;
+      if (P == 0) continue;
+      pmf[static_cast<long long>(kc)] += P;
+      if (k != kc) cs.p_clip += P;
+      for (int j = 0; j < 3; ++j) {
+        const double t = r[2 * i + (j > 0)], e = P * t;
+        cs.q1[j] += e, cs.q2[j] += P * (t * t), cs.em[j] += M * e;
+      }
+      cs.m1 += P * M, cs.m2 += P * M * M;
+    }
+    for (const Atom& at : atoms) {
+      const int o = at.o - omin;
+      const std::size_t i = at.m - m0;
+      const double e0 = at.p * r[2 * i], e1 = at.p * r[2 * i + 1];
+      cs.po[o] += at.p, cs.pm_o[o] += at.p * at.m;
+      cs.pe_o[0][o] += e0, cs.pe_o[1][o] += e1, cs.pe_o[2][o] += e1;
+    }
+    return;
+  }
   for (const Atom& at : atoms) {
     const int o = at.o - omin;
-    Shares sh[3];
-    convert_atom(g, adc_var, at, cs, sh);
-    for (int i = 0; i < 3; ++i) {
-      cs.q1[i] += sh[i].q1, cs.q2[i] += sh[i].q2, cs.qd[i] += sh[i].qd;
-      cs.pe_o[i][o] += sh[i].e, cs.em[i] += at.m * sh[i].e;
+    if (at.vp == 0 && at.vn + adc_var == 0) {
+      // A point mass: convert_atom's one cell, in its own arithmetic with the
+      // terms that are zero left out (the same bits).
+      const double k = g.codes.cell(at.u), kc = std::min(std::max(k, g.clamped.lo), g.clamped.hi);
+      const double t[2] = {g.codes.w * k - at.u, g.codes.w * kc - at.u};
+      pmf[static_cast<long long>(kc)] += at.p;
+      if (k != kc) cs.p_clip += at.p;
+      for (int i = 0; i < 3; ++i) {
+        const double r = t[i == 0 ? 0 : 1], e = at.p * r + at.p * at.d;
+        cs.q1[i] += at.p * r, cs.q2[i] += at.p * (r * r), cs.qd[i] += at.p * (at.d * r);
+        cs.pe_o[i][o] += e, cs.em[i] += at.m * e;
+      }
+    } else {
+      Shares sh[3];
+      convert_atom(g, adc_var, at, cs, sh);
+      for (int i = 0; i < 3; ++i) {
+        cs.q1[i] += sh[i].q1, cs.q2[i] += sh[i].q2, cs.qd[i] += sh[i].qd;
+        cs.pe_o[i][o] += sh[i].e, cs.em[i] += at.m * sh[i].e;
+      }
     }
     cs.d1 += at.p * at.d;
     cs.d2 += at.p * (at.d * at.d + at.vp);

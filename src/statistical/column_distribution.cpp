@@ -7,6 +7,8 @@
 //                     M | O = sum of O i.i.d. levels (n^2 L work, exact); the
 //                     atoms given O serve every cycle (column_slices)
 //   joint_dp          2-D convolution over rows, when it costs < kJointBudget
+//                     (1-bit cells in unsigned columns: a binomial sum of
+//                     products of the DAC levels' 1-D convolutions instead)
 //   value_dp          1-D convolution of M only
 //   value_fft         value_dp by FFT where the direct sums would cost more than
 //                     kValueBudget (from_spectra: the same atoms to rounding, those
@@ -26,7 +28,9 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "device_model.hpp"
@@ -44,10 +48,17 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void add_scaled(dou
   for (int i = lo; i <= hi; ++i) dst[i] += p * src[i];
 }
 
+// dst[i] += a[i] * b[i] for i in [0, len): the factored joint layers' inner loop, the same way.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void add_product(const double* a, const double* b,
+                                                                                double* dst, int len) {
+  for (int i = 0; i < len; ++i) dst[i] += a[i] * b[i];
+}
+
 namespace {
 
 constexpr double kJointBudget = 3e7;  // multiply-adds for joint_dp per class
 constexpr double kTiny = 1e-18;       // atoms below this probability are dropped
+constexpr double kFactorTrim = 1e-21; // mass a factored joint layer may leave out (Convolution::factored)
 
 struct RowOutcome {
   int m = 0, o = 0;
@@ -130,14 +141,43 @@ std::vector<Key> merge(const std::vector<RowOutcome>& rows, bool with_o) {
   return keys;
 }
 
+// 1-bit cells in unsigned columns: every row is (a l, a), the DAC level a
+// (pmf pa, trimmed to its largest level) independent of the cell level l in
+// {0, 1} (P(l = 1) = p1).
+struct TwoLevel {
+  std::vector<double> pa;
+  double p1 = 0;
+};
+
+std::optional<TwoLevel> two_level(const std::vector<double>& pa, const std::vector<CellOutcome>& cells) {
+  TwoLevel t;
+  for (const CellOutcome& c : cells) {
+    if (c.p <= 0) continue;
+    if (c.s != 1 || c.l < 0 || c.l > 1) return std::nullopt;
+    if (c.l == 1) t.p1 += c.p;
+  }
+  int amax = static_cast<int>(pa.size()) - 1;
+  while (amax > 0 && pa[amax] <= 0) --amax;
+  t.pa.assign(pa.begin(), pa.begin() + amax + 1);
+  return t;
+}
+
 // Layers n, n-1 and n-2 of the n-fold convolution over (m, o). Layer k covers
 // [k*mmin, k*mmax] x [k*omin, k*omax], stored from index 0 with row stride nm.
 // Each row (one o) keeps the range of m it can reach: much of the rectangle is
 // exactly zero (e.g. M <= (L-1) O), and skipping it adds only the terms that
 // are not zero, in the same order, so the sums are unchanged.
+// With two-level rows (TwoLevel) a layer is built directly instead, from the
+// number j of rows whose cell is on: M is the sum of j DAC levels and O - M
+// that of the other k - j, so
+//   P_k(M, O) = sum_j Bin(k, j; p1) A_j(M) A_{k-j}(O - M),  A_j = pa^{*j},
+// about 1.5 k^3 multiply-adds for 2-bit DAC levels instead of the direct
+// convolution's 10 k^3, and only the layers asked for (the same sums to
+// rounding, in another order).
 class Convolution {
  public:
-  Convolution(const std::vector<Key>& keys, int n) : n_(n) {
+  // layers: how many of n, n-1, n-2 are read (the direct convolution makes all three).
+  Convolution(const std::vector<Key>& keys, int n, const TwoLevel* two, int layers) : n_(n) {
     mmin_ = mmax_ = keys.front().m;
     omin_ = omax_ = keys.front().o;
     for (const Key& k : keys) {
@@ -146,9 +186,20 @@ class Convolution {
     }
     rm_ = mmax_ - mmin_, ro_ = omax_ - omin_;
     nm_ = n * rm_ + 1, no_ = n * ro_ + 1;
-    for (int b = 0; b < 4; ++b) {
-      layer_[b].resize(static_cast<std::size_t>(nm_) * no_);
+    layers_ = two ? layers : 3;
+    spare_ = two != nullptr;
+    for (int b = 0; b < (two ? layers_ : 4); ++b) {
+      // factored() zeroes each row's range before adding to it and nothing
+      // reads outside the ranges, so its layers take the thread's spare
+      // storage as it is (zeroing and mapping ~0.7 MB per class cost more
+      // than a tenth of a 96-row class).
+      if (spare_) layer_[b].swap(spare()[b]);
+      layer_[b].resize(std::max(layer_[b].size(), static_cast<std::size_t>(nm_) * no_));
       lo_[b].assign(no_, nm_), hi_[b].assign(no_, -1);  // every row empty
+    }
+    if (two) {
+      factored(*two);
+      return;
     }
     layer_[0][0] = 1.0;  // layer_[0] = latest, [1] = one row fewer, [2] = two fewer
     lo_[0][0] = hi_[0][0] = 0;
@@ -178,14 +229,23 @@ class Convolution {
       rotate(layer_), rotate(lo_), rotate(hi_);  // nxt becomes the latest layer
     }
   }
+  ~Convolution() {
+    if (spare_)
+      for (int b = 0; b < layers_; ++b) spare()[b].swap(layer_[b]);
+  }
+  Convolution(const Convolution&) = delete;
+  Convolution& operator=(const Convolution&) = delete;
   int size_m() const { return nm_; }
   int size_o() const { return no_; }
   int m_at(int i) const { return n_ * mmin_ + i; }
   int o_at(int j) const { return n_ * omin_ + j; }
+  // The indices i of row j of layer n that may be nonzero (empty: lo > hi).
+  int row_lo(int j) const { return lo_[0][j]; }
+  int row_hi(int j) const { return hi_[0][j]; }
   // P(statistic = (M, O)) after n - back rows.
   double p(int back, int M, int O) const {
     const int k = n_ - back;
-    if (k < 0) return 0.0;
+    if (k < 0 || back >= layers_) return 0.0;
     const int i = M - k * mmin_, j = O - k * omin_;
     if (j < 0 || j > k * ro_ || i < lo_[back][j] || i > hi_[back][j]) return 0.0;
     return layer_[back][row(j) + i];
@@ -199,7 +259,68 @@ class Convolution {
     std::swap(b[2], b[1]);
     std::swap(b[1], b[0]);
   }
-  int n_, mmin_, mmax_, omin_, omax_, rm_, ro_, nm_, no_;
+  // Layers [0, layers_) from the class comment's sum over j. Each output row
+  // O receives, term j by term j, A_j(M) w_j times A_{k-j}(O - M) read
+  // backwards (rev: A reversed), so the inner loop runs over M in step.
+  // Terms with w_j <= delta are left out, and each A_t is cut to the values
+  // between its tails of mass <= delta: a layer loses at most (k + 5) delta
+  // = kFactorTrim of its mass, so no kept entry (> kTiny) moves by more than
+  // kFactorTrim / kTiny = 1e-3 of itself.
+  void factored(const TwoLevel& two) {
+    const int amax = static_cast<int>(two.pa.size()) - 1;
+    int amin = 0;
+    while (two.pa[amin] <= 0) ++amin;
+    const double delta = kFactorTrim / (n_ + 5);
+    std::vector<std::vector<double>> A(n_ + 1), rev(n_ + 1);
+    std::vector<int> alo(n_ + 1), ahi(n_ + 1);  // the kept values of A_t
+    A[0] = {1.0};
+    for (int t = 1; t <= n_; ++t) convolve(A[t - 1], two.pa, A[t]);
+    for (int t = 0; t <= n_; ++t) {
+      rev[t].assign(A[t].rbegin(), A[t].rend());
+      int lo = 0, hi = static_cast<int>(A[t].size()) - 1;
+      for (double tail = A[t][lo]; lo < hi && tail <= delta; tail += A[t][lo]) ++lo;
+      for (double tail = A[t][hi]; hi > lo && tail <= delta; tail += A[t][hi]) --hi;
+      alo[t] = lo, ahi[t] = hi;
+    }
+    std::vector<std::vector<double>> wa;
+    for (int b = 0; b < layers_ && b <= n_; ++b) {
+      const int k = n_ - b;
+      const std::vector<double> w = binomial_pmf(k, two.p1);
+      wa.assign(k + 1, {});
+      std::vector<int> terms;  // the j kept
+      for (int j = 0; j <= k; ++j)
+        if (w[j] > delta) {
+          terms.push_back(j);
+          wa[j] = A[j];
+          for (double& x : wa[j]) x *= w[j];
+        }
+      for (int O = k * amin; O <= k * amax; ++O) {
+        const int r = O - k * omin_;
+        int& lo = lo_[b][r];
+        int& hi = hi_[b][r];
+        auto range = [&](int j, int& m0, int& m1) {  // the M that term j reaches in row O
+          m0 = std::max(alo[j], O - ahi[k - j]), m1 = std::min(ahi[j], O - alo[k - j]);
+          return m0 <= m1;
+        };
+        int m0, m1;
+        for (int j : terms)
+          if (range(j, m0, m1)) lo = std::min(lo, m0 - k * mmin_), hi = std::max(hi, m1 - k * mmin_);
+        if (lo > hi) continue;
+        double* dst = layer_[b].data() + row(r);
+        std::fill(dst + lo, dst + hi + 1, 0.0);
+        for (int j : terms)
+          if (range(j, m0, m1))
+            add_product(wa[j].data() + m0, rev[k - j].data() + ((k - j) * amax - O + m0), dst + (m0 - k * mmin_),
+                        m1 - m0 + 1);
+      }
+    }
+  }
+  static std::vector<double> (&spare())[3] {
+    thread_local std::vector<double> s[3];
+    return s;
+  }
+  int n_, mmin_, mmax_, omin_, omax_, rm_, ro_, nm_, no_, layers_;
+  bool spare_ = false;
   std::vector<double> layer_[4];
   std::vector<int> lo_[4], hi_[4];  // per row j: the m indices that may be nonzero
 };
@@ -215,27 +336,50 @@ double joint_cost(const std::vector<Key>& keys, int n) {
   return cost * static_cast<double>(keys.size());
 }
 
-void from_convolution(const JobView& v, const std::vector<Key>& keys, int n, bool has_o, ColumnDistribution& cd) {
-  const Convolution conv(keys, n);
+// Whether an atom reads any conditional row sum: with O kept and no
+// programming variation the g_off term is r_off O itself (make_atom), and a
+// sum that is zero in every row is zero given any statistic.
+bool reads_row_sums(const JobView& v, const std::vector<Key>& keys, bool has_o) {
+  const bool e_read = !has_o || has_prog_variation(v);
+  return std::any_of(keys.begin(), keys.end(), [&](const Key& k) {
+    return k.pvp != 0 || k.pvn != 0 || k.pvn2 != 0 || (e_read && (k.pe != 0 || k.pe2 != 0));
+  });
+}
+
+void from_convolution(const JobView& v, const std::vector<Key>& keys, int n, bool has_o, const TwoLevel* two,
+                      ColumnDistribution& cd) {
+  // Without row sums the atoms need layer n alone; their Sums stay 0, as the sums would be.
+  const bool sums = reads_row_sums(v, keys, has_o);
+  const Convolution conv(keys, n, two, sums ? 3 : 1);
   // Two rows' products h_1 h_2 (p-weighted) by the pair's statistic: many key pairs share one.
   std::map<std::pair<int, int>, std::pair<double, double>> by_sum;  // (m, o) -> (e_1 e_2, vn_1 vn_2)
-  for (const Key& k1 : keys)
-    for (const Key& k2 : keys) {
-      auto& [e12, vn12] = by_sum[{k1.m + k2.m, k1.o + k2.o}];
-      e12 += k1.pe * k2.pe, vn12 += k1.pvn * k2.pvn;
-    }
+  if (sums)
+    for (const Key& k1 : keys)
+      for (const Key& k2 : keys) {
+        auto& [e12, vn12] = by_sum[{k1.m + k2.m, k1.o + k2.o}];
+        e12 += k1.pe * k2.pe, vn12 += k1.pvn * k2.pvn;
+      }
   struct Pair {
     int m, o;
     double e12, vn12;
   };
   std::vector<Pair> pairs;
   for (const auto& [mo, h] : by_sum) pairs.push_back({mo.first, mo.second, h.first, h.second});
+  std::size_t kept = 0;  // the atoms, so that they are allocated once
   for (int j = 0; j < conv.size_o(); ++j)
-    for (int i = 0; i < conv.size_m(); ++i) {
+    for (int i = std::max(conv.row_lo(j), 0); i <= std::min(conv.row_hi(j), conv.size_m() - 1); ++i)
+      kept += conv.p(0, conv.m_at(i), conv.o_at(j)) > kTiny;
+  cd.atoms.reserve(cd.atoms.size() + kept);
+  for (int j = 0; j < conv.size_o(); ++j)
+    for (int i = std::max(conv.row_lo(j), 0); i <= std::min(conv.row_hi(j), conv.size_m() - 1); ++i) {
       const int M = conv.m_at(i), O = conv.o_at(j);
       const double pn = conv.p(0, M, O);
       if (pn <= kTiny) continue;
       Sums s;
+      if (!sums) {
+        cd.atoms.push_back(make_atom(v, M, O, has_o, pn, s));
+        continue;
+      }
       double e2 = 0;
       for (const Key& k : keys) {
         const double p1 = conv.p(1, M - k.m, O - k.o);
@@ -272,14 +416,37 @@ double value_cost(const std::vector<Key>& keys, int n) {
 // The grid covers only the window of S outside which Bernstein's inequality
 // (rows bounded within b of their mean, variance sigma^2 each) leaves at most
 // kWindowTail per side: P(|S - n mu| >= t) <= 2 exp(-t^2 / (2 (n sigma^2 + b t / 3))).
+// Each side takes the narrower of that and Chernoff's bound,
+//   P(S - n mu >= t) <= exp(n log E[exp(lambda (X - mu))] - lambda t) for every lambda > 0
+// (and its mirror below), much the narrower for skewed rows. Any lambda gives
+// a valid bound, so a few around the Gaussian optimum are tried and the best
+// kept (chernoff_reach).
 // The grid is cyclic, so what lies beyond wraps onto it: at most 2 kWindowTail
-// of P_n (times max |h / p| for the row sums), e.g. a grid of 2^17 instead of
-// 2^19 for 128 rows of values 0..3825.
+// of P_n (times max |h / p| for the row sums), e.g. a grid of 2^16 instead of
+// 2^19 for 128 rows of 8-bit DAC levels times 16 cell levels (values 0..3825,
+// 42% of them 0): the window [2009, 52846] (Bernstein's alone: [0, 119135], 2^17).
 // Atoms below kFftFloor are dropped (those above 1e-18 the direct sums would
 // keep): at most kFftFloor per value of S, n (mmax - mmin) kFftFloor in all
 // (5e-8 for 128 rows of values 0..3825), and in practice far less (the dropped
 // values are tails; tests/test_statistical_fft.cpp measures it).
 constexpr double kWindowTail = 1e-17;
+
+// The t with P(sign (S - n mu) >= t) <= exp(-log_tail) by Chernoff's bound,
+// the least over lambda = lambda0 2^(i/2), |i| <= 4, lambda0 the optimum for
+// Gaussian rows of the same variance (infinite where var = 0).
+double chernoff_reach(const std::vector<Key>& keys, int n, double mu, double var, double log_tail, int sign) {
+  double best = std::numeric_limits<double>::infinity();
+  if (!(var > 0)) return best;
+  const double lambda0 = std::sqrt(2 * log_tail / (n * var));
+  for (int i = -4; i <= 4; ++i) {
+    const double lambda = lambda0 * std::exp2(0.5 * i);
+    double top = -std::numeric_limits<double>::infinity(), sum = 0;
+    for (const Key& k : keys) top = std::max(top, sign * lambda * (k.m - mu));
+    for (const Key& k : keys) sum += k.p * std::exp(sign * lambda * (k.m - mu) - top);
+    best = std::min(best, (n * (top + std::log(sum)) + log_tail) / lambda);
+  }
+  return best;
+}
 
 void from_spectra(const JobView& v, const std::vector<Key>& keys, int n, ColumnDistribution& cd) {
   int mmin = keys.front().m, mmax = mmin;
@@ -289,8 +456,10 @@ void from_spectra(const JobView& v, const std::vector<Key>& keys, int n, ColumnD
   for (const Key& k : keys) var += k.p * (k.m - mu) * (k.m - mu), b = std::max(b, std::fabs(k.m - mu));
   const double log_tail = -std::log(kWindowTail), c = b / 3 * log_tail;
   const double t = c + std::sqrt(c * c + 2 * n * var * log_tail);
-  const long long lo = std::max<long long>(1LL * n * mmin, static_cast<long long>(std::floor(n * mu - t)));
-  const long long hi = std::min<long long>(1LL * n * mmax, static_cast<long long>(std::ceil(n * mu + t)));
+  const double t_lo = std::min(t, chernoff_reach(keys, n, mu, var, log_tail, -1));
+  const double t_hi = std::min(t, chernoff_reach(keys, n, mu, var, log_tail, 1));
+  const long long lo = std::max<long long>(1LL * n * mmin, static_cast<long long>(std::floor(n * mu - t_lo)));
+  const long long hi = std::min<long long>(1LL * n * mmax, static_cast<long long>(std::ceil(n * mu + t_hi)));
   const SpectralGrid& grid = spectral_grid(static_cast<std::size_t>(std::max(hi - lo + 1, 1LL * (mmax - mmin) + 1)));
   const std::size_t size = grid.size(), mask = size - 1;
 
@@ -305,7 +474,16 @@ void from_spectra(const JobView& v, const std::vector<Key>& keys, int n, ColumnD
   }
   for (auto& r : row)
     if (std::all_of(r.begin(), r.end(), [](double y) { return y == 0; })) r.clear();
-  std::vector<SpectralGrid::Spectrum> spec(kRows);
+  // Grid-sized buffers stay with the thread between calls (fresh ones cost
+  // page faults comparable to the transforms); absent sequences stay empty.
+  thread_local struct {
+    std::vector<SpectralGrid::Spectrum> spec;
+    SpectralGrid::Spectrum a2, z;
+    std::vector<std::vector<double>> seq;
+  } ws;
+  std::vector<SpectralGrid::Spectrum>& spec = ws.spec;
+  spec.resize(kRows);
+  for (auto& x : spec) x.clear();
   {
     std::vector<int> present;
     for (int r = 0; r < kRows; ++r)
@@ -320,7 +498,8 @@ void from_spectra(const JobView& v, const std::vector<Key>& keys, int n, ColumnD
   // against P_{n-2} (e, vn): spectra a_back * h (* h), made two at a time into
   // one buffer (as A + iB) and transformed back in place.
   enum { kPn = 0, kE12 = kRows, kVn12, kOut };
-  SpectralGrid::Spectrum a2(size);  // P^(n-2) by squaring (std::pow goes through log, undefined at 0)
+  SpectralGrid::Spectrum& a2 = ws.a2;  // P^(n-2) by squaring (std::pow goes through log, undefined at 0)
+  a2.resize(size);
   for (std::size_t f = 0; f < size; ++f) {
     std::complex<double> r = 1.0, y = spec[kP][f];
     for (int e = n - 2; e > 0; e >>= 1, y = cmul(y, y))
@@ -337,8 +516,11 @@ void from_spectra(const JobView& v, const std::vector<Key>& keys, int n, ColumnD
   std::vector<int> present;
   for (int o = 0; o < kOut; ++o)
     if (o == kPn || !spec[o == kE12 ? kE : o == kVn12 ? kVn : o].empty()) present.push_back(o);
-  std::vector<std::vector<double>> seq(kOut);
-  SpectralGrid::Spectrum z(size);
+  std::vector<std::vector<double>>& seq = ws.seq;
+  seq.resize(kOut);
+  for (auto& x : seq) x.clear();
+  SpectralGrid::Spectrum& z = ws.z;
+  z.resize(size);
   for (std::size_t j = 0; j < present.size(); j += 2) {
     const int o1 = present[j], o2 = j + 1 < present.size() ? present[j + 1] : -1;
     for (std::size_t f = 0; f < size; ++f) z[f] = o2 < 0 ? value(o1, f) : value(o1, f) + cmul({0, 1}, value(o2, f));
@@ -462,7 +644,8 @@ ColumnDistribution column_distribution(const JobView& v, const std::vector<doubl
     cd.method = Method::value_fft;
     from_spectra(v, keys, n, cd);
   } else {
-    from_convolution(v, keys, n, joint, cd);
+    const std::optional<TwoLevel> two = joint ? two_level(pa, cells) : std::nullopt;
+    from_convolution(v, keys, n, joint, two ? &*two : nullptr, cd);
   }
   return cd;
 }

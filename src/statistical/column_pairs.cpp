@@ -160,7 +160,27 @@ std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om
     cur = add_row(prev, rows, lo1, hi1, lo2, hi2);
   }
   PairMoments pm;
-  for (int i = 0; i < cur.n1; ++i)
+  // Rows without an analog deviation or a variance leave each column's error
+  // a function of its own sum: computed once per value (the same numbers).
+  const bool sums = std::any_of(rows.begin(), rows.end(), [](const PairRow& r) {
+    return r.d1 != 0 || r.d2 != 0 || r.vp1 != 0 || r.vp2 != 0 || r.vn1 != 0 || r.vn2 != 0;
+  });
+  if (!sums) {
+    std::vector<double> x(3 * static_cast<std::size_t>(cur.n1)), y(3 * static_cast<std::size_t>(cur.n2));
+    for (int i = 0; i < cur.n1; ++i) column_errors(v, cur.m1 + i, cur.m1 + i, 0.0, 0.0, &x[3 * i]);
+    for (int j = 0; j < cur.n2; ++j) column_errors(v, cur.m2 + j, cur.m2 + j, 0.0, 0.0, &y[3 * j]);
+    for (int i = 0; i < cur.n1; ++i)
+      for (int j = 0; j < cur.n2; ++j) {
+        const double p = cur.p[static_cast<std::size_t>(i) * cur.n2 + j];
+        if (p <= kTiny) continue;
+        pm.p += p;
+        for (int c = 0; c < 3; ++c) {
+          const double xc = x[3 * i + c], yc = y[3 * j + c];
+          pm.e1[c] += p * xc, pm.e2[c] += p * yc, pm.e12[c] += p * xc * yc;
+        }
+      }
+  }
+  for (int i = 0; i < cur.n1 && sums; ++i)
     for (int j = 0; j < cur.n2; ++j) {
       const double p = cur.p[static_cast<std::size_t>(i) * cur.n2 + j];
       if (p <= kTiny) continue;

@@ -57,7 +57,8 @@ void SpectralGrid::forward(const std::vector<double>& a, const std::vector<doubl
                            Spectrum& sb) const {
   sa.clear(), sb.clear();
   if (a.empty() && b.empty()) return;
-  Spectrum z(n_);
+  Spectrum& z = work_;
+  z.assign(n_, 0.0);
   for (std::size_t i = 0; i < a.size(); ++i) z[i].real(a[i]);
   for (std::size_t i = 0; i < b.size(); ++i) z[i].imag(b[i]);
   transform(z, false);

@@ -25,7 +25,9 @@ inline std::complex<double> cmul(std::complex<double> a, std::complex<double> b)
   return {a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real()};
 }
 
-// A cyclic grid of size (a power of 2) and the spectra of real sequences on it.
+// A cyclic grid of size (a power of 2) and the spectra of real sequences on
+// it. One thread at a time: forward() works in a buffer of the grid's
+// (spectral_grid gives each thread its own grids).
 class SpectralGrid {
  public:
   explicit SpectralGrid(std::size_t min_size);
@@ -45,6 +47,7 @@ class SpectralGrid {
   int log2n_ = 0;
   std::vector<std::complex<double>> w_;  // twiddles, stage by stage (fft.cpp)
   std::vector<std::size_t> rev_;         // bit reversal
+  mutable std::vector<std::complex<double>> work_;  // forward()'s transform, kept between calls
 };
 
 // This thread's grid of at least min_size points, built once per size (its
