@@ -138,22 +138,29 @@ TEST(Statistical, MultiBitJointDistributionMatchesEnumeration) {
 // atom's probability and conditional row sums (g_off and programming
 // deviation, programming and read-noise variances, the square of the latter)
 // against a brute-force walk over all rows' outcomes.
-TEST(Statistical, TwoLevelJointAtomsMatchEnumeration) {
-  const int n = 6;
+// n rows, two columns, 2-bit DAC levels of unequal probability (2-bit inputs,
+// 30% zeros and the rest half-normal).
+Config two_column_config(int n) {
   Config c = small_config();
   c.macro.rows = n;
   c.macro.cols = 2;
   c.macro.dac_bits = 2;
+  c.tile.inputs = uniform_operand(2, false, 0.0, 1.0, 1.0);
+  c.tile.inputs.dist.kind = DistKind::relu_normal;
+  c.tile.inputs.dist.std = 0.5;
+  c.tile.inputs.dist.zero_fraction = 0.3;
+  return c;
+}
+
+TEST(Statistical, TwoLevelJointAtomsMatchEnumeration) {
+  const int n = 6;
+  Config c = two_column_config(n);
   c.macro.g_on_us = 10.0;
   c.macro.g_off_us = 0.7;
   c.macro.noise.prog_sigma_us = 0.9;
   c.macro.noise.read_sigma_us = 0.4;
   c.macro.noise.read_sigma_rel = 0.03;
   c.macro.noise.stuck_on = 0.02;
-  c.tile.inputs = uniform_operand(2, false, 0.0, 1.0, 1.0);
-  c.tile.inputs.dist.kind = DistKind::relu_normal;
-  c.tile.inputs.dist.std = 0.5;
-  c.tile.inputs.dist.zero_fraction = 0.3;
   c.tile.weights = uniform_operand(1, false, 0.0, 1.0, 1.0);
   BuiltJob job;
   build_job(c, philox::JobId{}, job);
@@ -696,4 +703,80 @@ TEST(Statistical, JobsDifferingInColumnsShareClassesWithoutChangingResults) {
     expect_same(b, shared[0]);
     EXPECT_NE(a.hist[wide.view.off_cell + wide.view.L + 1], b.hist[wide.view.off_cell + wide.view.L + 1]);  // N counts
   }
+}
+
+// pair_moments' 2-D convolution of two columns' sums (M1, M2) against every
+// combination of n rows: 2-bit weights on 1-bit cells (two columns), 2-bit DAC
+// levels, stuck-on cells, no analog deviation or noise, so each column's error
+// is the ADC's rounding of its own sum.
+TEST(Statistical, PairMomentsMatchEnumeration) {
+  const int n = 5;
+  Config c = two_column_config(n);
+  c.macro.bits_per_cell = 1;
+  c.macro.g_off_us = 0.0;
+  c.macro.noise.stuck_on = 0.02;
+  c.macro.adc.bits = 3;  // a step above 1: the sums are rounded
+  c.tile.rows_used = n;
+  c.tile.cols_used = 1;
+  c.tile.weights = constant_operand(2, false, 0.0, 3.0);
+  c.tile.weights.dist.kind = DistKind::normal;
+  c.tile.weights.dist.mean = 1.3;
+  c.tile.weights.dist.std = 1.0;
+  BuiltJob job;
+  build_job(c, philox::JobId{}, job);
+  const JobView& v = job.view;
+  ASSERT_EQ(v.ppw, 2);
+  ASSERT_EQ(v.L, 2);
+  const stat::OperandModel om = stat::operand_model(job);
+  for (int l = 0; l < v.L; ++l) {
+    ASSERT_EQ(om.g_mean[l], l);
+    ASSERT_EQ(om.g_var[l], 0.0);
+  }
+  ASSERT_EQ(v.read_abs, 0.0f);
+  ASSERT_EQ(v.read_rel, 0.0f);
+  ASSERT_EQ(v.adc_noise, 0.0f);
+  const std::vector<double>& pa = om.pa[0];
+  // One row's (m1, m2) = a * (level in column 0, level in column 1), faults
+  // (kept, stuck off, stuck on) independent per cell.
+  std::map<std::pair<int, int>, double> kinds;
+  for (const stat::WeightValue& w : om.ws) {
+    ASSERT_GT(w.s, 0);
+    const int f0[3] = {w.l[0], 0, v.L - 1}, f1[3] = {w.l[1], 0, v.L - 1};
+    for (int a = 0; a < static_cast<int>(pa.size()); ++a)
+      for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j) kinds[{a * f0[i], a * f1[j]}] += pa[a] * w.p * om.p_fault[i] * om.p_fault[j];
+  }
+  std::vector<RowPoint> rows;
+  for (const auto& [m, p] : kinds) rows.push_back({m.first, m.second, p});
+  ASSERT_GE(rows.size(), 8u);
+  std::map<std::pair<int, int>, double> joint;
+  enumerate(rows, n, 0, 0, 1.0, joint);
+  // The ADC's error per variant: free rounding, clamped to the codes, and the
+  // same again with (no) noise.
+  auto err = [&](int M, double* e) {
+    const double k = std::floor(M / v.adc_delta + 0.5);
+    e[0] = v.adc_delta * k - M;
+    e[1] = e[2] = v.adc_delta * std::min(std::max(k, 1.0 * v.code_min), 1.0 * v.code_max) - M;
+  };
+  double p = 0, e1[3] = {}, e2[3] = {}, e12[3] = {};
+  int clamped = 0;
+  for (const auto& [m, pm] : joint) {
+    if (pm <= 1e-15) continue;
+    double x[3], y[3];
+    err(m.first, x), err(m.second, y);
+    clamped += x[0] != x[1] || y[0] != y[1];
+    p += pm;
+    for (int i = 0; i < 3; ++i) e1[i] += pm * x[i], e2[i] += pm * y[i], e12[i] += pm * x[i] * y[i];
+  }
+  const std::optional<stat::PairMoments> got = stat::pair_moments(v, om, pa, 0, 1, n, 1e12);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_NEAR(got->p, p, 1e-13);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_NEAR(got->e1[i], e1[i], 1e-12 * (1 + std::fabs(e1[i]))) << i;
+    EXPECT_NEAR(got->e2[i], e2[i], 1e-12 * (1 + std::fabs(e2[i]))) << i;
+    EXPECT_NEAR(got->e12[i], e12[i], 1e-12 * (1 + std::fabs(e12[i]))) << i;
+  }
+  EXPECT_GT(std::fabs(e12[0]), 1e-6);  // the columns' errors are not trivially zero
+  std::printf("pair moments: %zu row kinds, %zu (M1, M2) values, %d clamped, E[e1 e2] = %.6g\n", rows.size(),
+              joint.size(), clamped, e12[0]);
 }

@@ -39,10 +39,9 @@
 
 namespace cimmc::stat {
 
-// The convolutions' inner loop (here and in column_pairs.cpp), in the widest
-// vectors this CPU has (host code is built for baseline x86-64). Element by
-// element, with no contraction into FMAs (-ffp-contract=off), so every copy
-// gives the same bits.
+// The convolutions' inner loop, in the widest vectors this CPU has (host code
+// is built for baseline x86-64). Element by element, with no contraction into
+// FMAs (-ffp-contract=off), so every copy gives the same bits.
 __attribute__((target_clones("avx512f", "avx2", "default"))) void add_scaled(double p, const double* src,
                                                                                double* dst, int lo, int hi) {
   for (int i = lo; i <= hi; ++i) dst[i] += p * src[i];

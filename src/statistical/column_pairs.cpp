@@ -12,6 +12,7 @@
 // atoms below kTiny are dropped.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <optional>
@@ -97,48 +98,93 @@ void column_errors(const JobView& v, int M, double u, double vp, double vn, doub
 
 namespace {
 
-// One layer of the convolution: P(M1, M2) on the box [m1, m1 + n1) x [m2, m2 + n2).
+// One layer of the convolution: P(M1, M2) on the box [m1, m1 + n1) x [m2, m2 + n2),
+// row i at p[i * stride + off, ...), between zeros: off zeros on the left and at
+// least the next layer's output width (add_row) from off on, so that add_row
+// reads whole rows shifted by up to off without bounds checks.
 struct Layer {
-  int m1 = 0, m2 = 0, n1 = 1, n2 = 1;
+  int m1 = 0, m2 = 0, n1 = 1, n2 = 1, off = 0, stride = 1;
   std::vector<double> p{1.0};
+  const double* row(int i) const { return p.data() + static_cast<std::size_t>(i) * stride + off; }
   double at(int M1, int M2) const {
     const int i = M1 - m1, j = M2 - m2;
-    return i < 0 || i >= n1 || j < 0 || j >= n2 ? 0.0 : p[static_cast<std::size_t>(i) * n2 + j];
+    return i < 0 || i >= n1 || j < 0 || j >= n2 ? 0.0 : row(i)[j];
+  }
+  // A box of n1 x n2 entries with margin zeros left of each row, rows long
+  // enough for add_row with the same margin; the entries are the caller's to write.
+  void shape(int rows, int cols, int margin) {
+    n1 = rows, n2 = cols, off = margin, stride = margin + (cols + margin + 7) / 8 * 8;
+    p.resize(static_cast<std::size_t>(n1) * stride);
+  }
+  void set_row(int i, const double* src) {
+    double* r = p.data() + static_cast<std::size_t>(i) * stride;
+    std::fill_n(r, off, 0.0);
+    std::copy_n(src, n2, r + off);
+    std::fill_n(r + off + n2, stride - off - n2, 0.0);
   }
 };
 
-// The next layer (one row more), trimmed to the entries above kPrune.
+// dst[j] = sum over k in [0, nk) of p[k] * src[k][j], for j in [0, len), len a
+// multiple of 8: one output row of the pair convolution from every row kind,
+// eight entries at a time held in registers across the kinds, in the widest
+// vectors this CPU has. Each entry takes its terms from +0 in the order of k,
+// without FMA contraction (-ffp-contract=off), so every copy gives the same bits.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void sum_kinds(const double* const* src, const double* p,
+                                                                              int nk, double* dst, int len) {
+  typedef double V8 __attribute__((vector_size(64)));
+  for (int j = 0; j < len; j += 8) {
+    V8 acc = {};
+    for (int k = 0; k < nk; ++k) {
+      V8 x;
+      std::memcpy(&x, src[k] + j, sizeof x);
+      acc += p[k] * x;
+    }
+    std::memcpy(dst + j, &acc, sizeof acc);
+  }
+}
+
+// The next layer (one row more) into t, trimmed to the entries above kPrune.
 constexpr double kPrune = 1e-18;
-Layer add_row(const Layer& a, const std::vector<PairRow>& rows, int lo1, int hi1, int lo2, int hi2) {
-  Layer b;
-  b.m1 = a.m1 + lo1, b.m2 = a.m2 + lo2, b.n1 = a.n1 + hi1 - lo1, b.n2 = a.n2 + hi2 - lo2;
-  std::vector<double> full(static_cast<std::size_t>(b.n1) * b.n2, 0.0);
-  // Output row by output row, so one row stays in cache while every row kind
-  // adds to it; each entry still receives its terms in the order of `rows`.
+// Every row kind adds a whole output row of a width rounded up to 8 values:
+// entries outside a's box add p * 0 = +0 to a sum that is >= +0, which leaves
+// it as it was, so each entry gets the bits of adding only the terms inside the
+// box (the same terms in the order of `rows`). a and t have margin hi2 - lo2.
+void add_row(const Layer& a, const std::vector<PairRow>& rows, int lo1, int hi1, int lo2, int hi2, Layer& t) {
+  struct {
+    int m1, m2, n1, n2;
+  } b{a.m1 + lo1, a.m2 + lo2, a.n1 + hi1 - lo1, a.n2 + hi2 - lo2};  // the untrimmed box
+  const int width = (b.n2 + 7) / 8 * 8;  // output row length, whole vectors (a.off + width <= a.stride)
+  thread_local std::vector<double> full;
+  thread_local std::vector<const double*> src;
+  thread_local std::vector<double> p;
+  full.resize(static_cast<std::size_t>(b.n1) * width);  // every entry is written below
+  // Output row by output row, every row kind at once.
   for (int I = 0; I < b.n1; ++I) {
-    double* dst = full.data() + static_cast<std::size_t>(I) * b.n2;
+    src.clear(), p.clear();
     for (const PairRow& r : rows) {
       const int i = I - (r.m1 - lo1);
       if (i < 0 || i >= a.n1) continue;
-      add_scaled(r.p, a.p.data() + static_cast<std::size_t>(i) * a.n2, dst + (r.m2 - lo2), 0, a.n2 - 1);
+      src.push_back(a.row(i) - (r.m2 - lo2));
+      p.push_back(r.p);
     }
+    sum_kinds(src.data(), p.data(), static_cast<int>(src.size()), full.data() + static_cast<std::size_t>(I) * width, width);
   }
   int i0 = b.n1, i1 = -1, j0 = b.n2, j1 = -1;
   for (int i = 0; i < b.n1; ++i) {
-    const double* row = full.data() + static_cast<std::size_t>(i) * b.n2;
+    const double* row = full.data() + static_cast<std::size_t>(i) * width;
     int lo = 0, hi = b.n2 - 1;
     while (lo <= hi && row[lo] <= kPrune) ++lo;
     if (lo > hi) continue;
     while (row[hi] <= kPrune) --hi;
     i0 = std::min(i0, i), i1 = i, j0 = std::min(j0, lo), j1 = std::max(j1, hi);
   }
-  if (i1 < 0) return a;  // cannot happen: the probabilities sum to 1
-  Layer t;
-  t.m1 = b.m1 + i0, t.m2 = b.m2 + j0, t.n1 = i1 - i0 + 1, t.n2 = j1 - j0 + 1;
-  t.p.resize(static_cast<std::size_t>(t.n1) * t.n2);
-  for (int i = 0; i < t.n1; ++i)
-    std::copy_n(full.data() + static_cast<std::size_t>(i + i0) * b.n2 + j0, t.n2, t.p.data() + static_cast<std::size_t>(i) * t.n2);
-  return t;
+  if (i1 < 0) {  // cannot happen: the probabilities sum to 1
+    t = a;
+    return;
+  }
+  t.m1 = b.m1 + i0, t.m2 = b.m2 + j0;
+  t.shape(i1 - i0 + 1, j1 - j0 + 1, hi2 - lo2);
+  for (int i = 0; i < t.n1; ++i) t.set_row(i, full.data() + static_cast<std::size_t>(i + i0) * width + j0);
 }
 
 }  // namespace
@@ -155,9 +201,12 @@ std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om
   for (int k = 1; k <= n; ++k) cost += (k * (hi1 - lo1) + 1.0) * (k * (hi2 - lo2) + 1.0);
   if (cost * static_cast<double>(rows.size()) > budget) return std::nullopt;
   Layer prev, cur;
+  const double one = 1.0;
+  cur.shape(1, 1, hi2 - lo2);
+  cur.set_row(0, &one);
   for (int k = 1; k <= n; ++k) {
-    prev = std::move(cur);
-    cur = add_row(prev, rows, lo1, hi1, lo2, hi2);
+    std::swap(prev, cur);  // cur's storage is reused
+    add_row(prev, rows, lo1, hi1, lo2, hi2, cur);
   }
   PairMoments pm;
   // Rows without an analog deviation or a variance leave each column's error
@@ -171,7 +220,7 @@ std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om
     for (int j = 0; j < cur.n2; ++j) column_errors(v, cur.m2 + j, cur.m2 + j, 0.0, 0.0, &y[3 * j]);
     for (int i = 0; i < cur.n1; ++i)
       for (int j = 0; j < cur.n2; ++j) {
-        const double p = cur.p[static_cast<std::size_t>(i) * cur.n2 + j];
+        const double p = cur.row(i)[j];
         if (p <= kTiny) continue;
         pm.p += p;
         for (int c = 0; c < 3; ++c) {
@@ -182,7 +231,7 @@ std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om
   }
   for (int i = 0; i < cur.n1 && sums; ++i)
     for (int j = 0; j < cur.n2; ++j) {
-      const double p = cur.p[static_cast<std::size_t>(i) * cur.n2 + j];
+      const double p = cur.row(i)[j];
       if (p <= kTiny) continue;
       const int M1 = cur.m1 + i, M2 = cur.m2 + j;
       double d1 = 0, d2 = 0, vp1 = 0, vp2 = 0, vn1 = 0, vn2 = 0;
