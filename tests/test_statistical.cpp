@@ -749,8 +749,6 @@ TEST(Statistical, PairMomentsMatchEnumeration) {
   std::vector<RowPoint> rows;
   for (const auto& [m, p] : kinds) rows.push_back({m.first, m.second, p});
   ASSERT_GE(rows.size(), 8u);
-  std::map<std::pair<int, int>, double> joint;
-  enumerate(rows, n, 0, 0, 1.0, joint);
   // The ADC's error per variant: free rounding, clamped to the codes, and the
   // same again with (no) noise.
   auto err = [&](int M, double* e) {
@@ -758,25 +756,41 @@ TEST(Statistical, PairMomentsMatchEnumeration) {
     e[0] = v.adc_delta * k - M;
     e[1] = e[2] = v.adc_delta * std::min(std::max(k, 1.0 * v.code_min), 1.0 * v.code_max) - M;
   };
-  double p = 0, e1[3] = {}, e2[3] = {}, e12[3] = {};
-  int clamped = 0;
-  for (const auto& [m, pm] : joint) {
-    if (pm <= 1e-15) continue;
-    double x[3], y[3];
-    err(m.first, x), err(m.second, y);
-    clamped += x[0] != x[1] || y[0] != y[1];
-    p += pm;
-    for (int i = 0; i < 3; ++i) e1[i] += pm * x[i], e2[i] += pm * y[i], e12[i] += pm * x[i] * y[i];
+  // n rows by enumeration; 16 rows (boxes wider than 32 values, sums beyond
+  // the ADC's range of 5 rows) by a plain convolution over a map, untrimmed.
+  for (const int rows_n : {n, 16}) {
+    std::map<std::pair<int, int>, double> joint;
+    if (rows_n == n) {
+      enumerate(rows, n, 0, 0, 1.0, joint);
+    } else {
+      joint[{0, 0}] = 1.0;
+      for (int k = 0; k < rows_n; ++k) {
+        std::map<std::pair<int, int>, double> next;
+        for (const auto& [m, pm] : joint)
+          for (const RowPoint& r : rows) next[{m.first + r.m, m.second + r.o}] += pm * r.p;
+        joint.swap(next);
+      }
+    }
+    double p = 0, e1[3] = {}, e2[3] = {}, e12[3] = {};
+    int clamped = 0;
+    for (const auto& [m, pm] : joint) {
+      if (pm <= 1e-15) continue;
+      double x[3], y[3];
+      err(m.first, x), err(m.second, y);
+      clamped += x[0] != x[1] || y[0] != y[1];
+      p += pm;
+      for (int i = 0; i < 3; ++i) e1[i] += pm * x[i], e2[i] += pm * y[i], e12[i] += pm * x[i] * y[i];
+    }
+    const std::optional<stat::PairMoments> got = stat::pair_moments(v, om, pa, 0, 1, rows_n, 1e12);
+    ASSERT_TRUE(got.has_value());
+    EXPECT_NEAR(got->p, p, 1e-13);
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_NEAR(got->e1[i], e1[i], 1e-12 * (1 + std::fabs(e1[i]))) << i;
+      EXPECT_NEAR(got->e2[i], e2[i], 1e-12 * (1 + std::fabs(e2[i]))) << i;
+      EXPECT_NEAR(got->e12[i], e12[i], 1e-12 * (1 + std::fabs(e12[i]))) << i;
+    }
+    EXPECT_GT(std::fabs(e12[0]), 1e-6);  // the columns' errors are not trivially zero
+    std::printf("pair moments, %d rows: %zu row kinds, %zu (M1, M2) values, %d clamped, E[e1 e2] = %.6g\n", rows_n,
+                rows.size(), joint.size(), clamped, e12[0]);
   }
-  const std::optional<stat::PairMoments> got = stat::pair_moments(v, om, pa, 0, 1, n, 1e12);
-  ASSERT_TRUE(got.has_value());
-  EXPECT_NEAR(got->p, p, 1e-13);
-  for (int i = 0; i < 3; ++i) {
-    EXPECT_NEAR(got->e1[i], e1[i], 1e-12 * (1 + std::fabs(e1[i]))) << i;
-    EXPECT_NEAR(got->e2[i], e2[i], 1e-12 * (1 + std::fabs(e2[i]))) << i;
-    EXPECT_NEAR(got->e12[i], e12[i], 1e-12 * (1 + std::fabs(e12[i]))) << i;
-  }
-  EXPECT_GT(std::fabs(e12[0]), 1e-6);  // the columns' errors are not trivially zero
-  std::printf("pair moments: %zu row kinds, %zu (M1, M2) values, %d clamped, E[e1 e2] = %.6g\n", rows.size(),
-              joint.size(), clamped, e12[0]);
 }
