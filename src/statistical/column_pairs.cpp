@@ -221,42 +221,37 @@ std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om
   }
   PairMoments pm;
   // Rows without an analog deviation or a variance leave each column's error
-  // a function of its own sum: computed once per value (the same numbers).
-  const bool sums = std::any_of(rows.begin(), rows.end(), [](const PairRow& r) {
+  // a function of its own sum: tabulated once per value (the same numbers).
+  const bool deviates = std::any_of(rows.begin(), rows.end(), [](const PairRow& r) {
     return r.d1 != 0 || r.d2 != 0 || r.vp1 != 0 || r.vp2 != 0 || r.vn1 != 0 || r.vn2 != 0;
   });
-  if (!sums) {
-    std::vector<double> x(3 * static_cast<std::size_t>(cur.n1)), y(3 * static_cast<std::size_t>(cur.n2));
-    for (int i = 0; i < cur.n1; ++i) column_errors(v, cur.m1 + i, cur.m1 + i, 0.0, 0.0, &x[3 * i]);
-    for (int j = 0; j < cur.n2; ++j) column_errors(v, cur.m2 + j, cur.m2 + j, 0.0, 0.0, &y[3 * j]);
-    for (int i = 0; i < cur.n1; ++i)
-      for (int j = 0; j < cur.n2; ++j) {
-        const double p = cur.row(i)[j];
-        if (p <= kTiny) continue;
-        pm.p += p;
-        for (int c = 0; c < 3; ++c) {
-          const double xc = x[3 * i + c], yc = y[3 * j + c];
-          pm.e1[c] += p * xc, pm.e2[c] += p * yc, pm.e12[c] += p * xc * yc;
-        }
-      }
+  std::vector<double> xs, ys;
+  if (!deviates) {
+    xs.resize(3 * static_cast<std::size_t>(cur.n1)), ys.resize(3 * static_cast<std::size_t>(cur.n2));
+    for (int i = 0; i < cur.n1; ++i) column_errors(v, cur.m1 + i, cur.m1 + i, 0.0, 0.0, &xs[3 * i]);
+    for (int j = 0; j < cur.n2; ++j) column_errors(v, cur.m2 + j, cur.m2 + j, 0.0, 0.0, &ys[3 * j]);
   }
-  for (int i = 0; i < cur.n1 && sums; ++i)
+  for (int i = 0; i < cur.n1; ++i)
     for (int j = 0; j < cur.n2; ++j) {
       const double p = cur.row(i)[j];
       if (p <= kTiny) continue;
-      const int M1 = cur.m1 + i, M2 = cur.m2 + j;
-      double d1 = 0, d2 = 0, vp1 = 0, vp2 = 0, vn1 = 0, vn2 = 0;
-      for (const PairRow& r : rows) {
-        const double pp = prev.at(M1 - r.m1, M2 - r.m2);
-        d1 += r.d1 * pp, d2 += r.d2 * pp, vp1 += r.vp1 * pp, vp2 += r.vp2 * pp, vn1 += r.vn1 * pp, vn2 += r.vn2 * pp;
+      double xd[3], yd[3];
+      const double* x = deviates ? xd : &xs[3 * i];
+      const double* y = deviates ? yd : &ys[3 * j];
+      if (deviates) {
+        const int M1 = cur.m1 + i, M2 = cur.m2 + j;
+        double d1 = 0, d2 = 0, vp1 = 0, vp2 = 0, vn1 = 0, vn2 = 0;
+        for (const PairRow& r : rows) {
+          const double pp = prev.at(M1 - r.m1, M2 - r.m2);
+          d1 += r.d1 * pp, d2 += r.d2 * pp, vp1 += r.vp1 * pp, vp2 += r.vp2 * pp, vn1 += r.vn1 * pp, vn2 += r.vn2 * pp;
+        }
+        const double f = n / p;
+        d1 *= f, d2 *= f, vp1 *= f, vp2 *= f, vn1 *= f, vn2 *= f;
+        column_errors(v, M1, M1 + d1, vp1, vn1, xd);
+        column_errors(v, M2, M2 + d2, vp2, vn2, yd);
       }
-      const double f = n / p;
-      d1 *= f, d2 *= f, vp1 *= f, vp2 *= f, vn1 *= f, vn2 *= f;
-      double x[3], y[3];
-      column_errors(v, M1, M1 + d1, vp1, vn1, x);
-      column_errors(v, M2, M2 + d2, vp2, vn2, y);
       pm.p += p;
-      for (int i = 0; i < 3; ++i) pm.e1[i] += p * x[i], pm.e2[i] += p * y[i], pm.e12[i] += p * x[i] * y[i];
+      for (int c = 0; c < 3; ++c) pm.e1[c] += p * x[c], pm.e2[c] += p * y[c], pm.e12[c] += p * x[c] * y[c];
     }
   for (const PairRow& r : rows) {
     const double f1[2] = {r.p * r.m1, r.d1}, f2[2] = {r.p * r.m2, r.d2};  // p-weighted
