@@ -229,6 +229,11 @@ struct FixedColumns {
       return static_cast<double>(s.s1) + offset;
     }
     sq = 0.f;
+    return static_cast<double>(level_sum(p)) + offset;
+  }
+  // sum over the group's active rows of column p's cell levels
+  CIMMC_HOT int level_sum(int p) const {
+    const std::uint64_t* w = wt + p;
     int acc = 0;
     CIMMC_UNROLL
     for (int q = 0; q < BPC; ++q) {
@@ -237,7 +242,7 @@ struct FixedColumns {
       for (int k = 0; k < WPG; ++k) n += popc64(a[k] & w[(q * WPG + k) * pc]);
       acc += n << q;
     }
-    return static_cast<double>(acc) + offset;
+    return acc;
   }
 };
 
@@ -362,6 +367,59 @@ CIMMC_HD void capture_set(const JobView& v, const Columns& colv, std::uint32_t s
   }
 }
 
+// Each column's level sum, and its output added to ypart. The output comes
+// from the code, computed: a table lookup would be a gather, which GCC does
+// not emit for generic x86 tuning. Restrict parameters: GCC's run-time alias
+// check of restrict locals sent this loop down its scalar copy.
+// Returns the largest sum (at most (L - 1) x the group's rows: the count table's size).
+template <class Columns>
+CIMMC_HD int level_sum_outputs(const Columns& cols, const ConvConsts& k, std::int64_t* CIMMC_RESTRICT sum,
+                               double* CIMMC_RESTRICT ypart, int P) {
+  const double off = cols.offset, inv_delta = k.inv_delta, cmin = k.cmin, cmax = k.cmax, scale = k.scale;
+  int top = 0;
+  for (int p = 0; p < P; ++p) {
+    const int a = cols.level_sum(p);
+    sum[p] = a;
+    top = a > top ? a : top;
+    ypart[p] += scale * clamp_low_nan(floor((static_cast<double>(a) + off) * inv_delta + 0.5), cmin, cmax);
+  }
+  return top;
+}
+
+// Noise-free fixed columns on one CPU lane: a column's value is its level
+// sum a plus the set's offset, so its bin, code and clip are functions of a.
+// Columns are counted per sum, and each sum that occurs is converted once
+// (convert_pass's arithmetic on the same doubles) and added to the
+// histograms with its count: one increment per column instead of two, and
+// no per-column floating point but the output's. The same bits as
+// convert_pass (tests/test_lanes.cpp compares it with the GPU lanes' path).
+template <class Columns>
+CIMMC_HD std::uint64_t convert_level_sums(const Columns& cols, const ConvConsts& k, const Workspace& ws,
+                                          std::uint64_t* CIMMC_RESTRICT col_h, std::uint64_t* CIMMC_RESTRICT adc_h,
+                                          int P) {
+  const LevelSumCounts t = ws.sums;
+  const int top = level_sum_outputs(cols, k, t.sum, ws.ypart, P);
+  const std::int64_t* CIMMC_RESTRICT sum = t.sum;
+  std::uint32_t* CIMMC_RESTRICT count = t.count;
+  for (int p = 0; p < P; ++p) ++count[sum[p] * kSumCopies + (p & (kSumCopies - 1))];
+  std::uint64_t clipped = 0;
+  for (int a = 0; a <= top; ++a) {
+    std::uint32_t n = 0;
+    for (int c = 0; c < kSumCopies; ++c) {
+      n += count[a * kSumCopies + c];
+      count[a * kSumCopies + c] = 0;
+    }
+    if (!n) continue;
+    const double val = static_cast<double>(a) + cols.offset;
+    col_h[static_cast<std::uint32_t>(clamp_low_nan((val - k.col_lo) * k.inv_bw + 0.5, 0.0, k.top_bin))] += n;
+    const double cf = floor(val * k.inv_delta + 0.5);
+    const double cc = clamp_low_nan(cf, k.cmin, k.cmax);
+    adc_h[static_cast<std::uint32_t>(cc - k.cmin)] += n;
+    clipped += static_cast<std::uint64_t>(!(cf >= k.cmin) + (cf > k.cmax)) * n;
+  }
+  return clipped;
+}
+
 template <class Exec>
 CIMMC_HD std::uint64_t convert_fixed(const JobView& v, const std::uint64_t* ab, int g, double active,
                                      const ConvConsts& k, const Workspace& ws, std::uint64_t* col_h,
@@ -374,6 +432,10 @@ CIMMC_HD std::uint64_t convert_fixed(const JobView& v, const std::uint64_t* ab, 
     cols.offset = v.r_off * active;
     cols.r_off = v.r_off;
     cols.active = active;
+#if !defined(__CUDA_ARCH__)
+    if (!k.noisy && ex.nlanes() == 1)
+      return convert_level_sums(cols, k, ws, col_h, adc_h, v.P);
+#endif
     return convert_set<AdcMode::shared>(cols, k, ws, col_h, adc_h, v.P, ex);
   };
   auto pick = [&](auto squares) -> std::uint64_t {

@@ -11,24 +11,34 @@
 namespace cimmc {
 inline namespace CIMMC_ISA_NS {  // hd.hpp
 
-// Cell level of weight w in physical column q of its weight (0 <= q < ppw),
-// for the part that column stores.
+// The JobView fields a weight's encoding reads, as plain values: stores of
+// the uint8 levels may alias any field of v, so a loop reading v directly
+// reloads them per cell and does not vectorize.
+struct WeightCode {
+  int l1, w_offset;
+  unsigned w_mask;
+  int shift;  // w_shift[q] of the column
+  CIMMC_HD WeightCode(const JobView& v, int q) : l1(v.L - 1), w_offset(v.w_offset), w_mask(v.w_mask), shift(v.w_shift[q]) {}
+};
+
+// Cell level of weight w in a physical column (WeightCode of column q, 0 <= q
+// < ppw), for the part that column stores.
 template <WPart Part>
-CIMMC_HD int encode_part(const JobView& v, int w, int q) {
-  const int l1 = v.L - 1;
+CIMMC_HD int encode_part(const WeightCode& e, int w) {
+  const int l1 = e.l1;
   if constexpr (Part == WPart::plain) {
     // unsigned and offset weights store w + offset; two's complement stores the
     // low n-1 bits here and the sign bit in its own column.
-    const unsigned u = static_cast<unsigned>(w + v.w_offset) & v.w_mask;
-    return static_cast<int>((u >> v.w_shift[q]) & static_cast<unsigned>(l1));
+    const unsigned u = static_cast<unsigned>(w + e.w_offset) & e.w_mask;
+    return static_cast<int>((u >> e.shift) & static_cast<unsigned>(l1));
   } else if constexpr (Part == WPart::pos) {
-    return ((w > 0 ? w : 0) >> v.w_shift[q]) & l1;
+    return ((w > 0 ? w : 0) >> e.shift) & l1;
   } else if constexpr (Part == WPart::neg) {
-    return ((w < 0 ? -w : 0) >> v.w_shift[q]) & l1;
+    return ((w < 0 ? -w : 0) >> e.shift) & l1;
   } else if constexpr (Part == WPart::sign_bit) {
     return w < 0 ? 1 : 0;
   } else {
-    return ((w < 0 ? -w : w) >> v.w_shift[q]) & l1;
+    return ((w < 0 ? -w : w) >> e.shift) & l1;
   }
 }
 
@@ -46,44 +56,57 @@ CIMMC_HD auto with_part(const JobView& v, int q, const F& f) {
 }
 
 CIMMC_HD int encode_weight(const JobView& v, int w, int q) {
-  return with_part(v, q, [&](auto part) { return encode_part<decltype(part)::value>(v, w, q); });
+  const WeightCode e(v, q);
+  return with_part(v, q, [&](auto part) { return encode_part<decltype(part)::value>(e, w); });
 }
 
 // Levels of physical column q for the K weights w of one output, lanes
 // striding over rows: one dispatch per column, so the loop vectorizes.
 CIMMC_HD void encode_column(const JobView& v, const std::int32_t* CIMMC_RESTRICT w, int q,
                             std::uint8_t* CIMMC_RESTRICT lev, int lane, int nl) {
+  const WeightCode e(v, q);
+  const int K = v.K;
   with_part(v, q, [&](auto part) {
-    for (int j = lane; j < v.K; j += nl)
-      lev[j] = static_cast<std::uint8_t>(encode_part<decltype(part)::value>(v, w[j], q));
+    for (int j = lane; j < K; j += nl) lev[j] = static_cast<std::uint8_t>(encode_part<decltype(part)::value>(e, w[j]));
   });
 }
 
+// The JobView fields an input's encoding reads, as plain values (see WeightCode).
+struct InputCode {
+  bool booth;
+  int in_enc, in_bits, dac_bits, cycles, x_offset;
+  CIMMC_HD explicit InputCode(const JobView& v)
+      : booth(v.tree_booth), in_enc(v.in_enc), in_bits(v.in_bits), dac_bits(v.dac_bits), cycles(v.cycles),
+        x_offset(v.x_offset) {}
+};
+
 // DAC level of input x in cycle c. InputEncoding order: unsigned_plain, offset,
 // twos_complement, sign_magnitude (src/spec/spec.hpp).
-CIMMC_HD int encode_input(const JobView& v, int x, int c) {
-  const unsigned amask = (1u << v.dac_bits) - 1u;
+CIMMC_HD int encode_input(const InputCode& e, int x, int c) {
+  const unsigned amask = (1u << e.dac_bits) - 1u;
   // Booth (digital_booth.hpp): the input's own bits, 2 per cycle; a signed
   // input's two's complement sign-extends into the top cycle's bits.
-  if (v.tree_booth) return static_cast<int>((static_cast<unsigned>(x) >> (2 * c)) & 3u);
-  switch (v.in_enc) {
+  if (e.booth) return static_cast<int>((static_cast<unsigned>(x) >> (2 * c)) & 3u);
+  switch (e.in_enc) {
     case 2: {  // two's complement: magnitude cycles, then a 1-level sign cycle
-      if (c == v.cycles - 1) return x < 0 ? 1 : 0;
-      const unsigned low = static_cast<unsigned>(x) & ((1u << (v.in_bits - 1)) - 1u);
-      return static_cast<int>((low >> (v.dac_bits * c)) & amask);
+      if (c == e.cycles - 1) return x < 0 ? 1 : 0;
+      const unsigned low = static_cast<unsigned>(x) & ((1u << (e.in_bits - 1)) - 1u);
+      return static_cast<int>((low >> (e.dac_bits * c)) & amask);
     }
     case 3: {  // sign-magnitude: positive phase, then negative phase
-      const int half = v.cycles / 2;
+      const int half = e.cycles / 2;
       const unsigned m = static_cast<unsigned>(x < 0 ? -x : x);
-      if (c < half) return x > 0 ? static_cast<int>((m >> (v.dac_bits * c)) & amask) : 0;
-      return x < 0 ? static_cast<int>((m >> (v.dac_bits * (c - half))) & amask) : 0;
+      if (c < half) return x > 0 ? static_cast<int>((m >> (e.dac_bits * c)) & amask) : 0;
+      return x < 0 ? static_cast<int>((m >> (e.dac_bits * (c - half))) & amask) : 0;
     }
     default: {
-      const unsigned u = static_cast<unsigned>(x + v.x_offset);
-      return static_cast<int>((u >> (v.dac_bits * c)) & amask);
+      const unsigned u = static_cast<unsigned>(x + e.x_offset);
+      return static_cast<int>((u >> (e.dac_bits * c)) & amask);
     }
   }
 }
+
+CIMMC_HD int encode_input(const JobView& v, int x, int c) { return encode_input(InputCode(v), x, c); }
 
 // Walker alias draw from one 32-bit word: the high part picks the bin, the low
 // part decides between the bin and its alias.

@@ -207,15 +207,20 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
   }
   ex.sync();
   if (v.dev.compensate) drift_compensation(v, ws, ex);
-  const std::int64_t nwb = static_cast<std::int64_t>(PC) * v.bpc * v.G * v.wpg;
+  // Column by column (lanes stride over columns): a flat word index costs
+  // three divisions per word.
   const bool transposed = fixed_layout(v);
-  for (std::int64_t idx = lane; idx < nwb; idx += nl) {
-    const int w = static_cast<int>(idx % v.wpg), g = static_cast<int>((idx / v.wpg) % v.G);
-    const int q = static_cast<int>((idx / (v.wpg * v.G)) % v.bpc);
-    const int p = static_cast<int>(idx / (v.wpg * v.G * v.bpc)), j0 = g * v.R + w * 64;
-    const std::uint64_t bits = pack_bits(ws.lev + static_cast<std::size_t>(p) * v.K + j0, word_rows(v, g, w), q);
-    ws.wbits[idx] = bits;  // [p][q][g][w]
-    if (transposed) ws.wbits_t[((static_cast<std::size_t>(g) * v.bpc + q) * v.wpg + w) * PC + p] = bits;
+  const int bpc = v.bpc, G = v.G, wpg = v.wpg;
+  for (int p = lane; p < PC; p += nl) {
+    const std::uint8_t* lp = ws.lev + static_cast<std::size_t>(p) * v.K;
+    std::uint64_t* CIMMC_RESTRICT wp = ws.wbits + static_cast<std::size_t>(p) * bpc * G * wpg;  // [p][q][g][w]
+    for (int q = 0; q < bpc; ++q)
+      for (int g = 0; g < G; ++g)
+        for (int w = 0; w < wpg; ++w) {
+          const std::uint64_t bits = pack_bits(lp + g * v.R + w * 64, word_rows(v, g, w), q);
+          wp[(q * G + g) * wpg + w] = bits;
+          if (transposed) ws.wbits_t[((static_cast<std::size_t>(g) * bpc + q) * wpg + w) * PC + p] = bits;
+        }
   }
   if (v.signed_cols) {
     for (std::int64_t idx = lane; idx < static_cast<std::int64_t>(v.N) * v.G * v.wpg; idx += nl) {
@@ -252,6 +257,8 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
   const int ncol = kShards * v.col_nbins, ncode = kAdcShards * (v.code_max - v.code_min + 1);
   for (int b = lane; b < ncol; b += nl) ws.col_local[b] = 0;
   for (int b = lane; b < ncode; b += nl) ws.adc_local[b] = 0;
+  const std::size_t nsum = fixed_layout(v) ? kSumCopies * level_sum_entries(v) : kSumCopies;
+  for (std::size_t b = lane; b < nsum; b += nl) ws.sums.count[b] = 0;
   ex.sync();
 }
 
@@ -260,21 +267,43 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
 // 0..ceil(K/4)-1 with K <= 65536, so the last slot is never a row's.
 constexpr std::uint32_t kCommonSlot = 0xFFFFFFFFu;
 
-// Row j's DAC levels for input x (after any per-vector scaling), and their counts.
-CIMMC_HD void dac_input(const JobView& v, const Workspace& ws, int j, int x, bool by_row) {
-  const int A = 1 << v.dac_bits, L = v.L;
-  for (int c = 0; c < v.cycles; ++c) {
-    const int a = encode_input(v, x, c);
-    ws.a[c * v.K + j] = static_cast<std::uint8_t>(a);
-    if (v.float_path) ws.af[c * v.K + j] = static_cast<float>(a);
-    if (by_row) {
-      std::uint64_t* CIMMC_RESTRICT h = ws.lvl_pairs + static_cast<std::size_t>(a) * L;
+// Every row's DAC levels for its input xs[j] (after any per-vector scaling),
+// cycle by cycle so the row loop vectorizes, then their counts. The fields
+// come as locals (InputCode, L, K): the level stores are bytes, which may
+// alias any field of v.
+CIMMC_HD void dac_levels(const JobView& v, const Workspace& ws, const InputCode& e,
+                         const std::int32_t* CIMMC_RESTRICT xs, bool by_row, int lane, int nl) {
+  const int A = 1 << e.dac_bits, L = v.L, K = v.K, cycles = e.cycles;
+  const bool fl = v.float_path;
+  std::uint8_t* CIMMC_RESTRICT a = ws.a;
+  float* CIMMC_RESTRICT af = ws.af;
+  for (int c = 0; c < cycles; ++c) {
+    std::uint8_t* CIMMC_RESTRICT ac = a + static_cast<std::size_t>(c) * K;
+    for (int j = lane; j < K; j += nl) ac[j] = static_cast<std::uint8_t>(encode_input(e, xs[j], c));
+    if (fl)
+      for (int j = lane; j < K; j += nl) af[static_cast<std::size_t>(c) * K + j] = static_cast<float>(ac[j]);
+  }
+  if (by_row) {  // one CPU lane (pairs_by_row)
+    for (int j = 0; j < K; ++j) {
       const std::uint64_t* CIMMC_RESTRICT r = ws.rowlev + static_cast<std::size_t>(j) * L;
-      for (int l = 0; l < L; ++l) h[l] += r[l];
-      ++ws.dac_seen[a];
-    } else {
-      ++ws.cnt[j * A + a];
+      for (int c = 0; c < cycles; ++c) {
+        const int l0 = a[static_cast<std::size_t>(c) * K + j];
+        std::uint64_t* CIMMC_RESTRICT h = ws.lvl_pairs + static_cast<std::size_t>(l0) * L;
+        for (int l = 0; l < L; ++l) h[l] += r[l];
+        ++ws.dac_seen[l0];
+      }
     }
+  } else if (A == 2) {  // 1-bit DACs: a row's ones, and the rest zeros
+    std::uint64_t* CIMMC_RESTRICT cnt = ws.cnt;
+    for (int j = lane; j < K; j += nl) {
+      int ones = 0;
+      for (int c = 0; c < cycles; ++c) ones += a[static_cast<std::size_t>(c) * K + j];
+      cnt[2 * j] += static_cast<std::uint64_t>(cycles - ones);
+      cnt[2 * j + 1] += static_cast<std::uint64_t>(ones);
+    }
+  } else {
+    for (int c = 0; c < cycles; ++c)
+      for (int j = lane; j < K; j += nl) ++ws.cnt[j * A + a[static_cast<std::size_t>(c) * K + j]];
   }
 }
 
@@ -293,6 +322,7 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
   // one draw picks the sample's first patch and the rows follow from it.
   const bool corr = v.x_rho > 0.f, patches = v.x_npatches > 0, scaling = v.x_scale_q > 0;
   const bool by_row = pairs_by_row(v, nl);
+  const InputCode e(v);
   float common = 0.f, own = 1.f;
   std::uint32_t first = 0;
   if (corr || patches) {
@@ -312,7 +342,6 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
                     : corr  ? copula_draw(v, common + own * std_normal_precise(r.v[t]))
                             : alias_draw(v.x_dist, r.v[t]);
       ws.x[j] = x;
-      if (!scaling) dac_input(v, ws, j, x, by_row);
     }
   }
   ex.sync();
@@ -329,13 +358,11 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
     }
     ex.sync();
     const std::int32_t m = *ws.xmax;
-    for (int j = lane; j < v.K; j += nl) {
-      const std::int32_t xs = m > 0 ? scale_input(ws.x[j], m, v.x_scale_q) : 0;
-      ws.xq[j] = xs;
-      dac_input(v, ws, j, xs, by_row);
-    }
+    for (int j = lane; j < v.K; j += nl) ws.xq[j] = m > 0 ? scale_input(ws.x[j], m, v.x_scale_q) : 0;
     ex.sync();
   }
+  dac_levels(v, ws, e, scaling ? ws.xq : ws.x, by_row, lane, nl);
+  ex.sync();
   const int nab = v.cycles * v.dac_bits * v.G * v.wpg;
   for (int idx = lane; idx < nab; idx += nl) {
     const int w = idx % v.wpg, g = (idx / v.wpg) % v.G, b = (idx / (v.wpg * v.G)) % v.dac_bits;
@@ -345,13 +372,21 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
   for (int cg = lane; cg < v.cycles * v.G; cg += nl) {
     const int c = cg / v.G, g = cg % v.G;
     const int j1 = (g + 1) * v.R < v.K ? (g + 1) * v.R : v.K;
+    const std::uint8_t* CIMMC_RESTRICT ac = ws.a + static_cast<std::size_t>(c) * v.K;
     int s = 0, active = 0;
-    float s2 = 0.f;
+    std::int64_t s2i = 0;
     for (int j = g * v.R; j < j1; ++j) {
-      const int a = ws.a[c * v.K + j];
+      const int a = ac[j];
       s += a;
-      s2 += static_cast<float>(a * a);
+      s2i += a * a;
       active += a != 0;
+    }
+    // The float sum in row order is exact, so equal to the integer one, while
+    // every partial sum stays below 2^24; otherwise it is summed in that order.
+    float s2 = static_cast<float>(s2i);
+    if (s2i >= (std::int64_t(1) << 24)) {
+      s2 = 0.f;
+      for (int j = g * v.R; j < j1; ++j) s2 += static_cast<float>(ac[j] * ac[j]);
     }
     ws.suma[cg] = s;
     ws.suma2[cg] = s2;

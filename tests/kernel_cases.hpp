@@ -38,6 +38,19 @@ inline std::vector<KernelCase> kernel_cases() {
   base.run.samples = 96;
   base.run.inputs_per_instance = 8;
   out.push_back({"noise_free", base});
+  // Noise-free conversions counted per level sum on the CPU (convert.hpp
+  // convert_level_sums): 1-bit and 4-bit cells, and an ADC range that clips.
+  Config clipped = base;
+  clipped.macro.bits_per_cell = 1;
+  clipped.macro.adc.range = AdcRange::max;
+  clipped.macro.adc.max_value = 9.0;
+  out.push_back({"noise_free_1bit_cells_clipping", clipped});
+  Config cells4 = base;
+  cells4.macro.bits_per_cell = 4;
+  cells4.macro.rows_active = 128;  // two words per group: the unrolled 4-bit case
+  cells4.macro.weight_encoding = WeightEncoding::unsigned_plain;
+  cells4.tile.weights = uniform_operand(8, false, 0.0, 1.0, 1.0);
+  out.push_back({"noise_free_4bit_cells", cells4});
 
   Config planes = base;
   planes.macro.weight_encoding = WeightEncoding::sign_magnitude;
