@@ -293,6 +293,17 @@ CIMMC_HD void count_set(const Workspace& ws, std::uint64_t* CIMMC_RESTRICT col_h
 // alike), so finite results keep their bits.
 CIMMC_HD double clamp_low_nan(double x, double lo, double hi) { return std::min(hi, std::max(lo, x)); }
 
+// The pieces of one conversion every conversion path shares (convert_pass,
+// convert_level_sums, combine_pass), so they give the same bits.
+// Column-value bin (nearest centre, clamped) of a value before noise.
+CIMMC_HOT std::uint32_t column_bin(double val, const ConvConsts& k) {
+  return static_cast<std::uint32_t>(clamp_low_nan((val - k.col_lo) * k.inv_bw + 0.5, 0.0, k.top_bin));
+}
+// The nearest code, before clipping to [cmin, cmax].
+CIMMC_HOT double nearest_code(double val, double inv_delta) { return floor(val * inv_delta + 0.5); }
+// 1 where that code lies outside the range (a NaN counts as below it).
+CIMMC_HOT std::uint64_t clips(double cf, const ConvConsts& k) { return !(cf >= k.cmin) + (cf > k.cmax); }
+
 // Read noise of a conversion: none, one sigma for every column (absolute
 // sources), or a sigma per column (proportional to its cell currents).
 enum class NoiseKind { none, absolute, proportional };
@@ -315,8 +326,7 @@ CIMMC_HD std::uint64_t convert_pass(const Columns& colv, const ConvConsts k, con
     double val = colv(p, sq);
     // Column-value bin (nearest centre, clamped) of the value before noise.
     // Histogram slots carry the shard offset, so the counting pass is two increments.
-    col_idx[p] = static_cast<std::uint32_t>(clamp_low_nan((val - k.col_lo) * k.inv_bw + 0.5, 0.0, k.top_bin)) +
-                 static_cast<std::uint32_t>(p % kShards * k.ncol);
+    col_idx[p] = column_bin(val, k) + static_cast<std::uint32_t>(p % kShards * k.ncol);
     if constexpr (Noise == NoiseKind::absolute) val += static_cast<double>(noise[p] * k.abs_sd);
     if constexpr (Noise == NoiseKind::proportional) val += static_cast<double>(noise[p] * sqrtf(k.abs_var + k.rel2 * sq));
     // ADC: nearest code; inputs beyond the range clip to the end codes (a NaN
@@ -327,9 +337,9 @@ CIMMC_HD std::uint64_t convert_pass(const Columns& colv, const ConvConsts k, con
       inv_delta = k.iq[q];
       scale = k.coef * k.dq[q];
     }
-    const double cf = floor(val * inv_delta + 0.5);
+    const double cf = nearest_code(val, inv_delta);
     const double cc = clamp_low_nan(cf, k.cmin, k.cmax);
-    if constexpr (Mode != AdcMode::ideal) clipped += !(cf >= k.cmin) + (cf > k.cmax);
+    if constexpr (Mode != AdcMode::ideal) clipped += clips(cf, k);
     adc_idx[p] = static_cast<std::uint32_t>(cc - k.cmin) + static_cast<std::uint32_t>(p % kAdcShards * k.ncode);
     if constexpr (Mode == AdcMode::ideal) ypart[p] += k.coef * val;
     else ypart[p] += scale * cc;
@@ -381,7 +391,7 @@ CIMMC_HD int level_sum_outputs(const Columns& cols, const ConvConsts& k, std::in
     const int a = cols.level_sum(p);
     sum[p] = a;
     top = a > top ? a : top;
-    ypart[p] += scale * clamp_low_nan(floor((static_cast<double>(a) + off) * inv_delta + 0.5), cmin, cmax);
+    ypart[p] += scale * clamp_low_nan(nearest_code(static_cast<double>(a) + off, inv_delta), cmin, cmax);
   }
   return top;
 }
@@ -411,11 +421,10 @@ CIMMC_HD std::uint64_t convert_level_sums(const Columns& cols, const ConvConsts&
     }
     if (!n) continue;
     const double val = static_cast<double>(a) + cols.offset;
-    col_h[static_cast<std::uint32_t>(clamp_low_nan((val - k.col_lo) * k.inv_bw + 0.5, 0.0, k.top_bin))] += n;
-    const double cf = floor(val * k.inv_delta + 0.5);
-    const double cc = clamp_low_nan(cf, k.cmin, k.cmax);
-    adc_h[static_cast<std::uint32_t>(cc - k.cmin)] += n;
-    clipped += static_cast<std::uint64_t>(!(cf >= k.cmin) + (cf > k.cmax)) * n;
+    col_h[column_bin(val, k)] += n;
+    const double cf = nearest_code(val, k.inv_delta);
+    adc_h[static_cast<std::uint32_t>(clamp_low_nan(cf, k.cmin, k.cmax) - k.cmin)] += n;
+    clipped += clips(cf, k) * n;
   }
   return clipped;
 }

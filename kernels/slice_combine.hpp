@@ -52,8 +52,7 @@ CIMMC_HD std::uint64_t combine_pass(const Columns& colv, const ConvConsts& k, co
       const int p = n * ppw + q;
       float sq;
       const double cv = colv(p, sq);
-      const std::uint32_t bin = static_cast<std::uint32_t>(clamp_low_nan((cv - k.col_lo) * k.inv_bw + 0.5, 0.0, k.top_bin));
-      ex.add(&col_h[bin + static_cast<std::uint32_t>(p % kShards * k.ncol)], 1);
+      ex.add(&col_h[column_bin(cv, k) + static_cast<std::uint32_t>(p % kShards * k.ncol)], 1);
       val += coef[q] * cv;
       sq_sum += coef[q] * coef[q] * static_cast<double>(sq);
     }
@@ -64,9 +63,9 @@ CIMMC_HD std::uint64_t combine_pass(const Columns& colv, const ConvConsts& k, co
     // without per-slice calibration every position of a cycle shares it.
     const double inv_delta = Mode == AdcMode::per_cycle ? k.iq[0] : k.inv_delta;
     const double scale = Mode == AdcMode::per_cycle ? k.coef * k.dq[0] : k.scale;
-    const double cf = floor(val * inv_delta + 0.5);
+    const double cf = nearest_code(val, inv_delta);
     const double cc = clamp_low_nan(cf, k.cmin, k.cmax);
-    if constexpr (Mode != AdcMode::ideal) clipped += !(cf >= k.cmin) + (cf > k.cmax);
+    if constexpr (Mode != AdcMode::ideal) clipped += clips(cf, k);
     ex.add(&adc_h[static_cast<std::uint32_t>(cc - k.cmin) + static_cast<std::uint32_t>(n % kAdcShards * k.ncode)], 1);
     if constexpr (Mode == AdcMode::ideal) ws.ypart[n * ppw] += k.coef * val;
     else ws.ypart[n * ppw] += scale * cc;
