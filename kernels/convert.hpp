@@ -15,7 +15,7 @@
 #include "job_view.hpp"
 #include "normal.hpp"
 #include "philox.hpp"
-#include "philox_x16.hpp"
+#include "philox_run.hpp"
 #include "workspace.hpp"
 
 namespace cimmc {
@@ -122,20 +122,16 @@ CIMMC_HD void fill_noise(const JobView& v, const Workspace& ws, std::uint32_t sa
   const std::uint32_t stream = philox::kReadNoise + v.stream_base,
                       base = static_cast<std::uint32_t>(cg) * static_cast<std::uint32_t>(blocks);
   std::uint32_t* CIMMC_RESTRICT bits = ws.noise_bits;
-  int first = ex.lane();
-#if !defined(__CUDA_ARCH__) && defined(CIMMC_ISA_AVX512)
-  if (ex.nlanes() == 1)  // 16 blocks per step; the rest below
-    for (; first + 16 <= blocks; first += 16)
-      philox::philox4x32_x16(sample, base + static_cast<std::uint32_t>(first), stream, key.c3,
-                             philox::Key{{key.k0, key.k1}}, bits + first * 4);
-#endif
 #if !defined(__CUDA_ARCH__)
-#pragma omp simd
+  if (ex.nlanes() == 1) {
+    philox::draw_run(key, sample, base, blocks, stream, bits);
+  } else
 #endif
-  for (int blk = first; blk < blocks; blk += ex.nlanes()) {
-    const philox::Counter r = philox::philox4x32<10>(
-        philox::Counter{{sample, base + static_cast<std::uint32_t>(blk), stream, key.c3}}, philox::Key{{key.k0, key.k1}});
-    for (int t = 0; t < 4; ++t) bits[blk * 4 + t] = r.v[t];
+  {
+    for (int blk = ex.lane(); blk < blocks; blk += ex.nlanes()) {
+      const philox::Counter r = philox::draw(key, sample, base + static_cast<std::uint32_t>(blk), stream);
+      for (int t = 0; t < 4; ++t) bits[blk * 4 + t] = r.v[t];
+    }
   }
   ex.sync();
   std_normals(bits, ws.noise, ex.lane(), v.P, ex.nlanes(), v.normal_table);

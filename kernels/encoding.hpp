@@ -114,7 +114,11 @@ CIMMC_HD std::int32_t alias_draw(const AliasView& a, std::uint32_t r) {
   const std::uint64_t t = static_cast<std::uint64_t>(r) * a.n;
   const std::uint32_t i = static_cast<std::uint32_t>(t >> 32);
   const std::uint64_t frac = t & 0xFFFFFFFFull;
-  return frac < a.prob[i] ? a.value[i] : a.value[a.alias[i]];
+  // The bin or its alias by a mask, not a branch: which one is a coin flip
+  // per draw, and GCC turns a select into a jump the predictor misses.
+  const std::uint32_t alt = static_cast<std::uint32_t>(a.alias[i]);
+  const std::uint32_t keep = 0u - static_cast<std::uint32_t>(frac < a.prob[i]);
+  return a.value[alt ^ ((i ^ alt) & keep)];
 }
 
 // Inverse CDF in normal-score space (Gaussian copula of correlated inputs):

@@ -25,6 +25,7 @@
 #include "job_view.hpp"
 #include "normal.hpp"
 #include "philox.hpp"
+#include "philox_run.hpp"
 
 namespace cimmc {
 inline namespace CIMMC_ISA_NS {  // hd.hpp
@@ -118,22 +119,39 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
   // Products of array sizes are 64-bit: N*K and P*K reach 2^32 (65536 x 65536
   // arrays), P*bpc*G*wpg 2^34. Philox slots (blk) stay below 2^30.
   const std::int64_t nw = static_cast<std::int64_t>(v.N) * v.K;
-  for (std::int64_t blk = lane; blk * 4 < nw; blk += nl) {
-    if (v.w_given) {
-      for (int t = 0; t < 4 && blk * 4 + t < nw; ++t) ws.w[blk * 4 + t] = v.w_given[blk * 4 + t];
-    } else {
-      const philox::Counter r = philox::draw(v.key, inst, static_cast<std::uint32_t>(blk), philox::kWeights + sb);
-      for (int t = 0; t < 4 && blk * 4 + t < nw; ++t) ws.w[blk * 4 + t] = alias_draw(v.w_dist, r.v[t]);
-    }
-    if (v.signed_cols) {
+  // Block blk's four weights from its weight and polarity words.
+  auto program_block = [&](std::int64_t blk, const std::uint32_t* rw, const std::uint32_t* rz) {
+    for (int t = 0; t < 4 && blk * 4 + t < nw; ++t) {
+      const std::int64_t i = blk * 4 + t;
+      const std::int32_t w = v.w_given ? v.w_given[i] : alias_draw(v.w_dist, rw[t]);
+      ws.w[i] = w;
       // Sign-magnitude: a zero weight's cells (level 0, still g_off and its
       // programming noise) take a random polarity, so their currents cancel
       // on average instead of always adding (a fixed polarity biases the error).
-      const philox::Counter z = philox::draw(v.key, inst, static_cast<std::uint32_t>(blk), philox::kPolarity + sb);
-      for (int t = 0; t < 4 && blk * 4 + t < nw; ++t) {
-        const std::int32_t w = ws.w[blk * 4 + t];
-        ws.wneg[blk * 4 + t] = static_cast<std::uint8_t>(w < 0 || (w == 0 && (z.v[t] >> 31)));
-      }
+      if (v.signed_cols) ws.wneg[i] = static_cast<std::uint8_t>(w < 0 || (w == 0 && (rz[t] >> 31)));
+    }
+  };
+  const std::uint32_t w_stream = philox::kWeights + sb, z_stream = philox::kPolarity + sb;
+#if !defined(__CUDA_ARCH__)
+  if (nl == 1) {  // the words in runs of blocks (philox_run.hpp)
+    constexpr int kRun = 64;
+    std::uint32_t rw[4 * kRun], rz[4 * kRun];  // each read only where drawn
+    const std::int64_t nblk = (nw + 3) / 4;
+    for (std::int64_t b0 = 0; b0 < nblk; b0 += kRun) {
+      const int n = static_cast<int>(nblk - b0 < kRun ? nblk - b0 : kRun);
+      const std::uint32_t slot0 = static_cast<std::uint32_t>(b0);
+      if (!v.w_given) philox::draw_run(v.key, inst, slot0, n, w_stream, rw);
+      if (v.signed_cols) philox::draw_run(v.key, inst, slot0, n, z_stream, rz);
+      for (int b = 0; b < n; ++b) program_block(b0 + b, rw + 4 * b, rz + 4 * b);
+    }
+  } else
+#endif
+  {
+    for (std::int64_t blk = lane; blk * 4 < nw; blk += nl) {
+      philox::Counter r{}, z{};
+      if (!v.w_given) r = philox::draw(v.key, inst, static_cast<std::uint32_t>(blk), w_stream);
+      if (v.signed_cols) z = philox::draw(v.key, inst, static_cast<std::uint32_t>(blk), z_stream);
+      program_block(blk, r.v, z.v);
     }
   }
   ex.sync();
@@ -332,16 +350,35 @@ CIMMC_HD void sample_inputs(const JobView& v, const Workspace& ws, std::uint32_t
     else common = sqrtf(v.x_rho) * std_normal_precise(r0.v[0]);
     own = sqrtf(1.f - v.x_rho);
   }
-  for (int blk = lane; blk * 4 < v.K; blk += nl) {
-    philox::Counter r{};
-    if (!patches && !v.x_given) r = philox::draw(v.key, sample, blk, philox::kInputs + v.stream_base);
+  const bool drawn = !patches && !v.x_given;
+  const std::uint32_t x_stream = philox::kInputs + v.stream_base;
+  auto input_block = [&](int blk, const std::uint32_t* r) {
     for (int t = 0; t < 4 && blk * 4 + t < v.K; ++t) {
       const int j = blk * 4 + t;
       const int x = v.x_given ? v.x_given[local * v.K + j]
                     : patches ? patch_input(v, first, j)
-                    : corr  ? copula_draw(v, common + own * std_normal_precise(r.v[t]))
-                            : alias_draw(v.x_dist, r.v[t]);
+                    : corr  ? copula_draw(v, common + own * std_normal_precise(r[t]))
+                            : alias_draw(v.x_dist, r[t]);
       ws.x[j] = x;
+    }
+  };
+#if !defined(__CUDA_ARCH__)
+  if (nl == 1) {  // the words in runs of blocks (philox_run.hpp)
+    constexpr int kRun = 64;
+    std::uint32_t rx[4 * kRun];  // read only where drawn
+    const int nblk = (v.K + 3) / 4;
+    for (int b0 = 0; b0 < nblk; b0 += kRun) {
+      const int n = nblk - b0 < kRun ? nblk - b0 : kRun;
+      if (drawn) philox::draw_run(v.key, sample, static_cast<std::uint32_t>(b0), n, x_stream, rx);
+      for (int b = 0; b < n; ++b) input_block(b0 + b, rx + 4 * b);
+    }
+  } else
+#endif
+  {
+    for (int blk = lane; blk * 4 < v.K; blk += nl) {
+      philox::Counter r{};
+      if (drawn) r = philox::draw(v.key, sample, static_cast<std::uint32_t>(blk), x_stream);
+      input_block(blk, r.v);
     }
   }
   ex.sync();
