@@ -295,11 +295,18 @@ CIMMC_HD void dac_levels(const JobView& v, const Workspace& ws, const InputCode&
   const bool fl = v.float_path;
   std::uint8_t* CIMMC_RESTRICT a = ws.a;
   float* CIMMC_RESTRICT af = ws.af;
+  // This lane's rows; one CPU lane gets a unit-stride copy, which vectorizes.
+  auto rows = [&](auto&& body) {
+    if (nl == 1)
+      for (int j = 0; j < K; ++j) body(j);
+    else
+      for (int j = lane; j < K; j += nl) body(j);
+  };
   for (int c = 0; c < cycles; ++c) {
     std::uint8_t* CIMMC_RESTRICT ac = a + static_cast<std::size_t>(c) * K;
-    for (int j = lane; j < K; j += nl) ac[j] = static_cast<std::uint8_t>(encode_input(e, xs[j], c));
-    if (fl)
-      for (int j = lane; j < K; j += nl) af[static_cast<std::size_t>(c) * K + j] = static_cast<float>(ac[j]);
+    if (plain_input(e)) rows([&](int j) { ac[j] = static_cast<std::uint8_t>(encode_plain(e, xs[j], c)); });
+    else rows([&](int j) { ac[j] = static_cast<std::uint8_t>(encode_input(e, xs[j], c)); });
+    if (fl) rows([&](int j) { af[static_cast<std::size_t>(c) * K + j] = static_cast<float>(ac[j]); });
   }
   if (by_row) {  // one CPU lane (pairs_by_row)
     for (int j = 0; j < K; ++j) {
@@ -313,12 +320,12 @@ CIMMC_HD void dac_levels(const JobView& v, const Workspace& ws, const InputCode&
     }
   } else if (A == 2) {  // 1-bit DACs: a row's ones, and the rest zeros
     std::uint64_t* CIMMC_RESTRICT cnt = ws.cnt;
-    for (int j = lane; j < K; j += nl) {
+    rows([&](int j) {
       int ones = 0;
       for (int c = 0; c < cycles; ++c) ones += a[static_cast<std::size_t>(c) * K + j];
       cnt[2 * j] += static_cast<std::uint64_t>(cycles - ones);
       cnt[2 * j + 1] += static_cast<std::uint64_t>(ones);
-    }
+    });
   } else {
     for (int c = 0; c < cycles; ++c)
       for (int j = lane; j < K; j += nl) ++ws.cnt[j * A + a[static_cast<std::size_t>(c) * K + j]];
