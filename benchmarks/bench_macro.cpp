@@ -146,18 +146,43 @@ BENCHMARK(BM_scalar_baseline)->Unit(benchmark::kMillisecond);
 // Compiled for baseline x86-64, AVX2 and AVX-512 and picked at run time
 // (GCC function multi-versioning), as cimmc's own model is: the comparison is
 // with the best GEMV this CPU runs.
-#if defined(__x86_64__)
-__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-#endif
-void gemv_int8(const std::int8_t* w, const std::int8_t* x, std::int32_t* y, int N, int K) {
+[[gnu::always_inline]] inline void gemv_body(const std::int8_t* w, const std::int8_t* x, std::int32_t* y, int N,
+                                             int K) {
   for (int n = 0; n < N; ++n) {
     std::int32_t s = 0;
     for (int j = 0; j < K; ++j) s += static_cast<std::int32_t>(w[n * K + j]) * x[j];
     y[n] = s;
   }
 }
+#if defined(__x86_64__)
+__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+#endif
+void gemv_int8(const std::int8_t* w, const std::int8_t* x, std::int32_t* y, int N, int K) { gemv_body(w, x, y, N, K); }
 
-void BM_int8_gemv(benchmark::State& state) {
+// The same GEMV pinned to one x86 level, the baseline of BM_cimmc_isa at that
+// level: a CPU with AVX2 but no AVX-512 runs the avx2 pair.
+void gemv_base(const std::int8_t* w, const std::int8_t* x, std::int32_t* y, int N, int K) { gemv_body(w, x, y, N, K); }
+#if defined(__x86_64__)
+[[gnu::target("arch=x86-64-v3")]] void gemv_avx2(const std::int8_t* w, const std::int8_t* x, std::int32_t* y, int N,
+                                                int K) {
+  gemv_body(w, x, y, N, K);
+}
+[[gnu::target("arch=x86-64-v4")]] void gemv_avx512(const std::int8_t* w, const std::int8_t* x, std::int32_t* y,
+                                                  int N, int K) {
+  gemv_body(w, x, y, N, K);
+}
+#endif
+using GemvFn = void (*)(const std::int8_t*, const std::int8_t*, std::int32_t*, int, int);
+GemvFn gemv_for(CpuIsa isa) {
+#if defined(__x86_64__)
+  if (isa == CpuIsa::avx2) return gemv_avx2;
+  if (isa == CpuIsa::avx512) return gemv_avx512;
+#endif
+  (void)isa;
+  return gemv_base;
+}
+
+void run_gemv(benchmark::State& state, GemvFn gemv) {
   const int K = 128, N = 128;
   std::mt19937 rng(2);
   std::vector<std::int8_t> w(N * K), x(K);
@@ -165,14 +190,16 @@ void BM_int8_gemv(benchmark::State& state) {
   for (auto& t : x) t = static_cast<std::int8_t>(rng() & 0x7f);
   std::vector<std::int32_t> y(N);
   for (auto _ : state) {
-    gemv_int8(w.data(), x.data(), y.data(), N, K);
+    gemv(w.data(), x.data(), y.data(), N, K);
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
     x[0] = static_cast<std::int8_t>(y[0]);  // a new input each time
   }
   state.counters["MVM/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
+void BM_int8_gemv(benchmark::State& state) { run_gemv(state, gemv_int8); }
 BENCHMARK(BM_int8_gemv);
+void BM_int8_gemv_isa(benchmark::State& state, CpuIsa isa) { run_gemv(state, gemv_for(isa)); }
 
 // Collects MVM/s per benchmark so the ratios can be printed after the run.
 class RatioReporter : public benchmark::ConsoleReporter {
@@ -207,7 +234,9 @@ void print_paths(double reads) {
     const double base = get(std::string("BM_cimmc_isa/base/noise_free0_read1:") + v);
     for (CpuIsa isa : supported_cpu_isas()) {
       const double r = get(std::string("BM_cimmc_isa/") + cpu_isa_name(isa) + "/noise_free0_read1:" + v);
-      std::snprintf(buf, sizeof buf, "(%.2fx base, one core)", r / base);
+      const double g = get(std::string("BM_int8_gemv_isa/") + cpu_isa_name(isa));
+      std::snprintf(buf, sizeof buf, "(%.2fx base, one core; %.1f int8 GEMVs at this level per MVM)", r / base,
+                    g / r);
       if (!std::isnan(r)) line(cpu_isa_name(isa), what, r, buf);
     }
     const double gpu = get(std::string("BM_cimmc_cuda/noise_free0_read1:") + v);
@@ -224,6 +253,8 @@ int main(int argc, char** argv) {
   for (CpuIsa isa : supported_cpu_isas())
     benchmark::RegisterBenchmark((std::string("BM_cimmc_isa/") + cpu_isa_name(isa)).c_str(), BM_cimmc_isa, isa)
         ->Arg(0)->Arg(1)->ArgName("noise_free0_read1")->Unit(benchmark::kMillisecond);
+  for (CpuIsa isa : supported_cpu_isas())
+    benchmark::RegisterBenchmark((std::string("BM_int8_gemv_isa/") + cpu_isa_name(isa)).c_str(), BM_int8_gemv_isa, isa);
   if (cuda_device_count() > 0) {
     for (auto* b : {benchmark::RegisterBenchmark("BM_cimmc_cuda", BM_cimmc_cuda),
                     benchmark::RegisterBenchmark("BM_cimmc_cpu_all_cores", BM_cimmc_cpu_all_cores)})
