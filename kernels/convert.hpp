@@ -16,6 +16,7 @@
 #include "normal.hpp"
 #include "philox.hpp"
 #include "philox_run.hpp"
+#include "popcount_x4.hpp"
 #include "workspace.hpp"
 
 namespace cimmc {
@@ -240,6 +241,24 @@ struct FixedColumns {
     }
     return acc;
   }
+#if defined(CIMMC_POPCOUNT_X4)
+  // level_sum() of columns p .. p + 3, one 64-bit lane each.
+  CIMMC_HOT __m256i level_sums_x4(int p) const {
+    const std::uint64_t* w = wt + p;
+    __m256i acc = _mm256_setzero_si256();
+    CIMMC_UNROLL
+    for (int q = 0; q < BPC; ++q) {
+      LaneOnes ones;
+      CIMMC_UNROLL
+      for (int k = 0; k < WPG; ++k) {
+        const __m256i words = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + (q * WPG + k) * pc));
+        ones.add(_mm256_and_si256(words, _mm256_set1_epi64x(a[k])));
+      }
+      acc = _mm256_add_epi64(acc, _mm256_slli_epi64(ones.lanes(), q));
+    }
+    return acc;
+  }
+#endif
 };
 
 // Array-subtracted differential pair: conversion column p reads the current
@@ -373,21 +392,55 @@ CIMMC_HD void capture_set(const JobView& v, const Columns& colv, std::uint32_t s
   }
 }
 
-// Each column's level sum, and its output added to ypart. The output comes
-// from the code, computed: a table lookup would be a gather, which GCC does
-// not emit for generic x86 tuning. Restrict parameters: GCC's run-time alias
-// check of restrict locals sent this loop down its scalar copy.
+#if defined(CIMMC_POPCOUNT_X4)
+// level_sum_outputs() of columns [0, P rounded down to 4) in the x86 copies,
+// four per step, the outputs in packed doubles by the same operations in the
+// same order (MAXPD and MINPD return their second operand on equality or NaN,
+// as clamp_low_nan's std::max(lo, x) and std::min(hi, y) do). Each step counts
+// its four sums at once: a second pass over stored sums left the count table's
+// read-modify-writes with nothing to overlap, a fifth of a noise-free MVM in
+// both copies (perf). Returns the largest sum.
+template <class Columns>
+inline int level_sum_outputs_x4(const Columns& cols, const ConvConsts& k, std::uint32_t* CIMMC_RESTRICT count,
+                                double* CIMMC_RESTRICT ypart, int P) {
+  const __m256d off = _mm256_set1_pd(cols.offset), inv_delta = _mm256_set1_pd(k.inv_delta),
+                half = _mm256_set1_pd(0.5), cmin = _mm256_set1_pd(k.cmin), cmax = _mm256_set1_pd(k.cmax),
+                scale = _mm256_set1_pd(k.scale);
+  __m256i top = _mm256_setzero_si256();
+  for (int p = 0; p + 4 <= P; p += 4) {
+    const __m256i a = cols.level_sums_x4(p);  // in [0, 2^31): see level_sum_entries
+    top = _mm256_max_epi32(top, a);           // the high halves are zero
+    const __m256d val = _mm256_add_pd(small_lanes_to_double(a), off);
+    const __m256d cf = _mm256_floor_pd(_mm256_add_pd(_mm256_mul_pd(val, inv_delta), half));
+    const __m256d cc = _mm256_min_pd(_mm256_max_pd(cf, cmin), cmax);
+    _mm256_storeu_pd(ypart + p, _mm256_add_pd(_mm256_loadu_pd(ypart + p), _mm256_mul_pd(scale, cc)));
+    alignas(32) std::int64_t sums[4];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(sums), a);
+    for (int t = 0; t < 4; ++t) ++count[sums[t] * kSumCopies + ((p + t) & (kSumCopies - 1))];
+  }
+  return max_small_lane(top);
+}
+#endif
+
+// Each column's level sum counted, and its output added to ypart. The output
+// comes from the code, computed: a table lookup would be a gather, which GCC
+// does not emit for generic x86 tuning. The base copy and the x86 copies'
+// last columns run the scalar loop.
 // Returns the largest sum (at most (L - 1) x the group's rows: the count table's size).
 template <class Columns>
-CIMMC_HD int level_sum_outputs(const Columns& cols, const ConvConsts& k, std::int64_t* CIMMC_RESTRICT sum,
+CIMMC_HD int level_sum_outputs(const Columns& cols, const ConvConsts& k, std::uint32_t* CIMMC_RESTRICT count,
                                double* CIMMC_RESTRICT ypart, int P) {
   const double off = cols.offset, inv_delta = k.inv_delta, cmin = k.cmin, cmax = k.cmax, scale = k.scale;
-  int top = 0;
-  for (int p = 0; p < P; ++p) {
+  int top = 0, p0 = 0;
+#if defined(CIMMC_POPCOUNT_X4)
+  top = level_sum_outputs_x4(cols, k, count, ypart, P);
+  p0 = P / 4 * 4;
+#endif
+  for (int p = p0; p < P; ++p) {
     const int a = cols.level_sum(p);
-    sum[p] = a;
     top = a > top ? a : top;
     ypart[p] += scale * clamp_low_nan(nearest_code(static_cast<double>(a) + off, inv_delta), cmin, cmax);
+    ++count[a * kSumCopies + (p & (kSumCopies - 1))];
   }
   return top;
 }
@@ -404,10 +457,8 @@ CIMMC_HD std::uint64_t convert_level_sums(const Columns& cols, const ConvConsts&
                                           std::uint64_t* CIMMC_RESTRICT col_h, std::uint64_t* CIMMC_RESTRICT adc_h,
                                           int P) {
   const LevelSumCounts t = ws.sums;
-  const int top = level_sum_outputs(cols, k, t.sum, ws.ypart, P);
-  const std::int64_t* CIMMC_RESTRICT sum = t.sum;
+  const int top = level_sum_outputs(cols, k, t.count, ws.ypart, P);
   std::uint32_t* CIMMC_RESTRICT count = t.count;
-  for (int p = 0; p < P; ++p) ++count[sum[p] * kSumCopies + (p & (kSumCopies - 1))];
   std::uint64_t clipped = 0;
   for (int a = 0; a <= top; ++a) {
     std::uint32_t n = 0;

@@ -3,5 +3,6 @@
 #if defined(__x86_64__)
 #define CIMMC_ISA_NS isa_avx2
 #define CIMMC_ISA_TARGET "avx2,fma,bmi,bmi2,popcnt,lzcnt,movbe,f16c"
+#define CIMMC_ISA_AVX2 1
 #include "cpu_kernel.inc"
 #endif

@@ -18,7 +18,6 @@ inline namespace CIMMC_ISA_NS {  // hd.hpp
 constexpr int kSumCopies = 4;
 
 struct LevelSumCounts {
-  std::int64_t* sum;     // P: each column's level sum in the current set
   std::uint32_t* count;  // kSumCopies x sums: columns per level sum, [sum][copy]
 };
 

@@ -197,7 +197,6 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.col_local, static_cast<std::size_t>(kShards) * v.col_nbins);
   take(w.adc_local, static_cast<std::size_t>(kAdcShards) * (v.code_max - v.code_min + 1));
   const std::size_t S = fixed_layout(v) ? level_sum_entries(v) : 1;
-  take(w.sums.sum, fixed_layout(v) ? P : 1);
   take(w.sums.count, kSumCopies * S);
   const std::size_t D = v.digital ? 1 : 0;  // digital arrays shrink to one element for analog jobs
   const std::size_t Pd = D ? P : 1, Wd = D ? W : 1, Gd = D ? G : 1;

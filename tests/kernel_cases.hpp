@@ -51,6 +51,11 @@ inline std::vector<KernelCase> kernel_cases() {
   cells4.macro.weight_encoding = WeightEncoding::unsigned_plain;
   cells4.tile.weights = uniform_operand(8, false, 0.0, 1.0, 1.0);
   out.push_back({"noise_free_4bit_cells", cells4});
+  Config ragged = base;  // 3 slices x 5 columns: 15 cell columns, not a multiple of 4 (the avx2 copy's step)
+  ragged.macro.weight_encoding = WeightEncoding::unsigned_plain;
+  ragged.tile.cols_used = 5;
+  ragged.tile.weights = uniform_operand(6, false, 0.0, 1.0, 1.0);
+  out.push_back({"noise_free_ragged_columns", ragged});
 
   Config planes = base;
   planes.macro.weight_encoding = WeightEncoding::sign_magnitude;
