@@ -416,7 +416,7 @@ inline int level_sum_outputs_x4(const Columns& cols, const ConvConsts& k, std::u
     _mm256_storeu_pd(ypart + p, _mm256_add_pd(_mm256_loadu_pd(ypart + p), _mm256_mul_pd(scale, cc)));
     alignas(32) std::int64_t sums[4];
     _mm256_store_si256(reinterpret_cast<__m256i*>(sums), a);
-    for (int t = 0; t < 4; ++t) ++count[sums[t] * kSumCopies + ((p + t) & (kSumCopies - 1))];
+    for (int t = 0; t < 4; ++t) count_level_sum(count, static_cast<int>(sums[t]), p + t);
   }
   return max_small_lane(top);
 }
@@ -440,7 +440,7 @@ CIMMC_HD int level_sum_outputs(const Columns& cols, const ConvConsts& k, std::ui
     const int a = cols.level_sum(p);
     top = a > top ? a : top;
     ypart[p] += scale * clamp_low_nan(nearest_code(static_cast<double>(a) + off, inv_delta), cmin, cmax);
-    ++count[a * kSumCopies + (p & (kSumCopies - 1))];
+    count_level_sum(count, a, p);
   }
   return top;
 }
@@ -456,9 +456,8 @@ template <class Columns>
 CIMMC_HD std::uint64_t convert_level_sums(const Columns& cols, const ConvConsts& k, const Workspace& ws,
                                           std::uint64_t* CIMMC_RESTRICT col_h, std::uint64_t* CIMMC_RESTRICT adc_h,
                                           int P) {
-  const LevelSumCounts t = ws.sums;
-  const int top = level_sum_outputs(cols, k, t.count, ws.ypart, P);
-  std::uint32_t* CIMMC_RESTRICT count = t.count;
+  std::uint32_t* CIMMC_RESTRICT count = ws.sum_count;
+  const int top = level_sum_outputs(cols, k, count, ws.ypart, P);
   std::uint64_t clipped = 0;
   for (int a = 0; a <= top; ++a) {
     std::uint32_t n = 0;

@@ -17,9 +17,10 @@ inline namespace CIMMC_ISA_NS {  // hd.hpp
 // cycle hold 0) do not wait on each other's increments.
 constexpr int kSumCopies = 4;
 
-struct LevelSumCounts {
-  std::uint32_t* count;  // kSumCopies x sums: columns per level sum, [sum][copy]
-};
+// Counts column p's level sum a into its copy: count is [sum][copy].
+CIMMC_HD void count_level_sum(std::uint32_t* CIMMC_RESTRICT count, int a, int p) {
+  ++count[a * kSumCopies + (p & (kSumCopies - 1))];
+}
 
 // Level sums a row group can reach: 0 .. (L - 1) x R.
 CIMMC_HD std::size_t level_sum_entries(const JobView& v) {

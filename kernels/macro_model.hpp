@@ -276,7 +276,7 @@ CIMMC_HD void program_instance(const JobView& v, const Workspace& ws, std::uint3
   for (int b = lane; b < ncol; b += nl) ws.col_local[b] = 0;
   for (int b = lane; b < ncode; b += nl) ws.adc_local[b] = 0;
   const std::size_t nsum = fixed_layout(v) ? kSumCopies * level_sum_entries(v) : kSumCopies;
-  for (std::size_t b = lane; b < nsum; b += nl) ws.sums.count[b] = 0;
+  for (std::size_t b = lane; b < nsum; b += nl) ws.sum_count[b] = 0;
   ex.sync();
 }
 

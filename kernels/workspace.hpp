@@ -65,7 +65,7 @@ struct Workspace {
   // far apart: 16 ADC copies ran read noise 8% faster than 4 (32: no gain).
   std::uint64_t* col_local; // kShards * col_nbins
   std::uint64_t* adc_local; // kAdcShards * (code_max - code_min + 1)
-  LevelSumCounts sums;      // noise-free fixed columns on one CPU lane (fixed_layout jobs only)
+  std::uint32_t* sum_count; // kSumCopies x level sums, [sum][copy]: noise-free fixed columns on one CPU lane (fixed_layout jobs only)
   // Digital macros only (one word each otherwise): the state of every adder
   // tree between evaluations, column-minor ([..][p]) so the CPU loop over
   // columns vectorizes and GPU lanes read coalesced.
@@ -197,7 +197,7 @@ CIMMC_HD std::size_t bind_workspace(const JobView& v, char* base, Workspace* ws)
   take(w.col_local, static_cast<std::size_t>(kShards) * v.col_nbins);
   take(w.adc_local, static_cast<std::size_t>(kAdcShards) * (v.code_max - v.code_min + 1));
   const std::size_t S = fixed_layout(v) ? level_sum_entries(v) : 1;
-  take(w.sums.count, kSumCopies * S);
+  take(w.sum_count, kSumCopies * S);
   const std::size_t D = v.digital ? 1 : 0;  // digital arrays shrink to one element for analog jobs
   const std::size_t Pd = D ? P : 1, Wd = D ? W : 1, Gd = D ? G : 1;
   take(w.dwt, Gd * Wd * Pd);

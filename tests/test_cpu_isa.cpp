@@ -125,13 +125,16 @@ class EmulatedCpu : public ::testing::Test {
   // Runs cimmc on QEMU's model of `cpu` and natively with `isa`, for each
   // config; the files must agree.
   void expect_same_as_native(const std::string& cpu, const std::string& isa) {
-    for (const char* yaml : {kNoisy, kNoiseFree}) {
-      std::ofstream(cfg) << yaml;
-      expect_same_as_native(cpu, isa, yaml == kNoisy ? "noisy" : "noise-free");
+    const struct {
+      const char *label, *yaml;
+    } configs[] = {{"noisy", kNoisy}, {"noise-free", kNoiseFree}};
+    for (const auto& c : configs) {
+      SCOPED_TRACE(c.label);
+      std::ofstream(cfg) << c.yaml;
+      expect_same_as_native_once(cpu, isa);
     }
   }
-  void expect_same_as_native(const std::string& cpu, const std::string& isa, const std::string& what) {
-    SCOPED_TRACE(what);
+  void expect_same_as_native_once(const std::string& cpu, const std::string& isa) {
     const std::string emu = (dir / "emu.h5").string(), nat = (dir / "native.h5").string();
     const Ran e = shell("qemu-x86_64 -cpu " + cpu + " " + CIMMC_BINARY + " run " + cfg + " -o " + emu + " --threads 2");
     ASSERT_EQ(e.code, 0) << e.out;
