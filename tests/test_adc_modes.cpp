@@ -9,6 +9,8 @@
 
 #include "engine/calibration.hpp"
 #include "engine/job_builder.hpp"
+#include "statistical/statistical.hpp"
+#include "study/stat_jobs.hpp"
 #include "study/tile_jobs.hpp"
 #include "test_util.hpp"
 
@@ -103,6 +105,38 @@ TEST(AdcIdeal, ErrorIsTheAnalyticReadNoise) {
     EXPECT_NEAR(e.var / want, 1.0, 4 * std::sqrt(2.0 / e.n)) << abs_us << " " << rel;
     EXPECT_NEAR(e.mean, 0.0, 4 * std::sqrt(want / e.n)) << abs_us << " " << rel;
     EXPECT_EQ(e.clipped, 0u);
+  }
+}
+
+// The statistical model with an ideal ADC: the same closed form, exact but
+// for the job's noise sigmas, which are floats (relative error 3e-8 in the
+// variance), since constant operands leave the read noise the only random term; no
+// quantization or clipping share, no clips; and the code histogram agrees
+// with the sampler's counts (each code's count within 5 standard deviations;
+// a binomial count's variance is at most its mean).
+TEST(AdcIdeal, StatisticalModelIsTheAnalyticReadNoise) {
+  for (const auto& [abs_us, rel] : {std::pair{0.64, 0.0}, std::pair{0.0, 0.05}, std::pair{0.32, 0.03}}) {
+    Config c = noisy_macro();
+    c.macro.noise.read_sigma_us = abs_us;
+    c.macro.noise.read_sigma_rel = rel;
+    ASSERT_EQ(statistical_refusal(c.macro), "");
+    BuiltJob job;
+    build_job(c, philox::JobId{}, job);
+    const StatResult s = statistical_job(job);
+    const double want = closed_form_variance(abs_us / 3.2, rel);
+    EXPECT_NEAR(s.err_var / want, 1.0, 1e-6) << abs_us << " " << rel;
+    EXPECT_NEAR(s.err_mean, 0.0, 1e-9 * std::sqrt(want)) << abs_us << " " << rel;
+    EXPECT_NEAR(s.err_var_noise / want, 1.0, 1e-6);
+    EXPECT_EQ(s.err_var_quantization, 0.0);
+    EXPECT_EQ(s.err_var_clipping, 0.0);
+    EXPECT_EQ(s.clip_rate, 0.0);
+    c.run.samples = 64;
+    const std::vector<std::uint64_t> codes = run_cpu(c).total(Hist::adc);
+    ASSERT_EQ(codes.size(), static_cast<std::size_t>(job.view.code_max - job.view.code_min + 1));
+    for (std::size_t k = 0; k < codes.size(); ++k) {
+      const double want_n = 64 * s.hist[job.view.off_adc + k];
+      EXPECT_NEAR(static_cast<double>(codes[k]), want_n, 5 * std::sqrt(want_n) + 1e-6) << "code " << k;
+    }
   }
 }
 

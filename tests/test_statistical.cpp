@@ -577,6 +577,27 @@ TEST(Statistical, AgreesWithSamplerProgrammingVariationAndFaults) {
   compare_with_sampler(c, "unsigned prog+faults dac1 max");
 }
 
+// An ideal ADC (adc.range ideal): the error is the devices' alone (g_off
+// current, programming variation, stuck cells, read noise), bit-serial and with
+// 2-bit DAC levels (one conversion set's column pairs, column_pairs.cpp); the
+// codes priced are the full-range ADC's of the noisy column values.
+TEST(Statistical, AgreesWithSamplerIdealAdc) {
+  for (const int dac_bits : {1, 2}) {
+    Config c = base(32, 4, 2, dac_bits, 18);
+    c.macro.weight_encoding = WeightEncoding::differential;
+    c.macro.g_off_us = 0.3;
+    c.macro.noise.prog_sigma_rel = 0.05;
+    c.macro.noise.read_sigma_rel = 0.05;
+    c.macro.noise.read_sigma_us = 0.5;
+    c.macro.noise.stuck_off = 0.02;
+    c.macro.adc.bits = 6;
+    c.macro.adc.range = AdcRange::ideal;
+    c.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
+    c.tile.weights = normal_operand(5, 0.0, 1.0, 3.0);
+    compare_with_sampler(c, dac_bits == 1 ? "ideal differential dac1" : "ideal differential dac2");
+  }
+}
+
 // State-dependent programming noise (macro.noise.programming_model): the
 // model's per-level conductance moments come from the sampler's own sigma.
 TEST(Statistical, AgreesWithSamplerStateDependentProgrammingNoise) {

@@ -126,6 +126,25 @@ void convert_atom(const Grids& g, double adc_var, const Atom& at, ConversionStat
   }
 }
 
+// An ideal ADC (AdcMode::ideal) passes its noisy input Y = U + Zn on
+// unquantized and never clips, so Q = Y - U = Zn: E[Q] = 0, E[Q^2] = vn in the
+// real variant and 0 in the noise-free ones, E[Q D] = 0 (the read noise is
+// independent of the analog deviation). Its codes are still counted at the
+// shared step for pricing, as the sampler does: the clamped codes of Y, through
+// the same noise mixture as a real ADC's.
+void convert_ideal_atom(const Grids& g, const Atom& at, ConversionStats& cs, Shares (&sh)[3]) {
+  double* pmf = cs.adc.data() - g.code_min;
+  const NoiseMixture mix = noise_mixture(at, at.vn, 0.0);
+  for (int part = 0; part < mix.n; ++part) {
+    const double p = mix.p[part];
+    for_each_cell(g.clamped, at.u, std::sqrt(at.vp + mix.vn[part]),
+                  [&](double k, double p0, double, double) { pmf[static_cast<long long>(k)] += p * p0; });
+  }
+  const RMoments none;
+  for (int i = 0; i < 3; ++i) sh[i].add(at, at.p, 0.0, none);
+  sh[2].q2 += at.p * at.vn;
+}
+
 // Exact integer atoms, u = M with no spread (no g_off current, programming
 // variation or noise: e.g. SRAM cells): everything but the statistics by O
 // is a function of M alone, so the atoms' probabilities are summed by M first
@@ -194,7 +213,8 @@ void convert(const JobView& v, std::span<const Atom> atoms, Pass pass, Conversio
   double* pmf = cs.adc.data() - g.code_min;
   std::vector<double> by_m;
   int m0 = 0;
-  if (adc_var == 0 && integer_points(atoms, by_m, m0)) {
+  const bool ideal = v.adc_mode == AdcMode::ideal;
+  if (adc_var == 0 && !ideal && integer_points(atoms, by_m, m0)) {
     // Per value M: the code, its errors e = delta*code - M per variant (the
     // clamped one twice: no noise), and the sums over M; by O, the atoms.
     std::vector<double> r(2 * by_m.size());
@@ -222,7 +242,7 @@ void convert(const JobView& v, std::span<const Atom> atoms, Pass pass, Conversio
   }
   for (const Atom& at : atoms) {
     const int o = at.o - omin;
-    if (at.vp == 0 && at.vn + adc_var == 0) {
+    if (at.vp == 0 && at.vn + adc_var == 0 && !ideal) {
       // A point mass: convert_atom's one cell, in its own arithmetic with the
       // terms that are zero left out (the same bits).
       const double k = g.codes.cell(at.u), kc = std::min(std::max(k, g.clamped.lo), g.clamped.hi);
@@ -236,7 +256,8 @@ void convert(const JobView& v, std::span<const Atom> atoms, Pass pass, Conversio
       }
     } else {
       Shares sh[3];
-      convert_atom(g, adc_var, at, cs, sh);
+      if (ideal) convert_ideal_atom(g, at, cs, sh);
+      else convert_atom(g, adc_var, at, cs, sh);
       for (int i = 0; i < 3; ++i) {
         cs.q1[i] += sh[i].q1, cs.q2[i] += sh[i].q2, cs.qd[i] += sh[i].qd;
         cs.pe_o[i][o] += sh[i].e, cs.em[i] += at.m * sh[i].e;

@@ -70,8 +70,13 @@ std::vector<PairRow> pair_rows(const JobView& v, const OperandModel& om, const s
   return rows;
 }
 
-// E[delta*code] - M per variant of one column of a pair atom.
+// E[delta*code] - M per variant of one column of a pair atom; an ideal ADC
+// passes E[Y] = u on in every variant (its noise has mean 0).
 void column_errors(const JobView& v, int M, double u, double vp, double vn, double* e) {
+  if (v.adc_mode == AdcMode::ideal) {
+    e[0] = e[1] = e[2] = u - M;
+    return;
+  }
   const double inv = 1.0 / v.adc_delta, inf = std::numeric_limits<double>::infinity();
   const Grid free{0.0, v.adc_delta, inv, -inf, inf};
   const Grid clamped{0.0, v.adc_delta, inv, static_cast<double>(v.code_min), static_cast<double>(v.code_max)};

@@ -75,9 +75,6 @@ StatJob evaluate_statistical_at(const Config& tile_cfg, JobId job_id, double adc
 }
 
 std::string statistical_refusal(const MacroSpec& m) {
-  if (m.adc.range == AdcRange::ideal)
-    return "macro.adc.range is ideal, which the statistical model does not model (sample it, or price energy "
-           "alone with --energy-only)";
   if (m.weight_encoding == WeightEncoding::differential_analog)
     return "macro.weight_encoding is differential_analog: the statistical model does not model the column values "
            "of array-subtracted pairs (sample it, or price energy alone with --energy-only)";
