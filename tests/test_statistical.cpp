@@ -684,9 +684,36 @@ TEST(Statistical, CalibratedJobSharesAtomsWithoutChangingResults) {
     build_job(c, philox::JobId{}, two_passes);
     build_job(c, philox::JobId{}, one);
     set_adc_full_scale(two_passes.view, statistical_quantile(two_passes, c.macro.adc.quantile));
-    const StatResult s = statistical_jobs({&one}, c.macro.adc.quantile).front();
+    const StatResult s = statistical_jobs({&one}, c.macro.adc).front();
     EXPECT_EQ(one.view.adc_delta, two_passes.view.adc_delta);
     expect_same(statistical_job(two_passes), s);
+  }
+}
+
+// adc.round_pow2: the model's calibrated full scale is its quantile rounded up
+// to a power of two of on-cell units (one on-cell read at the top DAC level),
+// by hand here; statistical_jobs calibrates with it; and the sampled pilot,
+// whose exact quantile differs from the model's by less than a factor of 2,
+// lands on the same power of two.
+TEST(Statistical, CalibrationRoundsToPowersOfTwoAsThePilotDoes) {
+  for (Config c : calibrated_configs()) {
+    c.macro.adc.round_pow2 = true;
+    BuiltJob job, one;
+    build_job(c, philox::JobId{}, job);
+    build_job(c, philox::JobId{}, one);
+    const JobView& v = job.view;
+    const double q = statistical_quantile(job, c.macro.adc.quantile);
+    double want = ((1 << v.dac_bits) - 1) * (v.L - 1 + static_cast<double>(v.r_off));
+    while (want < q) want *= 2;
+    while (want / 2 >= q) want /= 2;
+    const double fs = statistical_full_scale(job, c.macro.adc);
+    EXPECT_EQ(fs, want) << "quantile " << q;
+    EXPECT_GT(fs, 1.2 * q);  // these configs' quantiles are not near a power of two: the rounding shows
+    statistical_jobs({&one}, c.macro.adc);
+    set_adc_full_scale(job.view, fs);
+    EXPECT_EQ(one.view.adc_delta, job.view.adc_delta);
+    c.run.samples = 2000;
+    EXPECT_EQ(run_cpu(c).adc_full_scale, fs);
   }
 }
 
@@ -717,9 +744,9 @@ TEST(Statistical, JobsDifferingInColumnsShareClassesWithoutChangingResults) {
     build_job(narrow, philox::JobId{}, narrow_alone);
     build_job(c, philox::JobId{}, wide);
     build_job(narrow, philox::JobId{}, narrow_shared);
-    const StatResult a = statistical_jobs({&wide_alone}, c.macro.adc.quantile).front();
-    const StatResult b = statistical_jobs({&narrow_alone}, c.macro.adc.quantile).front();
-    const std::vector<StatResult> shared = statistical_jobs({&narrow_shared, &wide}, c.macro.adc.quantile);
+    const StatResult a = statistical_jobs({&wide_alone}, c.macro.adc).front();
+    const StatResult b = statistical_jobs({&narrow_alone}, c.macro.adc).front();
+    const std::vector<StatResult> shared = statistical_jobs({&narrow_shared, &wide}, c.macro.adc);
     expect_same(a, shared[1]);
     expect_same(b, shared[0]);
     EXPECT_NE(a.hist[wide.view.off_cell + wide.view.L + 1], b.hist[wide.view.off_cell + wide.view.L + 1]);  // N counts

@@ -73,8 +73,7 @@ TEST(StatisticalEnergy, EnergyEqualsTheFullModelsComponentByComponent) {
     build_job(c, philox::JobId{}, full);
     build_job(c, philox::JobId{}, fast);
     const AdcSpec& adc = c.macro.adc;
-    const StatResult s = statistical_jobs({&full}, adc.range == AdcRange::calibrated
-                                                       ? std::optional(adc.quantile) : std::nullopt).front();
+    const StatResult s = statistical_jobs({&full}, adc).front();
     const StatResult e = statistical_energy(fast);
     const JobResult shell = result_shell(full.view, "statistical");
     const EnergyTables t = make_energy_tables(c, shell);
@@ -162,8 +161,7 @@ TEST(StatisticalEnergy, RowDriverEventsArePerInputCycleAndRowGroup) {
     ASSERT_EQ(v.cycles, cycles[i]);
     ASSERT_EQ(v.G, groups[i]);
     const double per_mvm = cycles[i] * groups[i];
-    const StatResult s = statistical_jobs({&full}, c.macro.adc.range == AdcRange::calibrated
-                                                       ? std::optional(c.macro.adc.quantile) : std::nullopt).front();
+    const StatResult s = statistical_jobs({&full}, c.macro.adc).front();
     const StatResult e = statistical_energy(fast);
     double ns = 0, ne = 0;
     for (int k = 0; k <= v.R; ++k) {

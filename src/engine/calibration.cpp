@@ -30,6 +30,11 @@ double round_up_pow2(double fs, double unit) { return unit * std::exp2(std::ceil
 
 }  // namespace
 
+double calibrated_range(const JobView& v, double f, const AdcSpec& adc) {
+  if (f <= 0) f = v.col_bw;  // all-zero values (e.g. a cycle whose level is always 0): one bin of range
+  return adc.round_pow2 ? round_up_pow2(f, on_cell_unit(v)) : f;
+}
+
 std::array<double, kMaxPhysPerWeight> calibrated_full_scales(const JobView& v, double* values, const AdcSpec& adc) {
   const std::uint64_t n = capture_values(v);
   for (std::uint64_t i = 0; i < n; ++i) values[i] = std::fabs(values[i]);
@@ -47,11 +52,10 @@ std::array<double, kMaxPhysPerWeight> calibrated_full_scales(const JobView& v, d
       fs[q] = fs[grp];
       continue;
     }
-    double f = adc.per_slice ? exact_quantile(slices[grp].data(), slices[grp].data() + slices[grp].size(), adc.quantile)
-                             : exact_quantile(values, values + n, adc.quantile);
-    if (f <= 0) f = v.col_bw;  // all-zero pilot values: keep one bin of range
-    if (adc.round_pow2) f = round_up_pow2(f, on_cell_unit(v));
-    fs[q] = f;
+    const double f = adc.per_slice
+                         ? exact_quantile(slices[grp].data(), slices[grp].data() + slices[grp].size(), adc.quantile)
+                         : exact_quantile(values, values + n, adc.quantile);
+    fs[q] = calibrated_range(v, f, adc);
   }
   return fs;
 }
@@ -70,10 +74,7 @@ std::vector<double> calibrated_cycle_scales(const JobView& v, const double* valu
   std::vector<double> gq(groups.size());
   for (std::size_t k = 0; k < groups.size(); ++k) {
     std::vector<double>& g = groups[k];
-    double f = g.empty() ? 0.0 : exact_quantile(g.data(), g.data() + g.size(), adc.quantile);
-    if (f <= 0) f = v.col_bw;  // all-zero pilot values (a cycle whose level is always 0): one bin of range
-    if (adc.round_pow2) f = round_up_pow2(f, on_cell_unit(v));
-    gq[k] = f;
+    gq[k] = calibrated_range(v, g.empty() ? 0.0 : exact_quantile(g.data(), g.data() + g.size(), adc.quantile), adc);
   }
   std::vector<double> fs(static_cast<std::size_t>(v.cycles) * v.ppw);
   for (int c = 0; c < v.cycles; ++c)

@@ -23,6 +23,12 @@ int adc_slice_of(const JobView& v, int q);
 // ADC range (its MAX range is rows x this).
 double on_cell_unit(const JobView& v);
 
+// The full scale a calibration takes from its quantile value f: one column
+// bin where f is 0 (all-zero values), rounded up to a power of two of on-cell
+// units with adc.round_pow2. The pilot's rules below and the statistical model's
+// calibration (statistical.cpp) both end with it.
+double calibrated_range(const JobView& v, double f, const AdcSpec& adc);
+
 // Full scale per column position q from a pilot's column values (laid out as
 // JobView::col_capture says; |value| for signed columns): one quantile over all
 // columns, or one per weight slice; a zero quantile keeps one column bin.

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/calibration.hpp"
 #include "statistical/model.hpp"
 
 namespace cimmc {
@@ -130,25 +131,24 @@ StatResult statistical_job(const BuiltJob& job) {
   return assemble(job, cl);
 }
 
-// A calibrated ADC's full scale: the quantile, or one column bin where that
-// is 0 (as the sampled pilot does).
-double full_scale_of(const JobView& v, const stat::ClassTable& cl, double quantile) {
-  const double fs = quantile_of(v, cl, quantile);
-  return fs > 0 ? fs : v.col_bw;
+// A calibrated ADC's full scale: the quantile, finished by the sampled
+// pilot's own rule (one column bin where it is 0, power-of-two rounding).
+double full_scale_of(const JobView& v, const stat::ClassTable& cl, const AdcSpec& adc) {
+  return calibrated_range(v, quantile_of(v, cl, adc.quantile), adc);
 }
 
 double statistical_quantile(const BuiltJob& job, double quantile) {
   return quantile_of(job.view, stat::build_classes(job), quantile);
 }
 
-double statistical_full_scale(const BuiltJob& job, double quantile) {
-  return full_scale_of(job.view, stat::build_classes(job), quantile);
+double statistical_full_scale(const BuiltJob& job, const AdcSpec& adc) {
+  return full_scale_of(job.view, stat::build_classes(job), adc);
 }
 
-std::vector<StatResult> statistical_jobs(const std::vector<BuiltJob*>& jobs, std::optional<double> quantile) {
+std::vector<StatResult> statistical_jobs(const std::vector<BuiltJob*>& jobs, const AdcSpec& adc) {
   stat::ClassTable cl = stat::build_classes(*jobs.front());
-  if (quantile) {
-    const double fs = full_scale_of(jobs.front()->view, cl, *quantile);
+  if (adc.range == AdcRange::calibrated) {
+    const double fs = full_scale_of(jobs.front()->view, cl, adc);
     for (BuiltJob* job : jobs) set_adc_full_scale(job->view, fs);
   }
   stat::convert_classes(jobs.front()->view, cl);

@@ -54,17 +54,18 @@ StatResult statistical_energy(const BuiltJob& job);
 // predicted column values lie, folded and binned exactly as column_quantile()
 // treats the pilot's column-value histogram.
 double statistical_quantile(const BuiltJob& job, double quantile);
-// The full scale a calibrated ADC gets from it: the quantile, or one column
-// bin where that is 0 (as the sampled pilot does). Builds no ADC statistics.
-double statistical_full_scale(const BuiltJob& job, double quantile);
+// The full scale a calibrated ADC gets from it: the quantile at adc.quantile,
+// finished as the sampled pilot's (calibrated_range: one column bin where it
+// is 0, power-of-two rounding with adc.round_pow2). Builds no ADC statistics.
+double statistical_full_scale(const BuiltJob& job, const AdcSpec& adc);
 
 // Jobs that differ only in their number of weight columns N, evaluated from
 // one class table (N only multiplies counts; no class statistic depends on
-// it), so the same as statistical_job on each. With a quantile, each job's ADC
-// is calibrated first, from the same column-value atoms the ADC transfer then
-// integrates: full scale at the quantile, one column bin where that is 0 (as
-// the sampled pilot does).
-std::vector<StatResult> statistical_jobs(const std::vector<BuiltJob*>& jobs, std::optional<double> quantile);
+// it), so the same as statistical_job on each. With adc.range calibrated (adc:
+// the jobs' ADC), each job's ADC is calibrated first, from the same
+// column-value atoms the ADC transfer then integrates, as
+// statistical_full_scale does.
+std::vector<StatResult> statistical_jobs(const std::vector<BuiltJob*>& jobs, const AdcSpec& adc);
 
 // Prices the expected events with the sampler's formula (pricing.hpp
 // component_energy). Standard errors are 0; max_abs_err is not predicted (NaN).

@@ -53,8 +53,7 @@ std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile
       jobs.push_back(out[k].job.get());
     }
     const AdcSpec& adc = tile_cfgs[groups[g].front()]->macro.adc;
-    std::vector<StatResult> r =
-        statistical_jobs(jobs, adc.range == AdcRange::calibrated ? std::optional(adc.quantile) : std::nullopt);
+    std::vector<StatResult> r = statistical_jobs(jobs, adc);
     for (std::size_t i = 0; i < r.size(); ++i) out[groups[g][i]].stat = std::move(r[i]);
   }
   return out;

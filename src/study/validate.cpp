@@ -69,7 +69,7 @@ Validation validate_study(const Sweep& sweep, const EngineOptions& opt) {
     const StatJob sj = calibrated
                            ? evaluate_statistical_at(plan.jobs[j], plan.job_ids[j], sampled[j].adc_full_scale)
                            : evaluate_statistical(plan.jobs[j], plan.job_ids[j]);
-    const double fs_model = calibrated ? statistical_full_scale(*sj.job, adc.quantile) : 0.0;
+    const double fs_model = calibrated ? statistical_full_scale(*sj.job, adc) : 0.0;
     v.seconds_statistical += std::chrono::duration<double>(std::chrono::steady_clock::now() - ts).count();
     // Price both on the job's own config (the first point that uses it; it
     // already carries the layer's operands).
