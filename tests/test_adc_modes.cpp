@@ -261,15 +261,34 @@ TEST(AdcCalibration, PerSliceRangesAreTheSlicesColumnValues) {
   EXPECT_DOUBLE_EQ(p.view.adc_delta_q[1] * 63, 1024 * 45.0);
 }
 
-// Random weights spread over 0..7 (low slice 0..3, high slice 0..1), inputs
-// Bernoulli(1/2), 256 rows: the high slice's column values (mean 60, sd 6.8)
-// reach about a third of the low slice's (mean 185, sd 17), so its own range
-// gives it a step about 3x finer, and each configuration's output error
-// variance is its quantization noise sum_q coef_q^2 Delta_q^2 / 12 (quantile
-// 1: nothing clips in the pilot, rarely in the run; at 6 bits the steps are
-// 4.5 and 1.5, so every column's spread covers more than one step, where the
-// uniform-error variance holds to well under 1%).
-TEST(AdcCalibration, PerSliceStepShrinksTheLowSlicesError) {
+// The statistical model calibrates per slice too: its ranges are the slices'
+// column values to within one of its column-value bins (it reads quantiles
+// from bins, 11 wide here), and with power-of-two rounding exactly the pilot's.
+TEST(AdcCalibration, StatisticalPerSliceRangesAreTheSlicesColumnValues) {
+  Config c = two_slices();
+  c.macro.adc.per_slice = true;
+  ASSERT_EQ(statistical_refusal(c.macro), "");
+  BuiltJob job;
+  build_job(c, philox::JobId{}, job);
+  statistical_jobs({&job}, c.macro.adc);
+  const JobView& v = job.view;
+  EXPECT_EQ(v.adc_mode, AdcMode::per_slice);
+  EXPECT_NEAR(v.adc_delta_q[0] * 63, 15000.0, v.col_bw);
+  EXPECT_NEAR(v.adc_delta_q[1] * 63, 45000.0, v.col_bw);
+  EXPECT_EQ(statistical_full_scale(job, c.macro.adc), v.adc_delta * 63);
+  c.macro.adc.round_pow2 = true;
+  BuiltJob rounded;
+  build_job(c, philox::JobId{}, rounded);
+  statistical_jobs({&rounded}, c.macro.adc);
+  EXPECT_DOUBLE_EQ(rounded.view.adc_delta_q[0] * 63, 512 * 45.0);
+  EXPECT_DOUBLE_EQ(rounded.view.adc_delta_q[1] * 63, 1024 * 45.0);
+}
+
+namespace {
+
+// 256 rows of random 3-bit weights (0..7 on 2-bit cells: two slices) and
+// Bernoulli(1/2) inputs, a calibrated 6-bit ADC, fresh weights every MVM.
+Config spread_slices() {
   Config c = small_config();
   c.macro.rows = 256;
   c.macro.bits_per_cell = 2;
@@ -279,10 +298,25 @@ TEST(AdcCalibration, PerSliceStepShrinksTheLowSlicesError) {
   c.tile.cols_used = 8;
   c.macro.adc.bits = 6;
   c.macro.adc.range = AdcRange::calibrated;
-  c.macro.adc.quantile = 1.0;
   c.run.samples = 20000;
-  c.run.pilot_samples = 20000;
   c.run.inputs_per_instance = 1;
+  return c;
+}
+
+}  // namespace
+
+// Random weights spread over 0..7 (low slice 0..3, high slice 0..1), inputs
+// Bernoulli(1/2), 256 rows: the high slice's column values (mean 60, sd 6.8)
+// reach about a third of the low slice's (mean 185, sd 17), so its own range
+// gives it a step about 3x finer, and each configuration's output error
+// variance is its quantization noise sum_q coef_q^2 Delta_q^2 / 12 (quantile
+// 1: nothing clips in the pilot, rarely in the run; at 6 bits the steps are
+// 4.5 and 1.5, so every column's spread covers more than one step, where the
+// uniform-error variance holds to well under 1%).
+TEST(AdcCalibration, PerSliceStepShrinksTheLowSlicesError) {
+  Config c = spread_slices();
+  c.macro.adc.quantile = 1.0;
+  c.run.pilot_samples = 20000;
   double shared_var = 0;
   for (bool per_slice : {false, true}) {
     c.macro.adc.per_slice = per_slice;
@@ -301,6 +335,29 @@ TEST(AdcCalibration, PerSliceStepShrinksTheLowSlicesError) {
 }
 
 // The new keys enter a job's key (and so its random streams) only when set.
+// The statistical model on the sampled run's per-slice steps (as cimmc
+// validate compares them): its error variance and clip rate against the
+// sampler's, on the macro above with the 0.999 quantile (some clipping), and
+// its per-slice error variance a third of the shared range's or less.
+TEST(AdcCalibration, StatisticalModelWithTheSampledSliceStepsAgrees) {
+  Config c = spread_slices();
+  c.macro.adc.quantile = 0.999;
+  double shared_var = 0;
+  for (bool per_slice : {false, true}) {
+    c.macro.adc.per_slice = per_slice;
+    const JobResult r = run_cpu(c, 2);
+    ASSERT_EQ(r.view.adc_mode, per_slice ? AdcMode::per_slice : AdcMode::shared);
+    const StatJob m = evaluate_statistical_at(c, philox::JobId{}, r.view);
+    const ErrorStats e = error_stats(r);
+    // Relative SE of a variance estimate sqrt(2 / n) for near-Gaussian errors; n outputs.
+    EXPECT_NEAR(m.stat.err_var / e.var, 1.0, 4 * std::sqrt(2.0 / e.n) + 0.01) << per_slice;
+    const double clip = static_cast<double>(e.clipped) / r.conversions();
+    EXPECT_NEAR(m.stat.clip_rate, clip, 4 * std::sqrt(clip / r.conversions()) + 1e-5) << per_slice;
+    if (!per_slice) shared_var = m.stat.err_var;
+    if (per_slice) EXPECT_LT(m.stat.err_var, shared_var / 3);
+  }
+}
+
 TEST(AdcCalibration, SliceOptionsChangeTheJobKeyOnlyWhenSet) {
   Config c = two_slices();
   const std::string plain = job_key(c);

@@ -185,7 +185,7 @@ void reset(ConversionStats& cs, const JobView& v, Pass pass, int o0, int no) {
   cs = std::move(z);
 }
 
-void convert(const JobView& v, std::span<const Atom> atoms, Pass pass, ConversionStats& cs) {
+void convert(const JobView& v, double step, std::span<const Atom> atoms, Pass pass, ConversionStats& cs) {
   if (pass == Pass::bins) {
     reset(cs, v, pass, 0, 0);
     // The sampler bins U (before read and ADC noise) to the nearest bin centre col_lo + b*col_bw, clamped.
@@ -205,9 +205,9 @@ void convert(const JobView& v, std::span<const Atom> atoms, Pass pass, Conversio
   int omin = atoms.empty() ? 0 : atoms.front().o, omax = omin;
   for (const Atom& at : atoms) omin = std::min(omin, at.o), omax = std::max(omax, at.o);
   reset(cs, v, pass, omin, omax - omin + 1);
-  const double inv_delta = 1.0 / v.adc_delta;
-  const Grids g{{0.0, v.adc_delta, inv_delta, -kInf, kInf},
-                {0.0, v.adc_delta, inv_delta, static_cast<double>(v.code_min), static_cast<double>(v.code_max)},
+  const double inv_delta = 1.0 / step;
+  const Grids g{{0.0, step, inv_delta, -kInf, kInf},
+                {0.0, step, inv_delta, static_cast<double>(v.code_min), static_cast<double>(v.code_max)},
                 v.code_min};
   const double adc_var = static_cast<double>(v.adc_noise) * v.adc_noise * v.adc_delta * v.adc_delta;
   double* pmf = cs.adc.data() - g.code_min;

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/calibration.hpp"
 #include "statistical/model.hpp"
 
 namespace cimmc::stat {
@@ -50,7 +51,7 @@ void run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pas
   if (s.w.empty()) {
     for_each_slice(v, om, s, [&](std::span<const Atom> atoms) {
       if (also) also(atoms);
-      convert(v, atoms, pass, stats[s.classes.front()]);
+      convert(v, adc_step(v, s.q), atoms, pass, stats[s.classes.front()]);
     });
     return;
   }
@@ -63,7 +64,7 @@ void run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pas
   std::vector<double> wo(s.classes.size());
   for_each_slice(v, om, s, [&](std::span<const Atom> slice) {
     if (also) also(slice);
-    convert(v, slice, pass, part);
+    convert(v, adc_step(v, s.q), slice, pass, part);
     for (std::size_t j = 0; j < s.classes.size(); ++j) wo[j] = s.w[j][slice.front().o];
     accumulate(part, out, wo);
   });
@@ -71,7 +72,7 @@ void run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pas
 
 }  // namespace
 
-ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms) {
+ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, bool per_slice) {
   const JobView& v = job.view;
   // Column values of subtracted pairs and of drifted cells are not modelled
   // (statistical_refusal says so before a run); energy alone is (statistical_energy).
@@ -85,8 +86,10 @@ ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms) {
   ClassTable cl;
   cl.om = operand_model(job);
   cl.gs = group_sizes(v);
+  const bool by_slice = per_slice || v.adc_mode == AdcMode::per_slice;
   auto column_key = [&](int q, int rows) {  // what a class takes from its column and row group
     std::vector<double> key{1.0 * rows};
+    if (by_slice) key.push_back(adc_slice_of(v, q));
     for (const CellOutcome& o : cl.om.cell[q]) key.insert(key.end(), {1.0 * o.s, 1.0 * o.l, o.p});
     return key;
   };

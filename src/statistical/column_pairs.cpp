@@ -72,14 +72,14 @@ std::vector<PairRow> pair_rows(const JobView& v, const OperandModel& om, const s
 
 // E[delta*code] - M per variant of one column of a pair atom; an ideal ADC
 // passes E[Y] = u on in every variant (its noise has mean 0).
-void column_errors(const JobView& v, int M, double u, double vp, double vn, double* e) {
+void column_errors(const JobView& v, double step, int M, double u, double vp, double vn, double* e) {
   if (v.adc_mode == AdcMode::ideal) {
     e[0] = e[1] = e[2] = u - M;
     return;
   }
-  const double inv = 1.0 / v.adc_delta, inf = std::numeric_limits<double>::infinity();
-  const Grid free{0.0, v.adc_delta, inv, -inf, inf};
-  const Grid clamped{0.0, v.adc_delta, inv, static_cast<double>(v.code_min), static_cast<double>(v.code_max)};
+  const double inv = 1.0 / step, inf = std::numeric_limits<double>::infinity();
+  const Grid free{0.0, step, inv, -inf, inf};
+  const Grid clamped{0.0, step, inv, static_cast<double>(v.code_min), static_cast<double>(v.code_max)};
   const double adc_var = static_cast<double>(v.adc_noise) * v.adc_noise * v.adc_delta * v.adc_delta;
   double k0 = 0, k1 = 0;
   const double sp = std::sqrt(vp);
@@ -87,8 +87,8 @@ void column_errors(const JobView& v, int M, double u, double vp, double vn, doub
     k0 += k * p0;
     k1 += std::min(std::max(k, clamped.lo), clamped.hi) * p0;
   });
-  e[0] = v.adc_delta * k0 - M;
-  e[1] = v.adc_delta * k1 - M;
+  e[0] = step * k0 - M;
+  e[1] = step * k1 - M;
   const double var = vn + adc_var;
   if (var <= 0) {
     e[2] = e[1];
@@ -96,7 +96,7 @@ void column_errors(const JobView& v, int M, double u, double vp, double vn, doub
   }
   double k2 = 0;
   for_each_cell(clamped, u, std::sqrt(vp + var), [&](double k, double p0, double, double) { k2 += k * p0; });
-  e[2] = v.adc_delta * k2 - M;
+  e[2] = step * k2 - M;
 }
 
 }  // namespace
@@ -225,6 +225,7 @@ std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om
     add_row(prev, rows, lo1, hi1, lo2, hi2, cur);
   }
   PairMoments pm;
+  const double step1 = adc_step(v, q1), step2 = adc_step(v, q2);
   // Rows without an analog deviation or a variance leave each column's error
   // a function of its own sum: tabulated once per value (the same numbers).
   const bool deviates = std::any_of(rows.begin(), rows.end(), [](const PairRow& r) {
@@ -233,8 +234,8 @@ std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om
   std::vector<double> xs, ys;
   if (!deviates) {
     xs.resize(3 * static_cast<std::size_t>(cur.n1)), ys.resize(3 * static_cast<std::size_t>(cur.n2));
-    for (int i = 0; i < cur.n1; ++i) column_errors(v, cur.m1 + i, cur.m1 + i, 0.0, 0.0, &xs[3 * i]);
-    for (int j = 0; j < cur.n2; ++j) column_errors(v, cur.m2 + j, cur.m2 + j, 0.0, 0.0, &ys[3 * j]);
+    for (int i = 0; i < cur.n1; ++i) column_errors(v, step1, cur.m1 + i, cur.m1 + i, 0.0, 0.0, &xs[3 * i]);
+    for (int j = 0; j < cur.n2; ++j) column_errors(v, step2, cur.m2 + j, cur.m2 + j, 0.0, 0.0, &ys[3 * j]);
   }
   for (int i = 0; i < cur.n1; ++i)
     for (int j = 0; j < cur.n2; ++j) {
@@ -252,8 +253,8 @@ std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om
         }
         const double f = n / p;
         d1 *= f, d2 *= f, vp1 *= f, vp2 *= f, vn1 *= f, vn2 *= f;
-        column_errors(v, M1, M1 + d1, vp1, vn1, xd);
-        column_errors(v, M2, M2 + d2, vp2, vn2, yd);
+        column_errors(v, step1, M1, M1 + d1, vp1, vn1, xd);
+        column_errors(v, step2, M2, M2 + d2, vp2, vn2, yd);
       }
       pm.p += p;
       for (int c = 0; c < 3; ++c) pm.e1[c] += p * x[c], pm.e2[c] += p * y[c], pm.e12[c] += p * x[c] * y[c];

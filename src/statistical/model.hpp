@@ -121,8 +121,15 @@ struct ConversionStats {
 enum class Pass { bins, adc };
 
 // One pass's statistics of the atoms into cs (reusing its storage); the other
-// pass's fields are left as they are.
-void convert(const JobView& v, std::span<const Atom> atoms, Pass pass, ConversionStats& cs);
+// pass's fields are left as they are. step: the ADC step of the atoms' column
+// position (adc_step); the ADC's own noise is in LSBs of v.adc_delta, as the
+// sampler takes it.
+void convert(const JobView& v, double step, std::span<const Atom> atoms, Pass pass, ConversionStats& cs);
+
+// The ADC step of column position q: its slice's with AdcMode::per_slice, else the shared one.
+inline double adc_step(const JobView& v, int q) {
+  return v.adc_mode == AdcMode::per_slice ? v.adc_delta_q[q] : v.adc_delta;
+}
 
 // Zeroes one pass's statistics, for O in [o0, o0 + no) (the adc pass), reusing cs's storage.
 void reset(ConversionStats& cs, const JobView& v, Pass pass, int o0, int no);
@@ -171,7 +178,9 @@ struct ClassTable {
 constexpr std::size_t kKeptAtoms = std::size_t{1} << 20;
 
 // The classes and their column-value bins (Pass::bins); the ADC step need not be set.
-ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms = kKeptAtoms);
+// With per_slice (or a view already in AdcMode::per_slice) column positions of
+// different weight slices never share a class, since their ADC steps may differ.
+ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms = kKeptAtoms, bool per_slice = false);
 // Adds the ADC statistics (Pass::adc) with the job's ADC step, and drops the atoms.
 void convert_classes(const JobView& v, ClassTable& cl);
 

@@ -81,11 +81,14 @@ StatResult assemble(const BuiltJob& job, const stat::ClassTable& cl) {
 }
 
 // The quantile from the classes' column-value bins.
-double quantile_of(const JobView& v, const stat::ClassTable& cl, double quantile) {
+// Of the column positions in weight slice `slice` (adc_slice_of) only, or of
+// all of them (-1), as the per-slice pilot pools its values.
+double quantile_of(const JobView& v, const stat::ClassTable& cl, double quantile, int slice = -1) {
   std::vector<double> col(v.col_nbins, 0.0);
   for (int c = 0; c < v.cycles; ++c)
     for (int q = 0; q < v.ppw; ++q)
       for (std::size_t gi = 0; gi < cl.gs.size(); ++gi) {
+        if (slice >= 0 && adc_slice_of(v, q) != slice) continue;
         const stat::ConversionStats& s = cl.at(v, c, q, static_cast<int>(gi));
         for (int b = 0; b < v.col_nbins; ++b) col[b] += cl.gs[gi].count * s.col[b];
       }
@@ -131,10 +134,22 @@ StatResult statistical_job(const BuiltJob& job) {
   return assemble(job, cl);
 }
 
-// A calibrated ADC's full scale: the quantile, finished by the sampled
-// pilot's own rule (one column bin where it is 0, power-of-two rounding).
-double full_scale_of(const JobView& v, const stat::ClassTable& cl, const AdcSpec& adc) {
-  return calibrated_range(v, quantile_of(v, cl, adc.quantile), adc);
+// A calibrated ADC's full scales by column position: the quantile (of the
+// position's slice with adc.per_slice, a twin sharing its positive column's),
+// finished by the sampled pilot's own rule (one column bin where it is 0,
+// power-of-two rounding), as calibrated_full_scales() does on pilot values.
+std::array<double, kMaxPhysPerWeight> full_scales_of(const JobView& v, const stat::ClassTable& cl,
+                                                     const AdcSpec& adc) {
+  std::array<double, kMaxPhysPerWeight> fs{};
+  if (!adc.per_slice) {
+    fs.fill(calibrated_range(v, quantile_of(v, cl, adc.quantile), adc));
+    return fs;
+  }
+  for (int q = 0; q < v.ppw; ++q) {
+    const int s = adc_slice_of(v, q);
+    fs[q] = s != q ? fs[s] : calibrated_range(v, quantile_of(v, cl, adc.quantile, s), adc);
+  }
+  return fs;
 }
 
 double statistical_quantile(const BuiltJob& job, double quantile) {
@@ -142,14 +157,16 @@ double statistical_quantile(const BuiltJob& job, double quantile) {
 }
 
 double statistical_full_scale(const BuiltJob& job, const AdcSpec& adc) {
-  return full_scale_of(job.view, stat::build_classes(job), adc);
+  const std::array<double, kMaxPhysPerWeight> fs =
+      full_scales_of(job.view, stat::build_classes(job, stat::kKeptAtoms, adc.per_slice), adc);
+  return *std::max_element(fs.begin(), fs.begin() + job.view.ppw);
 }
 
 std::vector<StatResult> statistical_jobs(const std::vector<BuiltJob*>& jobs, const AdcSpec& adc) {
-  stat::ClassTable cl = stat::build_classes(*jobs.front());
+  stat::ClassTable cl = stat::build_classes(*jobs.front(), stat::kKeptAtoms, adc.per_slice);
   if (adc.range == AdcRange::calibrated) {
-    const double fs = full_scale_of(jobs.front()->view, cl, adc);
-    for (BuiltJob* job : jobs) set_adc_full_scale(job->view, fs);
+    const std::array<double, kMaxPhysPerWeight> fs = full_scales_of(jobs.front()->view, cl, adc);
+    for (BuiltJob* job : jobs) set_adc_full_scales(job->view, fs, adc.per_slice);
   }
   stat::convert_classes(jobs.front()->view, cl);
   std::vector<StatResult> out;

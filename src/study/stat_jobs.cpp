@@ -1,5 +1,6 @@
 #include "study/stat_jobs.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -63,12 +64,18 @@ StatJob evaluate_statistical(const Config& tile_cfg, JobId job_id) {
   return std::move(evaluate_statistical({&tile_cfg}, {job_id}, 1).front());
 }
 
-StatJob evaluate_statistical_at(const Config& tile_cfg, JobId job_id, double adc_full_scale) {
+StatJob evaluate_statistical_at(const Config& tile_cfg, JobId job_id, const JobView& adc) {
   refuse_digital(tile_cfg);
   StatJob s;
   s.job = std::make_unique<BuiltJob>();
   build_job(tile_cfg, job_id, *s.job, false);
-  set_adc_full_scale(s.job->view, adc_full_scale);
+  JobView& v = s.job->view;
+  v.adc_delta = adc.adc_delta;
+  if (adc.adc_mode == AdcMode::per_slice) {
+    v.adc_mode = AdcMode::per_slice;
+    std::copy_n(adc.adc_delta_q, kMaxPhysPerWeight, v.adc_delta_q);
+    std::copy_n(adc.adc_inv_q, kMaxPhysPerWeight, v.adc_inv_q);
+  }
   s.stat = statistical_job(*s.job);
   return s;
 }
@@ -90,11 +97,8 @@ std::string statistical_refusal(const MacroSpec& m) {
     return "macro.input_scaling is abs_max: the statistical model does not model per-vector input scaling, whose "
            "scale is the max of each vector's inputs and changes the DAC levels it prices too (sample it)";
   if (m.adc.per_cycle)
-    return "macro.adc.per_cycle is true: the statistical model calibrates one range for all columns and cycles "
-           "(sample it, or price energy alone with --energy-only)";
-  if (m.adc.per_slice)
-    return "macro.adc.per_slice is true: the statistical model calibrates one range for all columns (sample it, "
-           "or price energy alone with --energy-only)";
+    return "macro.adc.per_cycle is true: the statistical model calibrates one range for all input cycles (per "
+           "weight slice with per_slice; sample it, or price energy alone with --energy-only)";
   return "";
 }
 

@@ -67,7 +67,7 @@ Validation validate_study(const Sweep& sweep, const EngineOptions& opt) {
     const bool calibrated = adc.range == AdcRange::calibrated;
     const auto ts = std::chrono::steady_clock::now();
     const StatJob sj = calibrated
-                           ? evaluate_statistical_at(plan.jobs[j], plan.job_ids[j], sampled[j].adc_full_scale)
+                           ? evaluate_statistical_at(plan.jobs[j], plan.job_ids[j], sampled[j].view)
                            : evaluate_statistical(plan.jobs[j], plan.job_ids[j]);
     const double fs_model = calibrated ? statistical_full_scale(*sj.job, adc) : 0.0;
     v.seconds_statistical += std::chrono::duration<double>(std::chrono::steady_clock::now() - ts).count();
