@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <vector>
 
 #include "engine/calibration.hpp"
+#include "engine/job_builder.hpp"
+#include "statistical/statistical.hpp"
 #include "study/stat_jobs.hpp"
 #include "test_util.hpp"
 
@@ -95,7 +98,58 @@ TEST(AdcCycles, QuantilesAgainstBruteForce) {
   }
 }
 
-TEST(AdcCycles, StatisticalModelRefusesIt) {
-  Config c = constant_cycles();
-  EXPECT_NE(statistical_refusal(c.macro).find("per_cycle"), std::string::npos);
+// The statistical model calibrates per cycle (and slice) too: the same
+// hand-computed ranges, exactly (integer column values, one-wide bins), and
+// the exact output.
+TEST(AdcCycles, StatisticalModelTakesEachCyclesColumnValues) {
+  for (bool slices : {false, true}) {
+    Config c = constant_cycles();
+    c.macro.adc.per_slice = slices;
+    ASSERT_EQ(statistical_refusal(c.macro), "");
+    BuiltJob job;
+    build_job(c, philox::JobId{}, job);
+    const StatResult s = statistical_jobs({&job}, c.macro.adc).front();
+    const JobView& v = job.view;
+    ASSERT_EQ(v.adc_mode, AdcMode::per_cycle);
+    const double want[4][2] = {{96, slices ? 32.0 : 96}, {96, slices ? 32.0 : 96}, {1, 1}, {96, slices ? 32.0 : 96}};
+    for (int cyc = 0; cyc < 4; ++cyc)
+      for (int q = 0; q < 2; ++q)
+        EXPECT_DOUBLE_EQ(v.adc_delta_cq[cyc * 2 + q] * v.code_max, want[cyc][q]) << slices << " " << cyc << " " << q;
+    EXPECT_DOUBLE_EQ(statistical_full_scale(job, c.macro.adc), 96.0);
+    EXPECT_LT(std::fabs(s.err_mean), 1e-9);
+    EXPECT_LT(s.err_var, 1e-9);
+    EXPECT_EQ(s.clip_rate, 0.0);
+  }
+}
+
+// On random operands, the model on the sampled run's per-cycle steps (as cimmc
+// validate compares them): error variance and clip rate against the sampler's.
+TEST(AdcCycles, StatisticalModelWithTheSampledStepsAgrees) {
+  for (bool slices : {false, true}) {
+    Config c = small_config();
+    c.macro.bits_per_cell = 2;
+    c.macro.g_off_us = 0.3;
+    c.macro.noise.read_sigma_rel = 0.03;
+    c.tile.rows_used = 64;
+    c.tile.cols_used = 4;
+    c.tile.weights = uniform_operand(4, false, 0.0, 1.0, 1.0);
+    c.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
+    c.macro.adc.bits = 5;
+    c.macro.adc.range = AdcRange::calibrated;
+    c.macro.adc.quantile = 0.999;
+    c.macro.adc.per_cycle = true;
+    c.macro.adc.per_slice = slices;
+    c.run.samples = 20000;
+    c.run.inputs_per_instance = 1;
+    const JobResult r = run_cpu(c, 2);
+    ASSERT_EQ(r.view.adc_mode, AdcMode::per_cycle);
+    const StatJob m = evaluate_statistical_at(c, philox::JobId{}, r.view);
+    const GroupMoments t = r.totals();
+    const double n = static_cast<double>(t.outputs), mean = t.sum_err / n, var = t.sum_err2 / n - mean * mean;
+    EXPECT_NEAR(m.stat.err_var / var, 1.0, 4 * std::sqrt(2.0 / n) + 0.01) << slices;
+    const double clip = static_cast<double>(t.clipped) / static_cast<double>(t.conversions);
+    EXPECT_NEAR(m.stat.clip_rate, clip, 4 * std::sqrt(clip / static_cast<double>(t.conversions)) + 1e-5) << slices;
+    std::printf("per_cycle%s: err var %.6g sampled %.6g, clip %.4g sampled %.4g\n", slices ? "+slice" : "",
+                m.stat.err_var, var, m.stat.clip_rate, clip);
+  }
 }

@@ -829,7 +829,7 @@ TEST(Statistical, PairMomentsMatchEnumeration) {
       p += pm;
       for (int i = 0; i < 3; ++i) e1[i] += pm * x[i], e2[i] += pm * y[i], e12[i] += pm * x[i] * y[i];
     }
-    const std::optional<stat::PairMoments> got = stat::pair_moments(v, om, pa, 0, 1, rows_n, 1e12);
+    const std::optional<stat::PairMoments> got = stat::pair_moments(v, om, pa, 0, 0, 1, rows_n, 1e12);
     ASSERT_TRUE(got.has_value());
     EXPECT_NEAR(got->p, p, 1e-13);
     for (int i = 0; i < 3; ++i) {

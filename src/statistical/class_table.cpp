@@ -51,7 +51,7 @@ void run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pas
   if (s.w.empty()) {
     for_each_slice(v, om, s, [&](std::span<const Atom> atoms) {
       if (also) also(atoms);
-      convert(v, adc_step(v, s.q), atoms, pass, stats[s.classes.front()]);
+      convert(v, adc_step(v, s.c, s.q), atoms, pass, stats[s.classes.front()]);
     });
     return;
   }
@@ -64,7 +64,7 @@ void run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pas
   std::vector<double> wo(s.classes.size());
   for_each_slice(v, om, s, [&](std::span<const Atom> slice) {
     if (also) also(slice);
-    convert(v, adc_step(v, s.q), slice, pass, part);
+    convert(v, adc_step(v, s.c, s.q), slice, pass, part);
     for (std::size_t j = 0; j < s.classes.size(); ++j) wo[j] = s.w[j][slice.front().o];
     accumulate(part, out, wo);
   });
@@ -72,7 +72,7 @@ void run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pas
 
 }  // namespace
 
-ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, bool per_slice) {
+ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, const AdcSpec* adc) {
   const JobView& v = job.view;
   // Column values of subtracted pairs and of drifted cells are not modelled
   // (statistical_refusal says so before a run); energy alone is (statistical_energy).
@@ -86,9 +86,11 @@ ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, bool p
   ClassTable cl;
   cl.om = operand_model(job);
   cl.gs = group_sizes(v);
-  const bool by_slice = per_slice || v.adc_mode == AdcMode::per_slice;
-  auto column_key = [&](int q, int rows) {  // what a class takes from its column and row group
-    std::vector<double> key{1.0 * rows};
+  // Steps by cycle: a pilot-free view in per_cycle mode keeps its slices apart too.
+  const bool by_cycle = (adc && adc->per_cycle) || v.adc_mode == AdcMode::per_cycle;
+  const bool by_slice = (adc && adc->per_slice) || v.adc_mode == AdcMode::per_slice || by_cycle;
+  auto column_key = [&](int c, int q, int rows) {  // what a class takes from its column, row group and ADC step
+    std::vector<double> key{1.0 * rows, by_cycle ? 1.0 * c : -1.0};
     if (by_slice) key.push_back(adc_slice_of(v, q));
     for (const CellOutcome& o : cl.om.cell[q]) key.insert(key.end(), {1.0 * o.s, 1.0 * o.l, o.p});
     return key;
@@ -101,7 +103,7 @@ ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, bool p
     for (int q = 0; q < v.ppw; ++q)
       for (const GroupSize& g : cl.gs) {
         std::vector<double> key = cl.om.pa[c];
-        const std::vector<double> column = column_key(q, g.rows);
+        const std::vector<double> column = column_key(c, q, g.rows);
         key.insert(key.end(), column.begin(), column.end());
         const int next = static_cast<int>(cl.stats.size());
         auto [it, fresh] = seen.emplace(std::move(key), next);

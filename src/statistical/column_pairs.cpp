@@ -206,7 +206,7 @@ void add_row(const Layer& a, const std::vector<PairRow>& rows, int lo1, int hi1,
 }  // namespace
 
 std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om, const std::vector<double>& pa,
-                                        int q1, int q2, int n, double budget) {
+                                        int c, int q1, int q2, int n, double budget) {
   const std::vector<PairRow> rows = pair_rows(v, om, pa, q1, q2);
   int lo1 = rows.front().m1, hi1 = lo1, lo2 = rows.front().m2, hi2 = lo2;
   for (const PairRow& r : rows) {
@@ -225,7 +225,7 @@ std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om
     add_row(prev, rows, lo1, hi1, lo2, hi2, cur);
   }
   PairMoments pm;
-  const double step1 = adc_step(v, q1), step2 = adc_step(v, q2);
+  const double step1 = adc_step(v, c, q1), step2 = adc_step(v, c, q2);
   // Rows without an analog deviation or a variance leave each column's error
   // a function of its own sum: tabulated once per value (the same numbers).
   const bool deviates = std::any_of(rows.begin(), rows.end(), [](const PairRow& r) {

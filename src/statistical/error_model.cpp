@@ -267,11 +267,11 @@ ErrorMoments error_moments(const JobView& v, const ClassTable& cl) {
     }
     const int rows = cl.gs[pr.gi].rows;
     const std::vector<double>& pa = cl.om.pa[pr.c];
-    std::vector<double> key{1.0 * pr.q1, 1.0 * pr.q2, 1.0 * rows};
+    std::vector<double> key{1.0 * pr.q1, 1.0 * pr.q2, 1.0 * rows, adc_step(v, pr.c, pr.q1), adc_step(v, pr.c, pr.q2)};
     key.insert(key.end(), pa.begin(), pa.end());
     auto it = moments.find(key);
     if (it == moments.end()) {
-      it = moments.emplace(std::move(key), pair_moments(v, cl.om, pa, pr.q1, pr.q2, rows, kPairBudget)).first;
+      it = moments.emplace(std::move(key), pair_moments(v, cl.om, pa, pr.c, pr.q1, pr.q2, rows, kPairBudget)).first;
     }
     if (!it->second || it->second->p <= 0) continue;
     const PairMoments& t = *it->second;

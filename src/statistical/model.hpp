@@ -126,8 +126,10 @@ enum class Pass { bins, adc };
 // sampler takes it.
 void convert(const JobView& v, double step, std::span<const Atom> atoms, Pass pass, ConversionStats& cs);
 
-// The ADC step of column position q: its slice's with AdcMode::per_slice, else the shared one.
-inline double adc_step(const JobView& v, int q) {
+// The ADC step of column position q in input cycle c: its (cycle, position)'s
+// with AdcMode::per_cycle, its slice's with AdcMode::per_slice, else the shared one.
+inline double adc_step(const JobView& v, int c, int q) {
+  if (v.adc_mode == AdcMode::per_cycle) return v.adc_delta_cq[c * v.ppw + q];
   return v.adc_mode == AdcMode::per_slice ? v.adc_delta_q[q] : v.adc_delta;
 }
 
@@ -178,9 +180,11 @@ struct ClassTable {
 constexpr std::size_t kKeptAtoms = std::size_t{1} << 20;
 
 // The classes and their column-value bins (Pass::bins); the ADC step need not be set.
-// With per_slice (or a view already in AdcMode::per_slice) column positions of
-// different weight slices never share a class, since their ADC steps may differ.
-ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms = kKeptAtoms, bool per_slice = false);
+// ADC ranges per weight slice or per input cycle (adc: the job's ADC, or a view
+// already in AdcMode::per_slice or per_cycle) keep column positions of
+// different slices, or of different cycles, in classes and sources of their
+// own, since their ADC steps may differ.
+ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms = kKeptAtoms, const AdcSpec* adc = nullptr);
 // Adds the ADC statistics (Pass::adc) with the job's ADC step, and drops the atoms.
 void convert_classes(const JobView& v, ClassTable& cl);
 
@@ -209,8 +213,9 @@ struct PairMoments {
 void add_scaled(double p, const double* src, double* dst, int lo, int hi);
 
 // Empty where the convolution would take more than budget multiply-adds.
+// c: the input cycle, for the columns' ADC steps (adc_step).
 std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om, const std::vector<double>& pa,
-                                        int q1, int q2, int n, double budget);
+                                        int c, int q1, int q2, int n, double budget);
 
 // P(k) of Binomial(n, p), k = 0..n.
 std::vector<double> binomial_pmf(int n, double p);

@@ -81,14 +81,15 @@ StatResult assemble(const BuiltJob& job, const stat::ClassTable& cl) {
 }
 
 // The quantile from the classes' column-value bins.
-// Of the column positions in weight slice `slice` (adc_slice_of) only, or of
-// all of them (-1), as the per-slice pilot pools its values.
-double quantile_of(const JobView& v, const stat::ClassTable& cl, double quantile, int slice = -1) {
+// Of the column positions in weight slice `slice` (adc_slice_of) and input
+// cycle `cycle` only, or of all of them (-1), as the per-slice and per-cycle
+// pilots pool their values.
+double quantile_of(const JobView& v, const stat::ClassTable& cl, double quantile, int slice = -1, int cycle = -1) {
   std::vector<double> col(v.col_nbins, 0.0);
   for (int c = 0; c < v.cycles; ++c)
     for (int q = 0; q < v.ppw; ++q)
       for (std::size_t gi = 0; gi < cl.gs.size(); ++gi) {
-        if (slice >= 0 && adc_slice_of(v, q) != slice) continue;
+        if ((slice >= 0 && adc_slice_of(v, q) != slice) || (cycle >= 0 && c != cycle)) continue;
         const stat::ConversionStats& s = cl.at(v, c, q, static_cast<int>(gi));
         for (int b = 0; b < v.col_nbins; ++b) col[b] += cl.gs[gi].count * s.col[b];
       }
@@ -134,22 +135,39 @@ StatResult statistical_job(const BuiltJob& job) {
   return assemble(job, cl);
 }
 
-// A calibrated ADC's full scales by column position: the quantile (of the
-// position's slice with adc.per_slice, a twin sharing its positive column's),
-// finished by the sampled pilot's own rule (one column bin where it is 0,
-// power-of-two rounding), as calibrated_full_scales() does on pilot values.
-std::array<double, kMaxPhysPerWeight> full_scales_of(const JobView& v, const stat::ClassTable& cl,
-                                                     const AdcSpec& adc) {
-  std::array<double, kMaxPhysPerWeight> fs{};
-  if (!adc.per_slice) {
-    fs.fill(calibrated_range(v, quantile_of(v, cl, adc.quantile), adc));
+// A calibrated ADC's full scales by (input cycle c, column position q) at
+// [c * ppw + q]: the quantile of the values the pilot would pool for it (all,
+// the position's slice with adc.per_slice, a twin sharing its positive
+// column's; the cycle's with adc.per_cycle), finished by the pilot's own rule
+// (one column bin where it is 0, power-of-two rounding), as
+// calibrated_full_scales() and calibrated_cycle_scales() do on pilot values.
+std::vector<double> full_scales_of(const JobView& v, const stat::ClassTable& cl, const AdcSpec& adc) {
+  std::vector<double> fs(static_cast<std::size_t>(v.cycles) * v.ppw);
+  if (!adc.per_slice && !adc.per_cycle) {
+    std::fill(fs.begin(), fs.end(), calibrated_range(v, quantile_of(v, cl, adc.quantile), adc));
     return fs;
   }
-  for (int q = 0; q < v.ppw; ++q) {
-    const int s = adc_slice_of(v, q);
-    fs[q] = s != q ? fs[s] : calibrated_range(v, quantile_of(v, cl, adc.quantile, s), adc);
-  }
+  for (int c = 0; c < v.cycles; ++c)
+    for (int q = 0; q < v.ppw; ++q) {
+      const int s = adc.per_slice ? adc_slice_of(v, q) : 0, c0 = adc.per_cycle ? c : 0;
+      double& f = fs[static_cast<std::size_t>(c) * v.ppw + q];
+      if (c0 != c || s != q)  // shares an earlier (cycle, position)'s range
+        f = fs[static_cast<std::size_t>(c0) * v.ppw + s];
+      else
+        f = calibrated_range(v, quantile_of(v, cl, adc.quantile, adc.per_slice ? s : -1, adc.per_cycle ? c : -1), adc);
+    }
   return fs;
+}
+
+// Sets a view's ADC steps from full_scales_of, as the pilot's calibration does.
+void set_full_scales(JobView& v, const std::vector<double>& fs, const AdcSpec& adc) {
+  if (adc.per_cycle) {
+    set_adc_cycle_scales(v, fs);
+    return;
+  }
+  std::array<double, kMaxPhysPerWeight> q{};
+  std::copy_n(fs.begin(), v.ppw, q.begin());
+  set_adc_full_scales(v, q, adc.per_slice);
 }
 
 double statistical_quantile(const BuiltJob& job, double quantile) {
@@ -157,16 +175,15 @@ double statistical_quantile(const BuiltJob& job, double quantile) {
 }
 
 double statistical_full_scale(const BuiltJob& job, const AdcSpec& adc) {
-  const std::array<double, kMaxPhysPerWeight> fs =
-      full_scales_of(job.view, stat::build_classes(job, stat::kKeptAtoms, adc.per_slice), adc);
-  return *std::max_element(fs.begin(), fs.begin() + job.view.ppw);
+  const std::vector<double> fs = full_scales_of(job.view, stat::build_classes(job, stat::kKeptAtoms, &adc), adc);
+  return *std::max_element(fs.begin(), fs.end());
 }
 
 std::vector<StatResult> statistical_jobs(const std::vector<BuiltJob*>& jobs, const AdcSpec& adc) {
-  stat::ClassTable cl = stat::build_classes(*jobs.front(), stat::kKeptAtoms, adc.per_slice);
+  stat::ClassTable cl = stat::build_classes(*jobs.front(), stat::kKeptAtoms, &adc);
   if (adc.range == AdcRange::calibrated) {
-    const std::array<double, kMaxPhysPerWeight> fs = full_scales_of(jobs.front()->view, cl, adc);
-    for (BuiltJob* job : jobs) set_adc_full_scales(job->view, fs, adc.per_slice);
+    const std::vector<double> fs = full_scales_of(jobs.front()->view, cl, adc);
+    for (BuiltJob* job : jobs) set_full_scales(job->view, fs, adc);
   }
   stat::convert_classes(jobs.front()->view, cl);
   std::vector<StatResult> out;

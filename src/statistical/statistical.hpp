@@ -56,8 +56,8 @@ StatResult statistical_energy(const BuiltJob& job);
 double statistical_quantile(const BuiltJob& job, double quantile);
 // The full scale a calibrated ADC gets from it: the quantile at adc.quantile,
 // finished as the sampled pilot's (calibrated_range: one column bin where it
-// is 0, power-of-two rounding with adc.round_pow2); with adc.per_slice the
-// largest slice's, as the sampled job reports. Builds no ADC statistics.
+// is 0, power-of-two rounding with adc.round_pow2); with ranges per slice or
+// per cycle the largest, as the sampled job reports. Builds no ADC statistics.
 double statistical_full_scale(const BuiltJob& job, const AdcSpec& adc);
 
 // Jobs that differ only in their number of weight columns N, evaluated from
@@ -66,7 +66,7 @@ double statistical_full_scale(const BuiltJob& job, const AdcSpec& adc);
 // the jobs' ADC), each job's ADC is calibrated first, from the same
 // column-value atoms the ADC transfer then integrates, as
 // statistical_full_scale does: one range, or one per weight slice
-// (adc.per_slice, set_adc_full_scales).
+// (adc.per_slice), input cycle (adc.per_cycle) or both.
 std::vector<StatResult> statistical_jobs(const std::vector<BuiltJob*>& jobs, const AdcSpec& adc);
 
 // Prices the expected events with the sampler's formula (pricing.hpp

@@ -71,11 +71,11 @@ StatJob evaluate_statistical_at(const Config& tile_cfg, JobId job_id, const JobV
   build_job(tile_cfg, job_id, *s.job, false);
   JobView& v = s.job->view;
   v.adc_delta = adc.adc_delta;
-  if (adc.adc_mode == AdcMode::per_slice) {
-    v.adc_mode = AdcMode::per_slice;
-    std::copy_n(adc.adc_delta_q, kMaxPhysPerWeight, v.adc_delta_q);
-    std::copy_n(adc.adc_inv_q, kMaxPhysPerWeight, v.adc_inv_q);
-  }
+  v.adc_mode = adc.adc_mode;
+  std::copy_n(adc.adc_delta_q, kMaxPhysPerWeight, v.adc_delta_q);
+  std::copy_n(adc.adc_inv_q, kMaxPhysPerWeight, v.adc_inv_q);
+  std::copy_n(adc.adc_delta_cq, kMaxAdcRanges, v.adc_delta_cq);
+  std::copy_n(adc.adc_inv_cq, kMaxAdcRanges, v.adc_inv_cq);
   s.stat = statistical_job(*s.job);
   return s;
 }
@@ -96,9 +96,6 @@ std::string statistical_refusal(const MacroSpec& m) {
   if (m.input_scaling != InputScaling::none)
     return "macro.input_scaling is abs_max: the statistical model does not model per-vector input scaling, whose "
            "scale is the max of each vector's inputs and changes the DAC levels it prices too (sample it)";
-  if (m.adc.per_cycle)
-    return "macro.adc.per_cycle is true: the statistical model calibrates one range for all input cycles (per "
-           "weight slice with per_slice; sample it, or price energy alone with --energy-only)";
   return "";
 }
 

@@ -36,9 +36,9 @@ StatJob evaluate_statistical(const Config& tile_cfg, JobId job_id);
 // points, which keep their text, before any work; evaluate_statistical checks
 // its jobs again).
 void refuse_digital(const Config& c);
-// One job with the ADC steps of `adc` (a view's adc_delta, and per slice with
-// AdcMode::per_slice), e.g. the ones a sampled run calibrated: the models then
-// see the same ADC.
+// One job with the ADC steps of `adc` (a view's step, mode and steps per slice
+// or per cycle), e.g. the ones a sampled run calibrated: the models then see
+// the same ADC.
 StatJob evaluate_statistical_at(const Config& tile_cfg, JobId job_id, const JobView& adc);
 
 // Why the statistical model's accuracy (everything beyond --energy-only)
