@@ -86,7 +86,7 @@ ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, const 
   ClassTable cl;
   cl.om = operand_model(job);
   cl.gs = group_sizes(v);
-  // Steps by cycle: a pilot-free view in per_cycle mode keeps its slices apart too.
+  // A view already in per_cycle mode (no AdcSpec to say) may also step by slice: both kept apart.
   const bool by_cycle = (adc && adc->per_cycle) || v.adc_mode == AdcMode::per_cycle;
   const bool by_slice = (adc && adc->per_slice) || v.adc_mode == AdcMode::per_slice || by_cycle;
   auto column_key = [&](int c, int q, int rows) {  // what a class takes from its column, row group and ADC step
