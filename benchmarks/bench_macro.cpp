@@ -74,7 +74,8 @@ void BM_cimmc_regime(benchmark::State& state) {
 BENCHMARK(BM_cimmc_regime)->Arg(4)->Arg(5)->ArgName("prop_read4_multilevel5")->Unit(benchmark::kMillisecond);
 
 // One core, each x86 level this CPU runs (registered in main): the speed of
-// every dispatched path, all giving the same bits (tests/test_cpu_isa.cpp).
+// every dispatched path, all giving the same bits (tests/test_cpu_isa.cpp);
+// noise-free, absolute read noise and proportional read noise (macros 0, 1, 4).
 void BM_cimmc_isa(benchmark::State& state, CpuIsa isa) {
   run_macro(state, static_cast<int>(state.range(0)), 2048,
             [isa](const JobView& v, const JobOutput& o) { launch_cpu(&v, &o, 1, 1, nullptr, isa); });
@@ -229,11 +230,11 @@ void print_paths(double reads) {
     std::printf("  %-6s %-10s  %10.3g  %s\n", who, what, r * reads, vs.c_str());
   };
   char buf[96];
-  for (const char* v : {"0", "1"}) {
-    const char* what = v[0] == '0' ? "noise-free" : "read noise";
-    const double base = get(std::string("BM_cimmc_isa/base/noise_free0_read1:") + v);
+  for (const char* v : {"0", "1", "4"}) {
+    const char* what = v[0] == '0' ? "noise-free" : v[0] == '1' ? "read noise" : "prop. read";
+    const double base = get(std::string("BM_cimmc_isa/base/noise_free0_read1_prop4:") + v);
     for (CpuIsa isa : supported_cpu_isas()) {
-      const double r = get(std::string("BM_cimmc_isa/") + cpu_isa_name(isa) + "/noise_free0_read1:" + v);
+      const double r = get(std::string("BM_cimmc_isa/") + cpu_isa_name(isa) + "/noise_free0_read1_prop4:" + v);
       const double g = get(std::string("BM_int8_gemv_isa/") + cpu_isa_name(isa));
       std::snprintf(buf, sizeof buf, "(%.2fx base, one core; %.1f int8 GEMVs at this level per MVM)", r / base,
                     g / r);
@@ -252,7 +253,7 @@ void print_paths(double reads) {
 int main(int argc, char** argv) {
   for (CpuIsa isa : supported_cpu_isas())
     benchmark::RegisterBenchmark((std::string("BM_cimmc_isa/") + cpu_isa_name(isa)).c_str(), BM_cimmc_isa, isa)
-        ->Arg(0)->Arg(1)->ArgName("noise_free0_read1")->Unit(benchmark::kMillisecond);
+        ->Arg(0)->Arg(1)->Arg(4)->ArgName("noise_free0_read1_prop4")->Unit(benchmark::kMillisecond);
   for (CpuIsa isa : supported_cpu_isas())
     benchmark::RegisterBenchmark((std::string("BM_int8_gemv_isa/") + cpu_isa_name(isa)).c_str(), BM_int8_gemv_isa, isa);
   if (cuda_device_count() > 0) {
