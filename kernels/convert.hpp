@@ -60,7 +60,11 @@ CIMMC_HD std::int64_t planes_dot(const std::uint64_t* CIMMC_RESTRICT ab, const s
 struct PlaneSums {
   std::int64_t s1, s2;
   CIMMC_HD double squares(double r, double active) const {
-    return static_cast<double>(s2) + r * (2.0 * static_cast<double>(s1) + r * active);
+    return squares_of(static_cast<double>(s1), static_cast<double>(s2), r, active);
+  }
+  // The same from the sums as doubles (exact: they are below 2^31).
+  CIMMC_HD static double squares_of(double s1, double s2, double r, double active) {
+    return s2 + r * (2.0 * s1 + r * active);
   }
 };
 
@@ -213,6 +217,7 @@ struct DotColumns {  // multi-bit DACs: never with proportional read noise (the 
 // cost the noise-free loop half its speed (its vectorization, with GCC 12).
 template <int BPC, int WPG, bool Squares>
 struct FixedColumns {
+  static constexpr bool kSquares = Squares;
   std::uint64_t a[WPG];
   const std::uint64_t* wt;  // the group's words: bit q, word k of column p at wt[(q * WPG + k) * pc + p]
   std::size_t pc;           // cell columns
@@ -258,8 +263,82 @@ struct FixedColumns {
     }
     return acc;
   }
+  // plane_sums() of columns p .. p + 3, one 64-bit lane each.
+  CIMMC_HOT void plane_sums_x4(int p, __m256i& s1, __m256i& s2) const {
+    const std::uint64_t* w = wt + p;
+    auto words = [&](int q, int k) {
+      return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + (q * WPG + k) * pc));
+    };
+    s1 = s2 = _mm256_setzero_si256();
+    CIMMC_UNROLL
+    for (int q = 0; q < BPC; ++q) {
+      LaneOnes ones;
+      CIMMC_UNROLL
+      for (int k = 0; k < WPG; ++k) ones.add(_mm256_and_si256(words(q, k), _mm256_set1_epi64x(a[k])));
+      s1 = _mm256_add_epi64(s1, _mm256_slli_epi64(ones.lanes(), q));
+      s2 = _mm256_add_epi64(s2, _mm256_slli_epi64(ones.lanes(), 2 * q));
+      CIMMC_UNROLL
+      for (int q2 = q + 1; q2 < BPC; ++q2) {
+        LaneOnes both;
+        CIMMC_UNROLL
+        for (int k = 0; k < WPG; ++k)
+          both.add(_mm256_and_si256(_mm256_and_si256(words(q, k), words(q2, k)), _mm256_set1_epi64x(a[k])));
+        s2 = _mm256_add_epi64(s2, _mm256_slli_epi64(both.lanes(), q + q2 + 1));
+      }
+    }
+  }
 #endif
 };
+
+#if defined(CIMMC_ISA_AVX2)
+// The avx2 copy's noisy fixed columns: AVX2 has no vector popcount, so GCC
+// leaves convert_pass's loop over FixedColumns scalar. Their sums are stored
+// first, four columns per step (store_plane_sums), and StoredColumns reads
+// them back in convert_pass, whose loop then vectorizes: the same integers,
+// the same doubles, the same bits.
+template <bool Squares>
+struct StoredColumns {
+  const std::int32_t* s1;  // level sums (PlaneSums::s1)
+  const std::int32_t* s2;  // PlaneSums::s2 (with Squares)
+  double offset, r_off, active;
+  CIMMC_HOT double operator()(int p, float& sq) const {
+    sq = 0.f;
+    if constexpr (Squares)
+      sq = static_cast<float>(PlaneSums::squares_of(static_cast<double>(s1[p]), static_cast<double>(s2[p]), r_off, active));
+    return static_cast<double>(s1[p]) + offset;
+  }
+};
+
+// The low halves of four 64-bit lanes holding integers in [0, 2^31) into out[0..3].
+CIMMC_HOT void store_small_lanes(__m256i x, std::int32_t* out) {
+  const __m256i low = _mm256_permutevar8x32_epi32(x, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_castsi256_si128(low));
+}
+
+template <int BPC, int WPG, bool Squares>
+CIMMC_HOT void store_plane_sums(const FixedColumns<BPC, WPG, Squares>& cols, std::int32_t* CIMMC_RESTRICT s1,
+                                std::int32_t* CIMMC_RESTRICT s2, int P) {
+  int p = 0;
+  for (; p + 4 <= P; p += 4) {
+    if constexpr (Squares) {
+      __m256i a, b;
+      cols.plane_sums_x4(p, a, b);
+      store_small_lanes(a, s1 + p);
+      store_small_lanes(b, s2 + p);
+    } else {
+      store_small_lanes(cols.level_sums_x4(p), s1 + p);
+    }
+  }
+  for (; p < P; ++p) {
+    if constexpr (Squares) {
+      const PlaneSums s = plane_sums(cols.a, cols.wt + p, BPC, WPG, WPG * cols.pc, cols.pc);
+      s1[p] = static_cast<std::int32_t>(s.s1), s2[p] = static_cast<std::int32_t>(s.s2);
+    } else {
+      s1[p] = cols.level_sum(p);
+    }
+  }
+}
+#endif
 
 // Array-subtracted differential pair: conversion column p reads the current
 // of cell column p minus that of cell column p + P, each from the source
@@ -490,6 +569,13 @@ CIMMC_HD std::uint64_t convert_fixed(const JobView& v, const std::uint64_t* ab, 
 #if !defined(__CUDA_ARCH__)
     if (!k.noisy && ex.nlanes() == 1)
       return convert_level_sums(cols, k, ws, col_h, adc_h, v.P);
+#endif
+#if defined(CIMMC_ISA_AVX2)
+    if (ex.nlanes() == 1) {
+      store_plane_sums(cols, ws.ival, ws.ineg, v.P);
+      const StoredColumns<decltype(cols)::kSquares> stored{ws.ival, ws.ineg, cols.offset, cols.r_off, cols.active};
+      return convert_set<AdcMode::shared>(stored, k, ws, col_h, adc_h, v.P, ex);
+    }
 #endif
     return convert_set<AdcMode::shared>(cols, k, ws, col_h, adc_h, v.P, ex);
   };

@@ -56,6 +56,13 @@ inline std::vector<KernelCase> kernel_cases() {
   ragged.tile.cols_used = 5;
   ragged.tile.weights = uniform_operand(6, false, 0.0, 1.0, 1.0);
   out.push_back({"noise_free_ragged_columns", ragged});
+  // Noisy fixed columns, whose sums the avx2 copy stores four at a time before
+  // its conversion loop (convert.hpp store_plane_sums): absolute and
+  // proportional read noise, with the scalar tail of 15 columns.
+  Config ragged_noisy = ragged;
+  ragged_noisy.macro.noise.read_sigma_us = 0.2;
+  ragged_noisy.macro.noise.read_sigma_rel = 0.03;
+  out.push_back({"read_noise_ragged_columns", ragged_noisy});
 
   Config planes = base;
   planes.macro.weight_encoding = WeightEncoding::sign_magnitude;
