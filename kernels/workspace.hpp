@@ -44,8 +44,11 @@ struct Workspace {
   double* ref;              // N: this sample's exact dot products
   float* noise;             // P: standard normals for the current conversion set
   std::uint32_t* noise_bits;// P rounded up to 4: the random words behind them
-  std::int32_t* ival;       // pcell: integer column sums of the current set (dot_columns, CPU)
-  std::int32_t* ineg;       // pcell: their DAC levels on rows stored negative (sign-magnitude)
+  // pcell each, CPU only: integer column sums of the current set and their DAC
+  // levels on rows stored negative (dot_columns); in the avx2 copy's noisy
+  // fixed columns, the level sums and squared-current sums (store_plane_sums).
+  std::int32_t* ival;
+  std::int32_t* ineg;
   std::uint32_t* col_idx;   // P: slot in col_local (shard offset + column-value bin) of each column in the set
   std::uint32_t* adc_idx;   // P: slot in adc_local (shard offset + code - code_min) of each column in the set
   // K*2^dac_bits: (row, level) occurrences in this instance. 64-bit: one
