@@ -10,6 +10,7 @@
 
 #include "engine/calibration.hpp"
 #include "engine/job_builder.hpp"
+#include "statistical/model.hpp"
 #include "statistical/statistical.hpp"
 #include "study/stat_jobs.hpp"
 #include "test_util.hpp"
@@ -34,6 +35,23 @@ Config constant_cycles() {
   c.macro.adc.range = AdcRange::calibrated;
   c.macro.adc.per_cycle = true;
   c.run.samples = 64;
+  return c;
+}
+
+// Uniform random 4-bit operands, bit-serial (4 cycles), 2-bit cells with g_off
+// current and read noise, a 5-bit ADC calibrated per cycle.
+Config random_cycles() {
+  Config c = small_config();
+  c.macro.bits_per_cell = 2;
+  c.macro.g_off_us = 0.3;
+  c.macro.noise.read_sigma_rel = 0.03;
+  c.tile.rows_used = 64;
+  c.tile.cols_used = 4;
+  c.tile.weights = uniform_operand(4, false, 0.0, 1.0, 1.0);
+  c.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
+  c.macro.adc.bits = 5;
+  c.macro.adc.range = AdcRange::calibrated;
+  c.macro.adc.per_cycle = true;
   return c;
 }
 
@@ -126,18 +144,8 @@ TEST(AdcCycles, StatisticalModelTakesEachCyclesColumnValues) {
 // validate compares them): error variance and clip rate against the sampler's.
 TEST(AdcCycles, StatisticalModelWithTheSampledStepsAgrees) {
   for (bool slices : {false, true}) {
-    Config c = small_config();
-    c.macro.bits_per_cell = 2;
-    c.macro.g_off_us = 0.3;
-    c.macro.noise.read_sigma_rel = 0.03;
-    c.tile.rows_used = 64;
-    c.tile.cols_used = 4;
-    c.tile.weights = uniform_operand(4, false, 0.0, 1.0, 1.0);
-    c.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
-    c.macro.adc.bits = 5;
-    c.macro.adc.range = AdcRange::calibrated;
+    Config c = random_cycles();
     c.macro.adc.quantile = 0.999;
-    c.macro.adc.per_cycle = true;
     c.macro.adc.per_slice = slices;
     c.run.samples = 20000;
     c.run.inputs_per_instance = 1;
@@ -151,5 +159,43 @@ TEST(AdcCycles, StatisticalModelWithTheSampledStepsAgrees) {
     EXPECT_NEAR(m.stat.clip_rate, clip, 4 * std::sqrt(clip / static_cast<double>(t.conversions)) + 1e-5) << slices;
     std::printf("per_cycle%s: err var %.6g sampled %.6g, clip %.4g sampled %.4g\n", slices ? "+slice" : "",
                 m.stat.err_var, var, m.stat.clip_rate, clip);
+  }
+}
+
+// Per-cycle ranges: a bit-serial column's atoms are generated once for every
+// cycle's classes, and each slice is converted once per distinct cycle step
+// (class_table.cpp). Each cycle's classes must come out as a table built with
+// one shared range at that cycle's step gives them: the same bits.
+TEST(AdcCycles, StatisticalClassesOfEachCycleAreThoseOfASharedRangeAtItsStep) {
+  const Config c = random_cycles();
+  BuiltJob job;
+  build_job(c, philox::JobId{}, job);
+  JobView& v = job.view;
+  ASSERT_EQ(v.cycles, 4);
+  stat::ClassTable per = stat::build_classes(job, stat::kKeptAtoms, &c.macro.adc);
+  EXPECT_LT(per.sources.size(), per.stats.size());  // the cycles' classes share their column's source
+  std::vector<double> fs(static_cast<std::size_t>(v.cycles) * v.ppw);
+  for (int cyc = 0; cyc < v.cycles; ++cyc)
+    for (int q = 0; q < v.ppw; ++q) fs[cyc * v.ppw + q] = 40.0 + 13.0 * cyc;  // four distinct steps
+  set_adc_cycle_scales(v, fs);
+  stat::convert_classes(v, per);
+  for (int cyc = 0; cyc < v.cycles; ++cyc) {
+    BuiltJob one;
+    build_job(c, philox::JobId{}, one);
+    AdcSpec shared = c.macro.adc;
+    shared.per_cycle = false;
+    stat::ClassTable sh = stat::build_classes(one, stat::kKeptAtoms, &shared);
+    set_adc_full_scale(one.view, fs[cyc * v.ppw]);
+    stat::convert_classes(one.view, sh);
+    for (int q = 0; q < v.ppw; ++q)
+      for (std::size_t gi = 0; gi < per.gs.size(); ++gi) {
+        const stat::ConversionStats &a = per.at(v, cyc, q, static_cast<int>(gi)),
+                                    &b = sh.at(one.view, cyc, q, static_cast<int>(gi));
+        EXPECT_EQ(a.col, b.col) << cyc << " " << q;
+        EXPECT_EQ(a.adc, b.adc) << cyc << " " << q;
+        EXPECT_EQ(a.p_clip, b.p_clip) << cyc << " " << q;
+        EXPECT_EQ(a.q2[2], b.q2[2]) << cyc << " " << q;
+        EXPECT_EQ(a.pe_o[2], b.pe_o[2]) << cyc << " " << q;
+      }
   }
 }

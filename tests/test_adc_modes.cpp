@@ -354,7 +354,9 @@ TEST(AdcCalibration, StatisticalModelWithTheSampledSliceStepsAgrees) {
     const double clip = static_cast<double>(e.clipped) / r.conversions();
     EXPECT_NEAR(m.stat.clip_rate, clip, 4 * std::sqrt(clip / r.conversions()) + 1e-5) << per_slice;
     if (!per_slice) shared_var = m.stat.err_var;
-    if (per_slice) EXPECT_LT(m.stat.err_var, shared_var / 3);
+    if (per_slice) {
+      EXPECT_LT(m.stat.err_var, shared_var / 3);
+    }
   }
 }
 

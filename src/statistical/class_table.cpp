@@ -44,8 +44,9 @@ void for_each_slice(const JobView& v, const OperandModel& om, const AtomSource& 
 }
 
 // One pass over a source into its classes' statistics. Bit-serial classes of
-// one column and row count differ only in P(O = o): each slice is converted
-// once and added to every class with its weight.
+// one column and row count differ only in P(O = o) and, with per-slice or
+// per-cycle ranges, in their ADC step: each slice is converted once (per
+// distinct step in the ADC pass) and added to every class with its weight.
 void run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pass pass,
               std::vector<ConversionStats>& stats, const std::function<void(std::span<const Atom>)>& also = {}) {
   if (s.w.empty()) {
@@ -56,17 +57,24 @@ void run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pas
     return;
   }
   std::vector<ConversionStats*> out;
-  for (int i : s.classes) {
-    out.push_back(&stats[i]);
-    reset(stats[i], v, pass, 0, s.rows + 1);
+  std::vector<double> step;  // per member; one shared value in the bins pass, which needs none
+  for (std::size_t j = 0; j < s.classes.size(); ++j) {
+    out.push_back(&stats[s.classes[j]]);
+    reset(stats[s.classes[j]], v, pass, 0, s.rows + 1);
+    step.push_back(pass == Pass::adc ? adc_step(v, s.at[j].first, s.at[j].second) : 0.0);
   }
+  std::vector<double> steps = step;
+  std::sort(steps.begin(), steps.end());
+  steps.erase(std::unique(steps.begin(), steps.end()), steps.end());
   ConversionStats part;
   std::vector<double> wo(s.classes.size());
   for_each_slice(v, om, s, [&](std::span<const Atom> slice) {
     if (also) also(slice);
-    convert(v, adc_step(v, s.c, s.q), slice, pass, part);
-    for (std::size_t j = 0; j < s.classes.size(); ++j) wo[j] = s.w[j][slice.front().o];
-    accumulate(part, out, wo);
+    for (double d : steps) {
+      convert(v, d, slice, pass, part);
+      for (std::size_t j = 0; j < s.classes.size(); ++j) wo[j] = step[j] == d ? s.w[j][slice.front().o] : 0.0;
+      accumulate(part, out, wo);
+    }
   });
 }
 
@@ -89,22 +97,23 @@ ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, const 
   // A view already in per_cycle mode (no AdcSpec to say) may also step by slice: both kept apart.
   const bool by_cycle = (adc && adc->per_cycle) || v.adc_mode == AdcMode::per_cycle;
   const bool by_slice = (adc && adc->per_slice) || v.adc_mode == AdcMode::per_slice || by_cycle;
-  auto column_key = [&](int c, int q, int rows) {  // what a class takes from its column, row group and ADC step
-    std::vector<double> key{1.0 * rows, by_cycle ? 1.0 * c : -1.0};
-    if (by_slice) key.push_back(adc_slice_of(v, q));
+  auto column_key = [&](int q, int rows) {  // what a class's atoms take from its column and row group
+    std::vector<double> key{1.0 * rows};
     for (const CellOutcome& o : cl.om.cell[q]) key.insert(key.end(), {1.0 * o.s, 1.0 * o.l, o.p});
     return key;
   };
-  // A class is fixed by its per-row distributions and row count; everything
-  // computed from it (statistics, regression slopes) is shared exactly.
-  // Bit-serial classes of one column and row count share one source.
+  // A class is fixed by its per-row distributions, row count and ADC step;
+  // everything computed from it (statistics, regression slopes) is shared
+  // exactly. Bit-serial classes of one column and row count share one source.
   std::map<std::vector<double>, int> seen, columns;
   for (int c = 0; c < v.cycles; ++c)
     for (int q = 0; q < v.ppw; ++q)
       for (const GroupSize& g : cl.gs) {
+        const std::vector<double> column = column_key(q, g.rows);
         std::vector<double> key = cl.om.pa[c];
-        const std::vector<double> column = column_key(c, q, g.rows);
         key.insert(key.end(), column.begin(), column.end());
+        key.push_back(by_cycle ? c : -1);
+        key.push_back(by_slice ? adc_slice_of(v, q) : -1);
         const int next = static_cast<int>(cl.stats.size());
         auto [it, fresh] = seen.emplace(std::move(key), next);
         cl.index.push_back(it->second);
@@ -116,6 +125,7 @@ ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, const 
         AtomSource& s = cl.sources[src];
         s.c = c, s.q = q, s.rows = g.rows;  // a shared source's classes agree on what it uses
         s.classes.push_back(next);
+        s.at.emplace_back(c, q);
         if (bit_serial(v)) s.w.push_back(active_rows_pmf(cl.om.pa[c], g.rows));
       }
   std::size_t kept = 0;

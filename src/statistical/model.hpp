@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "engine/job_builder.hpp"
@@ -152,10 +153,13 @@ std::vector<GroupSize> group_sizes(const JobView& v);
 // Atoms converted together for the classes they serve: the slices (O = o) of
 // a bit-serial column, which each class weights by its P(O = o), or one
 // class's own atoms. Both passes read them; they are generated once and kept
-// in between unless the table would hold too many (class_table.cpp).
+// in between unless the table would hold too many (class_table.cpp). The
+// classes of a bit-serial source may have different ADC steps (per-slice or
+// per-cycle ranges): the ADC pass converts each slice once per distinct step.
 struct AtomSource {
   int c = 0, q = 0, rows = 0;          // what generates the atoms: cycle (own atoms only), column, row count
   std::vector<int> classes;            // into ClassTable::stats
+  std::vector<std::pair<int, int>> at; // [member]: a (cycle, column position) of the class, for its ADC step
   std::vector<std::vector<double>> w;  // [member][o]; empty: one class's own atoms
   std::vector<double> w_max;           // [o]: the largest weight, for column_slices
   bool kept = false;
@@ -182,8 +186,8 @@ constexpr std::size_t kKeptAtoms = std::size_t{1} << 20;
 // The classes and their column-value bins (Pass::bins); the ADC step need not be set.
 // ADC ranges per weight slice or per input cycle (adc: the job's ADC, or a view
 // already in AdcMode::per_slice or per_cycle) keep column positions of
-// different slices, or of different cycles, in classes and sources of their
-// own, since their ADC steps may differ.
+// different slices, or of different cycles, in classes of their own, since
+// their ADC steps may differ; a bit-serial source still serves them all.
 ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms = kKeptAtoms, const AdcSpec* adc = nullptr);
 // Adds the ADC statistics (Pass::adc) with the job's ADC step, and drops the atoms.
 void convert_classes(const JobView& v, ClassTable& cl);
