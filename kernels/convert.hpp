@@ -250,6 +250,22 @@ struct FixedColumns {
   // level_sum() of columns p .. p + 3, one 64-bit lane each.
   CIMMC_HOT __m256i level_sums_x4(int p) const {
     const std::uint64_t* w = wt + p;
+#if defined(CIMMC_ISA_AVX2)
+    // The planes' byte counts, weighted by 2^q, in one byte accumulator (one
+    // VPSADBW for all planes) where the sum fits a byte: 8 WPG (2^BPC - 1) < 256.
+    if constexpr (8 * WPG * ((1 << BPC) - 1) < 256) {
+      LaneOnes ones;
+      CIMMC_UNROLL
+      for (int q = 0; q < BPC; ++q) {
+        CIMMC_UNROLL
+        for (int k = 0; k < WPG; ++k) {
+          const __m256i words = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + (q * WPG + k) * pc));
+          ones.add(_mm256_and_si256(words, _mm256_set1_epi64x(a[k])), q);
+        }
+      }
+      return ones.lanes();
+    }
+#endif
     __m256i acc = _mm256_setzero_si256();
     CIMMC_UNROLL
     for (int q = 0; q < BPC; ++q) {

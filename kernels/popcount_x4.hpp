@@ -25,11 +25,14 @@ struct LaneOnes {
   CIMMC_HOT void add(__m256i x) { n = _mm256_add_epi64(n, _mm256_popcnt_epi64(x)); }
   CIMMC_HOT __m256i lanes() const { return n; }
 #else
-  __m256i bytes;  // each byte at most 8 per word added: 31 x 8 < 256
+  __m256i bytes;  // each byte at most 8 << q per word added: the caller keeps the sum below 256
   CIMMC_HOT LaneOnes() : bytes(_mm256_setzero_si256()) {}
-  CIMMC_HOT void add(__m256i x) {
-    const __m256i table = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,  //
-                                           0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+  // The ones of x times 2^q (q <= 5): the nibble table's entries shifted (at
+  // most 4 << 5 = 128 per entry, so no bit crosses into the next byte).
+  CIMMC_HOT void add(__m256i x, int q = 0) {
+    const __m256i table = _mm256_slli_epi16(_mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,  //
+                                                             0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4),
+                                            q);
     const __m256i low = _mm256_set1_epi8(0x0f);
     const __m256i lo = _mm256_shuffle_epi8(table, _mm256_and_si256(x, low));
     const __m256i hi = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(x, 4), low));
