@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -53,6 +54,26 @@ Config random_cycles() {
   c.macro.adc.range = AdcRange::calibrated;
   c.macro.adc.per_cycle = true;
   return c;
+}
+
+// The converted class table of c's job with one ADC range, full scale fs, for all columns and cycles.
+stat::ClassTable shared_range_table(const Config& c, double fs) {
+  BuiltJob one;
+  build_job(c, philox::JobId{}, one);
+  AdcSpec shared = c.macro.adc;
+  shared.per_cycle = shared.per_slice = false;
+  stat::ClassTable t = stat::build_classes(one, stat::kKeptAtoms, &shared);
+  set_adc_full_scale(one.view, fs);
+  stat::convert_classes(one.view, t);
+  return t;
+}
+
+void expect_same_stats(const stat::ConversionStats& a, const stat::ConversionStats& b, int cyc, int q) {
+  EXPECT_EQ(a.col, b.col) << cyc << " " << q;
+  EXPECT_EQ(a.adc, b.adc) << cyc << " " << q;
+  EXPECT_EQ(a.p_clip, b.p_clip) << cyc << " " << q;
+  EXPECT_EQ(a.q2[2], b.q2[2]) << cyc << " " << q;
+  EXPECT_EQ(a.pe_o[2], b.pe_o[2]) << cyc << " " << q;
 }
 
 }  // namespace
@@ -180,22 +201,33 @@ TEST(AdcCycles, StatisticalClassesOfEachCycleAreThoseOfASharedRangeAtItsStep) {
   set_adc_cycle_scales(v, fs);
   stat::convert_classes(v, per);
   for (int cyc = 0; cyc < v.cycles; ++cyc) {
-    BuiltJob one;
-    build_job(c, philox::JobId{}, one);
-    AdcSpec shared = c.macro.adc;
-    shared.per_cycle = false;
-    stat::ClassTable sh = stat::build_classes(one, stat::kKeptAtoms, &shared);
-    set_adc_full_scale(one.view, fs[cyc * v.ppw]);
-    stat::convert_classes(one.view, sh);
+    const stat::ClassTable sh = shared_range_table(c, fs[cyc * v.ppw]);
     for (int q = 0; q < v.ppw; ++q)
-      for (std::size_t gi = 0; gi < per.gs.size(); ++gi) {
-        const stat::ConversionStats &a = per.at(v, cyc, q, static_cast<int>(gi)),
-                                    &b = sh.at(one.view, cyc, q, static_cast<int>(gi));
-        EXPECT_EQ(a.col, b.col) << cyc << " " << q;
-        EXPECT_EQ(a.adc, b.adc) << cyc << " " << q;
-        EXPECT_EQ(a.p_clip, b.p_clip) << cyc << " " << q;
-        EXPECT_EQ(a.q2[2], b.q2[2]) << cyc << " " << q;
-        EXPECT_EQ(a.pe_o[2], b.pe_o[2]) << cyc << " " << q;
-      }
+      for (std::size_t gi = 0; gi < per.gs.size(); ++gi)
+        expect_same_stats(per.at(v, cyc, q, static_cast<int>(gi)), sh.at(v, cyc, q, static_cast<int>(gi)), cyc, q);
+  }
+}
+
+// The same for per-slice ranges: weights all 5 = 0b0101 put both 2-bit slices
+// at level 1, so their classes share one source, whose slices are converted
+// at each slice's step.
+TEST(AdcCycles, StatisticalClassesOfEachSliceAreThoseOfASharedRangeAtItsStep) {
+  Config c = random_cycles();
+  c.tile.weights = constant_operand(4, false, 5.0, 15.0);
+  c.macro.adc.per_cycle = false;
+  c.macro.adc.per_slice = true;
+  BuiltJob job;
+  build_job(c, philox::JobId{}, job);
+  JobView& v = job.view;
+  ASSERT_EQ(v.ppw, 2);
+  stat::ClassTable per = stat::build_classes(job, stat::kKeptAtoms, &c.macro.adc);
+  EXPECT_EQ(per.sources.size(), 1u);  // one row group, both slices' cells alike
+  const std::array<double, kMaxPhysPerWeight> fs{30.0, 55.0};
+  set_adc_full_scales(v, fs, true);
+  ASSERT_EQ(v.adc_mode, AdcMode::per_slice);
+  stat::convert_classes(v, per);
+  for (int q = 0; q < v.ppw; ++q) {
+    const stat::ClassTable sh = shared_range_table(c, fs[q]);
+    for (int cyc = 0; cyc < v.cycles; ++cyc) expect_same_stats(per.at(v, cyc, q, 0), sh.at(v, cyc, q, 0), cyc, q);
   }
 }
