@@ -253,19 +253,11 @@ struct FixedColumns {
 #if defined(CIMMC_ISA_AVX2)
     // The planes' byte counts, weighted by 2^q, in one byte accumulator (one
     // VPSADBW for all planes) where the sum fits a byte: 8 WPG (2^BPC - 1) < 256.
-    if constexpr (8 * WPG * ((1 << BPC) - 1) < 256) {
-      LaneOnes ones;
-      CIMMC_UNROLL
-      for (int q = 0; q < BPC; ++q) {
-        CIMMC_UNROLL
-        for (int k = 0; k < WPG; ++k) {
-          const __m256i words = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + (q * WPG + k) * pc));
-          ones.add(_mm256_and_si256(words, _mm256_set1_epi64x(a[k])), q);
-        }
-      }
-      return ones.lanes();
-    }
+    constexpr bool kOneSum = 8 * WPG * ((1 << BPC) - 1) < 256;
+#else
+    constexpr bool kOneSum = false;
 #endif
+    LaneOnes all;
     __m256i acc = _mm256_setzero_si256();
     CIMMC_UNROLL
     for (int q = 0; q < BPC; ++q) {
@@ -273,11 +265,13 @@ struct FixedColumns {
       CIMMC_UNROLL
       for (int k = 0; k < WPG; ++k) {
         const __m256i words = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + (q * WPG + k) * pc));
-        ones.add(_mm256_and_si256(words, _mm256_set1_epi64x(a[k])));
+        const __m256i x = _mm256_and_si256(words, _mm256_set1_epi64x(a[k]));
+        if constexpr (kOneSum) all.add(x, q);
+        else ones.add(x);
       }
-      acc = _mm256_add_epi64(acc, _mm256_slli_epi64(ones.lanes(), q));
+      if constexpr (!kOneSum) acc = _mm256_add_epi64(acc, _mm256_slli_epi64(ones.lanes(), q));
     }
-    return acc;
+    return kOneSum ? all.lanes() : acc;
   }
   // plane_sums() of columns p .. p + 3, one 64-bit lane each.
   CIMMC_HOT void plane_sums_x4(int p, __m256i& s1, __m256i& s2) const {

@@ -22,7 +22,8 @@ struct LaneOnes {
 #if defined(CIMMC_ISA_AVX512)
   __m256i n;
   CIMMC_HOT LaneOnes() : n(_mm256_setzero_si256()) {}
-  CIMMC_HOT void add(__m256i x) { n = _mm256_add_epi64(n, _mm256_popcnt_epi64(x)); }
+  // The ones of x times 2^q.
+  CIMMC_HOT void add(__m256i x, int q = 0) { n = _mm256_add_epi64(n, _mm256_slli_epi64(_mm256_popcnt_epi64(x), q)); }
   CIMMC_HOT __m256i lanes() const { return n; }
 #else
   __m256i bytes;  // each byte at most 8 << q per word added: the caller keeps the sum below 256
