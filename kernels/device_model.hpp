@@ -70,9 +70,10 @@ CIMMC_HD float drift_factor(const DeviceView& d, int l, float z) {
   return expf(-nu * d.log_t);
 }
 
-// Whether cells carry programming variation (the float path's static draws).
-CIMMC_HD bool has_prog_variation(const JobView& v) {
-  return v.prog_abs > 0.f || v.prog_rel > 0.f || v.dev.prog_model != ProgModel::constant;
+// Whether cells' conductances vary about their levels' nominal values
+// (programming variation or drift: the float path's static draws per cell).
+CIMMC_HD bool has_static_variation(const JobView& v) {
+  return v.prog_abs > 0.f || v.prog_rel > 0.f || v.dev.prog_model != ProgModel::constant || v.dev.drift;
 }
 
 }  // namespace CIMMC_ISA_NS

@@ -14,6 +14,7 @@
 #include "pricing/pricing.hpp"
 #include "statistical/model.hpp"
 #include "statistical/statistical.hpp"
+#include "study/stat_jobs.hpp"
 #include "test_util.hpp"
 
 using namespace cimmc;
@@ -613,6 +614,63 @@ TEST(Statistical, AgreesWithSamplerStateDependentProgrammingNoise) {
     c.tile.weights = uniform_operand(4, false, 0.0, 1.0, 1.0);
     compare_with_sampler(c, to_string(pm));
   }
+}
+
+// Conductance drift read a year after programming (macro.noise.drift): the
+// model's per-level conductance moments are the programmed ones times E[F] and
+// E[F^2] of the drift factor (operand_model.cpp). With aihwkit's
+// state-dependent nu on PCM programming noise, and with one normal nu for
+// every state wide enough that 16% of the cells do not drift (nu clamped at 0),
+// on differential columns with read noise. The wide nu on 128 rows: the model
+// takes each cell's factor by its two moments, and on 32 rows the skew of so
+// wide a spread leaves two tail bins of the column values beyond 4 standard
+// errors (docs/config.md).
+TEST(Statistical, AgreesWithSamplerDriftedConductances) {
+  for (const bool pcm : {true, false}) {
+    Config c = base(pcm ? 32 : 128, 4, 2, 1, pcm ? 21 : 22);
+    c.macro.weight_encoding = WeightEncoding::differential;
+    c.macro.g_on_us = 25.0;
+    c.macro.g_off_us = 0.5;
+    c.macro.noise.read_sigma_rel = 0.03;
+    DriftSpec& d = c.macro.noise.drift;
+    d.t_seconds = 3.15e7;
+    if (pcm) {
+      c.macro.noise.prog_model = ProgNoiseModel::pcm;
+    } else {
+      d.nu_model = DriftNuModel::constant;
+      d.nu_mean = 0.05;
+      d.nu_sigma = 0.05;
+    }
+    c.macro.adc.bits = 6;
+    c.macro.adc.range = AdcRange::max;
+    c.macro.adc.max_value = pcm ? 40 : 160;
+    c.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
+    c.tile.weights = normal_operand(5, 0.0, 1.0, 3.0);
+    ASSERT_EQ(statistical_refusal(c.macro), "");
+    compare_with_sampler(c, pcm ? "drift, pcm nu" : "drift, constant nu");
+    d.compensation = true;  // a factor measured per programmed array: refused
+    EXPECT_NE(statistical_refusal(c.macro).find("compensation"), std::string::npos);
+  }
+}
+
+// The drift factor's moments against numerical integration over nu.
+TEST(Statistical, DriftMomentIsTheIntegralOverNu) {
+  for (const double mu : {0.05, 0.0, -0.02})
+    for (const double sigma : {0.0, 0.01, 0.05})
+      for (const double kl : {2.0, 13.5, 27.0}) {
+        double want = 0;
+        if (sigma == 0) {
+          want = std::exp(-kl * std::max(mu, 0.0));
+        } else {
+          const int n = 200000;
+          const double lo = mu - 12 * sigma, h = 24 * sigma / n;
+          for (int i = 0; i < n; ++i) {  // midpoint rule over +-12 sigma
+            const double nu = lo + (i + 0.5) * h, z = (nu - mu) / sigma;
+            want += h * std::exp(-0.5 * z * z) / (sigma * std::sqrt(2 * std::numbers::pi)) * std::exp(-kl * std::max(nu, 0.0));
+          }
+        }
+        EXPECT_NEAR(cimmc::stat::drift_moment(mu, sigma, kl), want, 1e-9 * want) << mu << " " << sigma << " " << kl;
+      }
 }
 
 TEST(Statistical, AgreesWithSamplerHeavyClipping) {

@@ -82,12 +82,13 @@ void run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pas
 
 ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, const AdcSpec* adc) {
   const JobView& v = job.view;
-  // Column values of subtracted pairs and of drifted cells are not modelled
-  // (statistical_refusal says so before a run); energy alone is (statistical_energy).
-  if (v.pair || v.dev.drift || v.ir_rho > 0 || v.slice_combine)
+  // Column values of subtracted pairs and the outputs of drift compensation
+  // are not modelled (statistical_refusal says so before a run); energy alone
+  // is (statistical_energy).
+  if (v.pair || v.dev.compensate || v.ir_rho > 0 || v.slice_combine)
     throw std::invalid_argument(std::string("the statistical model does not model ") +
                                 (v.pair           ? "weight_encoding differential_analog"
-                                 : v.dev.drift   ? "conductance drift"
+                                 : v.dev.compensate ? "global drift compensation"
                                  : v.ir_rho > 0  ? "IR drop"
                                                  : "slice_combine charge (one conversion of combined columns)") +
                                 "; sample it, or price energy alone with --energy-only");

@@ -13,7 +13,7 @@
 //   value_fft         value_dp by FFT where the direct sums would cost more than
 //                     kValueBudget (from_spectra: the same atoms to rounding, those
 //                     below kFftFloor dropped)
-// With r_off = 0 and no programming variation every method is exact, and so
+// With r_off = 0 and no programming variation or drift every method is exact, and so
 // is the g_off shift r_off*O in the first two. Everything else is a row sum
 // sum_j h_j (h: e, programming variance, read-noise variance) and enters
 // through its exact conditional mean given the kept statistic S, from the
@@ -21,7 +21,8 @@
 // / P_n(S). In value_dp the conditional variance of sum e (r_off times O's
 // spread given M) comes the same way from layer n-2 and becomes Gaussian
 // spread. Approximations: programming variation is Gaussian with the
-// clamped-normal variance, at its conditional mean; read noise, a mixture of
+// clamped-normal variance, at its conditional mean, and so is drift, by the
+// first two moments of the drifted conductance (operand_model.cpp); read noise, a mixture of
 // Gaussians whose variance depends on the rows, is two Gaussians matching the
 // conditional mean and variance of that variance (adc_transfer.cpp); atoms
 // below kTiny are dropped (clip rates below ~1e-18 read as 0).
@@ -102,7 +103,7 @@ struct Sums {
 Atom make_atom(const JobView& v, int M, int O, bool has_o, double p, const Sums& s) {
   Atom a;
   a.p = p;
-  if (has_o && !has_prog_variation(v)) {
+  if (has_o && !has_static_variation(v)) {
     a.u = static_cast<double>(M) + static_cast<double>(v.r_off) * O;  // the sampler's own expression
   } else {
     a.u = M + s.e;
@@ -336,10 +337,10 @@ double joint_cost(const std::vector<Key>& keys, int n) {
 }
 
 // Whether an atom reads any conditional row sum: with O kept and no
-// programming variation the g_off term is r_off O itself (make_atom), and a
+// programming variation or drift the g_off term is r_off O itself (make_atom), and a
 // sum that is zero in every row is zero given any statistic.
 bool reads_row_sums(const JobView& v, const std::vector<Key>& keys, bool has_o) {
-  const bool e_read = !has_o || has_prog_variation(v);
+  const bool e_read = !has_o || has_static_variation(v);
   return std::any_of(keys.begin(), keys.end(), [&](const Key& k) {
     return k.pvp != 0 || k.pvn != 0 || k.pvn2 != 0 || (e_read && (k.pe != 0 || k.pe2 != 0));
   });

@@ -226,5 +226,7 @@ std::vector<double> binomial_pmf(int n, double p);
 
 // E[Y], Var[Y] of Y = max(0, N(mean, sd^2)).
 void clamped_normal_moments(double mean, double sd, double& m, double& var);
+// E[F^k] of the drift factor F = exp(-L max(0, nu)), nu ~ N(mu, sigma^2), at kl = k L.
+double drift_moment(double mu, double sigma, double kl);
 
 }  // namespace cimmc::stat

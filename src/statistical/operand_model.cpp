@@ -26,6 +26,15 @@ void clamped_normal_moments(double mean, double sd, double& m, double& var) {
   var = m2 - m * m > 0 ? m2 - m * m : 0.0;
 }
 
+// E[F^k] of the drift factor F = exp(-L max(0, nu)), nu ~ N(mu, sigma^2)
+// (device_model.hpp drift_factor; kl = k L): the lognormal moment over nu > 0
+// plus P(nu <= 0), where F = 1:
+//   P(nu <= 0) + exp(-kl mu + (kl sigma)^2 / 2) Phi(mu / sigma - kl sigma).
+double drift_moment(double mu, double sigma, double kl) {
+  if (sigma <= 0) return std::exp(-kl * std::max(mu, 0.0));
+  return normal_cdf(-mu / sigma) + std::exp(-kl * mu + 0.5 * kl * kl * sigma * sigma) * normal_cdf(mu / sigma - kl * sigma);
+}
+
 OperandModel operand_model(const BuiltJob& job, bool values) {
   const JobView& v = job.view;
   OperandModel om;
@@ -60,6 +69,14 @@ OperandModel operand_model(const BuiltJob& job, bool values) {
     const float sd = prog_sigma(v, g);  // the sampler's own function (device_model.hpp)
     if (v.float_path) clamped_normal_moments(g, sd, om.g_mean[l], om.g_var[l]);
     else om.g_mean[l] = static_cast<double>(l) + static_cast<double>(v.r_off), om.g_var[l] = 0;
+    if (!v.dev.drift) continue;
+    // Drift: G = G_prog F with the factor F drawn independently of the
+    // programming (its own Philox stream), nu from the level's tabulated fit:
+    // E[G] = E[G_prog] E[F], E[G^2] = E[G_prog^2] E[F^2].
+    const double mu = v.dev.nu_mu[l], sigma = v.dev.nu_sd[l], log_t = v.dev.log_t;
+    const double m = om.g_mean[l], m2 = om.g_var[l] + m * m;
+    om.g_mean[l] = m * drift_moment(mu, sigma, log_t);
+    om.g_var[l] = std::max(m2 * drift_moment(mu, sigma, 2 * log_t) - om.g_mean[l] * om.g_mean[l], 0.0);
   }
 
   // P(sign, faulted level) per physical column, [q][(s > 0) * L + level]: the
