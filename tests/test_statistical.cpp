@@ -648,7 +648,36 @@ TEST(Statistical, AgreesWithSamplerDriftedConductances) {
     c.tile.weights = normal_operand(5, 0.0, 1.0, 3.0);
     ASSERT_EQ(statistical_refusal(c.macro), "");
     compare_with_sampler(c, pcm ? "drift, pcm nu" : "drift, constant nu");
-    d.compensation = true;  // a factor measured per programmed array: refused
+  }
+}
+
+// Global drift compensation (macro.noise.drift.compensation): the outputs'
+// analog part scaled by alpha, the array's summed conductance before drift
+// over after (operand_model.cpp), on differential and on offset columns (each
+// unsigned), a year after programming with PCM programming noise and nu. 128
+// rows of 16 weights: thousands of cells, so alpha's spread between arrays,
+// which the model leaves out (relative sd about CV(G) / sqrt(cells)), is small.
+// Signed (sign_magnitude) columns, whose factor is a ratio of |signed sums|,
+// are refused.
+TEST(Statistical, AgreesWithSamplerDriftCompensation) {
+  for (const WeightEncoding enc : {WeightEncoding::differential, WeightEncoding::offset}) {
+    Config c = base(128, 16, 2, 1, enc == WeightEncoding::offset ? 23 : 24);
+    c.macro.cols = 128;
+    c.macro.weight_encoding = enc;
+    c.macro.g_on_us = 25.0;
+    c.macro.g_off_us = 0.5;
+    c.macro.noise.read_sigma_rel = 0.03;
+    c.macro.noise.prog_model = ProgNoiseModel::pcm;
+    c.macro.noise.drift.t_seconds = 3.15e7;
+    c.macro.noise.drift.compensation = true;
+    c.macro.adc.bits = 6;
+    c.macro.adc.range = AdcRange::max;
+    c.macro.adc.max_value = 160;
+    c.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
+    c.tile.weights = normal_operand(5, 0.0, 1.0, 3.0);
+    ASSERT_EQ(statistical_refusal(c.macro), "");
+    compare_with_sampler(c, to_string(enc));
+    c.macro.weight_encoding = WeightEncoding::sign_magnitude;
     EXPECT_NE(statistical_refusal(c.macro).find("compensation"), std::string::npos);
   }
 }

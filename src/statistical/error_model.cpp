@@ -4,6 +4,13 @@
 //   y - x.w = sum_{c,g,q} k_cq (delta*code_cgq - V_cgq),  k_cq = in_coef[c] w_coef[q],
 // with V the ideal integer column value sum_j s_j a_j l_j from the encoded
 // (fault-free) levels, because the digital corrections cancel the encodings.
+// Global drift compensation multiplies the analog part sum k delta*code by
+// alpha before the corrections, so the error becomes
+//   alpha (y - x.w) + (alpha - 1) sum k V:
+// every term below scales by alpha (variances by alpha^2), and sum k V, a sum
+// over rows, joins each row's linear term in coherent_row. alpha is taken at
+// its expectation (operand_model.cpp); terms of the residuals' covariance with
+// sum k V beyond the linear ones are left out, as between residuals.
 // Each term splits at M, the integer sum of the faulted levels:
 //   e = delta*code - M   conversion error of the class (adc_transfer.cpp)
 //   M - V                stuck cells: a sum over rows
@@ -97,6 +104,7 @@ Split split(const ConversionStats& s, int i) {
 std::pair<double, double> coherent_row(const JobView& v, const OperandModel& om, const std::vector<double>& gamma,
                                        const std::vector<double>& beta) {
   const int C = v.cycles, L = v.L;
+  const double alpha = om.alpha;  // drift compensation: the row's term alpha T + (alpha - 1) V (file comment)
   std::vector<double> a1(C, 0.0), a2(static_cast<std::size_t>(C) * C, 0.0);  // E[a_c], E[a_c a_c']
   for (const InputValue& x : om.xs)
     for (int c = 0; c < C; ++c) {
@@ -115,7 +123,7 @@ std::pair<double, double> coherent_row(const JobView& v, const OperandModel& om,
   std::vector<double> eta(C), kb(C);
   for (int q = 0; q < v.ppw; ++q) {
     for (int c = 0; c < C; ++c) kb[c] = v.in_coef[c] * v.w_coef[q] * beta[c * v.ppw + q];
-    const double b2 = quad(kb.data(), kb.data());  // E[B_q^2]
+    const double b2 = alpha * alpha * quad(kb.data(), kb.data());  // E[(alpha B_q)^2]
     for (int l = 0; l < L; ++l) {
       double* em = &eta_mean[(static_cast<std::size_t>(q) * L + l) * C];
       const int fate[3] = {l, 0, L - 1};
@@ -126,7 +134,8 @@ std::pair<double, double> coherent_row(const JobView& v, const OperandModel& om,
         const int lf = fate[f];
         for (int c = 0; c < C; ++c) {
           const double k = v.in_coef[c] * v.w_coef[q];
-          eta[c] = k * (gamma[c * v.ppw + q] * lf + beta[c * v.ppw + q] * (om.g_mean[lf] - lf) + (lf - l));
+          eta[c] = alpha * k * (gamma[c * v.ppw + q] * lf + beta[c * v.ppw + q] * (om.g_mean[lf] - lf) + (lf - l)) +
+                   (alpha - 1) * k * l;
           em[c] += pf * eta[c];
         }
         y2 += pf * (b2 * om.g_var[lf] + quad(eta.data(), eta.data()));
@@ -189,6 +198,8 @@ constexpr double kAnalogSpread = 0.05;  // of the ADC step: the largest sd(D) of
 
 ErrorMoments error_moments(const JobView& v, const ClassTable& cl) {
   ErrorMoments em;
+  // Drift compensation scales each output's analog part by alpha (file comment).
+  const double alpha = cl.om.alpha, a2 = alpha * alpha;
   const std::size_t nq = static_cast<std::size_t>(v.cycles) * v.ppw;
   std::vector<std::vector<Split>> splits(cl.gs.size(), std::vector<Split>(3 * nq));  // [gi][(c * ppw + q) * 3 + i]
   for (std::size_t gi = 0; gi < cl.gs.size(); ++gi) {
@@ -204,7 +215,7 @@ ErrorMoments error_moments(const JobView& v, const ClassTable& cl) {
         const double k = v.in_coef[c] * v.w_coef[q];
         for (int i = 0; i < 3; ++i) {
           const Split& sp = splits[gi][(c * v.ppw + q) * 3 + i] = split(s, i);
-          em.var[i] += n * k * k * sp.independent;
+          em.var[i] += a2 * n * k * k * sp.independent;
           for (std::size_t o = 0; o < sp.psi.size(); ++o) {
             if (s.po[o] <= 0) continue;
             auto& sh = shared[s.o0 + static_cast<int>(o)];
@@ -213,11 +224,11 @@ ErrorMoments error_moments(const JobView& v, const ClassTable& cl) {
           }
           gamma[i][c * v.ppw + q] = sp.gamma;
           beta[i][c * v.ppw + q] = sp.beta;
-          if (i == 2) em.mean += n * k * sp.mean;
+          if (i == 2) em.mean += alpha * n * k * sp.mean;
         }
       }
       for (const auto& [o, sh] : shared)
-        for (int i = 0; i < 3; ++i) em.var[i] += n * sh[0] * sh[1 + i] * sh[1 + i];
+        for (int i = 0; i < 3; ++i) em.var[i] += a2 * n * sh[0] * sh[1 + i] * sh[1 + i];
     }
     const double rows = static_cast<double>(cl.gs[gi].rows) * cl.gs[gi].count;
     for (int i = 0; i < 4; ++i) {
@@ -284,7 +295,7 @@ ErrorMoments error_moments(const JobView& v, const ClassTable& cl) {
       const double lin = rows * (a.gamma * b.gamma * row[0][0] + a.gamma * b.beta * row[0][1] +
                                  a.beta * b.gamma * row[1][0] + a.beta * b.beta * row[1][1]);
       const double cov_e = t.e12[i] / t.p - t.e1[i] * t.e2[i] / (t.p * t.p);
-      out.var[i] += pr.k * (cov_e - lin - pr.psi[i]);
+      out.var[i] += a2 * pr.k * (cov_e - lin - pr.psi[i]);
     }
   }
   return out;

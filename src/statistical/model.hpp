@@ -41,7 +41,11 @@ struct OperandModel {
   std::vector<InputValue> xs;
   std::vector<WeightValue> ws;
   double p_fault[3] = {1, 0, 0};               // a cell keeps its level, is stuck off, is stuck on
-  std::vector<double> g_mean, g_var;           // conductance by faulted level [g_lsb]
+  std::vector<double> g_mean, g_var;           // conductance by faulted level [g_lsb] (drifted)
+  std::vector<double> g_prog_mean;             // the programmed mean before drift
+  // Global drift compensation's factor: the ratio of an array's expected
+  // summed conductances before and after drift (1 without compensation).
+  double alpha = 1;
   // differential_analog: expected negative-device cells per weight at each
   // faulted level (their reads are events; their currents the full model refuses).
   std::vector<double> pair_levels;

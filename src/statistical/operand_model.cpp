@@ -64,11 +64,13 @@ OperandModel operand_model(const BuiltJob& job, bool values) {
   // Conductance: the sampler draws max(0, l + r_off + sd * z), sd in float arithmetic.
   om.g_mean.resize(v.L);
   om.g_var.resize(v.L);
+  om.g_prog_mean.resize(v.L);
   for (int l = 0; l < v.L; ++l) {
     const float g = static_cast<float>(l) + v.r_off;
     const float sd = prog_sigma(v, g);  // the sampler's own function (device_model.hpp)
     if (v.float_path) clamped_normal_moments(g, sd, om.g_mean[l], om.g_var[l]);
     else om.g_mean[l] = static_cast<double>(l) + static_cast<double>(v.r_off), om.g_var[l] = 0;
+    om.g_prog_mean[l] = om.g_mean[l];
     if (!v.dev.drift) continue;
     // Drift: G = G_prog F with the factor F drawn independently of the
     // programming (its own Philox stream), nu from the level's tabulated fit:
@@ -123,6 +125,18 @@ OperandModel operand_model(const BuiltJob& job, bool values) {
         const int s = i < v.L ? -1 : 1, l = i % v.L;
         om.cell[q].push_back({s, l, cells[q][i], om.g_mean[l], om.g_var[l]});
       }
+  // Global drift compensation (drift_compensation, macro_model.hpp) scales the
+  // outputs by alpha = sum_p |column p at t0| / sum_p |column p at t| of each
+  // programmed array. Unsigned columns sum non-negative conductances, so alpha
+  // is a ratio of sums over all the array's cells, taken at its expectation:
+  // its spread between arrays (relative sd about CV(G) / sqrt(cells)) is left
+  // out. Signed columns and pairs are refused (statistical_refusal).
+  if (v.dev.compensate) {
+    double s0 = 0, st = 0;
+    for (int q = 0; q < v.ppw; ++q)
+      for (const CellOutcome& c : om.cell[q]) s0 += c.p * om.g_prog_mean[c.l], st += c.p * c.g_mean;
+    om.alpha = st > 0 ? s0 / st : 1.0;
+  }
   return om;
 }
 
