@@ -82,15 +82,13 @@ void run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pas
 
 ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, const AdcSpec* adc) {
   const JobView& v = job.view;
-  // Column values of subtracted pairs and drift compensation of signed
-  // columns are not modelled (statistical_refusal says so before a run);
-  // energy alone is (statistical_energy).
-  if (v.pair || (v.dev.compensate && v.signed_cols) || v.ir_rho > 0 || v.slice_combine)
+  // Column values of subtracted pairs are not modelled (statistical_refusal
+  // says so before a run); energy alone is (statistical_energy).
+  if (v.pair || v.ir_rho > 0 || v.slice_combine)
     throw std::invalid_argument(std::string("the statistical model does not model ") +
-                                (v.pair             ? "weight_encoding differential_analog"
-                                 : v.ir_rho > 0     ? "IR drop"
-                                 : v.slice_combine  ? "slice_combine charge (one conversion of combined columns)"
-                                                    : "drift compensation of signed (sign_magnitude) columns") +
+                                (v.pair          ? "weight_encoding differential_analog"
+                                 : v.ir_rho > 0  ? "IR drop"
+                                                 : "slice_combine charge (one conversion of combined columns)") +
                                 "; sample it, or price energy alone with --energy-only");
   ClassTable cl;
   cl.om = operand_model(job);

@@ -42,7 +42,7 @@ struct OperandModel {
   std::vector<WeightValue> ws;
   double p_fault[3] = {1, 0, 0};               // a cell keeps its level, is stuck off, is stuck on
   std::vector<double> g_mean, g_var;           // conductance by faulted level [g_lsb] (drifted)
-  std::vector<double> g_prog_mean;             // the programmed mean before drift
+  std::vector<double> g_prog_mean, g_prog_var; // the programmed moments before drift
   // Global drift compensation's factor: the ratio of an array's expected
   // summed conductances before and after drift (1 without compensation).
   double alpha = 1;

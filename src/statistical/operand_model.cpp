@@ -26,6 +26,14 @@ void clamped_normal_moments(double mean, double sd, double& m, double& var) {
   var = m2 - m * m > 0 ? m2 - m * m : 0.0;
 }
 
+// E|X| for X ~ N(mean, var).
+double folded_normal_mean(double mean, double var) {
+  if (var <= 0) return std::fabs(mean);
+  const double sd = std::sqrt(var);
+  return sd * std::sqrt(2 / std::numbers::pi) * std::exp(-0.5 * mean * mean / var) +
+         mean * (1 - 2 * normal_cdf(-mean / sd));
+}
+
 // E[F^k] of the drift factor F = exp(-L max(0, nu)), nu ~ N(mu, sigma^2)
 // (device_model.hpp drift_factor; kl = k L): the lognormal moment over nu > 0
 // plus P(nu <= 0), where F = 1:
@@ -65,12 +73,13 @@ OperandModel operand_model(const BuiltJob& job, bool values) {
   om.g_mean.resize(v.L);
   om.g_var.resize(v.L);
   om.g_prog_mean.resize(v.L);
+  om.g_prog_var.resize(v.L);
   for (int l = 0; l < v.L; ++l) {
     const float g = static_cast<float>(l) + v.r_off;
     const float sd = prog_sigma(v, g);  // the sampler's own function (device_model.hpp)
     if (v.float_path) clamped_normal_moments(g, sd, om.g_mean[l], om.g_var[l]);
     else om.g_mean[l] = static_cast<double>(l) + static_cast<double>(v.r_off), om.g_var[l] = 0;
-    om.g_prog_mean[l] = om.g_mean[l];
+    om.g_prog_mean[l] = om.g_mean[l], om.g_prog_var[l] = om.g_var[l];
     if (!v.dev.drift) continue;
     // Drift: G = G_prog F with the factor F drawn independently of the
     // programming (its own Philox stream), nu from the level's tabulated fit:
@@ -127,15 +136,24 @@ OperandModel operand_model(const BuiltJob& job, bool values) {
       }
   // Global drift compensation (drift_compensation, macro_model.hpp) scales the
   // outputs by alpha = sum_p |column p at t0| / sum_p |column p at t| of each
-  // programmed array. Unsigned columns sum non-negative conductances, so alpha
-  // is a ratio of sums over all the array's cells, taken at its expectation:
-  // its spread between arrays (relative sd about CV(G) / sqrt(cells)) is left
-  // out. Signed columns and pairs are refused (statistical_refusal).
+  // programmed array, every row driven. Over the array's many columns alpha is
+  // taken at the ratio of expectations; its spread between arrays (relative sd
+  // about CV(G) / sqrt(cells)) is left out. A column's sum over K rows of
+  // independent cells: unsigned, E|sum| = K E[g]; signed (sign_magnitude), the
+  // folded normal's mean of N(K E[s g], K Var(s g)).
   if (v.dev.compensate) {
-    double s0 = 0, st = 0;
-    for (int q = 0; q < v.ppw; ++q)
-      for (const CellOutcome& c : om.cell[q]) s0 += c.p * om.g_prog_mean[c.l], st += c.p * c.g_mean;
-    om.alpha = st > 0 ? s0 / st : 1.0;
+    double a0 = 0, at = 0;
+    for (int q = 0; q < v.ppw; ++q) {
+      double m0 = 0, e0 = 0, mt = 0, et = 0;  // E[s g], E[g^2] at t0 and at t
+      for (const CellOutcome& c : om.cell[q]) {
+        const double g0 = om.g_prog_mean[c.l];
+        m0 += c.p * c.s * g0, e0 += c.p * (om.g_prog_var[c.l] + g0 * g0);
+        mt += c.p * c.s * c.g_mean, et += c.p * (c.g_var + c.g_mean * c.g_mean);
+      }
+      a0 += v.signed_cols ? folded_normal_mean(v.K * m0, v.K * (e0 - m0 * m0)) : v.K * m0;
+      at += v.signed_cols ? folded_normal_mean(v.K * mt, v.K * (et - mt * mt)) : v.K * mt;
+    }
+    om.alpha = at > 0 ? a0 / at : 1.0;
   }
   return om;
 }
