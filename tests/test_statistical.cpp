@@ -616,6 +616,28 @@ TEST(Statistical, AgreesWithSamplerStateDependentProgrammingNoise) {
   }
 }
 
+namespace {
+
+// The drift tests' macro: K rows x N weights on 2-bit cells (1-bit DAC),
+// g_on 25 uS and g_off 0.5 uS, 3% proportional read noise, read a year after
+// programming, a 6-bit ADC over [0, max_value]; 4-bit unsigned inputs,
+// 5-bit signed weights.
+Config drifted(int K, int N, std::uint64_t seed, double max_value) {
+  Config c = base(K, N, 2, 1, seed);
+  c.macro.g_on_us = 25.0;
+  c.macro.g_off_us = 0.5;
+  c.macro.noise.read_sigma_rel = 0.03;
+  c.macro.noise.drift.t_seconds = 3.15e7;
+  c.macro.adc.bits = 6;
+  c.macro.adc.range = AdcRange::max;
+  c.macro.adc.max_value = max_value;
+  c.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
+  c.tile.weights = normal_operand(5, 0.0, 1.0, 3.0);
+  return c;
+}
+
+}  // namespace
+
 // Conductance drift read a year after programming (macro.noise.drift): the
 // model's per-level conductance moments are the programmed ones times E[F] and
 // E[F^2] of the drift factor (operand_model.cpp). With aihwkit's
@@ -627,13 +649,9 @@ TEST(Statistical, AgreesWithSamplerStateDependentProgrammingNoise) {
 // errors (docs/config.md).
 TEST(Statistical, AgreesWithSamplerDriftedConductances) {
   for (const bool pcm : {true, false}) {
-    Config c = base(pcm ? 32 : 128, 4, 2, 1, pcm ? 21 : 22);
+    Config c = drifted(pcm ? 32 : 128, 4, pcm ? 21 : 22, pcm ? 40 : 160);
     c.macro.weight_encoding = WeightEncoding::differential;
-    c.macro.g_on_us = 25.0;
-    c.macro.g_off_us = 0.5;
-    c.macro.noise.read_sigma_rel = 0.03;
     DriftSpec& d = c.macro.noise.drift;
-    d.t_seconds = 3.15e7;
     if (pcm) {
       c.macro.noise.prog_model = ProgNoiseModel::pcm;
     } else {
@@ -641,11 +659,6 @@ TEST(Statistical, AgreesWithSamplerDriftedConductances) {
       d.nu_mean = 0.05;
       d.nu_sigma = 0.05;
     }
-    c.macro.adc.bits = 6;
-    c.macro.adc.range = AdcRange::max;
-    c.macro.adc.max_value = pcm ? 40 : 160;
-    c.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
-    c.tile.weights = normal_operand(5, 0.0, 1.0, 3.0);
     ASSERT_EQ(statistical_refusal(c.macro), "");
     compare_with_sampler(c, pcm ? "drift, pcm nu" : "drift, constant nu");
   }
@@ -661,20 +674,11 @@ TEST(Statistical, AgreesWithSamplerDriftedConductances) {
 TEST(Statistical, AgreesWithSamplerDriftCompensation) {
   for (const WeightEncoding enc :
        {WeightEncoding::differential, WeightEncoding::offset, WeightEncoding::sign_magnitude}) {
-    Config c = base(128, 16, 2, 1, enc == WeightEncoding::offset ? 23 : enc == WeightEncoding::differential ? 24 : 25);
+    Config c = drifted(128, 16, enc == WeightEncoding::offset ? 23 : enc == WeightEncoding::differential ? 24 : 25, 160);
     c.macro.cols = 128;
     c.macro.weight_encoding = enc;
-    c.macro.g_on_us = 25.0;
-    c.macro.g_off_us = 0.5;
-    c.macro.noise.read_sigma_rel = 0.03;
     c.macro.noise.prog_model = ProgNoiseModel::pcm;
-    c.macro.noise.drift.t_seconds = 3.15e7;
     c.macro.noise.drift.compensation = true;
-    c.macro.adc.bits = 6;
-    c.macro.adc.range = AdcRange::max;
-    c.macro.adc.max_value = 160;
-    c.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
-    c.tile.weights = normal_operand(5, 0.0, 1.0, 3.0);
     ASSERT_EQ(statistical_refusal(c.macro), "");
     compare_with_sampler(c, to_string(enc));
   }

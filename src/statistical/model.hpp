@@ -44,7 +44,7 @@ struct OperandModel {
   std::vector<double> g_mean, g_var;           // conductance by faulted level [g_lsb] (drifted)
   std::vector<double> g_prog_mean, g_prog_var; // the programmed moments before drift
   // Global drift compensation's factor: the ratio of an array's expected
-  // summed conductances before and after drift (1 without compensation).
+  // summed |column| before and after drift (1 without compensation).
   double alpha = 1;
   // differential_analog: expected negative-device cells per weight at each
   // faulted level (their reads are events; their currents the full model refuses).

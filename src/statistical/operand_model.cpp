@@ -142,16 +142,19 @@ OperandModel operand_model(const BuiltJob& job, bool values) {
   // independent cells: unsigned, E|sum| = K E[g]; signed (sign_magnitude), the
   // folded normal's mean of N(K E[s g], K Var(s g)).
   if (v.dev.compensate) {
+    // E|column sum| from a cell's E[s g] and E[g^2].
+    auto abs_sum = [&](double m, double e) {
+      return v.signed_cols ? folded_normal_mean(v.K * m, v.K * (e - m * m)) : v.K * m;
+    };
     double a0 = 0, at = 0;
     for (int q = 0; q < v.ppw; ++q) {
-      double m0 = 0, e0 = 0, mt = 0, et = 0;  // E[s g], E[g^2] at t0 and at t
+      double m0 = 0, e0 = 0, mt = 0, et = 0;  // at t0 and at t
       for (const CellOutcome& c : om.cell[q]) {
         const double g0 = om.g_prog_mean[c.l];
         m0 += c.p * c.s * g0, e0 += c.p * (om.g_prog_var[c.l] + g0 * g0);
         mt += c.p * c.s * c.g_mean, et += c.p * (c.g_var + c.g_mean * c.g_mean);
       }
-      a0 += v.signed_cols ? folded_normal_mean(v.K * m0, v.K * (e0 - m0 * m0)) : v.K * m0;
-      at += v.signed_cols ? folded_normal_mean(v.K * mt, v.K * (et - mt * mt)) : v.K * mt;
+      a0 += abs_sum(m0, e0), at += abs_sum(mt, et);
     }
     om.alpha = at > 0 ? a0 / at : 1.0;
   }
