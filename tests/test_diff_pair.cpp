@@ -51,6 +51,13 @@ double error_variance(const JobResult& r, double& n, double& mean) {
   return t.sum_err2 / n - mean * mean;
 }
 
+// The full statistical model's error moments of a config.
+StatResult modelled(const Config& c) {
+  BuiltJob job;
+  build_job(c, philox::JobId{}, job);
+  return statistical_job(job);
+}
+
 struct Errors {
   double sum_abs = 0, sum2 = 0, n = 0;
 };
@@ -154,6 +161,11 @@ TEST(DiffPair, ReadNoiseOfBothDevices) {
   const double s2 = 0.2 * 0.2, K = 32, cycles = 1 + 4 + 64, cols = 1 + 16;
   const double want = 2 * s2 * K * cycles * cols;
   EXPECT_NEAR(var / want, 1.0, 4 * std::sqrt(2.0 / n));
+  // Constant operands: the model's moments are exact, but for the view's
+  // sigma in float (relative rounding 6e-8).
+  const StatResult m = modelled(c);
+  EXPECT_NEAR(m.err_var, want, 1e-6 * want);
+  EXPECT_NEAR(m.err_mean, 0.0, 1e-9);
 }
 
 // Proportional read noise (bit planes with 1-bit DACs, the float path with wider ones): each device adds
@@ -171,18 +183,28 @@ TEST(DiffPair, ProportionalReadNoiseOfBothDevices) {
   const double want = rr2 * K * cycles * cols * (1.125 * 1.125 + 0.125 * 0.125);
   EXPECT_NEAR(var / want, 1.0, 4 * std::sqrt(2.0 / n));
   EXPECT_NEAR(mean, 0.0, 4 * std::sqrt(want / n));
+  const StatResult m = modelled(c);  // exact but for float sigma, as above
+  EXPECT_NEAR(m.err_var, want, 1e-6 * want);
+  EXPECT_NEAR(m.err_mean, 0.0, 1e-9);
 }
 
-// The energy-only statistical model counts both devices' cell reads (here
-// exactly: constant operands); the full model refuses pairs.
-TEST(DiffPair, StatisticalEnergyCountsBothDevices) {
+// Both statistical models count both devices' cell reads (here exactly:
+// constant operands), and the full one finds the pair's output exact (the
+// g_off currents cancel; the 8-bit ADC is lossless) with every code where the
+// sampler counts it.
+TEST(DiffPair, StatisticalModelsCountBothDevices) {
   const Config c = constant_pair();
   const JobResult r = run_cpu(c);
   BuiltJob job;
   build_job(c, philox::JobId{}, job, false);
-  const StatResult s = statistical_energy(job);
-  const std::vector<std::uint64_t> cell = r.total(Hist::cell);
-  for (std::size_t i = 0; i < cell.size(); ++i)
-    EXPECT_DOUBLE_EQ(s.hist[job.view.off_cell + i], static_cast<double>(cell[i]) / r.samples()) << i;
-  EXPECT_THROW(statistical_job(job), std::invalid_argument);
+  const StatResult energy = statistical_energy(job);
+  const StatResult full = modelled(c);
+  const std::vector<std::uint64_t> cell = r.total(Hist::cell), adc = r.total(Hist::adc);
+  for (const StatResult* s : {&energy, &full})
+    for (std::size_t i = 0; i < cell.size(); ++i)
+      EXPECT_DOUBLE_EQ(s->hist[job.view.off_cell + i], static_cast<double>(cell[i]) / r.samples()) << i;
+  for (std::size_t i = 0; i < adc.size(); ++i)
+    EXPECT_NEAR(full.hist[job.view.off_adc + i], static_cast<double>(adc[i]) / r.samples(), 1e-12) << i;
+  EXPECT_NEAR(full.mse, 0.0, 1e-9);
+  EXPECT_EQ(full.clip_rate, 0.0);
 }

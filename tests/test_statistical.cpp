@@ -684,6 +684,42 @@ TEST(Statistical, AgreesWithSamplerDriftCompensation) {
   }
 }
 
+// Array-subtracted pairs (weight_encoding differential_analog): a row adds
+// s*a*(g_x - g_y), the difference of the devices holding the weight's
+// magnitude and 0, with both devices' read noise (operand_model.cpp,
+// build_states). Three macros: a 2-bit DAC with g_off and absolute and
+// proportional read noise (not bit-serial: joint sums and column pairs); a
+// 1-bit DAC with stuck cells and programming noise, where a stuck-on second
+// device makes a difference negative; PCM drift with compensation, whose alpha
+// takes |signed column sums| (128 rows of 16 weights, as above).
+TEST(Statistical, AgreesWithSamplerArraySubtractedPairs) {
+  Config dac2 = base(32, 3, 2, 2, 31);
+  dac2.macro.g_off_us = 0.5;
+  dac2.macro.noise.read_sigma_us = 1.0;
+  dac2.macro.noise.read_sigma_rel = 0.03;
+  dac2.macro.adc.bits = 6;
+  dac2.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
+  dac2.tile.weights = normal_operand(5, 0.0, 1.0, 3.0);
+  Config faults = base(48, 4, 2, 1, 32);
+  faults.macro.g_off_us = 0.5;
+  faults.macro.noise.prog_sigma_us = 0.8;
+  faults.macro.noise.read_sigma_rel = 0.03;
+  faults.macro.noise.stuck_off = 0.05;
+  faults.macro.noise.stuck_on = 0.03;
+  faults.macro.adc.bits = 6;
+  faults.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
+  faults.tile.weights = normal_operand(5, 0.0, 1.0, 3.0);
+  Config drift = drifted(128, 16, 33, 80);
+  drift.macro.cols = 128;
+  drift.macro.noise.prog_model = ProgNoiseModel::pcm;
+  drift.macro.noise.drift.compensation = true;
+  for (Config* c : {&dac2, &faults, &drift}) {
+    c->macro.weight_encoding = WeightEncoding::differential_analog;
+    ASSERT_EQ(statistical_refusal(c->macro), "");
+    compare_with_sampler(*c, c == &dac2 ? "pair dac2 noise" : c == &faults ? "pair dac1 faults" : "pair drift comp");
+  }
+}
+
 // The drift factor's moments against numerical integration over nu.
 TEST(Statistical, DriftMomentIsTheIntegralOverNu) {
   for (const double mu : {0.05, 0.0, -0.02})

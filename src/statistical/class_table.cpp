@@ -82,13 +82,11 @@ void run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pas
 
 ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, const AdcSpec* adc) {
   const JobView& v = job.view;
-  // Column values of subtracted pairs are not modelled (statistical_refusal
-  // says so before a run); energy alone is (statistical_energy).
-  if (v.pair || v.ir_rho > 0 || v.slice_combine)
+  // Column values under IR drop or charge-combined slices are not modelled
+  // (statistical_refusal says so before a run); energy alone is (statistical_energy).
+  if (v.ir_rho > 0 || v.slice_combine)
     throw std::invalid_argument(std::string("the statistical model does not model ") +
-                                (v.pair          ? "weight_encoding differential_analog"
-                                 : v.ir_rho > 0  ? "IR drop"
-                                                 : "slice_combine charge (one conversion of combined columns)") +
+                                (v.ir_rho > 0 ? "IR drop" : "slice_combine charge (one conversion of combined columns)") +
                                 "; sample it, or price energy alone with --energy-only");
   ClassTable cl;
   cl.om = operand_model(job);
@@ -98,7 +96,7 @@ ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, const 
   const bool by_slice = (adc && adc->per_slice) || v.adc_mode == AdcMode::per_slice || by_cycle;
   auto column_key = [&](int q, int rows) {  // what a class's atoms take from its column and row group
     std::vector<double> key{1.0 * rows};
-    for (const CellOutcome& o : cl.om.cell[q]) key.insert(key.end(), {1.0 * o.s, 1.0 * o.l, o.p});
+    for (const CellOutcome& o : cl.om.cell[q]) key.insert(key.end(), {1.0 * o.s, 1.0 * o.l, o.p, o.g_mean, o.g_var, o.n2});
     return key;
   };
   // A class is fixed by its per-row distributions, row count and ADC step;

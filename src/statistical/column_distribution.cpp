@@ -67,8 +67,6 @@ struct RowOutcome {
 
 std::vector<RowOutcome> row_outcomes(const JobView& v, const std::vector<double>& pa,
                                      const std::vector<CellOutcome>& cells) {
-  const double ra2 = static_cast<double>(v.read_abs) * v.read_abs;
-  const double rr2 = static_cast<double>(v.read_rel) * v.read_rel;
   std::vector<RowOutcome> rows;
   for (int a = 0; a < static_cast<int>(pa.size()); ++a) {
     if (pa[a] <= 0) continue;
@@ -80,7 +78,7 @@ std::vector<RowOutcome> row_outcomes(const JobView& v, const std::vector<double>
       r.o = c.s * a;
       r.e = c.s * a * c.g_mean - r.m;
       r.vp = static_cast<double>(a) * a * c.g_var;
-      r.vn = static_cast<double>(a) * a * (ra2 + rr2 * (c.g_mean * c.g_mean + c.g_var));
+      r.vn = static_cast<double>(a) * a * c.n2;
       rows.push_back(r);
     }
   }
@@ -104,7 +102,8 @@ Atom make_atom(const JobView& v, int M, int O, bool has_o, double p, const Sums&
   Atom a;
   a.p = p;
   if (has_o && !has_static_variation(v)) {
-    a.u = static_cast<double>(M) + static_cast<double>(v.r_off) * O;  // the sampler's own expression
+    // The sampler's own expression; a pair's g_off currents cancel (its plane sums leave them out).
+    a.u = v.pair ? static_cast<double>(M) : static_cast<double>(M) + static_cast<double>(v.r_off) * O;
   } else {
     a.u = M + s.e;
   }
@@ -545,21 +544,23 @@ void from_spectra(const JobView& v, const std::vector<Key>& keys, int n, ColumnD
 
 // M | O is the sum of O i.i.d. faulted levels S_O, and E[sum h | O, M] =
 // O E[h(l_1) | S_O = M] = O sum_l f(l) h(l) P(S_{O-1} = M - l) / P(S_O = M),
-// evaluated for the kept atoms only (a small part of all (O, M)).
+// evaluated for the kept atoms only (a small part of all (O, M)). An active
+// row of an array-subtracted pair adds s*l, signed: the levels run from
+// lmin = min(0, min s*l), index l - lmin, and S_O from O lmin.
 void column_slices(const JobView& v, const std::vector<CellOutcome>& cells, int n, const std::vector<double>& w_max,
                    const std::function<void(std::span<const Atom>)>& f) {
-  const double ra2 = static_cast<double>(v.read_abs) * v.read_abs;
-  const double rr2 = static_cast<double>(v.read_rel) * v.read_rel;
+  int lmin = 0;
+  for (const CellOutcome& c : cells) lmin = std::min(lmin, c.s * c.l);
   // f(l) (level) and f(l) h(l) for h = e, programming variance, noise variance, its square.
-  const int L = v.L;
+  const int L = v.L - lmin;
   std::vector<double> level(L, 0.0), fe(L, 0.0), fvp(L, 0.0), fvn(L, 0.0), fvn2(L, 0.0);
-  for (const CellOutcome& c : cells) level[c.l] += c.p;
   for (const CellOutcome& c : cells) {
-    const double vn = ra2 + rr2 * (c.g_mean * c.g_mean + c.g_var);
-    fe[c.l] = level[c.l] * (c.g_mean - c.l);
-    fvp[c.l] = level[c.l] * c.g_var;
-    fvn[c.l] = level[c.l] * vn;
-    fvn2[c.l] = level[c.l] * vn * vn;
+    const int i = c.s * c.l - lmin;
+    level[i] += c.p;
+    fe[i] += c.p * c.s * (c.g_mean - c.l);
+    fvp[i] += c.p * c.g_var;
+    fvn[i] += c.p * c.n2;
+    fvn2[i] += c.p * c.n2 * c.n2;
   }
   // E[vn_1 vn_2; l_1 + l_2 = j] for two rows, against layer O - 2.
   std::vector<double> fvn_pair;
@@ -569,7 +570,7 @@ void column_slices(const JobView& v, const std::vector<CellOutcome>& cells, int 
   for (int o = 0; o <= n; ++o) {
     slice.clear();
     const int np = static_cast<int>(prev.size()), np2 = static_cast<int>(prev2.size());
-    for (int m = 0; m < static_cast<int>(s.size()); ++m) {
+    for (int m = 0; m < static_cast<int>(s.size()); ++m) {  // M = m + o lmin
       if (w_max[o] * s[m] <= kTiny) continue;
       Sums sum;
       if (o > 0) {
@@ -583,7 +584,7 @@ void column_slices(const JobView& v, const std::vector<CellOutcome>& cells, int 
         sum.e *= k, sum.vp *= k, sum.vn *= k;
         sum.vn2 = k * (sum.vn2 + (o - 1) * vn12);
       }
-      slice.push_back(make_atom(v, m, o, true, s[m], sum));
+      slice.push_back(make_atom(v, m + o * lmin, o, true, s[m], sum));
     }
     if (!slice.empty()) f(slice);
     convolve(s, level, next);

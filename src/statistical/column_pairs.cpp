@@ -31,38 +31,35 @@ struct PairRow {
   double p = 0, d1 = 0, d2 = 0, d12 = 0, vp1 = 0, vp2 = 0, vn1 = 0, vn2 = 0;  // p-weighted
 };
 
-// Row outcomes merged by (m1, m2): the weights' (sign, faulted level pair)
-// first, then the DAC levels.
+// Row outcomes merged by (m1, m2): the weights' (sign, state pair in the two
+// columns) first, then the DAC levels.
 std::vector<PairRow> pair_rows(const JobView& v, const OperandModel& om, const std::vector<double>& pa, int q1,
                                int q2) {
-  const double ra2 = static_cast<double>(v.read_abs) * v.read_abs;
-  const double rr2 = static_cast<double>(v.read_rel) * v.read_rel;
-  const int L = v.L;
-  std::vector<double> cells(2 * static_cast<std::size_t>(L) * L, 0.0);  // [(s < 0) * L * L + l1 * L + l2]
-  for (const WeightValue& w : om.ws) {
-    const int f1[3] = {w.l[q1], 0, L - 1}, f2[3] = {w.l[q2], 0, L - 1};
-    for (int i = 0; i < 3; ++i)
-      for (int j = 0; j < 3; ++j) cells[(w.s < 0) * L * L + f1[i] * L + f2[j]] += w.p * om.p_fault[i] * om.p_fault[j];
-  }
+  const int S = static_cast<int>(om.states.size());
+  std::vector<double> cells(2 * static_cast<std::size_t>(S) * S, 0.0);  // [(s < 0) * S * S + state1 * S + state2]
+  for (const WeightValue& w : om.ws)
+    for (const Fate& f1 : om.fates[w.l[q1]])
+      for (const Fate& f2 : om.fates[w.l[q2]]) cells[(w.s < 0) * S * S + f1.state * S + f2.state] += w.p * f1.p * f2.p;
   std::map<std::pair<int, int>, PairRow> by;
   for (int a = 0; a < static_cast<int>(pa.size()); ++a) {
     if (pa[a] <= 0) continue;
     for (int neg = 0; neg < 2; ++neg)
-      for (int l1 = 0; l1 < L; ++l1)
-        for (int l2 = 0; l2 < L; ++l2) {
-          const double p = pa[a] * cells[neg * L * L + l1 * L + l2];
+      for (int i1 = 0; i1 < S; ++i1)
+        for (int i2 = 0; i2 < S; ++i2) {
+          const double p = pa[a] * cells[(neg * S + i1) * S + i2];
           if (p <= 0) continue;
           const int s = neg ? -1 : 1;
-          PairRow& r = by[{s * a * l1, s * a * l2}];
-          r.m1 = s * a * l1, r.m2 = s * a * l2;
+          const CellState &c1 = om.states[i1], &c2 = om.states[i2];
+          PairRow& r = by[{s * a * c1.l, s * a * c2.l}];
+          r.m1 = s * a * c1.l, r.m2 = s * a * c2.l;
           r.p += p;
-          r.d1 += p * s * a * (om.g_mean[l1] - l1);
-          r.d2 += p * s * a * (om.g_mean[l2] - l2);
-          r.d12 += p * a * a * (om.g_mean[l1] - l1) * (om.g_mean[l2] - l2);
-          r.vp1 += p * a * a * om.g_var[l1];
-          r.vp2 += p * a * a * om.g_var[l2];
-          r.vn1 += p * a * a * (ra2 + rr2 * (om.g_mean[l1] * om.g_mean[l1] + om.g_var[l1]));
-          r.vn2 += p * a * a * (ra2 + rr2 * (om.g_mean[l2] * om.g_mean[l2] + om.g_var[l2]));
+          r.d1 += p * s * a * (c1.g_mean - c1.l);
+          r.d2 += p * s * a * (c2.g_mean - c2.l);
+          r.d12 += p * a * a * (c1.g_mean - c1.l) * (c2.g_mean - c2.l);
+          r.vp1 += p * a * a * c1.g_var;
+          r.vp2 += p * a * a * c2.g_var;
+          r.vn1 += p * a * a * c1.n2;
+          r.vn2 += p * a * a * c2.n2;
         }
   }
   std::vector<PairRow> rows;

@@ -126,19 +126,17 @@ std::pair<double, double> coherent_row(const JobView& v, const OperandModel& om,
     const double b2 = alpha * alpha * quad(kb.data(), kb.data());  // E[(alpha B_q)^2]
     for (int l = 0; l < L; ++l) {
       double* em = &eta_mean[(static_cast<std::size_t>(q) * L + l) * C];
-      const int fate[3] = {l, 0, L - 1};
       double y2 = 0;  // E[y_f^2 + B_q^2 var(g)] averaged over fates
-      for (int f = 0; f < 3; ++f) {
-        const double pf = om.p_fault[f];
-        if (pf <= 0) continue;
-        const int lf = fate[f];
+      for (const Fate& f : om.fates[l]) {
+        const CellState& st = om.states[f.state];
+        const int lf = st.l;
         for (int c = 0; c < C; ++c) {
           const double k = v.in_coef[c] * v.w_coef[q];
-          eta[c] = alpha * k * (gamma[c * v.ppw + q] * lf + beta[c * v.ppw + q] * (om.g_mean[lf] - lf) + (lf - l)) +
+          eta[c] = alpha * k * (gamma[c * v.ppw + q] * lf + beta[c * v.ppw + q] * (st.g_mean - lf) + (lf - l)) +
                    (alpha - 1) * k * l;
-          em[c] += pf * eta[c];
+          em[c] += f.p * eta[c];
         }
-        y2 += pf * (b2 * om.g_var[lf] + quad(eta.data(), eta.data()));
+        y2 += f.p * (b2 * st.g_var + quad(eta.data(), eta.data()));
       }
       var[q * L + l] = y2 - quad(em, em);
     }

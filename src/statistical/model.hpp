@@ -16,11 +16,31 @@
 
 namespace cimmc::stat {
 
-// One (sign, faulted level) outcome of a cell in physical column q, with the
-// mean and variance of its conductance (programming variation, clamped at 0).
+// What a cell reads as once its fault is decided: its faulted level l, the
+// mean and variance of its conductance [g_lsb] (programming variation clamped
+// at 0, then drift), the same before drift (g0_: what drift compensation
+// reads at t0), and its read-noise variance per squared DAC level
+// (n2 = read_abs^2 + read_rel^2 E[g^2]). An array-subtracted pair
+// (differential_analog) reads as one state of its two devices: the device
+// holding the weight's magnitude at faulted level x, the other (encoded 0) at
+// y; level and conductance are the differences x - y (g_off cancels, l < 0
+// where the second device dominates), variances and n2 add.
+struct CellState {
+  int l = 0;
+  double g_mean = 0, g_var = 0, g0_mean = 0, g0_var = 0, n2 = 0;
+};
+
+// One (sign, state) outcome of a cell in physical column q: the row adds
+// s*a*g, s the weight's column sign (sign-magnitude columns and pairs).
 struct CellOutcome {
   int s = 1, l = 0;
-  double p = 0, g_mean = 0, g_var = 0;
+  double p = 0, g_mean = 0, g_var = 0, g0_mean = 0, g0_var = 0, n2 = 0;
+};
+
+// Encoded level l becomes state `state` with probability p (its faults).
+struct Fate {
+  double p = 0;
+  int state = 0;
 };
 
 struct InputValue {
@@ -41,14 +61,16 @@ struct OperandModel {
   std::vector<InputValue> xs;
   std::vector<WeightValue> ws;
   double p_fault[3] = {1, 0, 0};               // a cell keeps its level, is stuck off, is stuck on
-  std::vector<double> g_mean, g_var;           // conductance by faulted level [g_lsb] (drifted)
+  std::vector<double> g_mean, g_var;           // one device's conductance by faulted level [g_lsb] (drifted)
   std::vector<double> g_prog_mean, g_prog_var; // the programmed moments before drift
+  std::vector<CellState> states;               // what a cell (a pair) reads as
+  std::vector<std::vector<Fate>> fates;        // [encoded level (magnitude, for pairs)]
   // Global drift compensation's factor: the ratio of an array's expected
   // summed |column| before and after drift (1 without compensation).
   double alpha = 1;
-  // differential_analog: expected negative-device cells per weight at each
-  // faulted level (their reads are events; their currents the full model refuses).
-  std::vector<double> pair_levels;
+  // Expected devices per weight at each faulted level, over all its physical
+  // columns (both devices of a pair): the cell-read events.
+  std::vector<double> device_levels;
   double ex = 0, ex2 = 0, ew = 0, ew2 = 0;     // operand moments (exact reference)
 };
 
@@ -69,7 +91,7 @@ OperandModel operand_model(const BuiltJob& job, bool values = true);
 struct Atom {
   double u = 0, p = 0, vp = 0, vn = 0, d = 0, vn_sd = 0;
   int m = 0;  // M
-  int o = 0;  // O = sum s*a, the statistic shared by the columns of one conversion set (0 in value_dp)
+  int o = 0;  // O = sum s*a (bit-serial: the active rows), the statistic shared by the columns of one conversion set (0 in value_dp)
 };
 
 // How the class's (M, O) = (sum s*a*l, sum s*a) distribution was obtained.
@@ -90,9 +112,12 @@ ColumnDistribution column_distribution(const JobView& v, const std::vector<doubl
                                        const std::vector<CellOutcome>& cells, int n,
                                        double fft_above = kValueBudget);
 
-// 1-bit DAC and unsigned columns: O, the number of active rows, is
+// 1-bit DAC and no sign-magnitude cells: O, the number of active rows, is
 // Binomial(n, P(a = 1)), and the atoms given O do not depend on P(a = 1), so
-// the classes of one column (every cycle) share them.
+// the classes of one column (every cycle) share them. (A sign-magnitude
+// row's g_off current s*a*r_off follows the signed sum of the inputs, not O;
+// an array-subtracted pair's cancels, and its signed levels are summed as
+// they are.)
 inline bool bit_serial(const JobView& v) { return v.dac_bits == 1 && !v.signed_cols; }
 // P(O = o), o = 0..n, of a bit-serial class with DAC-level probabilities pa.
 std::vector<double> active_rows_pmf(const std::vector<double>& pa, int n);

@@ -43,6 +43,47 @@ double drift_moment(double mu, double sigma, double kl) {
   return normal_cdf(-mu / sigma) + std::exp(-kl * mu + 0.5 * kl * kl * sigma * sigma) * normal_cdf(mu / sigma - kl * sigma);
 }
 
+namespace {
+
+// The states a cell (a pair) reads as, and the fates of each encoded level:
+// a cell keeps its level, is stuck off (0) or on (L - 1), the one 32-bit word
+// of the sampler deciding (macro_model.hpp). A pair's two devices fail
+// independently; the one encoded 0 reads as 0 unless stuck on.
+void build_states(const JobView& v, OperandModel& om) {
+  const int L = v.L;
+  const double ra2 = static_cast<double>(v.read_abs) * v.read_abs;
+  const double rr2 = static_cast<double>(v.read_rel) * v.read_rel;
+  auto g2 = [&](int l) { return om.g_mean[l] * om.g_mean[l] + om.g_var[l]; };
+  om.fates.assign(L, {});
+  if (!v.pair) {
+    for (int l = 0; l < L; ++l)
+      om.states.push_back({l, om.g_mean[l], om.g_var[l], om.g_prog_mean[l], om.g_prog_var[l], ra2 + rr2 * g2(l)});
+    for (int l = 0; l < L; ++l) {
+      const int fate[3] = {l, 0, L - 1};
+      for (int f = 0; f < 3; ++f)
+        if (om.p_fault[f] > 0) om.fates[l].push_back({om.p_fault[f], fate[f]});
+    }
+    return;
+  }
+  // State x * L + y. Without static variation the difference is the sampler's
+  // exact integer (its plane sums leave g_off out).
+  const bool exact = !has_static_variation(v);
+  for (int x = 0; x < L; ++x)
+    for (int y = 0; y < L; ++y)
+      om.states.push_back({x - y, exact ? x - y : om.g_mean[x] - om.g_mean[y], om.g_var[x] + om.g_var[y],
+                           exact ? x - y : om.g_prog_mean[x] - om.g_prog_mean[y], om.g_prog_var[x] + om.g_prog_var[y],
+                           2 * ra2 + rr2 * (g2(x) + g2(y))});
+  for (int l = 0; l < L; ++l) {
+    const int held[3] = {l, 0, L - 1}, zero[3] = {0, 0, L - 1};
+    for (int f = 0; f < 3; ++f)
+      for (int f0 = 0; f0 < 3; ++f0)
+        if (om.p_fault[f] * om.p_fault[f0] > 0)
+          om.fates[l].push_back({om.p_fault[f] * om.p_fault[f0], held[f] * L + zero[f0]});
+  }
+}
+
+}  // namespace
+
 OperandModel operand_model(const BuiltJob& job, bool values) {
   const JobView& v = job.view;
   OperandModel om;
@@ -90,49 +131,52 @@ OperandModel operand_model(const BuiltJob& job, bool values) {
     om.g_var[l] = std::max(m2 * drift_moment(mu, sigma, 2 * log_t) - om.g_mean[l] * om.g_mean[l], 0.0);
   }
 
-  // P(sign, faulted level) per physical column, [q][(s > 0) * L + level]: the
-  // order (negative sign first, levels ascending) is the order cells are listed in.
-  std::vector<std::vector<double>> cells(v.ppw, std::vector<double>(2 * v.L, 0.0));
-  std::vector<std::vector<char>> seen(v.ppw, std::vector<char>(2 * v.L, 0));
+  build_states(v, om);
+  const int S = static_cast<int>(om.states.size());
+
+  // P(sign, state) per physical column, [q][(s > 0) * S + state]: the order
+  // (negative sign first, states ascending) is the order cells are listed in.
+  std::vector<std::vector<double>> cells(v.ppw, std::vector<double>(2 * S, 0.0));
+  std::vector<std::vector<char>> seen(v.ppw, std::vector<char>(2 * S, 0));
   const QuantizedPmf& wp = job.w_pmf;
-  om.pair_levels.assign(v.L, 0.0);
+  om.device_levels.assign(v.L, 0.0);
+  const int devices = v.pair ? 2 * v.ppw : v.ppw;
   for (int w = wp.qmin; w <= wp.qmax; ++w) {
     const double p = wp.prob(w);
     if (p == 0) continue;
+    for (int q = 0; q < devices; ++q) {
+      const int fate[3] = {encode_weight(v, w, q), 0, v.L - 1};
+      for (int f = 0; f < 3; ++f) om.device_levels[fate[f]] += p * om.p_fault[f];
+    }
     // Sign-magnitude zero weights take either polarity with probability 1/2
-    // (the sampler's random polarity, macro_model.hpp): two half-weight entries.
+    // (the sampler's random polarity, macro_model.hpp): two half-weight
+    // entries. A pair's sign is that of its weight (which device holds it).
     const bool split = v.signed_cols && w == 0;
     for (int half = 0; half < (split ? 2 : 1); ++half) {
       const double ps = split ? p / 2 : p;
-      WeightValue wv{ps, w, (v.signed_cols && w < 0) || half == 1 ? -1 : 1, {}};
+      WeightValue wv{ps, w, ((v.signed_cols || v.pair) && w < 0) || half == 1 ? -1 : 1, {}};
       if (values) wv.l.resize(v.ppw);
       for (int q = 0; q < v.ppw; ++q) {
-        const int l = encode_weight(v, w, q);
+        // A pair's magnitude: one of its devices holds the weight, the other 0.
+        const int l = encode_weight(v, w, q) + (v.pair ? encode_weight(v, w, v.ppw + q) : 0);
         if (values) wv.l[q] = l;
-        const int fate[3] = {l, 0, v.L - 1};
-        for (int f = 0; f < 3; ++f)
-          if (om.p_fault[f] > 0) {
-            const int i = (wv.s > 0) * v.L + fate[f];
-            cells[q][i] += ps * om.p_fault[f];
-            seen[q][i] = 1;
-          }
+        for (const Fate& f : om.fates[l]) {
+          const int i = (wv.s > 0) * S + f.state;
+          cells[q][i] += ps * f.p;
+          seen[q][i] = 1;
+        }
       }
       if (values) om.ws.push_back(std::move(wv));
     }
-    if (v.pair)
-      for (int q = 0; q < v.ppw; ++q) {
-        const int fate[3] = {encode_weight(v, w, v.ppw + q), 0, v.L - 1};
-        for (int f = 0; f < 3; ++f) om.pair_levels[fate[f]] += p * om.p_fault[f];
-      }
     om.ew += p * w;
     om.ew2 += p * static_cast<double>(w) * w;
   }
   om.cell.resize(v.ppw);
   for (int q = 0; q < v.ppw; ++q)
-    for (int i = 0; i < 2 * v.L; ++i)
+    for (int i = 0; i < 2 * S; ++i)
       if (seen[q][i]) {
-        const int s = i < v.L ? -1 : 1, l = i % v.L;
-        om.cell[q].push_back({s, l, cells[q][i], om.g_mean[l], om.g_var[l]});
+        const CellState& st = om.states[i % S];
+        om.cell[q].push_back({i < S ? -1 : 1, st.l, cells[q][i], st.g_mean, st.g_var, st.g0_mean, st.g0_var, st.n2});
       }
   // Global drift compensation (drift_compensation, macro_model.hpp) scales the
   // outputs by alpha = sum_p |column p at t0| / sum_p |column p at t| of each
@@ -140,18 +184,18 @@ OperandModel operand_model(const BuiltJob& job, bool values) {
   // taken at the ratio of expectations; its spread between arrays (relative sd
   // about CV(G) / sqrt(cells)) is left out. A column's sum over K rows of
   // independent cells: unsigned, E|sum| = K E[g]; signed (sign_magnitude), the
-  // folded normal's mean of N(K E[s g], K Var(s g)).
+  // folded normal's mean of N(K E[s g], K Var(s g)); a pair's column, the
+  // difference of its devices' sums, is signed too.
   if (v.dev.compensate) {
     // E|column sum| from a cell's E[s g] and E[g^2].
     auto abs_sum = [&](double m, double e) {
-      return v.signed_cols ? folded_normal_mean(v.K * m, v.K * (e - m * m)) : v.K * m;
+      return v.signed_cols || v.pair ? folded_normal_mean(v.K * m, v.K * (e - m * m)) : v.K * m;
     };
     double a0 = 0, at = 0;
     for (int q = 0; q < v.ppw; ++q) {
       double m0 = 0, e0 = 0, mt = 0, et = 0;  // at t0 and at t
       for (const CellOutcome& c : om.cell[q]) {
-        const double g0 = om.g_prog_mean[c.l];
-        m0 += c.p * c.s * g0, e0 += c.p * (om.g_prog_var[c.l] + g0 * g0);
+        m0 += c.p * c.s * c.g0_mean, e0 += c.p * (c.g0_var + c.g0_mean * c.g0_mean);
         mt += c.p * c.s * c.g_mean, et += c.p * (c.g_var + c.g_mean * c.g_mean);
       }
       a0 += abs_sum(m0, e0), at += abs_sum(mt, et);

@@ -25,10 +25,8 @@ void add_marginal_events(const JobView& v, const stat::OperandModel& om, const s
   const int A = 1 << v.dac_bits;
   // Every MVM reads each (row, physical column) once per cycle: cell pairs are
   // products of independent input and cell-level marginals.
-  std::vector<double> levels(v.L, 0.0);  // expected physical columns per row at each level
-  for (int q = 0; q < v.ppw; ++q)
-    for (const stat::CellOutcome& o : om.cell[q]) levels[o.l] += v.N * o.p;
-  for (int l = 0; l < v.L; ++l) levels[l] += v.N * om.pair_levels[l];  // differential_analog's second cells
+  std::vector<double> levels(v.L, 0.0);  // expected devices per row at each level
+  for (int l = 0; l < v.L; ++l) levels[l] = v.N * om.device_levels[l];
   for (int c = 0; c < v.cycles; ++c) {
     for (int a = 0; a < A; ++a) {
       hist[v.off_dac + a] += v.K * om.pa[c][a];

@@ -81,9 +81,6 @@ StatJob evaluate_statistical_at(const Config& tile_cfg, JobId job_id, const JobV
 }
 
 std::string statistical_refusal(const MacroSpec& m) {
-  if (m.weight_encoding == WeightEncoding::differential_analog)
-    return "macro.weight_encoding is differential_analog: the statistical model does not model the column values "
-           "of array-subtracted pairs (sample it, or price energy alone with --energy-only)";
   if (m.slice_combine == SliceCombine::charge)
     return "macro.slice_combine is charge: the statistical model does not model the distribution of a weight's "
            "place-value-combined columns (sample it, or price energy alone with --energy-only)";
