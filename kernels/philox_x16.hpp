@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "philox.hpp"
+#include "philox_lanes.hpp"
 
 // GCC 12's shift intrinsics read an _mm512_undefined value it then warns about.
 #pragma GCC diagnostic push
@@ -19,34 +20,26 @@
 namespace cimmc::philox {
 inline namespace CIMMC_ISA_NS {
 
-// hi and lo halves of a[i] * m for 16 lanes.
-inline void mulhilo16(__m512i a, __m512i m, __m512i& hi, __m512i& lo) {
-  const __m512i even = _mm512_mul_epu32(a, m);                        // lanes 0, 2, ...: 64-bit products
-  const __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);  // lanes 1, 3, ...
-  lo = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
-  hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
-}
+// philox_rounds' vector operations on 16 lanes.
+struct Lanes16 {
+  using V = __m512i;
+  static V set1(std::uint32_t w) { return _mm512_set1_epi32(static_cast<int>(w)); }
+  static V xor3(V a, V b, V c) { return _mm512_xor_si512(_mm512_xor_si512(a, b), c); }
+  static void mulhilo(V a, V m, V& hi, V& lo) {
+    const V even = _mm512_mul_epu32(a, m);                        // lanes 0, 2, ...: 64-bit products
+    const V odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);  // lanes 1, 3, ...
+    lo = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+    hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
+  }
+};
 
 // Blocks with counters {c0, c1 + i, c2, c3}, i = 0..15, under key k: their
 // 64 words in block order (block i's four words at out[4 i .. 4 i + 3]).
 inline void philox4x32_x16(std::uint32_t c0, std::uint32_t c1, std::uint32_t c2, std::uint32_t c3, Key k,
                            std::uint32_t* out) {
-  __m512i x0 = _mm512_set1_epi32(static_cast<int>(c0));
-  __m512i x1 = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(c1)),
-                                _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
-  __m512i x2 = _mm512_set1_epi32(static_cast<int>(c2));
-  __m512i x3 = _mm512_set1_epi32(static_cast<int>(c3));
-  const __m512i m0 = _mm512_set1_epi32(static_cast<int>(kM0)), m1 = _mm512_set1_epi32(static_cast<int>(kM1));
-  std::uint32_t k0 = k.v[0], k1 = k.v[1];
-  for (int r = 0; r < 10; ++r) {
-    if (r > 0) k0 += kW0, k1 += kW1;
-    __m512i hi0, lo0, hi1, lo1;
-    mulhilo16(x0, m0, hi0, lo0);
-    mulhilo16(x2, m1, hi1, lo1);
-    const __m512i y0 = _mm512_xor_si512(_mm512_xor_si512(hi1, x1), _mm512_set1_epi32(static_cast<int>(k0)));
-    const __m512i y2 = _mm512_xor_si512(_mm512_xor_si512(hi0, x3), _mm512_set1_epi32(static_cast<int>(k1)));
-    x0 = y0, x1 = lo1, x2 = y2, x3 = lo0;
-  }
+  __m512i x0 = Lanes16::set1(c0), x2 = Lanes16::set1(c2), x3 = Lanes16::set1(c3);
+  __m512i x1 = _mm512_add_epi32(Lanes16::set1(c1), _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+  philox_rounds<Lanes16>(x0, x1, x2, x3, k);
   // 4 x 16 words to block order: a 4 x 4 transpose within each 128-bit lane,
   // then one of the 128-bit lanes.
   const __m512i t0 = _mm512_unpacklo_epi32(x0, x1), t1 = _mm512_unpackhi_epi32(x0, x1);
