@@ -720,6 +720,88 @@ TEST(Statistical, AgreesWithSamplerArraySubtractedPairs) {
   }
 }
 
+// Per-vector input scaling (macro.input_scaling abs_max): the model's signed
+// mixture over the vector's max (stat::input_scales) and the rounding of the
+// rescaled inputs, against every combination of K = 3 rows: 3-bit unsigned
+// inputs of unequal probabilities, 3-bit signed weights on array-subtracted
+// pairs read by an ideal ADC without noise, so the only error is the
+// rescaling's, sum_j ((m/Q) round(x_j Q/m) - x_j) w_j.
+TEST(Statistical, InputScalingMatchesEnumeration) {
+  const int K = 3;
+  Config c = base(K, 2, 2, 1, 34);
+  c.macro.weight_encoding = WeightEncoding::differential_analog;
+  c.macro.input_scaling = InputScaling::abs_max;
+  c.macro.g_off_us = 0.5;
+  c.macro.adc.range = AdcRange::ideal;
+  c.tile.inputs = normal_operand(3, 2.0, 2.0, 3.0);
+  c.tile.inputs.is_signed = false;
+  c.tile.weights = normal_operand(3, 0.0, 1.5, 3.0);
+  BuiltJob job;
+  build_job(c, philox::JobId{}, job);
+  const QuantizedPmf &xp = job.x_pmf, &wp = job.w_pmf;
+  const int Q = job.view.x_scale_q;
+  ASSERT_EQ(Q, 7);
+  ASSERT_GT(stat::input_scales(job).size(), 4u);
+  double e1 = 0, e2 = 0;
+  for (int x0 = xp.qmin; x0 <= xp.qmax; ++x0)
+    for (int x1 = xp.qmin; x1 <= xp.qmax; ++x1)
+      for (int x2 = xp.qmin; x2 <= xp.qmax; ++x2) {
+        const int x[K] = {x0, x1, x2};
+        const double px = xp.prob(x0) * xp.prob(x1) * xp.prob(x2);
+        const int m = std::max({std::abs(x0), std::abs(x1), std::abs(x2)});
+        double r[K];  // each row's rescaling error
+        for (int j = 0; j < K; ++j)
+          r[j] = m > 0 ? static_cast<double>(m) / Q * std::round(static_cast<double>(x[j]) * Q / m) - x[j] : 0.0;
+        for (int w0 = wp.qmin; w0 <= wp.qmax; ++w0)
+          for (int w1 = wp.qmin; w1 <= wp.qmax; ++w1)
+            for (int w2 = wp.qmin; w2 <= wp.qmax; ++w2) {
+              const double p = px * wp.prob(w0) * wp.prob(w1) * wp.prob(w2);
+              const double e = r[0] * w0 + r[1] * w1 + r[2] * w2;
+              e1 += p * e, e2 += p * e * e;
+            }
+      }
+  const StatResult s = statistical_job(job);
+  EXPECT_NEAR(s.err_mean, e1, 1e-9 * std::sqrt(e2));
+  EXPECT_NEAR(s.err_var, e2 - e1 * e1, 1e-9 * e2);
+  EXPECT_GT(e2 - e1 * e1, 0.01);
+}
+
+// Per-vector input scaling against sampling: unsigned inputs, bit-serial, with
+// g_off and proportional read noise on differential columns; signed inputs
+// (two's complement) through a 2-bit DAC with programming variation.
+TEST(Statistical, AgreesWithSamplerInputScaling) {
+  Config plain = base(32, 4, 2, 1, 35);
+  plain.macro.weight_encoding = WeightEncoding::differential;
+  plain.macro.g_off_us = 0.3;
+  plain.macro.noise.read_sigma_rel = 0.05;
+  plain.macro.adc.bits = 6;
+  plain.tile.inputs = uniform_operand(4, false, 0.0, 1.0, 1.0);
+  plain.tile.inputs.dist.kind = DistKind::relu_normal;
+  plain.tile.inputs.dist.std = 0.4;
+  plain.tile.inputs.dist.zero_fraction = 0.3;
+  plain.tile.weights = normal_operand(5, 0.0, 1.0, 3.0);
+  Config twos = base(24, 3, 2, 2, 36);
+  twos.macro.weight_encoding = WeightEncoding::differential;
+  twos.macro.input_encoding = InputEncoding::twos_complement;
+  twos.macro.noise.prog_sigma_us = 0.5;
+  twos.macro.noise.read_sigma_us = 1.0;
+  twos.macro.adc.bits = 6;
+  twos.tile.inputs = normal_operand(5, 0.0, 1.0, 3.0);
+  twos.tile.weights = normal_operand(4, 0.0, 1.0, 3.0);
+  for (Config* c : {&plain, &twos}) {
+    c->macro.input_scaling = InputScaling::abs_max;
+    ASSERT_EQ(statistical_refusal(c->macro), "");
+    compare_with_sampler(*c, c == &plain ? "scaled unsigned dac1" : "scaled twos dac2");
+    // The energy-only model's DAC, row and cell events are the full model's.
+    BuiltJob job;
+    build_job(*c, philox::JobId{}, job);
+    const StatResult full = statistical_job(job), energy = statistical_energy(job);
+    const JobView& v = job.view;
+    for (int i = v.off_dac; i < v.off_cell + (1 << v.dac_bits) * v.L; ++i)
+      EXPECT_NEAR(energy.hist[i], full.hist[i], 1e-12 * (1 + full.hist[i])) << i;
+  }
+}
+
 // The drift factor's moments against numerical integration over nu.
 TEST(Statistical, DriftMomentIsTheIntegralOverNu) {
   for (const double mu : {0.05, 0.0, -0.02})
@@ -967,3 +1049,4 @@ TEST(Statistical, PairMomentsMatchEnumeration) {
                 rows.size(), joint.size(), clamped, e12[0]);
   }
 }
+

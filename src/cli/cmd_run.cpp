@@ -101,10 +101,6 @@ int run_tile(const Config& cfg, const CliArgs& a, const std::string& target, Eng
 
 // --energy-only refuses points whose energies depend on values it skips.
 void check_energy_only(const SweepPoint& p, const std::string& path) {
-  if (p.config.macro.input_scaling != InputScaling::none)
-    throw UsageError("--energy-only: " + path + ": point " + std::to_string(p.index) +
-                     ": macro.input_scaling is abs_max, which changes every DAC level by a per-vector scale the "
-                     "statistical energy model does not know (run without --model statistical)");
   if (const std::string dep = value_dependent_conversion(p.config); !dep.empty())
     throw UsageError("--energy-only: " + path + ": point " + std::to_string(p.index) + ": " + dep +
                      " makes the energy depend on the value; that needs the distributions --energy-only "

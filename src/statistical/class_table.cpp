@@ -47,14 +47,18 @@ void for_each_slice(const JobView& v, const OperandModel& om, const AtomSource& 
 // one column and row count differ only in P(O = o) and, with per-slice or
 // per-cycle ranges, in their ADC step: each slice is converted once (per
 // distinct step in the ADC pass) and added to every class with its weight.
-void run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pass pass,
-              std::vector<ConversionStats>& stats, const std::function<void(std::span<const Atom>)>& also = {}) {
+// With a cache, slices another table converted are only added, and those
+// converted here are kept for the others. Returns whether the cache served
+// the whole pass (no atoms were generated).
+bool run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pass pass,
+              std::vector<ConversionStats>& stats, SliceCache* cache,
+              const std::function<void(std::span<const Atom>)>& also = {}) {
   if (s.w.empty()) {
     for_each_slice(v, om, s, [&](std::span<const Atom> atoms) {
       if (also) also(atoms);
       convert(v, adc_step(v, s.c, s.q), atoms, pass, stats[s.classes.front()]);
     });
-    return;
+    return false;
   }
   std::vector<ConversionStats*> out;
   std::vector<double> step;  // per member; one shared value in the bins pass, which needs none
@@ -66,21 +70,54 @@ void run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pas
   std::vector<double> steps = step;
   std::sort(steps.begin(), steps.end());
   steps.erase(std::unique(steps.begin(), steps.end()), steps.end());
-  ConversionStats part;
   std::vector<double> wo(s.classes.size());
+  auto add = [&](const ConversionStats& part, int o, double d) {  // to the classes at step d
+    for (std::size_t j = 0; j < s.classes.size(); ++j) wo[j] = step[j] == d ? s.w[j][o] : 0.0;
+    accumulate(part, out, wo);
+  };
+  auto key_of = [&](double d) {
+    std::vector<double> k{pass == Pass::bins ? 0.0 : 1.0, d};
+    k.insert(k.end(), s.key.begin(), s.key.end());
+    return k;
+  };
+  if (cache) {
+    std::vector<const std::vector<SliceCache::Slice>*> hit;
+    for (double d : steps) {
+      const auto it = cache->by_key.find(key_of(d));
+      if (it == cache->by_key.end()) break;
+      hit.push_back(&it->second);
+    }
+    if (hit.size() == steps.size()) {
+      for (std::size_t i = 0; i < hit.front()->size(); ++i)
+        for (std::size_t k = 0; k < steps.size(); ++k) add((*hit[k])[i].stats, (*hit[k])[i].o, steps[k]);
+      return true;
+    }
+  }
+  std::vector<std::vector<SliceCache::Slice>> made(cache ? steps.size() : 0);
+  ConversionStats part;
   for_each_slice(v, om, s, [&](std::span<const Atom> slice) {
     if (also) also(slice);
-    for (double d : steps) {
-      convert(v, d, slice, pass, part);
-      for (std::size_t j = 0; j < s.classes.size(); ++j) wo[j] = step[j] == d ? s.w[j][slice.front().o] : 0.0;
-      accumulate(part, out, wo);
+    for (std::size_t k = 0; k < steps.size(); ++k) {
+      convert(v, steps[k], slice, pass, part);
+      add(part, slice.front().o, steps[k]);
+      if (cache) made[k].push_back({slice.front().o, part});
     }
   });
+  for (std::size_t k = 0; k < made.size(); ++k) {
+    std::size_t n = 0;
+    for (const SliceCache::Slice& sl : made[k])
+      n += sl.stats.col.size() + sl.stats.adc.size() + 6 * sl.stats.po.size();
+    if (cache->doubles + n > kSliceCacheDoubles) break;
+    cache->doubles += n;
+    cache->by_key.emplace(key_of(steps[k]), std::move(made[k]));
+  }
+  return false;
 }
 
 }  // namespace
 
-ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, const AdcSpec* adc) {
+ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, const AdcSpec* adc,
+                         const InputScale* scale, SliceCache* cache) {
   const JobView& v = job.view;
   // Column values under IR drop or charge-combined slices are not modelled
   // (statistical_refusal says so before a run); energy alone is (statistical_energy).
@@ -89,7 +126,8 @@ ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, const 
                                 (v.ir_rho > 0 ? "IR drop" : "slice_combine charge (one conversion of combined columns)") +
                                 "; sample it, or price energy alone with --energy-only");
   ClassTable cl;
-  cl.om = operand_model(job);
+  cl.om = operand_model(job, true, scale);
+  cl.cache = cache;
   cl.gs = group_sizes(v);
   // A view already in per_cycle mode (no AdcSpec to say) may also step by slice: both kept apart.
   const bool by_cycle = (adc && adc->per_cycle) || v.adc_mode == AdcMode::per_cycle;
@@ -121,6 +159,7 @@ ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, const 
         if (src == static_cast<int>(cl.sources.size())) cl.sources.emplace_back();
         AtomSource& s = cl.sources[src];
         s.c = c, s.q = q, s.rows = g.rows;  // a shared source's classes agree on what it uses
+        if (bit_serial(v)) s.key = column;
         s.classes.push_back(next);
         s.at.emplace_back(c, q);
         if (bit_serial(v)) s.w.push_back(active_rows_pmf(cl.om.pa[c], g.rows));
@@ -128,15 +167,15 @@ ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, const 
   std::size_t kept = 0;
   for (AtomSource& s : cl.sources) {
     if (!s.w.empty()) {
-      s.w_max.assign(s.rows + 1, 0.0);
+      s.w_max.assign(s.rows + 1, cache ? 1.0 : 0.0);  // shared slices: the same atoms for every table
       for (const std::vector<double>& w : s.w)
         for (int o = 0; o <= s.rows; ++o) s.w_max[o] = std::max(s.w_max[o], w[o]);
     }
-    run_pass(v, cl.om, s, Pass::bins, cl.stats, [&](std::span<const Atom> slice) {
+    const bool served = run_pass(v, cl.om, s, Pass::bins, cl.stats, cache, [&](std::span<const Atom> slice) {
       s.atoms.insert(s.atoms.end(), slice.begin(), slice.end());
       s.ends.push_back(s.atoms.size());
     });
-    s.kept = kept + s.atoms.size() <= max_kept_atoms;
+    s.kept = !served && kept + s.atoms.size() <= max_kept_atoms;
     if (s.kept) {
       kept += s.atoms.size();
     } else {
@@ -148,7 +187,7 @@ ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms, const 
 }
 
 void convert_classes(const JobView& v, ClassTable& cl) {
-  for (const AtomSource& s : cl.sources) run_pass(v, cl.om, s, Pass::adc, cl.stats);
+  for (const AtomSource& s : cl.sources) run_pass(v, cl.om, s, Pass::adc, cl.stats, cl.cache);
   cl.sources = {};
 }
 

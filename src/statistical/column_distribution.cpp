@@ -65,7 +65,7 @@ struct RowOutcome {
   double p = 0, e = 0, vp = 0, vn = 0;
 };
 
-std::vector<RowOutcome> row_outcomes(const JobView& v, const std::vector<double>& pa,
+std::vector<RowOutcome> row_outcomes(const std::vector<double>& pa,
                                      const std::vector<CellOutcome>& cells) {
   std::vector<RowOutcome> rows;
   for (int a = 0; a < static_cast<int>(pa.size()); ++a) {
@@ -637,7 +637,7 @@ ColumnDistribution column_distribution(const JobView& v, const std::vector<doubl
     });
     return cd;
   }
-  const std::vector<RowOutcome> rows = row_outcomes(v, pa, cells);
+  const std::vector<RowOutcome> rows = row_outcomes(pa, cells);
   const bool joint = joint_cost(merge(rows, true), n) <= kJointBudget;
   cd.method = joint ? Method::joint_dp : Method::value_dp;
   const std::vector<Key> keys = merge(rows, joint);

@@ -33,7 +33,7 @@ struct PairRow {
 
 // Row outcomes merged by (m1, m2): the weights' (sign, state pair in the two
 // columns) first, then the DAC levels.
-std::vector<PairRow> pair_rows(const JobView& v, const OperandModel& om, const std::vector<double>& pa, int q1,
+std::vector<PairRow> pair_rows(const OperandModel& om, const std::vector<double>& pa, int q1,
                                int q2) {
   const int S = static_cast<int>(om.states.size());
   std::vector<double> cells(2 * static_cast<std::size_t>(S) * S, 0.0);  // [(s < 0) * S * S + state1 * S + state2]
@@ -204,7 +204,7 @@ void add_row(const Layer& a, const std::vector<PairRow>& rows, int lo1, int hi1,
 
 std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om, const std::vector<double>& pa,
                                         int c, int q1, int q2, int n, double budget) {
-  const std::vector<PairRow> rows = pair_rows(v, om, pa, q1, q2);
+  const std::vector<PairRow> rows = pair_rows(om, pa, q1, q2);
   int lo1 = rows.front().m1, hi1 = lo1, lo2 = rows.front().m2, hi2 = lo2;
   for (const PairRow& r : rows) {
     lo1 = std::min(lo1, r.m1), hi1 = std::max(hi1, r.m1);

@@ -11,6 +11,11 @@
 // over rows, joins each row's linear term in coherent_row. alpha is taken at
 // its expectation (operand_model.cpp); terms of the residuals' covariance with
 // sum k V beyond the linear ones are left out, as between residuals.
+// Per-vector input scaling (InputScale, model.hpp) computes on rescaled inputs
+// x' and rescales the output by m / Q: in units of x', the error is that of
+// the scaled computation plus sum_j rho_j w_j, rho = x' - (Q / m) x the rows'
+// rounding of their rescaled inputs, one more per-row term in coherent_row
+// (statistical.cpp weights and rescales the parts).
 // Each term splits at M, the integer sum of the faulted levels:
 //   e = delta*code - M   conversion error of the class (adc_transfer.cpp)
 //   M - V                stuck cells: a sum over rows
@@ -105,16 +110,29 @@ std::pair<double, double> coherent_row(const JobView& v, const OperandModel& om,
                                        const std::vector<double>& beta) {
   const int C = v.cycles, L = v.L;
   const double alpha = om.alpha;  // drift compensation: the row's term alpha T + (alpha - 1) V (file comment)
-  std::vector<double> a1(C, 0.0), a2(static_cast<std::size_t>(C) * C, 0.0);  // E[a_c], E[a_c a_c']
-  for (const InputValue& x : om.xs)
-    for (int c = 0; c < C; ++c) {
-      a1[c] += x.p * x.a[c];
-      for (int c2 = 0; c2 < C; ++c2) a2[c * C + c2] += x.p * x.a[c] * static_cast<double>(x.a[c2]);
+  // Per-vector input scaling adds the row's rounding of its rescaled input,
+  // rho(x) w (file comment), as one more input feature a_C = rho with H_C = s w.
+  const int F = om.requant ? C + 1 : C;
+  std::vector<double> a1(F, 0.0), a2(static_cast<std::size_t>(F) * F, 0.0);  // E[a_c], E[a_c a_c']
+  std::vector<double> feat(F);
+  for (const InputValue& x : om.xs) {
+    for (int c = 0; c < C; ++c) feat[c] = x.a[c];
+    if (om.requant) feat[C] = x.rho;
+    for (int c = 0; c < F; ++c) {
+      a1[c] += x.p * feat[c];
+      for (int c2 = 0; c2 < F; ++c2) a2[c * F + c2] += x.p * feat[c] * feat[c2];
     }
-  auto quad = [&](const double* y, const double* z) {  // E[(sum_c a_c y_c)(sum_c a_c z_c)]
+  }
+  auto quad = [&](const double* y, const double* z) {  // E[(sum_c a_c y_c)(sum_c a_c z_c)], y and z over the C cycles
     double r = 0;
     for (int c = 0; c < C; ++c)
-      for (int c2 = 0; c2 < C; ++c2) r += a2[c * C + c2] * y[c] * z[c2];
+      for (int c2 = 0; c2 < C; ++c2) r += a2[c * F + c2] * y[c] * z[c2];
+    return r;
+  };
+  auto quad_all = [&](const double* y) {  // the same over all F features
+    double r = 0;
+    for (int c = 0; c < F; ++c)
+      for (int c2 = 0; c2 < F; ++c2) r += a2[c * F + c2] * y[c] * y[c2];
     return r;
   };
   // Per column q and encoded level l: eta averaged over the fates [(q * L + l) * C + c],
@@ -142,7 +160,7 @@ std::pair<double, double> coherent_row(const JobView& v, const OperandModel& om,
     }
   }
   double m1 = 0, m2 = 0;
-  std::vector<double> H(C);
+  std::vector<double> H(F);
   for (const WeightValue& w : om.ws) {
     std::fill(H.begin(), H.end(), 0.0);
     double vw = 0;
@@ -151,10 +169,11 @@ std::pair<double, double> coherent_row(const JobView& v, const OperandModel& om,
       for (int c = 0; c < C; ++c) H[c] += em[c];
       vw += var[q * L + w.l[q]];
     }
+    if (om.requant) H[C] = w.s * static_cast<double>(w.w);
     double mean = 0;
-    for (int c = 0; c < C; ++c) mean += a1[c] * H[c];
+    for (int c = 0; c < F; ++c) mean += a1[c] * H[c];
     m1 += w.p * w.s * mean;
-    m2 += w.p * (vw + quad(H.data(), H.data()));  // s^2 = 1
+    m2 += w.p * (vw + quad_all(H.data()));  // s^2 = 1
   }
   return {m1, m2};
 }

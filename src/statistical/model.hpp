@@ -7,6 +7,7 @@
 #pragma once
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <utility>
@@ -47,7 +48,26 @@ struct InputValue {
   double p = 0;
   int x = 0;
   std::vector<int> a;  // DAC level per cycle
+  double rho = 0;      // per-vector input scaling: the rescaled input's rounding, x' - (Q / m) x
 };
+
+// Per-vector input scaling (macro.input_scaling abs_max, kernels/input_scaling.hpp)
+// scales each vector's inputs by Q / m, m = max_j |x_j|, and its output back by
+// m / Q. Given m, the K rows follow the signed mixture
+//   (F(m)^K A_m - F(m-1)^K B_m) / P(max = m),  F(t) = P(|x| <= t),
+// of two i.i.d. laws, A_m the inputs truncated to |x| <= m and B_m to
+// |x| <= m - 1 (the vectors whose max is m are those within m less those
+// within m - 1), so every expectation over vectors is the signed sum over
+// (m, law) of F^K times the i.i.d. model's with inputs scaled by Q / m: exact
+// where the i.i.d. model is. One part of that sum:
+struct InputScale {
+  int m = 0;          // the vector's max |x|
+  int trunc = 0;      // its rows' |x| <= trunc: m (A_m) or m - 1 (B_m)
+  double weight = 1;  // F(trunc)^K, negative for B_m
+};
+// The parts of a job with input scaling (empty without), leaving out the m
+// with P(max = m) <= 1e-15.
+std::vector<InputScale> input_scales(const BuiltJob& job);
 
 struct WeightValue {
   double p = 0;
@@ -72,11 +92,13 @@ struct OperandModel {
   // columns (both devices of a pair): the cell-read events.
   std::vector<double> device_levels;
   double ex = 0, ex2 = 0, ew = 0, ew2 = 0;     // operand moments (exact reference)
+  bool requant = false;                        // inputs rescaled (InputScale): rho is an error term
 };
 
 // values = false leaves xs and ws empty (the energy-only model needs only the
-// marginals and moments).
-OperandModel operand_model(const BuiltJob& job, bool values = true);
+// marginals and moments). scale: one part of per-vector input scaling's law
+// (inputs truncated, then rescaled), in units of the scaled inputs.
+OperandModel operand_model(const BuiltJob& job, bool values = true, const InputScale* scale = nullptr);
 
 // One point of the column-value mixture of a class. The value U reaching the
 // column-value histogram is N(u, vp) (vp: programming spread and what the
@@ -191,10 +213,27 @@ struct AtomSource {
   std::vector<std::pair<int, int>> at; // [member]: a (cycle, column position) of the class, for its ADC step
   std::vector<std::vector<double>> w;  // [member][o]; empty: one class's own atoms
   std::vector<double> w_max;           // [o]: the largest weight, for column_slices
+  std::vector<double> key;             // bit-serial: the column's key (cells and rows), for a SliceCache
   bool kept = false;
   std::vector<Atom> atoms;
   std::vector<std::size_t> ends;       // where each kept slice ends in atoms
 };
+
+// Conversions of bit-serial slices shared by the class tables of one job's
+// input-scaling parts (statistical.cpp): the atoms given O = o depend on the
+// column's cells and row count, not on the inputs, so each slice is converted
+// once per (pass, ADC step, column) and every part weights it by its own
+// P(O = o). Tables that share one keep every atom above column_distribution's
+// threshold given O (w_max = 1), so a slice is the same whichever table made it.
+struct SliceCache {
+  struct Slice {
+    int o = 0;
+    ConversionStats stats;
+  };
+  std::map<std::vector<double>, std::vector<Slice>> by_key;
+  std::size_t doubles = 0;  // held, at most kSliceCacheDoubles
+};
+constexpr std::size_t kSliceCacheDoubles = std::size_t{1} << 24;  // 128 MB
 
 // Every (cycle, weight column, group size) class, computed once per distinct
 // per-row distribution (e.g. all bit-serial cycles of uniform inputs agree).
@@ -204,6 +243,7 @@ struct ClassTable {
   std::vector<ConversionStats> stats;
   std::vector<int> index;  // [(c * ppw + q) * gs.size() + gi] -> stats
   std::vector<AtomSource> sources;  // until convert_classes
+  SliceCache* cache = nullptr;      // shared with other tables of the job, or none
   const ConversionStats& at(const JobView& v, int c, int q, int gi) const {
     return stats[index[(static_cast<std::size_t>(c) * v.ppw + q) * gs.size() + gi]];
   }
@@ -217,7 +257,10 @@ constexpr std::size_t kKeptAtoms = std::size_t{1} << 20;
 // already in AdcMode::per_slice or per_cycle) keep column positions of
 // different slices, or of different cycles, in classes of their own, since
 // their ADC steps may differ; a bit-serial source still serves them all.
-ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms = kKeptAtoms, const AdcSpec* adc = nullptr);
+// scale: one part of per-vector input scaling's law (operand_model), and a
+// cache its bit-serial slices share with the other parts' tables.
+ClassTable build_classes(const BuiltJob& job, std::size_t max_kept_atoms = kKeptAtoms, const AdcSpec* adc = nullptr,
+                         const InputScale* scale = nullptr, SliceCache* cache = nullptr);
 // Adds the ADC statistics (Pass::adc) with the job's ADC step, and drops the atoms.
 void convert_classes(const JobView& v, ClassTable& cl);
 

@@ -3,11 +3,13 @@
 // by one code path.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <numbers>
 #include <utility>
 
 #include "device_model.hpp"
 #include "encoding.hpp"
+#include "input_scaling.hpp"
 #include "statistical/gaussian.hpp"
 #include "statistical/model.hpp"
 
@@ -84,19 +86,48 @@ void build_states(const JobView& v, OperandModel& om) {
 
 }  // namespace
 
-OperandModel operand_model(const BuiltJob& job, bool values) {
+std::vector<InputScale> input_scales(const BuiltJob& job) {
+  if (job.view.x_scale_q <= 0) return {};
+  const QuantizedPmf& xp = job.x_pmf;
+  const int top = std::max(std::abs(xp.qmin), std::abs(xp.qmax));
+  std::vector<double> F(top + 1, 0.0);  // P(|x| <= t)
+  for (int x = xp.qmin; x <= xp.qmax; ++x) F[std::abs(x)] += xp.prob(x);
+  for (int t = 1; t <= top; ++t) F[t] += F[t - 1];
+  const double K = job.view.K;
+  std::vector<InputScale> parts;
+  for (int m = 0; m <= top; ++m) {
+    const double a = std::pow(F[m], K), b = m > 0 ? std::pow(F[m - 1], K) : 0.0;
+    if (a - b <= 1e-15) continue;
+    parts.push_back({m, m, a});
+    if (b > 0) parts.push_back({m, m - 1, -b});
+  }
+  return parts;
+}
+
+OperandModel operand_model(const BuiltJob& job, bool values, const InputScale* scale) {
   const JobView& v = job.view;
   OperandModel om;
   const int A = 1 << v.dac_bits;
   om.pa.assign(v.cycles, std::vector<double>(A, 0.0));
   const QuantizedPmf& xp = job.x_pmf;
+  // With input scaling, the part's inputs: truncated to |x| <= trunc, each
+  // driving the DAC as the sampler's scale_input(x, m, Q) (0 for m = 0).
+  double kept = 1;
+  if (scale) {
+    kept = 0;
+    for (int x = xp.qmin; x <= xp.qmax; ++x) kept += std::abs(x) <= scale->trunc ? xp.prob(x) : 0.0;
+    om.requant = true;
+  }
   for (int x = xp.qmin; x <= xp.qmax; ++x) {
-    const double p = xp.prob(x);
+    if (scale && std::abs(x) > scale->trunc) continue;
+    const double p = xp.prob(x) / kept;
     if (p == 0) continue;
-    InputValue in{p, x, {}};
+    const int xd = !scale ? x : scale->m > 0 ? scale_input(x, scale->m, v.x_scale_q) : 0;
+    InputValue in{p, x, {}, 0.0};
+    if (scale && scale->m > 0) in.rho = xd - static_cast<double>(v.x_scale_q) * x / scale->m;
     if (values) in.a.resize(v.cycles);
     for (int c = 0; c < v.cycles; ++c) {
-      const int a = encode_input(v, x, c);
+      const int a = encode_input(v, xd, c);
       om.pa[c][a] += p;
       if (values) in.a[c] = a;
     }

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -78,19 +79,83 @@ StatResult assemble(const BuiltJob& job, const stat::ClassTable& cl) {
   return r;
 }
 
+// A job's class tables: one, or with per-vector input scaling one per part of
+// the inputs' law (stat::input_scales), which the results weight and rescale.
+struct Tables {
+  std::vector<stat::InputScale> parts;  // empty: no input scaling, one table
+  std::vector<stat::ClassTable> cl;
+  std::unique_ptr<stat::SliceCache> cache;  // the parts' shared bit-serial slices (on the heap: the tables point to it)
+  double weight(std::size_t i) const { return parts.empty() ? 1.0 : parts[i].weight; }
+};
+
+Tables build_tables(const BuiltJob& job, const AdcSpec* adc = nullptr) {
+  Tables t;
+  t.parts = stat::input_scales(job);
+  if (t.parts.empty()) {
+    t.cl.push_back(stat::build_classes(job, stat::kKeptAtoms, adc));
+    return t;
+  }
+  t.cache = std::make_unique<stat::SliceCache>();
+  const std::size_t kept = stat::kKeptAtoms / t.parts.size();  // one table's budget shared
+  for (const stat::InputScale& part : t.parts)
+    t.cl.push_back(stat::build_classes(job, kept, adc, &part, t.cache.get()));
+  return t;
+}
+
+void convert_tables(const JobView& v, Tables& t) {
+  for (stat::ClassTable& cl : t.cl) stat::convert_classes(v, cl);
+}
+
+// The parts' results summed with their weights. Part i's error, in units of
+// its rescaled inputs, is rescaled by m / Q; the variance of each ADC variant
+// is that variant's E[e^2] (every variant sharing the real one's mean, as
+// within one part) less the mixture's mean squared.
+StatResult assemble(const BuiltJob& job, const Tables& t) {
+  if (t.parts.empty()) return assemble(job, t.cl.front());
+  const JobView& v = job.view;
+  StatResult r;
+  r.hist.assign(v.hist_size, 0.0);
+  double mean = 0, e2[4] = {};  // analog, + quantization, + clipping, + noise
+  for (std::size_t i = 0; i < t.cl.size(); ++i) {
+    const StatResult p = assemble(job, t.cl[i]);
+    const double w = t.weight(i), g = static_cast<double>(t.parts[i].m) / v.x_scale_q;
+    for (int b = 0; b < v.hist_size; ++b) r.hist[b] += w * p.hist[b];
+    r.clip_rate += w * p.clip_rate;
+    mean += w * g * p.err_mean;
+    const double var[4] = {p.err_var_analog, p.err_var_analog + p.err_var_quantization,
+                           p.err_var - p.err_var_noise, p.err_var};
+    for (int k = 0; k < 4; ++k) e2[k] += w * g * g * (var[k] + p.err_mean * p.err_mean);
+  }
+  double var[4];
+  for (int k = 0; k < 4; ++k) var[k] = std::max(0.0, e2[k] - mean * mean);
+  r.err_mean = mean;
+  r.err_var = var[3];
+  r.err_var_analog = var[0];
+  r.err_var_quantization = var[1] - var[0];
+  r.err_var_clipping = var[2] - var[1];
+  r.err_var_noise = var[3] - var[2];
+  r.mse = r.err_var + mean * mean;
+  set_reference(v, stat::operand_model(job, false), r);  // the inputs as they are, unscaled
+  return r;
+}
+
 // The quantile from the classes' column-value bins.
 // Of the column positions in weight slice `slice` (adc_slice_of) and input
 // cycle `cycle` only, or of all of them (-1), as the per-slice and per-cycle
 // pilots pool their values.
-double quantile_of(const JobView& v, const stat::ClassTable& cl, double quantile, int slice = -1, int cycle = -1) {
+double quantile_of(const JobView& v, const Tables& t, double quantile, int slice = -1, int cycle = -1) {
   std::vector<double> col(v.col_nbins, 0.0);
-  for (int c = 0; c < v.cycles; ++c)
-    for (int q = 0; q < v.ppw; ++q)
-      for (std::size_t gi = 0; gi < cl.gs.size(); ++gi) {
-        if ((slice >= 0 && adc_slice_of(v, q) != slice) || (cycle >= 0 && c != cycle)) continue;
-        const stat::ConversionStats& s = cl.at(v, c, q, static_cast<int>(gi));
-        for (int b = 0; b < v.col_nbins; ++b) col[b] += cl.gs[gi].count * s.col[b];
-      }
+  for (std::size_t i = 0; i < t.cl.size(); ++i) {
+    const stat::ClassTable& cl = t.cl[i];
+    for (int c = 0; c < v.cycles; ++c)
+      for (int q = 0; q < v.ppw; ++q)
+        for (std::size_t gi = 0; gi < cl.gs.size(); ++gi) {
+          if ((slice >= 0 && adc_slice_of(v, q) != slice) || (cycle >= 0 && c != cycle)) continue;
+          const stat::ConversionStats& s = cl.at(v, c, q, static_cast<int>(gi));
+          const double n = t.weight(i) * cl.gs[gi].count;
+          for (int b = 0; b < v.col_nbins; ++b) col[b] += n * s.col[b];
+        }
+  }
   // The same fold and walk as column_quantile() on the pilot histogram.
   std::vector<std::pair<double, double>> mag;
   double total = 0;
@@ -116,7 +181,14 @@ StatResult statistical_energy(const BuiltJob& job) {
   StatResult r;
   r.distributions = false;
   r.hist.assign(v.hist_size, 0.0);
-  add_marginal_events(v, om, stat::group_sizes(v), r.hist);
+  const std::vector<stat::InputScale> parts = stat::input_scales(job);
+  if (parts.empty()) add_marginal_events(v, om, stat::group_sizes(v), r.hist);
+  std::vector<double> part(v.hist_size);
+  for (const stat::InputScale& s : parts) {  // per-vector input scaling: the parts' DAC levels, weighted
+    std::fill(part.begin(), part.end(), 0.0);
+    add_marginal_events(v, stat::operand_model(job, false, &s), stat::group_sizes(v), part);
+    for (int b = 0; b < v.hist_size; ++b) r.hist[b] += s.weight * part[b];
+  }
   const double nan = std::numeric_limits<double>::quiet_NaN();
   std::fill_n(r.hist.begin() + v.off_col, v.col_nbins, nan);
   std::fill_n(r.hist.begin() + v.off_adc, v.code_max - v.code_min + 1, nan);
@@ -128,9 +200,9 @@ StatResult statistical_energy(const BuiltJob& job) {
 }
 
 StatResult statistical_job(const BuiltJob& job) {
-  stat::ClassTable cl = stat::build_classes(job);
-  stat::convert_classes(job.view, cl);
-  return assemble(job, cl);
+  Tables t = build_tables(job);
+  convert_tables(job.view, t);
+  return assemble(job, t);
 }
 
 // A calibrated ADC's full scales by (input cycle c, column position q) at
@@ -139,7 +211,7 @@ StatResult statistical_job(const BuiltJob& job) {
 // column's; the cycle's with adc.per_cycle), finished by the pilot's own rule
 // (one column bin where it is 0, power-of-two rounding), as
 // calibrated_full_scales() and calibrated_cycle_scales() do on pilot values.
-std::vector<double> full_scales_of(const JobView& v, const stat::ClassTable& cl, const AdcSpec& adc) {
+std::vector<double> full_scales_of(const JobView& v, const Tables& cl, const AdcSpec& adc) {
   std::vector<double> fs(static_cast<std::size_t>(v.cycles) * v.ppw);
   if (!adc.per_slice && !adc.per_cycle) {
     std::fill(fs.begin(), fs.end(), calibrated_range(v, quantile_of(v, cl, adc.quantile), adc));
@@ -169,23 +241,23 @@ void set_full_scales(JobView& v, const std::vector<double>& fs, const AdcSpec& a
 }
 
 double statistical_quantile(const BuiltJob& job, double quantile) {
-  return quantile_of(job.view, stat::build_classes(job), quantile);
+  return quantile_of(job.view, build_tables(job), quantile);
 }
 
 double statistical_full_scale(const BuiltJob& job, const AdcSpec& adc) {
-  const std::vector<double> fs = full_scales_of(job.view, stat::build_classes(job, stat::kKeptAtoms, &adc), adc);
+  const std::vector<double> fs = full_scales_of(job.view, build_tables(job, &adc), adc);
   return *std::max_element(fs.begin(), fs.end());
 }
 
 std::vector<StatResult> statistical_jobs(const std::vector<BuiltJob*>& jobs, const AdcSpec& adc) {
-  stat::ClassTable cl = stat::build_classes(*jobs.front(), stat::kKeptAtoms, &adc);
+  Tables t = build_tables(*jobs.front(), &adc);
   if (adc.range == AdcRange::calibrated) {
-    const std::vector<double> fs = full_scales_of(jobs.front()->view, cl, adc);
+    const std::vector<double> fs = full_scales_of(jobs.front()->view, t, adc);
     for (BuiltJob* job : jobs) set_full_scales(job->view, fs, adc);
   }
-  stat::convert_classes(jobs.front()->view, cl);
+  convert_tables(jobs.front()->view, t);
   std::vector<StatResult> out;
-  for (const BuiltJob* job : jobs) out.push_back(assemble(*job, cl));
+  for (const BuiltJob* job : jobs) out.push_back(assemble(*job, t));
   return out;
 }
 

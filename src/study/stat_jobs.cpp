@@ -87,9 +87,6 @@ std::string statistical_refusal(const MacroSpec& m) {
   if (m.wire_ohm > 0)
     return "macro.wire_ohm is set: the statistical model does not model IR drop (sample it, or price energy alone "
            "with --energy-only)";
-  if (m.input_scaling != InputScaling::none)
-    return "macro.input_scaling is abs_max: the statistical model does not model per-vector input scaling, whose "
-           "scale is the max of each vector's inputs and changes the DAC levels it prices too (sample it)";
   return "";
 }
 
