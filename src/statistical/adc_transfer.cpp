@@ -275,6 +275,7 @@ void convert(const JobView& v, double step, std::span<const Atom> atoms, Pass pa
 }
 
 void accumulate(const ConversionStats& part, const std::vector<ConversionStats*>& cs, const std::vector<double>& w) {
+  if (std::all_of(w.begin(), w.end(), [](double x) { return x == 0; })) return;
   // The bins and codes the part's atoms reach, usually a narrow range.
   auto span = [](const std::vector<double>& x) {
     std::size_t lo = 0, hi = x.size();

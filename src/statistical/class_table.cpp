@@ -27,6 +27,8 @@ std::vector<GroupSize> group_sizes(const JobView& v) {
 
 namespace {
 
+constexpr double kSliceFloor = 1e-18;  // column_distribution.cpp's kTiny
+
 // Calls f with each slice of the source's atoms: the kept ones, else freshly generated.
 void for_each_slice(const JobView& v, const OperandModel& om, const AtomSource& s,
                     const std::function<void(std::span<const Atom>)>& f) {
@@ -71,8 +73,12 @@ bool run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pas
   std::sort(steps.begin(), steps.end());
   steps.erase(std::unique(steps.begin(), steps.end()), steps.end());
   std::vector<double> wo(s.classes.size());
+  // Tables sharing a cache keep every slice (w_max = 1); a class leaves out
+  // those it weights by at most kTiny, as column_slices drops such atoms
+  // from its own tables (the slices' other weights: P(O = o)).
+  const double floor = cache ? kSliceFloor : 0.0;
   auto add = [&](const ConversionStats& part, int o, double d) {  // to the classes at step d
-    for (std::size_t j = 0; j < s.classes.size(); ++j) wo[j] = step[j] == d ? s.w[j][o] : 0.0;
+    for (std::size_t j = 0; j < s.classes.size(); ++j) wo[j] = step[j] == d && s.w[j][o] > floor ? s.w[j][o] : 0.0;
     accumulate(part, out, wo);
   };
   auto key_of = [&](double d) {
