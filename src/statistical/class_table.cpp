@@ -110,12 +110,14 @@ bool run_pass(const JobView& v, const OperandModel& om, const AtomSource& s, Pas
     }
   });
   for (std::size_t k = 0; k < made.size(); ++k) {
+    std::vector<double> key = key_of(steps[k]);
+    if (cache->by_key.count(key)) continue;  // another step's miss made this pass run
     std::size_t n = 0;
     for (const SliceCache::Slice& sl : made[k])
       n += sl.stats.col.size() + sl.stats.adc.size() + 6 * sl.stats.po.size();
     if (cache->doubles + n > kSliceCacheDoubles) break;
     cache->doubles += n;
-    cache->by_key.emplace(key_of(steps[k]), std::move(made[k]));
+    cache->by_key.emplace(std::move(key), std::move(made[k]));
   }
   return false;
 }
