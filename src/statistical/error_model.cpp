@@ -123,16 +123,12 @@ std::pair<double, double> coherent_row(const JobView& v, const OperandModel& om,
       for (int c2 = 0; c2 < F; ++c2) a2[c * F + c2] += x.p * feat[c] * feat[c2];
     }
   }
-  auto quad = [&](const double* y, const double* z) {  // E[(sum_c a_c y_c)(sum_c a_c z_c)], y and z over the C cycles
+  // E[(sum_c a_c y_c)(sum_c a_c z_c)] over the first n features (the C cycles unless told).
+  auto quad = [&](const double* y, const double* z, int n = -1) {
+    if (n < 0) n = C;
     double r = 0;
-    for (int c = 0; c < C; ++c)
-      for (int c2 = 0; c2 < C; ++c2) r += a2[c * F + c2] * y[c] * z[c2];
-    return r;
-  };
-  auto quad_all = [&](const double* y) {  // the same over all F features
-    double r = 0;
-    for (int c = 0; c < F; ++c)
-      for (int c2 = 0; c2 < F; ++c2) r += a2[c * F + c2] * y[c] * y[c2];
+    for (int c = 0; c < n; ++c)
+      for (int c2 = 0; c2 < n; ++c2) r += a2[c * F + c2] * y[c] * z[c2];
     return r;
   };
   // Per column q and encoded level l: eta averaged over the fates [(q * L + l) * C + c],
@@ -173,7 +169,7 @@ std::pair<double, double> coherent_row(const JobView& v, const OperandModel& om,
     double mean = 0;
     for (int c = 0; c < F; ++c) mean += a1[c] * H[c];
     m1 += w.p * w.s * mean;
-    m2 += w.p * (vw + quad_all(H.data()));  // s^2 = 1
+    m2 += w.p * (vw + quad(H.data(), H.data(), F));  // s^2 = 1
   }
   return {m1, m2};
 }

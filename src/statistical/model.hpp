@@ -31,11 +31,12 @@ struct CellState {
   double g_mean = 0, g_var = 0, g0_mean = 0, g0_var = 0, n2 = 0;
 };
 
-// One (sign, state) outcome of a cell in physical column q: the row adds
-// s*a*g, s the weight's column sign (sign-magnitude columns and pairs).
-struct CellOutcome {
-  int s = 1, l = 0;
-  double p = 0, g_mean = 0, g_var = 0, g0_mean = 0, g0_var = 0, n2 = 0;
+// One (sign, state) outcome of a cell in physical column q, with probability
+// p: the row adds s*a*g, s the weight's column sign (sign-magnitude columns
+// and pairs).
+struct CellOutcome : CellState {
+  int s = 1;
+  double p = 0;
 };
 
 // Encoded level l becomes state `state` with probability p (its faults).

@@ -206,8 +206,7 @@ OperandModel operand_model(const BuiltJob& job, bool values, const InputScale* s
   for (int q = 0; q < v.ppw; ++q)
     for (int i = 0; i < 2 * S; ++i)
       if (seen[q][i]) {
-        const CellState& st = om.states[i % S];
-        om.cell[q].push_back({i < S ? -1 : 1, st.l, cells[q][i], st.g_mean, st.g_var, st.g0_mean, st.g0_var, st.n2});
+        om.cell[q].push_back({om.states[i % S], i < S ? -1 : 1, cells[q][i]});
       }
   // Global drift compensation (drift_compensation, macro_model.hpp) scales the
   // outputs by alpha = sum_p |column p at t0| / sum_p |column p at t| of each
