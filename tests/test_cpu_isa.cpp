@@ -9,12 +9,17 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <variant>
 
 #include "io/hdf5_file.hpp"
+#include "io/study_file.hpp"
+#include "io/table.hpp"
 #include "kernel_cases.hpp"
 #include "launcher.hpp"
 #include "shell_util.hpp"
@@ -151,6 +156,34 @@ class EmulatedCpu : public ::testing::Test {
 // Westmere has SSE4.2 but no AVX: a binary built for the build machine
 // (-march=native on an AVX-512 host) dies there with SIGILL.
 TEST_F(EmulatedCpu, BaselineRunsWithoutAvx) { expect_same_as_native("Westmere", "base"); }
+
+// The statistical model's run-time copies (adc_transfer.cpp's convert for
+// x86-64-v3 and baseline, column_distribution.cpp's convolution loops) give
+// the same bits: Westmere runs the baseline ones.
+TEST_F(EmulatedCpu, StatisticalModelSameBitsWithoutAvx) {
+  std::ofstream(cfg) << kNoisy;
+  const std::string emu = (dir / "emu.h5").string(), nat = (dir / "native.h5").string();
+  const std::string run = std::string(CIMMC_BINARY) + " run " + cfg + " --model statistical --threads 1 -o ";
+  const Ran e = shell("qemu-x86_64 -cpu Westmere " + run + emu);
+  ASSERT_EQ(e.code, 0) << e.out;
+  const Ran n = shell(run + nat);
+  ASSERT_EQ(n.code, 0) << n.out;
+  const StudyFile a = read_study_file(emu), b = read_study_file(nat);
+  for (const auto& [what, ta, tb] : {std::tuple{"layers", &a.layers, &b.layers}, {"network", &a.network, &b.network}}) {
+    ASSERT_EQ(ta->columns().size(), tb->columns().size()) << what;
+    for (const Column& c : ta->columns()) {
+      const Column* d = tb->find(c.name);
+      ASSERT_NE(d, nullptr) << what << "/" << c.name;
+      if (const auto* x = std::get_if<std::vector<double>>(&c.data)) {  // bit patterns: NaN columns too
+        const auto& y = std::get<std::vector<double>>(d->data);
+        ASSERT_EQ(x->size(), y.size()) << what << "/" << c.name;
+        EXPECT_EQ(std::memcmp(x->data(), y.data(), x->size() * sizeof(double)), 0) << what << "/" << c.name;
+      } else {
+        EXPECT_EQ(c.data, d->data) << what << "/" << c.name;
+      }
+    }
+  }
+}
 
 // Haswell has AVX2 and FMA but no AVX-512 (QEMU emulates no AVX-512 at all).
 TEST_F(EmulatedCpu, Avx2RunsWithoutAvx512) {

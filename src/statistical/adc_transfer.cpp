@@ -185,7 +185,14 @@ void reset(ConversionStats& cs, const JobView& v, Pass pass, int o0, int no) {
   cs = std::move(z);
 }
 
-void convert(const JobView& v, double step, std::span<const Atom> atoms, Pass pass, ConversionStats& cs) {
+// Also compiled for x86-64-v3 (AVX2, FMA), chosen at run time: fast_exp's
+// std::fma is then one instruction instead of a libm call. Everything it calls
+// is inlined into each copy (flatten); with no contraction of other
+// operations (-ffp-contract=off) and the same order of operations, every copy
+// gives the same bits.
+__attribute__((target_clones("arch=x86-64-v3", "default"), flatten)) void convert(const JobView& v, double step,
+                                                                                std::span<const Atom> atoms,
+                                                                                Pass pass, ConversionStats& cs) {
   if (pass == Pass::bins) {
     reset(cs, v, pass, 0, 0);
     // The sampler bins U (before read and ADC noise) to the nearest bin centre col_lo + b*col_bw, clamped.

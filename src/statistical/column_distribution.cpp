@@ -542,6 +542,34 @@ void from_spectra(const JobView& v, const std::vector<Key>& keys, int n, ColumnD
 
 }  // namespace
 
+// The weighted probability w_max[o] P(S_o = m) below which column_slices
+// drops atoms: the largest power of two for which all those below it sum to at
+// most kAtomFloor, found from their sums by binary exponent; at least kTiny's
+// next power of two, so that nothing column_distribution's other methods drop
+// is kept.
+double drop_below(const std::vector<double>& level, int n, const std::vector<double>& w_max) {
+  constexpr int kLow = -1100, kHigh = 2;  // exponents of frexp over (0, 1]
+  std::vector<double> by_exp(kHigh - kLow, 0.0);
+  std::vector<double> s{1.0}, next;
+  for (int o = 0; o <= n; ++o) {
+    for (const double p : s) {
+      const double x = w_max[o] * p;
+      if (!(x > 0)) continue;
+      int e = 0;
+      std::frexp(x, &e);  // x in [2^(e-1), 2^e)
+      by_exp[std::clamp(e, kLow, kHigh - 1) - kLow] += x;
+    }
+    convolve(s, level, next);
+    std::swap(s, next);
+  }
+  int e_min = 0;
+  std::frexp(kTiny, &e_min);  // below 2^e_min: every x <= kTiny
+  double cut = 0;
+  int e = kLow;
+  while (e + 1 < kHigh && cut + by_exp[e + 1 - kLow] <= kAtomFloor) cut += by_exp[++e - kLow];
+  return std::ldexp(1.0, std::max(e, e_min));
+}
+
 // M | O is the sum of O i.i.d. faulted levels S_O, and E[sum h | O, M] =
 // O E[h(l_1) | S_O = M] = O sum_l f(l) h(l) P(S_{O-1} = M - l) / P(S_O = M),
 // evaluated for the kept atoms only (a small part of all (O, M)). An active
@@ -565,13 +593,14 @@ void column_slices(const JobView& v, const std::vector<CellOutcome>& cells, int 
   // E[vn_1 vn_2; l_1 + l_2 = j] for two rows, against layer O - 2.
   std::vector<double> fvn_pair;
   convolve(fvn, fvn, fvn_pair);
+  const double floor = drop_below(level, n, w_max);
   std::vector<Atom> slice;
   std::vector<double> prev2, prev, s{1.0}, next;  // P(S_{o-2}), P(S_{o-1}), P(S_o), P(S_{o+1})
   for (int o = 0; o <= n; ++o) {
     slice.clear();
     const int np = static_cast<int>(prev.size()), np2 = static_cast<int>(prev2.size());
     for (int m = 0; m < static_cast<int>(s.size()); ++m) {  // M = m + o lmin
-      if (w_max[o] * s[m] <= kTiny) continue;
+      if (w_max[o] * s[m] < floor) continue;
       Sums sum;
       if (o > 0) {
         for (int l = std::max(0, m - np + 1); l <= std::min(L - 1, m); ++l) {
