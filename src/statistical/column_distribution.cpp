@@ -27,7 +27,9 @@
 // conditional mean and variance of that variance (adc_transfer.cpp); atoms
 // below kTiny are dropped (clip rates below ~1e-18 read as 0).
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <limits>
 #include <map>
@@ -555,8 +557,8 @@ double drop_below(const std::vector<double>& level, int n, const std::vector<dou
     for (const double p : s) {
       const double x = w_max[o] * p;
       if (!(x > 0)) continue;
-      int e = 0;
-      std::frexp(x, &e);  // x in [2^(e-1), 2^e)
+      // frexp's exponent from the bits: x in [2^(e-1), 2^e) (subnormals: e = -1022, x below 2^e too)
+      const int e = static_cast<int>(std::bit_cast<std::uint64_t>(x) >> 52) - 1022;
       by_exp[std::clamp(e, kLow, kHigh - 1) - kLow] += x;
     }
     convolve(s, level, next);
