@@ -25,7 +25,8 @@
 // first two moments of the drifted conductance (operand_model.cpp); read noise, a mixture of
 // Gaussians whose variance depends on the rows, is two Gaussians matching the
 // conditional mean and variance of that variance (adc_transfer.cpp); atoms
-// below kTiny are dropped (clip rates below ~1e-18 read as 0).
+// below kTiny are dropped (clip rates below ~1e-18 read as 0), and in
+// column_slices the least probable up to kAtomFloor of mass (model.hpp).
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -542,8 +543,6 @@ void from_spectra(const JobView& v, const std::vector<Key>& keys, int n, ColumnD
   }
 }
 
-}  // namespace
-
 // The weighted probability w_max[o] P(S_o = m) below which column_slices
 // drops atoms: the largest power of two for which all those below it sum to at
 // most kAtomFloor, found from their sums by binary exponent; at least kTiny's
@@ -571,6 +570,8 @@ double drop_below(const std::vector<double>& level, int n, const std::vector<dou
   while (e + 1 < kHigh && cut + by_exp[e + 1 - kLow] <= kAtomFloor) cut += by_exp[++e - kLow];
   return std::ldexp(1.0, std::max(e, e_min));
 }
+
+}  // namespace
 
 // M | O is the sum of O i.i.d. faulted levels S_O, and E[sum h | O, M] =
 // O E[h(l_1) | S_O = M] = O sum_l f(l) h(l) P(S_{O-1} = M - l) / P(S_O = M),

@@ -125,14 +125,14 @@ struct ColumnDistribution {
   Method method = Method::value_dp;
 };
 
-// The bit-serial slices' tails (column_slices) are left out while their mass,
-// weighted by the largest P(O = o) of the slice, stays within this: at most
-// kAtomFloor per slice, (n + 1) kAtomFloor per class of n rows, so clip rates
-// and bin probabilities move by at most that and error moments by at most that
-// times the largest |e|^k. A sampled run would need about 1e12 MVMs to see
-// such an atom; the tails below it had been a third of the model's time on the
-// bit-serial configs (every atom down to 1e-18 was kept). Other methods keep
-// every atom above 1e-18.
+// A bit-serial source (column_slices) leaves out its least probable atoms,
+// by probability weighted with the largest P(O = o) of their slice, while
+// together they weigh at most this: every class it serves loses at most
+// kAtomFloor of its mass, so clip rates and bin probabilities move by at most
+// that and error moments by at most that times the largest |e|^k. A sampled
+// run would need about 1e10 MVMs to see such a mass; the improbable slices and
+// tails had been a third of the model's time on the bit-serial configs (every
+// atom down to 1e-18 was kept). Other methods keep every atom above 1e-18.
 constexpr double kAtomFloor = 1e-10;
 
 // Direct value_dp convolutions costing more multiply-adds than this are done
@@ -156,9 +156,9 @@ inline bool bit_serial(const JobView& v) { return v.dac_bits == 1 && !v.signed_c
 std::vector<double> active_rows_pmf(const std::vector<double>& pa, int n);
 
 // Bit-serial columns: calls f with the atoms given O = o, p = P(M | O = o),
-// for o = 0..n (where any are kept), less each slice's tails of mass
-// w_max[o] p at most kAtomFloor (w_max: the largest P(O = o) of the classes
-// it serves), so a class weighting by its P(O = o) loses at most that.
+// for o = 0..n (where any are kept), less the least probable atoms by w_max[o] p
+// (w_max: the largest P(O = o) of the classes it serves) while they weigh at
+// most kAtomFloor in all, so a class weighting by its P(O = o) loses at most that.
 void column_slices(const JobView& v, const std::vector<CellOutcome>& cells, int n, const std::vector<double>& w_max,
                    const std::function<void(std::span<const Atom>)>& f);
 
