@@ -971,6 +971,25 @@ TEST(Statistical, JobsDifferingInColumnsShareClassesWithoutChangingResults) {
   }
 }
 
+// A mapping search meets tile shapes one at a time; StatisticalJobCache keeps
+// one class table per group of shapes that differ only in their columns. Each
+// shape still gets what it gets alone, in whatever order the shapes come, and
+// a shape with other rows is a group of its own.
+TEST(Statistical, JobCacheGivesEveryShapeItsResultAlone) {
+  for (const Config& c : calibrated_configs()) {
+    Config narrow = c, short_rows = c;
+    narrow.tile.cols_used = 1;
+    short_rows.tile.rows_used = c.tile.rows_used / 2;
+    StatisticalJobCache cache;
+    for (const Config* shape : std::array<const Config*, 3>{&narrow, &c, &short_rows}) {
+      const StatJob shared = cache.evaluate(*shape, philox::JobId{}, false);
+      const StatJob alone = evaluate_statistical(*shape, philox::JobId{});
+      expect_same(alone.stat, shared.stat);
+      EXPECT_EQ(alone.job->view.adc_delta, shared.job->view.adc_delta);  // the calibrated step
+    }
+  }
+}
+
 // pair_moments' 2-D convolution of two columns' sums (M1, M2) against every
 // combination of n rows: 2-bit weights on 1-bit cells (two columns), 2-bit DAC
 // levels, stuck-on cells, no analog deviation or noise, so each column's error
@@ -1037,24 +1056,36 @@ TEST(Statistical, PairMomentsMatchEnumeration) {
         joint.swap(next);
       }
     }
-    double p = 0, e1[3] = {}, e2[3] = {}, e12[3] = {};
+    // The direct convolution leaves out atoms at or below 1e-15 (column_pairs.cpp
+    // kTiny); the spectral method leaves out none. Each against the sums that
+    // leave out the same.
+    struct Sums {
+      double p = 0, e1[3] = {}, e2[3] = {}, e12[3] = {};
+    } kept, all;
     int clamped = 0;
     for (const auto& [m, pm] : joint) {
-      if (pm <= 1e-15) continue;
       double x[3], y[3];
       err(m.first, x), err(m.second, y);
       clamped += x[0] != x[1] || y[0] != y[1];
-      p += pm;
-      for (int i = 0; i < 3; ++i) e1[i] += pm * x[i], e2[i] += pm * y[i], e12[i] += pm * x[i] * y[i];
+      for (Sums* s : {&kept, &all}) {
+        if (s == &kept && pm <= 1e-15) continue;
+        s->p += pm;
+        for (int i = 0; i < 3; ++i) s->e1[i] += pm * x[i], s->e2[i] += pm * y[i], s->e12[i] += pm * x[i] * y[i];
+      }
     }
-    const std::optional<stat::PairMoments> got = stat::pair_moments(v, om, pa, 0, 0, 1, rows_n, 1e12);
-    ASSERT_TRUE(got.has_value());
-    EXPECT_NEAR(got->p, p, 1e-13);
-    for (int i = 0; i < 3; ++i) {
-      EXPECT_NEAR(got->e1[i], e1[i], 1e-12 * (1 + std::fabs(e1[i]))) << i;
-      EXPECT_NEAR(got->e2[i], e2[i], 1e-12 * (1 + std::fabs(e2[i]))) << i;
-      EXPECT_NEAR(got->e12[i], e12[i], 1e-12 * (1 + std::fabs(e12[i]))) << i;
+    for (const stat::PairMethod method : {stat::PairMethod::direct, stat::PairMethod::spectral}) {
+      const Sums& want = method == stat::PairMethod::direct ? kept : all;
+      const std::optional<stat::PairMoments> got =
+          stat::pair_moments(v, om, pa, 0, 0, 1, rows_n, 1e12, nullptr, method);
+      ASSERT_TRUE(got.has_value());
+      EXPECT_NEAR(got->p, want.p, 1e-13);
+      for (int i = 0; i < 3; ++i) {
+        EXPECT_NEAR(got->e1[i], want.e1[i], 1e-12 * (1 + std::fabs(want.e1[i]))) << i;
+        EXPECT_NEAR(got->e2[i], want.e2[i], 1e-12 * (1 + std::fabs(want.e2[i]))) << i;
+        EXPECT_NEAR(got->e12[i], want.e12[i], 1e-12 * (1 + std::fabs(want.e12[i]))) << i;
+      }
     }
+    const double* e12 = all.e12;
     EXPECT_GT(std::fabs(e12[0]), 1e-6);  // the columns' errors are not trivially zero
     std::printf("pair moments, %d rows: %zu row kinds, %zu (M1, M2) values, %d clamped, E[e1 e2] = %.6g\n", rows_n,
                 rows.size(), joint.size(), clamped, e12[0]);

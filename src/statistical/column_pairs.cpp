@@ -9,15 +9,21 @@
 // reads are independent; the g_off spread given the pair, shared, is not
 // carried, and the noise is one Gaussian of the mean variance, not the
 // two-point mixture of adc_transfer.cpp). Layer entries below kPrune and pair
-// atoms below kTiny are dropped.
+// atoms below kTiny are dropped. Where no row deviates (no D, no variance),
+// the moments come from the law's spectrum instead when that costs less
+// (pair_spectrum.cpp: nothing dropped). Jobs assembled from one class table
+// repeat pairs, so a memo keeps what was computed.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <map>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <utility>
 
+#include "statistical/column_pairs.hpp"
 #include "statistical/gaussian.hpp"
 #include "statistical/model.hpp"
 
@@ -25,11 +31,6 @@ namespace cimmc::stat {
 namespace {
 
 constexpr double kTiny = 1e-15;
-
-struct PairRow {
-  int m1 = 0, m2 = 0;
-  double p = 0, d1 = 0, d2 = 0, d12 = 0, vp1 = 0, vp2 = 0, vn1 = 0, vn2 = 0;  // p-weighted
-};
 
 // Row outcomes merged by (m1, m2): the weights' (sign, state pair in the two
 // columns) first, then the DAC levels.
@@ -67,6 +68,8 @@ std::vector<PairRow> pair_rows(const OperandModel& om, const std::vector<double>
   return rows;
 }
 
+}  // namespace
+
 // E[delta*code] - M per variant of one column of a pair atom; an ideal ADC
 // passes E[Y] = u on in every variant (its noise has mean 0).
 void column_errors(const JobView& v, double step, int M, double u, double vp, double vn, double* e) {
@@ -95,8 +98,6 @@ void column_errors(const JobView& v, double step, int M, double u, double vp, do
   for_each_cell(clamped, u, std::sqrt(vp + var), [&](double k, double p0, double, double) { k2 += k * p0; });
   e[2] = step * k2 - M;
 }
-
-}  // namespace
 
 namespace {
 
@@ -200,19 +201,47 @@ void add_row(const Layer& a, const std::vector<PairRow>& rows, int lo1, int hi1,
   for (int i = 0; i < t.n1; ++i) t.set_row(i, full.data() + static_cast<std::size_t>(i + i0) * width + j0);
 }
 
-}  // namespace
+// One row's exact moments of (m, d) in both columns.
+void add_row_moments(const std::vector<PairRow>& rows, PairMoments& pm) {
+  for (const PairRow& r : rows) {
+    const double f1[2] = {r.p * r.m1, r.d1}, f2[2] = {r.p * r.m2, r.d2};  // p-weighted
+    pm.row1[0] += f1[0], pm.row1[1] += f1[1], pm.row2[0] += f2[0], pm.row2[1] += f2[1];
+    pm.row[0][0] += f1[0] * r.m2, pm.row[0][1] += r.m1 * r.d2, pm.row[1][0] += r.d1 * r.m2, pm.row[1][1] += r.d12;
+  }
+}
 
-std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om, const std::vector<double>& pa,
-                                        int c, int q1, int q2, int n, double budget) {
-  const std::vector<PairRow> rows = pair_rows(om, pa, q1, q2);
+// The moments from the joint law of the pair's sums: by the direct
+// convolution over n rows, or from its spectrum (pair_spectrum.cpp).
+std::optional<PairMoments> compute(const JobView& v, const std::vector<PairRow>& rows, double step1, double step2,
+                                   int n, double budget, PairMethod method) {
   int lo1 = rows.front().m1, hi1 = lo1, lo2 = rows.front().m2, hi2 = lo2;
   for (const PairRow& r : rows) {
     lo1 = std::min(lo1, r.m1), hi1 = std::max(hi1, r.m1);
     lo2 = std::min(lo2, r.m2), hi2 = std::max(hi2, r.m2);
   }
+  // Rows without an analog deviation or a variance leave each column's error
+  // a function of its own sum: tabulated once per value (the same numbers),
+  // or the moments taken from the pair's spectrum, whichever costs less.
+  const bool deviates = std::any_of(rows.begin(), rows.end(), [](const PairRow& r) {
+    return r.d1 != 0 || r.d2 != 0 || r.vp1 != 0 || r.vp2 != 0 || r.vn1 != 0 || r.vn2 != 0;
+  });
   double cost = 0;  // the untrimmed convolution's multiply-adds
   for (int k = 1; k <= n; ++k) cost += (k * (hi1 - lo1) + 1.0) * (k * (hi2 - lo2) + 1.0);
-  if (cost * static_cast<double>(rows.size()) > budget) return std::nullopt;
+  cost *= static_cast<double>(rows.size());
+  PairMoments pm;
+  if (!deviates && method != PairMethod::direct) {
+    std::vector<int> m1s;
+    for (const PairRow& r : rows) m1s.push_back(r.m1);
+    const int D = static_cast<int>(std::unique(m1s.begin(), m1s.end()) - m1s.begin());
+    const double sc = spectral_cost(n, D, n * (hi1 - lo1) + 1, n * (hi2 - lo2) + 1);
+    if (method == PairMethod::spectral || sc < cost) {
+      if (sc > budget) return std::nullopt;
+      spectral_moments(v, rows, lo1, hi1, lo2, hi2, step1, step2, n, pm);
+      add_row_moments(rows, pm);
+      return pm;
+    }
+  }
+  if (cost > budget) return std::nullopt;
   Layer prev, cur;
   const double one = 1.0;
   cur.shape(1, 1, hi2 - lo2);
@@ -221,13 +250,6 @@ std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om
     std::swap(prev, cur);  // cur's storage is reused
     add_row(prev, rows, lo1, hi1, lo2, hi2, cur);
   }
-  PairMoments pm;
-  const double step1 = adc_step(v, c, q1), step2 = adc_step(v, c, q2);
-  // Rows without an analog deviation or a variance leave each column's error
-  // a function of its own sum: tabulated once per value (the same numbers).
-  const bool deviates = std::any_of(rows.begin(), rows.end(), [](const PairRow& r) {
-    return r.d1 != 0 || r.d2 != 0 || r.vp1 != 0 || r.vp2 != 0 || r.vn1 != 0 || r.vn2 != 0;
-  });
   std::vector<double> xs, ys;
   if (!deviates) {
     xs.resize(3 * static_cast<std::size_t>(cur.n1)), ys.resize(3 * static_cast<std::size_t>(cur.n2));
@@ -256,12 +278,34 @@ std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om
       pm.p += p;
       for (int c = 0; c < 3; ++c) pm.e1[c] += p * x[c], pm.e2[c] += p * y[c], pm.e12[c] += p * x[c] * y[c];
     }
-  for (const PairRow& r : rows) {
-    const double f1[2] = {r.p * r.m1, r.d1}, f2[2] = {r.p * r.m2, r.d2};  // p-weighted
-    pm.row1[0] += f1[0], pm.row1[1] += f1[1], pm.row2[0] += f2[0], pm.row2[1] += f2[1];
-    pm.row[0][0] += f1[0] * r.m2, pm.row[0][1] += r.m1 * r.d2, pm.row[1][0] += r.d1 * r.m2, pm.row[1][1] += r.d12;
-  }
+  add_row_moments(rows, pm);
   return pm;
+}
+
+// Everything compute() reads, as bytes: its rows, n, the budget, the two steps
+// and the ADC fields column_errors reads.
+std::string memo_key(const JobView& v, const std::vector<PairRow>& rows, double step1, double step2, int n,
+                     double budget, PairMethod method) {
+  std::string k;
+  const auto put = [&k](const auto& x) { k.append(reinterpret_cast<const char*>(&x), sizeof x); };
+  put(n), put(budget), put(method), put(step1), put(step2), put(v.adc_mode), put(v.code_min), put(v.code_max), put(v.adc_noise),
+      put(v.adc_delta);
+  for (const PairRow& r : rows)
+    for (const auto& x : {r.p, r.d1, r.d2, r.d12, r.vp1, r.vp2, r.vn1, r.vn2, 1.0 * r.m1, 1.0 * r.m2}) put(x);
+  return k;
+}
+
+}  // namespace
+
+std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om, const std::vector<double>& pa,
+                                        int c, int q1, int q2, int n, double budget, PairMemo* memo,
+                                        PairMethod method) {
+  const std::vector<PairRow> rows = pair_rows(om, pa, q1, q2);
+  const double step1 = adc_step(v, c, q1), step2 = adc_step(v, c, q2);
+  if (!memo) return compute(v, rows, step1, step2, n, budget, method);
+  std::string key = memo_key(v, rows, step1, step2, n, budget, method);
+  if (const auto it = memo->by_key.find(key); it != memo->by_key.end()) return it->second;
+  return memo->by_key.emplace(std::move(key), compute(v, rows, step1, step2, n, budget, method)).first->second;
 }
 
 }  // namespace cimmc::stat

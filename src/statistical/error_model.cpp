@@ -280,7 +280,6 @@ ErrorMoments error_moments(const JobView& v, const ClassTable& cl) {
         }
   std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) { return a.order < b.order; });
   double skipped[3] = {};
-  std::map<std::vector<double>, std::optional<PairMoments>> moments;  // by what pair_moments reads
   ErrorMoments out = em;
   for (const Pair& pr : pairs) {
     bool skip = true;
@@ -290,15 +289,9 @@ ErrorMoments error_moments(const JobView& v, const ClassTable& cl) {
       continue;
     }
     const int rows = cl.gs[pr.gi].rows;
-    const std::vector<double>& pa = cl.om.pa[pr.c];
-    std::vector<double> key{1.0 * pr.q1, 1.0 * pr.q2, 1.0 * rows, adc_step(v, pr.c, pr.q1), adc_step(v, pr.c, pr.q2)};
-    key.insert(key.end(), pa.begin(), pa.end());
-    auto it = moments.find(key);
-    if (it == moments.end()) {
-      it = moments.emplace(std::move(key), pair_moments(v, cl.om, pa, pr.c, pr.q1, pr.q2, rows, kPairBudget)).first;
-    }
-    if (!it->second || it->second->p <= 0) continue;
-    const PairMoments& t = *it->second;
+    const std::optional<PairMoments> pm = pair_moments(v, cl.om, cl.om.pa[pr.c], pr.c, pr.q1, pr.q2, rows, kPairBudget, cl.pairs);
+    if (!pm || pm->p <= 0) continue;
+    const PairMoments& t = *pm;
     double row[2][2];  // Cov(f1, f2) of one row, f = (m, d)
     for (int a = 0; a < 2; ++a)
       for (int b = 0; b < 2; ++b) row[a][b] = t.row[a][b] - t.row1[a] * t.row2[b];

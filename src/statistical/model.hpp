@@ -10,6 +10,8 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -245,6 +247,8 @@ struct SliceCache {
 };
 constexpr std::size_t kSliceCacheDoubles = std::size_t{1} << 24;  // 128 MB
 
+struct PairMemo;
+
 // Every (cycle, weight column, group size) class, computed once per distinct
 // per-row distribution (e.g. all bit-serial cycles of uniform inputs agree).
 struct ClassTable {
@@ -254,6 +258,7 @@ struct ClassTable {
   std::vector<int> index;  // [(c * ppw + q) * gs.size() + gi] -> stats
   std::vector<AtomSource> sources;  // until convert_classes
   SliceCache* cache = nullptr;      // shared with other tables of the job, or none
+  PairMemo* pairs = nullptr;        // shared by the jobs assembled from the table, or none
   const ConversionStats& at(const JobView& v, int c, int q, int gi) const {
     return stats[index[(static_cast<std::size_t>(c) * v.ppw + q) * gs.size() + gi]];
   }
@@ -298,10 +303,25 @@ struct PairMoments {
 // dst[i] += p * src[i] for i in [lo, hi], the same bits on every CPU (column_distribution.cpp).
 void add_scaled(double p, const double* src, double* dst, int lo, int hi);
 
-// Empty where the convolution would take more than budget multiply-adds.
-// c: the input cycle, for the columns' ADC steps (adc_step).
+// Pair moments computed, by everything they depend on (column_pairs.cpp
+// memo_key): the jobs of one group share their class table and assemble each
+// its own error moments from it, and different conversion sets repeat pairs
+// (measured on arch-zigzag-aimc: 13,471 pairs, 1,880 distinct).
+struct PairMemo {
+  std::unordered_map<std::string, std::optional<PairMoments>> by_key;
+};
+
+// How the joint law is taken: where no row deviates, from its spectrum or
+// by the direct convolution, whichever costs less (cheaper); else directly.
+// The others force one (tests compare them).
+enum class PairMethod { cheaper, direct, spectral };
+
+// Empty where the method would take more than budget multiply-adds.
+// c: the input cycle, for the columns' ADC steps (adc_step). With a memo, a
+// pair it holds is not computed again (the same bits).
 std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om, const std::vector<double>& pa,
-                                        int c, int q1, int q2, int n, double budget);
+                                        int c, int q1, int q2, int n, double budget, PairMemo* memo,
+                                        PairMethod method = PairMethod::cheaper);
 
 // P(k) of Binomial(n, p), k = 0..n.
 std::vector<double> binomial_pmf(int n, double p);

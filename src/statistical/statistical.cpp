@@ -85,6 +85,7 @@ struct Tables {
   std::vector<stat::InputScale> parts;  // empty: no input scaling, one table
   std::vector<stat::ClassTable> cl;
   std::unique_ptr<stat::SliceCache> cache;  // the parts' shared bit-serial slices (on the heap: the tables point to it)
+  std::unique_ptr<stat::PairMemo> pairs = std::make_unique<stat::PairMemo>();  // every table's, for every job
   double weight(std::size_t i) const { return parts.empty() ? 1.0 : parts[i].weight; }
 };
 
@@ -93,12 +94,13 @@ Tables build_tables(const BuiltJob& job, const AdcSpec* adc = nullptr) {
   t.parts = stat::input_scales(job);
   if (t.parts.empty()) {
     t.cl.push_back(stat::build_classes(job, stat::kKeptAtoms, adc));
-    return t;
+  } else {
+    t.cache = std::make_unique<stat::SliceCache>();
+    const std::size_t kept = stat::kKeptAtoms / t.parts.size();  // one table's budget shared
+    for (const stat::InputScale& part : t.parts)
+      t.cl.push_back(stat::build_classes(job, kept, adc, &part, t.cache.get()));
   }
-  t.cache = std::make_unique<stat::SliceCache>();
-  const std::size_t kept = stat::kKeptAtoms / t.parts.size();  // one table's budget shared
-  for (const stat::InputScale& part : t.parts)
-    t.cl.push_back(stat::build_classes(job, kept, adc, &part, t.cache.get()));
+  for (stat::ClassTable& cl : t.cl) cl.pairs = t.pairs.get();
   return t;
 }
 
@@ -249,15 +251,34 @@ double statistical_full_scale(const BuiltJob& job, const AdcSpec& adc) {
   return *std::max_element(fs.begin(), fs.end());
 }
 
-std::vector<StatResult> statistical_jobs(const std::vector<BuiltJob*>& jobs, const AdcSpec& adc) {
-  Tables t = build_tables(*jobs.front(), &adc);
+struct StatisticalGroup::Impl {
+  Tables t;
+  AdcSpec adc;
+  std::vector<double> fs;  // a calibrated ADC's full scales, else empty
+};
+
+StatisticalGroup::StatisticalGroup(BuiltJob& first, const AdcSpec& adc) : impl_(std::make_unique<Impl>()) {
+  Impl& g = *impl_;
+  g.t = build_tables(first, &adc);
+  g.adc = adc;
   if (adc.range == AdcRange::calibrated) {
-    const std::vector<double> fs = full_scales_of(jobs.front()->view, t, adc);
-    for (BuiltJob* job : jobs) set_full_scales(job->view, fs, adc);
+    g.fs = full_scales_of(first.view, g.t, adc);
+    set_full_scales(first.view, g.fs, adc);
   }
-  convert_tables(jobs.front()->view, t);
+  convert_tables(first.view, g.t);
+}
+
+StatisticalGroup::~StatisticalGroup() = default;
+
+StatResult StatisticalGroup::evaluate(BuiltJob& job) const {
+  if (!impl_->fs.empty()) set_full_scales(job.view, impl_->fs, impl_->adc);
+  return assemble(job, impl_->t);
+}
+
+std::vector<StatResult> statistical_jobs(const std::vector<BuiltJob*>& jobs, const AdcSpec& adc) {
+  const StatisticalGroup g(*jobs.front(), adc);
   std::vector<StatResult> out;
-  for (const BuiltJob* job : jobs) out.push_back(assemble(*job, t));
+  for (BuiltJob* job : jobs) out.push_back(g.evaluate(*job));
   return out;
 }
 

@@ -6,6 +6,7 @@
 // tests/test_statistical.cpp. Each approximation is stated where it is made
 // (column_distribution.cpp, adc_transfer.cpp, statistical.cpp).
 #pragma once
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -68,6 +69,23 @@ double statistical_full_scale(const BuiltJob& job, const AdcSpec& adc);
 // statistical_full_scale does: one range, or one per weight slice
 // (adc.per_slice), input cycle (adc.per_cycle) or both.
 std::vector<StatResult> statistical_jobs(const std::vector<BuiltJob*>& jobs, const AdcSpec& adc);
+
+// The same, for jobs met one at a time (a mapping search's tile shapes): the
+// class table of `first` (its ADC calibrated as statistical_jobs does) kept
+// to evaluate it and every later job that differs from it only in N.
+class StatisticalGroup {
+ public:
+  StatisticalGroup(BuiltJob& first, const AdcSpec& adc);
+  ~StatisticalGroup();
+  StatisticalGroup(const StatisticalGroup&) = delete;
+  StatisticalGroup& operator=(const StatisticalGroup&) = delete;
+  // Sets a calibrated ADC's steps in job.view (the group's), then its result.
+  StatResult evaluate(BuiltJob& job) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Prices the expected events with the sampler's formula (pricing.hpp
 // component_energy). Standard errors are 0; max_abs_err is not predicted (NaN).

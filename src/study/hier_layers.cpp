@@ -4,7 +4,6 @@
 
 #include "arch/timing.hpp"
 #include "pricing/pricing.hpp"
-#include "study/stat_jobs.hpp"
 #include "study/tile_jobs.hpp"
 
 namespace cimmc {
@@ -18,8 +17,7 @@ hiermap::MvmFigures MvmFiguresCache::operator()(const hiermap::TileShape& t) {
   const Config tc = tile_config(point_, &layer_, t.rows_used, t.cols_used);
   const JobId id = job_id_of(job_key(tc));
   const bool energy_only = value_dependent_conversion(tc).empty();
-  const std::vector<StatJob> s = evaluate_statistical({&tc}, {id}, 1, energy_only);
-  const JobCost cost = statistical_job_cost(point_, &layer_, s.front());
+  const JobCost cost = statistical_job_cost(point_, &layer_, stat_.evaluate(tc, id, energy_only));
   const MacroSpec& m = point_.macro;
   const int adc_ppw = adc_cols_per_weight(m, layer_.weights);  // columns converted per weight
   const double ns = mvm_latency_ns(m, rows_summed(m, t.rows_used), row_groups(m, t.rows_used),

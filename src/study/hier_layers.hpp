@@ -12,6 +12,7 @@
 
 #include "hiermap/hiermap.hpp"
 #include "spec/spec.hpp"
+#include "study/stat_jobs.hpp"
 
 namespace cimmc {
 
@@ -27,6 +28,7 @@ class MvmFiguresCache {
   const Config& point_;
   const LayerSpec& layer_;
   std::map<std::pair<int, int>, hiermap::MvmFigures> cache_;
+  StatisticalJobCache stat_;
 };
 
 }  // namespace cimmc

@@ -20,6 +20,16 @@ void refuse_digital(const Config& c) {
                     "only; run the sampled model (--model sampled)");
 }
 
+namespace {
+
+// What jobs that differ only in their column count share.
+std::string group_key(Config c) {
+  c.tile.cols_used = 0;
+  return job_key(c);
+}
+
+}  // namespace
+
 std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile_cfgs,
                                           const std::vector<JobId>& job_ids, int threads,
                                           bool energy_only) {
@@ -38,9 +48,7 @@ std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile
   std::map<std::string, std::size_t> group_of;
   std::vector<std::vector<std::size_t>> groups;
   for (std::size_t k = 0; k < tile_cfgs.size(); ++k) {
-    Config c = *tile_cfgs[k];
-    c.tile.cols_used = 0;
-    const auto [it, fresh] = group_of.emplace(job_key(c), groups.size());
+    const auto [it, fresh] = group_of.emplace(group_key(*tile_cfgs[k]), groups.size());
     if (fresh) groups.emplace_back();
     groups[it->second].push_back(k);
   }
@@ -62,6 +70,18 @@ std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile
 
 StatJob evaluate_statistical(const Config& tile_cfg, JobId job_id) {
   return std::move(evaluate_statistical({&tile_cfg}, {job_id}, 1).front());
+}
+
+StatJob StatisticalJobCache::evaluate(const Config& tile_cfg, JobId job_id, bool energy_only) {
+  if (energy_only) return std::move(evaluate_statistical({&tile_cfg}, {job_id}, 1, true).front());
+  refuse_digital(tile_cfg);
+  StatJob s;
+  s.job = std::make_unique<BuiltJob>();
+  build_job(tile_cfg, job_id, *s.job, false);
+  auto [it, fresh] = groups_.try_emplace(group_key(tile_cfg));
+  if (fresh) it->second = std::make_unique<StatisticalGroup>(*s.job, tile_cfg.macro.adc);
+  s.stat = it->second->evaluate(*s.job);
+  return s;
 }
 
 StatJob evaluate_statistical_at(const Config& tile_cfg, JobId job_id, const JobView& adc) {

@@ -3,6 +3,7 @@
 // the same energy tables and roll-up as sampled jobs.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,19 @@ std::vector<StatJob> evaluate_statistical(const std::vector<const Config*>& tile
                                           bool energy_only = false);
 // One job alone.
 StatJob evaluate_statistical(const Config& tile_cfg, JobId job_id);
+
+// Tile jobs met one at a time, e.g. a mapping search's tile shapes, each the
+// same as evaluate_statistical gives it alone, but with one class table per
+// group of jobs that differ only in their weight columns (StatisticalGroup):
+// a search meets many column counts per row count, and the table is nearly
+// all of the full model's time (measured: arch-zigzag-aimc, below).
+class StatisticalJobCache {
+ public:
+  StatJob evaluate(const Config& tile_cfg, JobId job_id, bool energy_only);
+
+ private:
+  std::map<std::string, std::unique_ptr<StatisticalGroup>> groups_;  // by job_key at 0 columns
+};
 // The statistical model predicts analog events only: a ConfigError at the
 // config's macro.kind line for a digital macro (callers check the sweep's
 // points, which keep their text, before any work; evaluate_statistical checks
