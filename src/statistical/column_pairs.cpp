@@ -213,7 +213,7 @@ void add_row_moments(const std::vector<PairRow>& rows, PairMoments& pm) {
 // The moments from the joint law of the pair's sums: by the direct
 // convolution over n rows, or from its spectrum (pair_spectrum.cpp).
 std::optional<PairMoments> compute(const JobView& v, const std::vector<PairRow>& rows, double step1, double step2,
-                                   int n, double budget, PairMethod method) {
+                                   int n, double budget, PairMethod method, PairMemo* memo) {
   int lo1 = rows.front().m1, hi1 = lo1, lo2 = rows.front().m2, hi2 = lo2;
   for (const PairRow& r : rows) {
     lo1 = std::min(lo1, r.m1), hi1 = std::max(hi1, r.m1);
@@ -236,7 +236,7 @@ std::optional<PairMoments> compute(const JobView& v, const std::vector<PairRow>&
     const double sc = spectral_cost(n, D, n * (hi1 - lo1) + 1, n * (hi2 - lo2) + 1);
     if (method == PairMethod::spectral || sc < cost) {
       if (sc > budget) return std::nullopt;
-      spectral_moments(v, rows, lo1, hi1, lo2, hi2, step1, step2, n, pm);
+      spectral_moments(v, rows, lo1, hi1, lo2, hi2, step1, step2, n, memo, pm);
       add_row_moments(rows, pm);
       return pm;
     }
@@ -302,10 +302,10 @@ std::optional<PairMoments> pair_moments(const JobView& v, const OperandModel& om
                                         PairMethod method) {
   const std::vector<PairRow> rows = pair_rows(om, pa, q1, q2);
   const double step1 = adc_step(v, c, q1), step2 = adc_step(v, c, q2);
-  if (!memo) return compute(v, rows, step1, step2, n, budget, method);
+  if (!memo) return compute(v, rows, step1, step2, n, budget, method, memo);
   std::string key = memo_key(v, rows, step1, step2, n, budget, method);
   if (const auto it = memo->by_key.find(key); it != memo->by_key.end()) return it->second;
-  return memo->by_key.emplace(std::move(key), compute(v, rows, step1, step2, n, budget, method)).first->second;
+  return memo->by_key.emplace(std::move(key), compute(v, rows, step1, step2, n, budget, method, memo)).first->second;
 }
 
 }  // namespace cimmc::stat

@@ -27,7 +27,8 @@ double spectral_cost(int n, int D, int N1, int N2);
 
 // pm.p, e1, e2 and e12 of a pair none of whose rows deviates (d, vp and vn
 // all 0), the sums spanning [n lo, n hi] in each column.
+// memo: where the columns' error spectra are kept for other pairs, or none.
 void spectral_moments(const JobView& v, const std::vector<PairRow>& rows, int lo1, int hi1, int lo2, int hi2,
-                      double step1, double step2, int n, PairMoments& pm);
+                      double step1, double step2, int n, PairMemo* memo, PairMoments& pm);
 
 }  // namespace cimmc::stat

@@ -5,6 +5,7 @@
 // contributing s*a*g (sign, DAC level, conductance in g_lsb units) to the
 // column value. Classes with equal per-row distributions are computed once.
 #pragma once
+#include <complex>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -309,6 +310,9 @@ void add_scaled(double p, const double* src, double* dst, int lo, int hi);
 // (measured on arch-zigzag-aimc: 13,471 pairs, 1,880 distinct).
 struct PairMemo {
   std::unordered_map<std::string, std::optional<PairMoments>> by_key;
+  // A column's error spectrum (pair_spectrum.cpp), by its step, grid and ADC:
+  // each column is in a pair with every other of its conversion set.
+  std::unordered_map<std::string, std::vector<std::complex<double>>> spectra;
 };
 
 // How the joint law is taken: where no row deviates, from its spectrum or
