@@ -9,7 +9,8 @@
 //   alpha (y - x.w) + (alpha - 1) sum k V:
 // every term below scales by alpha (variances by alpha^2), and sum k V, a sum
 // over rows, joins each row's linear term in coherent_row. alpha is taken at
-// its expectation (operand_model.cpp); terms of the residuals' covariance with
+// its expectation here (drift_compensation.cpp; its spread is added in
+// statistical.cpp); terms of the residuals' covariance with
 // sum k V beyond the linear ones are left out, as between residuals.
 // Per-vector input scaling (InputScale, model.hpp) computes on rescaled inputs
 // x' and rescales the output by m / Q: in units of x', the error is that of

@@ -32,6 +32,10 @@ namespace cimmc::stat {
 struct CellState {
   int l = 0;
   double g_mean = 0, g_var = 0, g0_mean = 0, g0_var = 0, n2 = 0;
+  // Drift compensation's spread (operand_model.cpp): Cov(programmed, drifted
+  // conductance) and the third cumulants kappa(g0, g, g), kappa(g, g, g) and
+  // kappa(g0, g0, g).
+  double g_cov = 0, k0tt = 0, kttt = 0, k00t = 0;
 };
 
 // One (sign, state) outcome of a cell in physical column q, with probability
@@ -87,17 +91,35 @@ struct OperandModel {
   double p_fault[3] = {1, 0, 0};               // a cell keeps its level, is stuck off, is stuck on
   std::vector<double> g_mean, g_var;           // one device's conductance by faulted level [g_lsb] (drifted)
   std::vector<double> g_prog_mean, g_prog_var; // the programmed moments before drift
+  std::vector<double> g_cov;                   // Cov(programmed, drifted): Var(G_prog) E[F]
+  std::vector<double> k0tt, kttt, k00t;        // third cumulants (CellState), by level
   std::vector<CellState> states;               // what a cell (a pair) reads as
   std::vector<std::vector<Fate>> fates;        // [encoded level (magnitude, for pairs)]
   // Global drift compensation's factor: the ratio of an array's expected
   // summed |column| before and after drift (1 without compensation).
   double alpha = 1;
+  // alpha's squared coefficient of variation between arrays, by the delta
+  // method (drift_compensation.cpp); the error variance gains alpha_cv2 times the
+  // compensated outputs' second moment (statistical.cpp, assemble).
+  double alpha_cv2 = 0;
+  // 2 E[(alpha' - alpha) y e]: each output's own columns are in its array's
+  // alpha', so the factor's spread moves with the output's own error
+  // (drift_compensation.cpp); added to the error variance with alpha_cv2's term.
+  double alpha_own = 0;
   // Expected devices per weight at each faulted level, over all its physical
   // columns (both devices of a pair): the cell-read events.
   std::vector<double> device_levels;
   double ex = 0, ex2 = 0, ew = 0, ew2 = 0;     // operand moments (exact reference)
   bool requant = false;                        // inputs rescaled (InputScale): rho is an error term
 };
+
+// Moments of |X| and |Y| for a bivariate normal (X, Y) (drift compensation's
+// column sums): E|X|, E|Y|, Var|X|, Var|Y|, Cov(|X|, |Y|); folded = false
+// gives those of X and Y themselves.
+struct AbsMoments {
+  double ex = 0, ey = 0, vx = 0, vy = 0, cxy = 0;
+};
+AbsMoments abs_moments(double mx, double vx, double my, double vy, double cxy, bool folded);
 
 // values = false leaves xs and ws empty (the energy-only model needs only the
 // marginals and moments). scale: one part of per-vector input scaling's law
@@ -334,5 +356,11 @@ std::vector<double> binomial_pmf(int n, double p);
 void clamped_normal_moments(double mean, double sd, double& m, double& var);
 // E[F^k] of the drift factor F = exp(-L max(0, nu)), nu ~ N(mu, sigma^2), at kl = k L.
 double drift_moment(double mu, double sigma, double kl);
+// E[Y^3] of Y = max(0, N(mean, sd^2)).
+double clamped_normal_third(double mean, double sd);
+// Drift compensation's factor: om.alpha, om.alpha_cv2 and, with values (om.ws
+// and om.xs listed), om.alpha_own (drift_compensation.cpp). Needs om's cells,
+// states and fates.
+void compensation_factor(const JobView& v, bool values, OperandModel& om);
 
 }  // namespace cimmc::stat

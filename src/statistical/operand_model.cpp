@@ -28,14 +28,6 @@ void clamped_normal_moments(double mean, double sd, double& m, double& var) {
   var = m2 - m * m > 0 ? m2 - m * m : 0.0;
 }
 
-// E|X| for X ~ N(mean, var).
-double folded_normal_mean(double mean, double var) {
-  if (var <= 0) return std::fabs(mean);
-  const double sd = std::sqrt(var);
-  return sd * std::sqrt(2 / std::numbers::pi) * std::exp(-0.5 * mean * mean / var) +
-         mean * (1 - 2 * normal_cdf(-mean / sd));
-}
-
 // E[F^k] of the drift factor F = exp(-L max(0, nu)), nu ~ N(mu, sigma^2)
 // (device_model.hpp drift_factor; kl = k L): the lognormal moment over nu > 0
 // plus P(nu <= 0), where F = 1:
@@ -59,7 +51,8 @@ void build_states(const JobView& v, OperandModel& om) {
   om.fates.assign(L, {});
   if (!v.pair) {
     for (int l = 0; l < L; ++l)
-      om.states.push_back({l, om.g_mean[l], om.g_var[l], om.g_prog_mean[l], om.g_prog_var[l], ra2 + rr2 * g2(l)});
+      om.states.push_back({l, om.g_mean[l], om.g_var[l], om.g_prog_mean[l], om.g_prog_var[l], ra2 + rr2 * g2(l),
+                           om.g_cov[l], om.k0tt[l], om.kttt[l], om.k00t[l]});
     for (int l = 0; l < L; ++l) {
       const int fate[3] = {l, 0, L - 1};
       for (int f = 0; f < 3; ++f)
@@ -74,7 +67,8 @@ void build_states(const JobView& v, OperandModel& om) {
     for (int y = 0; y < L; ++y)
       om.states.push_back({x - y, exact ? x - y : om.g_mean[x] - om.g_mean[y], om.g_var[x] + om.g_var[y],
                            exact ? x - y : om.g_prog_mean[x] - om.g_prog_mean[y], om.g_prog_var[x] + om.g_prog_var[y],
-                           2 * ra2 + rr2 * (g2(x) + g2(y))});
+                           2 * ra2 + rr2 * (g2(x) + g2(y)), om.g_cov[x] + om.g_cov[y], om.k0tt[x] - om.k0tt[y],
+                           om.kttt[x] - om.kttt[y], om.k00t[x] - om.k00t[y]});
   for (int l = 0; l < L; ++l) {
     const int held[3] = {l, 0, L - 1}, zero[3] = {0, 0, L - 1};
     for (int f = 0; f < 3; ++f)
@@ -146,12 +140,16 @@ OperandModel operand_model(const BuiltJob& job, bool values, const InputScale* s
   om.g_var.resize(v.L);
   om.g_prog_mean.resize(v.L);
   om.g_prog_var.resize(v.L);
+  om.g_cov.resize(v.L);
+  om.k0tt.assign(v.L, 0.0);
+  om.kttt.assign(v.L, 0.0);
+  om.k00t.assign(v.L, 0.0);
   for (int l = 0; l < v.L; ++l) {
     const float g = static_cast<float>(l) + v.r_off;
     const float sd = prog_sigma(v, g);  // the sampler's own function (device_model.hpp)
     if (v.float_path) clamped_normal_moments(g, sd, om.g_mean[l], om.g_var[l]);
     else om.g_mean[l] = static_cast<double>(l) + static_cast<double>(v.r_off), om.g_var[l] = 0;
-    om.g_prog_mean[l] = om.g_mean[l], om.g_prog_var[l] = om.g_var[l];
+    om.g_prog_mean[l] = om.g_mean[l], om.g_prog_var[l] = om.g_var[l], om.g_cov[l] = om.g_var[l];
     if (!v.dev.drift) continue;
     // Drift: G = G_prog F with the factor F drawn independently of the
     // programming (its own Philox stream), nu from the level's tabulated fit:
@@ -160,6 +158,15 @@ OperandModel operand_model(const BuiltJob& job, bool values, const InputScale* s
     const double m = om.g_mean[l], m2 = om.g_var[l] + m * m;
     om.g_mean[l] = m * drift_moment(mu, sigma, log_t);
     om.g_var[l] = std::max(m2 * drift_moment(mu, sigma, 2 * log_t) - om.g_mean[l] * om.g_mean[l], 0.0);
+    om.g_cov[l] = om.g_prog_var[l] * drift_moment(mu, sigma, log_t);  // Cov(G_prog, G_prog F), F independent
+    // Third cumulants from raw moments E[G0^a G^b] = E[G0^(a+b)] E[F^b].
+    const double m3 = v.float_path ? clamped_normal_third(g, sd) : m * m * m;
+    const double f[4] = {1, drift_moment(mu, sigma, log_t), drift_moment(mu, sigma, 2 * log_t),
+                         drift_moment(mu, sigma, 3 * log_t)};
+    const double e0 = m, et = m * f[1], et2 = m2 * f[2], e0t = m2 * f[1], e0t2 = m3 * f[2], et3 = m3 * f[3];
+    om.k0tt[l] = e0t2 - e0 * et2 - 2 * et * e0t + 2 * e0 * et * et;
+    om.kttt[l] = et3 - 3 * et * et2 + 2 * et * et * et;
+    om.k00t[l] = m3 * f[1] - 2 * e0 * e0t - m2 * et + 2 * e0 * e0 * et;
   }
 
   build_states(v, om);
@@ -208,30 +215,7 @@ OperandModel operand_model(const BuiltJob& job, bool values, const InputScale* s
       if (seen[q][i]) {
         om.cell[q].push_back({om.states[i % S], i < S ? -1 : 1, cells[q][i]});
       }
-  // Global drift compensation (drift_compensation, macro_model.hpp) scales the
-  // outputs by alpha = sum_p |column p at t0| / sum_p |column p at t| of each
-  // programmed array, every row driven. Over the array's many columns alpha is
-  // taken at the ratio of expectations; its spread between arrays (relative sd
-  // about CV(G) / sqrt(cells)) is left out. A column's sum over K rows of
-  // independent cells: unsigned, E|sum| = K E[g]; signed (sign_magnitude), the
-  // folded normal's mean of N(K E[s g], K Var(s g)); a pair's column, the
-  // difference of its devices' sums, is signed too.
-  if (v.dev.compensate) {
-    // E|column sum| from a cell's E[s g] and E[g^2].
-    auto abs_sum = [&](double m, double e) {
-      return v.signed_cols || v.pair ? folded_normal_mean(v.K * m, v.K * (e - m * m)) : v.K * m;
-    };
-    double a0 = 0, at = 0;
-    for (int q = 0; q < v.ppw; ++q) {
-      double m0 = 0, e0 = 0, mt = 0, et = 0;  // at t0 and at t
-      for (const CellOutcome& c : om.cell[q]) {
-        m0 += c.p * c.s * c.g0_mean, e0 += c.p * (c.g0_var + c.g0_mean * c.g0_mean);
-        mt += c.p * c.s * c.g_mean, et += c.p * (c.g_var + c.g_mean * c.g_mean);
-      }
-      a0 += abs_sum(m0, e0), at += abs_sum(mt, et);
-    }
-    om.alpha = at > 0 ? a0 / at : 1.0;
-  }
+  if (v.dev.compensate) compensation_factor(v, values, om);
   return om;
 }
 

@@ -112,8 +112,7 @@ void convert_tables(const JobView& v, Tables& t) {
 // its rescaled inputs, is rescaled by m / Q; the variance of each ADC variant
 // is that variant's E[e^2] (every variant sharing the real one's mean, as
 // within one part) less the mixture's mean squared.
-StatResult assemble(const BuiltJob& job, const Tables& t) {
-  if (t.parts.empty()) return assemble(job, t.cl.front());
+StatResult mix_parts(const BuiltJob& job, const Tables& t) {
   const JobView& v = job.view;
   StatResult r;
   r.hist.assign(v.hist_size, 0.0);
@@ -138,6 +137,24 @@ StatResult assemble(const BuiltJob& job, const Tables& t) {
   r.err_var_noise = var[3] - var[2];
   r.mse = r.err_var + mean * mean;
   set_reference(v, stat::operand_model(job, false), r);  // the inputs as they are, unscaled
+  return r;
+}
+
+// Drift compensation's alpha differs between arrays (relative variance
+// alpha_cv2, drift_compensation.cpp) and the error model takes it at its
+// expectation. The error alpha' y - x.w = e + (alpha' - alpha) y gains
+//   Var(alpha') E[y^2] + 2 E[(alpha' - alpha) y e]:
+// the first as alpha_cv2 E[(alpha y)^2], the compensated output's power taken
+// as E[ref^2] + MSE (2 E[ref e] left out); the second from the output's own
+// columns, which are in alpha' (alpha_own). It is analog error.
+void add_alpha_spread(const stat::OperandModel& om, StatResult& r) {
+  const double x = om.alpha_cv2 * (r.ref_power + r.mse) + om.alpha_own;
+  r.err_var += x, r.err_var_analog += x, r.mse += x;
+}
+
+StatResult assemble(const BuiltJob& job, const Tables& t) {
+  StatResult r = t.parts.empty() ? assemble(job, t.cl.front()) : mix_parts(job, t);
+  if (t.cl.front().om.alpha_cv2 > 0) add_alpha_spread(t.cl.front().om, r);
   return r;
 }
 
