@@ -683,7 +683,10 @@ TEST(Statistical, AgreesWithSamplerDriftedConductances) {
 // weights. The model adds alpha's spread between arrays and its covariance
 // with each output's own columns (drift_compensation.cpp); with the spread
 // alone (no covariance) the sign_magnitude macro's error variance is 4.05
-// standard errors high, and the pair macro's below 4.15.
+// standard errors high, and the pair macro's below 4.15. (Forcing the
+// sampler's alpha to the model's, in a temporary build, measured what the
+// spread adds here: offset -540, sign_magnitude +40, differential -4; the
+// model gives -560, +50 and -2.)
 TEST(Statistical, AgreesWithSamplerDriftCompensation) {
   for (const WeightEncoding enc :
        {WeightEncoding::differential, WeightEncoding::offset, WeightEncoding::sign_magnitude}) {

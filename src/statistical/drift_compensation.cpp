@@ -63,12 +63,18 @@ AbsMoments abs_moments(double mx, double vx, double my, double vy, double cxy, b
 
 namespace {
 
+// E[delta y e] and E[delta y] times E[At] (own_column_covariance).
+struct OwnColumns {
+  double cov = 0, shift = 0;
+  double y2 = 0;  // E[(alpha y)^2], own_column_covariance
+};
+
 // Moments of one physical column's row terms (beta, upsilon, eps) given the
 // weight: means, covariances and the joint third cumulant.
 struct RowTerms {
-  double mb = 0, mu = 0, me = 0, cbu = 0, cbe = 0, cue = 0, k3 = 0;
+  double mb = 0, mu = 0, me = 0, cbu = 0, cbe = 0, cue = 0, cuu = 0, k3 = 0;
   void add(const RowTerms& o) {  // independent columns: cumulants add
-    mb += o.mb, mu += o.mu, me += o.me, cbu += o.cbu, cbe += o.cbe, cue += o.cue, k3 += o.k3;
+    mb += o.mb, mu += o.mu, me += o.me, cbu += o.cbu, cbe += o.cbe, cue += o.cue, cuu += o.cuu, k3 += o.k3;
   }
 };
 
@@ -79,12 +85,13 @@ struct RowTerms {
 // and with C = sum_k d_k over independent rows (d = c - E c),
 //   Cov((C - mu)^2, y e) = K^2 E[X]^2 (k3(d, d, u) E[eps] + k3(d, d, eps) E[u] + 2 Cov(d, u) Cov(d, eps))
 // up to terms of order K (the fourth cumulant and the like, left out).
-// Returns the sum over the columns of that at t0 less alpha times that at t,
-// each times its phi / sigma; kx2 = K E[X]^2.
-double folded_curvature(const JobView& v, const OperandModel& om, const std::vector<double>& mean0,
-                        const std::vector<double>& meant, double kx2, double eu, double ee) {
+// and Cov((C - mu)^2, y) = K E[X] k3(d, d, u) for the mean error's shift.
+// Returns the sums over the columns of those at t0 less alpha times those at
+// t, each times its phi / sigma.
+OwnColumns folded_curvature(const JobView& v, const OperandModel& om, const std::vector<double>& mean0,
+                            const std::vector<double>& meant, double ex, double eu, double ee) {
   const double K = v.K, alpha = om.alpha;
-  double out = 0;
+  OwnColumns out;
   for (int q = 0; q < v.ppw; ++q) {
     const double wq = v.w_coef[q];
     for (const bool drifted : {false, true}) {
@@ -122,8 +129,9 @@ double folded_curvature(const JobView& v, const OperandModel& om, const std::vec
       const double sd = std::sqrt(K * d2);
       if (sd <= 0) continue;
       const double t = K * mean / sd, h = std::exp(-0.5 * t * t) / std::sqrt(2 * std::numbers::pi) / sd;
-      const double c = K * kx2 * ((d2u - d2 * eu) * ee + (d2e - d2 * ee) * eu + 2 * du * de);
-      out += (drifted ? -alpha : 1.0) * h * c;
+      const double c = K * K * ex * ex * ((d2u - d2 * eu) * ee + (d2e - d2 * ee) * eu + 2 * du * de);
+      out.cov += (drifted ? -alpha : 1.0) * h * c;
+      out.shift += (drifted ? -alpha : 1.0) * h * K * ex * (d2u - d2 * eu);
     }
   }
   return out;
@@ -146,7 +154,15 @@ double folded_curvature(const JobView& v, const OperandModel& om, const std::vec
 // independent, so E[b u eps | w] follows from each column's moments and third
 // cumulant of (c0, ct), which G = G0 F with F independent gives in closed form
 // (CellState k0tt, kttt).
-double own_column_covariance(const JobView& v, const OperandModel& om, double e_at) {
+// Also E[(alpha y)^2] = alpha^2 (K E[X^2] E[u^2] + K (K - 1) E[X]^2 E[u]^2),
+// the power the factor scales: the raw analog output's, offsets included (an
+// offset encoding's stored weights are all positive; its digital correction
+// comes after the factor).
+// The factor's own-column part also moves the mean error by E[delta y] =
+// K E[X] E[b u] / E[At] (and its second-order share, folded_curvature), which
+// compensation_factor keeps apart: the variance gains the covariance less
+// 2 E[e] E[delta y].
+OwnColumns own_column_covariance(const JobView& v, const OperandModel& om, double e_at) {
   const double K = v.K, alpha = om.alpha;
   const bool folded = v.signed_cols || v.pair;
   std::vector<double> mean0(v.ppw), meant(v.ppw), k0(v.ppw, 1.0), kt(v.ppw, 1.0);
@@ -168,13 +184,13 @@ double own_column_covariance(const JobView& v, const OperandModel& om, double e_
     for (int c = 0; c < v.cycles; ++c) x += v.in_coef[c] * in.a[c];
     ex += in.p * x, ex2 += in.p * x * x;
   }
-  double bue = 0, bu = 0, be = 0, u = 0, e = 0;
+  double bue = 0, bu = 0, be = 0, u = 0, e = 0, u2 = 0;
   for (const WeightValue& w : om.ws) {
     RowTerms sum;
     for (int q = 0; q < v.ppw; ++q) {
       const double wq = v.w_coef[q], ideal = w.s * static_cast<double>(w.l[q]);
       // Raw moments over the cell's fates, then the column's cumulants.
-      double m[3] = {}, m2[3] = {}, m3 = 0;  // E beta, E u, E eps; E[bu], E[be], E[ue]; E[bue]
+      double m[3] = {}, m2[3] = {}, m3 = 0, uu = 0;  // E beta, E u, E eps; E[bu], E[be], E[ue]; E[bue]; E[u^2]
       for (const Fate& f : om.fates[w.l[q]]) {
         const CellState& st = om.states[f.state];
         const double s = w.s;
@@ -188,8 +204,9 @@ double own_column_covariance(const JobView& v, const OperandModel& om, double e_
         m[0] += f.p * mb, m[1] += f.p * mu, m[2] += f.p * me;
         m2[0] += f.p * (cbu + mb * mu), m2[1] += f.p * (cbe + mb * me), m2[2] += f.p * (cue + mu * me);
         m3 += f.p * (k3 + mb * cue + mu * cbe + me * cbu + mb * mu * me);
+        uu += f.p * (wq * wq * vtt + mu * mu);
       }
-      RowTerms t{m[0], m[1], m[2], m2[0] - m[0] * m[1], m2[1] - m[0] * m[2], m2[2] - m[1] * m[2], 0};
+      RowTerms t{m[0], m[1], m[2], m2[0] - m[0] * m[1], m2[1] - m[0] * m[2], m2[2] - m[1] * m[2], uu - m[1] * m[1], 0};
       t.k3 = m3 - t.mb * t.cue - t.mu * t.cbe - t.me * t.cbu - t.mb * t.mu * t.me;
       sum.add(t);
     }
@@ -197,10 +214,11 @@ double own_column_covariance(const JobView& v, const OperandModel& om, double e_
     bu += w.p * (sum.cbu + sum.mb * sum.mu);
     be += w.p * (sum.cbe + sum.mb * sum.me);
     u += w.p * sum.mu, e += w.p * sum.me;
+    u2 += w.p * (sum.cuu + sum.mu * sum.mu);
   }
-  double quad = 0;
-  if (folded) quad = folded_curvature(v, om, mean0, meant, K * ex * ex, u, e);
-  return 2 * (K * ex2 * bue + K * (K - 1) * ex * ex * (bu * e + be * u) + quad) / e_at;
+  const OwnColumns quad = folded ? folded_curvature(v, om, mean0, meant, ex, u, e) : OwnColumns{};
+  return {2 * (K * ex2 * bue + K * (K - 1) * ex * ex * (bu * e + be * u) + quad.cov) / e_at,
+          (K * ex * bu + quad.shift) / e_at, alpha * alpha * (K * ex2 * u2 + K * (K - 1) * ex * ex * u * u)};
 }
 
 }  // namespace
@@ -232,7 +250,10 @@ void compensation_factor(const JobView& v, bool values, OperandModel& om) {
   om.alpha = at > 0 ? a0 / at : 1.0;
   if (a0 > 0 && at > 0) {  // N columns per slice: sums N a0, N at, variances N var0, ...
     om.alpha_cv2 = std::max(0.0, var0 / (a0 * a0) + vart / (at * at) - 2 * cov / (a0 * at)) / v.N;
-    if (values) om.alpha_own = own_column_covariance(v, om, v.N * at);
+    if (values) {
+      const OwnColumns own = own_column_covariance(v, om, v.N * at);
+      om.alpha_own = own.cov, om.alpha_shift = own.shift, om.alpha_y2 = own.y2;
+    }
   }
 }
 

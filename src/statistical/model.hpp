@@ -106,6 +106,9 @@ struct OperandModel {
   // alpha', so the factor's spread moves with the output's own error
   // (drift_compensation.cpp); added to the error variance with alpha_cv2's term.
   double alpha_own = 0;
+  // E[(alpha' - alpha) y], the same part's shift of the mean error, and
+  // E[(alpha y)^2] of the raw analog output the factor scales.
+  double alpha_shift = 0, alpha_y2 = 0;
   // Expected devices per weight at each faulted level, over all its physical
   // columns (both devices of a pair): the cell-read events.
   std::vector<double> device_levels;
@@ -359,7 +362,8 @@ double drift_moment(double mu, double sigma, double kl);
 // E[Y^3] of Y = max(0, N(mean, sd^2)).
 double clamped_normal_third(double mean, double sd);
 // Drift compensation's factor: om.alpha, om.alpha_cv2 and, with values (om.ws
-// and om.xs listed), om.alpha_own (drift_compensation.cpp). Needs om's cells,
+// and om.xs listed), om.alpha_own, om.alpha_shift and om.alpha_y2
+// (drift_compensation.cpp). Needs om's cells,
 // states and fates.
 void compensation_factor(const JobView& v, bool values, OperandModel& om);
 

@@ -143,13 +143,18 @@ StatResult mix_parts(const BuiltJob& job, const Tables& t) {
 // Drift compensation's alpha differs between arrays (relative variance
 // alpha_cv2, drift_compensation.cpp) and the error model takes it at its
 // expectation. The error alpha' y - x.w = e + (alpha' - alpha) y gains
-//   Var(alpha') E[y^2] + 2 E[(alpha' - alpha) y e]:
-// the first as alpha_cv2 E[(alpha y)^2], the compensated output's power taken
-// as E[ref^2] + MSE (2 E[ref e] left out); the second from the output's own
-// columns, which are in alpha' (alpha_own). It is analog error.
+//   Var(alpha') E[y^2] + 2 E[(alpha' - alpha) y e]
+// in its second moment: the first as alpha_cv2 E[(alpha y)^2] of the raw
+// analog output, offsets included (alpha_y2; the ADC's rounding's power left
+// out); the second from the output's own columns, which are in alpha'
+// (alpha_own).
+// Those columns also shift its mean by E[(alpha' - alpha) y] (alpha_shift),
+// so the variance gains the rest. It is analog error.
 void add_alpha_spread(const stat::OperandModel& om, StatResult& r) {
-  const double x = om.alpha_cv2 * (r.ref_power + r.mse) + om.alpha_own;
-  r.err_var += x, r.err_var_analog += x, r.mse += x;
+  const double moment = om.alpha_cv2 * om.alpha_y2 + om.alpha_own, dm = om.alpha_shift;
+  const double var = moment - 2 * r.err_mean * dm - dm * dm;
+  r.err_mean += dm;
+  r.err_var += var, r.err_var_analog += var, r.mse += moment;
 }
 
 StatResult assemble(const BuiltJob& job, const Tables& t) {
