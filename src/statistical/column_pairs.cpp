@@ -287,11 +287,10 @@ std::optional<PairMoments> compute(const JobView& v, const std::vector<PairRow>&
 std::string memo_key(const JobView& v, const std::vector<PairRow>& rows, double step1, double step2, int n,
                      double budget, PairMethod method) {
   std::string k;
-  const auto put = [&k](const auto& x) { k.append(reinterpret_cast<const char*>(&x), sizeof x); };
-  put(n), put(budget), put(method), put(step1), put(step2), put(v.adc_mode), put(v.code_min), put(v.code_max), put(v.adc_noise),
-      put(v.adc_delta);
+  append_key(k, n), append_key(k, budget), append_key(k, method), append_key(k, step1), append_key(k, step2);
+  append_adc_key(k, v);
   for (const PairRow& r : rows)
-    for (const auto& x : {r.p, r.d1, r.d2, r.d12, r.vp1, r.vp2, r.vn1, r.vn2, 1.0 * r.m1, 1.0 * r.m2}) put(x);
+    for (const double x : {r.p, r.d1, r.d2, r.d12, r.vp1, r.vp2, r.vn1, r.vn2, 1.0 * r.m1, 1.0 * r.m2}) append_key(k, x);
   return k;
 }
 

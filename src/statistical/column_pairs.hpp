@@ -2,6 +2,7 @@
 // pair_spectrum.cpp (by its spectrum) share: one row's outcome in both columns
 // and a column's conversion error given its sum.
 #pragma once
+#include <string>
 #include <vector>
 
 #include "statistical/model.hpp"
@@ -20,6 +21,17 @@ struct PairRow {
 // value has mean u and variances vp (programming) and vn (read noise); an
 // ideal ADC passes E[Y] = u on in every variant.
 void column_errors(const JobView& v, double step, int M, double u, double vp, double vn, double* e);
+
+// Appends x's bytes to a memo key.
+template <class T>
+void append_key(std::string& key, const T& x) {
+  key.append(reinterpret_cast<const char*>(&x), sizeof x);
+}
+// Appends the ADC fields column_errors reads.
+inline void append_adc_key(std::string& key, const JobView& v) {
+  append_key(key, v.adc_mode), append_key(key, v.code_min), append_key(key, v.code_max);
+  append_key(key, v.adc_noise), append_key(key, v.adc_delta);
+}
 
 // The multiply-adds of spectral_moments on n rows, D distinct m1 among them,
 // a grid of N1 x N2 sums.

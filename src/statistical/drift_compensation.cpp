@@ -63,6 +63,26 @@ AbsMoments abs_moments(double mx, double vx, double my, double vy, double cxy, b
 
 namespace {
 
+// One row's term of physical column q's sum before (0) and after (t) drift:
+// E[s g], Var(s g) and Cov, over the weights and the cells' fates.
+struct ColumnRow {
+  double m0 = 0, v0 = 0, mt = 0, vt = 0, c0t = 0;
+};
+
+std::vector<ColumnRow> column_rows(const JobView& v, const OperandModel& om) {
+  std::vector<ColumnRow> out(v.ppw);
+  for (int q = 0; q < v.ppw; ++q) {
+    double m0 = 0, e0 = 0, mt = 0, et = 0, c0t = 0;  // E[s g], E[g^2] at t0 and t, E[g0 gt]
+    for (const CellOutcome& c : om.cell[q]) {
+      m0 += c.p * c.s * c.g0_mean, e0 += c.p * (c.g0_var + c.g0_mean * c.g0_mean);
+      mt += c.p * c.s * c.g_mean, et += c.p * (c.g_var + c.g_mean * c.g_mean);
+      c0t += c.p * (c.g_cov + c.g0_mean * c.g_mean);
+    }
+    out[q] = {m0, e0 - m0 * m0, mt, et - mt * mt, c0t - m0 * mt};
+  }
+  return out;
+}
+
 // E[delta y e] and E[delta y] times E[At] (own_column_covariance).
 struct OwnColumns {
   double cov = 0, shift = 0;
@@ -162,19 +182,15 @@ OwnColumns folded_curvature(const JobView& v, const OperandModel& om, const std:
 // K E[X] E[b u] / E[At] (and its second-order share, folded_curvature), which
 // compensation_factor keeps apart: the variance gains the covariance less
 // 2 E[e] E[delta y].
-OwnColumns own_column_covariance(const JobView& v, const OperandModel& om, double e_at) {
+OwnColumns own_column_covariance(const JobView& v, const OperandModel& om, const std::vector<ColumnRow>& rows,
+                                 double e_at) {
   const double K = v.K, alpha = om.alpha;
   const bool folded = v.signed_cols || v.pair;
   std::vector<double> mean0(v.ppw), meant(v.ppw), k0(v.ppw, 1.0), kt(v.ppw, 1.0);
   for (int q = 0; q < v.ppw; ++q) {
-    double e0 = 0, et = 0;
-    for (const CellOutcome& c : om.cell[q]) {
-      mean0[q] += c.p * c.s * c.g0_mean, meant[q] += c.p * c.s * c.g_mean;
-      e0 += c.p * (c.g0_var + c.g0_mean * c.g0_mean), et += c.p * (c.g_var + c.g_mean * c.g_mean);
-    }
+    mean0[q] = rows[q].m0, meant[q] = rows[q].mt;
     if (!folded) continue;
-    const double s0 = std::sqrt(std::max(0.0, K * (e0 - mean0[q] * mean0[q])));
-    const double st = std::sqrt(std::max(0.0, K * (et - meant[q] * meant[q])));
+    const double s0 = std::sqrt(std::max(0.0, K * rows[q].v0)), st = std::sqrt(std::max(0.0, K * rows[q].vt));
     k0[q] = s0 > 0 ? 1 - 2 * normal_cdf(-K * mean0[q] / s0) : (mean0[q] > 0) - (mean0[q] < 0);
     kt[q] = st > 0 ? 1 - 2 * normal_cdf(-K * meant[q] / st) : (meant[q] > 0) - (meant[q] < 0);
   }
@@ -236,22 +252,16 @@ OwnColumns own_column_covariance(const JobView& v, const OperandModel& om, doubl
 void compensation_factor(const JobView& v, bool values, OperandModel& om) {
   double a0 = 0, at = 0, var0 = 0, vart = 0, cov = 0;  // one weight's columns
   const double K = v.K;
-  for (int q = 0; q < v.ppw; ++q) {
-    double m0 = 0, e0 = 0, mt = 0, et = 0, c0t = 0;  // a row's E[s g], E[g^2] at t0 and t, E[g0 gt]
-    for (const CellOutcome& c : om.cell[q]) {
-      m0 += c.p * c.s * c.g0_mean, e0 += c.p * (c.g0_var + c.g0_mean * c.g0_mean);
-      mt += c.p * c.s * c.g_mean, et += c.p * (c.g_var + c.g_mean * c.g_mean);
-      c0t += c.p * (c.g_cov + c.g0_mean * c.g_mean);
-    }
-    const AbsMoments a = abs_moments(K * m0, K * (e0 - m0 * m0), K * mt, K * (et - mt * mt), K * (c0t - m0 * mt),
-                                     v.signed_cols || v.pair);
+  const std::vector<ColumnRow> rows = column_rows(v, om);
+  for (const ColumnRow& r : rows) {
+    const AbsMoments a = abs_moments(K * r.m0, K * r.v0, K * r.mt, K * r.vt, K * r.c0t, v.signed_cols || v.pair);
     a0 += a.ex, at += a.ey, var0 += a.vx, vart += a.vy, cov += a.cxy;
   }
   om.alpha = at > 0 ? a0 / at : 1.0;
   if (a0 > 0 && at > 0) {  // N columns per slice: sums N a0, N at, variances N var0, ...
     om.alpha_cv2 = std::max(0.0, var0 / (a0 * a0) + vart / (at * at) - 2 * cov / (a0 * at)) / v.N;
     if (values) {
-      const OwnColumns own = own_column_covariance(v, om, v.N * at);
+      const OwnColumns own = own_column_covariance(v, om, rows, v.N * at);
       om.alpha_own = own.cov, om.alpha_shift = own.shift, om.alpha_y2 = own.y2;
     }
   }

@@ -25,14 +25,19 @@ std::vector<Complex> twiddles(int N) {
   return t;
 }
 
+// Whether variant c of a table of 3 variants per entry equals variant c - 1 everywhere.
+bool same_as_previous(const std::vector<double>& e, int c) {
+  for (std::size_t j = 0; j < e.size(); j += 3)
+    if (e[j + c] != e[j + c - 1]) return false;
+  return true;
+}
+
 // The DFT of a column's error table e (3 variants per sum, [3 j + c]) on the
 // grid of the twiddles, at [3 w + c]: F(N - w) = conj F(w) for a real table,
 // and a variant equal to the one before it is copied.
 std::vector<Complex> error_spectrum(const std::vector<double>& e, const std::vector<Complex>& tw) {
   const int N = static_cast<int>(tw.size());
-  bool same[3] = {false, true, true};
-  for (int j = 0; j < N; ++j)
-    for (int c = 1; c < 3; ++c) same[c] = same[c] && e[3 * j + c] == e[3 * j + c - 1];
+  const bool same[3] = {false, same_as_previous(e, 1), same_as_previous(e, 2)};
   std::vector<Complex> F(3 * static_cast<std::size_t>(N));
   for (int w = 0; w <= N / 2; ++w) {
     Complex s[3] = {};
@@ -98,22 +103,15 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void add_row_produc
   }
 }
 
-// Whether variant c of a table of 3 variants per entry equals variant c - 1 everywhere.
-bool same_as_previous(const std::vector<double>& e, int c) {
-  for (std::size_t j = 0; j < e.size(); j += 3)
-    if (e[j + c] != e[j + c - 1]) return false;
-  return true;
-}
-
 // A column's error spectrum, from the memo where another pair computed it.
 const std::vector<Complex>& column_spectrum(const JobView& v, double step, int M0, const std::vector<Complex>& tw,
                                             const std::vector<double>& e, PairMemo* memo,
                                             std::vector<Complex>& own) {
   if (!memo) return own = error_spectrum(e, tw);
   std::string key;
-  const auto put = [&key](const auto& x) { key.append(reinterpret_cast<const char*>(&x), sizeof x); };
   const int N = static_cast<int>(tw.size());
-  put(step), put(M0), put(N), put(v.adc_mode), put(v.code_min), put(v.code_max), put(v.adc_noise), put(v.adc_delta);
+  append_key(key, step), append_key(key, M0), append_key(key, N);
+  append_adc_key(key, v);
   const auto it = memo->spectra.find(key);
   if (it != memo->spectra.end()) return it->second;
   return memo->spectra.emplace(std::move(key), error_spectrum(e, tw)).first->second;
